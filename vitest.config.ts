@@ -1,0 +1,46 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+// Two projects: "unit" (pure, fast, no outside processes) and "integration"
+// (real sshd, real PostgreSQL protocol, simulators; needs root).
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["lib/**/*.test.ts", "simulator/**/*.test.ts", "components/**/*.test.ts", "scripts/**/*.test.ts"],
+          exclude: ["**/*.int.test.ts", "**/*.db.test.ts", "node_modules/**"],
+          environment: "node",
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["lib/**/*.int.test.ts", "simulator/**/*.int.test.ts", "scripts/**/*.int.test.ts", "app/**/*.int.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: "forks",
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // database-backed tests: the test command runs them against the
+          // embedded database and again against a real PostgreSQL server
+          name: "db",
+          include: ["lib/**/*.db.test.ts", "app/**/*.db.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: "forks",
+        },
+      },
+    ],
+  },
+});
