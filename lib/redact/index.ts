@@ -34,7 +34,7 @@ export function knownSecretValues(): string[] {
 }
 
 /** Registers every environment variable whose name says it is a secret. */
-export function registerSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): void {
+export function registerSecretsFromEnv(env: Record<string, string | undefined> = process.env): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (isSecretName(name)) registerSecret(value);

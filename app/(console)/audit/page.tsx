@@ -1,0 +1,54 @@
+import { requireUser } from "@/lib/auth/page";
+import { distinctAuditActions, listAuditEvents, parseAuditFilter } from "@/lib/audit";
+import { PageHeader } from "@/components/shell/page-header";
+import { AuditFilters } from "@/components/audit/audit-filters";
+import { AuditTable } from "@/components/audit/audit-table";
+import { AuditPager } from "@/components/audit/audit-pager";
+
+export const metadata = { title: "Audit log" };
+export const dynamic = "force-dynamic";
+
+type SP = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function AuditPage({ searchParams }: { searchParams: SP }) {
+  await requireUser();
+  const sp = await searchParams;
+  const filter = parseAuditFilter(sp);
+  const [data, actions] = await Promise.all([listAuditEvents(filter), distinctAuditActions()]);
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(sp)) if (typeof v === "string" && v && k !== "page") query.set(k, v);
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description="Every mutating operation: who, what, where, when, and the redacted outcome. Read-only."
+        actions={
+          <a className="text-sm font-medium underline underline-offset-4" href={`/api/audit/export?${query.toString()}`} download>
+            Export CSV
+          </a>
+        }
+      />
+      <AuditFilters actions={actions} value={{ user: filter.user, action: filter.action, node: filter.node, outcome: filter.outcome, from: sp.from as string | undefined, to: sp.to as string | undefined }} />
+      <p className="my-2 text-sm text-muted-foreground" data-testid="audit-total">
+        {data.total} {data.total === 1 ? "event" : "events"}
+      </p>
+      <AuditTable
+        rows={data.rows.map((r) => ({
+          id: r.id,
+          at: r.at.toISOString(),
+          actor: r.actorEmail,
+          role: r.actorRole,
+          action: r.action,
+          target: r.targetId ? `${r.targetType}:${r.targetId}` : r.targetType,
+          status: r.status,
+          durationMs: r.durationMs,
+          ip: r.ip,
+          params: JSON.stringify(r.params),
+          result: r.result === null ? "" : JSON.stringify(r.result),
+          error: r.error ?? "",
+        }))}
+      />
+      <AuditPager page={data.page} pages={data.pages} query={query.toString()} />
+    </>
+  );
+}

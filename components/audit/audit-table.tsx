@@ -1,0 +1,69 @@
+import { Badge } from "@/components/ui/badge";
+
+export type AuditRow = {
+  id: string;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  target: string;
+  status: string;
+  durationMs: number | null;
+  ip: string;
+  params: string;
+  result: string;
+  error: string;
+};
+
+const STATUS_VARIANT: Record<string, "success" | "destructive" | "warning" | "outline"> = {
+  succeeded: "success",
+  failed: "destructive",
+  denied: "warning",
+  pending: "outline",
+};
+
+export function AuditTable({ rows }: { rows: AuditRow[] }) {
+  if (rows.length === 0) {
+    return <p className="rounded-lg border border-dashed border-border p-8 text-center text-sm text-muted-foreground">No audit events match these filters.</p>;
+  }
+  return (
+    <div className="overflow-x-auto rounded-lg border border-border">
+      <table className="w-full text-sm" data-testid="audit-table">
+        <thead className="bg-muted/50 text-left text-xs uppercase text-muted-foreground">
+          <tr>
+            <th className="px-3 py-2">When (UTC)</th>
+            <th className="px-3 py-2">Who</th>
+            <th className="px-3 py-2">Action</th>
+            <th className="px-3 py-2">Target</th>
+            <th className="px-3 py-2">Outcome</th>
+            <th className="px-3 py-2">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id} className="border-t border-border align-top">
+              <td className="whitespace-nowrap px-3 py-2 font-mono text-xs">{r.at.replace("T", " ").slice(0, 19)}</td>
+              <td className="px-3 py-2">
+                <div>{r.actor}</div>
+                <div className="text-xs text-muted-foreground">{r.role || "—"}{r.ip ? ` · ${r.ip}` : ""}</div>
+              </td>
+              <td className="px-3 py-2 font-mono text-xs">{r.action}</td>
+              <td className="px-3 py-2 font-mono text-xs">{r.target || "—"}</td>
+              <td className="px-3 py-2">
+                <Badge variant={STATUS_VARIANT[r.status] ?? "outline"}>{r.status}</Badge>
+                {r.durationMs !== null ? <div className="mt-1 text-xs text-muted-foreground">{r.durationMs} ms</div> : null}
+              </td>
+              <td className="max-w-xl px-3 py-2">
+                {r.error ? <div className="text-xs text-destructive">{r.error}</div> : null}
+                <details>
+                  <summary className="cursor-pointer text-xs text-muted-foreground">parameters and result</summary>
+                  <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all rounded bg-muted p-2 font-mono text-xs">{`params: ${r.params}\nresult: ${r.result || "—"}`}</pre>
+                </details>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,146 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Badge } from "@/components/ui/badge";
+
+type Role = "viewer" | "operator" | "admin";
+type UserRow = { id: string; email: string; name: string; role: Role; disabled: boolean; lastLoginAt: string | null };
+type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+
+export function UserAdmin(props: {
+  me: string;
+  users: UserRow[];
+  addUser: (input: unknown) => Promise<Result>;
+  changeUser: (input: unknown) => Promise<Result>;
+}) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
+  const select = "h-8 rounded-md border border-input bg-background px-2 text-sm";
+
+  function report(res: Result, ok: string) {
+    if (res.ok) {
+      toast.success(ok);
+      router.refresh();
+    } else {
+      toast.error(res.error.message);
+    }
+    return res.ok;
+  }
+
+  function onAdd(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = Object.fromEntries(new FormData(form));
+    start(async () => {
+      const res = await props.addUser(data);
+      setFieldErrors(res.ok ? {} : (res.error.fieldErrors ?? {}));
+      if (report(res, `Added ${String(data.email)}`)) form.reset();
+    });
+  }
+
+  function change(id: string, patch: { role?: Role; disabled?: boolean }, label: string) {
+    start(async () => {
+      report(await props.changeUser({ id, ...patch }), label);
+    });
+  }
+
+  const err = (k: string) =>
+    fieldErrors[k]?.length ? (
+      <p className="text-xs text-destructive" id={`err-${k}`}>
+        {fieldErrors[k].join(" ")}
+      </p>
+    ) : null;
+
+  return (
+    <div className="space-y-6">
+      <form onSubmit={onAdd} className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-5" aria-label="Add user" noValidate>
+        <div className="space-y-1">
+          <Label htmlFor="new-email">Email</Label>
+          <Input id="new-email" name="email" type="email" required aria-invalid={!!fieldErrors.email} />
+          {err("email")}
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="new-name">Name</Label>
+          <Input id="new-name" name="name" />
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="new-role">Role</Label>
+          <select id="new-role" name="role" defaultValue="viewer" className={`${select} h-9 w-full`}>
+            <option value="viewer">viewer</option>
+            <option value="operator">operator</option>
+            <option value="admin">admin</option>
+          </select>
+        </div>
+        <div className="space-y-1">
+          <Label htmlFor="new-password">Initial password</Label>
+          <Input id="new-password" name="password" type="password" autoComplete="new-password" required aria-invalid={!!fieldErrors.password} />
+          {err("password")}
+        </div>
+        <div className="flex items-end">
+          <Button type="submit" disabled={pending}>
+            Add user
+          </Button>
+        </div>
+      </form>
+
+      <div className="overflow-x-auto rounded-lg border border-border">
+        <table className="w-full text-sm" data-testid="users-table">
+          <thead className="bg-muted/50 text-left text-xs uppercase text-muted-foreground">
+            <tr>
+              <th className="px-3 py-2">User</th>
+              <th className="px-3 py-2">Role</th>
+              <th className="px-3 py-2">Status</th>
+              <th className="px-3 py-2">Last sign-in</th>
+              <th className="px-3 py-2" />
+            </tr>
+          </thead>
+          <tbody>
+            {props.users.map((u) => (
+              <tr key={u.id} className="border-t border-border" data-email={u.email}>
+                <td className="px-3 py-2">
+                  <div>{u.email}</div>
+                  <div className="text-xs text-muted-foreground">{u.name}</div>
+                </td>
+                <td className="px-3 py-2">
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    className={select}
+                    value={u.role}
+                    disabled={pending}
+                    onChange={(e) => change(u.id, { role: e.target.value as Role }, `${u.email} is now ${e.target.value}`)}
+                  >
+                    <option value="viewer">viewer</option>
+                    <option value="operator">operator</option>
+                    <option value="admin">admin</option>
+                  </select>
+                </td>
+                <td className="px-3 py-2">{u.disabled ? <Badge variant="destructive">disabled</Badge> : <Badge variant="success">active</Badge>}</td>
+                <td className="px-3 py-2 text-xs text-muted-foreground">{u.lastLoginAt ? u.lastLoginAt.replace("T", " ").slice(0, 16) : "never"}</td>
+                <td className="px-3 py-2 text-right">
+                  {u.id === props.me ? (
+                    <span className="text-xs text-muted-foreground">you</span>
+                  ) : (
+                    <Button
+                      size="sm"
+                      variant={u.disabled ? "outline" : "destructive"}
+                      disabled={pending}
+                      onClick={() => change(u.id, { disabled: !u.disabled }, `${u.email} ${u.disabled ? "enabled" : "disabled"}`)}
+                    >
+                      {u.disabled ? "Enable" : "Disable"}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

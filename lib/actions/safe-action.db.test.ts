@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { ActionFailure, _setSessionResolver, defineAction } from "./safe-action";
+import type { SessionUser } from "@/lib/auth/roles";
+import { changeUser, createUser } from "@/lib/auth/users";
+
+let t: TestDatabase;
+let who: SessionUser | null;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  _setSessionResolver(async () => who);
+});
+afterAll(async () => {
+  _setSessionResolver(null);
+  await t?.close();
+});
+beforeEach(async () => {
+  await t.prisma.auditEvent.deleteMany();
+  await t.prisma.setting.deleteMany();
+  who = { id: "u-op", email: "op@example.test", name: "Op", role: "operator" };
+});
+
+let ran = 0;
+const setSetting = defineAction({
+  name: "setting.set",
+  role: "operator",
+  input: z.object({ key: z.string().min(1).max(20), value: z.string().max(50), apiToken: z.string().optional() }),
+  target: (i) => ({ type: "setting", id: i.key }),
+  run: async (input, ctx) => {
+    ran++;
+    return ctx.commit((tx) => tx.setting.create({ data: { key: input.key, value: input.value, updatedBy: ctx.user.email } }), (s) => ({ key: s.key }));
+  },
+});
+
+describe("defineAction", () => {
+  it("runs an authorised action and writes intent then outcome, with secrets redacted", async () => {
+    const res = await setSetting({ key: "tz", value: "Asia/Singapore", apiToken: "tok-0123456789" });
+    expect(res.ok).toBe(true);
+    const rows = await t.prisma.auditEvent.findMany();
+    expect(rows).toHaveLength(1);
+    const [a] = rows;
+    expect(a).toMatchObject({ action: "setting.set", actorEmail: "op@example.test", actorRole: "operator", targetType: "setting", targetId: "tz", status: "succeeded" });
+    expect(a.durationMs).toBeGreaterThanOrEqual(0);
+    expect(JSON.stringify(a)).not.toContain("tok-0123456789");
+    expect(await t.prisma.setting.count()).toBe(1);
+  });
+
+  it("denies a signed-out caller, changes nothing, and audits the denial", async () => {
+    who = null;
+    const before = ran;
+    const res = await setSetting({ key: "x", value: "y" });
+    expect(res).toMatchObject({ ok: false, error: { code: "unauthenticated" } });
+    expect(ran).toBe(before);
+    expect(await t.prisma.setting.count()).toBe(0);
+    expect(await t.prisma.auditEvent.findMany()).toMatchObject([{ status: "denied", actorEmail: "anonymous", action: "setting.set" }]);
+  });
+
+  it("denies a role below the requirement", async () => {
+    who = { id: "u-v", email: "viewer@example.test", name: "V", role: "viewer" };
+    const res = await setSetting({ key: "x", value: "y" });
+    expect(res).toMatchObject({ ok: false, error: { code: "forbidden" } });
+    expect(await t.prisma.setting.count()).toBe(0);
+    expect(await t.prisma.auditEvent.findMany()).toMatchObject([{ status: "denied", actorRole: "viewer", targetId: "x" }]);
+  });
+
+  it("rejects malformed input with field errors, changes nothing, audits denied", async () => {
+    const res = await setSetting({ key: "", value: 42 });
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.error.code).toBe("invalid_input");
+    expect(Object.keys(res.error.fieldErrors ?? {})).toEqual(expect.arrayContaining(["key", "value"]));
+    expect(await t.prisma.setting.count()).toBe(0);
+    expect((await t.prisma.auditEvent.findFirst())?.status).toBe("denied");
+  });
+
+  it("accepts FormData as sent by a <form action>", async () => {
+    const fd = new FormData();
+    fd.set("key", "k1");
+    fd.set("value", "v1");
+    expect((await setSetting(fd)).ok).toBe(true);
+  });
+
+  it("rolls the state back when the operation fails inside its transaction, and audits the failure", async () => {
+    const failing = defineAction({
+      name: "setting.fail",
+      role: "operator",
+      input: z.object({ key: z.string() }),
+      run: async (input, ctx) =>
+        ctx.commit(async (tx) => {
+          await tx.setting.create({ data: { key: input.key, value: 1 } });
+          throw new ActionFailure("conflict", "refused halfway");
+        }),
+    });
+    const res = await failing({ key: "half" });
+    expect(res).toMatchObject({ ok: false, error: { code: "conflict", message: "refused halfway" } });
+    expect(await t.prisma.setting.count()).toBe(0);
+    expect(await t.prisma.auditEvent.findFirst()).toMatchObject({ status: "failed", error: "refused halfway" });
+  });
+
+  it("does not run the operation when the audit intent cannot be written", async () => {
+    await t.prisma.$executeRawUnsafe(`ALTER TABLE "AuditEvent" ADD CONSTRAINT no_blocked CHECK (action <> 'setting.blocked')`);
+    try {
+      let executed = false;
+      const blocked = defineAction({
+        name: "setting.blocked",
+        role: "operator",
+        input: z.object({}),
+        run: async () => {
+          executed = true;
+        },
+      });
+      const res = await blocked({});
+      expect(res).toMatchObject({ ok: false, error: { code: "failed" } });
+      expect(executed).toBe(false);
+    } finally {
+      await t.prisma.$executeRawUnsafe(`ALTER TABLE "AuditEvent" DROP CONSTRAINT no_blocked`);
+    }
+  });
+});
+
+describe("user administration rules", () => {
+  it("refuses to demote or disable the last enabled admin, and self-lockout", async () => {
+    const admin = await createUser({ email: "root@example.test", name: "", role: "admin", password: "correct horse battery" }, t.prisma);
+    const other = await createUser({ email: "other@example.test", name: "", role: "operator", password: "correct horse battery" }, t.prisma);
+    await expect(changeUser(t.prisma, other.id, admin.id, { role: "viewer" })).rejects.toThrow(/last enabled admin/);
+    await expect(changeUser(t.prisma, admin.id, admin.id, { disabled: true })).rejects.toThrow(/your own account/);
+    await changeUser(t.prisma, admin.id, other.id, { role: "admin" });
+    await expect(changeUser(t.prisma, other.id, admin.id, { disabled: true })).resolves.toMatchObject({ disabled: true });
+  });
+});

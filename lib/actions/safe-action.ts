@@ -1,0 +1,163 @@
+import { z } from "zod";
+import { db, type Tx } from "@/lib/db";
+import { newRequestId, recordDenied, recordIntent, recordOutcome, type AuditContext, type AuditTarget } from "@/lib/audit";
+import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
+import { logger } from "@/lib/log";
+import { redactText } from "@/lib/redact";
+import { requestMeta } from "./request";
+
+// The one wrapper every server action and mutating route handler goes through:
+// it names the action, validates input with zod, checks the session and role
+// on the server, writes the audit intent BEFORE the operation and the outcome
+// AFTER, and returns a typed, redacted result. If the intent cannot be
+// written, the operation does not run.
+
+export type ActionErrorCode = "unauthenticated" | "forbidden" | "invalid_input" | "not_found" | "conflict" | "busy" | "failed";
+export type ActionError = { code: ActionErrorCode; message: string; fieldErrors?: Record<string, string[]> };
+export type ActionResult<T> = { ok: true; data: T; auditId?: string } | { ok: false; error: ActionError; auditId?: string };
+
+/** An expected failure a lib function reports to the user (shown as-is, after redaction). */
+export class ActionFailure extends Error {
+  constructor(
+    public readonly code: Exclude<ActionErrorCode, "unauthenticated" | "forbidden" | "invalid_input">,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ActionFailure";
+  }
+}
+
+export type ActionContext = {
+  user: SessionUser;
+  audit: AuditContext;
+  auditId: string;
+  /** Runs `fn` and writes the audit outcome in ONE transaction: state and audit commit together or not at all. */
+  commit<T>(fn: (tx: Tx) => Promise<T>, result?: (value: T) => unknown): Promise<T>;
+};
+
+type SessionResolver = () => Promise<SessionUser | null>;
+let resolveSession: SessionResolver = async () => (await import("@/lib/auth/session")).getSessionUser();
+
+/** Tests (and scripts) substitute how the caller is identified. */
+export function _setSessionResolver(r: SessionResolver | null): void {
+  resolveSession = r ?? (async () => (await import("@/lib/auth/session")).getSessionUser());
+}
+
+function toPlain(raw: unknown): unknown {
+  if (typeof FormData !== "undefined" && raw instanceof FormData) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of raw.entries()) {
+      if (k.startsWith("$ACTION")) continue;
+      out[k] = typeof v === "string" ? v : v.name;
+    }
+    return out;
+  }
+  return raw;
+}
+
+function fieldErrors(err: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.join(".") || "_";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+export function defineAction<S extends z.ZodType, R>(def: {
+  name: string;
+  role: Role;
+  input: S;
+  /** read-only actions are checked but not audited */
+  mutating?: boolean;
+  target?: (input: z.infer<S>) => AuditTarget | undefined;
+  /** what of the result goes to the audit row (redacted again there) */
+  auditResult?: (result: R) => unknown;
+  run: (input: z.infer<S>, ctx: ActionContext) => Promise<R>;
+}): (raw: unknown) => Promise<ActionResult<R>> {
+  const mutating = def.mutating ?? true;
+  return async (rawInput: unknown): Promise<ActionResult<R>> => {
+    const raw = toPlain(rawInput);
+    const meta = await requestMeta();
+    const user = await resolveSession().catch(() => null);
+    const audit: AuditContext = {
+      requestId: newRequestId(),
+      actor: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: "anonymous", role: "" },
+      ...meta,
+    };
+    const deny = async (error: ActionError, target?: AuditTarget): Promise<ActionResult<R>> => {
+      let auditId: string | undefined;
+      if (mutating) {
+        auditId = await recordDenied(audit, { action: def.name, target, params: raw, reason: error.message }).catch((e) => {
+          logger.error({ err: e, action: def.name }, "audit write failed for a denied request");
+          return undefined;
+        });
+      }
+      return { ok: false, error, auditId };
+    };
+
+    if (!user) return deny({ code: "unauthenticated", message: "Your session has expired or you are not signed in. Sign in again." });
+    const parsed = def.input.safeParse(raw);
+    if (!parsed.success) {
+      return deny({ code: "invalid_input", message: "Some fields are invalid: nothing was changed.", fieldErrors: fieldErrors(parsed.error) });
+    }
+    const input = parsed.data as z.infer<S>;
+    const target = def.target?.(input);
+    if (!hasRole(user.role, def.role)) {
+      return deny({ code: "forbidden", message: `This needs the ${def.role} role; you are ${user.role}. Nothing was changed.` }, target);
+    }
+
+    if (!mutating) {
+      try {
+        const data = await def.run(input, { user, audit, auditId: "", commit: (fn) => db().$transaction((tx) => fn(tx)) });
+        return { ok: true, data };
+      } catch (e) {
+        return { ok: false, error: failureOf(e) };
+      }
+    }
+
+    const startedAt = performance.now();
+    let auditId: string;
+    try {
+      auditId = await recordIntent(audit, { action: def.name, target, params: input });
+    } catch (e) {
+      logger.error({ err: e, action: def.name }, "audit intent write failed; operation not run");
+      return { ok: false, error: { code: "failed", message: "The audit log could not be written, so the operation was not run." } };
+    }
+
+    let outcomeWritten = false;
+    const ctx: ActionContext = {
+      user,
+      audit,
+      auditId,
+      async commit(fn, result) {
+        return db().$transaction(async (tx) => {
+          const value = await fn(tx);
+          await recordOutcome(auditId, { status: "succeeded", startedAt, result: result ? result(value) : undefined }, tx);
+          outcomeWritten = true;
+          return value;
+        });
+      },
+    };
+    try {
+      const data = await def.run(input, ctx);
+      if (!outcomeWritten) {
+        await recordOutcome(auditId, { status: "succeeded", startedAt, result: def.auditResult ? def.auditResult(data) : undefined });
+      }
+      return { ok: true, data, auditId };
+    } catch (e) {
+      const error = failureOf(e);
+      await recordOutcome(auditId, { status: "failed", startedAt, error: error.message }).catch((err) =>
+        logger.error({ err, action: def.name, auditId }, "audit outcome write failed"),
+      );
+      if (!(e instanceof ActionFailure)) logger.error({ err: e, action: def.name, auditId }, "action failed");
+      return { ok: false, error, auditId };
+    }
+  };
+}
+
+function failureOf(e: unknown): ActionError {
+  if (e instanceof ActionFailure) return { code: e.code, message: redactText(e.message) };
+  const msg = e instanceof Error ? e.message : String(e);
+  return { code: "failed", message: redactText(msg).slice(0, 500) || "The operation failed." };
+}

@@ -1,0 +1,181 @@
+import crypto from "node:crypto";
+import { z } from "zod";
+import { db, type Tx } from "@/lib/db";
+import { Prisma } from "@/lib/db/generated/client";
+import { redactText, redactValue } from "@/lib/redact";
+
+// The audit log: one row per operation, written as intent BEFORE the
+// operation runs and completed with the outcome AFTER. Everything stored is
+// redacted here, whatever the caller passes. Rows are never deleted by k2ops.
+
+export type AuditActor = { id: string | null; email: string; role: string };
+export type AuditContext = { requestId: string; actor: AuditActor; ip: string; userAgent: string };
+export type AuditTarget = { type: string; id: string };
+export type AuditOutcome = "succeeded" | "failed" | "denied";
+
+const MAX_JSON_CHARS = 16_000;
+
+export function newRequestId(): string {
+  return crypto.randomUUID();
+}
+
+function boundedJson(value: unknown): Prisma.InputJsonValue {
+  const red = redactValue(value ?? {});
+  const text = JSON.stringify(red) ?? "null";
+  if (text.length <= MAX_JSON_CHARS) return JSON.parse(text) as Prisma.InputJsonValue;
+  return { truncated: true, preview: text.slice(0, MAX_JSON_CHARS) };
+}
+
+export async function recordIntent(
+  ctx: AuditContext,
+  op: { action: string; target?: AuditTarget; params?: unknown },
+  tx: Tx = db(),
+): Promise<string> {
+  const row = await tx.auditEvent.create({
+    data: {
+      requestId: ctx.requestId,
+      actorId: ctx.actor.id,
+      actorEmail: ctx.actor.email,
+      actorRole: ctx.actor.role,
+      action: op.action,
+      targetType: op.target?.type ?? "",
+      targetId: op.target?.id ?? "",
+      params: boundedJson(op.params),
+      ip: ctx.ip.slice(0, 100),
+      userAgent: ctx.userAgent.slice(0, 300),
+      status: "pending",
+    },
+    select: { id: true, at: true },
+  });
+  return row.id;
+}
+
+export async function recordOutcome(
+  id: string,
+  out: { status: AuditOutcome; result?: unknown; error?: string; startedAt: number },
+  tx: Tx = db(),
+): Promise<void> {
+  await tx.auditEvent.update({
+    where: { id },
+    data: {
+      status: out.status,
+      finishedAt: new Date(),
+      durationMs: Math.max(0, Math.round(performance.now() - out.startedAt)),
+      result: out.result === undefined ? Prisma.DbNull : boundedJson(out.result),
+      error: out.error ? redactText(out.error).slice(0, 2000) : null,
+    },
+  });
+}
+
+/** A refused request: written in one go (intent and outcome together). */
+export async function recordDenied(
+  ctx: AuditContext,
+  op: { action: string; target?: AuditTarget; params?: unknown; reason: string },
+): Promise<string> {
+  const row = await db().auditEvent.create({
+    data: {
+      requestId: ctx.requestId,
+      actorId: ctx.actor.id,
+      actorEmail: ctx.actor.email,
+      actorRole: ctx.actor.role,
+      action: op.action,
+      targetType: op.target?.type ?? "",
+      targetId: op.target?.id ?? "",
+      params: boundedJson(op.params),
+      ip: ctx.ip.slice(0, 100),
+      userAgent: ctx.userAgent.slice(0, 300),
+      status: "denied",
+      finishedAt: new Date(),
+      durationMs: 0,
+      error: redactText(op.reason).slice(0, 2000),
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+// ---- reading -------------------------------------------------------------
+
+export const auditFilterSchema = z.object({
+  user: z.string().trim().max(200).optional(),
+  action: z.string().trim().max(100).optional(),
+  node: z.string().trim().max(100).optional(),
+  outcome: z.enum(["pending", "succeeded", "failed", "denied"]).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(10).max(200).default(50),
+});
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+
+/** Parses URL search params leniently: an unusable filter value is dropped, not an error page. */
+export function parseAuditFilter(params: Record<string, string | string[] | undefined>): AuditFilter {
+  const flat: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const s = Array.isArray(v) ? v[0] : v;
+    if (s !== undefined && s !== "") flat[k] = s;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(auditFilterSchema.shape) as (keyof AuditFilter)[]) {
+    if (!(key in flat)) continue;
+    const one = auditFilterSchema.shape[key].safeParse(flat[key]);
+    if (one.success) out[key] = one.data;
+  }
+  return auditFilterSchema.parse(out);
+}
+
+function where(f: AuditFilter): Prisma.AuditEventWhereInput {
+  return {
+    ...(f.user ? { actorEmail: { contains: f.user, mode: "insensitive" } } : {}),
+    ...(f.action ? { action: { startsWith: f.action } } : {}),
+    ...(f.node ? { targetId: { contains: f.node } } : {}),
+    ...(f.outcome ? { status: f.outcome } : {}),
+    ...(f.from || f.to ? { at: { ...(f.from ? { gte: f.from } : {}), ...(f.to ? { lte: f.to } : {}) } } : {}),
+  };
+}
+
+export async function listAuditEvents(f: AuditFilter) {
+  const [total, rows] = await Promise.all([
+    db().auditEvent.count({ where: where(f) }),
+    db().auditEvent.findMany({
+      where: where(f),
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      skip: (f.page - 1) * f.pageSize,
+      take: f.pageSize,
+    }),
+  ]);
+  return { total, rows, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)) };
+}
+
+export async function distinctAuditActions(): Promise<string[]> {
+  const rows = await db().auditEvent.findMany({ distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } });
+  return rows.map((r) => r.action);
+}
+
+const CSV_COLUMNS = ["at", "actorEmail", "actorRole", "action", "targetType", "targetId", "status", "durationMs", "ip", "userAgent", "requestId", "params", "result", "error"] as const;
+
+function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? "" : v instanceof Date ? v.toISOString() : typeof v === "object" ? JSON.stringify(v) : String(v);
+  s = redactText(s);
+  // spreadsheet formula injection: a cell must not start with = + - @
+  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV of every row matching the filter (newest first), streamed in pages. */
+export async function* auditCsv(f: AuditFilter): AsyncGenerator<string> {
+  yield CSV_COLUMNS.join(",") + "\n";
+  const batch = 500;
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await db().auditEvent.findMany({
+      where: where(f),
+      orderBy: [{ at: "desc" }, { id: "desc" }],
+      take: batch,
+      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+    });
+    for (const r of rows) yield CSV_COLUMNS.map((c) => csvCell(r[c])).join(",") + "\n";
+    if (rows.length < batch) return;
+    cursor = rows[rows.length - 1].id;
+  }
+}

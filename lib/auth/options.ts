@@ -1,0 +1,110 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { z } from "zod";
+import { newRequestId, recordDenied, recordIntent, recordOutcome } from "@/lib/audit";
+import { roleSchema } from "./roles";
+import { checkCredentials, findOrCreateOidcUser } from "./users";
+
+// next-auth: local accounts (scrypt) and, when configured, one OIDC provider.
+// Sessions are JWTs holding only the user id; every request re-reads the
+// account (lib/auth/session.ts), so disabling a user or changing a role applies at once.
+
+const SESSION_MAX_AGE = Number(process.env.K2OPS_SESSION_MAX_AGE ?? 8 * 3600);
+
+const loginSchema = z.object({ email: z.string().max(200), password: z.string().max(200) });
+
+function header(req: unknown, name: string): string {
+  const h = (req as { headers?: Record<string, string | string[] | undefined> } | undefined)?.headers;
+  const v = h?.[name] ?? h?.[name.toLowerCase()];
+  return (Array.isArray(v) ? v[0] : v) ?? "";
+}
+
+function oidcProvider(): NextAuthOptions["providers"] {
+  const issuer = process.env.OIDC_ISSUER;
+  const clientId = process.env.OIDC_CLIENT_ID;
+  const clientSecret = process.env.OIDC_CLIENT_SECRET;
+  if (!issuer || !clientId || !clientSecret) return [];
+  return [
+    {
+      id: "oidc",
+      name: process.env.OIDC_NAME ?? "Single sign-on",
+      type: "oauth",
+      wellKnown: `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
+      clientId,
+      clientSecret,
+      authorization: { params: { scope: "openid email profile" } },
+      idToken: true,
+      checks: ["pkce", "state"],
+      profile(p: { sub: string; email?: string; name?: string }) {
+        return { id: p.sub, email: p.email ?? "", name: p.name ?? p.email ?? "" };
+      },
+    },
+  ];
+}
+
+export function oidcConfigured(): boolean {
+  return Boolean(process.env.OIDC_ISSUER && process.env.OIDC_CLIENT_ID && process.env.OIDC_CLIENT_SECRET);
+}
+
+export const authOptions: NextAuthOptions = {
+  secret: process.env.NEXTAUTH_SECRET,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE },
+  pages: { signIn: "/login", error: "/login" },
+  providers: [
+    CredentialsProvider({
+      id: "credentials",
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(raw, req) {
+        const ctx = {
+          requestId: newRequestId(),
+          ip: header(req, "x-forwarded-for").split(",")[0]?.trim() ?? "",
+          userAgent: header(req, "user-agent"),
+        };
+        const parsed = loginSchema.safeParse(raw);
+        const email = parsed.success ? parsed.data.email.trim().toLowerCase() : "";
+        if (!parsed.success || !email || !parsed.data.password) {
+          await recordDenied({ ...ctx, actor: { id: null, email: email || "anonymous", role: "" } }, { action: "auth.signin", reason: "malformed sign-in form" });
+          throw new Error("Enter your email and password.");
+        }
+        const started = performance.now();
+        const res = await checkCredentials(email, parsed.data.password);
+        if (!res.ok) {
+          await recordDenied(
+            { ...ctx, actor: { id: null, email, role: "" } },
+            { action: "auth.signin", reason: res.reason === "disabled" ? "account disabled" : "wrong email or password" },
+          );
+          throw new Error(res.reason === "disabled" ? "This account is disabled. Ask an admin to re-enable it." : "Wrong email or password.");
+        }
+        const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "password" } });
+        await recordOutcome(id, { status: "succeeded", startedAt: started });
+        return { id: res.user.id, email: res.user.email, name: res.user.name };
+      },
+    }),
+    ...oidcProvider(),
+  ],
+  callbacks: {
+    async signIn({ user, account }) {
+      if (account?.provider !== "oidc") return true;
+      const auto = roleSchema.safeParse(process.env.OIDC_AUTO_CREATE_ROLE);
+      const res = await findOrCreateOidcUser(user.email ?? "", user.name ?? "", auto.success ? auto.data : null);
+      const ctx = { requestId: newRequestId(), ip: "", userAgent: "" };
+      if (!res.ok) {
+        await recordDenied({ ...ctx, actor: { id: null, email: user.email ?? "unknown", role: "" } }, { action: "auth.signin", params: { method: "oidc" }, reason: res.reason === "disabled" ? "account disabled" : "no k2ops account for this identity" });
+        return "/login?error=" + encodeURIComponent(res.reason === "disabled" ? "This account is disabled." : "No k2ops account exists for this identity. Ask an admin to add you.");
+      }
+      user.id = res.user.id;
+      const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "oidc" } });
+      await recordOutcome(id, { status: "succeeded", startedAt: performance.now() });
+      return true;
+    },
+    async jwt({ token, user }) {
+      if (user?.id) token.uid = user.id;
+      return token;
+    },
+    async session({ session, token }) {
+      (session as { uid?: unknown }).uid = token.uid;
+      return session;
+    },
+  },
+};

@@ -1,0 +1,22 @@
+import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
+import { authOptions } from "./options";
+import { activeUserById } from "./users";
+import type { SessionUser } from "./roles";
+
+export type { Role, SessionUser } from "./roles";
+export { hasRole } from "./roles";
+
+/** The signed-in, enabled user for this request, or null. Always re-read from the database. */
+export async function getSessionUser(): Promise<SessionUser | null> {
+  const session = await getServerSession(authOptions);
+  const uid = (session as { uid?: unknown } | null)?.uid;
+  if (typeof uid !== "string") return null;
+  return activeUserById(uid);
+}
+
+/** True when the browser still holds a session cookie that no longer yields a user (expired or revoked). */
+export async function hadStaleSession(): Promise<boolean> {
+  const jar = await cookies();
+  return jar.has("next-auth.session-token") || jar.has("__Secure-next-auth.session-token");
+}

@@ -1,0 +1,123 @@
+import { z } from "zod";
+import { db, type Tx } from "@/lib/db";
+import { MIN_PASSWORD_LENGTH, dummyHash, hashPassword, verifyPassword } from "./password";
+import { roleSchema, type Role, type SessionUser } from "./roles";
+
+// All Prisma access for user accounts.
+
+export const emailSchema = z.string().trim().toLowerCase().email("Enter a valid email address").max(200);
+export const passwordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(200, "Password is too long");
+
+export const newUserSchema = z.object({
+  email: emailSchema,
+  name: z.string().trim().max(100).default(""),
+  role: roleSchema,
+  password: passwordSchema,
+});
+export type NewUser = z.infer<typeof newUserSchema>;
+
+export type CredentialCheck =
+  | { ok: true; user: SessionUser }
+  | { ok: false; reason: "invalid" | "disabled" };
+
+export async function checkCredentials(email: string, password: string): Promise<CredentialCheck> {
+  const parsed = emailSchema.safeParse(email);
+  const user = parsed.success ? await db().user.findUnique({ where: { email: parsed.data } }) : null;
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+  if (!user || !ok) return { ok: false, reason: "invalid" };
+  if (user.disabled) return { ok: false, reason: "disabled" };
+  await db().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+  return { ok: true, user: toSessionUser(user) };
+}
+
+export function toSessionUser(u: { id: string; email: string; name: string; role: Role }): SessionUser {
+  return { id: u.id, email: u.email, name: u.name || u.email, role: u.role };
+}
+
+/** The account behind a session, re-read on every request so role changes and disabling apply at once. */
+export async function activeUserById(id: string): Promise<SessionUser | null> {
+  const u = await db().user.findUnique({ where: { id } });
+  return u && !u.disabled ? toSessionUser(u) : null;
+}
+
+export async function findOrCreateOidcUser(email: string, name: string, autoCreateRole: Role | null): Promise<CredentialCheck> {
+  const e = emailSchema.parse(email);
+  let u = await db().user.findUnique({ where: { email: e } });
+  if (!u && autoCreateRole) u = await db().user.create({ data: { email: e, name, role: autoCreateRole } });
+  if (!u) return { ok: false, reason: "invalid" };
+  if (u.disabled) return { ok: false, reason: "disabled" };
+  return { ok: true, user: toSessionUser(u) };
+}
+
+export async function createUser(input: NewUser, tx: Tx = db()) {
+  const passwordHash = await hashPassword(input.password);
+  return tx.user.create({
+    data: { email: input.email, name: input.name, role: input.role, passwordHash },
+    select: { id: true, email: true, name: true, role: true, disabled: true },
+  });
+}
+
+export async function listUsers() {
+  return db().user.findMany({
+    orderBy: { email: "asc" },
+    select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true, lastLoginAt: true, passwordHash: false },
+  });
+}
+
+export async function countActiveAdmins(tx: Tx = db()): Promise<number> {
+  return tx.user.count({ where: { role: "admin", disabled: false } });
+}
+
+export async function getUser(id: string, tx: Tx = db()) {
+  return tx.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, disabled: true } });
+}
+
+export async function updateUser(id: string, data: { role?: Role; disabled?: boolean }, tx: Tx = db()) {
+  return tx.user.update({ where: { id }, data, select: { id: true, email: true, role: true, disabled: true } });
+}
+
+export async function setPassword(id: string, password: string, tx: Tx = db()) {
+  await tx.user.update({ where: { id }, data: { passwordHash: await hashPassword(password) } });
+}
+
+/**
+ * First admin from the environment (K2OPS_ADMIN_EMAIL / K2OPS_ADMIN_PASSWORD),
+ * created only when no admin exists yet. Never overwrites an existing account.
+ */
+export async function ensureFirstAdmin(env: NodeJS.ProcessEnv = process.env): Promise<"created" | "exists" | "not-configured"> {
+  const email = env.K2OPS_ADMIN_EMAIL;
+  const password = env.K2OPS_ADMIN_PASSWORD;
+  if (!email || !password) return "not-configured";
+  if ((await db().user.count({ where: { role: "admin" } })) > 0) return "exists";
+  const input = newUserSchema.parse({ email, name: "Administrator", role: "admin", password });
+  const existing = await db().user.findUnique({ where: { email: input.email } });
+  if (existing) return "exists";
+  await createUser(input);
+  return "created";
+}
+
+// ---- admin operations (called through the safe-action wrapper) ------------
+
+export class UserRuleError extends Error {}
+
+/** Role change or disable, refusing anything that would leave no enabled admin or lock the caller out. */
+export async function changeUser(
+  tx: Tx,
+  actorId: string,
+  id: string,
+  change: { role?: Role; disabled?: boolean },
+) {
+  const user = await getUser(id, tx);
+  if (!user) throw new UserRuleError("No such user.");
+  if (id === actorId && (change.disabled === true || (change.role && change.role !== "admin"))) {
+    throw new UserRuleError("You cannot disable or demote your own account.");
+  }
+  const losesAdmin = user.role === "admin" && !user.disabled && ((change.role && change.role !== "admin") || change.disabled === true);
+  if (losesAdmin && (await countActiveAdmins(tx)) <= 1) {
+    throw new UserRuleError("This is the last enabled admin: add or enable another admin first.");
+  }
+  return updateUser(id, change, tx);
+}

@@ -1,0 +1,35 @@
+import { defineConfig } from "@playwright/test";
+
+// Debian's Chromium (apt), because `npx playwright install` cannot download a
+// browser here. The console runs on fresh embedded defaults for every run.
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const DATA = process.env.E2E_DATA_DIR ?? "/tmp/k2ops-e2e";
+
+export default defineConfig({
+  testDir: "e2e",
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: "list",
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    browserName: "chromium",
+    headless: true,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    },
+  },
+  webServer: {
+    command: `rm -rf ${DATA} && K2OPS_DATA_DIR=${DATA} K2OPS_DEMO_USERS=1 npx tsx scripts/console.ts --port ${PORT}`,
+    url: `http://localhost:${PORT}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});

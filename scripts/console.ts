@@ -1,0 +1,113 @@
+// The console launcher (what the README's start command runs):
+//  - DATABASE_URL unset  -> starts the embedded database (PGlite over the
+//    PostgreSQL wire protocol, data in $K2OPS_DATA_DIR/pglite) and uses it;
+//  - applies migrations (offline), creates the first admin from the environment
+//    (and the documented demo accounts when K2OPS_DEMO_USERS=1);
+//  - KAITU_CENTER_URL unset -> starts the simulated fleet (Center + Lightsail +
+//    simulated nodes) and points the console at it;
+//  - runs `next start` (or `next dev` with --dev) and stops everything on exit.
+import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { applyMigrations } from "@/lib/db/migrate";
+import { dataDir, embeddedDataDir } from "@/lib/config";
+
+const args = process.argv.slice(2);
+const dev = args.includes("--dev");
+const port = Number(valueOf("--port") ?? process.env.PORT ?? 3000);
+const noSim = args.includes("--no-sim") || process.env.K2OPS_NO_SIM === "1";
+
+function valueOf(flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function log(msg: string) {
+  console.log(`[k2ops] ${msg}`);
+}
+
+const children: ChildProcess[] = [];
+let embedded: EmbeddedPostgres | null = null;
+let stopSim: (() => Promise<void>) | null = null;
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+  await stopSim?.().catch((e) => console.error("[k2ops] simulator stop failed:", e));
+  await embedded?.stop().catch(() => undefined);
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+
+async function main() {
+  fs.mkdirSync(dataDir(), { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env };
+
+  if (!env.NEXTAUTH_SECRET) {
+    // generated once per data folder, kept out of git and out of every log
+    const file = path.join(dataDir(), "nextauth-secret");
+    if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString("hex"), { mode: 0o600 });
+    env.NEXTAUTH_SECRET = fs.readFileSync(file, "utf8").trim();
+  }
+  env.NEXTAUTH_URL ??= `http://localhost:${port}`;
+
+  if (!env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(), port: Number(env.K2OPS_EMBEDDED_DB_PORT ?? 0) });
+    env.DATABASE_URL = embedded.url;
+    env.K2OPS_EMBEDDED_DB = "1";
+    log(`embedded database (PGlite) at 127.0.0.1:${embedded.port}, data in ${embeddedDataDir()}`);
+  }
+  process.env.DATABASE_URL = env.DATABASE_URL;
+  const applied = await applyMigrations(env.DATABASE_URL);
+  log(applied.length ? `migrations applied: ${applied.join(", ")}` : "database schema is up to date");
+
+  const { ensureFirstAdmin } = await import("@/lib/auth/users");
+  const first = await ensureFirstAdmin(env);
+  if (first === "created") log(`first admin ${env.K2OPS_ADMIN_EMAIL} created`);
+  if (env.K2OPS_DEMO_USERS === "1") {
+    const { ensureDemoUsers, DEMO_USERS } = await import("@/lib/auth/demo");
+    const made = await ensureDemoUsers();
+    log(`demo accounts: ${DEMO_USERS.map((u) => `${u.email} (${u.role})`).join(", ")}${made.length ? " [created]" : ""}; password in README`);
+  }
+
+  if (!env.KAITU_CENTER_URL && !noSim) {
+    const sim = await startSimulatedFleet(env);
+    if (sim) {
+      stopSim = sim.stop;
+      Object.assign(env, sim.env);
+    }
+  }
+
+  const nextBin = path.join(process.cwd(), "node_modules/.bin/next");
+  const child = spawn(nextBin, [dev ? "dev" : "start", "-p", String(port), "-H", env.K2OPS_HOST ?? "0.0.0.0"], { env, stdio: "inherit" });
+  children.push(child);
+  child.on("exit", (code) => void shutdown(code ?? 0));
+  log(`console on http://localhost:${port}`);
+}
+
+// The simulator is optional at run time: when its module is absent the console
+// still starts, just without a fleet.
+async function startSimulatedFleet(env: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void> } | null> {
+  const mod = path.join(process.cwd(), "simulator/launch.ts");
+  if (!fs.existsSync(mod)) {
+    log("no simulator in this checkout: starting without a fleet");
+    return null;
+  }
+  const { launchSimulatedFleet } = (await import(mod)) as {
+    launchSimulatedFleet(o: { stateDir: string; nodes?: number }): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void>; describe(): string }>;
+  };
+  const sim = await launchSimulatedFleet({ stateDir: path.join(dataDir(), "sim"), nodes: env.K2OPS_SIM_NODES ? Number(env.K2OPS_SIM_NODES) : undefined });
+  log(sim.describe());
+  return { env: { ...sim.env, K2OPS_SIMULATED_FLEET: "1" }, stop: sim.stop };
+}
+
+main().catch(async (e) => {
+  console.error("[k2ops] start failed:", e instanceof Error ? e.message : e);
+  await shutdown(1);
+});

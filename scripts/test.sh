@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# README test command (and .ci/run): installs what is needed, then runs every
+# test: typecheck, lint, unit, database tests on the embedded database AND on a
+# real PostgreSQL 15 server, integration (real sshd simulated nodes, Center
+# simulator), the production build, and Playwright end-to-end in Debian's Chromium.
+# Every step runs even when an earlier one fails; the exit code says if any did.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh || exit 1
+
+REPORTS=$(mktemp -d /tmp/k2ops-test-reports.XXXXXX)
+failed_steps=()
+step() {
+  local name=$1; shift
+  echo
+  echo "=== $name ==="
+  local t0=$SECONDS
+  if "$@"; then echo "=== $name: ok ($((SECONDS - t0)) s) ==="; else echo "=== $name: FAILED ($((SECONDS - t0)) s) ==="; failed_steps+=("$name"); fi
+}
+
+export CI="${CI:-}" NODE_ENV=test
+step "typecheck" npx tsc --noEmit -p .
+step "lint" npx eslint --max-warnings=0 .
+step "unit" npx vitest run --project unit --reporter=default --reporter=json --outputFile="$REPORTS/unit.json"
+step "database (embedded PGlite)" npx vitest run --project db --reporter=default --reporter=json --outputFile="$REPORTS/db-embedded.json"
+PG_URL=$(bash scripts/pg-test-server.sh start /tmp/k2ops-pg-test 55432) || PG_URL=""
+if [ -n "$PG_URL" ]; then
+  step "database (PostgreSQL 15 server)" env K2OPS_TEST_PG_URL="$PG_URL" npx vitest run --project db --reporter=default --reporter=json --outputFile="$REPORTS/db-postgres.json"
+else
+  echo "could not start PostgreSQL"; failed_steps+=("database (PostgreSQL 15 server)")
+fi
+step "integration (real sshd nodes, simulators)" npx vitest run --project integration --reporter=default --reporter=json --outputFile="$REPORTS/integration.json"
+bash scripts/pg-test-server.sh stop /tmp/k2ops-pg-test
+step "build" npx next build
+step "e2e (Playwright, Chromium)" env PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json
+
+node scripts/test-summary.mjs "$REPORTS" "${failed_steps[@]}"
+[ ${#failed_steps[@]} -eq 0 ]
