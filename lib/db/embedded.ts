@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { markEmbedded } from "./adapter";
 
 // The embedded default database: PGlite (PostgreSQL compiled to WebAssembly)
 // served over the real PostgreSQL wire protocol, so the app, Prisma and psql
@@ -17,7 +18,7 @@ export async function startEmbeddedPostgres(opts: { dataDir?: string; port?: num
   const conn = server.getServerConn(); // "host:port"
   const port = Number(conn.split(":").pop());
   return {
-    url: `postgresql://postgres:postgres@${host}:${port}/postgres?sslmode=disable`,
+    url: markEmbedded(`postgresql://postgres@${host}:${port}/postgres?sslmode=disable`),
     port,
     async stop() {
       await server.stop();

@@ -1,4 +1,4 @@
-import { PrismaPg } from "@prisma/adapter-pg";
+import { pgAdapter } from "./adapter";
 import { PrismaClient } from "./generated/client";
 
 // The single Prisma client of the process. DATABASE_URL is always set by the
@@ -9,8 +9,12 @@ export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export function createPrisma(databaseUrl: string): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({
+    adapter: pgAdapter(databaseUrl),
+    // queued behind other work on a busy pool (or the single embedded session), a
+    // transaction may wait for its connection longer than Prisma's 2 s default
+    transactionOptions: { maxWait: 15_000, timeout: 30_000 },
+  });
 }
 
 const globalForDb = globalThis as unknown as { k2opsPrisma?: PrismaClient };

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { PrismaPg } from "@prisma/adapter-pg";
+import { pgAdapter } from "./adapter";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 
 // Prisma's own WebAssembly schema engine (the engine behind `prisma migrate
@@ -37,7 +37,7 @@ async function openEngine(databaseUrl: string): Promise<Engine> {
   ensureWasmInPlace();
   // CommonJS package without ESM named exports
   const { SchemaEngineWasm } = require("@prisma/migrate") as { SchemaEngineWasm: { setup(o: unknown): Promise<Engine> } };
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const adapter = bindMigrationAwareSqlAdapterFactory(pgAdapter(databaseUrl));
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   return SchemaEngineWasm.setup({ adapter, schemaContext: { schemaFiles: [[SCHEMA_PATH, schema]] } });
 }

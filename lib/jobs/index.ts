@@ -1,0 +1,139 @@
+import { db } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { redactText } from "@/lib/redact";
+
+// Fleet-wide jobs (verify all, rollouts): one Job row with one JobItem per
+// node, run in this process with bounded concurrency. Progress is persisted
+// as it happens, so a page (or a restart) always sees a known state; a job
+// that was running when the process died is marked `interrupted`, never
+// silently resumed.
+
+export type ItemResult = { ok: boolean; summary?: string; error?: string };
+export type ItemRunner = (nodeIpv4: string, signal: AbortSignal) => Promise<ItemResult>;
+
+export const DEFAULT_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16);
+export const MAX_CONCURRENCY = 64;
+
+const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+export async function createJob(opts: {
+  kind: string;
+  createdBy: string;
+  auditId?: string;
+  params?: Record<string, unknown>;
+  nodes: string[];
+  concurrency?: number;
+}): Promise<string> {
+  const nodes = [...new Set(opts.nodes)];
+  const concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY)));
+  const job = await db().job.create({
+    data: {
+      kind: opts.kind,
+      createdBy: opts.createdBy,
+      auditId: opts.auditId,
+      params: (opts.params ?? {}) as object,
+      total: nodes.length,
+      concurrency,
+      items: { create: nodes.map((nodeIpv4) => ({ nodeIpv4 })) },
+    },
+    select: { id: true },
+  });
+  return job.id;
+}
+
+/** Starts running a created job in the background; resolves when it has finished. */
+export function runJob(jobId: string, runner: ItemRunner): Promise<void> {
+  const abort = new AbortController();
+  const done = execute(jobId, runner, abort).finally(() => running.delete(jobId));
+  running.set(jobId, { abort, done });
+  return done;
+}
+
+async function execute(jobId: string, runner: ItemRunner, abort: AbortController): Promise<void> {
+  const job = await db().job.update({ where: { id: jobId }, data: { status: "running", startedAt: new Date() } });
+  const items = await db().jobItem.findMany({ where: { jobId, status: "queued" }, orderBy: { nodeIpv4: "asc" } });
+  let next = 0;
+  let failed = 0;
+  let done = 0;
+
+  // the cancel flag is also read from the database, so a cancel from another
+  // process (or a page served by another instance) is honoured
+  const poll = setInterval(async () => {
+    const j = await db().job.findUnique({ where: { id: jobId }, select: { cancelRequested: true } }).catch(() => null);
+    if (j?.cancelRequested) abort.abort();
+  }, 500);
+
+  async function worker() {
+    while (!abort.signal.aborted) {
+      const item = items[next++];
+      if (!item) return;
+      await db().jobItem.update({ where: { id: item.id }, data: { status: "running", startedAt: new Date() } });
+      let res: ItemResult;
+      try {
+        res = await runner(item.nodeIpv4, abort.signal);
+      } catch (e) {
+        res = { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+      done++;
+      if (!res.ok) failed++;
+      await db().$transaction([
+        db().jobItem.update({
+          where: { id: item.id },
+          data: {
+            status: res.ok ? "succeeded" : "failed",
+            finishedAt: new Date(),
+            summary: res.summary ? redactText(res.summary).slice(0, 1000) : null,
+            error: res.error ? redactText(res.error).slice(0, 2000) : null,
+          },
+        }),
+        db().job.update({ where: { id: jobId }, data: { done, failed } }),
+      ]);
+    }
+  }
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(job.concurrency, items.length) }, worker));
+  } catch (e) {
+    logger.error({ err: e, jobId }, "job runner failed");
+  } finally {
+    clearInterval(poll);
+  }
+  const cancelled = abort.signal.aborted;
+  if (cancelled) {
+    await db().jobItem.updateMany({ where: { jobId, status: "queued" }, data: { status: "cancelled", finishedAt: new Date() } });
+  }
+  await db().job.update({
+    where: { id: jobId },
+    data: { status: cancelled ? "cancelled" : failed > 0 ? "failed" : "succeeded", finishedAt: new Date(), done, failed },
+  });
+}
+
+/** Requests cancellation: running items finish, queued ones are not started. */
+export async function cancelJob(jobId: string): Promise<boolean> {
+  const res = await db().job.updateMany({ where: { id: jobId, status: { in: ["queued", "running"] } }, data: { cancelRequested: true } });
+  running.get(jobId)?.abort.abort();
+  return res.count > 0;
+}
+
+export async function getJob(jobId: string) {
+  return db().job.findUnique({ where: { id: jobId }, include: { items: { orderBy: [{ status: "asc" }, { nodeIpv4: "asc" }] } } });
+}
+
+export async function listJobs(limit = 50) {
+  return db().job.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+}
+
+/** At start-up: whatever was running when the process died is marked interrupted. */
+export async function markInterruptedJobs(): Promise<number> {
+  const stale = await db().job.findMany({ where: { status: { in: ["queued", "running"] } }, select: { id: true } });
+  const ids = stale.filter((j) => !running.has(j.id)).map((j) => j.id);
+  if (!ids.length) return 0;
+  await db().$transaction([
+    db().jobItem.updateMany({
+      where: { jobId: { in: ids }, status: { in: ["queued", "running"] } },
+      data: { status: "failed", error: "interrupted: the console restarted while this ran; the node's state is shown as last verified", finishedAt: new Date() },
+    }),
+    db().job.updateMany({ where: { id: { in: ids } }, data: { status: "interrupted", finishedAt: new Date() } }),
+  ]);
+  return ids.length;
+}

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { cancelJob, createJob, getJob, markInterruptedJobs, runJob } from "./index";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const nodes = (n: number) => Array.from({ length: n }, (_, i) => `127.0.50.${i + 1}`);
+
+describe("jobs", () => {
+  it("runs every item with at most `concurrency` at once and records progress and failures", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "op@example.test", nodes: nodes(12), concurrency: 3 });
+    let inFlight = 0;
+    let peak = 0;
+    await runJob(id, async (ip) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight--;
+      return ip.endsWith(".5") ? { ok: false, error: "K2_NODE_SECRET=abcdef123456 leaked?" } : { ok: true, summary: "pass" };
+    });
+    expect(peak).toBe(3);
+    const job = await getJob(id);
+    expect(job).toMatchObject({ status: "failed", total: 12, done: 12, failed: 1 });
+    const bad = job!.items.find((i) => i.nodeIpv4 === "127.0.50.5")!;
+    expect(bad.status).toBe("failed");
+    expect(bad.error).not.toContain("abcdef123456");
+  });
+
+  it("a runner that throws fails its item, not the job runner", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(2), concurrency: 2 });
+    await runJob(id, async (ip) => {
+      if (ip.endsWith(".1")) throw new Error("ssh exploded");
+      return { ok: true };
+    });
+    const job = await getJob(id);
+    expect(job?.items.map((i) => [i.nodeIpv4, i.status, i.error])).toEqual(
+      expect.arrayContaining([["127.0.50.1", "failed", "ssh exploded"], ["127.0.50.2", "succeeded", null]]),
+    );
+  });
+
+  it("cancel stops queued items; running ones finish", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(10), concurrency: 2 });
+    let started = 0;
+    const p = runJob(id, async () => {
+      started++;
+      if (started === 2) await cancelJob(id);
+      await new Promise((r) => setTimeout(r, 30));
+      return { ok: true };
+    });
+    await p;
+    const job = await getJob(id);
+    expect(job?.status).toBe("cancelled");
+    expect(job?.items.filter((i) => i.status === "cancelled").length).toBeGreaterThanOrEqual(7);
+    expect(job?.items.filter((i) => i.status === "succeeded").length).toBe(started);
+  });
+
+  it("a job left running by a dead process is marked interrupted at start-up", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(3) });
+    await t.prisma.job.update({ where: { id }, data: { status: "running" } });
+    await t.prisma.jobItem.updateMany({ where: { jobId: id, nodeIpv4: "127.0.50.1" }, data: { status: "running" } });
+    expect(await markInterruptedJobs()).toBe(1);
+    const job = await getJob(id);
+    expect(job?.status).toBe("interrupted");
+    expect(job?.items.every((i) => i.status === "failed" && /interrupted/.test(i.error ?? ""))).toBe(true);
+  });
+});
