@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { fleetTable, parseFleetQuery, syncFleet, type CenterNode } from "./index";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const node = (i: number, over: Partial<CenterNode> = {}): CenterNode => ({
+  id: i,
+  name: `jp-tokyo.aws.wm${String(i).padStart(2, "0")}`,
+  country: i % 2 ? "JP" : "US",
+  region: i % 2 ? "jp-tokyo.aws" : "us-west.aws",
+  ipv4: `203.0.113.${i}`,
+  ipv6: "",
+  ipType: "non_residential",
+  class: i === 3 ? "private" : "shared",
+  updatedAt: 1_790_000_000,
+  tunnels: [{ id: i, name: `JP 00${i}`, domain: `203-0-113-${i}.sslip.io`, protocol: "k2s", port: 443 }],
+  ...over,
+});
+
+describe("fleet sync and table", () => {
+  it("mirrors Center, keeps learned facts, flags nodes Center no longer lists", async () => {
+    const first = await syncFleet([node(1), node(2), node(3), node(9, { name: "203.0.113.9", tunnels: [] })]);
+    expect(first).toMatchObject({ total: 4, added: 4, updated: 0, gone: 0 });
+    await t.prisma.node.update({ where: { ipv4: "203.0.113.1" }, data: { arch: "k2s", verificationStatus: "fail", failingChecks: ["timezone"] } });
+    await t.prisma.node.update({ where: { ipv4: "203.0.113.2" }, data: { arch: "k2-slave", verificationStatus: "pass" } });
+    const second = await syncFleet([node(1, { name: "renamed.wm01" }), node(2), node(9, { name: "203.0.113.9", tunnels: [] })]);
+    expect(second).toMatchObject({ total: 3, added: 0, updated: 3, gone: 1 });
+    const n1 = await t.prisma.node.findUnique({ where: { ipv4: "203.0.113.1" } });
+    expect(n1).toMatchObject({ name: "renamed.wm01", arch: "k2s", verificationStatus: "fail" });
+    expect((await t.prisma.node.findUnique({ where: { ipv4: "203.0.113.3" } }))?.inCenter).toBe(false);
+  });
+
+  it("filters from URL params, hides decommissioned by default, and summarises the whole fleet", async () => {
+    const all = await fleetTable(parseFleetQuery({}));
+    expect(all.rows.map((r) => r.ipv4)).not.toContain("203.0.113.9");
+    expect(all.summary).toMatchObject({ total: 4, failing: 1, legacy: 1, decommissioned: 1 });
+    const withDecom = await fleetTable(parseFleetQuery({ all: "1" }));
+    expect(withDecom.rows.find((r) => r.ipv4 === "203.0.113.9")?.activity).toBe("decommissioned");
+    expect((await fleetTable(parseFleetQuery({ status: "fail", check: "timezone" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.1"]);
+    expect((await fleetTable(parseFleetQuery({ country: "us" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.2"]);
+    expect((await fleetTable(parseFleetQuery({ status: "never" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.3"]);
+    // an invalid value is dropped, not an error
+    expect((await fleetTable(parseFleetQuery({ class: "bogus", sort: "ipv4", dir: "desc" }))).rows[0].ipv4).toBe("203.0.113.3");
+  });
+});

@@ -1,0 +1,220 @@
+import { z } from "zod";
+import { db } from "@/lib/db";
+import { Prisma } from "@/lib/db/generated/client";
+import { activityOf, type Activity } from "./activity";
+
+// The fleet as k2ops knows it: Center's node list (synced on demand and on a
+// schedule) merged with what k2ops learned itself over SSH. All Prisma access
+// for the fleet table lives here.
+
+/** The subset of Center's AdminNodeItem (center-api §2.2) the fleet keeps. */
+export type CenterNode = {
+  id: number;
+  name: string;
+  country: string;
+  region: string;
+  ipv4: string;
+  ipv6: string;
+  ipType?: string;
+  class: string;
+  privateOwnerUserId?: number;
+  updatedAt: number;
+  tunnels: { id: number; name: string; domain: string; protocol: string; port: number; serverUrl?: string }[];
+};
+
+export type SyncResult = { total: number; added: number; updated: number; gone: number; at: Date };
+
+/**
+ * Mirrors Center's list into the Node table in one transaction. Nodes Center no
+ * longer lists are kept (their history matters) but flagged `inCenter=false`.
+ */
+export async function syncFleet(centerNodes: CenterNode[]): Promise<SyncResult> {
+  const at = new Date();
+  const seen = new Set(centerNodes.map((n) => n.ipv4));
+  return db().$transaction(async (tx) => {
+    const existing = new Set((await tx.node.findMany({ select: { ipv4: true } })).map((n) => n.ipv4));
+    let added = 0;
+    let updated = 0;
+    for (const n of centerNodes) {
+      const data = {
+        name: n.name,
+        country: n.country,
+        region: n.region,
+        ipv6: n.ipv6 ?? "",
+        ipType: n.ipType ?? "unknown",
+        class: n.class,
+        privateOwnerUserId: n.privateOwnerUserId ?? null,
+        centerId: n.id,
+        centerUpdatedAt: new Date(n.updatedAt * 1000),
+        tunnels: n.tunnels as unknown as Prisma.InputJsonValue,
+        inCenter: true,
+        lastSyncedAt: at,
+      };
+      if (existing.has(n.ipv4)) {
+        await tx.node.update({ where: { ipv4: n.ipv4 }, data });
+        updated++;
+      } else {
+        await tx.node.create({ data: { ipv4: n.ipv4, ...data } });
+        added++;
+      }
+    }
+    const goneIps = [...existing].filter((ip) => !seen.has(ip));
+    if (goneIps.length) await tx.node.updateMany({ where: { ipv4: { in: goneIps }, inCenter: true }, data: { inCenter: false, lastSyncedAt: at } });
+    await tx.setting.upsert({
+      where: { key: "fleet.lastSync" },
+      create: { key: "fleet.lastSync", value: { at: at.toISOString(), total: centerNodes.length } },
+      update: { value: { at: at.toISOString(), total: centerNodes.length } },
+    });
+    return { total: centerNodes.length, added, updated, gone: goneIps.length, at };
+  }, { timeout: 120_000 });
+}
+
+export async function lastSync(): Promise<{ at: string; total: number } | null> {
+  const s = await db().setting.findUnique({ where: { key: "fleet.lastSync" } });
+  return (s?.value as { at: string; total: number } | undefined) ?? null;
+}
+
+// ---- the fleet table ------------------------------------------------------
+
+export const SORT_KEYS = ["name", "region", "country", "ipv4", "arch", "status", "lastop"] as const;
+
+export const fleetQuerySchema = z.object({
+  q: z.string().trim().max(100).optional(), // name / IPv4 contains
+  country: z.string().trim().toUpperCase().max(8).optional(),
+  region: z.string().trim().max(100).optional(),
+  class: z.enum(["shared", "private"]).optional(),
+  arch: z.string().trim().max(30).optional(),
+  status: z.enum(["pass", "fail", "error", "never"]).optional(),
+  check: z.string().trim().max(60).optional(),
+  all: z.enum(["1"]).optional(), // include decommissioned
+  sort: z.enum(SORT_KEYS).default("name"),
+  dir: z.enum(["asc", "desc"]).default("asc"),
+});
+export type FleetQuery = z.infer<typeof fleetQuerySchema>;
+
+export function parseFleetQuery(params: Record<string, string | string[] | undefined>): FleetQuery {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(fleetQuerySchema.shape) as (keyof FleetQuery)[]) {
+    const raw = params[key];
+    const v = Array.isArray(raw) ? raw[0] : raw;
+    if (v === undefined || v === "") continue;
+    const one = fleetQuerySchema.shape[key].safeParse(v);
+    if (one.success) out[key] = one.data;
+  }
+  return fleetQuerySchema.parse(out);
+}
+
+export type FleetRow = {
+  ipv4: string;
+  name: string;
+  region: string;
+  country: string;
+  class: string;
+  ipType: string;
+  domains: string[];
+  tunnelCount: number;
+  arch: string | null;
+  versionTag: string | null;
+  activity: Activity;
+  inCenter: boolean;
+  verificationStatus: string | null;
+  verificationAt: string | null;
+  failingChecks: string[];
+  sidecarHealth: string | null;
+  hostKeyState: string;
+  quotaUsedPct: number | null;
+  lastOperation: string | null;
+  lastOperationAt: string | null;
+};
+
+export type FleetSummary = { total: number; active: number; failing: number; legacy: number; unreachable: number; decommissioned: number; hostKeyChanged: number };
+
+const LEGACY = new Set(["k2-slave", "kaitu-slave", "k2v5-era"]);
+
+function orderBy(q: FleetQuery): Prisma.NodeOrderByWithRelationInput[] {
+  const d = q.dir;
+  switch (q.sort) {
+    case "region":
+      return [{ region: d }, { name: "asc" }];
+    case "country":
+      return [{ country: d }, { name: "asc" }];
+    case "ipv4":
+      return [{ ipv4: d }];
+    case "arch":
+      return [{ arch: { sort: d, nulls: "last" } }, { name: "asc" }];
+    case "status":
+      return [{ verificationStatus: { sort: d, nulls: "last" } }, { name: "asc" }];
+    case "lastop":
+      return [{ lastOperationAt: { sort: d, nulls: "last" } }, { name: "asc" }];
+    default:
+      return [{ name: d }, { ipv4: "asc" }];
+  }
+}
+
+/** Rows for the fleet table plus the count summary (summary counts the whole fleet, not the filter). */
+export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; summary: FleetSummary }> {
+  const where: Prisma.NodeWhereInput = {
+    ...(q.q ? { OR: [{ name: { contains: q.q, mode: "insensitive" } }, { ipv4: { contains: q.q } }] } : {}),
+    ...(q.country ? { country: q.country } : {}),
+    ...(q.region ? { region: { contains: q.region, mode: "insensitive" } } : {}),
+    ...(q.class ? { class: q.class } : {}),
+    ...(q.arch ? { arch: q.arch } : {}),
+    ...(q.status === "never" ? { verificationStatus: null } : q.status ? { verificationStatus: q.status } : {}),
+    ...(q.check ? { failingChecks: { has: q.check } } : {}),
+  };
+  const nodes = await db().node.findMany({ where, orderBy: orderBy(q) });
+  const all = await db().node.findMany({
+    select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true },
+  });
+  const summary: FleetSummary = { total: all.length, active: 0, failing: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
+  for (const n of all) {
+    const act = activityOf({ ...n, tunnelCount: Array.isArray(n.tunnels) ? n.tunnels.length : 0 });
+    if (act === "active") summary.active++;
+    if (act === "decommissioned") summary.decommissioned++;
+    if (act === "unreachable") summary.unreachable++;
+    if (n.verificationStatus === "fail") summary.failing++;
+    if (n.arch && LEGACY.has(n.arch)) summary.legacy++;
+    if (n.hostKeyState === "changed") summary.hostKeyChanged++;
+  }
+  const rows: FleetRow[] = [];
+  for (const n of nodes) {
+    const tunnels = (Array.isArray(n.tunnels) ? n.tunnels : []) as CenterNode["tunnels"];
+    const activity = activityOf({ ...n, tunnelCount: tunnels.length });
+    if (activity === "decommissioned" && !q.all) continue;
+    rows.push({
+      ipv4: n.ipv4,
+      name: n.name,
+      region: n.region,
+      country: n.country,
+      class: n.class,
+      ipType: n.ipType,
+      domains: tunnels.map((t) => t.domain),
+      tunnelCount: tunnels.length,
+      arch: n.arch,
+      versionTag: n.versionTag,
+      activity,
+      inCenter: n.inCenter,
+      verificationStatus: n.verificationStatus,
+      verificationAt: n.verificationAt?.toISOString() ?? null,
+      failingChecks: n.failingChecks,
+      sidecarHealth: n.sidecarHealth,
+      hostKeyState: n.hostKeyState,
+      quotaUsedPct: null, // arrives with metering
+      lastOperation: n.lastOperation,
+      lastOperationAt: n.lastOperationAt?.toISOString() ?? null,
+    });
+  }
+  return { rows, summary };
+}
+
+export async function getNode(ipv4: string) {
+  return db().node.findUnique({ where: { ipv4 } });
+}
+
+/** Facts learned over SSH; a success clears the last error. */
+export async function recordSshContact(ipv4: string, ok: boolean, error?: string): Promise<void> {
+  await db().node.updateMany({
+    where: { ipv4 },
+    data: ok ? { lastSeenSshAt: new Date(), lastSshError: null } : { lastSshError: (error ?? "unreachable").slice(0, 500) },
+  });
+}
