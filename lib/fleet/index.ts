@@ -218,3 +218,15 @@ export async function recordSshContact(ipv4: string, ok: boolean, error?: string
     data: ok ? { lastSeenSshAt: new Date(), lastSshError: null } : { lastSshError: (error ?? "unreachable").slice(0, 500) },
   });
 }
+
+/** Distinct values for the filter dropdowns. */
+export async function fleetFacets(): Promise<{ countries: string[]; regions: string[]; archs: string[]; checks: string[] }> {
+  const nodes = await db().node.findMany({ select: { country: true, region: true, arch: true, failingChecks: true } });
+  const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))].sort();
+  return {
+    countries: uniq(nodes.map((n) => n.country)),
+    regions: uniq(nodes.map((n) => n.region)),
+    archs: uniq(nodes.map((n) => n.arch)),
+    checks: uniq(nodes.flatMap((n) => n.failingChecks)),
+  };
+}

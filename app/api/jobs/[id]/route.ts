@@ -1,0 +1,26 @@
+import { NextResponse } from "next/server";
+import { withRoute } from "@/lib/actions/route";
+import { getJob } from "@/lib/jobs";
+
+export const dynamic = "force-dynamic";
+
+// Live progress of a fleet job (polled by the job panel).
+export const GET = withRoute({ role: "viewer" }, async (req) => {
+  const id = new URL(req.url).pathname.split("/").pop() ?? "";
+  if (!/^[a-z0-9]{10,40}$/i.test(id)) return NextResponse.json({ error: "bad job id" }, { status: 400 });
+  const job = await getJob(id);
+  if (!job) return NextResponse.json({ error: "no such job" }, { status: 404 });
+  return NextResponse.json({
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    total: job.total,
+    done: job.done,
+    failed: job.failed,
+    cancelRequested: job.cancelRequested,
+    createdBy: job.createdBy,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    items: job.items.map((i) => ({ node: i.nodeIpv4, status: i.status, summary: i.summary, error: i.error })),
+  });
+});

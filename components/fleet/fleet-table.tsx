@@ -1,0 +1,170 @@
+"use client";
+
+import { useRef, useState } from "react";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import type { FleetRow } from "@/lib/fleet";
+
+const COLS: { key: string; label: string; sort?: string; width: string }[] = [
+  { key: "sel", label: "", width: "2rem" },
+  { key: "name", label: "Name", sort: "name", width: "minmax(11rem,1.4fr)" },
+  { key: "region", label: "Region", sort: "region", width: "minmax(7rem,1fr)" },
+  { key: "country", label: "Ctry", sort: "country", width: "3.5rem" },
+  { key: "ipv4", label: "IPv4", sort: "ipv4", width: "8.5rem" },
+  { key: "class", label: "Class", width: "4.5rem" },
+  { key: "iptype", label: "IP type", width: "6rem" },
+  { key: "domain", label: "Tunnel domain", width: "minmax(10rem,1.2fr)" },
+  { key: "arch", label: "Arch", sort: "arch", width: "5.5rem" },
+  { key: "version", label: "Version", width: "8rem" },
+  { key: "activity", label: "Activity", width: "6.5rem" },
+  { key: "status", label: "Verification", sort: "status", width: "minmax(8rem,1fr)" },
+  { key: "sidecar", label: "Sidecar", width: "5.5rem" },
+  { key: "quota", label: "Quota", width: "4rem" },
+  { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(8rem,1fr)" },
+];
+const GRID = COLS.map((c) => c.width).join(" ");
+const ROW_HEIGHT = 34;
+
+function StatusCell({ r }: { r: FleetRow }) {
+  if (r.hostKeyState === "changed") return <span className="font-medium text-destructive">host key changed</span>;
+  if (!r.verificationStatus) return <span className="text-muted-foreground">never</span>;
+  if (r.verificationStatus === "pass") return <span className="text-success">pass</span>;
+  if (r.verificationStatus === "error") return <span className="text-warning">error</span>;
+  return (
+    <span className="text-destructive" title={r.failingChecks.join(", ")}>
+      fail: {r.failingChecks.join(", ")}
+    </span>
+  );
+}
+
+export function FleetTable({ rows, canVerify, onVerify }: { rows: FleetRow[]; canVerify: boolean; onVerify?: (ips: string[]) => Promise<void> }) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+
+  const sort = params.get("sort") ?? "name";
+  const dir = params.get("dir") ?? "asc";
+  function sortBy(key: string) {
+    const next = new URLSearchParams(params.toString());
+    next.set("sort", key);
+    next.set("dir", sort === key && dir === "asc" ? "desc" : "asc");
+    router.replace(`${pathname}?${next.toString()}`, { scroll: false });
+  }
+  function toggle(ip: string) {
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(ip)) n.delete(ip);
+      else n.add(ip);
+      return n;
+    });
+  }
+  const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.ipv4));
+
+  return (
+    <div>
+      <div className="mb-2 flex items-center gap-3 text-sm">
+        <span className="text-muted-foreground" data-testid="fleet-count">
+          {rows.length} shown · {selected.size} selected
+        </span>
+        {canVerify && onVerify ? (
+          <button
+            type="button"
+            className="h-8 rounded-md bg-primary px-3 text-sm font-medium text-primary-foreground disabled:opacity-50"
+            disabled={selected.size === 0 || busy}
+            onClick={async () => {
+              setBusy(true);
+              try {
+                await onVerify([...selected]);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            Verify selected
+          </button>
+        ) : null}
+      </div>
+      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="overflow-hidden rounded-lg border border-border text-sm">
+        <div role="rowgroup" className="bg-muted/50">
+          <div role="row" className="grid items-center border-b border-border text-xs font-medium uppercase text-muted-foreground" style={{ gridTemplateColumns: GRID }}>
+            {COLS.map((c) =>
+              c.key === "sel" ? (
+                <div role="columnheader" key={c.key} className="px-2 py-2">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all shown nodes"
+                    checked={allSelected}
+                    onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.ipv4)))}
+                  />
+                </div>
+              ) : (
+                <div role="columnheader" key={c.key} className="truncate px-2 py-2" aria-sort={c.sort === sort ? (dir === "asc" ? "ascending" : "descending") : undefined}>
+                  {c.sort ? (
+                    <button type="button" className="uppercase hover:text-foreground" onClick={() => sortBy(c.sort!)}>
+                      {c.label}
+                      {c.sort === sort ? (dir === "asc" ? " ▲" : " ▼") : ""}
+                    </button>
+                  ) : (
+                    c.label
+                  )}
+                </div>
+              ),
+            )}
+          </div>
+        </div>
+        <div ref={parentRef} role="rowgroup" className="overflow-auto" style={{ height: "min(70vh, " + Math.max(ROW_HEIGHT * 3, rows.length * ROW_HEIGHT) + "px)" }}>
+          {rows.length === 0 ? <div className="p-6 text-center text-muted-foreground">No nodes match these filters.</div> : null}
+          <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+            {virtualizer.getVirtualItems().map((v) => {
+              const r = rows[v.index];
+              return (
+                <div
+                  role="row"
+                  key={r.ipv4}
+                  data-ip={r.ipv4}
+                  aria-rowindex={v.index + 2}
+                  className="absolute left-0 grid w-full items-center border-b border-border hover:bg-muted/40"
+                  style={{ gridTemplateColumns: GRID, height: ROW_HEIGHT, transform: `translateY(${v.start}px)` }}
+                >
+                  <div role="cell" className="px-2">
+                    <input type="checkbox" aria-label={`Select ${r.name || r.ipv4}`} checked={selected.has(r.ipv4)} onChange={() => toggle(r.ipv4)} />
+                  </div>
+                  <div role="cell" className="truncate px-2 font-medium">
+                    <Link href={`/nodes/${r.ipv4}`} className="hover:underline">
+                      {r.name || r.ipv4}
+                    </Link>
+                    {!r.inCenter ? <span className="ml-1 text-xs text-warning">(not in Center)</span> : null}
+                  </div>
+                  <div role="cell" className="truncate px-2">{r.region}</div>
+                  <div role="cell" className="px-2">{r.country}</div>
+                  <div role="cell" className="px-2 font-mono text-xs">{r.ipv4}</div>
+                  <div role="cell" className="px-2">{r.class}</div>
+                  <div role="cell" className="truncate px-2 text-xs">{r.ipType}</div>
+                  <div role="cell" className="truncate px-2 font-mono text-xs" title={r.domains.join(", ")}>
+                    {r.domains.length ? r.domains.join(", ") : <span className="text-muted-foreground">no tunnel</span>}
+                  </div>
+                  <div role="cell" className="px-2 text-xs">{r.arch ?? <span className="text-muted-foreground">?</span>}</div>
+                  <div role="cell" className="truncate px-2 font-mono text-xs">{r.versionTag ?? ""}</div>
+                  <div role="cell" className="px-2 text-xs">{r.activity}</div>
+                  <div role="cell" className="truncate px-2 text-xs" data-testid="verification-cell">
+                    <StatusCell r={r} />
+                  </div>
+                  <div role="cell" className="px-2 text-xs">{r.sidecarHealth ?? ""}</div>
+                  <div role="cell" className="px-2 text-xs">{r.quotaUsedPct === null ? "" : `${r.quotaUsedPct}%`}</div>
+                  <div role="cell" className="truncate px-2 text-xs text-muted-foreground">
+                    {r.lastOperation ? `${r.lastOperation} · ${r.lastOperationAt?.slice(0, 16).replace("T", " ")}` : ""}
+                  </div>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+    </div>
+  );
+}

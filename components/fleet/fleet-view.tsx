@@ -1,0 +1,58 @@
+"use client";
+
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import type { FleetRow } from "@/lib/fleet";
+import { FleetTable } from "./fleet-table";
+import { JobProgress } from "@/components/jobs/job-progress";
+
+type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
+
+export function FleetView(props: {
+  rows: FleetRow[];
+  canOperate: boolean;
+  syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number }>>;
+  verifyNodes: (input: unknown) => Promise<Res<{ jobId: string }>>;
+  cancelJob?: (input: unknown) => Promise<Res<unknown>>;
+}) {
+  const router = useRouter();
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [syncing, setSyncing] = useState(false);
+
+  async function sync() {
+    setSyncing(true);
+    const res = await props.syncFleet({});
+    setSyncing(false);
+    if (res.ok) {
+      toast.success(`Synced ${res.data.total} nodes from Center (${res.data.added} new, ${res.data.gone} no longer listed)`);
+      router.refresh();
+    } else toast.error(res.error.message);
+  }
+
+  async function verify(ips: string[]) {
+    const res = await props.verifyNodes({ nodes: ips });
+    if (res.ok) setJobId(res.data.jobId);
+    else toast.error(res.error.message);
+  }
+
+  return (
+    <div className="space-y-3">
+      {props.canOperate ? (
+        <div className="flex gap-2">
+          <button type="button" onClick={sync} disabled={syncing} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
+            {syncing ? "Syncing…" : "Sync from Center"}
+          </button>
+        </div>
+      ) : null}
+      {jobId ? (
+        <JobProgress
+          jobId={jobId}
+          onCancel={props.cancelJob ? (id) => props.cancelJob!({ jobId: id }) : undefined}
+          onFinished={() => router.refresh()}
+        />
+      ) : null}
+      <FleetTable rows={props.rows} canVerify={props.canOperate} onVerify={verify} />
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+
+export type JobView = {
+  id: string;
+  kind: string;
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  cancelRequested: boolean;
+  items: { node: string; status: string; summary: string | null; error: string | null }[];
+};
+
+const FINISHED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+// Live progress of one fleet job: done/total, failures as they happen, cancel.
+export function JobProgress({ jobId, onCancel, onFinished }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void }) {
+  const { data, error } = useQuery<JobView>({
+    queryKey: ["job", jobId],
+    queryFn: async () => {
+      const res = await fetch(`/api/jobs/${jobId}`, { cache: "no-store" });
+      if (!res.ok) throw new Error(`job status: HTTP ${res.status}`);
+      const j = (await res.json()) as JobView;
+      if (FINISHED.has(j.status)) onFinished?.();
+      return j;
+    },
+    refetchInterval: (q) => (q.state.data && FINISHED.has(q.state.data.status) ? false : 1000),
+  });
+  if (error) return <p className="text-sm text-destructive">{String(error)}</p>;
+  if (!data) return <p className="text-sm text-muted-foreground">Starting…</p>;
+  const pct = data.total ? Math.round((data.done / data.total) * 100) : 100;
+  const failures = data.items.filter((i) => i.status === "failed");
+  return (
+    <div className="space-y-2 rounded-lg border border-border bg-card p-3 text-sm" data-testid="job-progress" data-status={data.status}>
+      <div className="flex items-center gap-3">
+        <strong>{data.kind}</strong>
+        <span data-testid="job-counts">
+          {data.done}/{data.total} done · {data.failed} failed
+        </span>
+        <span className="rounded bg-muted px-2 py-0.5 text-xs" data-testid="job-status">
+          {data.status}
+          {data.cancelRequested && !FINISHED.has(data.status) ? " (cancelling)" : ""}
+        </span>
+        {!FINISHED.has(data.status) && onCancel ? (
+          <button type="button" className="ml-auto rounded-md border border-border px-2 py-1 text-xs hover:bg-muted" onClick={() => onCancel(data.id)}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+        <div className="h-full bg-primary transition-all" style={{ width: `${pct}%` }} />
+      </div>
+      {failures.length ? (
+        <ul className="max-h-40 space-y-0.5 overflow-auto font-mono text-xs text-destructive" data-testid="job-failures">
+          {failures.map((f) => (
+            <li key={f.node}>
+              <a href={`/nodes/${f.node}`} className="underline">
+                {f.node}
+              </a>
+              : {f.summary ?? f.error}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
