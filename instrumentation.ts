@@ -7,5 +7,7 @@ export async function register() {
   if (process.env.DATABASE_URL) {
     const { markInterruptedJobs } = await import("@/lib/jobs");
     await markInterruptedJobs().catch(() => undefined);
+    const { scheduleFleetSync } = await import("@/lib/fleet/sync");
+    scheduleFleetSync();
   }
 }

@@ -1,13 +1,32 @@
+import { requireUser } from "@/lib/auth/page";
+import { hasRole } from "@/lib/auth/roles";
+import { fleetFacets, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
 import { PageHeader } from "@/components/shell/page-header";
-import { NotYet } from "@/components/shell/not-yet";
+import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
+import { FleetFilters } from "@/components/fleet/fleet-filters";
+import { FleetView } from "@/components/fleet/fleet-view";
+import { cancelJobAction, syncFleetAction } from "./fleet-actions";
+import { lastSyncError } from "@/lib/fleet/sync";
 
 export const metadata = { title: "Fleet" };
+export const dynamic = "force-dynamic";
 
-export default function FleetPage() {
+export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireUser();
+  const query = parseFleetQuery(await searchParams);
+  const [{ rows, summary }, facets, sync, syncError] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError()]);
+  const operator = hasRole(user.role, "operator");
   return (
     <>
-      <PageHeader title="Fleet" description="Every k2s node: Center's view plus what k2ops learned over SSH." />
-      <NotYet what="The fleet table (filters, sort, verification status, bulk verify)" issue="issue #5 (fleet table and verification)" />
+      <PageHeader title="Fleet" description="Every k2s node: Center's list merged with what k2ops learned itself over SSH." />
+      <FleetSummaryBar summary={summary} lastSync={sync} />
+      {syncError ? (
+        <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm">
+          Last sync with Center failed at {syncError.at.replace("T", " ").slice(0, 19)} UTC: {syncError.message}. Showing the last known fleet.
+        </p>
+      ) : null}
+      <FleetFilters {...facets} />
+      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} cancelJob={cancelJobAction} />
     </>
   );
 }

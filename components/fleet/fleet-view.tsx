@@ -13,7 +13,7 @@ export function FleetView(props: {
   rows: FleetRow[];
   canOperate: boolean;
   syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number }>>;
-  verifyNodes: (input: unknown) => Promise<Res<{ jobId: string }>>;
+  verifyNodes?: (input: unknown) => Promise<Res<{ jobId: string }>>;
   cancelJob?: (input: unknown) => Promise<Res<unknown>>;
 }) {
   const router = useRouter();
@@ -31,6 +31,7 @@ export function FleetView(props: {
   }
 
   async function verify(ips: string[]) {
+    if (!props.verifyNodes) return;
     const res = await props.verifyNodes({ nodes: ips });
     if (res.ok) setJobId(res.data.jobId);
     else toast.error(res.error.message);
@@ -52,7 +53,7 @@ export function FleetView(props: {
           onFinished={() => router.refresh()}
         />
       ) : null}
-      <FleetTable rows={props.rows} canVerify={props.canOperate} onVerify={verify} />
+      <FleetTable rows={props.rows} canVerify={props.canOperate && !!props.verifyNodes} onVerify={verify} />
     </div>
   );
 }
