@@ -1,7 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
 import {
-  AdminNodeItemSchema,
   ClaimResponseSchema,
   CloudAccountListSchema,
   CloudImageListSchema,
@@ -111,7 +110,7 @@ type Query = Record<string, string | number | boolean | undefined | null>;
 export type PageQuery = { page?: number; pageSize?: number };
 
 /** Reads KAITU_CENTER_URL / KAITU_ACCESS_KEY (and optional timeouts) from the environment. */
-export function centerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CenterClientOptions {
+export function centerConfigFromEnv(env: Record<string, string | undefined> = process.env): CenterClientOptions {
   const baseUrl = env.KAITU_CENTER_URL?.trim();
   const accessKey = env.KAITU_ACCESS_KEY?.trim();
   if (!baseUrl) throw new Error("KAITU_CENTER_URL is not configured");
@@ -124,7 +123,7 @@ export function centerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Cente
   };
 }
 
-export function centerClientFromEnv(env: NodeJS.ProcessEnv = process.env): CenterClient {
+export function centerClientFromEnv(env: Record<string, string | undefined> = process.env): CenterClient {
   return createCenterClient(centerConfigFromEnv(env));
 }
 

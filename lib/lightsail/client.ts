@@ -68,7 +68,7 @@ export class LightsailError extends Error {
   }
 }
 
-export function lightsailConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LightsailConfig {
+export function lightsailConfigFromEnv(env: Record<string, string | undefined> = process.env): LightsailConfig {
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();
   if (!region) throw new LightsailError("ConfigError", "AWS_REGION is not configured");
   const endpoint = env.LIGHTSAIL_ENDPOINT?.trim() || undefined;
@@ -234,6 +234,6 @@ export function createLightsailClient(cfg: LightsailConfig) {
 
 export type LightsailWrapper = ReturnType<typeof createLightsailClient>;
 
-export function lightsailClientFromEnv(env: NodeJS.ProcessEnv = process.env): LightsailWrapper {
+export function lightsailClientFromEnv(env: Record<string, string | undefined> = process.env): LightsailWrapper {
   return createLightsailClient(lightsailConfigFromEnv(env));
 }

@@ -535,7 +535,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     for (const d of b.tunnels ?? []) {
       const previous = state.tunnels.find((x) => x.domain === d.domain);
       if (previous) state.tunnels = state.tunnels.filter((x) => x !== previous); // moves to this node
-      let hasRelay = !!d.hasRelay;
+      const hasRelay = !!d.hasRelay;
       let hasTunnel = !!d.hasTunnel;
       if (!hasRelay && !hasTunnel) hasTunnel = true;
       const tun: SimTunnel = {
