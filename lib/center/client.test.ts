@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CenterError, CenterUnavailableError, centerConfigFromEnv, createCenterClient, decodeLogArchive } from "./client";
 import { tarArchive } from "@/simulator/center/logs";
+import { redactText } from "@/lib/redact";
 
 // A real local HTTP server (real sockets); each test installs a handler.
 type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
@@ -78,6 +79,8 @@ describe("Center client", () => {
     expect(seen[0].body).toBe("{}");
     expect(r.operation.status).toBe("claimed");
     expect(r.identity?.domain).toBe("");
+    // the claim token and the access key are now masked by every sink
+    expect(redactText(`K2_PRIVATE_CLAIM: ${"c".repeat(64)} and ${KEY}`)).not.toMatch(/c{64}|ktu_/);
   });
 
   it("code != 0 becomes a typed CenterError without the access key", async () => {

@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { z } from "zod";
+import { registerSecret } from "@/lib/redact";
 import {
   ClaimResponseSchema,
   CloudAccountListSchema,
@@ -149,6 +150,8 @@ export function createCenterClient(opts: CenterClientOptions) {
   if (base.username || base.password) throw new Error("KAITU_CENTER_URL must not carry credentials");
   const baseStr = base.toString().replace(/\/+$/, "");
   const accessKey = opts.accessKey;
+  // every sink (logs, audit, pages) masks the key from now on
+  registerSecret(accessKey);
   const timeoutMs = opts.timeoutMs && opts.timeoutMs > 0 ? opts.timeoutMs : 15_000;
   const getRetries = Math.max(0, Math.min(opts.getRetries ?? 2, 5));
   const retryDelayMs = opts.retryDelayMs ?? 250;
@@ -279,7 +282,11 @@ export function createCenterClient(opts: CenterClientOptions) {
       get("/app/node-operations", NodeOperationListSchema, { status: q.status, action: q.action, page: q.page, pageSize: q.pageSize }, ro),
     createNodeOperation: (body: CreateNodeOperationRequest, ro?: RequestOptions) => post("/app/node-operations", body, NodeOperationSchema, ro),
     /** 409 CenterError when the op is not queued or does not exist. The identity's claimToken is a secret. */
-    claimNodeOperation: (id: number, body: ClaimRequest = {}, ro?: RequestOptions) => post(`/app/node-operations/${seg(id)}/claim`, body, ClaimResponseSchema, ro),
+    claimNodeOperation: async (id: number, body: ClaimRequest = {}, ro?: RequestOptions) => {
+      const r = await post(`/app/node-operations/${seg(id)}/claim`, body, ClaimResponseSchema, ro);
+      registerSecret(r.identity?.claimToken); // one-time machine secret: masked in every sink from here on
+      return r;
+    },
     updateNodeOperation: (id: number, body: UpdateNodeOperationRequest, ro?: RequestOptions) =>
       post(`/app/node-operations/${seg(id)}/update`, body, EmptyDataSchema, ro),
 

@@ -6,6 +6,7 @@ import {
   RebootInstanceCommand,
   type Instance,
 } from "@aws-sdk/client-lightsail";
+import { registerSecret } from "@/lib/redact";
 
 // The console's AWS Lightsail wrapper: reboot, instance facts, and monthly
 // NetworkIn/NetworkOut sums (the provider's view of billable transfer).
@@ -129,6 +130,8 @@ function wrapError(e: unknown, secrets: string[]): LightsailError {
 export function createLightsailClient(cfg: LightsailConfig) {
   const clients = new Map<string, LightsailClient>();
   const timeoutMs = cfg.timeoutMs ?? 20_000;
+  registerSecret(cfg.credentials?.secretAccessKey);
+  registerSecret(cfg.credentials?.sessionToken);
   const secrets = [cfg.credentials?.secretAccessKey ?? "", cfg.credentials?.sessionToken ?? "", cfg.credentials?.accessKeyId ?? ""];
 
   function client(region?: string): LightsailClient {

@@ -350,6 +350,21 @@ describe("Center simulator: contract", () => {
       expect(usageFlags(u, sim.now())).toEqual({ overQuota: false, offline: false });
       expect(usageFlags({ ...u, usedBytes: 10 * 2 ** 30 - 500 * 2 ** 20 }, sim.now()).overQuota).toBe(true);
       expect(usageFlags(u, sim.now() + 181).offline).toBe(true);
+      // hiding on the end-user list: over quota (500 MiB reserve) hides the node
+      const visible = async () => {
+        const r = await api("GET", "/api/tunnels", null, undefined, { Authorization: "Bearer sim-device-token-alice" });
+        return (r.json.data as { items: { node: { ipv4: string } }[] }).items.map((x) => x.node.ipv4);
+      };
+      expect(await visible()).toContain(IP);
+      await post(3000, 10 * 2 ** 30 - 500 * 2 ** 20);
+      expect(await visible()).not.toContain(IP);
+      await post(4000, 0); // new cycle
+      expect(await visible()).toContain(IP);
+      sim.advanceTime(181); // three missed reports
+      expect(await visible()).not.toContain(IP);
+      await post(4000, 1);
+      expect(await visible()).toContain(IP);
+      error(await api("GET", "/api/tunnels", null), 401);
     });
 
     it("AWS authoritative correction when provider usage exceeds the self-report", async () => {

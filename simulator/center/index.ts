@@ -1042,7 +1042,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       hopPortStart: 0,
       hopPortEnd: 0,
     };
-    if (n?.ipType) o.ipType = n.ipType;
+    if (n?.ipType && !raw) o.ipType = n.ipType;
     const nodePart = n
       ? { name: n.name, country: n.country, region: n.region, ipv4: n.ipv4, ipv6: n.ipv6 }
       : { name: "", country: "", region: "", ipv4: t.nodeIpv4, ipv6: "" };
@@ -1444,6 +1444,31 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     audit(c.user, "ticket_reply", "ticket", String(id));
     touch();
     return ok(replyDto(r));
+  });
+
+  // End-user view (simulator-specific shape; only here so that the §7.4 hiding
+  // rules are observable): device bearer token, shared nodes, over-quota or
+  // offline nodes dropped.
+  route("GET", "/api/tunnels", "none", undefined, (c) => {
+    const m = /^Bearer\s+(.+)$/i.exec(String(c.headers.authorization ?? ""));
+    const dev = m ? state.devices.find((d) => d.token === m[1].trim()) : undefined;
+    if (!dev) return fail(401, "invalid device token");
+    const t = now();
+    const items = state.tunnels
+      .filter((x) => !x.deleted && !x.isTest)
+      .filter((x) => {
+        const n = nodeByIp(x.nodeIpv4);
+        if (!n || n.class !== "shared" || !n.visibleKaitu) return false;
+        const f = usageFlags(state.usages[n.ipv4], t);
+        return !f.overQuota && !f.offline;
+      })
+      .map((x) => {
+        const n = nodeByIp(x.nodeIpv4)!;
+        const o: Record<string, unknown> = { domain: x.domain, name: x.name, protocol: displayProtocol(x.protocol), port: x.port, node: { ipv4: n.ipv4, country: n.country, region: n.region } };
+        if (x.serverUrl) o.serverUrl = x.serverUrl;
+        return o;
+      });
+    return ok({ items, pagination: null });
   });
 
   // §8 slave API
