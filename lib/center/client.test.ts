@@ -213,3 +213,17 @@ describe("Center client", () => {
     expect(decodeLogArchive("x.log", Buffer.from("plain\n")).format).toBe("raw");
   });
 });
+
+describe("schema helpers", () => {
+  it("decodes operation params/result JSON strings by action", async () => {
+    const { decodeOperationParams, decodeOperationResult, NodeOperationSchema } = await import("./schemas");
+    expect(decodeOperationParams({ action: "provision", params: '{"region":"ap-tokyo","trafficTotalBytes":1073741824000,"ipType":"residential"}' })).toEqual({
+      action: "provision",
+      params: { region: "ap-tokyo", trafficTotalBytes: 1073741824000, ipType: "residential" },
+    });
+    expect(decodeOperationParams({ action: "stop", params: '{"reason":"grace ended"}' }).params).toEqual({ reason: "grace ended" });
+    expect(decodeOperationResult({ result: '{"ipv4":"1.2.3.4"}' })).toEqual({ ipv4: "1.2.3.4" });
+    const bad = NodeOperationSchema.safeParse({ id: 1, createdAt: 1, updatedAt: 1, action: "stop", subId: 1, cloudInstanceId: 2, status: "queued", holder: "", leasedAt: 0, leaseDeadline: 0, params: { reason: "x" }, result: "{}", createdBy: "admin", completedAt: 0 });
+    expect(bad.success).toBe(false); // params must be a JSON *string*
+  });
+});

@@ -205,6 +205,35 @@ export const ProvisionParamsSchema = z.object({
 });
 export type ProvisionParams = z.infer<typeof ProvisionParamsSchema>;
 
+/** Decoded `params` of change_ip (lifecycle: {targetRegion?, reason}; admin ops: whatever was posted). */
+export const ChangeIpParamsSchema = z.looseObject({ targetRegion: z.string().optional(), reason: z.string().optional() });
+/** Decoded `params` of stop / destroy ({"reason": "grace ended" | "suspend ended" | ...}). */
+export const StopDestroyParamsSchema = z.looseObject({ reason: z.string().optional() });
+
+export type DecodedOperationParams =
+  | { action: "provision"; params: ProvisionParams }
+  | { action: "change_ip"; params: z.infer<typeof ChangeIpParamsSchema> }
+  | { action: "stop" | "destroy"; params: z.infer<typeof StopDestroyParamsSchema> };
+
+/** Parses an operation's `params` JSON string by action (throws on a malformed string). */
+export function decodeOperationParams(op: Pick<NodeOperation, "action" | "params">): DecodedOperationParams {
+  const raw: unknown = JSON.parse(op.params);
+  switch (op.action) {
+    case "provision":
+      return { action: "provision", params: ProvisionParamsSchema.parse(raw) };
+    case "change_ip":
+      return { action: "change_ip", params: ChangeIpParamsSchema.parse(raw) };
+    default:
+      return { action: op.action, params: StopDestroyParamsSchema.parse(raw) };
+  }
+}
+
+/** Parses an operation's `result` JSON string (an object; "{}" when empty). */
+export function decodeOperationResult(op: Pick<NodeOperation, "result">): Record<string, unknown> {
+  const v: unknown = JSON.parse(op.result);
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
 export const CreateNodeOperationRequestSchema = z.object({
   subId: int().positive(),
   action: z.enum(["change_ip", "stop", "destroy"]),

@@ -317,6 +317,9 @@ describe("Center simulator: contract", () => {
       expect(r1.tunnels?.map((t) => t.protocol)).toEqual(["k2v5", "k2v5"]);
       const r2 = data(S.SlaveNodeUpsertResponseSchema, await api("PUT", `/slave/nodes/${IP}`, null, body(A, ["c.sim"])));
       expect(r2.created).toBe(false);
+      expect(r2.tunnels?.[0].created).toBe(true);
+      const r3 = data(S.SlaveNodeUpsertResponseSchema, await api("PUT", `/slave/nodes/${IP}`, null, body(A, ["c.sim"]))); // connect-url re-PUT
+      expect(r3).toMatchObject({ created: false, tunnels: [{ domain: "c.sim", created: false }] });
       const node = data(S.NodeListSchema, await api("GET", "/app/nodes", K.viewer)).items.find((n) => n.ipv4 === IP)!;
       expect(node.tunnels.map((t) => t.domain)).toEqual(["c.sim"]);
       error(await api("PUT", `/slave/nodes/${IP}`, null, body(B, [])), 403, /invalid secretToken/);

@@ -495,6 +495,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     if (node && node.secretToken !== b.secretToken) return { status: "forbidden" };
     const brands = (b.brands ?? []).filter((x) => x === "kaitu" || x === "overleap");
     const claim = b.privateClaim ?? "";
+    // domains known before this registration (created=false for them) and their tunnel secrets
+    const known = new Map(state.tunnels.map((x) => [x.domain, x.secretToken] as const));
     if (!node) {
       node = {
         id: nextId("node"),
@@ -535,6 +537,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     for (const d of b.tunnels ?? []) {
       const previous = state.tunnels.find((x) => x.domain === d.domain);
       if (previous) state.tunnels = state.tunnels.filter((x) => x !== previous); // moves to this node
+      const existed = known.has(d.domain);
       const hasRelay = !!d.hasRelay;
       let hasTunnel = !!d.hasTunnel;
       if (!hasRelay && !hasTunnel) hasTunnel = true;
@@ -551,7 +554,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
         hasRelay,
         hasTunnel,
         serverUrl: d.serverUrl ?? "",
-        secretToken: previous?.secretToken || hex32(),
+        secretToken: known.get(d.domain) || hex32(),
       };
       state.tunnels.push(tun);
       const pem = issueCert(d.domain, realCerts);
@@ -563,7 +566,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
         hopPortEnd: tun.hopPortEnd,
         sslCert: pem.cert,
         sslKey: pem.key,
-        created: !previous,
+        created: !existed,
         hasRelay,
         hasTunnel,
       });
