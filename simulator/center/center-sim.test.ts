@@ -590,4 +590,23 @@ describe("Center simulator: snapshot and deferred modes", () => {
       await s.close();
     }
   });
+
+  it("scheduled mode: tasks wait for the next 02:00 Asia/Shanghai of the simulated clock", async () => {
+    const s = await startCenterSim({ realCerts: false, sweepIntervalMs: 0, cloudSyncIntervalMs: 0, provisionQueue: 0 });
+    try {
+      const api = mk(() => s);
+      const ls = s.state.instances.find((i) => i.provider === "aws_lightsail")!;
+      data(S.TaskIdSchema, await api("DELETE", `/app/cloud/instances/${ls.id}`, s.accessKeys.editor));
+      const task = s.pendingTasks()[0];
+      expect(task.runAt).toBeGreaterThan(s.now());
+      expect(task.runAt - s.now()).toBeLessThanOrEqual(86_400);
+      expect(await s.runDueTasks()).toEqual([]);
+      s.advanceTime(task.runAt - s.now());
+      const done = await s.runDueTasks();
+      expect(done.map((d) => [d.kind, d.ok])).toEqual([["delete", true]]);
+      expect(s.state.instances.find((i) => i.id === ls.id)!.deletedAt).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  });
 });

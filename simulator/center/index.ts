@@ -2003,6 +2003,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       touch();
     },
     runDeferredTasks,
+    /** runs only the tasks whose 02:00 Asia/Shanghai has come (by the simulated clock); the scheduled mode does this every 15 s */
+    runDueTasks: () => runDeferredTasks((x) => x.runAt <= now()),
     pendingTasks: () => [...state.tasks],
     sweepProvisionTimeouts,
     syncCloud,
