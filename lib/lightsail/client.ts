@@ -240,3 +240,13 @@ export type LightsailWrapper = ReturnType<typeof createLightsailClient>;
 export function lightsailClientFromEnv(env: Record<string, string | undefined> = process.env): LightsailWrapper {
   return createLightsailClient(lightsailConfigFromEnv(env));
 }
+
+/**
+ * Where a node lives at Lightsail, from Center's cloud instance row
+ * (instance_id = the Lightsail instance name, region = the provider region),
+ * or null when the instance is not an aws_lightsail one.
+ */
+export function lightsailTargetOf(ci: { provider: string; instance_id: string; region: string }): { name: string; region: string } | null {
+  if (ci.provider !== "aws_lightsail" || !ci.instance_id) return null;
+  return { name: ci.instance_id, region: regionOf(ci.region) };
+}

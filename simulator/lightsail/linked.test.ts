@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCenterSim, type CenterSim } from "@/simulator/center/index";
 import { startLightsailSim, type LightsailSim } from "./index";
-import { createLightsailClient } from "@/lib/lightsail/client";
+import { createLightsailClient, lightsailTargetOf } from "@/lib/lightsail/client";
 import { createCenterClient } from "@/lib/center/client";
 
 // The Lightsail simulator mirroring the Center simulator: same inventory,
@@ -32,7 +32,9 @@ describe("Lightsail simulator linked to the Center simulator", () => {
 
     const c = createCenterClient({ baseUrl: center.url, accessKey: center.accessKeys.viewer });
     const inst = (await c.listAllCloudInstances({ provider: "aws_lightsail" })).find((i) => i.name === "jp-tokyo-01")!;
-    const m = await w.monthlyTransfer("jp-tokyo-01", { nowSec: inst.last_synced_at });
+    const target = lightsailTargetOf(inst)!;
+    expect(target).toEqual({ name: "jp-tokyo-01", region: "ap-northeast-1" });
+    const m = await w.monthlyTransfer(target.name, { region: target.region, nowSec: inst.last_synced_at });
     expect(m.sumBytes / 2 ** 30).toBeCloseTo(inst.traffic_used_gb, 3);
 
     // a new Lightsail instance created through Center appears at Lightsail after the deferred run
