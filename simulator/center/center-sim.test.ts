@@ -609,4 +609,28 @@ describe("Center simulator: snapshot and deferred modes", () => {
       await s.close();
     }
   });
+
+  it("lifecycle sweep: grace → suspended (+stop) → deprovisioned (+destroy); renewal cancels", async () => {
+    const s = await startCenterSim({ realCerts: false, sweepIntervalMs: 0, cloudSyncIntervalMs: 0, provisionQueue: 0 });
+    try {
+      const sub = s.state.subs.find((x) => x.id === 1001)!;
+      const opsOf = (a: string) => s.state.ops.filter((o) => o.subId === 1001 && o.action === a);
+      s.advanceTime(sub.expiresAt - s.now() + 60);
+      expect(s.runLifecycleSweep().changed).toEqual([1001]);
+      expect(sub.status).toBe("grace");
+      s.advanceTime(7 * 86_400);
+      s.runLifecycleSweep();
+      expect(sub.status).toBe("suspended");
+      expect(opsOf("stop").map((o) => [o.status, o.createdBy, o.params])).toEqual([["queued", "system:lifecycle", '{"reason":"grace ended"}']]);
+      expect(opsOf("stop")[0].cloudInstanceId).toBe(sub.cloudInstanceId);
+      s.advanceTime(14 * 86_400);
+      s.runLifecycleSweep();
+      expect(sub).toMatchObject({ status: "deprovisioned", cloudInstanceId: null, boundIpv4: "", slaveNodeId: null });
+      expect(opsOf("stop")[0].status).toBe("canceled");
+      expect(opsOf("destroy").map((o) => [o.status, o.params])).toEqual([["queued", '{"reason":"suspend ended"}']]);
+      expect(opsOf("destroy")[0].cloudInstanceId).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  });
 });

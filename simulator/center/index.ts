@@ -707,6 +707,57 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     return out;
   }
 
+  /**
+   * The daily private-node lifecycle sweep (cron 0 19 * * * UTC), one step per sub per run:
+   * active→grace, grace→suspended (+stop op), suspended→deprovisioned (stop ops canceled,
+   * +destroy op, bindings cleared); renewed grace/suspended subs → active (their open stop/destroy canceled).
+   */
+  function runLifecycleSweep(): { changed: number[]; ops: number[] } {
+    const t = now();
+    const D = 86_400;
+    const out = { changed: [] as number[], ops: [] as number[] };
+    const open = (o: SimOp) => o.status === "queued" || o.status === "claimed" || o.status === "in_progress";
+    const cancel = (sub: SimSub, actions: SimOp["action"][]) => {
+      for (const o of state.ops) {
+        if (o.subId === sub.id && actions.includes(o.action) && open(o)) {
+          o.status = "canceled";
+          o.completedAt = t;
+          o.updatedAt = t;
+        }
+      }
+    };
+    const dispatch = (sub: SimSub, action: "stop" | "destroy", reason: string) => {
+      if (sub.cloudInstanceId === null) return;
+      if (state.ops.some((o) => o.subId === sub.id && o.action === action && open(o))) return;
+      out.ops.push(newOp(action, sub, "system:lifecycle", { reason }).id);
+    };
+    for (const sub of state.subs) {
+      const before = sub.status;
+      if ((sub.status === "grace" || sub.status === "suspended") && sub.expiresAt > t) {
+        sub.status = "active";
+        cancel(sub, ["stop", "destroy"]);
+      } else if (sub.status === "active" && t > sub.expiresAt) {
+        sub.status = "grace";
+      } else if (sub.status === "grace" && t > sub.expiresAt + 7 * D) {
+        sub.status = "suspended";
+        dispatch(sub, "stop", "grace ended");
+      } else if (sub.status === "suspended" && t > sub.expiresAt + 21 * D) {
+        sub.status = "deprovisioned";
+        cancel(sub, ["stop"]);
+        dispatch(sub, "destroy", "suspend ended");
+        sub.slaveNodeId = null;
+        sub.cloudInstanceId = null;
+        sub.boundIpv4 = "";
+      }
+      if (sub.status !== before) {
+        sub.updatedAt = t;
+        out.changed.push(sub.id);
+      }
+    }
+    if (out.changed.length) touch();
+    return out;
+  }
+
   // ---- cloud ----
 
   function accountsAll(): CloudAccountCfg[] {
@@ -1972,6 +2023,22 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   const timers: NodeJS.Timeout[] = [];
   const sweepMs = opts.sweepIntervalMs ?? 600_000;
   if (sweepMs > 0) timers.push(setInterval(() => sweepProvisionTimeouts(), sweepMs));
+  if (sweepMs > 0) {
+    // daily lifecycle cron at 19:00 UTC (03:00 Beijing), by the simulated clock
+    let lastLifecycle = now();
+    timers.push(
+      setInterval(() => {
+        const t = now();
+        const d = new Date(t * 1000);
+        let slot = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 19) / 1000;
+        if (slot > t) slot -= 86_400;
+        if (lastLifecycle < slot) {
+          lastLifecycle = t;
+          runLifecycleSweep();
+        }
+      }, Math.min(sweepMs, 15_000)),
+    );
+  }
   const syncMs = opts.cloudSyncIntervalMs ?? 1_800_000;
   if (syncMs > 0) timers.push(setInterval(() => syncCloud(), syncMs));
   if (deferredMode === "scheduled") {
@@ -2007,6 +2074,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     runDueTasks: () => runDeferredTasks((x) => x.runAt <= now()),
     pendingTasks: () => [...state.tasks],
     sweepProvisionTimeouts,
+    runLifecycleSweep,
     syncCloud,
     createProvisionRequest,
     /** registers a node exactly like PUT /slave/nodes/:ipv4 (TOFU applies) */
