@@ -1,4 +1,4 @@
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import { registerSecret } from "@/lib/redact";
 import {
@@ -379,8 +379,7 @@ export function decodeLogArchive(s3Key: string, buf: Buffer): DeviceLogDownload 
     return { s3Key, archiveBytes: buf.length, format: "tar.gz", files: untar(tar) };
   }
   if (s3Key.endsWith(".zip")) {
-    // zip extraction is not needed by the console yet: hand back the raw object
-    return { s3Key, archiveBytes: buf.length, format: "zip", files: [] };
+    return { s3Key, archiveBytes: buf.length, format: "zip", files: unzip(buf) };
   }
   if (isGzip(buf)) {
     const name = (s3Key.split("/").pop() ?? "log").replace(/\.gz$/, "");
@@ -409,6 +408,71 @@ function untar(tar: Buffer): DeviceLogFile[] {
       longName = null;
     } else longName = null;
     off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
+}
+
+/** Central-directory based zip extraction (stored/deflate; ZIP64; data descriptors). */
+function unzip(buf: Buffer): DeviceLogFile[] {
+  let eocd = -1;
+  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
+    if (buf.readUInt32LE(i) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) throw new Error("not a zip archive");
+  let entries = buf.readUInt16LE(eocd + 10);
+  let cdOffset = buf.readUInt32LE(eocd + 16);
+  if ((entries === 0xffff || cdOffset === 0xffffffff) && eocd >= 20 && buf.readUInt32LE(eocd - 20) === 0x07064b50) {
+    const z64 = Number(buf.readBigUInt64LE(eocd - 20 + 8));
+    if (buf.readUInt32LE(z64) !== 0x06064b50) throw new Error("bad zip64 record");
+    entries = Number(buf.readBigUInt64LE(z64 + 32));
+    cdOffset = Number(buf.readBigUInt64LE(z64 + 48));
+  }
+  const files: DeviceLogFile[] = [];
+  let p = cdOffset;
+  let total = 0;
+  for (let n = 0; n < entries; n++) {
+    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error("bad zip central directory");
+    const method = buf.readUInt16LE(p + 10);
+    let compSize = buf.readUInt32LE(p + 20);
+    let size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    let localOff = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nameLen).toString("utf8");
+    // ZIP64 extended information: only the fields that are 0xFFFFFFFF are present, in order
+    let e = p + 46 + nameLen;
+    const eEnd = e + extraLen;
+    while (e + 4 <= eEnd) {
+      const id = buf.readUInt16LE(e);
+      const len = buf.readUInt16LE(e + 2);
+      if (id === 0x0001) {
+        let q = e + 4;
+        if (size === 0xffffffff) {
+          size = Number(buf.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (compSize === 0xffffffff) {
+          compSize = Number(buf.readBigUInt64LE(q));
+          q += 8;
+        }
+        if (localOff === 0xffffffff) localOff = Number(buf.readBigUInt64LE(q));
+      }
+      e += 4 + len;
+    }
+    p = eEnd + commentLen;
+    if (name.endsWith("/")) continue;
+    if (buf.readUInt32LE(localOff) !== 0x04034b50) throw new Error("bad zip local header");
+    const start = localOff + 30 + buf.readUInt16LE(localOff + 26) + buf.readUInt16LE(localOff + 28);
+    const comp = buf.subarray(start, start + compSize);
+    total += size;
+    if (total > MAX_LOG_BYTES) throw new Error("log archive too large");
+    const data = method === 0 ? comp : method === 8 ? inflateRawSync(comp, { maxOutputLength: MAX_LOG_BYTES }) : null;
+    if (!data) continue; // unsupported compression method: skipped
+    files.push(fileOf(name, data));
   }
   return files;
 }

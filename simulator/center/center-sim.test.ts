@@ -513,6 +513,11 @@ describe("Center simulator: contract", () => {
       const svc = await client.downloadDeviceLog(fb.items.find((d) => d.logType === "service")!.s3Key);
       expect(svc.format).toBe("gzip");
       expect(svc.files[0].text).toContain("DIAG: session-end");
+      const zipLog = data(S.DeviceLogListSchema, await api("GET", "/app/device-logs?feedback_id=fb-5ca1ab1e", K.viewer)).items[0];
+      const z = await client.downloadDeviceLog(zipLog.s3Key);
+      expect(z.format).toBe("zip");
+      expect(z.files.map((f) => f.name)).toEqual(["k2.log", "app.log"]);
+      expect(z.files[0].text).toContain("DIAG: heartbeat");
       const missing = await fetch(`${sim.logBucketUrl}/no/such.tar.gz`);
       expect(missing.status).toBe(404);
     });

@@ -1988,6 +1988,14 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     Object.assign(t2, { status: "resolved", resolvedBy: "support@sim.kaitu.io", resolvedAt: t2.createdAt + 7200, lastReplyAt: t2.createdAt + 3600, lastReplyBy: "admin" });
     const t3 = mk({ feedbackId: "fb-c0ffee42", email: "carol@example.org", content: "DNS lookups fail sometimes in the morning.", createdAt: t - 1 * day, meta: meta("windows", "0.4.6", "connected") });
     addLogs("udid-carol-win", null, t3.feedbackId, t3.createdAt, "dns-trouble", "user_feedback_report", "hk.aliyun.wm01.sim");
+    const t4 = mk({ feedbackId: "fb-5ca1ab1e", email: "erin@example.com", userId: null, content: "iPhone: connection drops every few minutes on 4G.", createdAt: t - 3 * day, meta: meta("ios", "0.4.6", "reconnecting") });
+    {
+      const d = new Date(t4.createdAt * 1000);
+      const ymd = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, "0")}/${String(d.getUTCDate()).padStart(2, "0")}`;
+      const key = `mobile/0.4.6/udid-erin-iphone/${ymd}/logs-${d.toISOString().slice(11, 19).replace(/:/g, "")}-${t4.feedbackId}.zip`;
+      state.logObjects[key] = { s3Key: key, kind: "mobile-zip", scenario: "udp-blocked", startSec: t4.createdAt - 1800, server: "sg-singapore-01.sim" };
+      state.deviceLogs.push({ id: nextId("dlog"), udid: "udid-erin-iphone", userId: null, feedbackId: t4.feedbackId, s3Key: key, logType: "service", reason: "user_feedback_report", meta: JSON.stringify({ os: "ios 18.1", appVersion: "0.4.6" }), createdAt: t4.createdAt });
+    }
     mk({ feedbackId: "fb-0d15ea5e", email: "dave@example.net", content: "How do I change my plan?", createdAt: t - 9 * day, status: "closed", meta: meta("ios", "0.4.6", "disconnected") });
     // beta auto uploads without a ticket
     addLogs("udid-alice-mac", 501, "", t - 3 * 3600, "healthy", "beta-auto-upload", "jp-tokyo-02.sim");

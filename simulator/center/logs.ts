@@ -1,4 +1,4 @@
-import { gzipSync } from "node:zlib";
+import { crc32, deflateRawSync, gzipSync } from "node:zlib";
 import { createHash } from "node:crypto";
 
 // Realistic device-log archives for the simulated public log bucket
@@ -130,7 +130,7 @@ export function tarArchive(files: { name: string; data: Buffer | string; mtimeSe
   return Buffer.concat(blocks);
 }
 
-export type LogObjectSpec = { s3Key: string; kind: "desktop-bundle" | "service-gz" | "crash-gz"; scenario: LogScenario; startSec: number; server?: string };
+export type LogObjectSpec = { s3Key: string; kind: "desktop-bundle" | "service-gz" | "crash-gz" | "mobile-zip"; scenario: LogScenario; startSec: number; server?: string };
 
 /** Builds the stored object for an s3Key (gzip-compressed). */
 export function buildLogObject(spec: LogObjectSpec): Buffer {
@@ -143,5 +143,57 @@ export function buildLogObject(spec: LogObjectSpec): Buffer {
     return gzipSync(tarArchive(files));
   }
   if (spec.kind === "crash-gz") return gzipSync(Buffer.from(panicLog(spec.startSec)));
+  if (spec.kind === "mobile-zip") {
+    return zipArchive([
+      { name: "logs/k2.log", data: k2ServiceLog(spec.s3Key, spec.startSec, spec.scenario, spec.server) },
+      { name: "logs/app.log", data: desktopLog(spec.startSec).replace(/desktop/g, "ios app") },
+    ]);
+  }
   return gzipSync(Buffer.from(k2ServiceLog(spec.s3Key, spec.startSec, spec.scenario, spec.server)));
+}
+
+/** A zip archive (deflate, data descriptors like mobile uploaders write). */
+export function zipArchive(files: { name: string; data: Buffer | string }[]): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const f of files) {
+    const data = Buffer.isBuffer(f.data) ? f.data : Buffer.from(f.data, "utf8");
+    const comp = deflateRawSync(data);
+    const crc = crc32(data);
+    const name = Buffer.from(f.name, "utf8");
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0808, 6); // data descriptor + UTF-8 names
+    local.writeUInt16LE(8, 8);
+    local.writeUInt16LE(name.length, 26);
+    const desc = Buffer.alloc(16);
+    desc.writeUInt32LE(0x08074b50, 0);
+    desc.writeUInt32LE(crc, 4);
+    desc.writeUInt32LE(comp.length, 8);
+    desc.writeUInt32LE(data.length, 12);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt16LE(0x0808, 8);
+    cd.writeUInt16LE(8, 10);
+    cd.writeUInt32LE(crc, 16);
+    cd.writeUInt32LE(comp.length, 20);
+    cd.writeUInt32LE(data.length, 24);
+    cd.writeUInt16LE(name.length, 28);
+    cd.writeUInt32LE(offset, 42);
+    parts.push(local, name, comp, desc);
+    central.push(cd, name);
+    offset += local.length + name.length + comp.length + desc.length;
+  }
+  const cdBuf = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(files.length, 8);
+  eocd.writeUInt16LE(files.length, 10);
+  eocd.writeUInt32LE(cdBuf.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, cdBuf, eocd]);
 }
