@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { expect, test } from "@playwright/test";
-import { ADMIN, VIEWER, signIn } from "./helpers";
+import { ADMIN, VIEWER, alertBox, signIn } from "./helpers";
 
 test.describe("audit log", () => {
   test("records sign-ins and denials, filters via the URL, and exports CSV without secrets", async ({ page }) => {
@@ -9,7 +9,7 @@ test.describe("audit log", () => {
     await page.getByLabel("Email").fill(VIEWER);
     await page.getByLabel("Password").fill("wrong-password-123");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toBeVisible();
+    await expect(alertBox(page)).toBeVisible();
 
     await signIn(page, ADMIN);
     await page.goto("/audit?action=auth.signin&outcome=denied");

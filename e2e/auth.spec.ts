@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, VIEWER, signIn } from "./helpers";
+import { ADMIN, VIEWER, alertBox, signIn } from "./helpers";
 
 test.describe("sign-in", () => {
   test("a wrong password gets a clear message and no session", async ({ page }) => {
@@ -7,7 +7,7 @@ test.describe("sign-in", () => {
     await page.getByLabel("Email").fill(ADMIN);
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toHaveText(/Wrong email or password/);
+    await expect(alertBox(page)).toHaveText(/Wrong email or password/);
     await page.goto("/");
     await expect(page).toHaveURL(/\/login\?reason=signin/);
   });
@@ -15,7 +15,7 @@ test.describe("sign-in", () => {
   test("an empty form is refused with a message", async ({ page }) => {
     await page.goto("/login");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toBeVisible();
+    await expect(alertBox(page)).toBeVisible();
     await expect(page).toHaveURL(/\/login/);
   });
 

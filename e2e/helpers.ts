@@ -16,3 +16,8 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
 export async function signOut(page: Page) {
   await page.context().clearCookies();
 }
+
+/** Our own alerts (Next.js adds an empty role=alert route announcer to every page). */
+export function alertBox(page: Page) {
+  return page.locator('[role="alert"]:not(#__next-route-announcer__)');
+}

@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, VIEWER, signIn, signOut } from "./helpers";
+import { ADMIN, VIEWER, alertBox, signIn, signOut } from "./helpers";
 
 test.describe("roles and user administration", () => {
   test("a viewer cannot manage users", async ({ page }) => {
     await signIn(page, VIEWER);
     await page.goto("/settings/users");
-    await expect(page.getByRole("alert")).toHaveText(/need the admin role/);
+    await expect(alertBox(page)).toHaveText(/need the admin role/);
     await expect(page.getByTestId("users-table")).toHaveCount(0);
   });
 
@@ -39,6 +39,6 @@ test.describe("roles and user administration", () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("a-good-long-password");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toHaveText(/disabled/);
+    await expect(alertBox(page)).toHaveText(/disabled/);
   });
 });

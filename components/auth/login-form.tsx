@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { signIn } from "next-auth/react";
+import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -10,6 +11,7 @@ import { Alert } from "@/components/ui/alert";
 export function LoginForm({ notice, initialError, oidc }: { notice?: string; initialError?: string; oidc: string | null }) {
   const [error, setError] = useState(initialError);
   const [pending, setPending] = useState(false);
+  const router = useRouter();
 
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -26,7 +28,8 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
       setError(res?.error === "CredentialsSignin" || !res?.error ? "Wrong email or password." : res.error);
       return;
     }
-    window.location.assign("/");
+    router.replace("/");
+    router.refresh();
   }
 
   return (

@@ -45,6 +45,8 @@ export function FleetTable({ rows, canVerify, onVerify }: { rows: FleetRow[]; ca
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
+  // the virtualizer is read during render only; nothing memoises it
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
 
   const sort = params.get("sort") ?? "name";

@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { newRequestId, recordDenied, recordIntent, recordOutcome } from "@/lib/audit";
+import { logger } from "@/lib/log";
 import { roleSchema } from "./roles";
 import { checkCredentials, findOrCreateOidcUser } from "./users";
 
@@ -48,6 +49,13 @@ export function oidcConfigured(): boolean {
 
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
+  // next-auth's own messages go through the redacted logger; a stale or forged
+  // session cookie is routine (the user is sent to sign in), not an error
+  logger: {
+    error: (code, metadata) => (code === "JWT_SESSION_ERROR" ? logger.info({ code }, "invalid or expired session cookie") : logger.error({ code, metadata }, "next-auth error")),
+    warn: (code) => logger.warn({ code }, "next-auth warning"),
+    debug: () => undefined,
+  },
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE },
   pages: { signIn: "/login", error: "/login" },
   providers: [

@@ -2,7 +2,7 @@ import path from "node:path";
 
 // Where k2ops keeps local state when no outside service is configured.
 export function dataDir(): string {
-  return path.resolve(process.env.K2OPS_DATA_DIR ?? path.join(process.cwd(), ".data"));
+  return path.resolve(/*turbopackIgnore: true*/ process.env.K2OPS_DATA_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), ".data"));
 }
 
 export function embeddedDataDir(): string {
