@@ -1,4 +1,5 @@
 // Sums the JSON reports of vitest and Playwright into one closing line.
+// Arguments: REPORT_DIR then one "step name|report.json" per failed step.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -6,19 +7,36 @@ const [dir, ...failedSteps] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failuresIn = new Map();
 for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-  const r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
-  if (typeof r.numPassedTests === "number") {
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  } else if (r.stats) {
-    passed += (r.stats.expected ?? 0) + (r.stats.flaky ?? 0);
-    failed += r.stats.unexpected ?? 0;
-    skipped += r.stats.skipped ?? 0;
+  let r;
+  try {
+    r = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  } catch {
+    continue;
   }
+  let p = 0, x = 0, s = 0;
+  if (typeof r.numPassedTests === "number") {
+    p = r.numPassedTests;
+    x = r.numFailedTests;
+    s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  } else if (r.stats) {
+    p = (r.stats.expected ?? 0) + (r.stats.flaky ?? 0);
+    x = r.stats.unexpected ?? 0;
+    s = r.stats.skipped ?? 0;
+  }
+  passed += p;
+  failed += x;
+  skipped += s;
+  failuresIn.set(f, x);
 }
-if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(", ")}`);
-// a failed step without a test report (typecheck, lint, build) still counts as a failure
-const stepOnlyFailures = failedSteps.filter((s) => ["typecheck", "lint", "build"].includes(s)).length;
-console.log(`${passed} passed, ${failed + stepOnlyFailures} failed, ${skipped} skipped`);
+const names = [];
+for (const entry of failedSteps) {
+  const [name, report] = entry.split("|");
+  names.push(name);
+  // a failed step whose report shows no failed test (typecheck, lint, build, a
+  // crashed runner) still counts as one failure
+  if (!report || !failuresIn.get(report)) failed += 1;
+}
+if (names.length) console.log(`failed steps: ${names.join(", ")}`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
