@@ -6,7 +6,7 @@ import { z } from "zod";
 
 export const PINNED_TAG = /^v\d+\.\d+\.\d+(?:-[0-9a-f]{7,40})?$/;
 const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const NODE_NAME = /^(?:[a-z0-9-]+\.[a-z0-9-]+\.wm\d{2,3}|pn-[A-Za-z0-9_-]{1,64})$/;
+const NODE_NAME = /^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$/;
 const REGION = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9-]+)?$/;
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -29,7 +29,7 @@ const int = (min: number, max: number) =>
 
 export const ENV_VARS: EnvVarSpec[] = [
   { key: "K2_VERSION", label: "Image tag", help: "Pinned tag for both images, e.g. v0.4.8-9d7c6f95. Never latest outside a fleet rollout.", schema: str(PINNED_TAG, "Use a pinned tag like v0.4.8-9d7c6f95 (latest and floating tags are refused)") },
-  { key: "K2_NODE_NAME", label: "Node name", help: "{region}.{provider}.wm{NN}, or pn-<subId> for a private node.", schema: str(NODE_NAME, "Use {region}.{provider}.wmNN (e.g. jp-tokyo.aws.wm04) or pn-<subId>") },
+  { key: "K2_NODE_NAME", label: "Node name", help: "{region}.{provider}.wm{NN}, or pn-<subId> for a private node.", schema: str(NODE_NAME, "Lowercase letters, digits, dots and dashes, like jp-tokyo.aws.wm04 or pn-1001") },
   { key: "K2_NODE_REGION", label: "Region", help: "Region id, e.g. jp-tokyo.aws.", schema: str(REGION, "Lowercase region id like jp-tokyo.aws") },
   { key: "K2_IP_TYPE", label: "IP type", help: "Drives residential-IP visibility at Center.", schema: z.enum(["residential", "non_residential", "unknown"]) },
   { key: "K2_CENTER_URL", label: "Center URL", help: "Center API base for registration and usage reports.", schema: z.string().trim().url("Must be a URL").refine((u) => /^https?:\/\//.test(u) && !/@/.test(u), "http(s) URL without credentials") },
