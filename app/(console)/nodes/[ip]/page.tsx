@@ -1,0 +1,92 @@
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { requireUser } from "@/lib/auth/page";
+import { getNode } from "@/lib/fleet";
+import { getVerificationRun, latestVerification, verificationHistory, type StoredCheck } from "@/lib/verification/store";
+import { PageHeader } from "@/components/shell/page-header";
+import { Badge } from "@/components/ui/badge";
+import { VerificationChecklist } from "@/components/node/verification-checklist";
+
+export const dynamic = "force-dynamic";
+
+const ipSchema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/);
+
+export async function generateMetadata({ params }: { params: Promise<{ ip: string }> }) {
+  return { title: `Node ${(await params).ip}` };
+}
+
+export default async function NodePage({ params, searchParams }: { params: Promise<{ ip: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
+  await requireUser();
+  const ip = ipSchema.safeParse((await params).ip);
+  if (!ip.success) notFound();
+  const node = await getNode(ip.data);
+  if (!node) notFound();
+  const sp = await searchParams;
+  const [latest, history] = await Promise.all([
+    sp.run && /^[a-z0-9]{10,40}$/i.test(sp.run) ? getVerificationRun(sp.run) : latestVerification(node.ipv4),
+    verificationHistory(node.ipv4),
+  ]);
+  const tunnels = (Array.isArray(node.tunnels) ? node.tunnels : []) as { domain: string; protocol: string; port: number }[];
+  const facts: [string, React.ReactNode][] = [
+    ["IPv4", <span key="ip" className="font-mono">{node.ipv4}</span>],
+    ["Region / country", `${node.region} / ${node.country}`],
+    ["Class", node.class],
+    ["IP type", node.ipType],
+    ["Tunnels", tunnels.length ? tunnels.map((t) => `${t.domain} (${t.protocol}:${t.port})`).join(", ") : "none"],
+    ["Architecture", node.arch ?? "not detected yet"],
+    ["Image tag", node.versionTag ?? "—"],
+    ["Sidecar health", node.sidecarHealth ?? "—"],
+    ["Host key", node.hostKeyState === "changed" ? <Badge key="hk" variant="destructive">host key changed — operations blocked until an admin clears it</Badge> : node.hostKeyState],
+    ["Last SSH contact", node.lastSeenSshAt ? node.lastSeenSshAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never"],
+    ["Last SSH error", node.lastSshError ?? "—"],
+    ["In Center", node.inCenter ? "yes" : "no (no longer listed)"],
+  ];
+  return (
+    <>
+      <PageHeader title={node.name || node.ipv4} description={`${node.ipv4} · ${node.region}`} actions={<Link href="/" className="text-sm underline underline-offset-4">← Fleet</Link>} />
+      <div className="grid gap-6 xl:grid-cols-[22rem_1fr]">
+        <section aria-label="Node facts">
+          <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1.5 rounded-lg border border-border bg-card p-3 text-sm">
+            {facts.map(([k, v]) => (
+              <div key={k} className="contents">
+                <dt className="text-muted-foreground">{k}</dt>
+                <dd className="break-words">{v}</dd>
+              </div>
+            ))}
+          </dl>
+          <h2 className="mb-2 mt-6 text-sm font-semibold">Verification history</h2>
+          {history.length === 0 ? (
+            <p className="text-sm text-muted-foreground">Never verified.</p>
+          ) : (
+            <ul className="space-y-1 text-xs" data-testid="verification-history">
+              {history.map((h) => (
+                <li key={h.id}>
+                  <Link href={`/nodes/${node.ipv4}?run=${h.id}`} className="hover:underline">
+                    <span className="font-mono">{h.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
+                    <span className={h.status === "pass" ? "text-success" : h.status === "fail" ? "text-destructive" : "text-warning"}>{h.status}</span>
+                    {h.failingChecks.length ? ` (${h.failingChecks.join(", ")})` : ""} · {h.triggeredBy}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section aria-label="Verification checklist">
+          <h2 className="mb-2 text-sm font-semibold">
+            Post-deploy verification {latest ? `· ${latest.status} · ${latest.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : ""}
+          </h2>
+          {!latest ? (
+            <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">This node has not been verified yet.</p>
+          ) : latest.status === "error" ? (
+            <p role="alert" className="rounded-lg border border-warning/50 bg-warning/10 p-3 text-sm">
+              The checklist could not run: {latest.error}
+            </p>
+          ) : (
+            <VerificationChecklist checks={latest.checks as unknown as StoredCheck[]} />
+          )}
+        </section>
+      </div>
+    </>
+  );
+}

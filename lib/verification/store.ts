@@ -1,0 +1,66 @@
+import { db } from "@/lib/db";
+import { Prisma } from "@/lib/db/generated/client";
+import { redactValue } from "@/lib/redact";
+
+// Verification results are kept with history (VerificationRun) and the latest
+// one is denormalised onto the node for the fleet table. All Prisma access
+// for verification lives here.
+
+export type StoredCheck = {
+  key: string;
+  name: string;
+  proves: string;
+  command: string;
+  expected: string;
+  observed: string;
+  status: "pass" | "fail" | "unknown" | "skip";
+  evidence: string;
+};
+
+export type VerificationOutcome =
+  | { status: "pass" | "fail"; failingChecks: string[]; checks: StoredCheck[]; durationMs: number }
+  | { status: "error"; error: string; durationMs: number };
+
+export async function saveVerification(nodeIpv4: string, outcome: VerificationOutcome, meta: { jobId?: string; triggeredBy: string }) {
+  const at = new Date();
+  const checks = outcome.status === "error" ? [] : (redactValue(outcome.checks) as StoredCheck[]);
+  const failing = outcome.status === "error" ? [] : outcome.failingChecks;
+  return db().$transaction(async (tx) => {
+    const run = await tx.verificationRun.create({
+      data: {
+        nodeIpv4,
+        jobId: meta.jobId,
+        startedAt: new Date(at.getTime() - outcome.durationMs),
+        finishedAt: at,
+        status: outcome.status,
+        failingChecks: failing,
+        error: outcome.status === "error" ? outcome.error.slice(0, 2000) : null,
+        durationMs: Math.round(outcome.durationMs),
+        checks: checks as unknown as Prisma.InputJsonValue,
+        triggeredBy: meta.triggeredBy,
+      },
+    });
+    await tx.node.update({
+      where: { ipv4: nodeIpv4 },
+      data: { verificationStatus: outcome.status, verificationAt: at, failingChecks: failing },
+    });
+    return run;
+  });
+}
+
+export async function latestVerification(nodeIpv4: string) {
+  return db().verificationRun.findFirst({ where: { nodeIpv4 }, orderBy: { startedAt: "desc" } });
+}
+
+export async function verificationHistory(nodeIpv4: string, take = 20) {
+  return db().verificationRun.findMany({
+    where: { nodeIpv4 },
+    orderBy: { startedAt: "desc" },
+    take,
+    select: { id: true, startedAt: true, status: true, failingChecks: true, error: true, durationMs: true, triggeredBy: true, jobId: true },
+  });
+}
+
+export async function getVerificationRun(id: string) {
+  return db().verificationRun.findUnique({ where: { id } });
+}
