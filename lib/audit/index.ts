@@ -26,27 +26,27 @@ function boundedJson(value: unknown): Prisma.InputJsonValue {
   return { truncated: true, preview: text.slice(0, MAX_JSON_CHARS) };
 }
 
+function rowOf(ctx: AuditContext, op: { action: string; target?: AuditTarget; params?: unknown }) {
+  return {
+    requestId: ctx.requestId,
+    actorId: ctx.actor.id,
+    actorEmail: ctx.actor.email,
+    actorRole: ctx.actor.role,
+    action: op.action,
+    targetType: op.target?.type ?? "",
+    targetId: op.target?.id ?? "",
+    params: boundedJson(op.params),
+    ip: ctx.ip.slice(0, 100),
+    userAgent: ctx.userAgent.slice(0, 300),
+  };
+}
+
 export async function recordIntent(
   ctx: AuditContext,
   op: { action: string; target?: AuditTarget; params?: unknown },
   tx: Tx = db(),
 ): Promise<string> {
-  const row = await tx.auditEvent.create({
-    data: {
-      requestId: ctx.requestId,
-      actorId: ctx.actor.id,
-      actorEmail: ctx.actor.email,
-      actorRole: ctx.actor.role,
-      action: op.action,
-      targetType: op.target?.type ?? "",
-      targetId: op.target?.id ?? "",
-      params: boundedJson(op.params),
-      ip: ctx.ip.slice(0, 100),
-      userAgent: ctx.userAgent.slice(0, 300),
-      status: "pending",
-    },
-    select: { id: true, at: true },
-  });
+  const row = await tx.auditEvent.create({ data: { ...rowOf(ctx, op), status: "pending" }, select: { id: true } });
   return row.id;
 }
 
@@ -73,22 +73,7 @@ export async function recordDenied(
   op: { action: string; target?: AuditTarget; params?: unknown; reason: string },
 ): Promise<string> {
   const row = await db().auditEvent.create({
-    data: {
-      requestId: ctx.requestId,
-      actorId: ctx.actor.id,
-      actorEmail: ctx.actor.email,
-      actorRole: ctx.actor.role,
-      action: op.action,
-      targetType: op.target?.type ?? "",
-      targetId: op.target?.id ?? "",
-      params: boundedJson(op.params),
-      ip: ctx.ip.slice(0, 100),
-      userAgent: ctx.userAgent.slice(0, 300),
-      status: "denied",
-      finishedAt: new Date(),
-      durationMs: 0,
-      error: redactText(op.reason).slice(0, 2000),
-    },
+    data: { ...rowOf(ctx, op), status: "denied", finishedAt: new Date(), durationMs: 0, error: redactText(op.reason).slice(0, 2000) },
     select: { id: true },
   });
   return row.id;

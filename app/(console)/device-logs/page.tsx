@@ -1,13 +1,7 @@
-import { PageHeader } from "@/components/shell/page-header";
-import { NotYet } from "@/components/shell/not-yet";
+import { PlannedPage } from "@/components/shell/planned-page";
 
 export const metadata = { title: "Device logs" };
 
 export default function Page() {
-  return (
-    <>
-      <PageHeader title="Device logs" description="Users' uploaded device logs and feedback tickets, with DIAG triage." />
-      <NotYet what="Device log search, download and DIAG analysis" issue="the device-logs issue" />
-    </>
-  );
+  return <PlannedPage title="Device logs" description="Users' uploaded device logs and feedback tickets, with DIAG triage." what="Device log search, download and DIAG analysis" issue="the device-logs issue" />;
 }

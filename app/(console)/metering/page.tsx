@@ -1,13 +1,7 @@
-import { PageHeader } from "@/components/shell/page-header";
-import { NotYet } from "@/components/shell/not-yet";
+import { PlannedPage } from "@/components/shell/planned-page";
 
 export const metadata = { title: "Metering" };
 
 export default function Page() {
-  return (
-    <>
-      <PageHeader title="Metering" description="Quota used per node and billing cycle, cutoff state, usage history k2ops records itself." />
-      <NotYet what="Quota gauges, metering charts and cutoff controls" issue="the metering issue" />
-    </>
-  );
+  return <PlannedPage title="Metering" description="Quota used per node and billing cycle, cutoff state, usage history k2ops records itself." what="Quota gauges, metering charts and cutoff controls" issue="the metering issue" />;
 }
