@@ -21,7 +21,7 @@ export type VerificationOutcome =
   | { status: "pass" | "fail"; failingChecks: string[]; checks: StoredCheck[]; durationMs: number }
   | { status: "error"; error: string; durationMs: number };
 
-export async function saveVerification(nodeIpv4: string, outcome: VerificationOutcome, meta: { jobId?: string; triggeredBy: string }) {
+export async function saveVerification(nodeIpv4: string, outcome: VerificationOutcome, meta: { jobId?: string; triggeredBy: string; startedAt?: Date }) {
   const at = new Date();
   const checks = outcome.status === "error" ? [] : (redactValue(outcome.checks) as StoredCheck[]);
   const failing = outcome.status === "error" ? [] : outcome.failingChecks;
@@ -30,7 +30,7 @@ export async function saveVerification(nodeIpv4: string, outcome: VerificationOu
       data: {
         nodeIpv4,
         jobId: meta.jobId,
-        startedAt: new Date(at.getTime() - outcome.durationMs),
+        startedAt: meta.startedAt ?? new Date(at.getTime() - outcome.durationMs),
         finishedAt: at,
         status: outcome.status,
         failingChecks: failing,
@@ -49,13 +49,14 @@ export async function saveVerification(nodeIpv4: string, outcome: VerificationOu
 }
 
 export async function latestVerification(nodeIpv4: string) {
-  return db().verificationRun.findFirst({ where: { nodeIpv4 }, orderBy: { startedAt: "desc" } });
+  // by completion: runs overlap, and the one that finished last is the node's latest word
+  return db().verificationRun.findFirst({ where: { nodeIpv4 }, orderBy: [{ finishedAt: { sort: "desc", nulls: "last" } }, { id: "desc" }] });
 }
 
 export async function verificationHistory(nodeIpv4: string, take = 20) {
   return db().verificationRun.findMany({
     where: { nodeIpv4 },
-    orderBy: { startedAt: "desc" },
+    orderBy: [{ finishedAt: { sort: "desc", nulls: "last" } }, { id: "desc" }],
     take,
     select: { id: true, startedAt: true, status: true, failingChecks: true, error: true, durationMs: true, triggeredBy: true, jobId: true },
   });
