@@ -1,0 +1,125 @@
+import { knownSecretValues } from "@/lib/redact";
+
+// Every command line k2ops sends to a node is built here, from a fixed
+// template with validated, single-quoted arguments. A `SafeCommand` can only
+// be produced by `cmd`, so free text from a browser can never reach a shell.
+
+declare const brand: unique symbol;
+export type SafeCommand = string & { readonly [brand]: "SafeCommand" };
+
+/** A validated argument; only the validators below create one. */
+export class Arg {
+  private constructor(readonly value: string) {}
+  static of(value: string): Arg {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value) || /[^\x20-\x7e]/.test(value)) {
+      throw new GuardrailViolation("argument contains control or non-ASCII characters");
+    }
+    return new Arg(value);
+  }
+  /** single-quoted for POSIX shells: nothing inside is interpreted */
+  quoted(): string {
+    return `'${this.value.replace(/'/g, `'\\''`)}'`;
+  }
+}
+
+export class GuardrailViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GuardrailViolation";
+  }
+}
+
+export function cmd(strings: TemplateStringsArray, ...args: Arg[]): SafeCommand {
+  let out = strings[0];
+  args.forEach((a, i) => {
+    if (!(a instanceof Arg)) throw new GuardrailViolation("command arguments must be validated values");
+    out += a.quoted() + strings[i + 1];
+  });
+  return out as SafeCommand;
+}
+
+// ---- validators (the only way to make an Arg) -----------------------------
+
+export const CONTAINERS = ["k2s", "k2-sidecar", "k2-slave", "k2-oc", "k2v5", "k2v4-slave"] as const;
+export type Container = (typeof CONTAINERS)[number];
+export const DEPLOY_DIRS = ["/apps/k2s", "/apps/kaitu-slave"] as const;
+export type DeployDir = (typeof DEPLOY_DIRS)[number];
+export const PINNED_TAG_RE = /^v\d+\.\d+\.\d+(?:-[0-9a-f]{7,40})?$/;
+
+export function container(name: string): Arg {
+  if (!(CONTAINERS as readonly string[]).includes(name)) throw new GuardrailViolation(`unknown container "${name.slice(0, 40)}"`);
+  return Arg.of(name);
+}
+
+export function deployDir(dir: string): Arg {
+  if (!(DEPLOY_DIRS as readonly string[]).includes(dir)) throw new GuardrailViolation("deploy dir must be /apps/k2s or /apps/kaitu-slave");
+  return Arg.of(dir);
+}
+
+export function tailLines(n: number): Arg {
+  if (!Number.isInteger(n) || n < 1 || n > 5000) throw new GuardrailViolation("tail lines must be 1..5000");
+  return Arg.of(String(n));
+}
+
+export function imageTag(tag: string, opts: { rollout?: boolean } = {}): Arg {
+  if (tag === "latest" && opts.rollout) return Arg.of(tag);
+  if (!PINNED_TAG_RE.test(tag)) throw new GuardrailViolation("image tags must be pinned (like v0.4.8-9d7c6f95); latest only in a fleet rollout");
+  return Arg.of(tag);
+}
+
+export function udid(s: string): Arg {
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(s)) throw new GuardrailViolation("a UDID is 1-128 letters, digits, dot, dash or underscore");
+  return Arg.of(s);
+}
+
+export function fixedPath(p: string, allowed: readonly string[]): Arg {
+  if (!allowed.includes(p)) throw new GuardrailViolation("path not allowed");
+  return Arg.of(p);
+}
+
+// ---- the final check on every line before it leaves ----------------------
+
+const DOWN = /\b(?:docker[\s-]+)?compose\b(?:\s+(?:-{1,2}[\w-]+(?:[=\s]+(?:'[^']*'|"[^"]*"|[^\s'"-][^\s]*))?))*\s+down\b/i;
+const DOCKER_COMPOSE_DOWN = /\bdocker-compose\b[^;&|\n]*\bdown\b/i;
+
+function normalisePath(p: string): string {
+  const parts: string[] = [];
+  for (const seg of p.split("/")) {
+    if (!seg || seg === ".") continue;
+    if (seg === "..") parts.pop();
+    else parts.push(seg);
+  }
+  return "/" + parts.join("/");
+}
+
+// the deployment, its parents, and the two files that define it
+const PROTECTED = ["/", "/apps", "/apps/k2s", "/apps/k2s/.env", "/apps/k2s/docker-compose.yml"];
+
+function globMatches(glob: string, target: string): boolean {
+  const re = new RegExp("^" + glob.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".").replace(/\[/g, "[") + "$");
+  return re.test(target);
+}
+
+/** rm/rmdir/unlink/shred or find -delete aimed at /apps/k2s (or a parent, or a glob covering it). */
+function deletesDeployment(line: string): boolean {
+  const words = line.replace(/['"]/g, " ").split(/[\s;&|()]+/).filter(Boolean);
+  const remover = words.some((w) => /^(?:rm|rmdir|unlink|shred)$/.test(w.split("/").pop() ?? "")) || /\bfind\b[^;|&]*-delete\b/.test(line);
+  if (!remover) return false;
+  return words.some((w) => {
+    if (!w.startsWith("/")) return false;
+    const n = normalisePath(w);
+    return PROTECTED.includes(n) || (/[*?[]/.test(n) && PROTECTED.some((p) => globMatches(n, p)));
+  });
+}
+
+export function assertAllowed(line: string, ctx: { rollout?: boolean } = {}): void {
+  if (DOWN.test(line) || DOCKER_COMPOSE_DOWN.test(line)) {
+    throw new GuardrailViolation("refused: `compose down` removes the containers and interrupts service; updates are pull + up -d");
+  }
+  if (deletesDeployment(line)) throw new GuardrailViolation("refused: /apps/k2s is the whole node deployment and is never deleted");
+  if (!ctx.rollout && /:latest\b/.test(line)) throw new GuardrailViolation("refused: unpinned :latest tags only in a deliberate fleet rollout");
+  for (const secret of knownSecretValues()) {
+    if (line.includes(secret)) throw new GuardrailViolation("refused: a secret may travel to a node only on stdin, never on a command line");
+  }
+}

@@ -1,0 +1,111 @@
+import net from "node:net";
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCenterSim } from "@/simulator/center";
+import { SimFleet } from "@/simulator/node/fleet";
+import { cmd, container, tailLines } from "@/lib/guardrails/command";
+import { registerSecret } from "@/lib/redact";
+import { SshEngine, SshUnreachableError } from "./engine";
+import { HostKeyChangedError, MemoryHostKeyStore } from "./host-keys";
+
+// Against real sshd simulated nodes (127.0.31.x so suites never collide).
+const A = "127.0.31.11";
+const B = "127.0.31.12";
+let center: Awaited<ReturnType<typeof startCenterSim>>;
+let fleet: SimFleet;
+let key: { privateKeyPath: string; publicKey: string };
+let hostKeys: MemoryHostKeyStore;
+let engine: SshEngine;
+const dir = "/tmp/k2ops-test-ssh";
+
+beforeAll(async () => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
+  key = SimFleet.clientKey(`${dir}/keys`);
+  fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
+  for (const ip of [A, B]) await fleet.addNode({ ip, name: `n-${ip}`, country: "JP", region: "jp-tokyo", scenario: "healthy", secret: "e".repeat(64), centerUrl: center.url });
+  hostKeys = new MemoryHostKeyStore();
+  engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys, connectTimeoutMs: 3000 });
+});
+afterAll(async () => {
+  await engine?.closeAll();
+  await fleet?.stop();
+  await center?.close();
+});
+
+describe("SSH engine against simulated nodes", () => {
+  it("pins the host key on first use, then reuses one pooled connection for many commands", async () => {
+    const before = engine.connectionsOpened;
+    const results = await Promise.all(Array.from({ length: 20 }, () => engine.exec({ host: A }, cmd`docker ps --format '{{.Names}}'`)));
+    expect(results.every((r) => r.code === 0 && r.stdout === "k2s\nk2-sidecar\n")).toBe(true);
+    expect(engine.connectionsOpened - before).toBe(1);
+    expect((await hostKeys.get(A))?.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+  });
+
+  it("runs at most 8 channels per connection; a 9th waits and still completes", async () => {
+    const t0 = performance.now();
+    const res = await Promise.all(Array.from({ length: 9 }, () => engine.exec({ host: A }, cmd`sleep 1; echo done`)));
+    expect(res.every((r) => r.stdout.trim() === "done")).toBe(true);
+    // 8 in parallel (~1 s) then 1 more (~1 s)
+    expect(performance.now() - t0).toBeGreaterThan(1900);
+  });
+
+  it("sends scripts and secrets on stdin only: the node's command record never contains them", async () => {
+    const secret = "s3cr3t-" + "f".repeat(40);
+    registerSecret(secret);
+    const res = await engine.runScript({ host: B }, `printf '%s' '${secret}' | wc -c`);
+    expect(res.stdout.trim()).toBe(String(secret.length));
+    const commands = fleet.commands(B).map((c) => c.command);
+    expect(commands).toContain("bash -s");
+    expect(commands.join("\n")).not.toContain(secret);
+  });
+
+  it("quotes every argument: injection payloads reach no shell", async () => {
+    expect(() => container("k2s; reboot")).toThrow();
+    expect(() => tailLines(Number("1; id"))).toThrow();
+    const res = await engine.exec({ host: B }, cmd`docker logs --tail ${tailLines(5)} ${container("k2-sidecar")}`);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain("usage-reporter");
+  });
+
+  it("a hanging command times out within its limit and the connection stays usable", async () => {
+    fleet.setFault(B, { hangPattern: "^sleep 30" });
+    const t0 = performance.now();
+    const res = await engine.exec({ host: B }, cmd`sleep 30`, { timeoutMs: 1500 });
+    expect(res.timedOut).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(4000);
+    fleet.setFault(B, {});
+    expect((await engine.exec({ host: B }, cmd`echo alive`)).stdout).toBe("alive\n");
+  });
+
+  it("an unreachable node fails fast with a clear error; a silent listener times out", async () => {
+    await fleet.setReachable(A, false);
+    engine.forget({ host: A });
+    await expect(engine.exec({ host: A }, cmd`true`)).rejects.toBeInstanceOf(SshUnreachableError);
+    await fleet.setReachable(A, true);
+    const silent = net.createServer(() => undefined).listen(2299, "127.0.31.99");
+    try {
+      const t0 = performance.now();
+      await expect(engine.exec({ host: "127.0.31.99", port: 2299 }, cmd`true`)).rejects.toThrow(/timed out/);
+      expect(performance.now() - t0).toBeLessThan(7000);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("a changed host key refuses, and nothing runs on the node", async () => {
+    await engine.exec({ host: A }, cmd`true`);
+    await fleet.changeHostKey(A);
+    engine.forget({ host: A });
+    const before = fleet.commands(A).length;
+    await expect(engine.exec({ host: A }, cmd`echo should-not-run`)).rejects.toBeInstanceOf(HostKeyChangedError);
+    expect(fleet.commands(A).length).toBe(before);
+    expect(hostKeys.mismatches.map((m) => m.host)).toContain(A);
+  });
+
+  it("refuses compose down and secrets on the command line before anything is sent", async () => {
+    const before = fleet.commands(B).length;
+    await expect(engine.exec({ host: B }, cmd`cd /apps/k2s && docker compose down`)).rejects.toThrow(/compose down/);
+    expect(fleet.commands(B).length).toBe(before);
+  });
+});
