@@ -5,14 +5,16 @@ import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { syncFleetFromCenter } from "@/lib/fleet/sync";
 import { isCenterError } from "@/lib/center/client";
-import { cancelJob } from "@/lib/jobs";
+import { cancelJob, createJob, runJob, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "@/lib/jobs";
+import { db } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { centerNodeMap, verifyNode } from "@/lib/node-ops/verify";
 
 export const syncFleetAction = defineAction({
   name: "fleet.sync",
   role: "operator",
   input: z.object({}).passthrough(),
   target: () => ({ type: "fleet", id: "all" }),
-  auditResult: (r) => r,
   run: async () => {
     try {
       const res = await syncFleetFromCenter();
@@ -23,6 +25,7 @@ export const syncFleetAction = defineAction({
       throw new ActionFailure("failed", `Center could not be reached; the table shows the last known fleet. (${e instanceof Error ? e.message : String(e)})`);
     }
   },
+  auditResult: (r) => r,
 });
 
 export const cancelJobAction = defineAction({
@@ -34,4 +37,32 @@ export const cancelJobAction = defineAction({
     if (!(await cancelJob(input.jobId))) throw new ActionFailure("conflict", "That job has already finished.");
     return { cancelled: true };
   },
+});
+
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+
+export const verifyNodesAction = defineAction({
+  name: "fleet.verify",
+  role: "operator",
+  input: z.object({
+    nodes: z.array(ipv4).min(1, "Select at least one node").max(10_000),
+    concurrency: z.coerce.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+  }),
+  target: (i) => ({ type: "fleet", id: i.nodes.length === 1 ? i.nodes[0] : `${i.nodes.length} nodes` }),
+  run: async (input, ctx) => {
+    const known = await db().node.findMany({ where: { ipv4: { in: input.nodes } }, select: { ipv4: true } });
+    if (known.length !== new Set(input.nodes).size) throw new ActionFailure("not_found", "Some selected nodes are not in the fleet table; sync from Center and try again.");
+    const jobId = await createJob({ kind: "verify", createdBy: ctx.user.email, auditId: ctx.auditId, nodes: input.nodes, concurrency: input.concurrency ?? DEFAULT_CONCURRENCY });
+    // Center is asked once for the whole job, not once per node
+    const centerNodes = await centerNodeMap();
+    void runJob(jobId, async (ip) => {
+      const out = await verifyNode(ip, { triggeredBy: ctx.user.email, jobId, centerNodes });
+      if (out.status === "error") return { ok: false, error: out.error };
+      return out.status === "pass" ? { ok: true, summary: "pass" } : { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
+    })
+      .then(() => revalidatePath("/"))
+      .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));
+    return { jobId };
+  },
+  auditResult: (r) => r,
 });

@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/shell/page-header";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
 import { FleetFilters } from "@/components/fleet/fleet-filters";
 import { FleetView } from "@/components/fleet/fleet-view";
-import { cancelJobAction, syncFleetAction } from "./fleet-actions";
+import { cancelJobAction, syncFleetAction, verifyNodesAction } from "./fleet-actions";
 import { lastSyncError } from "@/lib/fleet/sync";
 
 export const metadata = { title: "Fleet" };
@@ -26,7 +26,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         </p>
       ) : null}
       <FleetFilters {...facets} />
-      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} cancelJob={cancelJobAction} />
+      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} verifyNodes={verifyNodesAction} cancelJob={cancelJobAction} />
     </>
   );
 }

@@ -72,7 +72,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
   mutating?: boolean;
   target?: (input: z.infer<S>) => AuditTarget | undefined;
   /** what of the result goes to the audit row (redacted again there) */
-  auditResult?: (result: R) => unknown;
+  auditResult?: (result: NoInfer<R>) => unknown;
   run: (input: z.infer<S>, ctx: ActionContext) => Promise<R>;
 }): (raw: unknown) => Promise<ActionResult<R>> {
   const mutating = def.mutating ?? true;

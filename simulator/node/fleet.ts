@@ -44,7 +44,15 @@ export type NodeSpec = {
   version?: string;
 };
 
-export type Fault = { latencyMs?: number; hangPattern?: string; pullFails?: boolean; unhealthyAfterUpdate?: boolean };
+export type Fault = {
+  latencyMs?: number;
+  /** the whole SSH command hangs when its line matches (ERE) */
+  hangPattern?: string;
+  /** one node command hangs inside a session, matched on "<command> <args>" (ERE) */
+  shimHang?: string;
+  pullFails?: boolean;
+  unhealthyAfterUpdate?: boolean;
+};
 
 export type CommandRecord = { ts: number; user: string; command: string };
 
@@ -276,6 +284,7 @@ export class SimFleet {
     };
     put("latency", !!f.latencyMs, String((f.latencyMs ?? 0) / 1000));
     put("hang", !!f.hangPattern, f.hangPattern ?? "");
+    put("shim-hang", !!f.shimHang, f.shimHang ?? "");
     put("pull-fails", !!f.pullFails);
     put("unhealthy-after-update", !!f.unhealthyAfterUpdate);
   }

@@ -120,3 +120,6 @@ usage_lines() { # the reporter's periodic lines, derived from elapsed time (cumu
     printf 'time=%s level=INFO msg="DIAG: usage-reporter-cycle-ok" component=usage epoch=1788220800 cumulative=%s quotaTotal=%s\n' "$(ts)" "$((base + i * 551234))" "$(( $(envval K2_NODE_TRAFFIC_LIMIT_GB || echo 0) * 1073741824 ))"
   done
 }
+
+# fault: one node command hangs (e.g. a wedged docker daemon), matched on "<command> <args>"
+if [ -s "$SIM/fault.shim-hang" ] && printf '%s %s' "${0##*/}" "$*" | grep -qE -f "$SIM/fault.shim-hang"; then sleep 600; fi

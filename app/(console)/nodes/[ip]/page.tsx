@@ -7,6 +7,9 @@ import { getVerificationRun, latestVerification, verificationHistory, type Store
 import { PageHeader } from "@/components/shell/page-header";
 import { Badge } from "@/components/ui/badge";
 import { VerificationChecklist } from "@/components/node/verification-checklist";
+import { VerifyButton } from "@/components/node/verify-button";
+import { hasRole } from "@/lib/auth/roles";
+import { verifyNodeAction } from "./actions";
 
 export const dynamic = "force-dynamic";
 
@@ -17,7 +20,7 @@ export async function generateMetadata({ params }: { params: Promise<{ ip: strin
 }
 
 export default async function NodePage({ params, searchParams }: { params: Promise<{ ip: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
-  await requireUser();
+  const user = await requireUser();
   const ip = ipSchema.safeParse((await params).ip);
   if (!ip.success) notFound();
   const node = await getNode(ip.data);
@@ -44,7 +47,15 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   ];
   return (
     <>
-      <PageHeader title={node.name || node.ipv4} description={`${node.ipv4} · ${node.region}`} actions={<Link href="/" className="text-sm underline underline-offset-4">← Fleet</Link>} />
+      <PageHeader title={node.name || node.ipv4} description={`${node.ipv4} · ${node.region}`} actions={
+          <>
+            {hasRole(user.role, "operator") ? <VerifyButton ipv4={node.ipv4} verify={verifyNodeAction} /> : null}
+            <Link href="/" className="text-sm underline underline-offset-4">
+              ← Fleet
+            </Link>
+          </>
+        }
+      />
       <div className="grid gap-6 xl:grid-cols-[22rem_1fr]">
         <section aria-label="Node facts">
           <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1.5 rounded-lg border border-border bg-card p-3 text-sm">

@@ -1,0 +1,30 @@
+"use client";
+
+import { useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+
+type Res = { ok: true; data: { status: string; failingChecks?: string[]; error?: string } } | { ok: false; error: { message: string } };
+
+export function VerifyButton({ ipv4, verify }: { ipv4: string; verify: (input: unknown) => Promise<Res> }) {
+  const [pending, start] = useTransition();
+  const router = useRouter();
+  return (
+    <Button
+      disabled={pending}
+      onClick={() =>
+        start(async () => {
+          const res = await verify({ ipv4 });
+          if (!res.ok) toast.error(res.error.message);
+          else if (res.data.status === "pass") toast.success("Verification passed");
+          else if (res.data.status === "fail") toast.warning(`Verification failed: ${res.data.failingChecks?.join(", ")}`);
+          else toast.error(`Verification could not run: ${res.data.error}`);
+          router.refresh();
+        })
+      }
+    >
+      {pending ? "Verifying…" : "Verify now"}
+    </Button>
+  );
+}

@@ -1,0 +1,33 @@
+import fs from "node:fs";
+import { SshEngine } from "@/lib/ssh/engine";
+import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
+import { registerSecret } from "@/lib/redact";
+
+// The process-wide SSH engine, configured from the environment. The private
+// key never leaves this module: it is registered as a secret so no sink can
+// print it even by accident.
+
+const g = globalThis as unknown as { k2opsSsh?: SshEngine };
+
+export function sshConfigured(): boolean {
+  return Boolean(process.env.K2OPS_SSH_KEY_PATH || process.env.K2OPS_SSH_KEY);
+}
+
+export function sshEngine(): SshEngine {
+  if (g.k2opsSsh) return g.k2opsSsh;
+  const key = process.env.K2OPS_SSH_KEY ?? (process.env.K2OPS_SSH_KEY_PATH ? fs.readFileSync(process.env.K2OPS_SSH_KEY_PATH, "utf8") : "");
+  if (!key) throw new Error("No SSH key configured (K2OPS_SSH_KEY_PATH or K2OPS_SSH_KEY)");
+  registerSecret(key);
+  g.k2opsSsh = new SshEngine({
+    privateKey: key,
+    user: process.env.K2OPS_SSH_USER ?? "ubuntu",
+    port: Number(process.env.K2OPS_SSH_PORT ?? 1022),
+    hostKeys: new PrismaHostKeyStore(),
+  });
+  return g.k2opsSsh;
+}
+
+/** The SSH target of a node, with its per-node overrides. */
+export function targetOf(node: { ipv4: string; sshUser: string | null; sshPort: number | null }) {
+  return { host: node.ipv4, ...(node.sshPort ? { port: node.sshPort } : {}), ...(node.sshUser ? { user: node.sshUser } : {}) };
+}
