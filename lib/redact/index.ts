@@ -15,8 +15,12 @@ const MIN_SECRET_LENGTH = 6;
 
 const known = new Set<string>();
 
+// Field names that contain a secret word but name an identifier, not a secret
+// (a check's `key`, a map's `keys`, a node's host-key state, a public key).
+const NOT_SECRET = new Set(["key", "keys", "hostkeystate", "publickey", "keyid", "sortkey"]);
+
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toLowerCase());
 }
 
 export function registerSecret(value: string | null | undefined): void {

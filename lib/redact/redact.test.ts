@@ -56,6 +56,12 @@ describe("redactValue", () => {
   });
 });
 
+describe("identifier fields", () => {
+  it("a field literally called key (a check's id) is not a secret; apiKey still is", () => {
+    expect(redactValue({ key: "timezone", apiKey: "abcdef123456", hostKeyState: "trusted" })).toEqual({ key: "timezone", apiKey: REDACTED, hostKeyState: "trusted" });
+  });
+});
+
 describe("redactError", () => {
   it("keeps the error name and masks the message", () => {
     registerSecret("supersecretvalue");
