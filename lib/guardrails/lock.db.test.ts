@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { syncFleet } from "@/lib/fleet";
+import { NodeBusyError, acquireNodeLock } from "./lock";
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await syncFleet([{ id: 1, name: "n1", country: "JP", region: "r", ipv4: "203.0.113.7", ipv6: "", class: "shared", updatedAt: 1, tunnels: [] }]);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe("per-node lock", () => {
+  it("a second operation on the same node is refused with who holds it; released, it can run", async () => {
+    const release = await acquireNodeLock("203.0.113.7", { holder: "req-1", operation: "node.update", actor: "a@x", ttlMs: 60_000 });
+    const err = await acquireNodeLock("203.0.113.7", { holder: "req-2", operation: "node.restart", actor: "b@x", ttlMs: 60_000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(NodeBusyError);
+    expect(err.message).toMatch(/node\.update by a@x/);
+    await release();
+    const again = await acquireNodeLock("203.0.113.7", { holder: "req-2", operation: "node.restart", actor: "b@x", ttlMs: 60_000 });
+    await again();
+  });
+
+  it("of concurrent attempts exactly one wins", async () => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => acquireNodeLock("203.0.113.7", { holder: `r${i}`, operation: "op", actor: "x", ttlMs: 60_000 })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "fulfilled") await r.value();
+  });
+
+  it("an expired lock (crashed holder) is taken over", async () => {
+    await acquireNodeLock("203.0.113.7", { holder: "dead", operation: "op", actor: "x", ttlMs: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const rel = await acquireNodeLock("203.0.113.7", { holder: "alive", operation: "op", actor: "y", ttlMs: 60_000 });
+    expect((await t.prisma.nodeLock.findUnique({ where: { nodeIpv4: "203.0.113.7" } }))?.holder).toBe("alive");
+    await rel();
+  });
+});
