@@ -11,7 +11,6 @@ export type SafeCommand = string & { readonly [brand]: "SafeCommand" };
 export class Arg {
   private constructor(readonly value: string) {}
   static of(value: string): Arg {
-    // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(value) || /[^\x20-\x7e]/.test(value)) {
       throw new GuardrailViolation("argument contains control or non-ASCII characters");
     }

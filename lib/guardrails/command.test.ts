@@ -1,0 +1,64 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { _resetKnownSecrets, registerSecret } from "@/lib/redact";
+import { Arg, GuardrailViolation, assertAllowed, cmd, container, deployDir, imageTag, tailLines, udid } from "./command";
+
+const PAYLOADS = ["$(touch /tmp/k2ops-inj-1)", "`touch /tmp/k2ops-inj-2`", "a; touch /tmp/k2ops-inj-3", "a | touch /tmp/k2ops-inj-4", "a && touch /tmp/k2ops-inj-5", "a'; touch /tmp/k2ops-inj-6; '", 'a"; touch /tmp/k2ops-inj-7; "', "${IFS}touch${IFS}/tmp/k2ops-inj-8"];
+
+afterEach(() => _resetKnownSecrets());
+
+describe("template commands", () => {
+  it("quotes every argument: bash receives each payload as one literal word and runs nothing", () => {
+    for (const [i, p] of PAYLOADS.entries()) {
+      const line = cmd`printf '%s' ${Arg.of(p)}`;
+      const out = execFileSync("bash", ["-c", line], { encoding: "utf8" });
+      expect(out).toBe(p);
+      expect(fs.existsSync(`/tmp/k2ops-inj-${i + 1}`)).toBe(false);
+    }
+  });
+
+  it("refuses control characters, newlines, NUL and non-ASCII look-alikes in arguments", () => {
+    for (const bad of ["a\nreboot", "a\0b", "a\rb", "ｋ2s", "k2s\u200b"]) expect(() => Arg.of(bad)).toThrow(GuardrailViolation);
+  });
+
+  it("accepts only the validated kinds", () => {
+    expect(() => container("k2s; reboot")).toThrow();
+    expect(() => container("k2-sidecar")).not.toThrow();
+    expect(() => deployDir("/apps/k2s/../etc")).toThrow();
+    expect(() => tailLines(0)).toThrow();
+    expect(() => tailLines(5001)).toThrow();
+    expect(() => imageTag("latest")).toThrow(/pinned/);
+    expect(() => imageTag("latest", { rollout: true })).not.toThrow();
+    expect(() => imageTag("v0.4.8-9d7c6f95")).not.toThrow();
+    expect(() => udid("abc:def")).toThrow();
+    // a plain string cannot be interpolated: only validated Args
+    expect(() => cmd`echo ${"x" as unknown as Arg}`).toThrow(/validated/);
+  });
+});
+
+describe("assertAllowed (the final check on every line)", () => {
+  it.each([
+    "cd /apps/k2s && docker compose down",
+    "docker-compose down",
+    "sudo docker compose -f /apps/k2s/docker-compose.yml down",
+    "docker compose --project-name k2s down --volumes",
+  ])("refuses compose down: %s", (line) => expect(() => assertAllowed(line)).toThrow(/compose down/));
+
+  it.each(["sudo rm -rf /apps/k2s", "rm -rf /apps/k2s/", "rm -r /apps//k2s", "rm -rf /apps/./k2s", "rm -rf /apps/k2s/logs/..", "rm -rf /apps/k2*", "rm -f /apps/k2s/.env", "find /apps -delete"])(
+    "refuses deleting the deployment: %s",
+    (line) => expect(() => assertAllowed(line)).toThrow(/never deleted/),
+  );
+
+  it("allows ordinary operations, and :latest only in a rollout", () => {
+    expect(() => assertAllowed("cd '/apps/k2s' && sudo docker compose pull && sudo docker compose up -d --remove-orphans")).not.toThrow();
+    expect(() => assertAllowed("rm -f /tmp/x")).not.toThrow();
+    expect(() => assertAllowed("docker pull public.ecr.aws/d6n9t2r2/k2s:latest")).toThrow(/latest/);
+    expect(() => assertAllowed("docker pull public.ecr.aws/d6n9t2r2/k2s:latest", { rollout: true })).not.toThrow();
+  });
+
+  it("refuses any line carrying a known secret", () => {
+    registerSecret("0123456789abcdef0123456789abcdef");
+    expect(() => assertAllowed("echo K2_NODE_SECRET=0123456789abcdef0123456789abcdef >> .env")).toThrow(/stdin/);
+  });
+});

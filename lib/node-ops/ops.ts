@@ -1,0 +1,268 @@
+import crypto from "node:crypto";
+import { db } from "@/lib/db";
+import { ActionFailure } from "@/lib/actions/safe-action";
+import { recordSshContact } from "@/lib/fleet";
+import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
+import { NodeBusyError, acquireNodeLock } from "@/lib/guardrails/lock";
+import { redactText } from "@/lib/redact";
+import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
+import { HostKeyChangedError } from "@/lib/ssh/host-keys";
+import { SshUnreachableError, type ExecResult, type SshTarget } from "@/lib/ssh/engine";
+import { fencedScript } from "@/lib/verification/script";
+import { parseComposePs, restartLoopCause, splitSections } from "@/lib/verification/parse";
+import { sshEngine, targetOf } from "./engine";
+import { verifyNode } from "./verify";
+
+// The runbook's single-node operations (§1, §3, §3.1, §4, §7), each one
+// template-built command or one stdin script, run under the node's lock when
+// it changes the node, with the raw output kept (redacted) next to the parsed
+// result. Callers are server actions, which already audit intent and outcome.
+
+export type OpResult<T = unknown> = { summary: string; parsed: T; raw: string; command: string };
+
+type Ctx = { actor: string; requestId: string };
+
+async function loadNode(ipv4: string) {
+  const node = await db().node.findUnique({ where: { ipv4 } });
+  if (!node) throw new ActionFailure("not_found", `No node ${ipv4} in the fleet (sync from Center first).`);
+  if (node.hostKeyState === "changed") {
+    throw new ActionFailure("conflict", `${ipv4} presented a different SSH host key: every operation is blocked until an admin reviews and clears it.`);
+  }
+  return node;
+}
+
+function raw(r: ExecResult): string {
+  return redactText([r.stdout, r.stderr].filter(Boolean).join(r.stdout && r.stderr ? "\n--- stderr ---\n" : "") + (r.truncated ? "\n… (output truncated)" : ""));
+}
+
+/** Runs `fn` against the node: lock (when it changes the node), SSH errors turned into clear messages, last contact recorded. */
+async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ctx: Ctx }, fn: (t: SshTarget, node: Awaited<ReturnType<typeof loadNode>>) => Promise<T>): Promise<T> {
+  const node = await loadNode(ipv4);
+  let release: (() => Promise<void>) | null = null;
+  if (op.mutating) {
+    try {
+      release = await acquireNodeLock(ipv4, { holder: op.ctx.requestId, operation: op.name, actor: op.ctx.actor, ttlMs: 15 * 60_000 });
+    } catch (e) {
+      if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
+      throw e;
+    }
+  }
+  try {
+    const out = await fn(targetOf(node), node);
+    await recordSshContact(ipv4, true);
+    if (op.mutating) await db().node.update({ where: { ipv4 }, data: { lastOperation: op.name, lastOperationAt: new Date() } });
+    return out;
+  } catch (e) {
+    if (e instanceof SshUnreachableError) {
+      await recordSshContact(ipv4, false, e.message);
+      throw new ActionFailure("failed", `${e.message}. Nothing was changed on the node.`);
+    }
+    if (e instanceof HostKeyChangedError) {
+      throw new ActionFailure("conflict", `${e.message}. Nothing ran on the node.`);
+    }
+    if (e instanceof GuardrailViolation) throw new ActionFailure("conflict", e.message);
+    throw e;
+  } finally {
+    await release?.();
+  }
+}
+
+function dirOf(node: { arch: string | null }): "/apps/k2s" | "/apps/kaitu-slave" {
+  return node.arch === "kaitu-slave" ? "/apps/kaitu-slave" : "/apps/k2s";
+}
+
+function check(r: ExecResult, what: string): void {
+  if (r.timedOut) throw new ActionFailure("failed", `${what} did not finish in time; the node's state is unknown until the next status read.`);
+  if (r.code !== 0) throw new ActionFailure("failed", `${what} failed (exit ${r.code}): ${redactText((r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")).slice(0, 400)}`);
+}
+
+// ---- reads (viewer) -------------------------------------------------------
+
+const STATUS_SECTIONS: [string, string][] = [
+  ["names", "docker ps --format '{{.Names}}'"],
+  ["containers", "cd $D && docker compose ps"],
+  ["sidecar_health", "docker inspect --format='{{.State.Health.Status}}' k2-sidecar"],
+  ["sidecar_errors", "docker logs --tail 200 k2-sidecar 2>&1 | grep -E 'level=ERROR' | tail -n 5"],
+  ["resources", "df -h / && free -h && top -bn1 | head -5"],
+  ["connections", "ss -s"],
+  ["ipv6", "ip -6 addr show scope global"],
+  ["port_mapping", "docker port $C"],
+  ["bbr", "sysctl net.ipv4.tcp_congestion_control"],
+  ["iptables", "iptables --version"],
+  ["timezone", "timedatectl | grep 'Time zone'"],
+  ["container_net", "docker exec k2-sidecar wget -qO- --timeout=5 https://api.ipify.org"],
+  ["auto_update", "tail -50 $D/auto-update.log"],
+  // the .env is redacted ON the node: secret values never leave it
+  ["env", "sed -E 's/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A-Za-z0-9_]*)=.*/\\\\1=<redacted>/I' $D/.env"],
+  ["users_count", "awk 'NF{n++} END{print n+0}' $D/users"],
+];
+
+export type Detector = { key: string; title: string; detail: string; fix?: "iptables-legacy" };
+
+export type NodeStatus = {
+  dir: string;
+  tunnel: string;
+  containers: { name: string; status: string }[];
+  sidecarHealth: string;
+  detectors: Detector[];
+  sections: Record<string, string>;
+};
+
+/** Everything §3 reads, in one round trip, plus the §7 detectors. */
+export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeStatus>> {
+  return onNode(ipv4, { name: "node.status", mutating: false, ctx }, async (t) => {
+    const token = crypto.randomBytes(12).toString("hex");
+    const r = await sshEngine().runScript(t, fencedScript(token, STATUS_SECTIONS), { timeoutMs: 60_000 });
+    check(r, "Reading the node status");
+    const s = splitSections(r.stdout, token);
+    const text = (k: string) => redactText(s.get(k)?.text ?? "");
+    const meta = s.get("meta")?.text ?? "";
+    const dir = /dir=(\S+)/.exec(meta)?.[1] ?? "/apps/k2s";
+    const tunnel = /tunnel=(\S+)/.exec(meta)?.[1] ?? "k2s";
+    const containers = parseComposePs(text("containers"));
+    const detectors: Detector[] = [];
+    const ipt = text("iptables");
+    const netOk = text("container_net").trim() === ipv4;
+    if (/nf_tables/.test(ipt) && !netOk) {
+      detectors.push({ key: "iptables-nft", title: "iptables on the nf_tables backend breaks container networking", detail: `${ipt.trim()}; containers cannot reach the internet. Fix: switch to iptables-legacy, restart Docker, up -d.`, fix: "iptables-legacy" });
+    }
+    const cause = restartLoopCause(text("sidecar_errors"));
+    if (cause) detectors.push({ key: "restart-loop", title: "Sidecar restart loop", detail: cause });
+    const tz = /Time zone:\s*(.+)/.exec(text("timezone"))?.[1] ?? "";
+    if (tz && !tz.startsWith("Asia/Singapore")) detectors.push({ key: "timezone", title: "Wrong timezone", detail: `${tz}: the 04:00 auto-update cron fires at the wrong hour (must be Asia/Singapore)` });
+    const names = text("names").split("\n").map((x) => x.trim());
+    if (names.includes("k2-oc")) detectors.push({ key: "k2-oc", title: "Retired k2-oc container still present", detail: "Push the canonical compose and run up -d --remove-orphans." });
+    if (dir === "/apps/kaitu-slave") detectors.push({ key: "unmigrated", title: "Un-migrated deploy directory", detail: "The node still runs from /apps/kaitu-slave: do not push the `name: k2s` compose to it (DIR-migration guard)." });
+    const sections = Object.fromEntries(STATUS_SECTIONS.map(([k]) => [k, text(k)]));
+    const health = text("sidecar_health").trim();
+    await db().node.update({ where: { ipv4 }, data: { sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : "missing" } });
+    return {
+      summary: `${containers.map((c) => `${c.name}: ${c.status}`).join("; ") || "no containers"}${detectors.length ? ` — ${detectors.length} problem(s) detected` : ""}`,
+      parsed: { dir, tunnel, containers, sidecarHealth: health, detectors, sections },
+      raw: redactText(r.stdout),
+      command: "bash -s (status script on stdin)",
+    };
+  });
+}
+
+export async function tailLogs(ipv4: string, c: Container, lines: number, ctx: Ctx): Promise<OpResult<{ lines: number }>> {
+  return onNode(ipv4, { name: "node.logs", mutating: false, ctx }, async (t) => {
+    // the sidecar logs on stderr: merge both streams, as the node really writes them
+    const command = cmd`docker logs --tail ${tailLines(lines)} ${containerArg(c)}`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 30_000, maxStdout: 2 * 1024 * 1024, maxStderr: 2 * 1024 * 1024 });
+    check(r, "Reading the logs");
+    const text = raw({ ...r, stdout: r.stdout + r.stderr, stderr: "" });
+    return { summary: `${text.split("\n").length} lines of ${c}`, parsed: { lines: text.split("\n").length }, raw: text, command };
+  });
+}
+
+// ---- changes (operator) ---------------------------------------------------
+
+/** §3/§4 update: pull + up -d (never down), then the verification checklist. */
+export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ verification: string }>> {
+  const out = await onNode(ipv4, { name: "node.update", mutating: true, ctx }, async (t, node) => {
+    const command = cmd`cd ${deployDir(dirOf(node))} && sudo docker compose pull && sudo docker compose up -d --remove-orphans`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 10 * 60_000 });
+    check(r, "pull + up -d");
+    return { r, command };
+  });
+  const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after update)` });
+  const verification = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  return { summary: `pulled and brought up; ${verification}`, parsed: { verification }, raw: raw(out.r), command: out.command };
+}
+
+export const RESTART_WARNING = "docker restart does NOT re-read .env: the container keeps its old environment. Apply .env changes with up -d.";
+
+export async function restartContainer(ipv4: string, c: Container, ctx: Ctx): Promise<OpResult<{ warning: string }>> {
+  return onNode(ipv4, { name: "node.restart", mutating: true, ctx }, async (t) => {
+    const command = cmd`sudo docker restart ${containerArg(c)}`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 120_000 });
+    check(r, `Restarting ${c}`);
+    return { summary: `${c} restarted (${RESTART_WARNING})`, parsed: { warning: RESTART_WARNING }, raw: raw(r), command };
+  });
+}
+
+// §3.1 users file: one `udid:token` per line; tokens are secrets (stdin only, masked in views)
+
+export function maskUsers(text: string): { udid: string; token: string }[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [u, ...rest] = l.split(":");
+      const tok = rest.join(":");
+      return { udid: u, token: tok.length > 4 ? `••••${tok.slice(-2)}` : "••••" };
+    });
+}
+
+export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<{ udid: string; token: string }[]>> {
+  return onNode(ipv4, { name: "node.users.view", mutating: false, ctx }, async (t, node) => {
+    const command = cmd`cat ${Arg.of(`${dirOf(node)}/users`)}`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
+    check(r, "Reading the users file");
+    const users = maskUsers(r.stdout);
+    return { summary: users.length ? `${users.length} entries (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.token}`).join("\n"), command };
+  });
+}
+
+export const TOKEN_RE = /^[A-Za-z0-9._~+/=-]{8,256}$/;
+
+export async function addUser(ipv4: string, entry: { udid: string; token: string }, ctx: Ctx): Promise<OpResult<null>> {
+  udidArg(entry.udid);
+  if (!TOKEN_RE.test(entry.token)) throw new ActionFailure("failed", "A token is 8-256 URL-safe characters.");
+  return onNode(ipv4, { name: "node.users.add", mutating: true, ctx }, async (t, node) => {
+    const file = `${dirOf(node)}/users`;
+    // the token travels inside the script on stdin; the command line is `sudo -n bash -s`
+    const script = `set -e\nf='${file}'\nline='${entry.udid}:${entry.token}'\nif grep -q "^${entry.udid.replace(/\./g, "\\.")}:" "$f"; then echo "k2ops: UDID already present" >&2; exit 4; fi\nprintf '%s\\n' "$line" >> "$f"\necho added\n`;
+    const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 20_000 });
+    if (r.code === 4) throw new ActionFailure("conflict", `UDID ${entry.udid} is already in the users file; remove it first.`);
+    check(r, "Adding the user");
+    return { summary: `added ${entry.udid} (applies at the next full auth; no restart needed)`, parsed: null, raw: raw(r), command: "sudo -n bash -s (script on stdin)" };
+  });
+}
+
+export async function removeUser(ipv4: string, udid: string, ctx: Ctx): Promise<OpResult<null>> {
+  udidArg(udid);
+  return onNode(ipv4, { name: "node.users.remove", mutating: true, ctx }, async (t, node) => {
+    const command = cmd`sudo sed -i ${Arg.of(`/^${udid.replace(/\./g, "\\.")}:/d`)} ${Arg.of(`${dirOf(node)}/users`)}`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
+    check(r, "Removing the user");
+    return { summary: `removed ${udid}`, parsed: null, raw: raw(r), command };
+  });
+}
+
+export async function clearUsers(ipv4: string, ctx: Ctx): Promise<OpResult<null>> {
+  return onNode(ipv4, { name: "node.users.clear", mutating: true, ctx }, async (t, node) => {
+    const command = cmd`sudo truncate -s 0 ${Arg.of(`${dirOf(node)}/users`)}`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
+    check(r, "Clearing the users file");
+    return { summary: "users file cleared: pure remote (Center) auth", parsed: null, raw: raw(r), command };
+  });
+}
+
+/** §7 iptables-nft fix: legacy backend, restart Docker, up -d --remove-orphans. */
+export async function fixIptablesLegacy(ipv4: string, ctx: Ctx): Promise<OpResult<null>> {
+  return onNode(ipv4, { name: "node.fix.iptables", mutating: true, ctx }, async (t, node) => {
+    const script = [
+      "set -e",
+      "update-alternatives --set iptables /usr/sbin/iptables-legacy",
+      "update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy",
+      "systemctl restart docker",
+      `cd ${dirOf(node)} && docker compose up -d --remove-orphans`,
+      "iptables --version",
+    ].join("\n");
+    const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 5 * 60_000 });
+    check(r, "The iptables fix");
+    return { summary: "iptables switched to legacy, Docker restarted, stack brought up", parsed: null, raw: raw(r), command: "sudo -n bash -s (fix script on stdin)" };
+  });
+}
+
+/** Admin: forget a node's pinned and rejected host keys; the next connection pins again. */
+export async function clearHostKey(ipv4: string, by: string): Promise<void> {
+  const node = await db().node.findUnique({ where: { ipv4 } });
+  if (!node) throw new ActionFailure("not_found", `No node ${ipv4}.`);
+  await new PrismaHostKeyStore().clear(ipv4, by);
+  sshEngine().forget(targetOf(node));
+}
+
