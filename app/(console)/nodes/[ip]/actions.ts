@@ -2,20 +2,138 @@
 
 import { z } from "zod";
 import { revalidatePath } from "next/cache";
-import { defineAction } from "@/lib/actions/safe-action";
+import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
+import { CONTAINERS } from "@/lib/guardrails/command";
+import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
+import { addUser, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+const node = z.object({ ipv4 });
+const target = (i: { ipv4: string }) => ({ type: "node", id: i.ipv4 });
+const confirmed = { confirm: z.literal(true, { error: "Confirm the operation first" }) };
+
+/** Dangerous operations: the operator typed the node's name; checked here, whatever the browser sent. */
+async function requireTypedName(ip: string, typed: string) {
+  const n = await db().node.findUnique({ where: { ipv4: ip }, select: { name: true } });
+  if (!n) throw new ActionFailure("not_found", `No node ${ip}.`);
+  if (typed.trim() !== (n.name || ip)) throw new ActionFailure("conflict", `Type the node name (${n.name || ip}) exactly to confirm. Nothing was changed.`);
+}
+
+const after = (ip: string) => revalidatePath(`/nodes/${ip}`);
 
 export const verifyNodeAction = defineAction({
   name: "node.verify",
   role: "operator",
-  input: z.object({ ipv4 }),
-  target: (i) => ({ type: "node", id: i.ipv4 }),
+  input: node,
+  target,
   run: async (input, ctx) => {
     const out = await verifyNode(input.ipv4, { triggeredBy: ctx.user.email });
-    revalidatePath(`/nodes/${input.ipv4}`);
+    after(input.ipv4);
     return out.status === "error" ? { status: out.status, error: out.error } : { status: out.status, failingChecks: out.failingChecks };
   },
   auditResult: (r) => r,
+});
+
+export const nodeStatusAction = defineAction({
+  name: "node.status",
+  role: "viewer",
+  mutating: false,
+  input: node,
+  run: (input, ctx) => nodeStatus(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+});
+
+export const tailLogsAction = defineAction({
+  name: "node.logs",
+  role: "viewer",
+  mutating: false,
+  input: node.extend({ container: z.enum(CONTAINERS), lines: z.coerce.number().int().min(1).max(5000).default(100) }),
+  run: (input, ctx) => tailLogs(input.ipv4, input.container, input.lines, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+});
+
+export const pullAndUpAction = defineAction({
+  name: "node.update",
+  role: "operator",
+  input: node.extend(confirmed),
+  target,
+  run: async (input, ctx) => {
+    const r = await pullAndUp(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const restartContainerAction = defineAction({
+  name: "node.restart",
+  role: "operator",
+  input: node.extend({ container: z.enum(CONTAINERS), ...confirmed }),
+  target,
+  run: (input, ctx) => restartContainer(input.ipv4, input.container, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const viewUsersAction = defineAction({
+  name: "node.users.view",
+  role: "viewer",
+  mutating: false,
+  input: node,
+  run: (input, ctx) => viewUsers(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+});
+
+export const addUserAction = defineAction({
+  name: "node.users.add",
+  role: "operator",
+  input: node.extend({ udid: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "1-128 letters, digits, . _ -"), token: z.string().regex(/^[A-Za-z0-9._~+/=-]{8,256}$/, "8-256 URL-safe characters") }),
+  target,
+  run: (input, ctx) => addUser(input.ipv4, { udid: input.udid, token: input.token }, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const removeUserAction = defineAction({
+  name: "node.users.remove",
+  role: "operator",
+  input: node.extend({ udid: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/), ...confirmed }),
+  target,
+  run: (input, ctx) => removeUser(input.ipv4, input.udid, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const clearUsersAction = defineAction({
+  name: "node.users.clear",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100) }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    return clearUsers(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+  },
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const fixIptablesAction = defineAction({
+  name: "node.fix.iptables",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100) }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    const r = await fixIptablesLegacy(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const clearHostKeyAction = defineAction({
+  name: "node.hostkey.clear",
+  role: "admin",
+  input: node.extend({ confirmName: z.string().max(100) }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    await clearHostKey(input.ipv4, ctx.user.email);
+    after(input.ipv4);
+    return { cleared: true };
+  },
 });

@@ -9,7 +9,20 @@ import { Badge } from "@/components/ui/badge";
 import { VerificationChecklist } from "@/components/node/verification-checklist";
 import { VerifyButton } from "@/components/node/verify-button";
 import { hasRole } from "@/lib/auth/roles";
-import { verifyNodeAction } from "./actions";
+import { NodeOperations } from "@/components/node/node-operations";
+import {
+  addUserAction,
+  clearHostKeyAction,
+  clearUsersAction,
+  fixIptablesAction,
+  nodeStatusAction,
+  pullAndUpAction,
+  removeUserAction,
+  restartContainerAction,
+  tailLogsAction,
+  verifyNodeAction,
+  viewUsersAction,
+} from "./actions";
 
 export const dynamic = "force-dynamic";
 
@@ -83,6 +96,26 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             </ul>
           )}
         </section>
+        <div className="space-y-6">
+        <NodeOperations
+          ipv4={node.ipv4}
+          name={node.name}
+          canOperate={hasRole(user.role, "operator")}
+          isAdmin={hasRole(user.role, "admin")}
+          hostKeyChanged={node.hostKeyState === "changed"}
+          actions={{
+            status: nodeStatusAction,
+            logs: tailLogsAction,
+            update: pullAndUpAction,
+            restart: restartContainerAction,
+            users: viewUsersAction,
+            addUser: addUserAction,
+            removeUser: removeUserAction,
+            clearUsers: clearUsersAction,
+            fixIptables: fixIptablesAction,
+            clearHostKey: clearHostKeyAction,
+          }}
+        />
         <section aria-label="Verification checklist">
           <h2 className="mb-2 text-sm font-semibold">
             Post-deploy verification {latest ? `· ${latest.status} · ${latest.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : ""}
@@ -97,6 +130,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             <VerificationChecklist checks={latest.checks as unknown as StoredCheck[]} />
           )}
         </section>
+        </div>
       </div>
     </>
   );

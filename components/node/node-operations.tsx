@@ -1,0 +1,223 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+
+type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
+type Res<T = unknown> = { ok: true; data: T } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+type Act<T = unknown> = (input: unknown) => Promise<Res<T>>;
+
+type Status = {
+  dir: string;
+  containers: { name: string; status: string }[];
+  detectors: { key: string; title: string; detail: string; fix?: string }[];
+  sections: Record<string, string>;
+};
+
+const CONTAINERS = ["k2s", "k2-sidecar", "k2-slave", "k2-oc"];
+
+function RawOutput({ r }: { r: OpResult }) {
+  return (
+    <details className="mt-2">
+      <summary className="cursor-pointer text-xs text-muted-foreground">raw output · {r.command}</summary>
+      <pre className="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-muted p-2 font-mono text-xs" data-testid="raw-output">
+        {r.raw || "(no output)"}
+      </pre>
+    </details>
+  );
+}
+
+/** A button that asks before it acts; `typeName` demands the node's name typed for dangerous operations. */
+function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outline" }: { label: string; warning: string; typeName?: string; busy: boolean; onConfirm: (typed: string) => void; variant?: "outline" | "destructive" }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState("");
+  if (!open) {
+    return (
+      <Button variant={variant} size="sm" disabled={busy} onClick={() => setOpen(true)}>
+        {label}
+      </Button>
+    );
+  }
+  return (
+    <div className="w-full space-y-2 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm" role="dialog" aria-label={`Confirm ${label}`}>
+      <p>{warning}</p>
+      {typeName ? <Input aria-label="Type the node name to confirm" placeholder={typeName} value={typed} onChange={(e) => setTyped(e.target.value)} /> : null}
+      <div className="flex gap-2">
+        <Button size="sm" variant={variant === "destructive" ? "destructive" : "default"} disabled={busy || (typeName !== undefined && typed !== typeName)} onClick={() => { onConfirm(typed); setOpen(false); setTyped(""); }}>
+          Confirm {label.toLowerCase()}
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+export function NodeOperations(props: {
+  ipv4: string;
+  name: string;
+  canOperate: boolean;
+  isAdmin: boolean;
+  hostKeyChanged: boolean;
+  actions: {
+    status: Act<OpResult>;
+    logs: Act<OpResult>;
+    update: Act<OpResult>;
+    restart: Act<OpResult>;
+    users: Act<OpResult>;
+    addUser: Act<OpResult>;
+    removeUser: Act<OpResult>;
+    clearUsers: Act<OpResult>;
+    fixIptables: Act<OpResult>;
+    clearHostKey: Act<unknown>;
+  };
+}) {
+  const [busy, start] = useTransition();
+  const [result, setResult] = useState<{ title: string; r: OpResult } | null>(null);
+  const [status, setStatus] = useState<Status | null>(null);
+  const [users, setUsers] = useState<{ udid: string; token: string }[] | null>(null);
+  const [logC, setLogC] = useState("k2-sidecar");
+  const [restartC, setRestartC] = useState("k2s");
+  const router = useRouter();
+  const name = props.name || props.ipv4;
+
+  function run<T extends OpResult>(title: string, act: Act<T>, input: Record<string, unknown>, then?: (r: T) => void) {
+    start(async () => {
+      const res = await act({ ipv4: props.ipv4, ...input });
+      if (!res.ok) {
+        toast.error(res.error.message);
+        return;
+      }
+      setResult({ title, r: res.data });
+      then?.(res.data);
+      toast.success(`${title}: ${res.data.summary}`);
+      router.refresh();
+    });
+  }
+
+  if (props.hostKeyChanged) {
+    return (
+      <section aria-label="Operations" className="space-y-2 rounded-lg border border-destructive/50 bg-destructive/5 p-3 text-sm">
+        <p className="font-medium text-destructive">Host key changed: every operation on this node is blocked.</p>
+        <p>The node presented an SSH host key different from the one pinned on first contact. If the machine was rebuilt, an admin can clear the pinned key; the next connection pins the new one. If not, investigate before clearing.</p>
+        {props.isAdmin ? (
+          <Confirmed label="Clear host key" variant="destructive" typeName={name} busy={busy} warning="Clearing trusts whatever key the node presents next." onConfirm={(typed) => start(async () => {
+            const res = await props.actions.clearHostKey({ ipv4: props.ipv4, confirmName: typed });
+            if (res.ok) { toast.success("Host key cleared"); router.refresh(); } else toast.error(res.error.message);
+          })} />
+        ) : null}
+      </section>
+    );
+  }
+
+  return (
+    <section aria-label="Operations" className="space-y-3 rounded-lg border border-border bg-card p-3 text-sm">
+      <div className="flex flex-wrap items-center gap-2">
+        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Status", props.actions.status, {}, (r) => setStatus(r.parsed as Status))}>
+          Read status
+        </Button>
+        <span className="flex items-center gap-1">
+          <select aria-label="Log container" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={logC} onChange={(e) => setLogC(e.target.value)}>
+            {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
+          </select>
+          <Button size="sm" variant="outline" disabled={busy} onClick={() => run(`Logs of ${logC}`, props.actions.logs, { container: logC, lines: 200 })}>
+            Tail logs
+          </Button>
+        </span>
+        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; token: string }[]))}>
+          Users file
+        </Button>
+        {busy ? <span className="text-xs text-muted-foreground" role="status">running on {props.ipv4}…</span> : null}
+      </div>
+
+      {props.canOperate ? (
+        <div className="flex flex-wrap items-start gap-2 border-t border-border pt-3">
+          <Confirmed label="Update (pull + up -d)" busy={busy} warning="Pulls the pinned images and runs docker compose up -d --remove-orphans (never down); only changed containers are recreated. The verification checklist runs after." onConfirm={() => run("Update", props.actions.update, { confirm: true })} />
+          <span className="flex items-center gap-1">
+            <select aria-label="Container to restart" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
+              {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
+            </select>
+            <Confirmed label="Restart" busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
+          </span>
+        </div>
+      ) : null}
+
+      {status ? (
+        <div className="space-y-2 border-t border-border pt-3" data-testid="node-status">
+          <table className="w-full text-xs">
+            <tbody>
+              {status.containers.map((c) => (
+                <tr key={c.name}><td className="pr-3 font-mono">{c.name}</td><td>{c.status}</td></tr>
+              ))}
+            </tbody>
+          </table>
+          {status.detectors.map((d) => (
+            <div key={d.key} className="rounded-md border border-warning/50 bg-warning/10 p-2" data-detector={d.key}>
+              <p className="font-medium">{d.title}</p>
+              <p className="text-xs">{d.detail}</p>
+              {d.fix === "iptables-legacy" && props.canOperate ? (
+                <div className="mt-2">
+                  <Confirmed label="Apply the iptables-legacy fix" typeName={name} busy={busy} warning="Switches iptables/ip6tables to the legacy backend, restarts Docker (all containers restart) and runs up -d --remove-orphans." onConfirm={(typed) => run("iptables fix", props.actions.fixIptables, { confirmName: typed })} />
+                </div>
+              ) : null}
+            </div>
+          ))}
+          <details>
+            <summary className="cursor-pointer text-xs text-muted-foreground">.env (redacted on the node)</summary>
+            <pre className="mt-1 whitespace-pre-wrap rounded bg-muted p-2 font-mono text-xs" data-testid="env-view">{status.sections.env}</pre>
+          </details>
+        </div>
+      ) : null}
+
+      {users ? (
+        <div className="space-y-2 border-t border-border pt-3" data-testid="users-file">
+          {users.length === 0 ? <p className="text-xs text-muted-foreground">Empty: pure remote (Center) auth.</p> : null}
+          <ul className="space-y-1 font-mono text-xs">
+            {users.map((u) => (
+              <li key={u.udid} className="flex items-center gap-2">
+                {u.udid}:{u.token}
+                {props.canOperate ? (
+                  <Button size="sm" variant="ghost" disabled={busy} onClick={() => run(`Remove ${u.udid}`, props.actions.removeUser, { udid: u.udid, confirm: true }, () => setUsers(users.filter((x) => x.udid !== u.udid)))}>
+                    remove
+                  </Button>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {props.canOperate ? (
+            <form
+              className="flex flex-wrap gap-2"
+              onSubmit={(e) => {
+                e.preventDefault();
+                const f = new FormData(e.currentTarget);
+                const form = e.currentTarget;
+                run("Add user", props.actions.addUser, { udid: f.get("udid"), token: f.get("token") }, () => {
+                  form.reset();
+                  setUsers([...(users ?? []), { udid: String(f.get("udid")), token: "••••" }]);
+                });
+              }}
+            >
+              <Input name="udid" aria-label="UDID" placeholder="udid" className="h-8 w-48" />
+              <Input name="token" aria-label="Token" placeholder="token (write-only)" type="password" autoComplete="off" className="h-8 w-48" />
+              <Button size="sm" type="submit" disabled={busy}>Add</Button>
+              <Confirmed label="Clear users file" typeName={name} busy={busy} variant="destructive" warning="Empties the users file: every client then authenticates against Center (remote auth)." onConfirm={(typed) => run("Clear users", props.actions.clearUsers, { confirmName: typed }, () => setUsers([]))} />
+            </form>
+          ) : null}
+        </div>
+      ) : null}
+
+      {result ? (
+        <div className="border-t border-border pt-3" data-testid="op-result">
+          <p>
+            <strong>{result.title}:</strong> {result.r.summary}
+          </p>
+          <RawOutput r={result.r} />
+        </div>
+      ) : null}
+    </section>
+  );
+}
