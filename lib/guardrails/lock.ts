@@ -1,8 +1,10 @@
 import { db } from "@/lib/db";
+import type { PrismaClient } from "@/lib/db/generated/client";
 
 // Per-node lock: two operations that change the same node never run at once.
 // One atomic statement takes a free (or expired) lock; a crashed holder's lock
-// expires, so a node is never wedged forever.
+// expires, so a node is never wedged forever. A second caller either gets a
+// NodeBusyError naming the holder at once, or waits (bounded by waitMs).
 
 export class NodeBusyError extends Error {
   constructor(
@@ -16,19 +18,76 @@ export class NodeBusyError extends Error {
   }
 }
 
-export async function acquireNodeLock(ipv4: string, o: { holder: string; operation: string; actor: string; ttlMs: number }): Promise<() => Promise<void>> {
-  const taken = await db().$executeRaw`
-    INSERT INTO "NodeLock" ("nodeIpv4", "holder", "operation", "actorEmail", "acquiredAt", "expiresAt")
-    VALUES (${ipv4}, ${o.holder}, ${o.operation}, ${o.actor}, now(), now() + (${o.ttlMs}::int * interval '1 millisecond'))
-    ON CONFLICT ("nodeIpv4") DO UPDATE SET
-      "holder" = EXCLUDED."holder", "operation" = EXCLUDED."operation", "actorEmail" = EXCLUDED."actorEmail",
-      "acquiredAt" = EXCLUDED."acquiredAt", "expiresAt" = EXCLUDED."expiresAt"
-    WHERE "NodeLock"."expiresAt" < now()`;
-  if (taken === 0) {
-    const row = await db().nodeLock.findUnique({ where: { nodeIpv4: ipv4 } });
-    throw new NodeBusyError(ipv4, row?.operation ?? "an operation", row?.actorEmail ?? "someone", row?.acquiredAt ?? new Date());
+export type LockRequest = { holder: string; operation: string; actor: string; ttlMs: number; wait?: boolean; waitMs?: number };
+export type Release = () => Promise<void>;
+
+export interface NodeLocks {
+  acquire(ip: string, req: LockRequest): Promise<Release>;
+}
+
+const POLL_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries `tryOnce` until it succeeds or the bounded wait is over; then rethrows the last NodeBusyError. */
+async function withWait(req: LockRequest, tryOnce: () => Promise<Release>): Promise<Release> {
+  const deadline = Date.now() + (req.wait ? (req.waitMs ?? 30_000) : 0);
+  for (;;) {
+    try {
+      return await tryOnce();
+    } catch (e) {
+      if (!(e instanceof NodeBusyError) || Date.now() + POLL_MS > deadline) throw e;
+      await sleep(POLL_MS);
+    }
   }
-  return async () => {
-    await db().nodeLock.deleteMany({ where: { nodeIpv4: ipv4, holder: o.holder } });
-  };
+}
+
+/** In-process locks (unit tests, single-process tools). */
+export class MemoryNodeLocks implements NodeLocks {
+  private readonly held = new Map<string, { holder: string; operation: string; actor: string; since: Date; expiresAt: number }>();
+
+  acquire(ip: string, req: LockRequest): Promise<Release> {
+    return withWait(req, async () => {
+      const cur = this.held.get(ip);
+      if (cur && cur.expiresAt > Date.now()) throw new NodeBusyError(ip, cur.operation, cur.actor, cur.since);
+      this.held.set(ip, { holder: req.holder, operation: req.operation, actor: req.actor, since: new Date(), expiresAt: Date.now() + req.ttlMs });
+      return async () => {
+        if (this.held.get(ip)?.holder === req.holder) this.held.delete(ip);
+      };
+    });
+  }
+}
+
+/** Cross-process locks on the NodeLock table: insert, or take over an expired row, in one statement. */
+export class PrismaNodeLocks implements NodeLocks {
+  constructor(private readonly client?: PrismaClient) {}
+
+  private get prisma(): PrismaClient {
+    return this.client ?? db();
+  }
+
+  acquire(ip: string, req: LockRequest): Promise<Release> {
+    return withWait(req, async () => {
+      const p = this.prisma;
+      const taken = await p.$executeRaw`
+        INSERT INTO "NodeLock" ("nodeIpv4", "holder", "operation", "actorEmail", "acquiredAt", "expiresAt")
+        VALUES (${ip}, ${req.holder}, ${req.operation}, ${req.actor}, now(), now() + (${req.ttlMs}::int * interval '1 millisecond'))
+        ON CONFLICT ("nodeIpv4") DO UPDATE SET
+          "holder" = EXCLUDED."holder", "operation" = EXCLUDED."operation", "actorEmail" = EXCLUDED."actorEmail",
+          "acquiredAt" = EXCLUDED."acquiredAt", "expiresAt" = EXCLUDED."expiresAt"
+        WHERE "NodeLock"."expiresAt" < now()`;
+      if (taken === 0) {
+        const row = await p.nodeLock.findUnique({ where: { nodeIpv4: ip } });
+        // released between the insert and the read: let the caller's wait loop try again
+        throw new NodeBusyError(ip, row?.operation ?? "an operation", row?.actorEmail ?? "someone", row?.acquiredAt ?? new Date());
+      }
+      return async () => {
+        await p.nodeLock.deleteMany({ where: { nodeIpv4: ip, holder: req.holder } });
+      };
+    });
+  }
+}
+
+/** Kept for existing callers: the Prisma lock on the app's database, no waiting. */
+export function acquireNodeLock(ipv4: string, o: { holder: string; operation: string; actor: string; ttlMs: number }): Promise<Release> {
+  return new PrismaNodeLocks().acquire(ipv4, o);
 }
