@@ -1,0 +1,83 @@
+import { expect, test } from "@playwright/test";
+import { fleetNodeSecret } from "../simulator/center/seed";
+import { ADMIN, OPERATOR, VIEWER, signIn } from "./helpers";
+
+const IP = "127.0.0.12"; // jp-tokyo-02: healthy
+
+test.describe("node page operations", () => {
+  test.beforeAll(async ({ browser }) => {
+    const page = await browser.newPage();
+    await signIn(page, ADMIN);
+    await page.getByRole("button", { name: "Sync from Center" }).click();
+    await expect(page.getByText(/Synced \d+ nodes/)).toBeVisible();
+    await page.close();
+  });
+
+  test("an operator reads status, tails logs, manages the users file, updates and restarts; no secret reaches the page", async ({ page }) => {
+    test.setTimeout(120_000);
+    await signIn(page, OPERATOR);
+    await page.goto(`/nodes/${IP}`);
+
+    await page.getByRole("button", { name: "Read status" }).click();
+    const status = page.getByTestId("node-status");
+    await expect(status).toContainText("k2-sidecar");
+    await expect(status).toContainText("(healthy)");
+    await expect(page.getByTestId("env-view")).toContainText("K2_NODE_SECRET=<redacted>", { useInnerText: false });
+    await expect(page.getByTestId("env-view")).toContainText("K2_VERSION=v0.4.8-9d7c6f95", { useInnerText: false });
+
+    await page.getByLabel("Log container").selectOption("k2-sidecar");
+    await page.getByRole("button", { name: "Tail logs" }).click();
+    await expect(page.getByTestId("raw-output")).toContainText("Registration completed", { useInnerText: false });
+
+    await page.getByRole("button", { name: "Users file", exact: true }).click();
+    await expect(page.getByTestId("users-file")).toContainText("pure remote (Center) auth");
+    await page.getByLabel("UDID").fill("device-e2e-1");
+    await page.getByLabel("Token").fill("tok-e2e-SECRET-123456");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(page.getByTestId("op-result")).toContainText("Add user: added device-e2e-1");
+    await page.getByRole("button", { name: "Users file", exact: true }).click();
+    await expect(page.getByTestId("users-file")).toContainText("device-e2e-1:••••56");
+    // bad input is refused with a clear message and nothing is sent
+    await page.getByLabel("UDID").fill("bad udid; reboot");
+    await page.getByLabel("Token").fill("x");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await expect(page.getByText("Some fields are invalid: nothing was changed.")).toBeVisible();
+
+    await page.getByRole("button", { name: "Update (pull + up -d)" }).click();
+    await page.getByRole("button", { name: "Confirm update (pull + up -d)" }).click();
+    await expect(page.getByTestId("op-result")).toContainText("Update: pulled and brought up; verification passed", { timeout: 60_000 });
+
+    await page.getByLabel("Container to restart").selectOption("k2s");
+    await page.getByRole("button", { name: "Restart", exact: true }).click();
+    await expect(page.getByRole("dialog", { name: "Confirm Restart" })).toContainText("does NOT re-read .env");
+    await page.getByRole("button", { name: "Confirm restart" }).click();
+    await expect(page.getByTestId("op-result")).toContainText("Restart k2s: k2s restarted");
+
+    const html = await page.content();
+    expect(html).not.toContain(fleetNodeSecret(IP));
+    expect(html).not.toContain("tok-e2e-SECRET-123456");
+
+    await page.goto(`/audit?node=${IP}&user=operator@`);
+    const audit = page.getByTestId("audit-table");
+    for (const a of ["node.users.add", "node.update", "node.restart"]) await expect(audit).toContainText(a);
+    expect(await page.content()).not.toContain("tok-e2e-SECRET-123456");
+    // the refused add (malformed input) is audited as denied
+    await page.goto("/audit?action=node.users.add&outcome=denied");
+    await expect(page.getByTestId("audit-table")).toContainText("Some fields are invalid");
+  });
+
+  test("an un-migrated node shows the DIR-migration warning", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/nodes/127.0.0.19");
+    await page.getByRole("button", { name: "Read status" }).click();
+    await expect(page.locator('[data-detector="unmigrated"]')).toBeVisible();
+  });
+
+  test("a viewer can read but has no operation buttons", async ({ page }) => {
+    await signIn(page, VIEWER);
+    await page.goto(`/nodes/${IP}`);
+    await expect(page.getByRole("button", { name: "Read status" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Update (pull + up -d)" })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: /Restart/ })).toHaveCount(0);
+  });
+});
