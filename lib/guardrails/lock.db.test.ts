@@ -37,3 +37,15 @@ describe("per-node lock", () => {
     await rel();
   });
 });
+
+describe("PrismaNodeLocks with a bounded wait", () => {
+  it("a waiting caller takes the lock once released; a short wait still fails with who holds it", async () => {
+    const { PrismaNodeLocks } = await import("./lock");
+    const locks = new PrismaNodeLocks(t.prisma);
+    const release = await locks.acquire("203.0.113.7", { holder: "w1", operation: "node.update", actor: "a@x", ttlMs: 60_000 });
+    await expect(locks.acquire("203.0.113.7", { holder: "w2", operation: "op", actor: "b@x", ttlMs: 60_000, wait: true, waitMs: 300 })).rejects.toThrow(/node\.update by a@x/);
+    setTimeout(() => void release(), 300);
+    const rel2 = await locks.acquire("203.0.113.7", { holder: "w2", operation: "op", actor: "b@x", ttlMs: 60_000, wait: true, waitMs: 5_000 });
+    await rel2();
+  });
+});

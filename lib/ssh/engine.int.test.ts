@@ -103,6 +103,44 @@ describe("SSH engine against simulated nodes", () => {
     expect(hostKeys.mismatches.map((m) => m.host)).toContain(A);
   });
 
+  it("caps stdout and stderr and flags the result as truncated", async () => {
+    const res = await engine.exec({ host: B }, cmd`head -c 100000 /dev/zero; head -c 50000 /dev/zero >&2`, { maxStdout: 1000, maxStderr: 500 });
+    expect(res.stdout.length).toBe(1000);
+    expect(res.stderr.length).toBe(500);
+    expect(res.truncated).toBe(true);
+    const small = await engine.exec({ host: B }, cmd`echo ok`, { maxStdout: 1000 });
+    expect(small.truncated).toBe(false);
+  });
+
+  it("never recycles a connection with an active channel", async () => {
+    const running = engine.exec({ host: B }, cmd`sleep 1; echo finished`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engine.stats().busyChannels).toBeGreaterThan(0);
+    engine.forget({ host: B }); // a recycle attempt while busy is ignored
+    expect((await running).stdout).toBe("finished\n");
+    const before = engine.connectionsOpened;
+    await engine.exec({ host: B }, cmd`true`);
+    expect(engine.connectionsOpened).toBe(before); // the same connection is still pooled
+  });
+
+  it("streams live output on its own connection and stops on abort", async () => {
+    const ac = new AbortController();
+    const chunks: string[] = [];
+    const before = engine.connectionsOpened;
+    const t0 = performance.now();
+    const done = engine.stream({ host: B }, cmd`while true; do echo tick; sleep 0.2; done`, {
+      signal: ac.signal,
+      onData: (c) => {
+        chunks.push(c);
+        if (chunks.length >= 3) ac.abort();
+      },
+    });
+    await done;
+    expect(chunks.join("")).toContain("tick");
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(engine.connectionsOpened - before).toBe(1);
+  });
+
   it("refuses compose down and secrets on the command line before anything is sent", async () => {
     const before = fleet.commands(B).length;
     await expect(engine.exec({ host: B }, cmd`cd /apps/k2s && docker compose down`)).rejects.toThrow(/compose down/);
