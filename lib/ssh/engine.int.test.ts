@@ -5,7 +5,7 @@ import { startCenterSim } from "@/simulator/center";
 import { SimFleet } from "@/simulator/node/fleet";
 import { cmd, container, tailLines } from "@/lib/guardrails/command";
 import { registerSecret } from "@/lib/redact";
-import { SshEngine, SshUnreachableError } from "./engine";
+import { SshEngine, SshTimeoutError, SshUnreachableError, type HostKeyEvent } from "./engine";
 import { HostKeyChangedError, MemoryHostKeyStore } from "./host-keys";
 
 // Against real sshd simulated nodes (127.0.31.x so suites never collide).
@@ -16,6 +16,7 @@ let fleet: SimFleet;
 let key: { privateKeyPath: string; publicKey: string };
 let hostKeys: MemoryHostKeyStore;
 let engine: SshEngine;
+const events: HostKeyEvent[] = [];
 const dir = "/tmp/k2ops-test-ssh";
 
 beforeAll(async () => {
@@ -25,7 +26,7 @@ beforeAll(async () => {
   fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
   for (const ip of [A, B]) await fleet.addNode({ ip, name: `n-${ip}`, country: "JP", region: "jp-tokyo", scenario: "healthy", secret: "e".repeat(64), centerUrl: center.url });
   hostKeys = new MemoryHostKeyStore();
-  engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys, connectTimeoutMs: 3000 });
+  engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys, connectTimeoutMs: 3000, onHostKeyEvent: (e) => events.push(e) });
 });
 afterAll(async () => {
   await engine?.closeAll();
@@ -40,6 +41,7 @@ describe("SSH engine against simulated nodes", () => {
     expect(results.every((r) => r.code === 0 && r.stdout === "k2s\nk2-sidecar\n")).toBe(true);
     expect(engine.connectionsOpened - before).toBe(1);
     expect((await hostKeys.get(A))?.fingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
+    expect(events).toContainEqual(expect.objectContaining({ type: "pinned", host: A, fingerprint: (await hostKeys.get(A))?.fingerprint }));
   });
 
   it("runs at most 8 channels per connection; a 9th waits and still completes", async () => {
@@ -74,6 +76,10 @@ describe("SSH engine against simulated nodes", () => {
     const res = await engine.exec({ host: B }, cmd`sleep 30`, { timeoutMs: 1500 });
     expect(res.timedOut).toBe(true);
     expect(performance.now() - t0).toBeLessThan(4000);
+    const t1 = performance.now();
+    const err = await engine.exec({ host: B }, cmd`sleep 30`, { timeoutMs: 1000, throwOnTimeout: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(SshTimeoutError);
+    expect(performance.now() - t1).toBeLessThan(3500);
     fleet.setFault(B, {});
     expect((await engine.exec({ host: B }, cmd`echo alive`)).stdout).toBe("alive\n");
   });
@@ -101,6 +107,10 @@ describe("SSH engine against simulated nodes", () => {
     await expect(engine.exec({ host: A }, cmd`echo should-not-run`)).rejects.toBeInstanceOf(HostKeyChangedError);
     expect(fleet.commands(A).length).toBe(before);
     expect(hostKeys.mismatches.map((m) => m.host)).toContain(A);
+    expect(events).toContainEqual(expect.objectContaining({ type: "mismatch", host: A }));
+    // blocked until cleared: a second attempt is refused too
+    await expect(engine.exec({ host: A }, cmd`true`)).rejects.toBeInstanceOf(HostKeyChangedError);
+    expect(fleet.commands(A).length).toBe(before);
   });
 
   it("caps stdout and stderr and flags the result as truncated", async () => {

@@ -21,7 +21,32 @@ export type ExecResult = {
   durationMs: number;
 };
 
-export type ExecOptions = { stdin?: string | Buffer; timeoutMs?: number; maxStdout?: number; maxStderr?: number; rollout?: boolean };
+export type ExecOptions = {
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+  maxStdout?: number;
+  maxStderr?: number;
+  rollout?: boolean;
+  /** reject with SshTimeoutError instead of resolving with `timedOut: true` (the channel is closed either way) */
+  throwOnTimeout?: boolean;
+};
+
+/** The command outlived its timeout; its channel was signalled and closed. */
+export class SshTimeoutError extends Error {
+  constructor(
+    readonly host: string,
+    readonly timeoutMs: number,
+    readonly partial: ExecResult,
+  ) {
+    super(`command on ${host} did not finish within ${timeoutMs} ms; its channel was closed`);
+    this.name = "SshTimeoutError";
+  }
+}
+
+/** Host key events for the caller's audit (the Prisma store audits as well). */
+export type HostKeyEvent =
+  | { type: "pinned"; host: string; fingerprint: string; algorithm: string }
+  | { type: "mismatch"; host: string; expectedFingerprint: string; presentedFingerprint: string; algorithm: string };
 
 export class SshUnreachableError extends Error {
   constructor(
@@ -49,6 +74,7 @@ export type SshEngineOptions = {
   maxChannelsPerConn?: number;
   keepaliveMs?: number;
   hostKeys: HostKeyStore;
+  onHostKeyEvent?: (e: HostKeyEvent) => void;
 };
 
 class Semaphore {
@@ -73,7 +99,7 @@ type Conn = { key: string; client: Client; ready: Promise<void>; channels: Semap
 export class SshEngine {
   private readonly pool = new Map<string, Conn>();
   private readonly handshakes: Semaphore;
-  private readonly opts: Required<Omit<SshEngineOptions, "hostKeys" | "privateKey">> & Pick<SshEngineOptions, "hostKeys" | "privateKey">;
+  private readonly opts: Required<Omit<SshEngineOptions, "hostKeys" | "privateKey" | "onHostKeyEvent">> & Pick<SshEngineOptions, "hostKeys" | "privateKey" | "onHostKeyEvent">;
   /** connections opened so far (tests and benchmarks read it) */
   connectionsOpened = 0;
 
@@ -89,6 +115,14 @@ export class SshEngine {
     };
     registerSecret(typeof opts.privateKey === "string" ? opts.privateKey : opts.privateKey.toString("utf8"));
     this.handshakes = new Semaphore(this.opts.maxHandshakes);
+  }
+
+  private emit(e: HostKeyEvent): void {
+    try {
+      this.opts.onHostKeyEvent?.(e);
+    } catch {
+      /* an audit hook must not break the connection logic */
+    }
   }
 
   private targetKey(t: SshTarget): string {
@@ -120,11 +154,13 @@ export class SshEngine {
               .then(async (pinned) => {
                 if (!pinned) {
                   await this.opts.hostKeys.pin(host, presented);
+                  this.emit({ type: "pinned", host, fingerprint: presented.fingerprint, algorithm: presented.algorithm });
                   return verify(true);
                 }
                 if (pinned.fingerprint === presented.fingerprint) return verify(true);
                 hostKeyError = new HostKeyChangedError(host, pinned.fingerprint, presented.fingerprint);
                 await this.opts.hostKeys.recordMismatch(host, presented).catch(() => undefined);
+                this.emit({ type: "mismatch", host, expectedFingerprint: pinned.fingerprint, presentedFingerprint: presented.fingerprint, algorithm: presented.algorithm });
                 verify(false);
               })
               .catch(() => verify(false));
@@ -191,7 +227,9 @@ export class SshEngine {
     const release = await conn.channels.acquire();
     conn.active++;
     try {
-      return await this.run(conn.client, command, o);
+      const res = await this.run(conn.client, command, o);
+      if (res.timedOut && o.throwOnTimeout) throw new SshTimeoutError(t.host, o.timeoutMs ?? 60_000, res);
+      return res;
     } finally {
       conn.active--;
       release();
