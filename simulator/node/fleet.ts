@@ -64,6 +64,12 @@ function sh(cmd: string, args: string[], input?: string) {
 
 let systemReady = false;
 
+// sshds of this process, killed if the process exits without stop() (a killed test run must not leak nodes)
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const p of live) p.kill("SIGKILL");
+});
+
 /** One-time host preparation: the ubuntu user with passwordless sudo, mount points, sshd's run dir. */
 export function prepareHost(): void {
   if (systemReady) return;
@@ -239,9 +245,12 @@ export class SimFleet {
 
   private async startSshd(run: Running): Promise<void> {
     const root = path.join(run.dir, "root");
+    const config = `${run.dir}/ssh/sshd_config`;
+    // an sshd left behind by a killed earlier run of the same state dir would answer in our place
+    spawnSync("pkill", ["-f", `sshd -D -e -f ${config}`]);
     const proc = spawn(
       "unshare",
-      ["--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind ${root}/apps /apps && mount --bind ${root}/etc-kaitu /etc/kaitu && mount --bind ${SHIMS} /usr/local/sbin && exec /usr/sbin/sshd -D -e -f ${run.dir}/ssh/sshd_config`],
+      ["--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind ${root}/apps /apps && mount --bind ${root}/etc-kaitu /etc/kaitu && mount --bind ${SHIMS} /usr/local/sbin && exec /usr/sbin/sshd -D -e -f ${config}`],
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     let err = "";
@@ -251,6 +260,11 @@ export class SimFleet {
       waitForPort(run.spec.ip, run.port, 15_000),
       new Promise((_, reject) => proc.once("exit", (c) => reject(new Error(`sshd for ${run.spec.ip} exited (${c}): ${err}`)))),
     ]);
+    // someone else may hold the address (then ours exits at once): make sure the listener is ours
+    await new Promise((r) => setTimeout(r, 50));
+    if (proc.exitCode !== null) throw new Error(`sshd for ${run.spec.ip}:${run.port} could not listen: ${err.trim()}`);
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
   }
 
   private async stopSshd(run: Running): Promise<void> {

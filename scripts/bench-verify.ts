@@ -1,0 +1,95 @@
+// Benchmark (not a test): verification of N simulated nodes by k2ops (one SSH
+// round trip per node, pooled engine, all nodes in parallel) versus the same
+// checklist script pushed with Ansible ad-hoc (forks=5 and forks=50, raw
+// module) and with parallel-ssh. Prints wall times and ratios.
+//   npx tsx scripts/bench-verify.ts [--sizes 1,50,200] [--no-ansible]
+// Needs root (simulated nodes) and Debian's ansible + pssh (installed on demand).
+import { execFileSync, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { startCenterSim } from "@/simulator/center";
+import { SimFleet } from "@/simulator/node/fleet";
+import { SshEngine } from "@/lib/ssh/engine";
+import { MemoryHostKeyStore } from "@/lib/ssh/host-keys";
+import { buildVerificationScript, parseVerificationOutput } from "@/lib/verification";
+
+const args = process.argv.slice(2);
+const sizes = (args.includes("--sizes") ? args[args.indexOf("--sizes") + 1] : "1,50,200").split(",").map(Number);
+const withAnsible = !args.includes("--no-ansible");
+const dir = "/tmp/k2ops-bench-verify";
+const max = Math.max(...sizes);
+const ipOf = (i: number) => `127.0.${40 + Math.floor(i / 250)}.${(i % 250) + 2}`;
+
+function ms(t0: number) {
+  return Math.round(performance.now() - t0);
+}
+
+async function main() {
+  if (withAnsible) spawnSync("bash", ["scripts/ensure-system-deps.sh", "ansible", "pssh"], { stdio: "inherit" });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
+  const key = SimFleet.clientKey(path.join(dir, "keys"));
+  const fleet = new SimFleet(path.join(dir, "nodes"), key.publicKey);
+  const t0 = performance.now();
+  const ips = Array.from({ length: max }, (_, i) => ipOf(i));
+  const queue = [...ips];
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let ip = queue.shift(); ip; ip = queue.shift()) {
+        await fleet.addNode({ ip, name: `bench.sim.wm${ip.split(".").slice(2).join("")}`, country: "JP", region: "jp-tokyo", scenario: "healthy", secret: crypto.randomBytes(32).toString("hex"), centerUrl: center.url });
+      }
+    }),
+  );
+  console.log(`started ${max} simulated nodes in ${ms(t0)} ms`);
+
+  const token = crypto.randomBytes(12).toString("hex");
+  const script = buildVerificationScript({ token });
+  fs.writeFileSync(path.join(dir, "verify.sh"), script);
+  const rows: Record<string, Record<number, number>> = {};
+  const put = (tool: string, n: number, v: number) => ((rows[tool] ??= {})[n] = v);
+
+  for (const n of sizes) {
+    const targets = ips.slice(0, n);
+    // k2ops: fresh engine (cold: handshakes included), every node at once
+    const engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
+    let t = performance.now();
+    const results = await Promise.all(targets.map((ip) => engine.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
+    put("k2ops (cold)", n, ms(t));
+    const passed = results.filter((r, i) => parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }).failingChecks.length === 0).length;
+    t = performance.now();
+    await Promise.all(targets.map((ip) => engine.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
+    put("k2ops (warm pool)", n, ms(t));
+    await engine.closeAll();
+    console.log(`n=${n}: k2ops verified ${passed}/${n} passing`);
+
+    if (!withAnsible) continue;
+    const inv = path.join(dir, `hosts-${n}`);
+    fs.writeFileSync(inv, targets.join("\n") + "\n");
+    const env = { ...process.env, ANSIBLE_HOST_KEY_CHECKING: "False", ANSIBLE_STDOUT_CALLBACK: "oneline", ANSIBLE_LOAD_CALLBACK_PLUGINS: "1" };
+    for (const forks of [5, 50]) {
+      t = performance.now();
+      // raw module: plain SSH exec per host, no Python on the node — the kindest comparison for Ansible
+      spawnSync("ansible", ["all", "-i", inv, "-m", "raw", "-a", script, "-f", String(forks), "-u", "ubuntu", "--private-key", key.privateKeyPath, "-e", "ansible_port=1022", "-o"], { env, stdio: "ignore", maxBuffer: 1 << 28 });
+      put(`ansible forks=${forks}`, n, ms(t));
+    }
+    t = performance.now();
+    execFileSync("parallel-ssh", ["-h", inv, "-l", "ubuntu", "-p", String(Math.min(200, n)), "-x", `-p 1022 -i ${key.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`, "-I", "bash -s"], { input: script, stdio: ["pipe", "ignore", "ignore"] });
+    put("parallel-ssh", n, ms(t));
+  }
+
+  console.log("\nwall time (ms) to verify N nodes");
+  console.log(["tool".padEnd(20), ...sizes.map((n) => `N=${n}`.padStart(9))].join(""));
+  for (const [tool, r] of Object.entries(rows)) console.log([tool.padEnd(20), ...sizes.map((n) => String(r[n] ?? "-").padStart(9))].join(""));
+  const k = rows["k2ops (cold)"];
+  if (k && sizes.length > 1) console.log(`\nk2ops: N=${max} takes ${(k[max] / k[sizes[0]]).toFixed(2)}× the N=${sizes[0]} time (target ≤ 2×)`);
+  if (withAnsible) for (const tool of ["ansible forks=5", "ansible forks=50", "parallel-ssh"]) if (rows[tool]) console.log(`${tool} / k2ops at N=${max}: ${(rows[tool][max] / k[max]).toFixed(1)}×`);
+
+  await fleet.stop();
+  await center.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
