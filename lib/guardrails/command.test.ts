@@ -61,4 +61,22 @@ describe("assertAllowed (the final check on every line)", () => {
     registerSecret("0123456789abcdef0123456789abcdef");
     expect(() => assertAllowed("echo K2_NODE_SECRET=0123456789abcdef0123456789abcdef >> .env")).toThrow(/stdin/);
   });
+
+  it.each([
+    "cat > /etc/passwd",
+    "tee /apps/kaitu-slave/.env",
+    "sudo tee -a /apps/k2s/../kaitu-slave/.env",
+    "cp /tmp/x /root/.ssh/authorized_keys",
+    "install -m 600 /dev/stdin /etc/cron.d/x",
+    "dd of=/boot/x",
+    "echo x >> '/apps/k2s/../../etc/x'",
+    "cat > /apps/k2s/*",
+  ])("refuses file-push writes outside the node's deploy dir: %s", (line) =>
+    expect(() => assertAllowed(line, { deployDir: "/apps/k2s" })).toThrow(/only inside \/apps\/k2s/),
+  );
+
+  it("allows file-push writes inside the deploy dir", () => {
+    for (const line of ["cat > /apps/k2s/users.txt", "sudo tee '/apps/k2s/.env.new' >/dev/null", "install -m 600 /dev/stdin /apps/k2s/users.txt", "cat > users.txt"])
+      expect(() => assertAllowed(line, { deployDir: "/apps/k2s" })).not.toThrow();
+  });
 });

@@ -112,11 +112,45 @@ function deletesDeployment(line: string): boolean {
   });
 }
 
-export function assertAllowed(line: string, ctx: { rollout?: boolean } = {}): void {
+/** Targets a line writes to: redirections (`>`, `>>`, `2>`), `tee` arguments, and the last argument of cp/mv/install/dd of=. */
+function writeTargets(line: string): string[] {
+  const out: string[] = [];
+  const unq = (w: string) => w.replace(/^['"]|['"]$/g, "");
+  for (const m of line.matchAll(/\d*>>?\|?\s*('[^']*'|"[^"]*"|[^\s;&|]+)/g)) if (!m[1].startsWith("&")) out.push(unq(m[1]));
+  for (const seg of line.split(/[;&|\n]+/)) {
+    const words = seg.trim().split(/\s+/).filter(Boolean).map(unq);
+    const i = words.findIndex((w) => /^(?:tee|cp|mv|install|dd)$/.test(w.split("/").pop() ?? ""));
+    if (i < 0) continue;
+    const tool = words[i].split("/").pop();
+    const args = words.slice(i + 1).filter((w) => !w.startsWith("-"));
+    if (tool === "tee") out.push(...args);
+    else if (tool === "dd") out.push(...args.filter((w) => w.startsWith("of=")).map((w) => w.slice(3)));
+    else if (args.length) out.push(args[args.length - 1]);
+  }
+  return out;
+}
+
+export type AllowContext = {
+  rollout?: boolean;
+  /** set for file pushes: every write must land inside this node's deploy dir */
+  deployDir?: DeployDir;
+};
+
+export function assertAllowed(line: string, ctx: AllowContext = {}): void {
   if (DOWN.test(line) || DOCKER_COMPOSE_DOWN.test(line)) {
     throw new GuardrailViolation("refused: `compose down` removes the containers and interrupts service; updates are pull + up -d");
   }
   if (deletesDeployment(line)) throw new GuardrailViolation("refused: /apps/k2s is the whole node deployment and is never deleted");
+  if (ctx.deployDir) {
+    const root = ctx.deployDir;
+    for (const target of writeTargets(line)) {
+      if (target === "/dev/null") continue;
+      const n = normalisePath(target.startsWith("/") ? target : `${root}/${target}`);
+      if (/[*?[$`]/.test(target) || !(n === root || n.startsWith(root + "/"))) {
+        throw new GuardrailViolation(`refused: a file push may write only inside ${root}`);
+      }
+    }
+  }
   if (!ctx.rollout && /:latest\b/.test(line)) throw new GuardrailViolation("refused: unpinned :latest tags only in a deliberate fleet rollout");
   for (const secret of knownSecretValues()) {
     if (line.includes(secret)) throw new GuardrailViolation("refused: a secret may travel to a node only on stdin, never on a command line");

@@ -1,5 +1,5 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
-import { assertAllowed, cmd, type SafeCommand } from "@/lib/guardrails/command";
+import { assertAllowed, cmd, type DeployDir, type SafeCommand } from "@/lib/guardrails/command";
 import { redactText, registerSecret } from "@/lib/redact";
 import { HostKeyChangedError, describeKey, type HostKeyStore } from "./host-keys";
 
@@ -27,6 +27,8 @@ export type ExecOptions = {
   maxStdout?: number;
   maxStderr?: number;
   rollout?: boolean;
+  /** a file push: the line may write only inside this deploy dir (guardrails' final check) */
+  deployDir?: DeployDir;
   /** reject with SshTimeoutError instead of resolving with `timedOut: true` (the channel is closed either way) */
   throwOnTimeout?: boolean;
 };
@@ -221,7 +223,7 @@ export class SshEngine {
 
   /** Runs one template-built command on a pooled connection. */
   async exec(t: SshTarget, command: SafeCommand, o: ExecOptions = {}): Promise<ExecResult> {
-    assertAllowed(command, { rollout: o.rollout });
+    assertAllowed(command, { rollout: o.rollout, deployDir: o.deployDir });
     const conn = this.getConn(t);
     await conn.ready;
     const release = await conn.channels.acquire();
