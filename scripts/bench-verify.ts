@@ -4,7 +4,7 @@
 // module) and with parallel-ssh. Prints wall times and ratios.
 //   npx tsx scripts/bench-verify.ts [--sizes 1,50,200] [--no-ansible]
 // Needs root (simulated nodes) and Debian's ansible + pssh (installed on demand).
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -70,12 +70,16 @@ async function main() {
     for (const forks of [5, 50]) {
       t = performance.now();
       // raw module: plain SSH exec per host, no Python on the node — the kindest comparison for Ansible
-      spawnSync("ansible", ["all", "-i", inv, "-m", "raw", "-a", script, "-f", String(forks), "-u", "ubuntu", "--private-key", key.privateKeyPath, "-e", "ansible_port=1022", "-o"], { env, stdio: "ignore", maxBuffer: 1 << 28 });
+      // {% raw %}: the script's docker format strings ({{.Names}}) are not Jinja templates
+      const a = spawnSync("ansible", ["all", "-i", inv, "-m", "raw", "-a", `{% raw %}${script}{% endraw %}`, "-f", String(forks), "-u", "ubuntu", "--private-key", key.privateKeyPath, "-e", "ansible_port=1022", "-o"], { env, encoding: "utf8", maxBuffer: 1 << 28 });
       put(`ansible forks=${forks}`, n, ms(t));
+      const ok = (a.stdout.match(/\| (?:CHANGED|SUCCESS)/g) ?? []).length;
+      console.log(`n=${n}: ansible forks=${forks} succeeded on ${ok}/${n}${ok < n ? ` — ${(a.stdout + a.stderr).split("\n").find((l) => /UNREACHABLE|FAILED|ERROR/.test(l))?.slice(0, 200) ?? ""}` : ""}`);
     }
     t = performance.now();
-    execFileSync("parallel-ssh", ["-h", inv, "-l", "ubuntu", "-p", String(Math.min(200, n)), "-x", `-p 1022 -i ${key.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`, "-I", "bash -s"], { input: script, stdio: ["pipe", "ignore", "ignore"] });
+    const p = spawnSync("parallel-ssh", ["-h", inv, "-l", "ubuntu", "-p", String(Math.min(200, n)), "-t", "120", "-x", `-p 1022 -i ${key.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`, "-I", "bash -s"], { input: script, encoding: "utf8" });
     put("parallel-ssh", n, ms(t));
+    console.log(`n=${n}: parallel-ssh succeeded on ${(p.stdout.match(/\[SUCCESS\]/g) ?? []).length}/${n}`);
   }
 
   console.log("\nwall time (ms) to verify N nodes");
