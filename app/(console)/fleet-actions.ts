@@ -1,6 +1,7 @@
 "use server";
 
 import { z } from "zod";
+import { ipv4Schema } from "@/lib/fleet";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { syncFleetFromCenter } from "@/lib/fleet/sync";
@@ -39,7 +40,7 @@ export const cancelJobAction = defineAction({
   },
 });
 
-const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+const ipv4 = ipv4Schema;
 
 export const verifyNodesAction = defineAction({
   name: "fleet.verify",

@@ -22,6 +22,9 @@ export type CenterNode = {
   tunnels: { id: number; name: string; domain: string; protocol: string; port: number; serverUrl?: string }[];
 };
 
+/** A dotted-quad IPv4, the node identity everywhere (Center, SSH, audit). */
+export const ipv4Schema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+
 export type SyncResult = { total: number; added: number; updated: number; gone: number; at: Date };
 
 /**

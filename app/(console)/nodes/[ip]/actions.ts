@@ -1,6 +1,7 @@
 "use server";
 
 import { z } from "zod";
+import { ipv4Schema } from "@/lib/fleet";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
@@ -8,7 +9,7 @@ import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
 import { addUser, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 
-const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+const ipv4 = ipv4Schema;
 const node = z.object({ ipv4 });
 const target = (i: { ipv4: string }) => ({ type: "node", id: i.ipv4 });
 const confirmed = { confirm: z.literal(true, { error: "Confirm the operation first" }) };

@@ -1,8 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { z } from "zod";
 import { requireUser } from "@/lib/auth/page";
-import { getNode } from "@/lib/fleet";
+import { getNode, ipv4Schema } from "@/lib/fleet";
 import { getVerificationRun, latestVerification, verificationHistory, type StoredCheck } from "@/lib/verification/store";
 import { PageHeader } from "@/components/shell/page-header";
 import { Badge } from "@/components/ui/badge";
@@ -26,7 +25,7 @@ import {
 
 export const dynamic = "force-dynamic";
 
-const ipSchema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/);
+
 
 export async function generateMetadata({ params }: { params: Promise<{ ip: string }> }) {
   return { title: `Node ${(await params).ip}` };
@@ -34,7 +33,7 @@ export async function generateMetadata({ params }: { params: Promise<{ ip: strin
 
 export default async function NodePage({ params, searchParams }: { params: Promise<{ ip: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
   const user = await requireUser();
-  const ip = ipSchema.safeParse((await params).ip);
+  const ip = ipv4Schema.safeParse((await params).ip);
   if (!ip.success) notFound();
   const node = await getNode(ip.data);
   if (!node) notFound();
