@@ -66,6 +66,29 @@ test.describe("node page operations", () => {
     await expect(page.getByTestId("audit-table")).toContainText("Some fields are invalid");
   });
 
+  test("an operator edits .env through the form: secrets write-only, diff before writing, custom domain admin-only", async ({ page }) => {
+    test.setTimeout(90_000);
+    await signIn(page, OPERATOR);
+    await page.goto("/nodes/127.0.0.14");
+    await page.getByRole("button", { name: "Edit .env" }).click();
+    const form = page.getByRole("form", { name: ".env editor" });
+    await expect(form.getByLabel("K2_VERSION")).toHaveValue("v0.4.8-9d7c6f95");
+    await expect(form.getByLabel("K2_NODE_SECRET")).toHaveValue("");
+    await expect(form.getByLabel("K2_DOMAIN")).toBeDisabled();
+    await form.getByLabel("K2_VERSION").fill("latest");
+    await form.getByRole("button", { name: "Preview changes" }).click();
+    await expect(page.getByTestId("env-diff")).toContainText("K2_VERSION: Use a pinned tag");
+    await expect(form.getByRole("button", { name: "Apply" })).toHaveCount(0);
+    await form.getByLabel("K2_VERSION").fill("v0.4.8-9d7c6f95");
+    await form.getByLabel("K2_LOG_LEVEL").fill("warn");
+    await form.getByRole("button", { name: "Preview changes" }).click();
+    await expect(page.getByTestId("env-diff")).toContainText("K2_LOG_LEVEL");
+    await form.getByRole("button", { name: "Apply" }).click();
+    await form.getByRole("button", { name: "Confirm: write .env and run pull + up -d" }).click();
+    await expect(page.getByText(/1 \.env change\(s\) applied with up -d; verification passed/)).toBeVisible({ timeout: 60_000 });
+    expect(await page.content()).not.toContain(fleetNodeSecret("127.0.0.14"));
+  });
+
   test("an un-migrated node shows the DIR-migration warning", async ({ page }) => {
     await signIn(page, OPERATOR);
     await page.goto("/nodes/127.0.0.19");

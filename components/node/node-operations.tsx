@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { EnvEditor, type EnvField } from "./env-editor";
 
 type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
 type Res<T = unknown> = { ok: true; data: T } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
@@ -74,7 +75,10 @@ export function NodeOperations(props: {
     clearUsers: Act<OpResult>;
     fixIptables: Act<OpResult>;
     clearHostKey: Act<unknown>;
+    previewEnv: Act<{ summary: string; parsed: { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] } }>;
+    applyEnv: Act<{ summary: string }>;
   };
+  envFields: EnvField[];
 }) {
   const [busy, start] = useTransition();
   const [result, setResult] = useState<{ title: string; r: OpResult } | null>(null);
@@ -143,6 +147,7 @@ export function NodeOperations(props: {
             </select>
             <Confirmed label="Restart" busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
           </span>
+          <EnvEditor ipv4={props.ipv4} fields={props.envFields} isAdmin={props.isAdmin} preview={props.actions.previewEnv} apply={props.actions.applyEnv} />
         </div>
       ) : null}
 

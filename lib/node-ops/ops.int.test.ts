@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { syncFleet } from "@/lib/fleet";
 import { acquireNodeLock } from "@/lib/guardrails/lock";
 import { registerSecret } from "@/lib/redact";
-import { addUser, clearUsers, fixIptablesLegacy, nodeStatus, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "./ops";
+import { addUser, applyEnvEdit, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "./ops";
 import { envApplyScript } from "./env-apply";
 import { sshEngine } from "./engine";
 
@@ -85,6 +85,31 @@ describe("node operations on simulated nodes", () => {
     expect(await image()).toBe("public.ecr.aws/d6n9t2r2/k2s:v0.4.9-abcdef1");
     expect(allCommands(HEALTHY)).not.toMatch(/compose down/);
     expect(allCommands(HEALTHY)).not.toContain(SECRET);
+  });
+
+  it(".env form: preview shows only non-secret diffs, bad input changes nothing, apply writes on the node and brings the stack up", async () => {
+    const NEW_SECRET = "b".repeat(64);
+    const edit = { set: { K2_NODE_TRAFFIC_LIMIT_GB: "2000", K2_LOG_LEVEL: "warn" }, unset: [], secrets: { K2_NODE_SECRET: { mode: "replace" as const, value: NEW_SECRET } } };
+    const preview = await previewEnvEdit(HEALTHY, edit, false, ctx);
+    expect(preview.parsed.problems).toEqual([]);
+    expect(preview.parsed.current.K2_NODE_SECRET).toBe("<redacted>");
+    expect(preview.parsed.changes).toEqual(
+      expect.arrayContaining([
+        { key: "K2_NODE_TRAFFIC_LIMIT_GB", from: "1000", to: "2000" },
+        { key: "K2_NODE_SECRET", from: "(set)", to: "(replaced)" },
+      ]),
+    );
+    expect(JSON.stringify(preview)).not.toContain(NEW_SECRET);
+    const before = fleet.readNodeFile(HEALTHY, "/apps/k2s/.env");
+    await expect(applyEnvEdit(HEALTHY, { set: { K2_DOMAIN: "vpn.example.com", K2_VERSION: "latest" }, unset: [], secrets: {} }, false, ctx)).rejects.toThrow(/Nothing was changed: .*K2_DOMAIN.*K2_VERSION|Nothing was changed: .*K2_VERSION.*K2_DOMAIN/);
+    expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/.env")).toBe(before);
+    const applied = await applyEnvEdit(HEALTHY, edit, false, ctx);
+    expect(applied.summary).toContain("3 .env change(s) applied with up -d; verification passed");
+    const env = fleet.readNodeFile(HEALTHY, "/apps/k2s/.env");
+    expect(env).toContain("K2_NODE_TRAFFIC_LIMIT_GB=2000");
+    expect(env).toContain(`K2_NODE_SECRET=${NEW_SECRET}`);
+    expect(allCommands(HEALTHY)).not.toContain(NEW_SECRET);
+    expect(JSON.stringify(applied)).not.toContain(NEW_SECRET);
   });
 
   it("a pull failure is reported clearly and leaves the running stack as it was", async () => {

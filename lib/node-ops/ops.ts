@@ -4,7 +4,10 @@ import { ActionFailure } from "@/lib/actions/safe-action";
 import { recordSshContact } from "@/lib/fleet";
 import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
 import { NodeBusyError, acquireNodeLock } from "@/lib/guardrails/lock";
-import { redactText } from "@/lib/redact";
+import { redactText, registerSecret } from "@/lib/redact";
+import { describeChanges, envMap, planEnvEdit } from "./env-file";
+import { envApplyScript } from "./env-apply";
+import type { EnvEdit } from "./env-schema";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
 import { HostKeyChangedError } from "@/lib/ssh/host-keys";
 import { SshUnreachableError, type ExecResult, type SshTarget } from "@/lib/ssh/engine";
@@ -266,3 +269,46 @@ export async function clearHostKey(ipv4: string, by: string): Promise<void> {
   sshEngine().forget(targetOf(node));
 }
 
+
+
+// ---- §4 .env edits: validated form, non-secret diff preview, applied on the node ----
+
+// the .env is redacted ON the node: k2ops plans edits without ever reading a secret
+const SED_REDACT = "s/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A-Za-z0-9_]*)=.*/\\1=<redacted>/I";
+
+export type EnvPreview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] };
+
+async function planOnNode(t: SshTarget, node: { arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
+  const dir = dirOf(node);
+  const r = await sshEngine().exec(t, cmd`sed -E ${Arg.of(SED_REDACT)} ${Arg.of(`${dir}/.env`)}`, { timeoutMs: 20_000 });
+  check(r, "Reading the .env");
+  const plan = planEnvEdit(r.stdout, edit, { isAdmin });
+  return { dir, redacted: r.stdout, plan };
+}
+
+export async function previewEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<EnvPreview>> {
+  return onNode(ipv4, { name: "node.env.preview", mutating: false, ctx }, async (t, node) => {
+    const { redacted, plan } = await planOnNode(t, node, edit, isAdmin);
+    const parsed: EnvPreview = { current: Object.fromEntries(envMap(redacted)), changes: describeChanges(plan.changes), problems: plan.problems };
+    return { summary: plan.problems.length ? `${plan.problems.length} problem(s)` : `${plan.changes.length} change(s)`, parsed, raw: redactText(redacted), command: "sed (redacts secrets on the node) .env" };
+  });
+}
+
+/** Writes the validated changes on the node (stdin script), then pull + up -d --remove-orphans, then verifies. */
+export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<{ changes: { key: string; from: string; to: string }[]; verification: string }>> {
+  for (const s of Object.values(edit.secrets)) if (s.mode === "replace") registerSecret(s.value);
+  const out = await onNode(ipv4, { name: "node.env.apply", mutating: true, ctx }, async (t, node) => {
+    const { dir, plan } = await planOnNode(t, node, edit, isAdmin);
+    if (plan.problems.length) throw new ActionFailure("failed", `Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+    if (!plan.changes.length) throw new ActionFailure("conflict", "Nothing to change: the node already has these values.");
+    const w = await sshEngine().runScript(t, envApplyScript(dir, plan.changes.map((c) => ({ key: c.key, value: c.to }))), { sudo: true, timeoutMs: 30_000 });
+    check(w, "Writing the .env");
+    // .env changes apply with up -d (restart would keep the old environment)
+    const up = await sshEngine().exec(t, cmd`cd ${deployDir(dir)} && sudo docker compose pull && sudo docker compose up -d --remove-orphans`, { timeoutMs: 10 * 60_000 });
+    check(up, "pull + up -d after the .env change");
+    return { changes: describeChanges(plan.changes), raw: raw(w) + "\n" + raw(up) };
+  });
+  const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after .env change)` });
+  const verification = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  return { summary: `${out.changes.length} .env change(s) applied with up -d; ${verification}`, parsed: { changes: out.changes, verification }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
+}

@@ -48,11 +48,12 @@ center_register() { # PUT /slave/nodes/<ip> like the real sidecar; prints the HT
 }
 
 center_unregister() {
-  local secret; secret=$(envval K2_NODE_SECRET)
+  # the running sidecar unregisters with the secret it started with (its env), not a newly edited .env
+  local secret; secret=$(cat "$SIM/.registered-secret" 2>/dev/null || envval K2_NODE_SECRET)
   [ -n "$secret" ] || return 0
   printf 'user = "%s:%s"\n' "$IP" "$secret" > "$SIM/.curlrc"; chmod 600 "$SIM/.curlrc"
   curl -s -o /dev/null -K "$SIM/.curlrc" -m 5 -X DELETE "$CENTER_URL/slave/nodes/$IP" 2>/dev/null || true
-  rm -f "$SIM/.curlrc"
+  rm -f "$SIM/.curlrc" "$SIM/.registered-secret"
   slog INFO "Unregistering node" "component=node ipv4=$IP"
   slog INFO "Node unregistered successfully" "component=node ipv4=$IP"
 }
@@ -81,6 +82,7 @@ sidecar_start() { # starts (or fails to start) the sidecar per the node's state;
     setc k2-sidecar "$img" running starting "$(( $(get k2-sidecar 5 || echo 0) + 1 ))" "$(now)" "$(envhash)"; return 1
   fi
   local created=false; grep -q '"created":true' "$SIM/.register.json" && created=true
+  (umask 077; envval K2_NODE_SECRET > "$SIM/.registered-secret")
   slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=200 elapsed=12.3ms"
   slog INFO "Tunnel registered" "component=node domain=$(dashes).sslip.io protocol=k2v5 created=$created"
   slog INFO "Registration completed" "component=node ipv4=$IP nodeCreated=$created tunnels=1"

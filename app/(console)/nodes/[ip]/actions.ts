@@ -7,7 +7,9 @@ import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
 import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
-import { addUser, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { addUser, applyEnvEdit, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { envEditSchema } from "@/lib/node-ops/env-schema";
+import { hasRole } from "@/lib/auth/roles";
 
 const ipv4 = ipv4Schema;
 const node = z.object({ ipv4 });
@@ -137,4 +139,27 @@ export const clearHostKeyAction = defineAction({
     after(input.ipv4);
     return { cleared: true };
   },
+});
+
+const envEdit = node.extend({ edit: envEditSchema });
+
+export const previewEnvAction = defineAction({
+  name: "node.env.preview",
+  role: "operator",
+  mutating: false,
+  input: envEdit,
+  run: (input, ctx) => previewEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+});
+
+export const applyEnvAction = defineAction({
+  name: "node.env.apply",
+  role: "operator",
+  input: envEdit.extend(confirmed),
+  target,
+  run: async (input, ctx) => {
+    const r = await applyEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary, changes: r.parsed.changes }),
 });

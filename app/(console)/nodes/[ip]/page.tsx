@@ -9,12 +9,15 @@ import { VerificationChecklist } from "@/components/node/verification-checklist"
 import { VerifyButton } from "@/components/node/verify-button";
 import { hasRole } from "@/lib/auth/roles";
 import { NodeOperations } from "@/components/node/node-operations";
+import { ENV_VARS } from "@/lib/node-ops/env-schema";
 import {
   addUserAction,
+  applyEnvAction,
   clearHostKeyAction,
   clearUsersAction,
   fixIptablesAction,
   nodeStatusAction,
+  previewEnvAction,
   pullAndUpAction,
   removeUserAction,
   restartContainerAction,
@@ -113,7 +116,10 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             clearUsers: clearUsersAction,
             fixIptables: fixIptablesAction,
             clearHostKey: clearHostKeyAction,
+            previewEnv: previewEnvAction,
+            applyEnv: applyEnvAction,
           }}
+          envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly }) => ({ key, label, help, secret, adminOnly }))}
         />
         <section aria-label="Verification checklist">
           <h2 className="mb-2 text-sm font-semibold">

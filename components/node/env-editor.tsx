@@ -1,0 +1,156 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+
+export type EnvField = { key: string; label: string; help: string; secret?: boolean; adminOnly?: boolean };
+type Preview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] };
+type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
+type Act<T> = (input: unknown) => Promise<Res<T>>;
+
+// The documented .env variables as a form: non-secret values shown and editable,
+// secrets write-only (keep or replace, never displayed), a diff of non-secret
+// changes before anything is written, applied with pull + up -d.
+export function EnvEditor(props: {
+  ipv4: string;
+  fields: EnvField[];
+  isAdmin: boolean;
+  preview: Act<{ summary: string; parsed: Preview }>;
+  apply: Act<{ summary: string }>;
+}) {
+  const [busy, start] = useTransition();
+  const [current, setCurrent] = useState<Record<string, string> | null>(null);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [diff, setDiff] = useState<Preview | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const router = useRouter();
+
+  function edit() {
+    const set: Record<string, string> = {};
+    for (const f of props.fields) {
+      if (f.secret || !current) continue;
+      const v = values[f.key];
+      if (v !== undefined && v !== (current[f.key] ?? "")) set[f.key] = v;
+    }
+    const sec: Record<string, { mode: "replace"; value: string }> = {};
+    for (const [k, v] of Object.entries(secrets)) if (v) sec[k] = { mode: "replace", value: v };
+    return { set, unset: [], secrets: sec };
+  }
+
+  function load() {
+    start(async () => {
+      const res = await props.preview({ ipv4: props.ipv4, edit: { set: {}, unset: [], secrets: {} } });
+      if (!res.ok) return void toast.error(res.error.message);
+      setCurrent(res.data.parsed.current);
+      setValues(res.data.parsed.current);
+      setDiff(null);
+    });
+  }
+
+  if (!current) {
+    return (
+      <Button size="sm" variant="outline" disabled={busy} onClick={load}>
+        Edit .env
+      </Button>
+    );
+  }
+
+  return (
+    <form className="w-full space-y-3 rounded-md border border-border p-3" aria-label=".env editor" onSubmit={(e) => e.preventDefault()}>
+      <div className="grid grid-cols-1 gap-2 md:grid-cols-2">
+        {props.fields.map((f) =>
+          f.secret ? (
+            <label key={f.key} className="space-y-0.5 text-xs">
+              <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">(write-only: leave empty to keep)</span>
+              <Input type="password" autoComplete="off" aria-label={f.key} value={secrets[f.key] ?? ""} onChange={(e) => setSecrets({ ...secrets, [f.key]: e.target.value })} placeholder="keep current" />
+            </label>
+          ) : (
+            <label key={f.key} className="space-y-0.5 text-xs" title={f.help}>
+              <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
+              <Input
+                aria-label={f.key}
+                value={values[f.key] ?? ""}
+                disabled={f.adminOnly && !props.isAdmin}
+                onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+              />
+            </label>
+          ),
+        )}
+      </div>
+      <div className="flex flex-wrap gap-2">
+        <Button
+          size="sm"
+          variant="outline"
+          disabled={busy}
+          onClick={() =>
+            start(async () => {
+              const res = await props.preview({ ipv4: props.ipv4, edit: edit() });
+              if (!res.ok) return void toast.error(res.error.message);
+              setDiff(res.data.parsed);
+            })
+          }
+        >
+          Preview changes
+        </Button>
+        {diff && diff.changes.length > 0 && diff.problems.length === 0 ? (
+          confirming ? (
+            <>
+              <Button
+                size="sm"
+                disabled={busy}
+                onClick={() =>
+                  start(async () => {
+                    setConfirming(false);
+                    const res = await props.apply({ ipv4: props.ipv4, edit: edit(), confirm: true });
+                    if (!res.ok) return void toast.error(res.error.message);
+                    toast.success(res.data.summary);
+                    setCurrent(null);
+                    setSecrets({});
+                    router.refresh();
+                  })
+                }
+              >
+                Confirm: write .env and run pull + up -d
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
+            </>
+          ) : (
+            <Button size="sm" disabled={busy} onClick={() => setConfirming(true)}>
+              Apply
+            </Button>
+          )
+        ) : null}
+        <Button size="sm" variant="ghost" onClick={() => setCurrent(null)}>
+          Close
+        </Button>
+      </div>
+      {diff ? (
+        <div data-testid="env-diff" className="text-xs">
+          {diff.problems.map((p) => (
+            <p key={p.key} className="text-destructive">
+              {p.key}: {p.message}
+            </p>
+          ))}
+          {diff.changes.length === 0 && diff.problems.length === 0 ? <p className="text-muted-foreground">No changes.</p> : null}
+          <table>
+            <tbody>
+              {diff.changes.map((c) => (
+                <tr key={c.key}>
+                  <td className="pr-3 font-mono">{c.key}</td>
+                  <td className="pr-2 font-mono text-muted-foreground line-through">{c.from}</td>
+                  <td className="font-mono">{c.to}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </form>
+  );
+}
