@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import { fleetNodeSecret } from "../simulator/center/seed";
 import { ADMIN, OPERATOR, VIEWER, signIn } from "./helpers";
@@ -28,6 +29,14 @@ test.describe("node page operations", () => {
     await page.getByLabel("Log container").selectOption("k2-sidecar");
     await page.getByRole("button", { name: "Tail logs" }).click();
     await expect(page.getByTestId("raw-output")).toContainText("Registration completed", { useInnerText: false });
+
+    // live follow over SSE shows the sidecar's log (stderr) and keeps streaming; download gives a file
+    await page.getByRole("button", { name: "Follow live" }).click();
+    await expect(page.getByTestId("log-follow")).toContainText("usage-reporter-cycle-ok", { useInnerText: false });
+    await page.getByRole("button", { name: "Stop following" }).click();
+    const dl = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Download last 5000 lines" }).click();
+    expect(fs.readFileSync((await (await dl).path())!, "utf8")).toContain("Registration completed");
 
     await page.getByRole("button", { name: "Users file", exact: true }).click();
     await expect(page.getByTestId("users-file")).toContainText("pure remote (Center) auth");

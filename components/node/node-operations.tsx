@@ -6,6 +6,7 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { EnvEditor, type EnvField } from "./env-editor";
+import { LogFollower } from "./log-follower";
 
 type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
 type Res<T = unknown> = { ok: true; data: T } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
@@ -132,6 +133,7 @@ export function NodeOperations(props: {
             Tail logs
           </Button>
         </span>
+        <LogFollower ipv4={props.ipv4} container={logC} />
         <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; token: string }[]))}>
           Users file
         </Button>

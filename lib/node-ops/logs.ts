@@ -1,0 +1,20 @@
+import { db } from "@/lib/db";
+import { cmd, container as containerArg, tailLines, type Container } from "@/lib/guardrails/command";
+import { sshEngine, targetOf } from "./engine";
+
+// Live log follow (`docker logs -f`) on its own SSH connection, never the
+// pooled one, so a long stream cannot starve short commands. The stream ends
+// when the browser goes away (the abort closes the channel and connection).
+
+export async function followLogs(
+  ipv4: string,
+  c: Container,
+  tail: number,
+  signal: AbortSignal,
+  onData: (chunk: string, stream: "stdout" | "stderr") => void,
+): Promise<void> {
+  const node = await db().node.findUnique({ where: { ipv4 } });
+  if (!node) throw new Error(`No node ${ipv4}`);
+  if (node.hostKeyState === "changed") throw new Error("host key changed: operations on this node are blocked until an admin clears it");
+  await sshEngine().stream(targetOf(node), cmd`docker logs -f --tail ${tailLines(tail)} ${containerArg(c)}`, { signal, onData });
+}
