@@ -98,6 +98,20 @@ test.describe("node page operations", () => {
     expect(await page.content()).not.toContain(fleetNodeSecret("127.0.0.14"));
   });
 
+  test("§8: an AWS node reboots through the Lightsail API after typing its name; a non-Lightsail node is refused", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/nodes/127.0.0.11");
+    await page.getByRole("button", { name: "Reboot (Lightsail)" }).click();
+    await page.getByLabel("Type the node name to confirm").fill("jp-tokyo-01");
+    await page.getByRole("button", { name: "Confirm reboot (lightsail)" }).click();
+    await expect(page.getByTestId("op-result")).toContainText("Lightsail reboot of");
+    await page.goto("/nodes/127.0.0.18");
+    await page.getByRole("button", { name: "Reboot (Lightsail)" }).click();
+    await page.getByLabel("Type the node name to confirm").fill("hk.aliyun.wm01");
+    await page.getByRole("button", { name: "Confirm reboot (lightsail)" }).click();
+    await expect(page.getByText(/not a Lightsail instance/)).toBeVisible();
+  });
+
   test("an un-migrated node shows the DIR-migration warning", async ({ page }) => {
     await signIn(page, OPERATOR);
     await page.goto("/nodes/127.0.0.19");

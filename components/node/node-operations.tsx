@@ -78,6 +78,7 @@ export function NodeOperations(props: {
     clearHostKey: Act<unknown>;
     previewEnv: Act<{ summary: string; parsed: { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] } }>;
     applyEnv: Act<{ summary: string }>;
+    reboot: Act<OpResult>;
   };
   envFields: EnvField[];
 }) {
@@ -149,6 +150,7 @@ export function NodeOperations(props: {
             </select>
             <Confirmed label="Restart" busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
           </span>
+          <Confirmed label="Reboot (Lightsail)" typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
           <EnvEditor ipv4={props.ipv4} fields={props.envFields} isAdmin={props.isAdmin} preview={props.actions.previewEnv} apply={props.actions.applyEnv} />
         </div>
       ) : null}

@@ -312,3 +312,33 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
   const verification = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
   return { summary: `${out.changes.length} .env change(s) applied with up -d; ${verification}`, parsed: { changes: out.changes, verification }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
 }
+
+// ---- §8 AWS nodes are Lightsail (not EC2): reboot through the Lightsail API ----
+
+/** Finds the node's Lightsail instance through Center's cloud inventory and asks Lightsail to reboot it. */
+export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<{ instance: string; region: string; operationId: string }>> {
+  const node = await db().node.findUnique({ where: { ipv4 } });
+  if (!node) throw new ActionFailure("not_found", `No node ${ipv4}.`);
+  const { centerClientFromEnv } = await import("@/lib/center/client");
+  const { lightsailClientFromEnv, lightsailTargetOf } = await import("@/lib/lightsail/client");
+  const instances = await centerClientFromEnv().listAllCloudInstances();
+  const ci = instances.find((i) => i.ip_address === ipv4);
+  const target = ci ? lightsailTargetOf(ci) : null;
+  if (!target) throw new ActionFailure("conflict", `${ipv4} is not a Lightsail instance in Center's cloud inventory; reboot it at its provider.`);
+  const release = await acquireNodeLock(ipv4, { holder: ctx.requestId, operation: "node.reboot", actor: ctx.actor, ttlMs: 10 * 60_000 }).catch((e) => {
+    if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
+    throw e;
+  });
+  try {
+    const r = await lightsailClientFromEnv().rebootInstance(target.name, target.region);
+    await db().node.update({ where: { ipv4 }, data: { lastOperation: "node.reboot", lastOperationAt: new Date() } });
+    return {
+      summary: `Lightsail reboot of ${target.name} (${target.region}) requested: ${r.status}. The sidecar re-registers when the machine is back; verify afterwards.`,
+      parsed: { instance: target.name, region: target.region, operationId: r.operationId },
+      raw: JSON.stringify(r),
+      command: `Lightsail RebootInstance ${target.name}`,
+    };
+  } finally {
+    await release();
+  }
+}

@@ -43,6 +43,12 @@ export async function launchNodes(o: {
   const took = Math.round(performance.now() - t0);
   let next = 100;
   o.center.setHooks({
+    // a reboot: the machine goes away (sidecar unregisters gracefully) and comes back
+    onRebootInstance: async (ip: string) => {
+      if (!fleet.ips().includes(ip)) return;
+      await fleet.setReachable(ip, false);
+      setTimeout(() => void fleet.setReachable(ip, true).catch(() => undefined), 3000).unref();
+    },
     onCreateInstance: async (req: { name: string; region: string }) => {
       const ip = `127.0.0.${next++}`;
       await fleet.addNode({ ip, name: req.name, country: "", region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });

@@ -7,7 +7,7 @@ import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
 import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
-import { addUser, applyEnvEdit, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
 import { hasRole } from "@/lib/auth/roles";
 
@@ -162,4 +162,16 @@ export const applyEnvAction = defineAction({
     return r;
   },
   auditResult: (r) => ({ summary: r.summary, changes: r.parsed.changes }),
+});
+
+export const rebootLightsailAction = defineAction({
+  name: "node.reboot",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100) }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    return rebootLightsail(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+  },
+  auditResult: (r) => r.parsed,
 });

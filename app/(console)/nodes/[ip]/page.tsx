@@ -19,6 +19,7 @@ import {
   nodeStatusAction,
   previewEnvAction,
   pullAndUpAction,
+  rebootLightsailAction,
   removeUserAction,
   restartContainerAction,
   tailLogsAction,
@@ -118,6 +119,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             clearHostKey: clearHostKeyAction,
             previewEnv: previewEnvAction,
             applyEnv: applyEnvAction,
+            reboot: rebootLightsailAction,
           }}
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly }) => ({ key, label, help, secret, adminOnly }))}
         />
