@@ -1,8 +1,17 @@
 // The node simulator: each simulated node is a real OpenSSH sshd on its own
-// 127.x.y.z address, inside its own private mount namespace, where /apps,
-// /etc/kaitu and /usr/local/sbin (the command shims) are that node's own.
-// State is plain files under <stateRoot>/<ip>/root, so every shim invocation
-// (a separate process, as on a real node) sees and changes the same node.
+// 127.x.y.z address, inside its own private mount namespace where /apps,
+// /etc/kaitu and /usr/local/sbin (the node's command shims) are that node's own,
+// and /var/lib/k2sim is the node's simulator dir (node.env, state.json,
+// sidecar.log, faults/, commands.jsonl). Every shim invocation is a separate
+// process (as on a real node) reading and writing state.json under a flock.
+//
+// Layout of <stateRoot>/<ip>/:
+//   root/apps/k2s/{docker-compose.yml,.env,users,logs/k2s.log,auto-update.log}   (/apps)
+//   root/etc/kaitu/                                                              (/etc/kaitu)
+//   bin/                       shims: docker, timedatectl, sysctl, …             (/usr/local/sbin)
+//   state.json                 containers (name, image, state, health, restartCount, env, created, …)
+//   commands.jsonl             every command line that arrived over SSH
+//   node.env sidecar.log faults/ ssh/ wrapper.sh
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -12,6 +21,9 @@ const HERE = import.meta.dirname;
 const SHIMS = path.join(HERE, "shims");
 const WRAPPER = path.join(HERE, "wrapper.sh");
 const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose.yml");
+/** where a node sees its own simulator dir (a bind mount inside its namespace) */
+const SIM_MOUNT = "/var/lib/k2sim";
+const DEFAULT_VERSION = "v0.4.8-9d7c6f95";
 
 export const SCENARIOS = [
   "healthy",
@@ -40,54 +52,108 @@ export type NodeSpec = {
   scenario: Scenario;
   secret: string;
   centerUrl: string;
+  /** 1022 (provisioned, default) or 22 (fresh machine; default for "unprovisioned") */
   port?: number;
   version?: string;
 };
 
+export type StartNodeOptions = {
+  ip: string;
+  port?: 1022 | 22;
+  stateRoot: string;
+  scenario: Scenario;
+  centerUrl: string;
+  secret: string;
+  name: string;
+  region: string;
+  country?: string;
+  ipType?: string;
+  version?: string;
+  clientPublicKey: string;
+};
+
 export type Fault = {
+  /** stop sshd (connection refused) / start it again */
+  unreachable?: boolean;
   latencyMs?: number;
   /** the whole SSH command hangs when its line matches (ERE) */
   hangPattern?: string;
+  /** a new host key (rebuilt machine, or an attacker); sshd restarts with it */
+  hostKeyChanged?: true;
   /** one node command hangs inside a session, matched on "<command> <args>" (ERE) */
   shimHang?: string;
   pullFails?: boolean;
+  /** the next sidecar recreation (compose up -d) ends unhealthy */
   unhealthyAfterUpdate?: boolean;
 };
 
 export type CommandRecord = { ts: number; user: string; command: string };
 
-type Running = { spec: NodeSpec; dir: string; proc: ChildProcess | null; port: number };
+export type ContainerState = {
+  name: string;
+  image: string;
+  state: "running" | "restarting" | "paused" | "exited" | "created";
+  health: "" | "starting" | "healthy" | "unhealthy";
+  restartCount: number;
+  exitCode: number;
+  env: Record<string, string>;
+  created: number;
+  started: number;
+  healthyAt: number;
+  loop: null | "net" | "secret" | "center";
+  workdir: string;
+  project: string;
+};
+export type NodeState = { containers: ContainerState[]; registered?: boolean; meterStart?: number; usedBase?: number; reported?: number; seq?: number };
 
-function sh(cmd: string, args: string[], input?: string) {
-  return execFileSync(cmd, args, { input, stdio: input === undefined ? ["ignore", "pipe", "pipe"] : ["pipe", "pipe", "pipe"], encoding: "utf8" });
+function sh(cmd: string, args: string[], input?: string): string {
+  return execFileSync(cmd, args, { input, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], encoding: "utf8" });
 }
-
-let systemReady = false;
 
 // sshds of this process, killed if the process exits without stop() (a killed test run must not leak nodes)
 const live = new Set<ChildProcess>();
 process.once("exit", () => {
-  for (const p of live) p.kill("SIGKILL");
+  for (const p of live) {
+    try {
+      process.kill(-p.pid!, "SIGKILL");
+    } catch {
+      p.kill("SIGKILL");
+    }
+  }
 });
 
+let hostReady = false;
 /** One-time host preparation: the ubuntu user with passwordless sudo, mount points, sshd's run dir. */
 export function prepareHost(): void {
-  if (systemReady) return;
+  if (hostReady) return;
   if (process.getuid?.() !== 0) throw new Error("the node simulator needs root (namespaces, sshd)");
   if (spawnSync("id", ["ubuntu"]).status !== 0) sh("useradd", ["-m", "-s", "/bin/bash", "ubuntu"]);
   // not locked (sshd without PAM refuses locked accounts), but no password login either
   sh("usermod", ["-p", "*", "ubuntu"]);
   fs.writeFileSync("/etc/sudoers.d/k2ops-sim", "ubuntu ALL=(ALL) NOPASSWD: ALL\n", { mode: 0o440 });
-  for (const d of ["/apps", "/etc/kaitu", "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
-  systemReady = true;
+  for (const d of ["/apps", "/etc/kaitu", SIM_MOUNT, "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
+  for (const b of ["jq", "flock", "unshare", "/usr/sbin/sshd", "ssh-keygen"]) {
+    if (spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0) throw new Error(`the node simulator needs ${b} (scripts/ensure-system-deps.sh)`);
+  }
+  hostReady = true;
 }
+
+/** Generates the console's client key pair (ed25519) in `dir`; returns the private key path and public key. */
+export function clientKey(dir: string): { privateKeyPath: string; publicKey: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const p = path.join(dir, "console_ed25519");
+  if (!fs.existsSync(p)) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "k2ops-console", "-f", p]);
+  return { privateKeyPath: p, publicKey: fs.readFileSync(p + ".pub", "utf8").trim() };
+}
+
+const isLegacyDir = (s: Scenario) => s === "legacy-k2-slave" || s === "unmigrated";
 
 function envFile(s: NodeSpec): string {
   const lines = [
     ...(s.scenario === "restart-loop-secret" ? [] : [`K2_NODE_SECRET=${s.secret}`]),
     `K2_CENTER_URL=${s.scenario === "restart-loop-center" ? "http://127.0.0.1:9" : s.centerUrl}`,
     "K2_DOMAIN=",
-    `K2_VERSION=${s.version ?? "v0.4.8-9d7c6f95"}`,
+    `K2_VERSION=${s.version ?? DEFAULT_VERSION}`,
     `K2_NODE_NAME=${s.name}`,
     `K2_NODE_REGION=${s.region}`,
     `K2_IP_TYPE=${s.ipType ?? "non_residential"}`,
@@ -96,84 +162,42 @@ function envFile(s: NodeSpec): string {
   return lines.join("\n") + "\n";
 }
 
-function nodeEnv(s: NodeSpec): string {
+function q(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+function nodeEnv(s: NodeSpec, dir: string): string {
   const sc = s.scenario;
-  const v = {
+  const v: Record<string, string> = {
     IP: s.ip,
+    NAME: s.name,
     COUNTRY: s.country,
     REGION: s.region,
-    CENTER_URL: sc === "restart-loop-center" ? "http://127.0.0.1:9" : s.centerUrl,
-    TZ_NAME: sc === "wrong-timezone" ? "Etc/UTC" : "Asia/Singapore",
-    BBR: sc === "bbr-off" ? "cubic" : "bbr",
+    SCENARIO: sc,
+    TZ_NAME: sc === "wrong-timezone" || sc === "unprovisioned" ? "Etc/UTC" : "Asia/Singapore",
+    BBR: sc === "bbr-off" || sc === "unprovisioned" ? "cubic" : "bbr",
     IPV6: sc === "no-ipv6" ? "0" : "1",
-    IPTABLES: sc === "nftables" ? '"v1.8.4 (nf_tables)"' : '"v1.8.7 (nf_tables)"',
+    IPTABLES: sc === "nftables" ? "v1.8.4 (nf_tables)" : "v1.8.7 (nf_tables)",
+    IPT_LEGACY: "0",
     NET_BROKEN: sc === "restart-loop-net" || sc === "nftables" ? "1" : "0",
     NFT_BROKEN: sc === "nftables" ? "1" : "0",
     LEGACY: sc === "legacy-k2-slave" ? "1" : "0",
-    CUT: sc === "cut" ? "1" : "0",
+    DEPLOY_DIR: isLegacyDir(sc) ? "/apps/kaitu-slave" : "/apps/k2s",
+    NODE_BIN: process.execPath,
+    HOST_DIR: dir,
+    HEALTH_DELAY_MS: "1500",
+    REPORT_EVERY_MS: "5000",
+    RATE_PER_S: "110247",
+    CENTER_TIMEOUT_MS: "10000",
+    WGET_TIMEOUT_S: "1",
   };
-  return Object.entries(v).map(([k, x]) => `${k}=${x}`).join("\n") + "\n";
+  return Object.entries(v).map(([k, x]) => `${k}=${q(x)}`).join("\n") + "\n";
 }
 
-function writeState(dir: string, s: NodeSpec): void {
-  const root = path.join(dir, "root");
-  const apps = path.join(root, "apps");
-  const sim = path.join(apps, ".k2ops-sim");
-  fs.mkdirSync(sim, { recursive: true });
-  fs.mkdirSync(path.join(root, "etc-kaitu"), { recursive: true });
-  fs.writeFileSync(path.join(sim, "node.env"), nodeEnv(s));
-  for (const f of ["containers", "sidecar.log", "sidecar.stdout", "commands.jsonl", ".lock"]) if (!fs.existsSync(path.join(sim, f))) fs.writeFileSync(path.join(sim, f), "", { mode: 0o666 });
-  fs.chmodSync(sim, 0o777);
-  if (s.scenario !== "unprovisioned") {
-    const deploy = path.join(apps, s.scenario === "legacy-k2-slave" || s.scenario === "unmigrated" ? "kaitu-slave" : "k2s");
-    fs.mkdirSync(path.join(deploy, "logs"), { recursive: true });
-    fs.copyFileSync(COMPOSE_ASSET, path.join(deploy, "docker-compose.yml"));
-    fs.writeFileSync(path.join(deploy, ".env"), envFile(s), { mode: 0o600 });
-    fs.writeFileSync(path.join(deploy, "users"), "");
-    fs.writeFileSync(path.join(deploy, "auto-update.log"), "========================================\nAuto-update started: 2026-11-23 20:00:01 UTC\n========================================\nStagger delay: 347s\n--- Pulling images ---\nAll containers already on v0.4.8-9d7c6f95, no restart needed.\nFinished: 2026-11-23 20:05:59 UTC\n\n");
-  }
-  sh("chown", ["-R", "ubuntu:ubuntu", apps]);
-}
-
-function sshdConfig(dir: string, ip: string, port: number): string {
-  const ssh = path.join(dir, "ssh");
-  return [
-    `ListenAddress ${ip}:${port}`,
-    `HostKey ${ssh}/host_ed25519_key`,
-    `PidFile ${ssh}/sshd.pid`,
-    `AuthorizedKeysFile ${ssh}/authorized_keys`,
-    "StrictModes no",
-    "UsePAM no",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin prohibit-password",
-    "MaxSessions 10",
-    "MaxStartups 200:30:400",
-    "PrintMotd no",
-    "LogLevel ERROR",
-    `ForceCommand ${WRAPPER}`,
-    "",
-  ].join("\n");
-}
-
-/**
- * Runs a command inside a fresh namespace with the node's binds (set-up steps).
- * Asynchronous on purpose: the shims call the Center simulator, which may live
- * in this very process and must keep answering.
- */
-function inNode(dir: string, command: string): Promise<void> {
-  const root = path.join(dir, "root");
-  return new Promise((resolve, reject) => {
-    const p = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind ${root}/apps /apps && mount --bind ${root}/etc-kaitu /etc/kaitu && mount --bind ${SHIMS} /usr/local/sbin && ${command}`], { stdio: ["ignore", "ignore", "pipe"] });
-    let err = "";
-    p.stderr.on("data", (d) => (err += d));
-    p.on("exit", (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`node set-up failed: ${err.slice(-500)}`))));
-  });
-}
-
-async function waitForPort(ip: string, port: number, ms: number): Promise<void> {
+async function waitForPort(ip: string, port: number, ms: number, proc: ChildProcess): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error("sshd exited");
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: ip, port }, () => {
         s.destroy();
@@ -187,12 +211,339 @@ async function waitForPort(ip: string, port: number, ms: number): Promise<void> 
     });
     if (ok) return;
     if (Date.now() > until) throw new Error(`sshd on ${ip}:${port} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
+/** Kills every process whose mount namespace is `ns` (sessions an sshd left behind, e.g. a hung command). */
+function killNamespace(ns: string | null): void {
+  if (!ns) return;
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/mnt`) === ns) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export class SimNode {
+  readonly ip: string;
+  readonly port: number;
+  readonly dir: string;
+  private proc: ChildProcess | null = null;
+  private ns: string | null = null;
+  private faults: Fault = {};
+
+  constructor(
+    readonly spec: NodeSpec,
+    stateRoot: string,
+    private readonly clientPublicKey: string,
+  ) {
+    this.ip = spec.ip;
+    this.port = spec.port ?? (spec.scenario === "unprovisioned" ? 22 : 1022);
+    this.dir = path.join(stateRoot, spec.ip);
+  }
+
+  private p(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  /** Lays out the node's files (idempotent: an existing state dir keeps its state). */
+  private layout(): boolean {
+    const s = this.spec;
+    const fresh = !fs.existsSync(this.p("state.json"));
+    for (const d of ["root/apps", "root/etc/kaitu", "bin", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
+    fs.chmodSync(this.dir, 0o755);
+    // shims (copied: per node, and readable whatever the repo's permissions)
+    for (const f of fs.readdirSync(SHIMS)) fs.copyFileSync(path.join(SHIMS, f), this.p("bin", f));
+    for (const f of fs.readdirSync(this.p("bin"))) fs.chmodSync(this.p("bin", f), 0o755);
+    fs.copyFileSync(WRAPPER, this.p("wrapper.sh"));
+    fs.chmodSync(this.p("wrapper.sh"), 0o755);
+    if (fresh) {
+      fs.writeFileSync(this.p("node.env"), nodeEnv(s, this.dir));
+      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, usedBase: s.scenario === "cut" ? 1073301000000 : 17400000000 }) + "\n");
+      for (const f of ["commands.jsonl", "sidecar.log", ".lock"]) fs.writeFileSync(this.p(f), "");
+      if (s.scenario !== "unprovisioned") {
+        const deploy = this.p("root/apps", isLegacyDir(s.scenario) ? "kaitu-slave" : "k2s");
+        fs.mkdirSync(path.join(deploy, "logs"), { recursive: true });
+        fs.copyFileSync(COMPOSE_ASSET, path.join(deploy, "docker-compose.yml"));
+        if (isLegacyDir(s.scenario)) {
+          // the pre-migration project name
+          const yml = fs.readFileSync(path.join(deploy, "docker-compose.yml"), "utf8").replace(/^name: k2s$/m, "name: kaitu-slave");
+          fs.writeFileSync(path.join(deploy, "docker-compose.yml"), s.scenario === "legacy-k2-slave" ? yml.replace(/^ {2}k2s:$/m, "  k2-slave:").replace(/container_name: k2s$/m, "container_name: k2-slave").replace(/\/k2s:\$\{/g, "/k2-slave:${") : yml);
+        }
+        fs.writeFileSync(path.join(deploy, ".env"), envFile(s), { mode: 0o600 });
+        fs.writeFileSync(path.join(deploy, "users"), "");
+        fs.writeFileSync(path.join(deploy, "logs/k2s.log"), "");
+        const dd = isLegacyDir(s.scenario) ? "/apps/kaitu-slave" : "/apps/k2s";
+        fs.writeFileSync(
+          path.join(deploy, "auto-update.log"),
+          "========================================\nAuto-update started: 2026-11-23 20:00:01 UTC\n========================================\nStagger delay: 347s\n--- Pulling images ---\nAll containers already on " +
+            (s.version ?? DEFAULT_VERSION) +
+            ", no restart needed.\nFinished: 2026-11-23 20:05:59 UTC\n\n",
+        );
+        fs.writeFileSync(this.p("crontab.root"), `0 4 * * * ${dd}/auto-update.sh >> ${dd}/auto-update.log 2>&1\n`);
+        sh("chown", ["-R", "ubuntu:ubuntu", this.p("root/apps")]);
+      }
+      for (const f of ["state.json", "commands.jsonl", "sidecar.log", ".lock", "node.env"]) fs.chmodSync(this.p(f), 0o666);
+    }
+    // the simulator dir is writable for both users (shims write state, logs, crontabs)
+    fs.chmodSync(this.dir, 0o777);
+    const key = this.p("ssh/host_ed25519_key");
+    if (!fs.existsSync(key)) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    fs.writeFileSync(this.p("ssh/authorized_keys"), this.clientPublicKey + "\n", { mode: 0o644 });
+    fs.writeFileSync(this.p("ssh/sshd_config"), this.sshdConfig());
+    return fresh;
+  }
+
+  private sshdConfig(): string {
+    return [
+      `ListenAddress ${this.ip}:${this.port}`,
+      `HostKey ${this.p("ssh/host_ed25519_key")}`,
+      `PidFile ${this.p("ssh/sshd.pid")}`,
+      `AuthorizedKeysFile ${this.p("ssh/authorized_keys")}`,
+      "StrictModes no",
+      "UsePAM no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      "MaxSessions 10",
+      "MaxStartups 200:30:400",
+      "PrintMotd no",
+      "LogLevel ERROR",
+      "Subsystem sftp /usr/lib/openssh/sftp-server",
+      `ForceCommand ${SIM_MOUNT}/wrapper.sh`,
+      "",
+    ].join("\n");
+  }
+
+  private mounts(): string {
+    const r = this.p("root");
+    return `mount --bind ${r}/apps /apps && mount --bind ${r}/etc/kaitu /etc/kaitu && mount --bind ${this.p("bin")} /usr/local/sbin && mount --bind ${this.dir} ${SIM_MOUNT}`;
+  }
+
+  /**
+   * Runs a shell command inside a fresh namespace with the node's mounts (set-up steps).
+   * Asynchronous on purpose: the shims call the Center simulator, which may live
+   * in this very process and must keep answering.
+   */
+  inNode(command: string, user: "root" | "ubuntu" = "root"): Promise<{ code: number; stdout: string; stderr: string }> {
+    const run = user === "root" ? command : `exec setpriv --reuid=ubuntu --regid=ubuntu --init-groups -- bash -c ${q(command)}`;
+    return new Promise((resolve) => {
+      const p = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${this.mounts()} && cd / && export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin && ${run}`], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      p.stdout.on("data", (d) => (stdout += d));
+      p.stderr.on("data", (d) => (stderr += d));
+      p.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    });
+  }
+
+  /** The stack's first `up -d` as provisioning ran it; a long-running node looks 2 days old. */
+  private async bringUp(): Promise<void> {
+    const s = this.spec;
+    const deploy = isLegacyDir(s.scenario) ? "/apps/kaitu-slave" : "/apps/k2s";
+    const r = await this.inNode(`cd ${deploy} && docker compose up -d`);
+    if (r.code !== 0 && !/dependency failed/.test(r.stderr)) throw new Error(`node ${s.ip}: first up -d failed: ${r.stderr.slice(-500)}`);
+    const st = this.state();
+    const ago = 2 * 86400_000;
+    for (const c of st.containers) {
+      if (c.loop) continue; // a restart loop shows its current run
+      c.created -= ago;
+      if (c.state === "running" || c.state === "paused") c.started -= ago;
+    }
+    if (s.scenario === "k2-oc-orphan") {
+      const side = st.containers.find((c) => c.name === "k2-sidecar");
+      const t = Date.now() - 92 * 86400_000;
+      st.containers.push({ name: "k2-oc", image: "public.ecr.aws/d6n9t2r2/k2-oc:latest", state: "running", health: "", restartCount: 0, exitCode: 0, env: {}, created: t, started: t, healthyAt: 0, loop: null, workdir: deploy, project: side?.project ?? "k2s" });
+      st.containers.sort((a, b) => a.name.localeCompare(b.name));
+    }
+    if (st.meterStart) st.meterStart -= 10_000; // two reporter cycles already happened
+    if (st.reported) st.reported -= 10_000;
+    fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
+    // the health check has long passed; the reporter lines catch up on the next look
+    await this.inNode("docker ps >/dev/null");
+  }
+
+  async start(): Promise<void> {
+    prepareHost();
+    const fresh = this.layout();
+    if (fresh && this.spec.scenario !== "unprovisioned") await this.bringUp();
+    await this.startSshd();
+  }
+
+  private async startSshd(): Promise<void> {
+    if (this.proc) return;
+    const config = this.p("ssh/sshd_config");
+    // an sshd left behind by a killed earlier run of the same state dir would answer in our place
+    const stale = Number(fs.existsSync(this.p("ssh/sshd.pid")) ? fs.readFileSync(this.p("ssh/sshd.pid"), "utf8").trim() : NaN);
+    if (stale > 1) {
+      try {
+        if (fs.readFileSync(`/proc/${stale}/cmdline`, "utf8").includes(config)) process.kill(stale, "SIGKILL");
+      } catch {
+        /* not running */
+      }
+    }
+    const proc = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${this.mounts()} && exec /usr/sbin/sshd -D -e -f ${config}`], {
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true, // own process group: stop() kills the group
+    });
+    let err = "";
+    proc.stderr?.on("data", (d) => (err = (err + d).slice(-2000)));
+    this.proc = proc;
+    live.add(proc);
+    proc.once("exit", () => live.delete(proc));
+    try {
+      await waitForPort(this.ip, this.port, 15_000, proc);
+      // someone else may hold the address (then ours exits at once): make sure the listener is ours
+      await new Promise((r) => setTimeout(r, 30));
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error("sshd exited");
+      this.ns = fs.readlinkSync(`/proc/${proc.pid}/ns/mnt`);
+    } catch (e) {
+      this.proc = null;
+      proc.kill("SIGKILL");
+      throw new Error(`sshd for ${this.ip}:${this.port} could not start: ${(e as Error).message} ${err.trim()}`);
+    }
+  }
+
+  private async stopSshd(): Promise<void> {
+    const p = this.proc;
+    const ns = this.ns;
+    this.proc = null;
+    this.ns = null;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        p.once("exit", () => resolve());
+        try {
+          process.kill(-p.pid!, "SIGTERM");
+        } catch {
+          p.kill("SIGTERM");
+        }
+        setTimeout(() => {
+          try {
+            process.kill(-p.pid!, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }, 2000).unref();
+      });
+    }
+    // sessions still running in the namespace (hung commands, `logs -f`) keep its mounts alive
+    killNamespace(ns);
+  }
+
+  get running(): boolean {
+    return this.proc !== null;
+  }
+
+  /** Stops the machine: sshd and every session; the namespace and its mounts go with them. */
+  async stop(): Promise<void> {
+    await this.stopSshd();
+  }
+
+  /** A reboot: the sidecar stops gracefully (unregisters), the machine goes away and comes back, containers restart. */
+  async reboot(downMs = 3000): Promise<void> {
+    await this.inNode("docker __daemon-restart >/dev/null 2>&1 || true");
+    await this.stopSshd();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.startSshd();
+  }
+
+  async setReachable(reachable: boolean): Promise<void> {
+    if (reachable) await this.startSshd();
+    else await this.stopSshd();
+  }
+
+  async changeHostKey(): Promise<void> {
+    const key = this.p("ssh/host_ed25519_key");
+    fs.rmSync(key, { force: true });
+    fs.rmSync(key + ".pub", { force: true });
+    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+    if (this.proc) {
+      await this.stopSshd();
+      await this.startSshd();
+    }
+  }
+
+  /** The host key the node presents ("ssh-ed25519 AAAA…"). */
+  hostPublicKey(): string {
+    return fs.readFileSync(this.p("ssh/host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  }
+
+  /** Run-time fault injection (fields left out keep their current value; `{}` after `clearFaults()` semantics: see SimFleet.setFault). */
+  async setFault(f: Fault): Promise<void> {
+    const put = (name: string, on: boolean, content = "") => {
+      const p = this.p("faults", name);
+      if (on) fs.writeFileSync(p, content, { mode: 0o666 });
+      else fs.rmSync(p, { force: true });
+    };
+    put("latency", !!f.latencyMs, String((f.latencyMs ?? 0) / 1000));
+    put("hang", !!f.hangPattern, f.hangPattern ?? "");
+    put("shim-hang", !!f.shimHang, f.shimHang ?? "");
+    put("pull-fails", !!f.pullFails);
+    put("unhealthy-after-update", !!f.unhealthyAfterUpdate);
+    if (!f.unhealthyAfterUpdate) put("unhealthy", false);
+    this.faults = { ...f };
+    if (f.hostKeyChanged) await this.changeHostKey();
+    if (f.unreachable === true) await this.stopSshd();
+    if (f.unreachable === false || (f.unreachable === undefined && !this.proc)) await this.startSshd();
+  }
+
+  fault(): Fault {
+    return { ...this.faults };
+  }
+
+  /** Every command line that arrived over SSH, in order. */
+  commands(): CommandRecord[] {
+    return fs
+      .readFileSync(this.p("commands.jsonl"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as CommandRecord);
+  }
+
+  state(): NodeState {
+    return JSON.parse(fs.readFileSync(this.p("state.json"), "utf8")) as NodeState;
+  }
+
+  /** A file of the node as the node sees it (path inside the node: /apps/… or /etc/kaitu/…). */
+  readFile(nodePath: string): string {
+    return fs.readFileSync(this.hostPath(nodePath), "utf8");
+  }
+
+  hostPath(nodePath: string): string {
+    if (nodePath.startsWith("/apps/")) return this.p("root/apps", nodePath.slice(6));
+    if (nodePath.startsWith("/etc/kaitu/")) return this.p("root/etc/kaitu", nodePath.slice(11));
+    throw new Error("only /apps and /etc/kaitu are simulated");
+  }
+
+  /** docker logs k2-sidecar as the node shows it ("stdout" = entrypoint lines, "stderr" = slog lines). */
+  sidecarLog(): { stdout: string; stderr: string } {
+    const lines = fs.readFileSync(this.p("sidecar.log"), "utf8").split("\n").filter(Boolean);
+    return {
+      stdout: lines.filter((l) => l.startsWith("1 ")).map((l) => l.slice(2) + "\n").join(""),
+      stderr: lines.filter((l) => l.startsWith("2 ")).map((l) => l.slice(2) + "\n").join(""),
+    };
+  }
+}
+
+/** Starts one simulated node (a real sshd on opts.ip:opts.port) and returns its handle. */
+export async function startNode(opts: StartNodeOptions): Promise<SimNode> {
+  const node = new SimNode(
+    { ip: opts.ip, port: opts.port, name: opts.name, region: opts.region, country: opts.country ?? "JP", ipType: opts.ipType, scenario: opts.scenario, secret: opts.secret, centerUrl: opts.centerUrl, version: opts.version },
+    opts.stateRoot,
+    opts.clientPublicKey,
+  );
+  await node.start();
+  return node;
+}
+
 export class SimFleet {
-  private readonly nodes = new Map<string, Running>();
+  private readonly nodes = new Map<string, SimNode>();
   constructor(
     readonly stateRoot: string,
     readonly clientPublicKey: string,
@@ -201,146 +552,84 @@ export class SimFleet {
     fs.mkdirSync(stateRoot, { recursive: true });
   }
 
-  /** Generates a client key pair for the console (ed25519) in `dir`; returns the private key path and public key. */
+  /** Generates a client key pair for the console (ed25519) in `dir`. */
   static clientKey(dir: string): { privateKeyPath: string; publicKey: string } {
-    fs.mkdirSync(dir, { recursive: true });
-    const p = path.join(dir, "console_ed25519");
-    if (!fs.existsSync(p)) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "k2ops-console", "-f", p]);
-    return { privateKeyPath: p, publicKey: fs.readFileSync(p + ".pub", "utf8").trim() };
+    return clientKey(dir);
   }
 
-  async addNode(spec: NodeSpec): Promise<void> {
-    const port = spec.port ?? (spec.scenario === "unprovisioned" ? 22 : 1022);
-    const dir = path.join(this.stateRoot, spec.ip);
-    const ssh = path.join(dir, "ssh");
-    fs.mkdirSync(ssh, { recursive: true });
-    if (!fs.existsSync(path.join(ssh, "host_ed25519_key"))) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(ssh, "host_ed25519_key")]);
-    fs.writeFileSync(path.join(ssh, "authorized_keys"), this.clientPublicKey + "\n", { mode: 0o644 });
-    fs.writeFileSync(path.join(ssh, "sshd_config"), sshdConfig(dir, spec.ip, port));
-    const fresh = !fs.existsSync(path.join(dir, "root/apps/.k2ops-sim/node.env"));
-    writeState(dir, spec);
-    const run: Running = { spec, dir, proc: null, port };
-    this.nodes.set(spec.ip, run);
-    if (fresh && spec.scenario !== "unprovisioned") await this.bringUp(run);
-    await this.startSshd(run);
+  async addNode(spec: NodeSpec): Promise<SimNode> {
+    if (this.nodes.has(spec.ip)) throw new Error(`node ${spec.ip} already exists`);
+    const node = new SimNode(spec, this.stateRoot, this.clientPublicKey);
+    this.nodes.set(spec.ip, node);
+    try {
+      await node.start();
+    } catch (e) {
+      this.nodes.delete(spec.ip);
+      await node.stop().catch(() => undefined);
+      throw e;
+    }
+    return node;
   }
 
-  /** The stack's first `up -d`, as the provisioning step would run it; long-running nodes look 2 days old. */
-  private async bringUp(run: Running): Promise<void> {
-    const s = run.spec;
-    const deploy = s.scenario === "legacy-k2-slave" || s.scenario === "unmigrated" ? "/apps/kaitu-slave" : "/apps/k2s";
-    await inNode(run.dir, `cd ${deploy} && /usr/local/sbin/docker compose up -d >/dev/null 2>&1`);
-    const file = path.join(run.dir, "root/apps/.k2ops-sim/containers");
-    const old = Math.floor(Date.now() / 1000) - 2 * 86400;
-    let rows = fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean).map((l) => {
-      const c = l.split(" ");
-      if (c[2] === "running" || c[2] === "paused") c[5] = String(old);
-      return c.join(" ");
-    });
-    if (s.scenario === "k2-oc-orphan") rows.push(`k2-oc public.ecr.aws/d6n9t2r2/k2-oc:latest running - 0 ${old - 90 * 86400} none`);
-    rows = rows.sort();
-    fs.writeFileSync(file, rows.join("\n") + "\n");
-    sh("chown", ["-R", "ubuntu:ubuntu", path.join(run.dir, "root/apps")]);
-  }
-
-  private async startSshd(run: Running): Promise<void> {
-    const root = path.join(run.dir, "root");
-    const config = `${run.dir}/ssh/sshd_config`;
-    // an sshd left behind by a killed earlier run of the same state dir would answer in our place
-    spawnSync("pkill", ["-f", `sshd -D -e -f ${config}`]);
-    const proc = spawn(
-      "unshare",
-      ["--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind ${root}/apps /apps && mount --bind ${root}/etc-kaitu /etc/kaitu && mount --bind ${SHIMS} /usr/local/sbin && exec /usr/sbin/sshd -D -e -f ${config}`],
-      { stdio: ["ignore", "ignore", "pipe"] },
+  /** Starts many nodes, `parallel` at a time. */
+  async addNodes(specs: NodeSpec[], parallel = 8): Promise<SimNode[]> {
+    const queue = specs.map((s, i) => [s, i] as const);
+    const out: SimNode[] = [];
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, specs.length) }, async () => {
+        for (let it = queue.shift(); it; it = queue.shift()) out[it[1]] = await this.addNode(it[0]);
+      }),
     );
-    let err = "";
-    proc.stderr?.on("data", (d) => (err = (err + d).slice(-2000)));
-    run.proc = proc;
-    await Promise.race([
-      waitForPort(run.spec.ip, run.port, 15_000),
-      new Promise((_, reject) => proc.once("exit", (c) => reject(new Error(`sshd for ${run.spec.ip} exited (${c}): ${err}`)))),
-    ]);
-    // someone else may hold the address (then ours exits at once): make sure the listener is ours
-    await new Promise((r) => setTimeout(r, 50));
-    if (proc.exitCode !== null) throw new Error(`sshd for ${run.spec.ip}:${run.port} could not listen: ${err.trim()}`);
-    live.add(proc);
-    proc.once("exit", () => live.delete(proc));
+    return out;
   }
 
-  private async stopSshd(run: Running): Promise<void> {
-    const p = run.proc;
-    run.proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill("SIGTERM");
-      setTimeout(() => p.kill("SIGKILL"), 3000).unref();
-    });
+  node(ip: string): SimNode {
+    const n = this.nodes.get(ip);
+    if (!n) throw new Error(`no simulated node ${ip}`);
+    return n;
   }
 
-  private get(ip: string): Running {
-    const r = this.nodes.get(ip);
-    if (!r) throw new Error(`no simulated node ${ip}`);
-    return r;
+  has(ip: string): boolean {
+    return this.nodes.has(ip);
   }
 
   ips(): string[] {
     return [...this.nodes.keys()];
   }
 
-  /** Run-time fault injection. */
-  setFault(ip: string, f: Fault): void {
-    const sim = path.join(this.get(ip).dir, "root/apps/.k2ops-sim");
-    const put = (name: string, on: boolean, content = "") => {
-      const p = path.join(sim, `fault.${name}`);
-      if (on) fs.writeFileSync(p, content);
-      else fs.rmSync(p, { force: true });
-    };
-    put("latency", !!f.latencyMs, String((f.latencyMs ?? 0) / 1000));
-    put("hang", !!f.hangPattern, f.hangPattern ?? "");
-    put("shim-hang", !!f.shimHang, f.shimHang ?? "");
-    put("pull-fails", !!f.pullFails);
-    put("unhealthy-after-update", !!f.unhealthyAfterUpdate);
+  /** Run-time fault injection. Replaces the node's faults; `unreachable`/`hostKeyChanged` act at once. */
+  setFault(ip: string, f: Fault): Promise<void> {
+    return this.node(ip).setFault(f);
   }
 
   /** The node stops answering SSH (connection refused), or comes back. */
-  async setReachable(ip: string, reachable: boolean): Promise<void> {
-    const run = this.get(ip);
-    if (reachable && !run.proc) await this.startSshd(run);
-    if (!reachable) await this.stopSshd(run);
+  setReachable(ip: string, reachable: boolean): Promise<void> {
+    return this.node(ip).setReachable(reachable);
   }
 
   /** The node presents a new host key (rebuilt machine, or an attacker). */
-  async changeHostKey(ip: string): Promise<void> {
-    const run = this.get(ip);
-    const key = path.join(run.dir, "ssh/host_ed25519_key");
-    fs.rmSync(key, { force: true });
-    fs.rmSync(key + ".pub", { force: true });
-    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-    await this.stopSshd(run);
-    await this.startSshd(run);
+  changeHostKey(ip: string): Promise<void> {
+    return this.node(ip).changeHostKey();
   }
 
-  /** Every command line that arrived over SSH, in order. */
   commands(ip: string): CommandRecord[] {
-    const f = path.join(this.get(ip).dir, "root/apps/.k2ops-sim/commands.jsonl");
-    return fs
-      .readFileSync(f, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as CommandRecord);
+    return this.node(ip).commands();
   }
 
-  /** A file of the node as the node sees it (path inside the node). */
   readNodeFile(ip: string, nodePath: string): string {
-    const run = this.get(ip);
-    const rel = nodePath.startsWith("/apps/") ? path.join("root/apps", nodePath.slice(6)) : nodePath.startsWith("/etc/kaitu/") ? path.join("root/etc-kaitu", nodePath.slice(11)) : null;
-    if (!rel) throw new Error("only /apps and /etc/kaitu are simulated");
-    return fs.readFileSync(path.join(run.dir, rel), "utf8");
+    return this.node(ip).readFile(nodePath);
+  }
+
+  /** Stops and forgets one node (its state dir stays). */
+  async removeNode(ip: string): Promise<void> {
+    const n = this.nodes.get(ip);
+    if (!n) return;
+    this.nodes.delete(ip);
+    await n.stop();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((r) => this.stopSshd(r)));
+    await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     this.nodes.clear();
   }
 }

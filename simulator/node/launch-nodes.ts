@@ -1,26 +1,37 @@
 // Starts the demo fleet's simulated machines for simulator/launch.ts: one sshd
 // node per Center fleet entry, a few of them in the failure states operators
-// meet in practice, and a hook so a Center "create instance" brings up a fresh,
-// unprovisioned machine (sshd on port 22, nothing deployed).
+// meet in practice, and Center hooks so "create instance" brings up a fresh,
+// unprovisioned machine (sshd on 127.0.0.N:22, nothing deployed), a reboot
+// restarts one, and a delete stops one.
+import net from "node:net";
 import path from "node:path";
 import { fleetNodeSecret } from "../center/seed";
 import { SimFleet, type Scenario } from "./fleet";
 
 type FleetEntry = { name: string; ipv4: string; country: string; region: string; ipType?: string; arch?: "k2v5" | "k2-slave" | "kaitu-slave" };
 
-// demo variety: each of these shows a distinct failing check in the console
-const DEMO_SCENARIOS: Record<string, Scenario> = {
-  "127.0.0.13": "wrong-timezone",
-  "127.0.0.15": "cut",
-  "127.0.0.16": "restart-loop-net",
-  "127.0.0.20": "metering-off",
-  "127.0.0.21": "k2-oc-orphan",
-};
+// demo variety: each shows a distinct failing check in the console (by position among the k2v5 nodes)
+const DEMO_ORDER: Scenario[] = ["healthy", "healthy", "wrong-timezone", "healthy", "cut", "restart-loop-net", "healthy", "metering-off", "k2-oc-orphan"];
 
-export function scenarioFor(f: FleetEntry): Scenario {
+export function scenarioFor(f: FleetEntry, k2v5Index: number): Scenario {
   if (f.arch === "k2-slave") return "legacy-k2-slave";
   if (f.arch === "kaitu-slave") return "unmigrated";
-  return DEMO_SCENARIOS[f.ipv4] ?? "healthy";
+  return DEMO_ORDER[k2v5Index] ?? "healthy";
+}
+
+/** Is something already listening on ip:port (another run, or a node of ours)? */
+function listening(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: ip, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+    s.setTimeout(300, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
 }
 
 export async function launchNodes(o: {
@@ -31,33 +42,63 @@ export async function launchNodes(o: {
   const key = SimFleet.clientKey(path.join(o.stateDir, "keys"));
   const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey);
   const t0 = performance.now();
-  // bounded parallel start: handshake-heavy sshd start-up on 2 cores
-  const queue = [...o.fleet];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let f = queue.shift(); f; f = queue.shift()) {
-        await fleet.addNode({ ip: f.ipv4, name: f.name, country: f.country, region: f.region, ipType: f.ipType, scenario: scenarioFor(f), secret: fleetNodeSecret(f.ipv4), centerUrl: o.center.url });
-      }
-    }),
-  );
+  let k2v5 = 0;
+  const specs = o.fleet.map((f) => ({
+    ip: f.ipv4,
+    name: f.name,
+    country: f.country,
+    region: f.region,
+    ipType: f.ipType,
+    scenario: scenarioFor(f, f.arch === "k2-slave" || f.arch === "kaitu-slave" ? -1 : k2v5++),
+    secret: fleetNodeSecret(f.ipv4),
+    centerUrl: o.center.url,
+  }));
+  try {
+    await fleet.addNodes(specs, 8);
+  } catch (e) {
+    await fleet.stop();
+    throw e;
+  }
   const took = Math.round(performance.now() - t0);
+  const used = new Set(o.fleet.map((f) => f.ipv4));
   let next = 100;
+  const freeIp = async (): Promise<string> => {
+    for (; next < 255; next++) {
+      const ip = `127.0.0.${next}`;
+      if (used.has(ip) || fleet.has(ip)) continue;
+      if (await listening(ip, 22)) continue;
+      next++;
+      return ip;
+    }
+    throw new Error("no free 127.0.0.N address for a new machine");
+  };
   o.center.setHooks({
-    // a reboot: the machine goes away (sidecar unregisters gracefully) and comes back
-    onRebootInstance: async (ip: string) => {
-      if (!fleet.ips().includes(ip)) return;
-      await fleet.setReachable(ip, false);
-      setTimeout(() => void fleet.setReachable(ip, true).catch(() => undefined), 3000).unref();
-    },
+    // a fresh machine: sshd on port 22, nothing deployed
     onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = `127.0.0.${next++}`;
+      const ip = await freeIp();
+      used.add(ip);
       await fleet.addNode({ ip, name: req.name, country: "", region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });
       return { ipv4: ip };
+    },
+    // a reboot: the sidecar unregisters gracefully, the machine goes away, comes back, re-registers
+    onRebootInstance: async (ip: string) => {
+      if (!fleet.has(ip)) return;
+      void fleet
+        .node(ip)
+        .reboot(3000)
+        .catch(() => undefined);
+    },
+    onDeleteInstance: async (ip: string) => {
+      await fleet.removeNode(ip);
     },
   });
   return {
     stop: () => fleet.stop(),
     sshEnv: { K2OPS_SSH_KEY_PATH: key.privateKeyPath, K2OPS_SSH_USER: "ubuntu", K2OPS_SSH_PORT: "1022" },
-    describe: () => `${o.fleet.length} simulated nodes (real sshd on 127.0.0.N:1022) started in ${took} ms; console SSH key ${key.privateKeyPath}`,
+    describe: () =>
+      `${o.fleet.length} simulated nodes (real sshd on 127.0.0.N:1022; ${specs
+        .filter((s) => s.scenario !== "healthy")
+        .map((s) => `${s.ip} ${s.scenario}`)
+        .join(", ")}) started in ${took} ms; console SSH key ${key.privateKeyPath}`,
   };
 }

@@ -1,127 +1,281 @@
-# Shared helpers of the node simulator's command shims. Every simulated node
-# runs the same shims; its own state lives under /apps/.k2ops-sim inside the
-# node's private mount namespace.
-SIM=/apps/.k2ops-sim
+# shellcheck shell=bash
+# Shared helpers of a simulated node's command shims (node-behavior.md §1.5, §2, §3.4, §4).
+# Inside the node's mount namespace /var/lib/k2sim is the node's simulator dir:
+# node.env (identity + host facts), state.json (containers), sidecar.log (docker
+# logs of k2-sidecar, "1 " = stdout / "2 " = stderr prefixes), faults/, commands.jsonl.
+K2SIM=/var/lib/k2sim
 # shellcheck disable=SC1091
-. "$SIM/node.env"
-CONTAINERS="$SIM/containers"   # lines: name image state health restarts since envhash
-LOCK="$SIM/.lock"
+. "$K2SIM/node.env"
+STATE="$K2SIM/state.json"
+SLOG="$K2SIM/sidecar.log"
+DOMAIN="${IP//./-}.sslip.io"
 # state is shared by ubuntu (docker group on a real node) and root (sudo docker)
 umask 000
 
-now() { date +%s; }
+nowms() { date +%s%3N; }
 ts() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
-dashes() { echo "${IP//./-}"; }
-deploy_dir() { if [ -d /apps/k2s ] && [ -f /apps/k2s/docker-compose.yml ]; then echo /apps/k2s; elif [ -d /apps/kaitu-slave ]; then echo /apps/kaitu-slave; else echo /apps/k2s; fi; }
-envval() { local f; f="$(deploy_dir)/.env"; [ -f "$f" ] && grep -E "^$1=" "$f" | tail -1 | cut -d= -f2- || true; }
-envhash() { local f; f="$(deploy_dir)/.env"; [ -f "$f" ] && md5sum < "$f" | cut -c1-12 || echo none; }
-slog() { printf 'time=%s level=%s msg="%s" %s\n' "$(ts)" "$1" "$2" "$3" >> "$SIM/sidecar.log"; }
+tsat() { date -u -d "@$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+fault() { [ -e "$K2SIM/faults/$1" ]; }
+lock() { exec 9>>"$K2SIM/.lock"; flock 9; }
+unlock() { flock -u 9; }
 
-human() { # Docker's human duration
+# fault: one node command hangs inside a session (a wedged daemon), matched on "<command> <args>"
+if [ -s "$K2SIM/faults/shim-hang" ] && printf '%s %s' "${0##*/}" "$*" | grep -qE -f "$K2SIM/faults/shim-hang"; then sleep 600; fi
+
+human() { # Docker's human duration (go-units HumanDuration)
   local s=$1
-  if [ "$s" -lt 1 ]; then echo "Less than a second"; elif [ "$s" -eq 1 ]; then echo "1 second"; elif [ "$s" -lt 60 ]; then echo "$s seconds";
-  elif [ "$s" -lt 120 ]; then echo "About a minute"; elif [ "$s" -lt 3600 ]; then echo "$((s / 60)) minutes";
-  elif [ "$s" -lt 7200 ]; then echo "About an hour"; elif [ "$s" -lt 172800 ]; then echo "$((s / 3600)) hours";
-  elif [ "$s" -lt 1209600 ]; then echo "$((s / 86400)) days"; else echo "$((s / 604800)) weeks"; fi
+  if [ "$s" -lt 1 ]; then echo "Less than a second"; elif [ "$s" -eq 1 ]; then echo "1 second"; elif [ "$s" -lt 60 ]; then echo "$s seconds"
+  elif [ "$s" -lt 120 ]; then echo "About a minute"; elif [ "$s" -lt 2820 ]; then echo "$((s / 60)) minutes"
+  elif [ "$s" -lt 5400 ]; then echo "About an hour"; elif [ "$s" -lt 172800 ]; then echo "$(((s + 1800) / 3600)) hours"
+  elif [ "$s" -lt 1209600 ]; then echo "$(((s + 43200) / 86400)) days"; elif [ "$s" -lt 7862400 ]; then echo "$(((s + 302400) / 604800)) weeks"
+  elif [ "$s" -lt 31536000 ]; then echo "$(((s + 1296000) / 2592000)) months"; else echo "$(((s + 15768000) / 31536000)) years"; fi
 }
 
-get() { awk -v n="$1" -v f="$2" '$1==n {print $f}' "$CONTAINERS" 2>/dev/null; }
-has() { [ -n "$(get "$1" 1)" ]; }
-setc() { # name image state health restarts since envhash
-  local tmp; tmp=$(mktemp "$SIM/.c.XXXX")
-  awk -v n="$1" '$1!=n' "$CONTAINERS" > "$tmp" 2>/dev/null || true
-  echo "$*" >> "$tmp"; sort -o "$tmp" "$tmp"; chmod 666 "$tmp"; mv "$tmp" "$CONTAINERS"
+# ---- state.json -------------------------------------------------------------
+jq_state() { # jq_state [jq args...] FILTER — rewrites state.json in place (caller holds the lock)
+  local out
+  out=$(jq -c "$@" "$STATE") || return 1
+  printf '%s\n' "$out" > "$STATE"
 }
-delc() { local tmp; tmp=$(mktemp "$SIM/.c.XXXX"); awk -v n="$1" '$1!=n' "$CONTAINERS" > "$tmp"; chmod 666 "$tmp"; mv "$tmp" "$CONTAINERS"; }
-fault() { [ -f "$SIM/fault.$1" ]; }
-
-center_register() { # PUT /slave/nodes/<ip> like the real sidecar; prints the HTTP code
-  local secret; secret=$(envval K2_NODE_SECRET)
-  local claim; claim=$(envval K2_PRIVATE_CLAIM)
-  local body
-  body=$(printf '{"country":"%s","region":"%s","name":"%s","ipType":"%s","secretToken":"%s","tunnels":[{"domain":"%s.sslip.io","protocol":"k2v5","port":443,"hopPortStart":40000,"hopPortEnd":40019,"hasTunnel":true}],"meta":{"arch":"k2v5"}%s}' \
-    "$COUNTRY" "${REGION}" "$(envval K2_NODE_NAME)" "$(envval K2_IP_TYPE)" "$secret" "$(dashes)" "${claim:+,\"privateClaim\":\"$claim\"}")
-  # the secret goes in the body and the Basic header from a file, never argv
-  printf 'user = "%s:%s"\n' "$IP" "$secret" > "$SIM/.curlrc"; chmod 600 "$SIM/.curlrc"
-  curl -s -o "$SIM/.register.json" -w '%{http_code}' -K "$SIM/.curlrc" -m 10 -X PUT -H 'Content-Type: application/json' --data-binary @- "$CENTER_URL/slave/nodes/$IP" <<< "$body" 2>/dev/null || echo 000
-  rm -f "$SIM/.curlrc"
+declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER
+NAMES=()
+load() {
+  NAMES=(); C_IMG=(); C_STATE=(); C_HEALTH=(); C_RC=(); C_CREATED=(); C_STARTED=(); C_HAT=(); C_LOOP=(); C_EXIT=(); C_DIR=(); C_PROJ=(); C_BILL=(); C_LIMIT=(); C_VER=()
+  eval "$(jq -r '
+    @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0)",
+    (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.env.K2_VERSION // "")")
+  ' "$STATE")"
+}
+has() { [ -n "${C_STATE[$1]:-}" ]; }
+cupd() { # cupd NAME JQ-EXPR [jq args] — update one container record
+  local n=$1 e=$2; shift 2
+  jq_state --arg n "$n" --argjson now "$(nowms)" "$@" "(.containers[] | select(.name == \$n)) |= ($e)"
+}
+cdel() { jq_state --arg n "$1" 'del(.containers[] | select(.name == $n))'; }
+cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT — a created (not started) container
+  jq_state --arg n "$1" --arg i "$2" --argjson env "$3" --arg d "$4" --arg p "$5" --argjson now "$(nowms)" \
+    '.containers = ([.containers[] | select(.name != $n)] + [{name: $n, image: $i, state: "created", health: "", restartCount: 0, exitCode: 0, env: $env, created: $now, started: 0, healthyAt: 0, loop: null, workdir: $d, project: $p}] | sort_by(.name))'
+}
+env_json() { # .env file → JSON object (compose strips surrounding quotes)
+  [ -f "$1" ] || { echo '{}'; return; }
+  jq -Rn '[inputs | select(test("^[A-Za-z_][A-Za-z0-9_]*=")) | capture("^(?<key>[^=]+)=(?<value>.*)$") | .value |= (if test("^\".*\"$") or test("^'"'"'.*'"'"'$") then .[1:-1] else . end)] | from_entries' < "$1"
+}
+cenv() { # cenv NAME KEY — a container's env snapshot value
+  jq -r --arg n "$1" --arg k "$2" '.containers[] | select(.name == $n) | .env[$k] // ""' "$STATE"
 }
 
-center_unregister() {
-  # the running sidecar unregisters with the secret it started with (its env), not a newly edited .env
-  local secret; secret=$(cat "$SIM/.registered-secret" 2>/dev/null || envval K2_NODE_SECRET)
-  [ -n "$secret" ] || return 0
-  printf 'user = "%s:%s"\n' "$IP" "$secret" > "$SIM/.curlrc"; chmod 600 "$SIM/.curlrc"
-  curl -s -o /dev/null -K "$SIM/.curlrc" -m 5 -X DELETE "$CENTER_URL/slave/nodes/$IP" 2>/dev/null || true
-  rm -f "$SIM/.curlrc" "$SIM/.registered-secret"
+# ---- sidecar log ------------------------------------------------------------
+out1() { printf '1 %s\n' "$1" >> "$SLOG"; }
+slog_at() { # slog_at MS LEVEL MSG [ATTRS]
+  printf '2 time=%s level=%s msg="%s"%s\n' "$(tsat "$1")" "$2" "$3" "${4:+ $4}" >> "$SLOG"
+}
+slog() { slog_at "$(nowms)" "$@"; }
+
+# ---- metering ---------------------------------------------------------------
+used_at() { # cumulative bytes at MS (climbs ~110 kB/s while the meter runs)
+  echo $((USED_BASE + ($1 - METER_START) * RATE_PER_S / 1000))
+}
+cycle_end() { # billing cycle end (§4.3) for a yyyy-mm-dd start date
+  local d=${1##*-} now c; d=$((10#$d)); now=$(date -u +%s)
+  c=$(date -u -d "$(date -u +%Y-%m)-$(printf %02d "$d") 00:00:00" +%s 2>/dev/null) || c=$now
+  [ "$now" -gt "$c" ] && c=$(date -u -d "$(date -u +%Y-%m)-$(printf %02d "$d") 00:00:00 +1 month" +%s)
+  echo "$c"
+}
+
+# ---- Center (registration) --------------------------------------------------
+center_call() { # center_call PUT|DELETE CONTAINER → "<status> <code> <created> <nodeCreated> <ms> <msg>"
+  SIM_IP=$IP SIM_CENTER=$(cenv "$2" K2_CENTER_URL) SIM_SECRET=$(cenv "$2" K2_NODE_SECRET) SIM_CLAIM=$(cenv "$2" K2_PRIVATE_CLAIM) \
+    SIM_COUNTRY=$COUNTRY SIM_REGION=$(cenv "$2" K2_NODE_REGION) SIM_NAME=$(cenv "$2" K2_NODE_NAME) SIM_IPTYPE=$(cenv "$2" K2_IP_TYPE) \
+    SIM_CERTDIR=/etc/kaitu/certs SIM_TIMEOUT_MS=$CENTER_TIMEOUT_MS "$NODE_BIN" /usr/local/sbin/k2sim-center.mjs "$1" 2>/dev/null || echo "000 x false false 0 \"\""
+}
+sidecar_graceful_stop() { # SIGTERM: the sidecar unregisters (hard delete at Center), only if it was registered
+  [ "$(jq -r '.registered // false' "$STATE")" = true ] || return 0
+  center_call DELETE k2-sidecar > /dev/null
   slog INFO "Unregistering node" "component=node ipv4=$IP"
   slog INFO "Node unregistered successfully" "component=node ipv4=$IP"
+  slog INFO "Shutting down..." "component=sidecar"
+  jq_state '.registered = false'
 }
 
-sidecar_start() { # starts (or fails to start) the sidecar per the node's state; then k2s
-  local tag; tag=$(envval K2_VERSION); tag=${tag:-latest}
-  local img="public.ecr.aws/d6n9t2r2/k2-sidecar:$tag"
-  echo "[entrypoint] Generated config: /tmp/sidecar-config.yaml" >> "$SIM/sidecar.stdout"
+# ---- sidecar start-up (§2.3 / §3.4) ----------------------------------------
+sidecar_boot() { # the sidecar process starts inside its (existing) container; returns 1 on a start-up failure
+  local now; now=$(nowms)
+  local ver bill limit mode secret center region name iptype
+  ver=$(cenv k2-sidecar K2_VERSION); bill=$(cenv k2-sidecar K2_NODE_BILLING_START_DATE); limit=$(cenv k2-sidecar K2_NODE_TRAFFIC_LIMIT_GB); limit=${limit:-0}
+  mode=$(cenv k2-sidecar K2_NODE_TRAFFIC_BILLING_MODE); secret=$(cenv k2-sidecar K2_NODE_SECRET); center=$(cenv k2-sidecar K2_CENTER_URL); center=${center:-https://k2.52j.me}
+  region=$(cenv k2-sidecar K2_NODE_REGION); name=$(cenv k2-sidecar K2_NODE_NAME); iptype=$(cenv k2-sidecar K2_IP_TYPE); iptype=${iptype:-unknown}
+  rm -f /etc/kaitu/.ready
+  out1 "[entrypoint] Generated config: /tmp/sidecar-config.yaml"
   slog INFO "Starting k2-sidecar v5.0 (unified config, batch registration)" "component=sidecar"
+  slog INFO "Loading config file" "component=config path=/tmp/sidecar-config.yaml"
+  slog INFO "Read hop_port_start from env" "component=config port=40000"
+  slog INFO "Read hop_port_end from env" "component=config port=40019"
+  slog INFO "Read ip_type from env" "component=config ip_type=$iptype"
   slog INFO "Detecting missing network info..." "component=config"
   if [ "$NET_BROKEN" = 1 ]; then
-    slog ERROR "Failed to get IPv4 address (K2 mode requires IPv4)" "component=config err=\"all ipv4 services failed: Get \\\"https://ipwhois.app/json/\\\": dial tcp4 203.0.113.99:443: i/o timeout\""
-    setc k2-sidecar "$img" restarting starting "$(( $(get k2-sidecar 5 || echo 0) + 3 ))" "$(now)" "$(envhash)"; return 1
+    slog ERROR "Failed to get IPv4 address (K2 mode requires IPv4)" "component=config err=\"all ipv4 services failed: Get \\\"https://api.ipify.org\\\": dial tcp4: lookup api.ipify.org: i/o timeout\""
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "net" | .exitCode = 1'
+    jq_state --argjson now "$now" '.loopLogged = 1 | .registered = false'
+    return 1
   fi
   slog INFO "Auto-detected IPv4" "component=config ipv4=$IP"
-  slog INFO "Auto-generated tunnel domain" "component=config domain=$(dashes).sslip.io"
-  if [ -z "$(envval K2_NODE_SECRET)" ]; then
+  [ -n "$region" ] && slog INFO "Using configured region" "component=config region=$region"
+  slog INFO "Auto-generated tunnel domain" "component=config domain=$DOMAIN"
+  slog INFO "Config loaded" "component=config ipv4=$IP country=$COUNTRY region=$region tunnelPort=443 k2Enabled=true tunnelDomain=$DOMAIN"
+  slog INFO "Detected IP" "component=node ipv4=$IP country=$COUNTRY region=${region%%.*}"
+  if [ -z "$secret" ]; then
     slog ERROR "Failed to initialize" "component=sidecar err=\"failed to create node: secret is required\""
-    setc k2-sidecar "$img" restarting starting "$(( $(get k2-sidecar 5 || echo 0) + 5 ))" "$(now)" "$(envhash)"; return 1
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "secret" | .exitCode = 1'
+    jq_state '.loopLogged = 1 | .registered = false'
+    return 1
+  fi
+  slog INFO "Center URL" "component=sidecar url=$center"
+  slog INFO "Config Dir" "component=sidecar dir=/etc/kaitu"
+  slog INFO "K2 tunnel configured" "component=sidecar domain=$DOMAIN port=443 protocol=k2v5 hopPortStart=40000 hopPortEnd=40019 suffix=\"\""
+  slog INFO "Tunnels to register" "component=sidecar count=1"
+  slog INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$IP country=$COUNTRY"
+  local r st code created ncreated ms msg
+  r=$(center_call PUT k2-sidecar); read -r st code created ncreated ms msg <<< "$r"
+  if [ "$st" = 000 ]; then
+    slog ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP elapsed=${ms}ms err=\"Put \\\"$center/slave/nodes/$IP\\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)\""
+    slog ERROR "Failed to start" "component=sidecar err=\"failed to register node: Put \\\"$center/slave/nodes/$IP\\\": context deadline exceeded\""
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "center" | .exitCode = 1'
+    jq_state '.loopLogged = 1 | .registered = false'
+    return 1
+  fi
+  if [ "$st" -ge 300 ] || [ "$code" != 0 ]; then
+    [ "$st" -ge 300 ] && slog ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP status=$st elapsed=${ms}ms" \
+      || slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=$st elapsed=${ms}ms"
+    slog ERROR "Failed to start" "component=sidecar err=\"failed to register node: registration failed: code=$code, message=${msg//\"/}\""
+    cupd k2-sidecar '.state = "restarting" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "secret" | .exitCode = 1'
+    jq_state '.loopLogged = 1 | .registered = false'
+    return 1
+  fi
+  slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=200 elapsed=${ms}ms"
+  slog INFO "Tunnel registered" "component=node domain=$DOMAIN protocol=k2v5 created=$created"
+  slog INFO "Registration completed" "component=node ipv4=$IP nodeCreated=$ncreated tunnels=1"
+  slog INFO "Node registered" "component=sidecar ipv4=$IP tunnels=1"
+  slog INFO "Saved certificate" "component=certificate path=/etc/kaitu/certs/$DOMAIN-cert.pem"
+  slog INFO "Saved private key" "component=certificate path=/etc/kaitu/certs/$DOMAIN-key.pem"
+  slog INFO "Saved K2 certificate" "component=sidecar dir=/etc/kaitu/certs file=$DOMAIN-cert.pem"
+  slog INFO "Linked K2 certificate to server-cert.pem" "component=sidecar"
+  printf 'listen: ":443"\ncert_dir: "/etc/kaitu/certs"\nauth:\n  users_file: "/etc/k2v5/users"\n  remote_url: "%s/slave/device-check-auth"\n' "$center" > /etc/kaitu/k2v5-config.yaml
+  slog INFO "Generated config file" "component=sidecar path=/etc/kaitu/k2v5-config.yaml"
+  : > /etc/kaitu/.ready
+  slog INFO "Created ready flag" "component=sidecar file=/etc/kaitu/.ready"
+  local health=starting hat=$((now + HEALTH_DELAY_MS))
+  fault unhealthy && { health=unhealthy; hat=0; }
+  if [ -n "$bill" ]; then
+    [ -n "$(jq -r '.usedPending // empty' "$STATE")" ] && jq_state --argjson now "$now" '.usedBase = .usedPending | .meterStart = $now | del(.usedPending)'
+    [ "$(jq -r '.meterStart // 0' "$STATE")" = 0 ] && jq_state --argjson now "$now" '.meterStart = $now'
+    load
+    local used; used=$(used_at "$now") end; end=$(cycle_end "$bill")
+    slog INFO "Detected primary interface" "component=traffic interface=ens5 totalBytes=99533351914"
+    slog INFO "Traffic cycle baseline restored from state" "component=traffic cycleStartRx=40113307721 cycleStartTx=42020044193 priorUsedBytes=$USED_BASE"
+    slog INFO "Traffic monitor initialized" "component=traffic interface=ens5 billingDate=$bill limitGB=$limit billingMode=${mode:-max} rx=48213307721 tx=51320044193"
+    printf '{"billing_cycle_end_at":%s,"cycle_start_rx":40113307721,"cycle_start_tx":42020044193,"prior_used_bytes":%s,"last_used_bytes":%s}' "$end" "$USED_BASE" "$used" > /etc/kaitu/traffic.state
+    slog INFO "Traffic monitoring enabled" "component=collector"
+    slog INFO "Starting metrics collection loop" "component=metrics"
+    slog INFO "Traffic cutoff enforcer started (all-node)" "component=sidecar"
+    slog INFO "DIAG: cutoff-enforcer-start" "component=cutoff interval=5s containers=[k2s]"
+    slog INFO "Usage reporter started (all-node)" "component=sidecar ipv4=$IP"
+    slog INFO "Service started successfully, waiting for shutdown signal..." "component=sidecar"
+    slog INFO "DIAG: usage-reporter-start" "component=usage center=$center ipv4=$IP"
+    slog INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$used quotaTotal=$((limit * 1073741824))"
+    jq_state --argjson now "$now" '.reported = $now | .seq = 1'
+  else
+    slog INFO "Detected primary interface" "component=traffic interface=ens5 totalBytes=99533351914"
+    slog WARN "Metering disabled: no billing date (K2_NODE_BILLING_START_DATE) — node runs uncapped" "component=sidecar"
+    slog INFO "Starting metrics collection loop" "component=metrics"
+    slog INFO "Service started successfully, waiting for shutdown signal..." "component=sidecar"
+    rm -f /etc/kaitu/cutoff.state
   fi
   slog INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$IP country=$COUNTRY"
-  local code; code=$(center_register)
-  if [ "$code" != 200 ] || ! grep -q '"code":0' "$SIM/.register.json" 2>/dev/null; then
-    slog ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP elapsed=10.001s err=\"HTTP $code\""
-    slog ERROR "Failed to start" "component=sidecar err=\"failed to register node: HTTP $code\""
-    setc k2-sidecar "$img" running starting "$(( $(get k2-sidecar 5 || echo 0) + 1 ))" "$(now)" "$(envhash)"; return 1
-  fi
-  local created=false; grep -q '"created":true' "$SIM/.register.json" && created=true
-  (umask 077; envval K2_NODE_SECRET > "$SIM/.registered-secret")
-  slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=200 elapsed=12.3ms"
-  slog INFO "Tunnel registered" "component=node domain=$(dashes).sslip.io protocol=k2v5 created=$created"
-  slog INFO "Registration completed" "component=node ipv4=$IP nodeCreated=$created tunnels=1"
-  slog INFO "Node registered" "component=sidecar ipv4=$IP tunnels=1"
-  slog INFO "Created ready flag" "component=sidecar file=/etc/kaitu/.ready"
-  local billing; billing=$(envval K2_NODE_BILLING_START_DATE)
-  if [ -n "$billing" ]; then
-    slog INFO "Traffic monitor initialized" "component=traffic interface=ens5 billingDate=$billing limitGB=$(envval K2_NODE_TRAFFIC_LIMIT_GB) billingMode=sum rx=48213307721 tx=51320044193"
-    slog INFO "DIAG: cutoff-enforcer-start" "component=cutoff interval=5s containers=[k2s]"
-    slog INFO "DIAG: usage-reporter-start" "component=usage center=$CENTER_URL ipv4=$IP"
-    echo "$(now)" > "$SIM/meter.start"
-  else
-    slog WARN "Metering disabled: no billing date (K2_NODE_BILLING_START_DATE) — node runs uncapped" "component=sidecar"
-    rm -f "$SIM/meter.start"
-  fi
-  slog INFO "Service started successfully, waiting for shutdown signal..." "component=sidecar"
-  local health=healthy; fault unhealthy && health=unhealthy
-  setc k2-sidecar "$img" running "$health" 0 "$(now)" "$(envhash)"
-  [ "$health" = healthy ] && k2s_start "$tag"
+  r=$(center_call PUT k2-sidecar); read -r st code created ncreated ms msg <<< "$r"
+  slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=$st elapsed=${ms}ms"
+  slog INFO "Tunnel registered" "component=node domain=$DOMAIN protocol=k2v5 created=$created"
+  slog INFO "Registration completed" "component=node ipv4=$IP nodeCreated=$ncreated tunnels=1"
+  slog INFO "Updated k2v5 serverURL" "component=sidecar url=k2v5://$DOMAIN:443?ech=AEX…&pin=sha256:Q2f…&hop=40000-40019&ip=$IP"
+  cupd k2-sidecar '.state = "running" | .health = $h | .started = $now | .healthyAt = $hat | .loop = null | .exitCode = 0' --arg h "$health" --argjson hat "$hat"
+  jq_state '.registered = true | .loopLogged = 0'
   return 0
 }
 
-k2s_start() {
-  local name=k2s; [ "$LEGACY" = 1 ] && name=k2-slave
-  local state=running; [ "$CUT" = 1 ] && state=paused
-  setc "$name" "public.ecr.aws/d6n9t2r2/$name:$1" "$state" - 0 "$(now)" "$(envhash)"
-  mkdir -p "$(deploy_dir)/logs"
-  printf 'time=%s level=INFO msg="k2s server ready" listen=:443\n' "$(ts)" >> "$(deploy_dir)/logs/k2s.log"
-  if [ "$CUT" = 1 ]; then slog WARN "DIAG: cutoff-paused" "component=cutoff container=k2s usedBytes=1073301000000"; fi
+tunnel_name() { [ "$LEGACY" = 1 ] && echo k2-slave || echo k2s; }
+
+k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "server ready" in its log file
+  local n=$1 dir; dir=${C_DIR[$n]:-$DEPLOY_DIR}
+  cupd "$n" '.state = "running" | .started = $now | .exitCode = 0 | .health = ""'
+  printf '%s\n' "[INFO] Waiting for sidecar to generate config: /etc/kaitu/k2v5-config.yaml" "[INFO] Sidecar ready flag found" \
+    "[INFO] Config file found: /etc/kaitu/k2v5-config.yaml" "[INFO] Starting k2s with config: /etc/kaitu/k2v5-config.yaml" >> "$K2SIM/$n.stdout"
+  mkdir -p "$dir/logs" 2>/dev/null
+  printf 'time=%s level=INFO msg="k2s server ready" listen=:443\n' "$(ts)" >> "$dir/logs/k2s.log"
 }
 
-usage_lines() { # the reporter's periodic lines, derived from elapsed time (cumulative climbs)
-  [ -f "$SIM/meter.start" ] || return 0
-  local start; start=$(cat "$SIM/meter.start"); local n=$(( ($(now) - start) / 5 + 2 )); [ $n -gt 40 ] && n=40
-  local base=17400000000; [ "$CUT" = 1 ] && base=1073301000000
-  local i; for ((i = 0; i < n; i++)); do
-    printf 'time=%s level=INFO msg="DIAG: usage-reporter-cycle-ok" component=usage epoch=1788220800 cumulative=%s quotaTotal=%s\n' "$(ts)" "$((base + i * 551234))" "$(( $(envval K2_NODE_TRAFFIC_LIMIT_GB || echo 0) * 1073741824 ))"
-  done
+# ---- time passes: health checks, periodic reporter lines, restart loops, cutoff enforcer ----
+tick() {
+  load
+  local now; now=$(nowms)
+  # health check passes once the ready flag has been there long enough
+  if has k2-sidecar && [ "${C_HEALTH[k2-sidecar]}" = starting ] && [ -z "${C_LOOP[k2-sidecar]}" ] && [ "${C_HAT[k2-sidecar]}" -gt 0 ] && [ "$now" -ge "${C_HAT[k2-sidecar]}" ]; then
+    cupd k2-sidecar '.health = "healthy" | .healthyAt = 0'; C_HEALTH[k2-sidecar]=healthy
+  fi
+  # restart loop: a failing run's lines again every cycle (bounded catch-up)
+  local loop=${C_LOOP[k2-sidecar]:-}
+  if [ -n "$loop" ]; then
+    local period; period=$(loop_period "$loop")
+    local cycles=$(( (now - C_STARTED[k2-sidecar]) / period + 1 )) i start
+    if [ "$cycles" -gt "$LOOP_LOGGED" ]; then
+      i=$LOOP_LOGGED; [ $((cycles - i)) -gt 5 ] && i=$((cycles - 5))
+      for ((; i < cycles; i++)); do start=$((C_STARTED[k2-sidecar] + i * period)); loop_lines "$loop" "$start"; done
+      jq_state --argjson c "$cycles" '.loopLogged = $c'
+    fi
+  fi
+  # the usage reporter (metering on, sidecar registered and running)
+  local bill=${C_BILL[k2-sidecar]:-}
+  if [ -n "$bill" ] && [ -z "$loop" ] && [ "${C_STATE[k2-sidecar]:-}" = running ] && [ "$METER_START" -gt 0 ] && [ "$REPORTED" -gt 0 ]; then
+    local n=$(( (now - REPORTED) / REPORT_EVERY_MS ))
+    if [ "$n" -gt 0 ]; then
+      local end limit=${C_LIMIT[k2-sidecar]:-0} t j=0; end=$(cycle_end "$bill")
+      t=$((REPORTED + REPORT_EVERY_MS)); [ "$n" -gt 30 ] && t=$((REPORTED + (n - 30) * REPORT_EVERY_MS))
+      for ((; t <= now; t += REPORT_EVERY_MS)); do
+        slog_at "$t" INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$(used_at "$t") quotaTotal=$((limit * 1073741824))"; j=$((j + 1))
+      done
+      jq_state --argjson r "$((REPORTED + n * REPORT_EVERY_MS))" --argjson j "$j" '.reported = $r | .seq = ((.seq // 0) + $j)'
+    fi
+    # cutoff enforcer (§4.5): drive k2s toward the desired state
+    local limitb=$(( ${C_LIMIT[k2-sidecar]:-0} * 1073741824 )) used; used=$(used_at "$now")
+    local tn; tn=$(tunnel_name)
+    if has "$tn" && [ "$limitb" -gt 0 ] && [ "$used" -ge $((limitb - 524288000)) ]; then
+      if [ "${C_STATE[$tn]}" = running ]; then
+        cupd "$tn" '.state = "paused"'; C_STATE[$tn]=paused
+        slog WARN "DIAG: cutoff-paused" "component=cutoff container=$tn usedBytes=$used"
+        printf '{"epoch_id":0,"cut":true}' > /etc/kaitu/cutoff.state
+      fi
+    elif has "$tn" && [ "${C_STATE[$tn]}" = paused ]; then
+      cupd "$tn" '.state = "running"'; C_STATE[$tn]=running
+      slog INFO "DIAG: cutoff-unpaused" "component=cutoff container=$tn usedBytes=$used"
+      printf '{"epoch_id":0,"cut":false}' > /etc/kaitu/cutoff.state
+    fi
+  fi
+}
+loop_period() { case "$1" in net) echo 32000 ;; center) echo 12000 ;; *) echo 10000 ;; esac; }
+loop_lines() { # one failing run of the sidecar, starting at MS
+  local t=$2
+  printf '1 %s\n' "[entrypoint] Generated config: /tmp/sidecar-config.yaml" >> "$SLOG"
+  slog_at "$t" INFO "Starting k2-sidecar v5.0 (unified config, batch registration)" "component=sidecar"
+  slog_at "$t" INFO "Detecting missing network info..." "component=config"
+  case "$1" in
+    net) slog_at $((t + 30000)) ERROR "Failed to get IPv4 address (K2 mode requires IPv4)" "component=config err=\"all ipv4 services failed: Get \\\"https://api.ipify.org\\\": dial tcp4: lookup api.ipify.org: i/o timeout\"" ;;
+    secret) slog_at $((t + 900)) INFO "Auto-detected IPv4" "component=config ipv4=$IP"
+            slog_at $((t + 950)) ERROR "Failed to initialize" "component=sidecar err=\"failed to create node: secret is required\"" ;;
+    center) slog_at $((t + 900)) INFO "Auto-detected IPv4" "component=config ipv4=$IP"
+            slog_at $((t + 900)) INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$IP country=$COUNTRY"
+            slog_at $((t + 10900)) ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP elapsed=10.001s err=\"context deadline exceeded (Client.Timeout exceeded while awaiting headers)\""
+            slog_at $((t + 10900)) ERROR "Failed to start" "component=sidecar err=\"failed to register node: context deadline exceeded\"" ;;
+  esac
 }
 
-# fault: one node command hangs (e.g. a wedged docker daemon), matched on "<command> <args>"
-if [ -s "$SIM/fault.shim-hang" ] && printf '%s %s' "${0##*/}" "$*" | grep -qE -f "$SIM/fault.shim-hang"; then sleep 600; fi
+setvar() { # setvar KEY VALUE — change a host fact in node.env (in place: the dir may not be writable)
+  local body; body=$(grep -v "^$1=" "$K2SIM/node.env"); printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"
+}
