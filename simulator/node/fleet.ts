@@ -362,8 +362,9 @@ export class SimNode {
       st.containers.push({ name: "k2-oc", image: "public.ecr.aws/d6n9t2r2/k2-oc:latest", state: "running", health: "", restartCount: 0, exitCode: 0, env: {}, created: t, started: t, healthyAt: 0, loop: null, workdir: deploy, project: side?.project ?? "k2s" });
       st.containers.sort((a, b) => a.name.localeCompare(b.name));
     }
-    if (st.meterStart) st.meterStart -= 10_000; // two reporter cycles already happened
-    if (st.reported) st.reported -= 10_000;
+    // the reporter has been running: its next cycle is due now (cumulative climbs from here)
+    if (st.meterStart) st.meterStart -= 10_000;
+    if (st.reported) st.reported = Date.now() - 5000;
     fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
     // the health check has long passed; the reporter lines catch up on the next look
     await this.inNode("docker ps >/dev/null");

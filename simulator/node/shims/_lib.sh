@@ -75,10 +75,11 @@ slog() { slog_at "$(nowms)" "$@"; }
 used_at() { # cumulative bytes at MS (climbs ~110 kB/s while the meter runs)
   echo $((USED_BASE + ($1 - METER_START) * RATE_PER_S / 1000))
 }
-cycle_end() { # billing cycle end (§4.3) for a yyyy-mm-dd start date
-  local d=${1##*-} now c; d=$((10#$d)); now=$(date -u +%s)
-  c=$(date -u -d "$(date -u +%Y-%m)-$(printf %02d "$d") 00:00:00" +%s 2>/dev/null) || c=$now
-  [ "$now" -gt "$c" ] && c=$(date -u -d "$(date -u +%Y-%m)-$(printf %02d "$d") 00:00:00 +1 month" +%s)
+cycle_end() { # billing cycle end (§4.3) for a yyyy-mm-dd start date: day D of this month, or of the next once past
+  local d=${1##*-} y m now c; d=$((10#${d:-1})); now=$(date -u +%s)
+  y=$(date -u +%Y); m=$((10#$(date -u +%m)))
+  c=$(date -u -d "$(printf '%04d-%02d-%02d' "$y" "$m" "$d") 00:00:00 UTC" +%s 2>/dev/null) || c=$now
+  if [ "$now" -gt "$c" ]; then m=$((m + 1)); [ "$m" -gt 12 ] && { m=1; y=$((y + 1)); }; c=$(date -u -d "$(printf '%04d-%02d-%02d' "$y" "$m" "$d") 00:00:00 UTC" +%s); fi
   echo "$c"
 }
 
@@ -169,7 +170,7 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
     [ -n "$(jq -r '.usedPending // empty' "$STATE")" ] && jq_state --argjson now "$now" '.usedBase = .usedPending | .meterStart = $now | del(.usedPending)'
     [ "$(jq -r '.meterStart // 0' "$STATE")" = 0 ] && jq_state --argjson now "$now" '.meterStart = $now'
     load
-    local used; used=$(used_at "$now") end; end=$(cycle_end "$bill")
+    local used end; used=$(used_at "$now"); end=$(cycle_end "$bill")
     slog INFO "Detected primary interface" "component=traffic interface=ens5 totalBytes=99533351914"
     slog INFO "Traffic cycle baseline restored from state" "component=traffic cycleStartRx=40113307721 cycleStartTx=42020044193 priorUsedBytes=$USED_BASE"
     slog INFO "Traffic monitor initialized" "component=traffic interface=ens5 billingDate=$bill limitGB=$limit billingMode=${mode:-max} rx=48213307721 tx=51320044193"
