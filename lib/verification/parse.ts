@@ -78,6 +78,33 @@ function cap(s: string): string {
   return r.length > EVIDENCE_CAP ? r.slice(0, EVIDENCE_CAP) + "\n… (truncated)" : r;
 }
 
+/**
+ * The usage reporter's health from its DIAG lines. Only the current run counts
+ * (lines after the last `usage-reporter-start`, when it is still in view) and
+ * only the current billing cycle (a new epoch restarts the count). A sidecar
+ * recreated moments ago (pull + up -d) has reported once: that is healthy, the
+ * climb shows from the next report (next_report_interval, 60 s in production).
+ */
+export function evaluateReporter(text: string): { status: "pass" | "fail"; observed: string } {
+  let lines = text.split("\n").filter((l) => l.includes("usage-reporter-"));
+  const start = lines.findLastIndex((l) => l.includes("usage-reporter-start"));
+  if (start >= 0) lines = lines.slice(start + 1);
+  const last = lines.at(-1);
+  if (last && /usage-reporter-(cycle|meter)-fail/.test(last)) {
+    return { status: "fail", observed: `latest report failed: ${slogAttr(last, "err") ?? last.slice(0, 200)}` };
+  }
+  const oks = lines.filter((l) => l.includes("usage-reporter-cycle-ok")).map((l) => ({ epoch: slogAttr(l, "epoch"), cum: Number(slogAttr(l, "cumulative")) }));
+  if (!oks.length) return { status: "fail", observed: start >= 0 ? "reporter started but no cycle-ok yet" : "no usage-reporter-cycle-ok line" };
+  const epoch = oks.at(-1)!.epoch;
+  const cum = oks.filter((o) => o.epoch === epoch).map((o) => o.cum);
+  if (cum.some((v) => !Number.isFinite(v))) return { status: "fail", observed: "cycle-ok line without a numeric cumulative" };
+  if (cum.length === 1) return { status: "pass", observed: `1 report accepted since the sidecar started (epoch ${epoch}, cumulative ${cum[0]}); the climb shows from the next report` };
+  const climbing = cum.every((v, i) => i === 0 || v >= cum[i - 1]);
+  return climbing
+    ? { status: "pass", observed: `${cum.length} cycles in epoch ${epoch}, cumulative ${cum[0]} → ${cum[cum.length - 1]}` }
+    : { status: "fail", observed: `cumulative went down within epoch ${epoch}: ${cum.join(" → ")}` };
+}
+
 export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4: string; centerNode: CenterView }): ParsedVerification {
   const s = splitSections(raw, ctx.token);
   const meta = s.get("meta")?.text ?? "";
@@ -181,13 +208,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
   });
   add("reporter", "Usage reporter", "Usage reports reach Center and the cumulative count climbs", "docker logs k2-sidecar 2>&1 | grep usage-reporter", "periodic usage-reporter-cycle-ok, cumulative non-decreasing", "sidecar_logs", (t) => {
     if (!billingDate) return meteringOff();
-    const cum = t
-      .split("\n")
-      .filter((l) => l.includes("usage-reporter-cycle-ok"))
-      .map((l) => Number(slogAttr(l, "cumulative")));
-    if (cum.length < 2) return { status: "fail", observed: `${cum.length} cycle-ok line(s)` };
-    const climbing = cum.every((v, i) => i === 0 || v >= cum[i - 1]);
-    return climbing ? { status: "pass", observed: `${cum.length} cycles, cumulative ${cum[0]} → ${cum[cum.length - 1]}` } : { status: "fail", observed: "cumulative went down" };
+    return evaluateReporter(t);
   });
 
   const names = (s.get("names")?.text ?? "").split("\n").map((x) => x.trim()).filter(Boolean);

@@ -55,7 +55,7 @@ export function buildVerificationScript({ token }: { token: string }): string {
     ["timezone", "timedatectl | grep 'Time zone'"],
     ["containers", "cd $D && docker compose ps"],
     ["sidecar_health", "docker inspect --format='{{.State.Health.Status}}' k2-sidecar"],
-    ["sidecar_logs", "docker logs k2-sidecar 2>&1 | grep -E 'Registration completed|Tunnel registered|Traffic monitor initialized|usage-reporter-cycle-ok|Metering disabled|level=ERROR' | tail -n 80"],
+    ["sidecar_logs", "docker logs k2-sidecar 2>&1 | grep -E 'Registration completed|Tunnel registered|Traffic monitor initialized|usage-reporter-(start|cycle-ok|cycle-fail|meter-fail)|Metering disabled|level=ERROR' | tail -n 80"],
     ["k2s_ready", "grep 'server ready' $D/logs/k2s.log | tail -n 3"],
     ["container_net", "docker exec k2-sidecar wget -qO- --timeout=5 https://api.ipify.org"],
     ["port_mapping", "docker port $C"],
