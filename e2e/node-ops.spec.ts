@@ -117,6 +117,37 @@ test.describe("node page operations", () => {
     await page.goto("/nodes/127.0.0.19");
     await page.getByRole("button", { name: "Read status" }).click();
     await expect(page.locator('[data-detector="unmigrated"]')).toBeVisible();
+    // pushing the name: k2s compose there is refused on the node (DIR-migration guard)
+    await page.getByRole("button", { name: "Push compose" }).click();
+    await page.getByRole("button", { name: "Confirm push compose" }).click();
+    await expect(page.getByText(/DIR-MIGRATION GUARD/).first()).toBeVisible({ timeout: 30_000 });
+  });
+
+  test("an operator pushes the canonical compose; an admin sets a per-node SSH port, bad input refused", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/nodes/127.0.0.22");
+    await expect(page.getByRole("form", { name: "SSH override" })).toHaveCount(0);
+    await page.getByRole("button", { name: "Push compose" }).click();
+    await page.getByRole("button", { name: "Confirm push compose" }).click();
+    await expect(page.getByTestId("op-result")).toContainText("Push compose: compose already up to date", { timeout: 30_000 });
+
+    await signIn(page, ADMIN);
+    await page.goto("/nodes/127.0.0.22");
+    const form = page.getByRole("form", { name: "SSH override" });
+    await form.getByLabel("Port").fill("70000");
+    await form.getByRole("button", { name: "Save SSH settings" }).click();
+    await expect(form.getByText("port 1-65535")).toBeVisible();
+    await form.getByLabel("Port").fill("2222");
+    await form.getByRole("button", { name: "Save SSH settings" }).click();
+    await expect(page.getByText("ubuntu@127.0.0.22:2222 (per-node override)")).toBeVisible();
+    // nothing listens on 2222: a clear error, nothing changed; then back to the default
+    await page.getByRole("button", { name: "Read status" }).click();
+    await expect(page.getByText(/Nothing was changed/).first()).toBeVisible({ timeout: 30_000 });
+    await form.getByLabel("Port").fill("");
+    await form.getByRole("button", { name: "Save SSH settings" }).click();
+    await expect(page.getByText("ubuntu@127.0.0.22:1022", { exact: true })).toBeVisible();
+    await page.getByRole("button", { name: "Read status" }).click();
+    await expect(page.getByTestId("node-status")).toContainText("(healthy)");
   });
 
   test("a viewer can read but has no operation buttons", async ({ page }) => {

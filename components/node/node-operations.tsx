@@ -69,6 +69,7 @@ export function NodeOperations(props: {
     status: Act<OpResult>;
     logs: Act<OpResult>;
     update: Act<OpResult>;
+    pushCompose: Act<OpResult>;
     restart: Act<OpResult>;
     users: Act<OpResult>;
     addUser: Act<OpResult>;
@@ -144,6 +145,8 @@ export function NodeOperations(props: {
       {props.canOperate ? (
         <div className="flex flex-wrap items-start gap-2 border-t border-border pt-3">
           <Confirmed label="Update (pull + up -d)" busy={busy} warning="Pulls the pinned images and runs docker compose up -d --remove-orphans (never down); only changed containers are recreated. The verification checklist runs after." onConfirm={() => run("Update", props.actions.update, { confirm: true })} />
+          <Confirmed label="Push compose" busy={busy} warning="Copies the canonical docker-compose.yml (deploy-assets) to /apps/k2s when its md5 differs, on stdin. Restarts nothing. Refused while the node still runs from /apps/kaitu-slave (DIR-migration guard)." onConfirm={() => run("Push compose", props.actions.pushCompose, { apply: false, confirm: true })} />
+          <Confirmed label="Deploy compose" busy={busy} warning="Pushes the canonical docker-compose.yml, then pull + up -d --remove-orphans (never down) and the verification checklist. Refused when K2_VERSION in .env is not a pinned tag." onConfirm={() => run("Deploy compose", props.actions.pushCompose, { apply: true, confirm: true })} />
           <span className="flex items-center gap-1">
             <select aria-label="Container to restart" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
               {CONTAINERS.map((c) => <option key={c}>{c}</option>)}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db } from "@/lib/db";
+import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { activityOf, type Activity } from "./activity";
 
@@ -212,6 +212,26 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
 
 export async function getNode(ipv4: string) {
   return db().node.findUnique({ where: { ipv4 } });
+}
+
+/** Per-node SSH overrides (user, port); null falls back to K2OPS_SSH_USER / K2OPS_SSH_PORT. */
+export const sshOverrideSchema = z.object({
+  sshUser: z
+    .string()
+    .trim()
+    .regex(/^([a-z_][a-z0-9_-]{0,31})?$/, "a Linux user name (lowercase letters, digits, _ and -), or empty for the default")
+    .transform((v) => v || null),
+  sshPort: z
+    .union([z.literal(""), z.coerce.number().int().min(1, "port 1-65535").max(65535, "port 1-65535")])
+    .transform((v) => (v === "" ? null : v)),
+});
+export type SshOverride = z.output<typeof sshOverrideSchema>;
+
+export async function setSshOverride(ipv4: string, o: SshOverride, tx: Tx): Promise<{ before: SshOverride; after: SshOverride }> {
+  const n = await tx.node.findUnique({ where: { ipv4 }, select: { sshUser: true, sshPort: true } });
+  if (!n) throw new Error(`No node ${ipv4}`);
+  await tx.node.update({ where: { ipv4 }, data: { sshUser: o.sshUser, sshPort: o.sshPort } });
+  return { before: { sshUser: n.sshUser, sshPort: n.sshPort }, after: o };
 }
 
 /** Facts learned over SSH; a success clears the last error. */

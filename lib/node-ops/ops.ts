@@ -14,6 +14,7 @@ import { SshUnreachableError, type ExecResult, type SshTarget } from "@/lib/ssh/
 import { fencedScript } from "@/lib/verification/script";
 import { parseComposePs, restartLoopCause, splitSections } from "@/lib/verification/parse";
 import { sshEngine, targetOf } from "./engine";
+import { ComposeAssetError, composePushScript, loadCanonicalCompose, parsePushOutcome, type CanonicalCompose, type PushOutcome } from "./compose";
 import { verifyNode } from "./verify";
 
 // The runbook's single-node operations (§1, §3, §3.1, §4, §7), each one
@@ -161,17 +162,67 @@ export async function tailLogs(ipv4: string, c: Container, lines: number, ctx: C
 
 // ---- changes (operator) ---------------------------------------------------
 
+/**
+ * pull + up -d --remove-orphans in the deploy dir (never down), refused on the
+ * node itself when .env's K2_VERSION is not a pinned tag: the compose file
+ * defaults to `latest`, which only a deliberate fleet rollout may pull.
+ */
+export function pullAndUpCommand(dir: "/apps/k2s" | "/apps/kaitu-slave") {
+  return cmd`cd ${deployDir(dir)} && { sudo grep -Eq '^K2_VERSION=v[0-9]+[.][0-9]+[.][0-9]+(-[0-9a-f]{7,40})?$' .env || { echo 'k2ops: K2_VERSION in .env is not a pinned tag (like v0.4.8-9d7c6f95); refusing to pull an unpinned image' >&2; exit 3; }; } && sudo docker compose pull && sudo docker compose up -d --remove-orphans`;
+}
+
+async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<string> {
+  const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after ${why})` });
+  return v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+}
+
 /** §3/§4 update: pull + up -d (never down), then the verification checklist. */
 export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ verification: string }>> {
   const out = await onNode(ipv4, { name: "node.update", mutating: true, ctx }, async (t, node) => {
-    const command = cmd`cd ${deployDir(dirOf(node))} && sudo docker compose pull && sudo docker compose up -d --remove-orphans`;
+    const command = pullAndUpCommand(dirOf(node));
     const r = await sshEngine().exec(t, command, { timeoutMs: 10 * 60_000 });
     check(r, "pull + up -d");
     return { r, command };
   });
-  const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after update)` });
-  const verification = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  const verification = await verifyAfter(ipv4, ctx, "update");
   return { summary: `pulled and brought up; ${verification}`, parsed: { verification }, raw: raw(out.r), command: out.command };
+}
+
+/**
+ * §4 deploy: push the canonical compose to /apps/k2s (md5 compared first, file
+ * on stdin, DIR-migration guard on the node), then, when asked, pull + up -d
+ * --remove-orphans and the verification checklist.
+ */
+export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: Ctx): Promise<OpResult<{ outcome: PushOutcome; md5: string; source: string; verification: string | null }>> {
+  let compose: CanonicalCompose;
+  try {
+    compose = loadCanonicalCompose();
+  } catch (e) {
+    if (e instanceof ComposeAssetError) throw new ActionFailure("failed", `${e.message} Nothing was changed.`);
+    throw e;
+  }
+  const out = await onNode(ipv4, { name: opts.apply ? "node.compose.deploy" : "node.compose.push", mutating: true, ctx }, async (t, node) => {
+    const w = await sshEngine().runScript(t, composePushScript(compose, t.user ?? process.env.K2OPS_SSH_USER ?? "ubuntu"), { sudo: true, timeoutMs: 60_000 });
+    if (w.code === 4) throw new ActionFailure("conflict", `${redactText(w.stderr.trim())} Nothing was changed.`);
+    check(w, "Pushing the compose file");
+    const outcome = parsePushOutcome(w.stdout);
+    if (!outcome) throw new ActionFailure("failed", "The node did not confirm the compose push; read its status before retrying.");
+    let rawOut = raw(w);
+    if (opts.apply) {
+      const up = await sshEngine().exec(t, pullAndUpCommand(dirOf(node) === "/apps/kaitu-slave" ? "/apps/kaitu-slave" : "/apps/k2s"), { timeoutMs: 10 * 60_000 });
+      rawOut += "\n" + raw(up);
+      check(up, "pull + up -d after the compose push");
+    }
+    return { outcome, raw: rawOut };
+  });
+  const verification = opts.apply ? await verifyAfter(ipv4, ctx, "compose deploy") : null;
+  const what = out.outcome === "UP-TO-DATE" ? "compose already up to date" : out.outcome === "DEPLOYED" ? "compose deployed (new)" : "compose updated";
+  return {
+    summary: `${what} (md5 ${compose.md5.slice(0, 8)})${opts.apply ? `; pulled and brought up; ${verification}` : "; nothing restarted"}`,
+    parsed: { outcome: out.outcome, md5: compose.md5, source: compose.configured ? compose.source : "k2ops test assets", verification },
+    raw: out.raw,
+    command: `sudo -n bash -s (compose on stdin)${opts.apply ? " + pull + up -d --remove-orphans" : ""}`,
+  };
 }
 
 export const RESTART_WARNING = "docker restart does NOT re-read .env: the container keeps its old environment. Apply .env changes with up -d.";
@@ -304,12 +355,11 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
     const w = await sshEngine().runScript(t, envApplyScript(dir, plan.changes.map((c) => ({ key: c.key, value: c.to }))), { sudo: true, timeoutMs: 30_000 });
     check(w, "Writing the .env");
     // .env changes apply with up -d (restart would keep the old environment)
-    const up = await sshEngine().exec(t, cmd`cd ${deployDir(dir)} && sudo docker compose pull && sudo docker compose up -d --remove-orphans`, { timeoutMs: 10 * 60_000 });
+    const up = await sshEngine().exec(t, pullAndUpCommand(dir), { timeoutMs: 10 * 60_000 });
     check(up, "pull + up -d after the .env change");
     return { changes: describeChanges(plan.changes), raw: raw(w) + "\n" + raw(up) };
   });
-  const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after .env change)` });
-  const verification = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  const verification = await verifyAfter(ipv4, ctx, ".env change");
   return { summary: `${out.changes.length} .env change(s) applied with up -d; ${verification}`, parsed: { changes: out.changes, verification }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
 }
 

@@ -1,13 +1,14 @@
 "use server";
 
 import { z } from "zod";
-import { ipv4Schema } from "@/lib/fleet";
+import { ipv4Schema, setSshOverride, sshOverrideSchema } from "@/lib/fleet";
+import { sshConfigured, sshEngine, targetOf } from "@/lib/node-ops/engine";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
 import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
-import { addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
 import { hasRole } from "@/lib/auth/roles";
 
@@ -65,6 +66,19 @@ export const pullAndUpAction = defineAction({
     return r;
   },
   auditResult: (r) => ({ summary: r.summary }),
+});
+
+export const pushComposeAction = defineAction({
+  name: "node.compose.push",
+  role: "operator",
+  input: node.extend({ apply: z.boolean().default(false), ...confirmed }),
+  target,
+  run: async (input, ctx) => {
+    const r = await pushCompose(input.ipv4, { apply: input.apply }, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary, outcome: r.parsed.outcome, md5: r.parsed.md5 }),
 });
 
 export const restartContainerAction = defineAction({
@@ -174,4 +188,20 @@ export const rebootLightsailAction = defineAction({
     return rebootLightsail(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
   },
   auditResult: (r) => r.parsed,
+});
+
+export const setSshOverrideAction = defineAction({
+  name: "node.ssh.override",
+  role: "admin",
+  input: node.merge(sshOverrideSchema),
+  target,
+  run: async (input, ctx) => {
+    const exists = await db().node.findUnique({ where: { ipv4: input.ipv4 }, select: { ipv4: true } });
+    if (!exists) throw new ActionFailure("not_found", `No node ${input.ipv4}.`);
+    const r = await ctx.commit((tx) => setSshOverride(input.ipv4, { sshUser: input.sshUser, sshPort: input.sshPort }, tx), (v) => v);
+    // pooled connections were made with the old user/port
+    if (sshConfigured()) sshEngine().forget(targetOf({ ipv4: input.ipv4, ...r.before }));
+    after(input.ipv4);
+    return r.after;
+  },
 });

@@ -9,6 +9,7 @@ import { VerificationChecklist } from "@/components/node/verification-checklist"
 import { VerifyButton } from "@/components/node/verify-button";
 import { hasRole } from "@/lib/auth/roles";
 import { NodeOperations } from "@/components/node/node-operations";
+import { SshOverrideForm } from "@/components/node/ssh-override";
 import { ENV_VARS } from "@/lib/node-ops/env-schema";
 import {
   addUserAction,
@@ -19,6 +20,8 @@ import {
   nodeStatusAction,
   previewEnvAction,
   pullAndUpAction,
+  pushComposeAction,
+  setSshOverrideAction,
   rebootLightsailAction,
   removeUserAction,
   restartContainerAction,
@@ -57,6 +60,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
     ["Image tag", node.versionTag ?? "—"],
     ["Sidecar health", node.sidecarHealth ?? "—"],
     ["Host key", node.hostKeyState === "changed" ? <Badge key="hk" variant="destructive">host key changed — operations blocked until an admin clears it</Badge> : node.hostKeyState],
+    ["SSH", `${node.sshUser ?? process.env.K2OPS_SSH_USER ?? "ubuntu"}@${node.ipv4}:${node.sshPort ?? process.env.K2OPS_SSH_PORT ?? 1022}${node.sshUser || node.sshPort ? " (per-node override)" : ""}`],
     ["Last SSH contact", node.lastSeenSshAt ? node.lastSeenSshAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never"],
     ["Last SSH error", node.lastSshError ?? "—"],
     ["In Center", node.inCenter ? "yes" : "no (no longer listed)"],
@@ -98,6 +102,14 @@ export default async function NodePage({ params, searchParams }: { params: Promi
               ))}
             </ul>
           )}
+          {hasRole(user.role, "admin") ? (
+            <SshOverrideForm
+              ipv4={node.ipv4}
+              current={{ sshUser: node.sshUser, sshPort: node.sshPort }}
+              defaults={{ sshUser: process.env.K2OPS_SSH_USER ?? "ubuntu", sshPort: Number(process.env.K2OPS_SSH_PORT ?? 1022) }}
+              save={setSshOverrideAction}
+            />
+          ) : null}
         </section>
         <div className="space-y-6">
         <NodeOperations
@@ -110,6 +122,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             status: nodeStatusAction,
             logs: tailLogsAction,
             update: pullAndUpAction,
+            pushCompose: pushComposeAction,
             restart: restartContainerAction,
             users: viewUsersAction,
             addUser: addUserAction,
