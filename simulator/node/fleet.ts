@@ -366,6 +366,7 @@ export class SimNode {
     if (st.meterStart) st.meterStart -= 10_000;
     if (st.reported) st.reported = Date.now() - 5000;
     fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
+    fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
     // the health check has long passed; the reporter lines catch up on the next look
     await this.inNode("docker ps >/dev/null");
   }

@@ -12,7 +12,7 @@ DOMAIN="${IP//./-}.sslip.io"
 # state is shared by ubuntu (docker group on a real node) and root (sudo docker)
 umask 000
 
-nowms() { date +%s%3N; }
+nowms() { local t=${EPOCHREALTIME//[!0-9]/}; echo "${t:0:13}"; }
 ts() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 tsat() { date -u -d "@$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3NZ; }
 fault() { [ -e "$K2SIM/faults/$1" ]; }
@@ -32,19 +32,29 @@ human() { # Docker's human duration (go-units HumanDuration)
 }
 
 # ---- state.json -------------------------------------------------------------
+# jq costs ~20 ms per start on a small machine; reads (most commands) use a
+# bash rendering of state.json (state.sh) that is rebuilt only after a write.
+STATE_SH="$K2SIM/state.sh"
 jq_state() { # jq_state [jq args...] FILTER — rewrites state.json in place (caller holds the lock)
   local out
   out=$(jq -c "$@" "$STATE") || return 1
   printf '%s\n' "$out" > "$STATE"
+  rm -f "$STATE_SH"
 }
 declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER
 NAMES=()
-load() {
-  NAMES=(); C_IMG=(); C_STATE=(); C_HEALTH=(); C_RC=(); C_CREATED=(); C_STARTED=(); C_HAT=(); C_LOOP=(); C_EXIT=(); C_DIR=(); C_PROJ=(); C_BILL=(); C_LIMIT=(); C_VER=()
-  eval "$(jq -r '
+render_state() {
+  jq -r '
     @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0)",
     (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.env.K2_VERSION // "")")
-  ' "$STATE")"
+  ' "$STATE" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH"
+}
+load() {
+  NAMES=(); C_IMG=(); C_STATE=(); C_HEALTH=(); C_RC=(); C_CREATED=(); C_STARTED=(); C_HAT=(); C_LOOP=(); C_EXIT=(); C_DIR=(); C_PROJ=(); C_BILL=(); C_LIMIT=(); C_VER=()
+  # state.json may also be written by the simulator itself (newer than the rendering)
+  { [ -s "$STATE_SH" ] && ! [ "$STATE" -nt "$STATE_SH" ]; } || render_state
+  # shellcheck disable=SC1090
+  . "$STATE_SH"
 }
 has() { [ -n "${C_STATE[$1]:-}" ]; }
 cupd() { # cupd NAME JQ-EXPR [jq args] — update one container record
