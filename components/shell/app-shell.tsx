@@ -1,21 +1,64 @@
 import Link from "next/link";
+import { Badge } from "@/components/ui/badge";
+import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { NavLinks } from "./nav-links";
-import { UserMenu } from "./user-menu";
+import { SignOutButton } from "./sign-out-button";
 
-export function AppShell({ user, children }: { user: { name: string; email: string; role: string }; children: React.ReactNode }) {
+export type ShellUser = { name: string; email: string; role: string };
+
+const ROLE_VARIANT: Record<string, "destructive" | "default" | "outline"> = { admin: "destructive", operator: "default" };
+
+/**
+ * Presentational console frame: top bar (product name, theme, user, sign out), left navigation
+ * (a scrolling strip on narrow screens), main content. Server component; only the nav, the theme
+ * toggle and the sign-out button are client components.
+ */
+export function AppShell({ user, children }: { user: ShellUser | null; children: React.ReactNode }) {
   return (
-    <div className="flex min-h-screen">
-      <aside className="w-48 shrink-0 border-r border-border bg-card p-3">
-        <Link href="/" className="mb-4 block px-2.5 text-lg font-semibold tracking-tight">
+    <div className="flex min-h-screen flex-col">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded-md focus:bg-background focus:px-3 focus:py-1.5 focus:shadow"
+      >
+        Skip to content
+      </a>
+      <header className="sticky top-0 z-30 flex h-11 shrink-0 items-center gap-3 border-b border-border bg-card/95 px-3 backdrop-blur">
+        <Link href="/" className="flex items-center gap-1.5 rounded-md px-1 text-base font-semibold tracking-tight">
+          <span aria-hidden="true" className="inline-flex size-5 items-center justify-center rounded bg-primary font-mono text-[11px] font-bold text-primary-foreground">
+            k2
+          </span>
           k2ops
         </Link>
-        <NavLinks />
-      </aside>
-      <div className="flex min-w-0 flex-1 flex-col">
-        <header className="flex h-12 items-center justify-end border-b border-border px-4">
-          <UserMenu user={user} />
-        </header>
-        <main className="min-w-0 flex-1 p-4">{children}</main>
+        <div className="ml-auto flex items-center gap-3 text-sm">
+          <ThemeToggle />
+          {user ? (
+            <>
+              <div className="flex min-w-0 items-center gap-2">
+                <span className="hidden truncate font-medium sm:inline" title={user.name}>
+                  {user.name}
+                </span>
+                <span className="truncate text-muted-foreground">{user.email}</span>
+                <Badge variant={ROLE_VARIANT[user.role] ?? "outline"} title={`Role: ${user.role}`}>
+                  <span className="sr-only">Role: </span>
+                  {user.role}
+                </Badge>
+              </div>
+              <SignOutButton />
+            </>
+          ) : (
+            <Link href="/login" className="text-sm font-medium text-primary hover:underline">
+              Sign in
+            </Link>
+          )}
+        </div>
+      </header>
+      <div className="flex min-h-0 flex-1 flex-col md:flex-row">
+        <aside className="shrink-0 border-b border-border bg-card p-2 md:w-48 md:border-b-0 md:border-r">
+          <NavLinks className="md:sticky md:top-13" />
+        </aside>
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-4 focus:outline-none">
+          {children}
+        </main>
       </div>
     </div>
   );

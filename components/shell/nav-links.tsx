@@ -3,34 +3,52 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
+import { ActivityIcon, FileTextIcon, GaugeIcon, PackagePlusIcon, ScrollIcon, ServerIcon, SettingsIcon, type IconProps } from "@/components/ui/icons";
 
-const LINKS = [
-  { href: "/", label: "Fleet" },
-  { href: "/operations", label: "Operations" },
-  { href: "/metering", label: "Metering" },
-  { href: "/provisioning", label: "Provisioning" },
-  { href: "/device-logs", label: "Device logs" },
-  { href: "/audit", label: "Audit log" },
-  { href: "/settings", label: "Settings" },
+type NavLink = { href: string; label: string; Icon: React.ComponentType<IconProps>; also?: string[] };
+
+export const NAV_LINKS: NavLink[] = [
+  { href: "/", label: "Fleet", Icon: ServerIcon, also: ["/nodes"] },
+  { href: "/operations", label: "Operations", Icon: ActivityIcon },
+  { href: "/metering", label: "Metering", Icon: GaugeIcon },
+  { href: "/provisioning", label: "Provisioning", Icon: PackagePlusIcon },
+  { href: "/device-logs", label: "Device logs", Icon: FileTextIcon },
+  { href: "/audit", label: "Audit log", Icon: ScrollIcon },
+  { href: "/settings", label: "Settings", Icon: SettingsIcon },
 ];
 
-export function NavLinks() {
-  const path = usePathname();
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + "/");
+
+export function isActive(path: string, link: NavLink) {
+  if (link.href === "/") return path === "/" || (link.also ?? []).some((p) => under(path, p));
+  return under(path, link.href) || (link.also ?? []).some((p) => under(path, p));
+}
+
+/** Main navigation; the current section is highlighted and marked aria-current="page". */
+export function NavLinks({ className }: { className?: string }) {
+  const path = usePathname() ?? "/";
   return (
-    <nav aria-label="Main" className="flex flex-col gap-0.5">
-      {LINKS.map((l) => {
-        const active = l.href === "/" ? path === "/" || path.startsWith("/nodes") : path.startsWith(l.href);
-        return (
-          <Link
-            key={l.href}
-            href={l.href}
-            aria-current={active ? "page" : undefined}
-            className={cn("rounded-md px-2.5 py-1.5 text-sm hover:bg-muted", active ? "bg-muted font-medium text-foreground" : "text-muted-foreground")}
-          >
-            {l.label}
-          </Link>
-        );
-      })}
+    <nav aria-label="Main" className={className}>
+      <ul className="flex gap-0.5 overflow-x-auto md:flex-col md:overflow-visible">
+        {NAV_LINKS.map((l) => {
+          const active = isActive(path, l);
+          return (
+            <li key={l.href} className="shrink-0">
+              <Link
+                href={l.href}
+                aria-current={active ? "page" : undefined}
+                className={cn(
+                  "flex items-center gap-2 rounded-md px-2.5 py-1.5 text-sm transition-colors hover:bg-muted hover:text-foreground",
+                  active ? "bg-muted font-medium text-foreground" : "text-muted-foreground",
+                )}
+              >
+                <l.Icon size={15} className={active ? "text-primary" : undefined} />
+                {l.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
     </nav>
   );
 }
