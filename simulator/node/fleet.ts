@@ -347,7 +347,7 @@ export class SimNode {
   private async bringUp(): Promise<void> {
     const s = this.spec;
     const deploy = isLegacyDir(s.scenario) ? "/apps/kaitu-slave" : "/apps/k2s";
-    const r = await this.inNode(`cd ${deploy} && docker compose up -d`);
+    const r = await this.inNode(`cd ${deploy} && K2SIM_PROVISIONED_LONG_AGO=1 docker compose up -d`);
     if (r.code !== 0 && !/dependency failed/.test(r.stderr)) throw new Error(`node ${s.ip}: first up -d failed: ${r.stderr.slice(-500)}`);
     const st = this.state();
     const ago = 2 * 86400_000;
