@@ -228,6 +228,20 @@ function killNamespace(ns: string | null): void {
   }
 }
 
+/** sshds of an earlier run on the same state root (its pid files may be gone with a wiped dir) would answer in our place. */
+function killStaleSshds(stateRoot: string): void {
+  const marker = `-f ${path.resolve(stateRoot)}/`;
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes("sshd") && cmd.includes(marker)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  }
+}
+
 export class SimNode {
   readonly ip: string;
   readonly port: number;
@@ -390,7 +404,11 @@ export class SimNode {
         /* not running */
       }
     }
-    const proc = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${this.mounts()} && exec /usr/sbin/sshd -D -e -f ${config}`], {
+    // sshd lives only as long as the process that started it: if that process is
+    // killed outright (SIGKILL: no exit handler runs), `tail --pid` returns within
+    // a second and the node's sshd goes with it — no orphaned node survives a run.
+    const watch = `/usr/sbin/sshd -D -e -f ${config} & s=$!; tail --pid=${process.pid} -f /dev/null & t=$!; wait -n; kill $s $t 2>/dev/null; wait`;
+    const proc = spawn("unshare", ["--mount", "--propagation", "private", "--", "bash", "-c", `{ ${this.mounts()}; } || exit 1; ${watch}`], {
       stdio: ["ignore", "ignore", "pipe"],
       detached: true, // own process group: stop() kills the group
     });
@@ -552,6 +570,7 @@ export class SimFleet {
   ) {
     prepareHost();
     fs.mkdirSync(stateRoot, { recursive: true });
+    killStaleSshds(stateRoot);
   }
 
   /** Generates a client key pair for the console (ed25519) in `dir`. */
