@@ -123,14 +123,16 @@ test.describe("node page operations", () => {
     await expect(page.getByText(/DIR-MIGRATION GUARD/).first()).toBeVisible({ timeout: 30_000 });
   });
 
-  test("an operator pushes the canonical compose; an admin sets a per-node SSH port, bad input refused", async ({ page }) => {
+  test("an operator pushes the canonical compose: md5 compared, nothing restarted", async ({ page }) => {
     await signIn(page, OPERATOR);
     await page.goto("/nodes/127.0.0.22");
     await expect(page.getByRole("form", { name: "SSH override" })).toHaveCount(0);
     await page.getByRole("button", { name: "Push compose" }).click();
     await page.getByRole("button", { name: "Confirm push compose" }).click();
     await expect(page.getByTestId("op-result")).toContainText("Push compose: compose already up to date", { timeout: 30_000 });
+  });
 
+  test("an admin sets a per-node SSH port; bad input is refused; a wrong port gives a clear error", async ({ page }) => {
     await signIn(page, ADMIN);
     await page.goto("/nodes/127.0.0.22");
     const form = page.getByRole("form", { name: "SSH override" });
