@@ -304,8 +304,10 @@ export class SimNode {
       }
       for (const f of ["state.json", "commands.jsonl", "sidecar.log", ".lock", "node.env"]) fs.chmodSync(this.p(f), 0o666);
     }
-    // the simulator dir is writable for both users (shims write state, logs, crontabs)
+    // the simulator dir is writable for both users (shims write state, logs, crontabs);
+    // /etc/kaitu too: on a real node dockerd (root) writes it whoever runs `docker`
     fs.chmodSync(this.dir, 0o777);
+    fs.chmodSync(this.p("root/etc/kaitu"), 0o777);
     const key = this.p("ssh/host_ed25519_key");
     if (!fs.existsSync(key)) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
     fs.writeFileSync(this.p("ssh/authorized_keys"), this.clientPublicKey + "\n", { mode: 0o644 });

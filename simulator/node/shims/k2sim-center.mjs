@@ -36,6 +36,8 @@ try {
   const tun = (d.tunnels || [])[0] || {};
   if (method === "PUT" && e.SIM_CERTDIR && tun.sslCert) {
     fs.mkdirSync(e.SIM_CERTDIR, { recursive: true });
+    // replaced, not rewritten: an earlier start (as root or the other user) owns the old files
+    for (const f of [`${tun.domain}-cert.pem`, `${tun.domain}-key.pem`]) fs.rmSync(`${e.SIM_CERTDIR}/${f}`, { force: true });
     fs.writeFileSync(`${e.SIM_CERTDIR}/${tun.domain}-cert.pem`, tun.sslCert);
     fs.writeFileSync(`${e.SIM_CERTDIR}/${tun.domain}-key.pem`, tun.sslKey || "", { mode: 0o600 });
   }
