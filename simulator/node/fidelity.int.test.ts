@@ -301,10 +301,10 @@ describe("§10 items 22-27: metering, cut, set-usage", () => {
   it("24. the cut test: a limit below usage pauses k2s within 8 s; raising it unpauses", async () => {
     const paused = () => run(H2, `docker inspect -f "paused={{.State.Paused}}" k2s`).then((r) => r.out);
     expect((await run(H2, "cd /apps/k2s && sed -i 's/^K2_NODE_TRAFFIC_LIMIT_GB=.*/K2_NODE_TRAFFIC_LIMIT_GB=10/' .env && docker compose up -d k2-sidecar", 60_000)).code).toBe(0);
-    await expect.poll(paused, { timeout: 8_000, intervals: [500] }).toBe("paused=true\n");
+    await expect.poll(paused, { timeout: 8_000, interval: 500 }).toBe("paused=true\n");
     expect((await run(H2, `docker logs k2-sidecar 2>&1 | grep "cutoff-paused"`)).out).toMatch(/level=WARN msg="DIAG: cutoff-paused" component=cutoff container=k2s usedBytes=\d+/);
     expect((await run(H2, "cd /apps/k2s && sed -i 's/^K2_NODE_TRAFFIC_LIMIT_GB=.*/K2_NODE_TRAFFIC_LIMIT_GB=1000/' .env && docker compose up -d k2-sidecar", 60_000)).code).toBe(0);
-    await expect.poll(paused, { timeout: 8_000, intervals: [500] }).toBe("paused=false\n");
+    await expect.poll(paused, { timeout: 8_000, interval: 500 }).toBe("paused=false\n");
     expect((await run(H2, `docker logs k2-sidecar 2>&1 | grep "cutoff-unpaused"`)).out).toContain('msg="DIAG: cutoff-unpaused" component=cutoff container=k2s');
   });
 
