@@ -403,6 +403,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   const log = opts.log ?? (() => {});
   const deferredMode = opts.deferred ?? "scheduled";
   const usageInterval = opts.usageReportIntervalSec ?? 60;
+  let usageFault: number | null = null;
   const provisionTimeoutSec = opts.provisionTimeoutSec ?? 1800;
   const realCerts = opts.realCerts ?? true;
   const hooks: CenterSimHooks = {
@@ -1627,6 +1628,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     return ok({ success: true });
   });
   route("POST", "/slave/usage", "slave", undefined, (c) => {
+    // fault injection: Center answering usage reports with an HTTP error (an outage, a bad deploy)
+    if (usageFault) return new Reply(usageFault, "upstream unavailable", "text/plain");
     let b: Record<string, unknown>;
     try {
       b = bindJson(c);
@@ -2097,6 +2100,10 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       return state.instances
         .filter((i) => i.provider === "aws_lightsail" && !i.deletedAt)
         .map((i) => ({ name: i.name, ipv4: i.ip_address, ipv6: i.ipv6_address, region: i.region, bundleId: i.plan, blueprintId: i.image_id || "ubuntu_22_04", createdAt: i.createdAt, state: i.state }));
+    },
+    /** POST /slave/usage answers with this HTTP status until cleared (null) */
+    setUsageFault(status: number | null) {
+      usageFault = status;
     },
     /** replaces hooks at run time (the node simulator may start after Center) */
     setHooks(h: CenterSimHooks) {

@@ -337,6 +337,33 @@ describe("§10 items 22-27: metering, cut, set-usage", () => {
   });
 });
 
+describe("§5 usage reporter against the Center simulator", () => {
+  it("POSTs the cumulative to /slave/usage every (scaled) next_report_interval; Center keeps the node's usage", async () => {
+    const cycles = async () => [...(await run(H, "docker logs k2-sidecar 2>&1 | grep usage-reporter-cycle-ok")).out.matchAll(/cumulative=(\d+)/g)].map((m) => Number(m[1]));
+    const before = await cycles();
+    await new Promise((r) => setTimeout(r, 5_500)); // 60 s of simulated time at the default scale
+    const after = await cycles();
+    expect(after.length).toBeGreaterThan(before.length);
+    expect(after.at(-1)!).toBeGreaterThan(before.at(-1)!);
+    expect(center.state.usages[H]?.usedBytes).toBe(after.at(-1));
+    // the secret travelled only inside the node (curl's config on stdin), never in a command line
+    expect(fleet.commands(H).some((c) => /[0-9a-f]{64}/.test(c.command))).toBe(false);
+  });
+
+  it("a Center error is logged as cycle-fail with its cause and retried after 30 s (scaled); the count catches up", async () => {
+    center.setUsageFault(503);
+    try {
+      await expect.poll(async () => (await run(H, "docker logs k2-sidecar 2>&1 | grep -c usage-reporter-cycle-fail || true")).out.trim(), { timeout: 8_000, interval: 500 }).not.toBe("0");
+      expect((await run(H, "docker logs k2-sidecar 2>&1 | grep usage-reporter-cycle-fail | tail -n 1")).out).toMatch(/level=WARN msg="DIAG: usage-reporter-cycle-fail" component=usage used=\d+ limit=1073741824000 err="center HTTP 503"/);
+    } finally {
+      center.setUsageFault(null);
+    }
+    const failedAt = center.state.usages[H]!.usedBytes;
+    await expect.poll(async () => (await run(H, "docker logs k2-sidecar 2>&1 | grep usage-reporter- | tail -n 1")).out, { timeout: 8_000, interval: 500 }).toMatch(/usage-reporter-cycle-ok/);
+    expect(center.state.usages[H]!.usedBytes).toBeGreaterThan(failedAt);
+  });
+});
+
 describe("§10 items 28-33: probes", () => {
   it("28-29. k2s logs only to its file (no auth-rollout lines in docker logs); k2s.log is UTC slog", async () => {
     expect(await run(H, "sudo docker logs --since 24h k2s 2>&1 | grep 'DIAG: auth-rollout'")).toMatchObject({ out: "", code: 1 });

@@ -24,6 +24,7 @@ const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose
 /** where a node sees its own simulator dir (a bind mount inside its namespace) */
 const SIM_MOUNT = "/var/lib/k2sim";
 const DEFAULT_VERSION = "v0.4.8-9d7c6f95";
+const DEFAULT_TIME_SCALE = 12;
 
 export const SCENARIOS = [
   "healthy",
@@ -55,6 +56,10 @@ export type NodeSpec = {
   /** 1022 (provisioned, default) or 22 (fresh machine; default for "unprovisioned") */
   port?: number;
   version?: string;
+  /** simulated seconds per real second for the usage reporter and the traffic meter (default 12: a 60 s report every 5 s) */
+  timeScale?: number;
+  /** synthetic traffic counted by the meter, in simulated bytes per second (default 110247 ≈ 0.9 Mbit/s) */
+  trafficBytesPerSec?: number;
 };
 
 export type StartNodeOptions = {
@@ -104,7 +109,7 @@ export type ContainerState = {
   workdir: string;
   project: string;
 };
-export type NodeState = { containers: ContainerState[]; registered?: boolean; meterStart?: number; usedBase?: number; reported?: number; seq?: number };
+export type NodeState = { containers: ContainerState[]; registered?: boolean; meterStart?: number; usedBase?: number; reported?: number; seq?: number; reportEveryMs?: number };
 
 function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { input, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"], encoding: "utf8" });
@@ -187,8 +192,10 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     NODE_BIN: process.execPath,
     HOST_DIR: dir,
     HEALTH_DELAY_MS: "1500",
-    REPORT_EVERY_MS: "5000",
-    RATE_PER_S: "110247",
+    // simulated time runs TIME_SCALE× faster for the reporter and the traffic meter
+    TIME_SCALE: String(s.timeScale ?? DEFAULT_TIME_SCALE),
+    REPORT_EVERY_MS: String(Math.round(60_000 / (s.timeScale ?? DEFAULT_TIME_SCALE))),
+    RATE_PER_S: String(Math.round((s.trafficBytesPerSec ?? 110_247) * (s.timeScale ?? DEFAULT_TIME_SCALE))),
     CENTER_TIMEOUT_MS: "10000",
     WGET_TIMEOUT_S: "1",
   };
@@ -381,7 +388,7 @@ export class SimNode {
     }
     // the reporter has been running: its next cycle is due now (cumulative climbs from here)
     if (st.meterStart) st.meterStart -= 10_000;
-    if (st.reported) st.reported = Date.now() - 5000;
+    if (st.reported) st.reported = Date.now() - (st.reportEveryMs || 5000);
     fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
     fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
     // the health check has long passed; the reporter lines catch up on the next look

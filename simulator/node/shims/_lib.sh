@@ -47,7 +47,7 @@ declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C
 NAMES=()
 render_state() {
   jq -r '
-    @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0)",
+    @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0); REPORT_MS=\(.reportEveryMs // 0)",
     (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.env.K2_VERSION // "")"),
     (.containers[] | .name as $n | .env | to_entries[] | @sh "C_ENV[\($n + "|" + .key)]=\(.value)")
   ' "$STATE" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH"
@@ -110,6 +110,42 @@ sidecar_graceful_stop() { # SIGTERM: the sidecar unregisters (hard delete at Cen
   slog INFO "Node unregistered successfully" "component=node ipv4=$IP"
   slog INFO "Shutting down..." "component=sidecar"
   jq_state '.registered = false'
+}
+
+# ---- usage reporter (§5) ----------------------------------------------------
+# One cycle: POST /slave/usage with Basic ipv4:secret (curl reads the credentials
+# as config on stdin: the secret is never in an argument list), then the DIAG
+# line the real reporter writes. The next cycle is due after Center's
+# next_report_interval (< 10 s or absent → 60 s), 30 s after a failure, both
+# divided by TIME_SCALE. Prints nothing; updates state.json.
+report_cycle() { # report_cycle AT_MS
+  local at=$1 bill end limit limitb used center secret body resp code auth next err
+  bill=${C_BILL[k2-sidecar]:-}; end=$(cycle_end "$bill"); limit=${C_LIMIT[k2-sidecar]:-0}; limitb=$((limit * 1073741824))
+  used=$(used_at "$at")
+  center=${C_ENV[k2-sidecar|K2_CENTER_URL]:-https://k2.52j.me}; secret=${C_ENV[k2-sidecar|K2_NODE_SECRET]:-}
+  body=$(printf '{"epoch_id":%s,"cumulative_bytes":%s,"quota_total_bytes":%s,"seq":%s,"ts":%s}' "$end" "$used" "$limitb" "${SEQ:-0}" $((at / 1000)))
+  resp=$(printf 'user = "%s:%s"\n' "$IP" "$secret" | curl -sS -m $(( (CENTER_TIMEOUT_MS + 999) / 1000 )) -K - -H 'Content-Type: application/json' --data-binary "$body" -w '\n%{http_code}' "${center%/}/slave/usage" 2>&1)
+  code=${resp##*$'\n'}; resp=${resp%$'\n'*}
+  err=""
+  if [ "$code" = 000 ] || ! [[ $code =~ ^[0-9]+$ ]]; then err="POST center: ${resp//\"/}"
+  elif [ "$code" -ge 300 ]; then err="center HTTP $code"
+  elif ! [[ $resp =~ \"code\":0[,}] ]]; then err="center usage failed: ${resp//\"/}"
+  fi
+  if [ -n "$err" ]; then
+    slog_at "$at" WARN "DIAG: usage-reporter-cycle-fail" "component=usage used=$used limit=$limitb err=\"${err:0:200}\""
+    # retry after 30 s (scaled): the next cycle is due at now + 30 s / TIME_SCALE
+    local every=${REPORT_MS:-0}; [ "$every" -gt 0 ] || every=$REPORT_EVERY_MS
+    jq_state --argjson r $(( $(nowms) + 30000 / TIME_SCALE - every )) '.reported = $r'
+    return 1
+  fi
+  next=60; [[ $resp =~ \"next_report_interval\":([0-9]+) ]] && next=${BASH_REMATCH[1]}; [ "$next" -lt 10 ] && next=60
+  slog_at "$at" INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$used quotaTotal=$limitb"
+  if [[ $resp =~ \"authoritative_used_bytes\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt "$used" ]; then
+    auth=${BASH_REMATCH[1]}
+    slog_at "$at" WARN "DIAG: usage-reporter-adopted-authoritative" "component=usage authoritative=$auth selfReported=$used"
+    jq_state --argjson u "$auth" --argjson at "$at" '.usedBase = $u | .meterStart = $at'
+  fi
+  jq_state --argjson r "$at" --argjson ms $((next * 1000 / TIME_SCALE)) '.reported = $r | .reportEveryMs = $ms | .seq = ((.seq // 0) + 1)'
 }
 
 # ---- sidecar start-up (§2.3 / §3.4) ----------------------------------------
@@ -196,8 +232,9 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
     slog INFO "Usage reporter started (all-node)" "component=sidecar ipv4=$IP"
     slog INFO "Service started successfully, waiting for shutdown signal..." "component=sidecar"
     slog INFO "DIAG: usage-reporter-start" "component=usage center=$center ipv4=$IP"
-    slog INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$used quotaTotal=$((limit * 1073741824))"
-    jq_state --argjson now "$now" '.reported = $now | .seq = 1'
+    jq_state '.seq = 0'
+    load
+    report_cycle "$(nowms)" || true
   else
     slog INFO "Detected primary interface" "component=traffic interface=ens5 totalBytes=99533351914"
     slog WARN "Metering disabled: no billing date (K2_NODE_BILLING_START_DATE) — node runs uncapped" "component=sidecar"
@@ -249,14 +286,16 @@ tick() {
   # the usage reporter (metering on, sidecar registered and running)
   local bill=${C_BILL[k2-sidecar]:-}
   if [ -n "$bill" ] && [ -z "$loop" ] && [ "${C_STATE[k2-sidecar]:-}" = running ] && [ "$METER_START" -gt 0 ] && [ "$REPORTED" -gt 0 ]; then
-    local n=$(( (now - REPORTED) / REPORT_EVERY_MS ))
-    if [ "$n" -gt 0 ]; then
-      local end limit=${C_LIMIT[k2-sidecar]:-0} t j=0; end=$(cycle_end "$bill")
-      t=$((REPORTED + REPORT_EVERY_MS)); [ "$n" -gt 30 ] && t=$((REPORTED + (n - 30) * REPORT_EVERY_MS))
-      for ((; t <= now; t += REPORT_EVERY_MS)); do
-        slog_at "$t" INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$(used_at "$t") quotaTotal=$((limit * 1073741824))"; j=$((j + 1))
+    local every=$REPORT_MS; [ "$every" -gt 0 ] || every=$REPORT_EVERY_MS
+    if [ $((now - REPORTED)) -ge "$every" ]; then
+      # cycles nobody looked at happened too: their lines, then one POST with the latest count
+      local end limit=${C_LIMIT[k2-sidecar]:-0} t n=$(( (now - REPORTED) / every )); end=$(cycle_end "$bill")
+      t=$((REPORTED + every)); [ "$n" -gt 30 ] && t=$((REPORTED + (n - 30) * every))
+      for ((; t < REPORTED + n * every; t += every)); do
+        slog_at "$t" INFO "DIAG: usage-reporter-cycle-ok" "component=usage epoch=$end cumulative=$(used_at "$t") quotaTotal=$((limit * 1073741824))"
       done
-      jq_state --argjson r "$((REPORTED + n * REPORT_EVERY_MS))" --argjson j "$j" '.reported = $r | .seq = ((.seq // 0) + $j)'
+      report_cycle $((REPORTED + n * every)) || true
+      load
     fi
     # cutoff enforcer (§4.5): drive k2s toward the desired state
     local limitb=$(( ${C_LIMIT[k2-sidecar]:-0} * 1073741824 )) used; used=$(used_at "$now")
