@@ -3,20 +3,24 @@
 // nodes, wired together, plus the environment that points the console at them.
 import fs from "node:fs";
 import path from "node:path";
-import { startCenterSim, DEFAULT_FLEET } from "./center";
+import { startCenterSim, DEFAULT_DECOMMISSIONED, DEFAULT_FLEET } from "./center";
 import { startLightsailSim } from "./lightsail";
 
 export type LaunchedFleet = { env: Record<string, string>; stop: () => Promise<void>; describe(): string };
 
-export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: number }): Promise<LaunchedFleet> {
+/** `ipPrefix` ("127.0.61") moves the demo fleet off 127.0.0.N, so a second fleet can run beside the first. */
+export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: number; ipPrefix?: string }): Promise<LaunchedFleet> {
   fs.mkdirSync(opts.stateDir, { recursive: true });
-  const fleetSpec = DEFAULT_FLEET.slice(0, opts.nodes ?? DEFAULT_FLEET.length);
+  if (opts.ipPrefix && !/^127\.\d{1,3}\.\d{1,3}$/.test(opts.ipPrefix)) throw new Error("ipPrefix must look like 127.0.61");
+  const remap = (ip: string) => (opts.ipPrefix ? ip.replace(/^127\.0\.0\./, `${opts.ipPrefix}.`) : ip);
+  const fleetSpec = DEFAULT_FLEET.slice(0, opts.nodes ?? DEFAULT_FLEET.length).map((f) => ({ ...f, ipv4: remap(f.ipv4) }));
   const nodesModule = path.join(import.meta.dirname, "node/launch-nodes.ts");
   const haveNodes = fs.existsSync(nodesModule);
 
   const center = await startCenterSim({
     port: 0,
     fleet: fleetSpec,
+    decommissioned: DEFAULT_DECOMMISSIONED.map((d) => ({ ...d, ipv4: remap(d.ipv4) })),
     // without simulated machines the nodes cannot register themselves
     registerFleet: !haveNodes,
     deferred: "immediate",

@@ -189,7 +189,6 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     LEGACY: sc === "legacy-k2-slave" ? "1" : "0",
     DEPLOY_DIR: isLegacyDir(sc) ? "/apps/kaitu-slave" : "/apps/k2s",
     SSH_PORT: String(s.port ?? (sc === "unprovisioned" ? 22 : 1022)),
-    NODE_BIN: process.execPath,
     HOST_DIR: dir,
     HEALTH_DELAY_MS: "1500",
     // simulated time runs TIME_SCALE× faster for the reporter and the traffic meter
