@@ -1,7 +1,7 @@
 "use server";
 
 import { z } from "zod";
-import { ipv4Schema } from "@/lib/fleet";
+import { ipv4Schema, parseFleetQuery, verifiableNodes } from "@/lib/fleet";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { syncFleetFromCenter } from "@/lib/fleet/sync";
@@ -42,6 +42,20 @@ export const cancelJobAction = defineAction({
 
 const ipv4 = ipv4Schema;
 
+/** Creates the verification job and runs it in the background; Center is asked once for the whole job. */
+async function startVerifyJob(nodes: string[], concurrency: number | undefined, ctx: { user: { email: string }; auditId: string }) {
+  const jobId = await createJob({ kind: "verify", createdBy: ctx.user.email, auditId: ctx.auditId, nodes, concurrency: concurrency ?? DEFAULT_CONCURRENCY });
+  const centerNodes = await centerNodeMap();
+  void runJob(jobId, async (ip) => {
+    const out = await verifyNode(ip, { triggeredBy: ctx.user.email, jobId, centerNodes });
+    if (out.status === "error") return { ok: false, error: out.error };
+    return out.status === "pass" ? { ok: true, summary: "pass" } : { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
+  })
+    .then(() => revalidatePath("/"))
+    .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));
+  return jobId;
+}
+
 export const verifyNodesAction = defineAction({
   name: "fleet.verify",
   role: "operator",
@@ -53,17 +67,30 @@ export const verifyNodesAction = defineAction({
   run: async (input, ctx) => {
     const known = await db().node.findMany({ where: { ipv4: { in: input.nodes } }, select: { ipv4: true } });
     if (known.length !== new Set(input.nodes).size) throw new ActionFailure("not_found", "Some selected nodes are not in the fleet table; sync from Center and try again.");
-    const jobId = await createJob({ kind: "verify", createdBy: ctx.user.email, auditId: ctx.auditId, nodes: input.nodes, concurrency: input.concurrency ?? DEFAULT_CONCURRENCY });
-    // Center is asked once for the whole job, not once per node
-    const centerNodes = await centerNodeMap();
-    void runJob(jobId, async (ip) => {
-      const out = await verifyNode(ip, { triggeredBy: ctx.user.email, jobId, centerNodes });
-      if (out.status === "error") return { ok: false, error: out.error };
-      return out.status === "pass" ? { ok: true, summary: "pass" } : { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
-    })
-      .then(() => revalidatePath("/"))
-      .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));
-    return { jobId };
+    return { jobId: await startVerifyJob(input.nodes, input.concurrency, ctx) };
+  },
+  auditResult: (r) => r,
+});
+
+/**
+ * "Verify all": the browser sends only the table's filters; the node set is
+ * recomputed here (active nodes matching them), and must still have the size
+ * the operator confirmed — a fleet that changed meanwhile is not verified blind.
+ */
+export const verifyAllAction = defineAction({
+  name: "fleet.verify.all",
+  role: "operator",
+  input: z.object({
+    filters: z.record(z.string(), z.string().max(200)).default({}),
+    expectedCount: z.coerce.number().int().min(1, "Nothing to verify"),
+    concurrency: z.coerce.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+  }),
+  target: (i) => ({ type: "fleet", id: Object.keys(i.filters).length ? `all matching ${new URLSearchParams(i.filters).toString()}` : "all" }),
+  run: async (input, ctx) => {
+    const nodes = await verifiableNodes(parseFleetQuery(input.filters));
+    if (!nodes.length) throw new ActionFailure("conflict", "No active node matches these filters.");
+    if (nodes.length !== input.expectedCount) throw new ActionFailure("conflict", `The fleet changed: ${nodes.length} nodes match now, not ${input.expectedCount}. Review the table and confirm again.`);
+    return { jobId: await startVerifyJob(nodes, input.concurrency, ctx), nodes: nodes.length };
   },
   auditResult: (r) => r,
 });

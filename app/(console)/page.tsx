@@ -5,7 +5,7 @@ import { PageHeader } from "@/components/shell/page-header";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
 import { FleetFilters } from "@/components/fleet/fleet-filters";
 import { FleetView } from "@/components/fleet/fleet-view";
-import { cancelJobAction, syncFleetAction, verifyNodesAction } from "./fleet-actions";
+import { cancelJobAction, syncFleetAction, verifyAllAction, verifyNodesAction } from "./fleet-actions";
 import { lastSyncError } from "@/lib/fleet/sync";
 
 export const metadata = { title: "Fleet" };
@@ -13,7 +13,9 @@ export const dynamic = "force-dynamic";
 
 export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
-  const query = parseFleetQuery(await searchParams);
+  const params = await searchParams;
+  const query = parseFleetQuery(params);
+  const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
   const [{ rows, summary }, facets, sync, syncError] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError()]);
   const operator = hasRole(user.role, "operator");
   return (
@@ -26,7 +28,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         </p>
       ) : null}
       <FleetFilters {...facets} />
-      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} verifyNodes={verifyNodesAction} cancelJob={cancelJobAction} />
+      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} verifyNodes={verifyNodesAction} verifyAll={verifyAllAction} filters={filters} cancelJob={cancelJobAction} />
     </>
   );
 }

@@ -6,6 +6,7 @@ import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
 import { FleetTable } from "./fleet-table";
 import { JobProgress } from "@/components/jobs/job-progress";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
 type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 
@@ -14,11 +15,29 @@ export function FleetView(props: {
   canOperate: boolean;
   syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number }>>;
   verifyNodes?: (input: unknown) => Promise<Res<{ jobId: string }>>;
+  verifyAll?: (input: unknown) => Promise<Res<{ jobId: string; nodes: number }>>;
+  /** the table's filters as in the URL: "verify all" sends these, never a node list */
+  filters?: Record<string, string>;
   cancelJob?: (input: unknown) => Promise<Res<unknown>>;
 }) {
   const router = useRouter();
   const [jobId, setJobId] = useState<string | null>(null);
   const [syncing, setSyncing] = useState(false);
+  const [confirmAll, setConfirmAll] = useState(false);
+  const activeCount = props.rows.filter((r) => r.activity !== "decommissioned").length;
+  const filtered = Object.keys(props.filters ?? {}).some((k) => k !== "sort" && k !== "dir");
+
+  async function verifyAll() {
+    if (!props.verifyAll) return;
+    const res = await props.verifyAll({ filters: props.filters ?? {}, expectedCount: activeCount });
+    if (res.ok) {
+      setJobId(res.data.jobId);
+      setConfirmAll(false);
+    } else {
+      toast.error(res.error.message);
+      throw new Error(res.error.message); // keeps the dialog open
+    }
+  }
 
   async function sync() {
     setSyncing(true);
@@ -44,6 +63,20 @@ export function FleetView(props: {
           <button type="button" onClick={sync} disabled={syncing} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
             {syncing ? "Syncing…" : "Sync from Center"}
           </button>
+          {props.verifyAll ? (
+            <button type="button" onClick={() => setConfirmAll(true)} disabled={activeCount === 0} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
+              {filtered ? `Verify all matching (${activeCount})` : `Verify all (${activeCount})`}
+            </button>
+          ) : null}
+          <ConfirmDialog
+            open={confirmAll}
+            onOpenChange={setConfirmAll}
+            destructive={false}
+            title={`Verify ${activeCount} node${activeCount === 1 ? "" : "s"}?`}
+            description={`Runs the post-deploy checklist on every active node ${filtered ? "matching the current filters" : "in the fleet"} (decommissioned nodes are skipped), a bounded number at a time. It reads only; nothing on the nodes changes.`}
+            confirmLabel={`Verify ${activeCount} nodes`}
+            onConfirm={verifyAll}
+          />
         </div>
       ) : null}
       {jobId ? (

@@ -10,13 +10,22 @@ export type JobView = {
   done: number;
   failed: number;
   cancelRequested: boolean;
-  items: { node: string; status: string; summary: string | null; error: string | null }[];
+  createdBy?: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  items: { node: string; status: string; summary: string | null; error: string | null; startedAt?: string | null; finishedAt?: string | null }[];
 };
+
+function duration(a?: string | null, b?: string | null): string {
+  if (!a) return "";
+  const ms = (b ? Date.parse(b) : Date.now()) - Date.parse(a);
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 
 // Live progress of one fleet job: done/total, failures as they happen, cancel.
-export function JobProgress({ jobId, onCancel, onFinished }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void }) {
+export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void; detailed?: boolean }) {
   const { data, error } = useQuery<JobView>({
     queryKey: ["job", jobId],
     queryFn: async () => {
@@ -52,7 +61,33 @@ export function JobProgress({ jobId, onCancel, onFinished }: { jobId: string; on
       <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
         <div className="h-full bg-primary transition-all" style={{ width: `${pct}%` }} />
       </div>
-      {failures.length ? (
+      {detailed ? (
+        <table className="w-full text-xs" data-testid="job-items">
+          <thead>
+            <tr className="text-left text-muted-foreground">
+              <th className="py-1 pr-3 font-medium">Node</th>
+              <th className="py-1 pr-3 font-medium">Status</th>
+              <th className="py-1 pr-3 font-medium">Duration</th>
+              <th className="py-1 font-medium">Result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((i) => (
+              <tr key={i.node} className="border-t border-border" data-node={i.node} data-status={i.status}>
+                <td className="py-1 pr-3 font-mono">
+                  <a href={`/nodes/${i.node}`} className="underline underline-offset-2">
+                    {i.node}
+                  </a>
+                </td>
+                <td className={`py-1 pr-3 ${i.status === "failed" ? "text-destructive" : i.status === "succeeded" ? "text-success" : ""}`}>{i.status}</td>
+                <td className="py-1 pr-3 tabular-nums">{duration(i.startedAt, i.finishedAt)}</td>
+                <td className="py-1 break-all">{i.summary ?? i.error ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {!detailed && failures.length ? (
         <ul className="max-h-40 space-y-0.5 overflow-auto font-mono text-xs text-destructive" data-testid="job-failures">
           {failures.map((f) => (
             <li key={f.node}>

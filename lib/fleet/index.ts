@@ -210,6 +210,12 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
   return { rows, summary };
 }
 
+/** "Verify all": the active (not decommissioned) nodes that match the filters, recomputed on the server. */
+export async function verifiableNodes(q: FleetQuery): Promise<string[]> {
+  const { rows } = await fleetTable({ ...q, all: undefined });
+  return rows.filter((r) => r.activity !== "decommissioned").map((r) => r.ipv4);
+}
+
 export async function getNode(ipv4: string) {
   return db().node.findUnique({ where: { ipv4 } });
 }

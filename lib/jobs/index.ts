@@ -119,8 +119,38 @@ export async function getJob(jobId: string) {
   return db().job.findUnique({ where: { id: jobId }, include: { items: { orderBy: [{ status: "asc" }, { nodeIpv4: "asc" }] } } });
 }
 
-export async function listJobs(limit = 50) {
-  return db().job.findMany({ orderBy: { createdAt: "desc" }, take: limit });
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export type JobStatusName = (typeof JOB_STATUSES)[number];
+
+export type JobListRow = {
+  id: string;
+  kind: string;
+  status: JobStatusName;
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  total: number;
+  done: number;
+  failed: number;
+  cancelRequested: boolean;
+};
+
+/** The Operations page's list: newest first, optionally one status, paginated. */
+export async function listJobs(opts: { status?: JobStatusName; page?: number; pageSize?: number } = {}): Promise<{ rows: JobListRow[]; total: number; page: number; pageCount: number }> {
+  const pageSize = Math.max(1, Math.min(200, opts.pageSize ?? 25));
+  const where = opts.status ? { status: opts.status } : {};
+  const total = await db().job.count({ where });
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(Math.max(1, Math.floor(opts.page ?? 1)), pageCount);
+  const rows = await db().job.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    skip: (page - 1) * pageSize,
+    take: pageSize,
+    select: { id: true, kind: true, status: true, createdBy: true, createdAt: true, startedAt: true, finishedAt: true, total: true, done: true, failed: true, cancelRequested: true },
+  });
+  return { rows: rows as JobListRow[], total, page, pageCount };
 }
 
 /** At start-up: whatever was running when the process died is marked interrupted. */

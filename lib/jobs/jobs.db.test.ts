@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { cancelJob, createJob, getJob, markInterruptedJobs, runJob } from "./index";
+import { cancelJob, createJob, getJob, listJobs, markInterruptedJobs, runJob } from "./index";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -68,5 +68,23 @@ describe("jobs", () => {
     const job = await getJob(id);
     expect(job?.status).toBe("interrupted");
     expect(job?.items.every((i) => i.status === "failed" && /interrupted/.test(i.error ?? ""))).toBe(true);
+  });
+
+  it("lists jobs newest first, filtered by status, paginated", async () => {
+    const before = await listJobs({ pageSize: 1000 });
+    const a = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(1) });
+    await runJob(a, async () => ({ ok: true }));
+    const b = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(2) });
+    const all = await listJobs({ pageSize: 1000 });
+    expect(all.total).toBe(before.total + 2);
+    expect(all.rows[0].id).toBe(b);
+    expect(all.rows[1]).toMatchObject({ id: a, status: "succeeded", done: 1, total: 1, createdBy: "list@example.test" });
+    const queued = await listJobs({ status: "queued", pageSize: 1000 });
+    expect(queued.rows.map((r) => r.id)).toContain(b);
+    expect(queued.rows.every((r) => r.status === "queued")).toBe(true);
+    const p2 = await listJobs({ page: 2, pageSize: 1 });
+    expect(p2).toMatchObject({ page: 2, pageCount: all.total });
+    expect(p2.rows[0].id).toBe(a);
+    expect((await listJobs({ page: 999, pageSize: 1 })).page).toBe(all.total); // clamped to the last page
   });
 });

@@ -60,6 +60,10 @@ export type NodeSpec = {
   timeScale?: number;
   /** synthetic traffic counted by the meter, in simulated bytes per second (default 110247 ≈ 0.9 Mbit/s) */
   trafficBytesPerSec?: number;
+  /** the meter's count at start (default 17.4 GB; a "cut" node starts just under its limit) */
+  usedBytes?: number;
+  /** K2_NODE_TRAFFIC_LIMIT_GB in .env (default 1000) */
+  limitGb?: number;
 };
 
 export type StartNodeOptions = {
@@ -162,7 +166,7 @@ function envFile(s: NodeSpec): string {
     `K2_NODE_NAME=${s.name}`,
     `K2_NODE_REGION=${s.region}`,
     `K2_IP_TYPE=${s.ipType ?? "non_residential"}`,
-    ...(s.scenario === "metering-off" ? [] : ["K2_NODE_BILLING_START_DATE=2026-01-01", "K2_NODE_TRAFFIC_LIMIT_GB=1000", "K2_NODE_TRAFFIC_BILLING_MODE=sum"]),
+    ...(s.scenario === "metering-off" ? [] : ["K2_NODE_BILLING_START_DATE=2026-01-01", `K2_NODE_TRAFFIC_LIMIT_GB=${s.scenario === "cut" ? 1000 : (s.limitGb ?? 1000)}`, "K2_NODE_TRAFFIC_BILLING_MODE=sum"]),
   ];
   return lines.join("\n") + "\n";
 }
@@ -284,7 +288,7 @@ export class SimNode {
     fs.chmodSync(this.p("wrapper.sh"), 0o755);
     if (fresh) {
       fs.writeFileSync(this.p("node.env"), nodeEnv(s, this.dir));
-      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, usedBase: s.scenario === "cut" ? 1073301000000 : 17400000000 }) + "\n");
+      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, usedBase: s.scenario === "cut" ? 1073301000000 : (s.usedBytes ?? 17400000000) }) + "\n");
       for (const f of ["commands.jsonl", "sidecar.log", ".lock"]) fs.writeFileSync(this.p(f), "");
       if (s.scenario !== "unprovisioned") {
         const deploy = this.p("root/apps", isLegacyDir(s.scenario) ? "kaitu-slave" : "k2s");

@@ -6,6 +6,7 @@
 import net from "node:net";
 import path from "node:path";
 import { fleetNodeSecret } from "../center/seed";
+import { monthStartUtc, setTrafficProfile } from "../lightsail/traffic";
 import { SimFleet, type Scenario } from "./fleet";
 
 type FleetEntry = { name: string; ipv4: string; country: string; region: string; ipType?: string; arch?: "k2v5" | "k2-slave" | "kaitu-slave" };
@@ -36,9 +37,24 @@ function listening(ip: string, port: number): Promise<boolean> {
 
 export async function launchNodes(o: {
   stateDir: string;
-  center: { url: string; setHooks(h: object): void };
+  center: { url: string; setHooks(h: object): void; syncCloud?: () => unknown; state?: { instances: { name: string; ip_address: string; deletedAt?: number | null; trafficUsedBytes: number; trafficTotalBytes: number }[] } };
   fleet: FleetEntry[];
 }): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string }> {
+  // a node's meter and its provider's traffic counter measure the same traffic: start each
+  // node at what Center's cloud inventory says it used, with its plan's allowance as the limit
+  // (otherwise Center's authoritative correction would push a "healthy" node over its quota)
+  o.center.syncCloud?.();
+  const live = (o.center.state?.instances ?? []).filter((i) => !i.deletedAt && i.trafficTotalBytes > 0 && o.fleet.some((f) => f.ipv4 === i.ip_address));
+  // the demo's healthy machines have used 25-65 % of their plan this month (the synthetic
+  // default rates would put a small plan over its allowance by the 20th)
+  const days = Math.max(0.5, (Date.now() / 1000 - monthStartUtc(Date.now() / 1000)) / 86_400);
+  for (const i of live) {
+    const frac = 0.25 + (parseInt(i.ip_address.split(".").pop()!, 10) % 9) * 0.05;
+    const perDayGiB = (frac * i.trafficTotalBytes) / 2 ** 30 / days;
+    setTrafficProfile(i.name, { outGiBPerDay: perDayGiB * 0.6, inGiBPerDay: perDayGiB * 0.4, phase: 0 });
+  }
+  o.center.syncCloud?.();
+  const cloud = new Map(live.map((i) => [i.ip_address, i] as const));
   const key = SimFleet.clientKey(path.join(o.stateDir, "keys"));
   const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey);
   const t0 = performance.now();
@@ -52,6 +68,7 @@ export async function launchNodes(o: {
     scenario: scenarioFor(f, f.arch === "k2-slave" || f.arch === "kaitu-slave" ? -1 : k2v5++),
     secret: fleetNodeSecret(f.ipv4),
     centerUrl: o.center.url,
+    ...(cloud.has(f.ipv4) ? { usedBytes: cloud.get(f.ipv4)!.trafficUsedBytes, limitGb: Math.floor(cloud.get(f.ipv4)!.trafficTotalBytes / 2 ** 30) } : {}),
   }));
   try {
     await fleet.addNodes(specs, 8);

@@ -1,7 +1,66 @@
-import { PlannedPage } from "@/components/shell/planned-page";
+import Link from "next/link";
+import { requireUser } from "@/lib/auth/page";
+import { hasRole } from "@/lib/auth/roles";
+import { getJob, JOB_STATUSES, listJobs, type JobStatusName } from "@/lib/jobs";
+import { PageHeader } from "@/components/shell/page-header";
+import { JobList } from "@/components/jobs/job-list";
+import { JobDetail } from "@/components/jobs/job-detail";
+import { Pagination } from "@/components/ui/pagination";
+import { cancelJobAction } from "../fleet-actions";
 
 export const metadata = { title: "Operations" };
+export const dynamic = "force-dynamic";
 
-export default function Page() {
-  return <PlannedPage title="Operations" description="Fleet-wide jobs: verification runs and rolling updates, with live progress." what="Fleet jobs (verify all, rolling pull + up -d updates, compose/auto-update pushes)" issue="the fleet operations issue" />;
+export default async function OperationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireUser();
+  const sp = await searchParams;
+  const one = (k: string) => (typeof sp[k] === "string" ? (sp[k] as string) : undefined);
+  const status = (JOB_STATUSES as readonly string[]).includes(one("status") ?? "") ? (one("status") as JobStatusName) : undefined;
+  const page = Number(one("page") ?? 1) || 1;
+  const jobParam = one("job");
+  const jobId = jobParam && /^[a-z0-9]{10,40}$/i.test(jobParam) ? jobParam : undefined;
+  const [list, job] = await Promise.all([listJobs({ status, page }), jobId ? getJob(jobId) : null]);
+  const href = (p: Record<string, string | undefined>) => {
+    const q = new URLSearchParams(Object.entries({ status, ...p }).filter(([, v]) => v) as [string, string][]);
+    return `/operations${q.size ? `?${q}` : ""}`;
+  };
+  return (
+    <>
+      <PageHeader title="Operations" description="Fleet jobs (verify all / selected; rolling updates when they land): who started them, progress, per-node results." />
+      <nav aria-label="Job status" className="mb-3 flex flex-wrap gap-1 text-sm">
+        {[undefined, ...JOB_STATUSES].map((s) => (
+          <Link key={s ?? "all"} href={href({ status: s, page: undefined })} aria-current={s === status ? "page" : undefined} className={`rounded-md border px-2 py-0.5 ${s === status ? "border-primary bg-primary/10" : "border-border hover:bg-muted"}`}>
+            {s ?? "all"}
+          </Link>
+        ))}
+      </nav>
+      {jobId ? (
+        <section aria-label="Job detail" className="mb-6">
+          {job ? (
+            <>
+              <h2 className="mb-2 text-sm font-semibold">
+                {job.kind} · started by {job.createdBy} · {job.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC{" "}
+                <Link href={href({ job: undefined })} className="ml-2 text-xs font-normal underline">
+                  close
+                </Link>
+              </h2>
+              <JobDetail jobId={job.id} cancel={hasRole(user.role, "operator") ? cancelJobAction : undefined} />
+            </>
+          ) : (
+            <p role="alert" className="text-sm">No such job.</p>
+          )}
+        </section>
+      ) : null}
+      {list.rows.length ? (
+        <>
+          <JobList rows={list.rows} selected={jobId} />
+          <Pagination className="mt-3" page={list.page} pageCount={list.pageCount} total={list.total} label="Job pages" hrefFor={(p) => href({ page: String(p), job: jobId })} />
+        </>
+      ) : (
+        <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">
+          No {status ?? ""} jobs yet. Start one from the fleet table: select nodes → Verify selected, or Verify all.
+        </p>
+      )}
+    </>
+  );
 }

@@ -1,0 +1,62 @@
+import Link from "next/link";
+import type { JobListRow } from "@/lib/jobs";
+import { Badge, type BadgeProps } from "@/components/ui/badge";
+
+const VARIANT: Record<string, BadgeProps["variant"]> = {
+  queued: "outline",
+  running: "info",
+  succeeded: "success",
+  failed: "destructive",
+  cancelled: "secondary",
+  interrupted: "warning",
+};
+
+function when(d: Date | null): string {
+  return d ? d.toISOString().replace("T", " ").slice(0, 19) : "—";
+}
+
+function took(a: Date | null, b: Date | null): string {
+  if (!a) return "—";
+  const s = Math.round(((b ?? new Date()).getTime() - a.getTime()) / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** Fleet jobs, newest first; a row opens the job's detail (per-node results, live while it runs). */
+export function JobList({ rows, selected }: { rows: JobListRow[]; selected?: string }) {
+  return (
+    <table className="w-full text-sm" data-testid="job-list">
+      <thead>
+        <tr className="border-b border-border text-left text-xs text-muted-foreground">
+          <th className="py-1.5 pr-3 font-medium">Job</th>
+          <th className="py-1.5 pr-3 font-medium">Status</th>
+          <th className="py-1.5 pr-3 font-medium">Progress</th>
+          <th className="py-1.5 pr-3 font-medium">Started by</th>
+          <th className="py-1.5 pr-3 font-medium">Created (UTC)</th>
+          <th className="py-1.5 font-medium">Took</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((j) => (
+          <tr key={j.id} className={`border-b border-border ${selected === j.id ? "bg-muted" : ""}`} data-job={j.id} data-status={j.status}>
+            <td className="py-1.5 pr-3">
+              <Link href={`/operations?job=${j.id}`} className="font-medium underline-offset-2 hover:underline">
+                {j.kind}
+              </Link>{" "}
+              <span className="font-mono text-xs text-muted-foreground">{j.id.slice(-8)}</span>
+            </td>
+            <td className="py-1.5 pr-3">
+              <Badge variant={VARIANT[j.status]}>{j.status}{j.cancelRequested && (j.status === "running" || j.status === "queued") ? " (cancelling)" : ""}</Badge>
+            </td>
+            <td className="py-1.5 pr-3 tabular-nums">
+              {j.done}/{j.total}
+              {j.failed ? <span className="text-destructive"> · {j.failed} failed</span> : null}
+            </td>
+            <td className="py-1.5 pr-3">{j.createdBy}</td>
+            <td className="py-1.5 pr-3 font-mono text-xs">{when(j.createdAt)}</td>
+            <td className="py-1.5 tabular-nums">{took(j.startedAt, j.finishedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
