@@ -4,7 +4,7 @@
 // module) and with parallel-ssh. Prints wall times and ratios.
 //   npx tsx scripts/bench-verify.ts [--sizes 1,50,200] [--no-ansible]
 // Needs root (simulated nodes) and Debian's ansible + pssh (installed on demand).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -20,6 +20,23 @@ const withAnsible = !args.includes("--no-ansible");
 const dir = "/tmp/k2ops-bench-verify";
 const max = Math.max(...sizes);
 const ipOf = (i: number) => `127.0.${40 + Math.floor(i / 250)}.${(i % 250) + 2}`;
+
+/**
+ * Runs a tool without blocking this process: the Center simulator lives here and
+ * the simulated sidecars' usage reports must keep getting answers meanwhile.
+ */
+function run(cmd: string, argv: string[], o: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, argv, { env: o.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (d) => (stdout += d));
+    p.stderr.on("data", (d) => (stderr += d));
+    // ssh ControlPersist masters inherit the pipes: the tool's own exit is the end
+    p.on("exit", () => resolve({ stdout, stderr }));
+    p.stdin.end(o.input ?? "");
+  });
+}
 
 function ms(t0: number) {
   return Math.round(performance.now() - t0);
@@ -89,13 +106,13 @@ async function main() {
       t = performance.now();
       // raw module: plain SSH exec per host, no Python on the node — the kindest comparison for Ansible
       // {% raw %}: the script's docker format strings ({{.Names}}) are not Jinja templates
-      const a = spawnSync("ansible", ["all", "-i", inv, "-m", "raw", "-a", `{% raw %}${script}{% endraw %}`, "-f", String(forks), "-u", "ubuntu", "--private-key", key.privateKeyPath, "-e", "ansible_port=1022", "-o"], { env, encoding: "utf8", maxBuffer: 1 << 28 });
+      const a = await run("ansible", ["all", "-i", inv, "-m", "raw", "-a", `{% raw %}${script}{% endraw %}`, "-f", String(forks), "-u", "ubuntu", "--private-key", key.privateKeyPath, "-e", "ansible_port=1022", "-o"], { env });
       put(`ansible forks=${forks}`, n, ms(t));
       const ok = (a.stdout.match(/\| (?:CHANGED|SUCCESS)/g) ?? []).length;
       console.log(`n=${n}: ansible forks=${forks} succeeded on ${ok}/${n}${ok < n ? ` — ${(a.stdout + a.stderr).split("\n").find((l) => /UNREACHABLE|FAILED|ERROR/.test(l))?.slice(0, 200) ?? ""}` : ""}`);
     }
     t = performance.now();
-    const p = spawnSync("parallel-ssh", ["-h", inv, "-l", "ubuntu", "-p", String(Math.min(200, n)), "-t", "120", "-x", `-p 1022 -i ${key.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`, "-I", "bash -s"], { input: script, encoding: "utf8" });
+    const p = await run("parallel-ssh", ["-h", inv, "-l", "ubuntu", "-p", String(Math.min(200, n)), "-t", "120", "-x", `-p 1022 -i ${key.privateKeyPath} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`, "-I", "bash -s"], { input: script });
     put("parallel-ssh", n, ms(t));
     console.log(`n=${n}: parallel-ssh succeeded on ${(p.stdout.match(/\[SUCCESS\]/g) ?? []).length}/${n}`);
   }
