@@ -201,7 +201,7 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
     if (e instanceof ComposeAssetError) throw new ActionFailure("failed", `${e.message} Nothing was changed.`);
     throw e;
   }
-  const out = await onNode(ipv4, { name: opts.apply ? "node.compose.deploy" : "node.compose.push", mutating: true, ctx }, async (t, node) => {
+  const out = await onNode(ipv4, { name: opts.apply ? "node.compose.deploy" : "node.compose.push", mutating: true, ctx }, async (t) => {
     const w = await sshEngine().runScript(t, composePushScript(compose, t.user ?? process.env.K2OPS_SSH_USER ?? "ubuntu"), { sudo: true, timeoutMs: 60_000 });
     if (w.code === 4) throw new ActionFailure("conflict", `${redactText(w.stderr.trim())} Nothing was changed.`);
     check(w, "Pushing the compose file");
@@ -209,7 +209,8 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
     if (!outcome) throw new ActionFailure("failed", "The node did not confirm the compose push; read its status before retrying.");
     let rawOut = raw(w);
     if (opts.apply) {
-      const up = await sshEngine().exec(t, pullAndUpCommand(dirOf(node) === "/apps/kaitu-slave" ? "/apps/kaitu-slave" : "/apps/k2s"), { timeoutMs: 10 * 60_000 });
+      // the guard refused a node still in /apps/kaitu-slave: the stack is in /apps/k2s
+      const up = await sshEngine().exec(t, pullAndUpCommand("/apps/k2s"), { timeoutMs: 10 * 60_000 });
       rawOut += "\n" + raw(up);
       check(up, "pull + up -d after the compose push");
     }
