@@ -47,7 +47,8 @@ function run(cmd: string, argv: string[], o: { env?: NodeJS.ProcessEnv; input?: 
     p.stdout.on("data", (d) => (stdout += d));
     p.stderr.on("data", (d) => (stderr += d));
     // ssh ControlPersist masters inherit the pipes: the tool's own exit is the end
-    p.on("exit", () => resolve({ stdout, stderr }));
+    // (plus a moment for what is still in the pipes)
+    p.on("exit", () => setTimeout(() => resolve({ stdout, stderr }), 500));
     p.stdin.end(o.input ?? "");
   });
 }

@@ -54,10 +54,8 @@ beforeAll(async () => {
   center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
   const key = SimFleet.clientKey(path.join(dir, "keys"));
   fleet = new SimFleet(path.join(dir, "nodes"), key.publicKey);
-  await fleet.addNodes(
-    Object.entries(NODES).map(([ip, scenario], i) => ({ ip, name: `jp-tokyo.aws.wm${50 + i}`, country: "JP", region: "jp-tokyo.aws", scenario, secret: (i + 1).toString(16).repeat(64).slice(0, 64), centerUrl: center.url })),
-    8,
-  );
+  const specs = Object.entries(NODES).map(([ip, scenario], i) => ({ ip, name: `jp-tokyo.aws.wm${50 + i}`, country: "JP", region: "jp-tokyo.aws", scenario, secret: (i + 1).toString(16).repeat(64).slice(0, 64), centerUrl: center.url }));
+  await fleet.addNodes(specs, 8);
   ssh = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
 }, 120_000);
 afterAll(async () => {

@@ -366,7 +366,8 @@ export class SimNode {
       let stderr = "";
       p.stdout.on("data", (d) => (stdout += d));
       p.stderr.on("data", (d) => (stderr += d));
-      p.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      // "close", not "exit": output can still be in the pipes when the process has exited
+      p.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
     });
   }
 
@@ -375,7 +376,7 @@ export class SimNode {
     const s = this.spec;
     const deploy = isLegacyDir(s.scenario) ? "/apps/kaitu-slave" : "/apps/k2s";
     const r = await this.inNode(`cd ${deploy} && K2SIM_PROVISIONED_LONG_AGO=1 docker compose up -d`);
-    if (r.code !== 0 && !/dependency failed/.test(r.stderr)) throw new Error(`node ${s.ip}: first up -d failed: ${r.stderr.slice(-500)}`);
+    if (r.code !== 0 && !/dependency failed/.test(r.stderr)) throw new Error(`node ${s.ip}: first up -d failed (exit ${r.code}): ${r.stderr.slice(-1500)}`);
     const st = this.state();
     const ago = 2 * 86400_000;
     for (const c of st.containers) {
