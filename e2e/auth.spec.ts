@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, VIEWER, alertBox, signIn } from "./helpers";
+import { ADMIN, VIEWER, addUser, alertBox, signIn, trySignIn } from "./helpers";
 
 test.describe("sign-in", () => {
   test("a wrong password gets a clear message and no session", async ({ page }) => {
@@ -27,6 +27,27 @@ test.describe("sign-in", () => {
     for (const nav of ["Fleet", "Operations", "Metering", "Provisioning", "Device logs", "Audit log", "Settings"]) {
       await expect(page.getByRole("link", { name: nav, exact: true })).toBeVisible();
     }
+  });
+
+  test("after five wrong passwords an account must wait, even with the right one; other accounts are not affected", async ({ page }) => {
+    const email = `throttle-${Date.now()}@example.test`;
+    await signIn(page, ADMIN);
+    await addUser(page, email, "the-right-password");
+    await page.context().clearCookies();
+    const attempt = (who: string, password: string) => trySignIn(page, who, password);
+    for (let i = 0; i < 5; i++) {
+      await attempt(email, `wrong-password-${i}`);
+      await expect(alertBox(page)).toHaveText(/Wrong email or password/);
+    }
+    await attempt(email, "the-right-password");
+    await expect(alertBox(page)).toHaveText(/Too many failed sign-ins for this account\. Try again in 1[45] min\./);
+    await expect(page).toHaveURL(/\/login/);
+    await signIn(page, VIEWER);
+  });
+
+  test("a crafted ?error= link cannot put its own words on the sign-in page", async ({ page }) => {
+    await page.goto("/login?error=" + encodeURIComponent("Your account is locked, call +1 555 0100"));
+    await expect(alertBox(page)).toHaveText("Sign-in failed. Try again, or ask an admin.");
   });
 
   test("an expired or forged session cookie sends you to sign in, saying so", async ({ page, context }) => {

@@ -5,12 +5,26 @@ export const ADMIN = "admin@k2ops.local";
 export const OPERATOR = "operator@k2ops.local";
 export const VIEWER = "viewer@k2ops.local";
 
-export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+/** Submits the sign-in form; the caller checks what follows. */
+export async function trySignIn(page: Page, email: string, password: string) {
   await page.goto("/login");
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await trySignIn(page, email, password);
   await expect(page).toHaveURL(/\/$/);
+}
+
+/** As the signed-in admin: adds a local account on Settings → Users. */
+export async function addUser(page: Page, email: string, password: string) {
+  await page.goto("/settings/users");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Initial password").fill(password);
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.locator(`tr[data-email="${email}"]`)).toBeVisible();
 }
 
 export async function signOut(page: Page) {

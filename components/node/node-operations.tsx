@@ -86,7 +86,7 @@ export function NodeOperations(props: {
   const [busy, start] = useTransition();
   const [result, setResult] = useState<{ title: string; r: OpResult } | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
-  const [users, setUsers] = useState<{ udid: string; token: string }[] | null>(null);
+  const [users, setUsers] = useState<{ udid: string; hasToken: boolean }[] | null>(null);
   const [logC, setLogC] = useState("k2-sidecar");
   const [restartC, setRestartC] = useState("k2s");
   const router = useRouter();
@@ -136,7 +136,7 @@ export function NodeOperations(props: {
           </Button>
         </span>
         <LogFollower ipv4={props.ipv4} container={logC} />
-        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; token: string }[]))}>
+        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; hasToken: boolean }[]))}>
           Users file
         </Button>
         {busy ? <span className="text-xs text-muted-foreground" role="status">running on {props.ipv4}…</span> : null}
@@ -191,7 +191,7 @@ export function NodeOperations(props: {
           <ul className="space-y-1 font-mono text-xs">
             {users.map((u) => (
               <li key={u.udid} className="flex items-center gap-2">
-                {u.udid}:{u.token}
+                {u.udid}:{u.hasToken ? "••••" : "(no token)"}
                 {props.canOperate ? (
                   <Button size="sm" variant="ghost" disabled={busy} onClick={() => run(`Remove ${u.udid}`, props.actions.removeUser, { udid: u.udid, confirm: true }, () => setUsers(users.filter((x) => x.udid !== u.udid)))}>
                     remove
@@ -209,7 +209,7 @@ export function NodeOperations(props: {
                 const form = e.currentTarget;
                 run("Add user", props.actions.addUser, { udid: f.get("udid"), token: f.get("token") }, () => {
                   form.reset();
-                  setUsers([...(users ?? []), { udid: String(f.get("udid")), token: "••••" }]);
+                  setUsers([...(users ?? []), { udid: String(f.get("udid")), hasToken: true }]);
                 });
               }}
             >

@@ -37,7 +37,9 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
                 <span className="hidden truncate font-medium sm:inline" title={user.name}>
                   {user.name}
                 </span>
-                <span className="truncate text-muted-foreground">{user.email}</span>
+                <Link href="/settings/account" className="truncate text-muted-foreground hover:underline" title="Your account">
+                  {user.email}
+                </Link>
                 <Badge variant={ROLE_VARIANT[user.role] ?? "outline"} title={`Role: ${user.role}`}>
                   <span className="sr-only">Role: </span>
                   {user.role}

@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Badge } from "@/components/ui/badge";
+import { Dialog } from "@/components/ui/dialog";
 
 type Role = "viewer" | "operator" | "admin";
 type UserRow = { id: string; email: string; name: string; role: Role; disabled: boolean; lastLoginAt: string | null };
@@ -17,10 +18,13 @@ export function UserAdmin(props: {
   users: UserRow[];
   addUser: (input: unknown) => Promise<Result>;
   changeUser: (input: unknown) => Promise<Result>;
+  resetPassword: (input: unknown) => Promise<Result>;
 }) {
   const router = useRouter();
   const [pending, start] = useTransition();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
+  const [resetFor, setResetFor] = useState<UserRow | null>(null);
+  const [resetError, setResetError] = useState<string | null>(null);
   const select = "h-8 rounded-md border border-input bg-background px-2 text-sm";
 
   function report(res: Result, ok: string) {
@@ -47,6 +51,23 @@ export function UserAdmin(props: {
   function change(id: string, patch: { role?: Role; disabled?: boolean }, label: string) {
     start(async () => {
       report(await props.changeUser({ id, ...patch }), label);
+    });
+  }
+
+  function onReset(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const target = resetFor;
+    if (!target) return;
+    const password = String(new FormData(e.currentTarget).get("password") ?? "");
+    start(async () => {
+      const res = await props.resetPassword({ id: target.id, password });
+      if (res.ok) {
+        setResetFor(null);
+        setResetError(null);
+        toast.success(`New password set for ${target.email}; their sessions ended`);
+      } else {
+        setResetError(res.error.fieldErrors?.password?.join(" ") ?? res.error.message);
+      }
     });
   }
 
@@ -126,6 +147,10 @@ export function UserAdmin(props: {
                   {u.id === props.me ? (
                     <span className="text-xs text-muted-foreground">you</span>
                   ) : (
+                    <span className="inline-flex gap-2">
+                    <Button size="sm" variant="outline" disabled={pending} onClick={() => { setResetError(null); setResetFor(u); }}>
+                      Reset password
+                    </Button>
                     <Button
                       size="sm"
                       variant={u.disabled ? "outline" : "destructive"}
@@ -134,6 +159,7 @@ export function UserAdmin(props: {
                     >
                       {u.disabled ? "Enable" : "Disable"}
                     </Button>
+                    </span>
                   )}
                 </td>
               </tr>
@@ -141,6 +167,34 @@ export function UserAdmin(props: {
           </tbody>
         </table>
       </div>
+
+      <Dialog
+        open={resetFor !== null}
+        onOpenChange={(o) => { if (!o) setResetFor(null); }}
+        dismissible={!pending}
+        title={`Reset password of ${resetFor?.email ?? ""}`}
+        description="They sign in with the new password; every session they have now ends."
+      >
+        <form onSubmit={onReset} aria-label="Reset password" noValidate className="space-y-3">
+          <div className="space-y-1">
+            <Label htmlFor="reset-password">New password</Label>
+            <Input id="reset-password" name="password" type="password" autoComplete="new-password" data-autofocus aria-invalid={!!resetError} />
+            {resetError ? (
+              <p className="text-xs text-destructive" id="err-reset-password">
+                {resetError}
+              </p>
+            ) : null}
+          </div>
+          <div className="flex justify-end gap-2">
+            <Button type="button" variant="outline" onClick={() => setResetFor(null)} disabled={pending}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={pending}>
+              Set password
+            </Button>
+          </div>
+        </form>
+      </Dialog>
     </div>
   );
 }

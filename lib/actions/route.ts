@@ -1,7 +1,13 @@
 import { NextResponse } from "next/server";
 import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { newRequestId, recordDenied, recordIntent, recordOutcome, type AuditContext } from "@/lib/audit";
+import { redactValue } from "@/lib/redact";
 import { requestMeta } from "./request";
+
+/** JSON for a route handler's response, through the redaction every sink uses. */
+export function redactedJson(data: unknown, init?: ResponseInit): NextResponse {
+  return NextResponse.json(redactValue(data), init);
+}
 
 // Route handlers get the same server-side session + role check as server
 // actions. `audit` names the action when the route should be audited

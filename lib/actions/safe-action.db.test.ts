@@ -53,7 +53,7 @@ describe("defineAction", () => {
     expect(res).toMatchObject({ ok: false, error: { code: "unauthenticated" } });
     expect(ran).toBe(before);
     expect(await t.prisma.setting.count()).toBe(0);
-    expect(await t.prisma.auditEvent.findMany()).toMatchObject([{ status: "denied", actorEmail: "anonymous", action: "setting.set" }]);
+    expect(await t.prisma.auditEvent.findMany()).toMatchObject([{ status: "denied", actorEmail: "anonymous", action: "setting.set", targetType: "setting", targetId: "x" }]);
   });
 
   it("denies a role below the requirement", async () => {

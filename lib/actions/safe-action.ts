@@ -3,7 +3,7 @@ import { db, type Tx } from "@/lib/db";
 import { newRequestId, recordDenied, recordIntent, recordOutcome, type AuditContext, type AuditTarget } from "@/lib/audit";
 import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { logger } from "@/lib/log";
-import { redactText } from "@/lib/redact";
+import { redactText, redactValue } from "@/lib/redact";
 import { requestMeta } from "./request";
 
 // The one wrapper every server action and mutating route handler goes through:
@@ -96,8 +96,12 @@ export function defineAction<S extends z.ZodType, R>(def: {
       return { ok: false, error, auditId };
     };
 
-    if (!user) return deny({ code: "unauthenticated", message: "Your session has expired or you are not signed in. Sign in again." });
     const parsed = def.input.safeParse(raw);
+    if (!user) {
+      // the target is still recorded when the input names one: the audit says where, not only who
+      const target = parsed.success ? def.target?.(parsed.data as z.infer<S>) : undefined;
+      return deny({ code: "unauthenticated", message: "Your session has expired or you are not signed in. Sign in again." }, target);
+    }
     if (!parsed.success) {
       return deny({ code: "invalid_input", message: "Some fields are invalid: nothing was changed.", fieldErrors: fieldErrors(parsed.error) });
     }
@@ -110,7 +114,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
     if (!mutating) {
       try {
         const data = await def.run(input, { user, audit, auditId: "", commit: (fn) => db().$transaction((tx) => fn(tx)) });
-        return { ok: true, data };
+        return { ok: true, data: redactValue(data) };
       } catch (e) {
         return { ok: false, error: failureOf(e) };
       }
@@ -144,7 +148,8 @@ export function defineAction<S extends z.ZodType, R>(def: {
       if (!outcomeWritten) {
         await recordOutcome(auditId, { status: "succeeded", startedAt, result: def.auditResult ? def.auditResult(data) : undefined });
       }
-      return { ok: true, data, auditId };
+      // the browser gets the result through the same redaction as every other sink
+      return { ok: true, data: redactValue(data), auditId };
     } catch (e) {
       const error = failureOf(e);
       await recordOutcome(auditId, { status: "failed", startedAt, error: error.message }).catch((err) =>

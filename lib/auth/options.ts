@@ -4,7 +4,8 @@ import { z } from "zod";
 import { newRequestId, recordDenied, recordIntent, recordOutcome } from "@/lib/audit";
 import { logger } from "@/lib/log";
 import { roleSchema } from "./roles";
-import { checkCredentials, findOrCreateOidcUser } from "./users";
+import { requestMeta } from "@/lib/actions/request";
+import { WRONG_CREDENTIALS_REASON, checkCredentials, findOrCreateOidcUser, getUser, signInRetryAfterMs } from "./users";
 
 // next-auth: local accounts (scrypt) and, when configured, one OIDC provider.
 // Sessions are JWTs holding only the user id; every request re-reads the
@@ -76,11 +77,16 @@ export const authOptions: NextAuthOptions = {
           throw new Error("Enter your email and password.");
         }
         const started = performance.now();
+        const wait = await signInRetryAfterMs(email);
+        if (wait > 0) {
+          await recordDenied({ ...ctx, actor: { id: null, email, role: "" } }, { action: "auth.signin", reason: "too many failed sign-ins" });
+          throw new Error(`Too many failed sign-ins for this account. Try again in ${Math.ceil(wait / 60_000)} min.`);
+        }
         const res = await checkCredentials(email, parsed.data.password);
         if (!res.ok) {
           await recordDenied(
             { ...ctx, actor: { id: null, email, role: "" } },
-            { action: "auth.signin", reason: res.reason === "disabled" ? "account disabled" : "wrong email or password" },
+            { action: "auth.signin", reason: res.reason === "disabled" ? "account disabled" : WRONG_CREDENTIALS_REASON },
           );
           throw new Error(res.reason === "disabled" ? "This account is disabled. Ask an admin to re-enable it." : "Wrong email or password.");
         }
@@ -96,7 +102,7 @@ export const authOptions: NextAuthOptions = {
       if (account?.provider !== "oidc") return true;
       const auto = roleSchema.safeParse(process.env.OIDC_AUTO_CREATE_ROLE);
       const res = await findOrCreateOidcUser(user.email ?? "", user.name ?? "", auto.success ? auto.data : null);
-      const ctx = { requestId: newRequestId(), ip: "", userAgent: "" };
+      const ctx = { requestId: newRequestId(), ...(await requestMeta()) };
       if (!res.ok) {
         await recordDenied({ ...ctx, actor: { id: null, email: user.email ?? "unknown", role: "" } }, { action: "auth.signin", params: { method: "oidc" }, reason: res.reason === "disabled" ? "account disabled" : "no k2ops account for this identity" });
         return "/login?error=" + encodeURIComponent(res.reason === "disabled" ? "This account is disabled." : "No k2ops account exists for this identity. Ask an admin to add you.");
@@ -107,12 +113,26 @@ export const authOptions: NextAuthOptions = {
       return true;
     },
     async jwt({ token, user }) {
-      if (user?.id) token.uid = user.id;
+      // authAt is set once, at sign-in: a password change or disable voids older sessions
+      if (user?.id) {
+        token.uid = user.id;
+        token.authAt = Date.now();
+      }
       return token;
     },
     async session({ session, token }) {
       (session as { uid?: unknown }).uid = token.uid;
+      (session as { authAt?: unknown }).authAt = token.authAt;
       return session;
+    },
+  },
+  events: {
+    async signOut({ token }) {
+      const uid = typeof token?.uid === "string" ? token.uid : null;
+      const who = uid ? await getUser(uid).catch(() => null) : null;
+      const actor = { id: who?.id ?? null, email: who?.email ?? "unknown", role: who?.role ?? "" };
+      const id = await recordIntent({ requestId: newRequestId(), actor, ...(await requestMeta()) }, { action: "auth.signout" }).catch(() => null);
+      if (id) await recordOutcome(id, { status: "succeeded", startedAt: performance.now() }).catch(() => undefined);
     },
   },
 };

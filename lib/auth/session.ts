@@ -10,9 +10,9 @@ export { hasRole } from "./roles";
 /** The signed-in, enabled user for this request, or null. Always re-read from the database. */
 export async function getSessionUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions);
-  const uid = (session as { uid?: unknown } | null)?.uid;
-  if (typeof uid !== "string") return null;
-  return activeUserById(uid);
+  const s = session as { uid?: unknown; authAt?: unknown } | null;
+  if (typeof s?.uid !== "string") return null;
+  return activeUserById(s.uid, typeof s.authAt === "number" ? s.authAt : undefined);
 }
 
 /** True when the browser still holds a session cookie that no longer yields a user (expired or revoked). */

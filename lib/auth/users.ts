@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db, type Tx } from "@/lib/db";
+import { ActionFailure } from "@/lib/actions/safe-action";
 import { MIN_PASSWORD_LENGTH, dummyHash, hashPassword, verifyPassword } from "./password";
 import { roleSchema, type Role, type SessionUser } from "./roles";
 
@@ -37,10 +38,36 @@ export function toSessionUser(u: { id: string; email: string; name: string; role
   return { id: u.id, email: u.email, name: u.name || u.email, role: u.role };
 }
 
-/** The account behind a session, re-read on every request so role changes and disabling apply at once. */
-export async function activeUserById(id: string): Promise<SessionUser | null> {
+/**
+ * The account behind a session, re-read on every request so role changes and
+ * disabling apply at once. `signedInAt` (ms) is when the session was created: a
+ * session older than the account's last password change, reset or disable is void.
+ */
+export async function activeUserById(id: string, signedInAt?: number): Promise<SessionUser | null> {
   const u = await db().user.findUnique({ where: { id } });
-  return u && !u.disabled ? toSessionUser(u) : null;
+  if (!u || u.disabled) return null;
+  if (u.sessionsValidAfter && !(typeof signedInAt === "number" && signedInAt > u.sessionsValidAfter.getTime())) return null;
+  return toSessionUser(u);
+}
+
+// ---- sign-in throttling -----------------------------------------------------
+// Counted from the audit log's own denied sign-ins, so the limit holds across
+// restarts and across console processes sharing one database.
+
+export const SIGNIN_WINDOW_MS = 15 * 60_000;
+export const SIGNIN_MAX_FAILURES = 5;
+export const WRONG_CREDENTIALS_REASON = "wrong email or password";
+
+/** Ms until this email may try again (0 = now). */
+export async function signInRetryAfterMs(email: string, now = Date.now()): Promise<number> {
+  const failures = await db().auditEvent.findMany({
+    where: { action: "auth.signin", status: "denied", actorEmail: email, error: WRONG_CREDENTIALS_REASON, at: { gte: new Date(now - SIGNIN_WINDOW_MS) } },
+    orderBy: { at: "desc" },
+    take: SIGNIN_MAX_FAILURES,
+    select: { at: true },
+  });
+  if (failures.length < SIGNIN_MAX_FAILURES) return 0;
+  return Math.max(0, failures[failures.length - 1].at.getTime() + SIGNIN_WINDOW_MS - now);
 }
 
 export async function findOrCreateOidcUser(email: string, name: string, autoCreateRole: Role | null): Promise<CredentialCheck> {
@@ -79,8 +106,35 @@ export async function updateUser(id: string, data: { role?: Role; disabled?: boo
   return tx.user.update({ where: { id }, data, select: { id: true, email: true, role: true, disabled: true } });
 }
 
+/** New password; every existing session of the account ends. */
 export async function setPassword(id: string, password: string, tx: Tx = db()) {
-  await tx.user.update({ where: { id }, data: { passwordHash: await hashPassword(password) } });
+  await tx.user.update({ where: { id }, data: { passwordHash: await hashPassword(password), sessionsValidAfter: new Date() }, select: { id: true } });
+}
+
+export const passwordResetSchema = z.object({ id: z.string().min(1).max(64), password: passwordSchema });
+
+/** An admin sets another account's password (the owner changes their own with changeOwnPassword). */
+export async function resetPassword(tx: Tx, actorId: string, id: string, password: string) {
+  const user = await getUser(id, tx);
+  if (!user) throw new UserRuleError("No such user.");
+  if (id === actorId) throw new UserRuleError("Change your own password under Settings → Your account.");
+  await setPassword(id, password, tx);
+  return { id: user.id, email: user.email };
+}
+
+export const passwordChangeSchema = z
+  .object({ currentPassword: z.string().min(1, "Enter your current password").max(200), newPassword: passwordSchema, confirmPassword: z.string().max(200) })
+  .refine((v) => v.newPassword === v.confirmPassword, { message: "The two new passwords differ", path: ["confirmPassword"] })
+  .refine((v) => v.newPassword !== v.currentPassword, { message: "The new password must differ from the current one", path: ["newPassword"] });
+
+/** The signed-in user's own password: the current one must be given. Ends every session, this one too. */
+export async function changeOwnPassword(tx: Tx, id: string, current: string, next: string) {
+  const user = await tx.user.findUnique({ where: { id }, select: { id: true, email: true, passwordHash: true } });
+  if (!user) throw new UserRuleError("No such user.");
+  if (!user.passwordHash) throw new UserRuleError("This account signs in with single sign-on; it has no k2ops password.");
+  if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError("Your current password is wrong. Nothing was changed.");
+  await setPassword(id, next, tx);
+  return { id: user.id, email: user.email };
 }
 
 /**
@@ -101,7 +155,13 @@ export async function ensureFirstAdmin(env: NodeJS.ProcessEnv = process.env): Pr
 
 // ---- admin operations (called through the safe-action wrapper) ------------
 
-export class UserRuleError extends Error {}
+/** A refused account change; the safe-action wrapper shows its message as a conflict. */
+export class UserRuleError extends ActionFailure {
+  constructor(message: string) {
+    super("conflict", message);
+    this.name = "UserRuleError";
+  }
+}
 
 /** Role change or disable, refusing anything that would leave no enabled admin or lock the caller out. */
 export async function changeUser(
@@ -119,5 +179,8 @@ export async function changeUser(
   if (losesAdmin && (await countActiveAdmins(tx)) <= 1) {
     throw new UserRuleError("This is the last enabled admin: add or enable another admin first.");
   }
-  return updateUser(id, change, tx);
+  const updated = await updateUser(id, change, tx);
+  // a disabled account's sessions stay void even after it is enabled again
+  if (change.disabled === true) await tx.user.update({ where: { id }, data: { sessionsValidAfter: new Date() }, select: { id: true } });
+  return updated;
 }

@@ -62,7 +62,7 @@ describe("node operations on simulated nodes", () => {
     const token = "tok-ops-int-ABCDEF123";
     await addUser(HEALTHY, { udid: "dev.1", token }, ctx);
     await expect(addUser(HEALTHY, { udid: "dev.1", token }, ctx)).rejects.toThrow(/already in the users file/);
-    expect((await viewUsers(HEALTHY, ctx)).parsed).toEqual([{ udid: "dev.1", token: "••••23" }]);
+    expect((await viewUsers(HEALTHY, ctx)).parsed).toEqual([{ udid: "dev.1", hasToken: true }]);
     expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/users")).toBe(`dev.1:${token}\n`);
     expect(allCommands(HEALTHY)).not.toContain(token);
     await removeUser(HEALTHY, "dev.1", ctx);

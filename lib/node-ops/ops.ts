@@ -239,25 +239,27 @@ export async function restartContainer(ipv4: string, c: Container, ctx: Ctx): Pr
 
 // §3.1 users file: one `udid:token` per line; tokens are secrets (stdin only, masked in views)
 
-export function maskUsers(text: string): { udid: string; token: string }[] {
+// Not even a hint of a token leaves the server: the view says only whether one is set.
+export type UsersFileEntry = { udid: string; hasToken: boolean };
+
+export function maskUsers(text: string): UsersFileEntry[] {
   return text
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean)
     .map((l) => {
       const [u, ...rest] = l.split(":");
-      const tok = rest.join(":");
-      return { udid: u, token: tok.length > 4 ? `••••${tok.slice(-2)}` : "••••" };
+      return { udid: u, hasToken: rest.join(":").length > 0 };
     });
 }
 
-export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<{ udid: string; token: string }[]>> {
+export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<UsersFileEntry[]>> {
   return onNode(ipv4, { name: "node.users.view", mutating: false, ctx }, async (t, node) => {
     const command = cmd`cat ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
     check(r, "Reading the users file");
     const users = maskUsers(r.stdout);
-    return { summary: users.length ? `${users.length} entries (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.token}`).join("\n"), command };
+    return { summary: users.length ? `${users.length} entries (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
   });
 }
 

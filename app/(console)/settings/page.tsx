@@ -27,13 +27,16 @@ export default async function SettingsPage() {
     <>
       <PageHeader title="Settings" description="How this console is configured (from its environment; secrets are never shown)." />
       <div className="space-y-6">
-        {hasRole(user.role, "admin") ? (
-          <p>
+        <p className="flex flex-wrap gap-x-6 gap-y-1">
+          <Link href="/settings/account" className="font-medium underline underline-offset-4">
+            Your account and password →
+          </Link>
+          {hasRole(user.role, "admin") ? (
             <Link href="/settings/users" className="font-medium underline underline-offset-4">
               Manage users and roles →
             </Link>
-          </p>
-        ) : null}
+          ) : null}
+        </p>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-border bg-card p-4 text-sm md:grid-cols-[14rem_1fr]">
           {Object.entries(cfg).map(([k, v]) => (
             <div key={k} className="contents">

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { roleSchema } from "@/lib/auth/roles";
-import { UserRuleError, changeUser, createUser, newUserSchema } from "@/lib/auth/users";
+import { changeUser, createUser, newUserSchema, passwordResetSchema, resetPassword } from "@/lib/auth/users";
 import { Prisma } from "@/lib/db";
 
 export const addUserAction = defineAction({
@@ -37,17 +37,21 @@ export const changeUserAction = defineAction({
   role: "admin",
   input: changeSchema,
   target: (i) => ({ type: "user", id: i.id }),
+  // a refused change (last admin, self-lockout) is a UserRuleError: shown as a conflict
   run: async (input, ctx) => {
-    try {
-      const user = await ctx.commit(
-        (tx) => changeUser(tx, ctx.user.id, input.id, { role: input.role, disabled: input.disabled }),
-        (u) => ({ email: u.email, role: u.role, disabled: u.disabled }),
-      );
-      revalidatePath("/settings/users");
-      return user;
-    } catch (e) {
-      if (e instanceof UserRuleError) throw new ActionFailure("conflict", e.message);
-      throw e;
-    }
+    const user = await ctx.commit(
+      (tx) => changeUser(tx, ctx.user.id, input.id, { role: input.role, disabled: input.disabled }),
+      (u) => ({ email: u.email, role: u.role, disabled: u.disabled }),
+    );
+    revalidatePath("/settings/users");
+    return user;
   },
+});
+
+export const resetPasswordAction = defineAction({
+  name: "user.password.reset",
+  role: "admin",
+  input: passwordResetSchema,
+  target: (i) => ({ type: "user", id: i.id }),
+  run: (input, ctx) => ctx.commit((tx) => resetPassword(tx, ctx.user.id, input.id, input.password), (u) => ({ email: u.email, sessionsEnded: true })),
 });

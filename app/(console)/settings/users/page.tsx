@@ -3,7 +3,7 @@ import { hasRole } from "@/lib/auth/roles";
 import { listUsers } from "@/lib/auth/users";
 import { PageHeader } from "@/components/shell/page-header";
 import { UserAdmin } from "@/components/users/user-admin";
-import { addUserAction, changeUserAction } from "./actions";
+import { addUserAction, changeUserAction, resetPasswordAction } from "./actions";
 
 export const metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
@@ -29,6 +29,7 @@ export default async function UsersPage() {
         users={users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled, lastLoginAt: u.lastLoginAt?.toISOString() ?? null }))}
         addUser={addUserAction}
         changeUser={changeUserAction}
+        resetPassword={resetPasswordAction}
       />
     </>
   );

@@ -1,5 +1,5 @@
 import { NextResponse } from "next/server";
-import { withRoute } from "@/lib/actions/route";
+import { redactedJson, withRoute } from "@/lib/actions/route";
 import { getJob } from "@/lib/jobs";
 
 export const dynamic = "force-dynamic";
@@ -10,7 +10,7 @@ export const GET = withRoute({ role: "viewer" }, async (req) => {
   if (!/^[a-z0-9]{10,40}$/i.test(id)) return NextResponse.json({ error: "bad job id" }, { status: 400 });
   const job = await getJob(id);
   if (!job) return NextResponse.json({ error: "no such job" }, { status: 404 });
-  return NextResponse.json({
+  return redactedJson({
     id: job.id,
     kind: job.kind,
     status: job.status,
