@@ -34,7 +34,7 @@ export default defineConfig({
           // database-backed tests: the test command runs them against the
           // embedded database and again against a real PostgreSQL server
           name: "db",
-          include: ["lib/**/*.db.test.ts", "app/**/*.db.test.ts"],
+          include: ["lib/**/*.db.test.ts", "app/**/*.db.test.ts", "scripts/**/*.db.test.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -18,7 +18,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").split("\n")[0] ?? "";
 }
 
-const password = process.env.K2OPS_NEW_USER_PASSWORD ?? (await readStdin());
+const password = process.env.K2OPS_NEW_USER_PASSWORD || (await readStdin());
 const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: embeddedDataDir() });
 process.env.DATABASE_URL ??= embedded!.url;
 try {

@@ -141,7 +141,7 @@ export async function changeOwnPassword(tx: Tx, id: string, current: string, nex
  * First admin from the environment (K2OPS_ADMIN_EMAIL / K2OPS_ADMIN_PASSWORD),
  * created only when no admin exists yet. Never overwrites an existing account.
  */
-export async function ensureFirstAdmin(env: NodeJS.ProcessEnv = process.env): Promise<"created" | "exists" | "not-configured"> {
+export async function ensureFirstAdmin(env: Record<string, string | undefined> = process.env): Promise<"created" | "exists" | "not-configured"> {
   const email = env.K2OPS_ADMIN_EMAIL;
   const password = env.K2OPS_ADMIN_PASSWORD;
   if (!email || !password) return "not-configured";
