@@ -35,6 +35,7 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
           <option value="succeeded">succeeded</option>
           <option value="failed">failed</option>
           <option value="denied">denied</option>
+          <option value="interrupted">interrupted</option>
           <option value="pending">pending</option>
         </select>
       </div>

@@ -19,6 +19,7 @@ const STATUS_VARIANT: Record<string, "success" | "destructive" | "warning" | "ou
   succeeded: "success",
   failed: "destructive",
   denied: "warning",
+  interrupted: "destructive",
   pending: "outline",
 };
 

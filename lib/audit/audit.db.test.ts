@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { auditCsv, listAuditEvents, parseAuditFilter, recordDenied, recordIntent, recordOutcome } from "./index";
+import { INTERRUPTED_MESSAGE, auditCsv, listAuditEvents, markInterruptedAudit, parseAuditFilter, recordDenied, recordIntent, recordOutcome } from "./index";
 
 let t: TestDatabase;
 const ctx = (email: string) => ({ requestId: "r-" + email, actor: { id: null, email, role: "operator" }, ip: "10.9.8.7", userAgent: "test" });
@@ -38,5 +38,21 @@ describe("audit queries", () => {
     expect(csv.trim().split("\n")).toHaveLength(9);
     expect(csv).not.toContain("f".repeat(64));
     expect(csv).toContain("'=cmd|");
+  });
+});
+
+describe("a console killed mid-operation", () => {
+  it("its unfinished intents become interrupted at the next start; this process's own pending rows stay", async () => {
+    const orphan = await recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.1" } });
+    await new Promise((r) => setTimeout(r, 20));
+    const started = new Date();
+    const mine = await recordIntent(ctx("op9@example.test"), { action: "node.restart", target: { type: "node", id: "198.51.100.2" } });
+    expect(await markInterruptedAudit(started)).toBe(1);
+    const rows = await t.prisma.auditEvent.findMany({ where: { id: { in: [orphan, mine] } } });
+    expect(rows.find((r) => r.id === orphan)).toMatchObject({ status: "interrupted", error: INTERRUPTED_MESSAGE });
+    expect(rows.find((r) => r.id === orphan)?.finishedAt).not.toBeNull();
+    expect(rows.find((r) => r.id === mine)).toMatchObject({ status: "pending", finishedAt: null });
+    expect((await listAuditEvents(parseAuditFilter({ outcome: "interrupted" }))).rows.map((r) => r.id)).toEqual([orphan]);
+    await recordOutcome(mine, { status: "succeeded", startedAt: performance.now() });
   });
 });

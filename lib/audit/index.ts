@@ -13,6 +13,8 @@ export type AuditContext = { requestId: string; actor: AuditActor; ip: string; u
 export type AuditTarget = { type: string; id: string };
 export type AuditOutcome = "succeeded" | "failed" | "denied";
 
+export const INTERRUPTED_MESSAGE = "interrupted: the console stopped before this operation finished; check the target's current state";
+
 const MAX_JSON_CHARS = 16_000;
 
 export function newRequestId(): string {
@@ -79,13 +81,26 @@ export async function recordDenied(
   return row.id;
 }
 
+/**
+ * At start-up: intents a previous process wrote but never completed (it was
+ * killed mid-operation) get the outcome `interrupted`, so no row stays
+ * `pending` forever. Rows written by this process are left alone.
+ */
+export async function markInterruptedAudit(startedBefore: Date): Promise<number> {
+  const r = await db().auditEvent.updateMany({
+    where: { status: "pending", at: { lt: startedBefore } },
+    data: { status: "interrupted", finishedAt: new Date(), error: INTERRUPTED_MESSAGE },
+  });
+  return r.count;
+}
+
 // ---- reading -------------------------------------------------------------
 
 export const auditFilterSchema = z.object({
   user: z.string().trim().max(200).optional(),
   action: z.string().trim().max(100).optional(),
   node: z.string().trim().max(100).optional(),
-  outcome: z.enum(["pending", "succeeded", "failed", "denied"]).optional(),
+  outcome: z.enum(["pending", "succeeded", "failed", "denied", "interrupted"]).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
