@@ -8,7 +8,7 @@ import { requestMeta } from "@/lib/actions/request";
 import { WRONG_CREDENTIALS_REASON, checkCredentials, findOrCreateOidcUser, getUser, signInRetryAfterMs } from "./users";
 
 // next-auth: local accounts (scrypt) and, when configured, one OIDC provider.
-// Sessions are JWTs holding only the user id; every request re-reads the
+// Sessions are JWTs holding only the user id and sign-in time; every request re-reads the
 // account (lib/auth/session.ts), so disabling a user or changing a role applies at once.
 
 const SESSION_MAX_AGE = Number(process.env.K2OPS_SESSION_MAX_AGE ?? 8 * 3600);
