@@ -40,11 +40,11 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
         </select>
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-from">From</Label>
+        <Label htmlFor="f-from">From (UTC)</Label>
         <Input id="f-from" name="from" type="datetime-local" defaultValue={value.from} />
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-to">To</Label>
+        <Label htmlFor="f-to">To (UTC)</Label>
         <Input id="f-to" name="to" type="datetime-local" defaultValue={value.to} />
       </div>
       <div className="flex items-end gap-2">

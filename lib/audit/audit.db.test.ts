@@ -41,6 +41,25 @@ describe("audit queries", () => {
   });
 });
 
+describe("time filter", () => {
+  it("reads zone-less times as UTC (the page shows UTC) and makes 'to' cover its minute or day", () => {
+    expect(parseAuditFilter({ from: "2026-11-30T14:05" }).from?.toISOString()).toBe("2026-11-30T14:05:00.000Z");
+    expect(parseAuditFilter({ to: "2026-11-30T14:05" }).to?.toISOString()).toBe("2026-11-30T14:05:59.999Z");
+    expect(parseAuditFilter({ to: "2026-11-30" }).to?.toISOString()).toBe("2026-11-30T23:59:59.999Z");
+    expect(parseAuditFilter({ from: "2026-11-30T22:05:00+08:00" }).from?.toISOString()).toBe("2026-11-30T14:05:00.000Z");
+    expect(parseAuditFilter({ from: "yesterday-ish" }).from).toBeUndefined();
+  });
+
+  it("selects the rows inside the window", async () => {
+    const all = await listAuditEvents(parseAuditFilter({ pageSize: "200" }));
+    const first = all.rows[all.rows.length - 1].at;
+    const minute = first.toISOString().slice(0, 16);
+    const inWindow = all.rows.filter((r) => r.at.toISOString().slice(0, 16) === minute).length;
+    expect((await listAuditEvents(parseAuditFilter({ from: minute, to: minute, pageSize: "200" }))).total).toBe(inWindow);
+    expect((await listAuditEvents(parseAuditFilter({ to: new Date(first.getTime() - 60_000).toISOString().slice(0, 16) }))).total).toBe(0);
+  });
+});
+
 describe("a console killed mid-operation", () => {
   it("its unfinished intents become interrupted at the next start; this process's own pending rows stay", async () => {
     const orphan = await recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.1" } });

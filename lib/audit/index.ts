@@ -96,13 +96,33 @@ export async function markInterruptedAudit(startedBefore: Date): Promise<number>
 
 // ---- reading -------------------------------------------------------------
 
+// The page shows times in UTC, so a filter time without a zone (the browser's
+// datetime-local "2026-11-30T14:05") is UTC too, whatever the server's zone. A
+// "to" bound covers its whole minute (or day, for a bare date).
+function utcTime(edge: "start" | "end") {
+  return z.union([z.date(), z.string().trim()]).transform((v, ctx) => {
+    if (v instanceof Date) return v;
+    const bare = /^\d{4}-\d{2}-\d{2}$/.test(v);
+    const minute = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v);
+    const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(v);
+    const d = new Date(bare ? `${v}T00:00:00Z` : zoned ? v : `${v}Z`);
+    if (Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: "custom", message: "not a date/time" });
+      return z.NEVER;
+    }
+    if (edge === "end" && bare) return new Date(d.getTime() + 86_400_000 - 1);
+    if (edge === "end" && minute) return new Date(d.getTime() + 59_999);
+    return d;
+  });
+}
+
 export const auditFilterSchema = z.object({
   user: z.string().trim().max(200).optional(),
   action: z.string().trim().max(100).optional(),
   node: z.string().trim().max(100).optional(),
   outcome: z.enum(["pending", "succeeded", "failed", "denied", "interrupted"]).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: utcTime("start").optional(),
+  to: utcTime("end").optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(10).max(200).default(50),
 });
