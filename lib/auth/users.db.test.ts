@@ -7,6 +7,7 @@ import {
   SIGNIN_MAX_FAILURES,
   SIGNIN_WINDOW_MS,
   WRONG_CREDENTIALS_REASON,
+  WRONG_CURRENT_PASSWORD,
   activeUserById,
   changeOwnPassword,
   changeUser,
@@ -65,6 +66,26 @@ describe("sessions end when the password changes or the account is disabled", ()
     await changeOwnPassword(t.prisma, u.id, PW, "another long password");
     expect(await hashOf(u.id)).not.toBe(h);
     expect(await activeUserById(u.id, signedIn)).toBeNull();
+  });
+
+  it("guessing the current password through a session is limited like sign-in", async () => {
+    const u = await mk("u@example.test", "operator");
+    const who: SessionUser = { id: u.id, email: u.email, name: "", role: "operator" };
+    _setSessionResolver(async () => who);
+    onTestFinished(() => _setSessionResolver(null));
+    const change = defineAction({
+      name: "account.password.change",
+      role: "viewer",
+      input: passwordChangeSchema,
+      run: (i, ctx) => ctx.commit((tx) => changeOwnPassword(tx, ctx.user.id, i.currentPassword, i.newPassword)),
+    });
+    for (let i = 0; i < SIGNIN_MAX_FAILURES; i++) {
+      expect(await change({ currentPassword: `guess-${i}`, newPassword: "another long password", confirmPassword: "another long password" })).toMatchObject({ ok: false, error: { message: WRONG_CURRENT_PASSWORD } });
+    }
+    const h = await hashOf(u.id);
+    const refused = await change({ currentPassword: PW, newPassword: "another long password", confirmPassword: "another long password" });
+    expect(refused).toMatchObject({ ok: false, error: { code: "conflict", message: expect.stringMatching(/Too many wrong current passwords\. Try again in 1[45] min/) } });
+    expect(await hashOf(u.id)).toBe(h);
   });
 
   it("an account signing in with SSO has no password to change", async () => {

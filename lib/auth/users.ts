@@ -127,12 +127,25 @@ export const passwordChangeSchema = z
   .refine((v) => v.newPassword === v.confirmPassword, { message: "The two new passwords differ", path: ["confirmPassword"] })
   .refine((v) => v.newPassword !== v.currentPassword, { message: "The new password must differ from the current one", path: ["newPassword"] });
 
+export const WRONG_CURRENT_PASSWORD = "Your current password is wrong. Nothing was changed.";
+
 /** The signed-in user's own password: the current one must be given. Ends every session, this one too. */
 export async function changeOwnPassword(tx: Tx, id: string, current: string, next: string) {
   const user = await tx.user.findUnique({ where: { id }, select: { id: true, email: true, passwordHash: true } });
   if (!user) throw new UserRuleError("No such user.");
   if (!user.passwordHash) throw new UserRuleError("This account signs in with single sign-on; it has no k2ops password.");
-  if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError("Your current password is wrong. Nothing was changed.");
+  // a borrowed session must not become a way to guess the password: same limit as sign-in
+  const recentWrong = await tx.auditEvent.findMany({
+    where: { action: "account.password.change", actorId: id, status: "failed", error: WRONG_CURRENT_PASSWORD, at: { gte: new Date(Date.now() - SIGNIN_WINDOW_MS) } },
+    orderBy: { at: "desc" },
+    take: SIGNIN_MAX_FAILURES,
+    select: { at: true },
+  });
+  if (recentWrong.length >= SIGNIN_MAX_FAILURES) {
+    const wait = recentWrong[recentWrong.length - 1].at.getTime() + SIGNIN_WINDOW_MS - Date.now();
+    throw new UserRuleError(`Too many wrong current passwords. Try again in ${Math.max(1, Math.ceil(wait / 60_000))} min.`);
+  }
+  if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError(WRONG_CURRENT_PASSWORD);
   await setPassword(id, next, tx);
   return { id: user.id, email: user.email };
 }
