@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { clearAuditLog, createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { ActionFailure, _setSessionResolver, defineAction } from "./safe-action";
 import type { SessionUser } from "@/lib/auth/roles";
 import { changeUser, createUser } from "@/lib/auth/users";
@@ -16,7 +16,7 @@ afterAll(async () => {
   await t?.close();
 });
 beforeEach(async () => {
-  await t.prisma.auditEvent.deleteMany();
+  await clearAuditLog(t.prisma);
   await t.prisma.setting.deleteMany();
   who = { id: "u-op", email: "op@example.test", name: "Op", role: "operator" };
 });

@@ -75,3 +75,33 @@ describe("a console killed mid-operation", () => {
     await recordOutcome(mine, { status: "succeeded", startedAt: performance.now() });
   });
 });
+
+describe("append-only at the database", () => {
+  it("refuses to delete, truncate, or change a completed row, or rewrite an intent; an outcome can still be added", async () => {
+    const done = (await t.prisma.auditEvent.findFirstOrThrow({ where: { status: "succeeded" } })).id;
+    await expect(t.prisma.auditEvent.delete({ where: { id: done } })).rejects.toThrow(/never deleted/);
+    await expect(t.prisma.auditEvent.deleteMany({})).rejects.toThrow(/never deleted/);
+    await expect(t.prisma.$executeRawUnsafe(`TRUNCATE "AuditEvent"`)).rejects.toThrow(/never truncated/);
+    await expect(t.prisma.auditEvent.update({ where: { id: done }, data: { status: "failed" } })).rejects.toThrow(/completed audit row is never changed/);
+
+    const open = await recordIntent(ctx("op7@example.test"), { action: "node.update", target: { type: "node", id: "192.0.2.7" } });
+    await expect(t.prisma.auditEvent.update({ where: { id: open }, data: { actorEmail: "someone-else@example.test" } })).rejects.toThrow(/intent is never rewritten/);
+    await expect(t.prisma.auditEvent.update({ where: { id: open }, data: { targetId: "192.0.2.8" } })).rejects.toThrow(/intent is never rewritten/);
+    await recordOutcome(open, { status: "succeeded", startedAt: performance.now() });
+    expect(await t.prisma.auditEvent.findUniqueOrThrow({ where: { id: open } })).toMatchObject({ status: "succeeded", actorEmail: "op7@example.test", targetId: "192.0.2.7" });
+    await expect(recordOutcome(open, { status: "failed", startedAt: performance.now() })).rejects.toThrow(/never changed/);
+    expect(await t.prisma.auditEvent.count({ where: { id: { in: [done, open] } } })).toBe(2);
+  });
+
+  it("a maintenance session opts out explicitly, for itself only", async () => {
+    const before = await t.prisma.auditEvent.count();
+    const id = await recordDenied(ctx("op8@example.test"), { action: "node.update", reason: "test row" });
+    await t.prisma.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe(`SET LOCAL k2ops.audit_maintenance = 'on'`);
+      await tx.auditEvent.delete({ where: { id } });
+    });
+    expect(await t.prisma.auditEvent.count()).toBe(before);
+    // the opt-out ended with that transaction
+    await expect(t.prisma.auditEvent.deleteMany({})).rejects.toThrow(/never deleted/);
+  });
+});

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { clearAuditLog, createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { _setSessionResolver, defineAction } from "@/lib/actions/safe-action";
 import { recordDenied } from "@/lib/audit";
 import type { SessionUser } from "./roles";
@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 beforeEach(async () => {
-  await t.prisma.auditEvent.deleteMany();
+  await clearAuditLog(t.prisma);
   await t.prisma.user.deleteMany();
 });
 

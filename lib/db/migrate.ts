@@ -33,11 +33,39 @@ function ensureWasmInPlace(): void {
   fs.copyFileSync(src, dst);
 }
 
+// The pg driver adapter runs a migration script by splitting it on ";", which
+// breaks any statement with a semicolon inside (a PL/pgSQL function body). The
+// stock CLI sends a migration.sql whole, as one simple query; so do we.
+type ScriptRunner = { executeScript(script: string): Promise<void>; client?: { query(sql: string): Promise<unknown> }; onError?(e: unknown): never };
+type Factory = ReturnType<typeof pgAdapter>;
+
+function wholeScripts(factory: Factory): Factory {
+  const connect = factory.connect.bind(factory);
+  const shadow = factory.connectToShadowDb.bind(factory);
+  const patch = <A>(adapter: A): A => {
+    const a = adapter as unknown as ScriptRunner;
+    if (!a.client || typeof a.client.query !== "function") return adapter; // not the shape we know: keep the stock behaviour
+    const client = a.client;
+    a.executeScript = async (script: string) => {
+      try {
+        await client.query(script);
+      } catch (e) {
+        if (a.onError) a.onError(e);
+        throw e;
+      }
+    };
+    return adapter;
+  };
+  factory.connect = async () => patch(await connect());
+  factory.connectToShadowDb = async () => patch(await shadow());
+  return factory;
+}
+
 async function openEngine(databaseUrl: string): Promise<Engine> {
   ensureWasmInPlace();
   // CommonJS package without ESM named exports
   const { SchemaEngineWasm } = require("@prisma/migrate") as { SchemaEngineWasm: { setup(o: unknown): Promise<Engine> } };
-  const adapter = bindMigrationAwareSqlAdapterFactory(pgAdapter(databaseUrl));
+  const adapter = bindMigrationAwareSqlAdapterFactory(wholeScripts(pgAdapter(databaseUrl)));
   const schema = fs.readFileSync(SCHEMA_PATH, "utf8");
   return SchemaEngineWasm.setup({ adapter, schemaContext: { schemaFiles: [[SCHEMA_PATH, schema]] } });
 }

@@ -49,3 +49,11 @@ export async function createTestDatabase(opts: { install?: boolean } = {}): Prom
     },
   };
 }
+
+/** Empties the audit log between tests: the table is append-only unless a session opts out. */
+export async function clearAuditLog(prisma: Db): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SET LOCAL k2ops.audit_maintenance = 'on'`);
+    await tx.auditEvent.deleteMany();
+  });
+}
