@@ -15,6 +15,25 @@ const SESSION_MAX_AGE = Number(process.env.K2OPS_SESSION_MAX_AGE ?? 8 * 3600);
 
 const loginSchema = z.object({ email: z.string().max(200), password: z.string().max(200) });
 
+// What a refused sign-in tells the user. next-auth carries these back in ?error=,
+// and the sign-in page shows only these (signInMessage), never the raw parameter.
+export const SIGNIN_ERRORS = {
+  empty: "Enter your email and password.",
+  wrong: "Wrong email or password.",
+  disabled: "This account is disabled. Ask an admin to re-enable it.",
+  disabledSso: "This account is disabled.",
+  noAccount: "No k2ops account exists for this identity. Ask an admin to add you.",
+  tooMany: (minutes: number) => `Too many failed sign-ins for this account. Try again in ${minutes} min.`,
+};
+const TOO_MANY = /^Too many failed sign-ins for this account\. Try again in \d+ min\.$/;
+
+/** The text to show for ?error=: one of ours, next-auth's wrong-credentials code, or a generic line. */
+export function signInMessage(error: string): string {
+  if (error === "CredentialsSignin") return SIGNIN_ERRORS.wrong;
+  const ours = Object.values(SIGNIN_ERRORS).filter((v): v is string => typeof v === "string");
+  return ours.includes(error) || TOO_MANY.test(error) ? error : "Sign-in failed. Try again, or ask an admin.";
+}
+
 function header(req: unknown, name: string): string {
   const h = (req as { headers?: Record<string, string | string[] | undefined> } | undefined)?.headers;
   const v = h?.[name] ?? h?.[name.toLowerCase()];
@@ -74,13 +93,13 @@ export const authOptions: NextAuthOptions = {
         const email = parsed.success ? parsed.data.email.trim().toLowerCase() : "";
         if (!parsed.success || !email || !parsed.data.password) {
           await recordDenied({ ...ctx, actor: { id: null, email: email || "anonymous", role: "" } }, { action: "auth.signin", reason: "malformed sign-in form" });
-          throw new Error("Enter your email and password.");
+          throw new Error(SIGNIN_ERRORS.empty);
         }
         const started = performance.now();
         const wait = await signInRetryAfterMs(email);
         if (wait > 0) {
           await recordDenied({ ...ctx, actor: { id: null, email, role: "" } }, { action: "auth.signin", reason: "too many failed sign-ins" });
-          throw new Error(`Too many failed sign-ins for this account. Try again in ${Math.ceil(wait / 60_000)} min.`);
+          throw new Error(SIGNIN_ERRORS.tooMany(Math.ceil(wait / 60_000)));
         }
         const res = await checkCredentials(email, parsed.data.password);
         if (!res.ok) {
@@ -88,7 +107,7 @@ export const authOptions: NextAuthOptions = {
             { ...ctx, actor: { id: null, email, role: "" } },
             { action: "auth.signin", reason: res.reason === "disabled" ? "account disabled" : WRONG_CREDENTIALS_REASON },
           );
-          throw new Error(res.reason === "disabled" ? "This account is disabled. Ask an admin to re-enable it." : "Wrong email or password.");
+          throw new Error(res.reason === "disabled" ? SIGNIN_ERRORS.disabled : SIGNIN_ERRORS.wrong);
         }
         const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "password" } });
         await recordOutcome(id, { status: "succeeded", startedAt: started });
@@ -105,7 +124,7 @@ export const authOptions: NextAuthOptions = {
       const ctx = { requestId: newRequestId(), ...(await requestMeta()) };
       if (!res.ok) {
         await recordDenied({ ...ctx, actor: { id: null, email: user.email ?? "unknown", role: "" } }, { action: "auth.signin", params: { method: "oidc" }, reason: res.reason === "disabled" ? "account disabled" : "no k2ops account for this identity" });
-        return "/login?error=" + encodeURIComponent(res.reason === "disabled" ? "This account is disabled." : "No k2ops account exists for this identity. Ask an admin to add you.");
+        return "/login?error=" + encodeURIComponent(res.reason === "disabled" ? SIGNIN_ERRORS.disabledSso : SIGNIN_ERRORS.noAccount);
       }
       user.id = res.user.id;
       const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "oidc" } });

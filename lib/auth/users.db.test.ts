@@ -32,6 +32,11 @@ beforeEach(async () => {
 const PW = "correct horse battery";
 const mk = (email: string, role: "viewer" | "operator" | "admin" = "viewer") => createUser({ email, name: "", role, password: PW }, t.prisma);
 const hashOf = async (id: string) => (await t.prisma.user.findUniqueOrThrow({ where: { id } })).passwordHash;
+/** Calls through the safe-action wrapper come from this account for the rest of the test. */
+function actAs(u: { id: string; email: string }, role: SessionUser["role"]) {
+  _setSessionResolver(async () => ({ id: u.id, email: u.email, name: "", role }));
+  onTestFinished(() => _setSessionResolver(null));
+}
 
 describe("sessions end when the password changes or the account is disabled", () => {
   it("an admin's reset voids the user's older sessions; a session begun after it is valid", async () => {
@@ -70,9 +75,7 @@ describe("sessions end when the password changes or the account is disabled", ()
 
   it("guessing the current password through a session is limited like sign-in", async () => {
     const u = await mk("u@example.test", "operator");
-    const who: SessionUser = { id: u.id, email: u.email, name: "", role: "operator" };
-    _setSessionResolver(async () => who);
-    onTestFinished(() => _setSessionResolver(null));
+    actAs(u, "operator");
     const change = defineAction({
       name: "account.password.change",
       role: "viewer",
@@ -124,9 +127,7 @@ describe("password input", () => {
   it("the audit row of a password reset holds no password", async () => {
     const admin = await mk("admin@example.test", "admin");
     const u = await mk("u@example.test");
-    const who: SessionUser = { id: admin.id, email: admin.email, name: "", role: "admin" };
-    _setSessionResolver(async () => who);
-    onTestFinished(() => _setSessionResolver(null));
+    actAs(admin, "admin");
     const reset = defineAction({
       name: "user.password.reset",
       role: "admin",

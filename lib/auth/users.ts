@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { db, type Tx } from "@/lib/db";
+import { db, type Prisma, type Tx } from "@/lib/db";
 import { ActionFailure } from "@/lib/actions/safe-action";
 import { MIN_PASSWORD_LENGTH, dummyHash, hashPassword, verifyPassword } from "./password";
 import { roleSchema, type Role, type SessionUser } from "./roles";
@@ -58,16 +58,21 @@ export const SIGNIN_WINDOW_MS = 15 * 60_000;
 export const SIGNIN_MAX_FAILURES = 5;
 export const WRONG_CREDENTIALS_REASON = "wrong email or password";
 
-/** Ms until this email may try again (0 = now). */
-export async function signInRetryAfterMs(email: string, now = Date.now()): Promise<number> {
-  const failures = await db().auditEvent.findMany({
-    where: { action: "auth.signin", status: "denied", actorEmail: email, error: WRONG_CREDENTIALS_REASON, at: { gte: new Date(now - SIGNIN_WINDOW_MS) } },
+/** Ms until the oldest of the last SIGNIN_MAX_FAILURES matching audit rows leaves the window (0 = may try now). */
+async function retryAfterMs(failure: Prisma.AuditEventWhereInput, now: number, tx: Tx): Promise<number> {
+  const failures = await tx.auditEvent.findMany({
+    where: { ...failure, at: { gte: new Date(now - SIGNIN_WINDOW_MS) } },
     orderBy: { at: "desc" },
     take: SIGNIN_MAX_FAILURES,
     select: { at: true },
   });
   if (failures.length < SIGNIN_MAX_FAILURES) return 0;
   return Math.max(0, failures[failures.length - 1].at.getTime() + SIGNIN_WINDOW_MS - now);
+}
+
+/** Ms until this email may try again (0 = now). */
+export function signInRetryAfterMs(email: string, now = Date.now()): Promise<number> {
+  return retryAfterMs({ action: "auth.signin", status: "denied", actorEmail: email, error: WRONG_CREDENTIALS_REASON }, now, db());
 }
 
 export async function findOrCreateOidcUser(email: string, name: string, autoCreateRole: Role | null): Promise<CredentialCheck> {
@@ -102,7 +107,7 @@ export async function getUser(id: string, tx: Tx = db()) {
   return tx.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, disabled: true } });
 }
 
-export async function updateUser(id: string, data: { role?: Role; disabled?: boolean }, tx: Tx = db()) {
+export async function updateUser(id: string, data: { role?: Role; disabled?: boolean; sessionsValidAfter?: Date }, tx: Tx = db()) {
   return tx.user.update({ where: { id }, data, select: { id: true, email: true, role: true, disabled: true } });
 }
 
@@ -135,16 +140,8 @@ export async function changeOwnPassword(tx: Tx, id: string, current: string, nex
   if (!user) throw new UserRuleError("No such user.");
   if (!user.passwordHash) throw new UserRuleError("This account signs in with single sign-on; it has no k2ops password.");
   // a borrowed session must not become a way to guess the password: same limit as sign-in
-  const recentWrong = await tx.auditEvent.findMany({
-    where: { action: "account.password.change", actorId: id, status: "failed", error: WRONG_CURRENT_PASSWORD, at: { gte: new Date(Date.now() - SIGNIN_WINDOW_MS) } },
-    orderBy: { at: "desc" },
-    take: SIGNIN_MAX_FAILURES,
-    select: { at: true },
-  });
-  if (recentWrong.length >= SIGNIN_MAX_FAILURES) {
-    const wait = recentWrong[recentWrong.length - 1].at.getTime() + SIGNIN_WINDOW_MS - Date.now();
-    throw new UserRuleError(`Too many wrong current passwords. Try again in ${Math.max(1, Math.ceil(wait / 60_000))} min.`);
-  }
+  const wait = await retryAfterMs({ action: "account.password.change", actorId: id, status: "failed", error: WRONG_CURRENT_PASSWORD }, Date.now(), tx);
+  if (wait > 0) throw new UserRuleError(`Too many wrong current passwords. Try again in ${Math.ceil(wait / 60_000)} min.`);
   if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError(WRONG_CURRENT_PASSWORD);
   await setPassword(id, next, tx);
   return { id: user.id, email: user.email };
@@ -192,8 +189,6 @@ export async function changeUser(
   if (losesAdmin && (await countActiveAdmins(tx)) <= 1) {
     throw new UserRuleError("This is the last enabled admin: add or enable another admin first.");
   }
-  const updated = await updateUser(id, change, tx);
   // a disabled account's sessions stay void even after it is enabled again
-  if (change.disabled === true) await tx.user.update({ where: { id }, data: { sessionsValidAfter: new Date() }, select: { id: true } });
-  return updated;
+  return updateUser(id, change.disabled === true ? { ...change, sessionsValidAfter: new Date() } : change, tx);
 }
