@@ -129,3 +129,59 @@ describe("user administration rules", () => {
     await expect(changeUser(t.prisma, other.id, admin.id, { disabled: true })).resolves.toMatchObject({ disabled: true });
   });
 });
+
+describe("audit rows whatever bytes the input or output holds (security #11)", () => {
+  const echo = defineAction({
+    name: "echo.write",
+    role: "operator",
+    input: z.object({ text: z.string().max(50) }),
+    target: (i) => ({ type: "echo", id: i.text }),
+    run: async (input) => ({ said: `done: ${input.text}` }),
+    auditResult: (r) => r,
+  });
+
+  it("a refused request holding a NUL still leaves its denied row", async () => {
+    who = null;
+    const res = await echo({ text: "a\u0000b" });
+    expect(res).toMatchObject({ ok: false, error: { code: "unauthenticated" } });
+    const rows = await t.prisma.auditEvent.findMany({ where: { action: "echo.write" } });
+    expect(rows).toMatchObject([{ status: "denied", targetId: "a\u2400b" }]);
+    expect(JSON.stringify(rows[0].params)).toContain("a\u2400b");
+  });
+
+  it("an invalid request holding a NUL in a field name and value is recorded as denied", async () => {
+    const res = await echo({ text: "x".repeat(60) + "\u0000", ["k\u0000"]: "v" });
+    expect(res).toMatchObject({ ok: false, error: { code: "invalid_input" } });
+    expect(await t.prisma.auditEvent.count({ where: { action: "echo.write", status: "denied" } })).toBe(1);
+  });
+
+  it("a successful change whose result holds a NUL is recorded and reported as succeeded", async () => {
+    const res = await echo({ text: "nul\u0000here" });
+    expect(res).toMatchObject({ ok: true, data: { said: "done: nul\u0000here" } });
+    const [row] = await t.prisma.auditEvent.findMany({ where: { action: "echo.write" } });
+    expect(row).toMatchObject({ status: "succeeded", result: { said: "done: nul\u2400here" } });
+  });
+
+  it("an outcome that cannot be stored never turns a done operation into failed", async () => {
+    let done = 0;
+    const huge = defineAction({
+      name: "echo.unstorable",
+      role: "operator",
+      input: z.object({}),
+      run: async () => {
+        done++;
+        return { ok: 1 };
+      },
+      // a result the audit log cannot store (it throws while being prepared)
+      auditResult: () => {
+        throw new Error("result not serialisable");
+      },
+    });
+    const res = await huge({});
+    expect(res.ok).toBe(true);
+    expect(done).toBe(1);
+    const [row] = await t.prisma.auditEvent.findMany({ where: { action: "echo.unstorable" } });
+    expect(row.status).toBe("succeeded");
+    expect(row.result).toMatchObject({ note: expect.stringMatching(/succeeded; its result could not be recorded/) });
+  });
+});

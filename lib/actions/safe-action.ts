@@ -4,6 +4,7 @@ import { newRequestId, recordDenied, recordIntent, recordOutcome, type AuditCont
 import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { logger } from "@/lib/log";
 import { redactText, redactValue } from "@/lib/redact";
+import { ActionFailure } from "@/lib/errors";
 import { requestMeta } from "./request";
 
 // The one wrapper every server action and mutating route handler goes through:
@@ -16,16 +17,8 @@ export type ActionErrorCode = "unauthenticated" | "forbidden" | "invalid_input" 
 export type ActionError = { code: ActionErrorCode; message: string; fieldErrors?: Record<string, string[]> };
 export type ActionResult<T> = { ok: true; data: T; auditId?: string } | { ok: false; error: ActionError; auditId?: string };
 
-/** An expected failure a lib function reports to the user (shown as-is, after redaction). */
-export class ActionFailure extends Error {
-  constructor(
-    public readonly code: Exclude<ActionErrorCode, "unauthenticated" | "forbidden" | "invalid_input">,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ActionFailure";
-  }
-}
+// the domain error lives in lib/errors; re-exported for the actions that throw it
+export { ActionFailure };
 
 export type ActionContext = {
   user: SessionUser;
@@ -143,13 +136,9 @@ export function defineAction<S extends z.ZodType, R>(def: {
         });
       },
     };
+    let data: R;
     try {
-      const data = await def.run(input, ctx);
-      if (!outcomeWritten) {
-        await recordOutcome(auditId, { status: "succeeded", startedAt, result: def.auditResult ? def.auditResult(data) : undefined });
-      }
-      // the browser gets the result through the same redaction as every other sink
-      return { ok: true, data: redactValue(data), auditId };
+      data = await def.run(input, ctx);
     } catch (e) {
       const error = failureOf(e);
       await recordOutcome(auditId, { status: "failed", startedAt, error: error.message }).catch((err) =>
@@ -158,7 +147,23 @@ export function defineAction<S extends z.ZodType, R>(def: {
       if (!(e instanceof ActionFailure)) logger.error({ err: e, action: def.name, auditId }, "action failed");
       return { ok: false, error, auditId };
     }
+    // the operation is done: a failure to record its result must not turn it into "failed"
+    if (!outcomeWritten) await recordSucceeded(auditId, startedAt, def.name, () => (def.auditResult ? def.auditResult(data) : undefined));
+    // the browser gets the result through the same redaction as every other sink
+    return { ok: true, data: redactValue(data), auditId };
   };
+}
+
+/** The success outcome; if the result cannot be stored, the outcome is stored without it (and logged). */
+async function recordSucceeded(auditId: string, startedAt: number, action: string, result: () => unknown): Promise<void> {
+  try {
+    await recordOutcome(auditId, { status: "succeeded", startedAt, result: result() });
+  } catch (err) {
+    logger.error({ err, action, auditId }, "audit result could not be stored; recording the outcome without it");
+    await recordOutcome(auditId, { status: "succeeded", startedAt, result: { note: "the operation succeeded; its result could not be recorded" } }).catch((e) =>
+      logger.error({ err: e, action, auditId }, "audit outcome write failed"),
+    );
+  }
 }
 
 function failureOf(e: unknown): ActionError {

@@ -21,8 +21,27 @@ export function newRequestId(): string {
   return crypto.randomUUID();
 }
 
+// PostgreSQL text and jsonb cannot hold NUL (U+0000): a row carrying one is
+// refused whole, and the audit log would lose the request. Every string stored
+// is redacted, and NUL shown as the visible symbol ␀ (U+2400) instead.
+const NUL = /\u0000/g;
+
+/** Redacted, NUL-free text for an audit column, cut to `max` characters. */
+function auditText(s: string, max: number): string {
+  return redactText(s.replace(NUL, "\u2400")).slice(0, max);
+}
+
+/** A JSON-ready copy with NUL replaced in every string and key. */
+function withoutNul(v: unknown, depth = 0): unknown {
+  if (typeof v === "string") return v.replace(NUL, "\u2400");
+  if (v === null || typeof v !== "object" || depth > 20) return v;
+  if (Array.isArray(v)) return v.map((x) => withoutNul(x, depth + 1));
+  if (v instanceof Date) return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(NUL, "\u2400"), withoutNul(x, depth + 1)]));
+}
+
 function boundedJson(value: unknown): Prisma.InputJsonValue {
-  const red = redactValue(value ?? {});
+  const red = withoutNul(redactValue(value ?? {}));
   const text = JSON.stringify(red) ?? "null";
   if (text.length <= MAX_JSON_CHARS) return JSON.parse(text) as Prisma.InputJsonValue;
   return { truncated: true, preview: text.slice(0, MAX_JSON_CHARS) };
@@ -32,14 +51,14 @@ function rowOf(ctx: AuditContext, op: { action: string; target?: AuditTarget; pa
   return {
     requestId: ctx.requestId,
     actorId: ctx.actor.id,
-    actorEmail: ctx.actor.email,
+    actorEmail: auditText(ctx.actor.email, 200),
     actorRole: ctx.actor.role,
     action: op.action,
-    targetType: op.target?.type ?? "",
-    targetId: op.target?.id ?? "",
+    targetType: auditText(op.target?.type ?? "", 100),
+    targetId: auditText(op.target?.id ?? "", 200),
     params: boundedJson(op.params),
-    ip: ctx.ip.slice(0, 100),
-    userAgent: ctx.userAgent.slice(0, 300),
+    ip: auditText(ctx.ip, 100),
+    userAgent: auditText(ctx.userAgent, 300),
   };
 }
 
@@ -64,7 +83,7 @@ export async function recordOutcome(
       finishedAt: new Date(),
       durationMs: Math.max(0, Math.round(performance.now() - out.startedAt)),
       result: out.result === undefined ? Prisma.DbNull : boundedJson(out.result),
-      error: out.error ? redactText(out.error).slice(0, 2000) : null,
+      error: out.error ? auditText(out.error, 2000) : null,
     },
   });
 }
@@ -75,7 +94,7 @@ export async function recordDenied(
   op: { action: string; target?: AuditTarget; params?: unknown; reason: string },
 ): Promise<string> {
   const row = await db().auditEvent.create({
-    data: { ...rowOf(ctx, op), status: "denied", finishedAt: new Date(), durationMs: 0, error: redactText(op.reason).slice(0, 2000) },
+    data: { ...rowOf(ctx, op), status: "denied", finishedAt: new Date(), durationMs: 0, error: auditText(op.reason, 2000) },
     select: { id: true },
   });
   return row.id;

@@ -5,15 +5,40 @@
 //  2. by value: every secret value k2ops knows of (registered at start-up and
 //     whenever a secret passes through) is masked wherever it appears.
 
+import { AhoCorasick } from "@monyone/aho-corasick";
+
 export const REDACTED = "<redacted>";
 
 export const SECRET_NAME = /SECRET|CLAIM|TOKEN|KEY|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK/i;
 
 // Values shorter than this are not registered: masking "1" or "on" everywhere
-// would destroy output without protecting anything real.
+// would destroy output without protecting anything real. Longer than the max is
+// no secret k2ops handles (the largest is a private key) and would only slow masking.
 const MIN_SECRET_LENGTH = 6;
+const MAX_SECRET_LENGTH = 16 * 1024;
 
-const known = new Set<string>();
+// ONE registry per process, whatever the bundler does: Next.js builds separate
+// copies of this module for server actions/pages, route handlers and
+// instrumentation, so module-level state would give each its own list (a secret
+// registered in one would leak through another). The registry lives on globalThis
+// under a process-wide symbol, and the matcher over it is compiled once per change.
+type Registry = { known: Set<string>; matcher: AhoCorasick | null; longest: number; envDone: boolean };
+const REGISTRY = Symbol.for("k2ops.redact.registry");
+
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  let r = g[REGISTRY];
+  if (!r) {
+    r = { known: new Set(), matcher: null, longest: 0, envDone: false };
+    g[REGISTRY] = r;
+  }
+  if (!r.envDone) {
+    // whichever copy of this module runs first registers the environment's secrets
+    r.envDone = true;
+    registerSecretsFromEnv();
+  }
+  return r;
+}
 
 // Field names that contain a secret word but name an identifier, not a secret
 // (a check's `key`, a map's `keys`, a node's host-key state, a public key).
@@ -23,18 +48,46 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NOT_SECRET.has(name.toLowerCase());
 }
 
+function add(r: Registry, v: string): void {
+  if (v.length < MIN_SECRET_LENGTH || v.length > MAX_SECRET_LENGTH || r.known.has(v)) return;
+  r.known.add(v);
+  r.longest = Math.max(r.longest, v.length);
+  r.matcher = null;
+}
+
+/**
+ * Masks `value` (trimmed; 6 to 16,384 characters, else ignored) in every sink
+ * from now on, with its base64 and URL-encoded forms. Register only secrets
+ * k2ops validated and actually uses: every registered value costs masking time
+ * and hides that text everywhere.
+ */
 export function registerSecret(value: string | null | undefined): void {
   if (typeof value !== "string") return;
   const v = value.trim();
-  if (v.length < MIN_SECRET_LENGTH) return;
-  known.add(v);
+  if (v.length < MIN_SECRET_LENGTH || v.length > MAX_SECRET_LENGTH) return;
+  const r = registry();
+  add(r, v);
   // a secret also leaks in its common encodings
-  known.add(Buffer.from(v).toString("base64"));
-  known.add(encodeURIComponent(v));
+  add(r, Buffer.from(v).toString("base64"));
+  add(r, encodeURIComponent(v));
+}
+
+/**
+ * A node's secret together with the composite the sidecar builds from it: the
+ * HTTP Basic credential `base64("<ipv4>:<secret>")` it sends to Center.
+ */
+export function registerNodeSecret(ipv4: string, secret: string): void {
+  registerSecret(secret);
+  registerSecret(`${ipv4}:${secret.trim()}`);
 }
 
 export function knownSecretValues(): string[] {
-  return [...known];
+  return [...registry().known];
+}
+
+/** Length (UTF-16 units) of the longest registered value: what a stream must carry over between chunks. */
+export function longestKnownSecret(): number {
+  return registry().longest;
 }
 
 /** Registers every environment variable whose name says it is a secret. */
@@ -42,7 +95,7 @@ export function registerSecretsFromEnv(env: Record<string, string | undefined> =
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (isSecretName(name)) registerSecret(value);
-    if (/_URL$/i.test(name)) registerSecret(urlPassword(value));
+    if (/_URL$|_ENDPOINT$|_ISSUER$/i.test(name)) registerSecret(urlPassword(value));
   }
 }
 
@@ -55,35 +108,69 @@ function urlPassword(value: string): string | undefined {
   }
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * Every registered value masked, in one pass over the text: an Aho-Corasick
+ * automaton matches all known values at once, so the cost is linear in the
+ * text (plus matches) however many secrets are known. Overlapping matches are
+ * merged, so a secret containing another is masked whole.
+ */
+function maskKnown(input: string): string {
+  const r = registry();
+  if (!r.known.size) return input;
+  r.matcher ??= new AhoCorasick([...r.known]);
+  const hits = r.matcher.matchInText(input);
+  if (!hits.length) return input;
+  hits.sort((a, b) => a.begin - b.begin || b.end - a.end);
+  let out = "";
+  let pos = 0;
+  let i = 0;
+  while (i < hits.length) {
+    const begin = hits[i].begin;
+    let end = hits[i].end;
+    for (i++; i < hits.length && hits[i].begin < end; i++) end = Math.max(end, hits[i].end);
+    out += input.slice(pos, begin) + REDACTED;
+    pos = end;
+  }
+  return out + input.slice(pos);
 }
 
 // NAME=value, NAME: value, "NAME":"value", NAME="value" — name containing a secret word.
-const NAMED_ASSIGNMENT =
-  /(["']?)([A-Za-z0-9_.-]*(?:SECRET|CLAIM|TOKEN|KEY|PASSWORD|PASSWD|CREDENTIAL|WEBHOOK)[A-Za-z0-9_.-]*)\1(\s*[=:]\s*)("[^"\n]*"|'[^'\n]*'|[^\s,;&"'}\]]*)/gi;
+// Every pattern starts only where its first token starts (lookbehind), so a long
+// run of name-like characters (a base64 blob, a hex dump) costs linear time, not
+// quadratic: the name is matched once per run and checked for a secret word after.
+const ASSIGNED_NAME = /(?<![A-Za-z0-9_.-])(["']?)([A-Za-z0-9_.-]+)\1(\s*[=:]\s*)/g;
+const ASSIGNED_VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s,;&"'}\]]*/y;
+
+/** Masks the value after every NAME=/NAME: whose name holds a secret word; other values are scanned on. */
+function maskNamedAssignments(text: string): string {
+  let out = "";
+  let pos = 0;
+  ASSIGNED_NAME.lastIndex = 0;
+  for (let m = ASSIGNED_NAME.exec(text); m; m = ASSIGNED_NAME.exec(text)) {
+    if (!SECRET_NAME.test(m[2])) continue; // its value may itself hold NAME=value: keep scanning from here
+    ASSIGNED_VALUE.lastIndex = ASSIGNED_NAME.lastIndex;
+    const value = ASSIGNED_VALUE.exec(text)?.[0] ?? "";
+    if (!value || value === REDACTED || value === `"${REDACTED}"`) continue;
+    out += text.slice(pos, ASSIGNED_NAME.lastIndex) + (value.startsWith('"') ? `"${REDACTED}"` : REDACTED);
+    pos = ASSIGNED_NAME.lastIndex + value.length;
+    ASSIGNED_NAME.lastIndex = pos;
+  }
+  return out + text.slice(pos);
+}
 const AUTH_HEADER = /\b(authorization|x-access-key)(\s*[:=]\s*)(basic|bearer)?\s*([^\s,;"']+)/gi;
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi;
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]+):([^\s/@]+)@/gi;
 const ACCESS_KEY_SHAPE = /\bktu_[0-9a-f]{64}\b/g;
 const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 
 export function redactText(input: string): string {
   if (!input) return input;
-  let out = input;
-  // longest first, so a secret that contains another is masked whole
-  const values = [...known].sort((a, b) => b.length - a.length);
-  for (const v of values) {
-    if (out.includes(v)) out = out.replace(new RegExp(escapeRegExp(v), "g"), REDACTED);
-  }
+  let out = maskKnown(input);
   out = out.replace(PRIVATE_KEY_BLOCK, REDACTED);
   out = out.replace(URL_CREDENTIALS, (_m, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`);
   out = out.replace(AUTH_HEADER, (_m, name: string, sep: string, scheme: string | undefined) =>
     `${name}${sep}${scheme ? scheme + " " : ""}${REDACTED}`,
   );
-  out = out.replace(NAMED_ASSIGNMENT, (m, q: string, name: string, sep: string, value: string) => {
-    if (!value || value === REDACTED || value === `"${REDACTED}"`) return m;
-    return `${q}${name}${q}${sep}${value.startsWith('"') ? `"${REDACTED}"` : REDACTED}`;
-  });
+  out = maskNamedAssignments(out);
   out = out.replace(ACCESS_KEY_SHAPE, REDACTED);
   return out;
 }
@@ -120,7 +207,8 @@ export function redactError(err: unknown): { name: string; message: string; code
   return { name: "Error", message: redactText(String(err)) };
 }
 
-/** For tests: forget registered values. */
+/** For tests: forget registered values (the environment's are registered again on next use). */
 export function _resetKnownSecrets(): void {
-  known.clear();
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  g[REGISTRY] = undefined;
 }

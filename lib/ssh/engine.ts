@@ -1,6 +1,7 @@
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import { assertAllowed, cmd, type DeployDir, type SafeCommand } from "@/lib/guardrails/command";
 import { redactText, registerSecret } from "@/lib/redact";
+import { LineRedactor } from "@/lib/redact/stream";
 import { HostKeyChangedError, describeKey, type HostKeyStore } from "./host-keys";
 
 // The SSH engine: one pooled connection per node for short commands (at most
@@ -320,10 +321,16 @@ export class SshEngine {
           const stop = () => stream.close();
           o.signal.addEventListener("abort", stop, { once: true });
           let code: number | null = null;
-          stream.on("data", (d: Buffer) => o.onData(redactText(d.toString("utf8")), "stdout"));
-          stream.stderr.on("data", (d: Buffer) => o.onData(redactText(d.toString("utf8")), "stderr"));
+          // whole lines only: a secret split across two writes is still masked
+          const out = new LineRedactor();
+          const err2 = new LineRedactor();
+          const emit = (text: string, s: "stdout" | "stderr") => void (text && o.onData(text, s));
+          stream.on("data", (d: Buffer) => emit(out.push(d), "stdout"));
+          stream.stderr.on("data", (d: Buffer) => emit(err2.push(d), "stderr"));
           stream.on("exit", (c: number | null) => (code = c));
           stream.on("close", () => {
+            emit(out.end(), "stdout");
+            emit(err2.end(), "stderr");
             o.signal.removeEventListener("abort", stop);
             resolve({ code });
           });
