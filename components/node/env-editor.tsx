@@ -71,6 +71,7 @@ export function EnvEditor(props: {
           ) : (
             <label key={f.key} className="space-y-0.5 text-xs" title={f.help}>
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
+              {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground"> (admin only)</span> : null}
               <Input
                 aria-label={f.key}
                 value={values[f.key] ?? ""}

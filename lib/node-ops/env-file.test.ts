@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import { describeChanges, envMap, planEnvEdit } from "./env-file";
 
 const SECRET = "a".repeat(64);
+const CENTER = "https://center.example.test";
+const OPERATOR = { isAdmin: false, allowedCenterUrls: [CENTER] };
+const ADMIN = { isAdmin: true, allowedCenterUrls: [CENTER] };
 const CURRENT = `# k2s node
 K2_NODE_SECRET=${SECRET}
-K2_CENTER_URL=https://k2.52j.me
+K2_CENTER_URL=https://center.example.test
 K2_DOMAIN=
 K2_VERSION=v0.4.8-9d7c6f95
 K2_NODE_NAME=jp-tokyo.aws.wm04
@@ -13,12 +16,12 @@ CUSTOM_UNKNOWN=keep-me
 
 describe("planEnvEdit", () => {
   it("replaces managed keys in place, keeps comments/unknown keys, appends new ones", () => {
-    const p = planEnvEdit(CURRENT, { set: { K2_VERSION: "v0.4.9-abcdef1", K2_NODE_TRAFFIC_LIMIT_GB: "1000" }, unset: [], secrets: {} }, { isAdmin: false });
+    const p = planEnvEdit(CURRENT, { set: { K2_VERSION: "v0.4.9-abcdef1", K2_NODE_TRAFFIC_LIMIT_GB: "1000" }, unset: [], secrets: {} }, OPERATOR);
     expect(p.problems).toEqual([]);
     expect(p.content.split("\n")).toEqual([
       "# k2s node",
       `K2_NODE_SECRET=${SECRET}`,
-      "K2_CENTER_URL=https://k2.52j.me",
+      "K2_CENTER_URL=https://center.example.test",
       "K2_DOMAIN=",
       "K2_VERSION=v0.4.9-abcdef1",
       "K2_NODE_NAME=jp-tokyo.aws.wm04",
@@ -48,28 +51,84 @@ describe("planEnvEdit", () => {
         unset: [],
         secrets: {},
       },
-      { isAdmin: false },
+      OPERATOR,
     );
     expect(p.problems.map((x) => x.key).sort()).toEqual(["FOO", "K2_CENTER_URL", "K2_DOMAIN", "K2_NODE_BILLING_START_DATE", "K2_NODE_NAME", "K2_NODE_REGION", "K2_VERSION"]);
     expect(p.changes).toEqual([]);
   });
 
   it("lets an admin set a custom domain", () => {
-    const p = planEnvEdit(CURRENT, { set: { K2_DOMAIN: "vpn.example.com" }, unset: [], secrets: {} }, { isAdmin: true });
+    const p = planEnvEdit(CURRENT, { set: { K2_DOMAIN: "vpn.example.com" }, unset: [], secrets: {} }, ADMIN);
     expect(p.problems).toEqual([]);
     expect(envMap(p.content).get("K2_DOMAIN")).toBe("vpn.example.com");
   });
 
   it("secrets are keep/replace only and never appear in the described changes", () => {
     const next = "b".repeat(64);
-    const keep = planEnvEdit(CURRENT, { set: {}, unset: [], secrets: { K2_NODE_SECRET: { mode: "keep" } } }, { isAdmin: false });
+    const keep = planEnvEdit(CURRENT, { set: {}, unset: [], secrets: { K2_NODE_SECRET: { mode: "keep" } } }, OPERATOR);
     expect(keep.changes).toEqual([]);
     expect(envMap(keep.content).get("K2_NODE_SECRET")).toBe(SECRET);
-    const rep = planEnvEdit(CURRENT, { set: {}, unset: [], secrets: { K2_NODE_SECRET: { mode: "replace", value: next } } }, { isAdmin: false });
+    const rep = planEnvEdit(CURRENT, { set: {}, unset: [], secrets: { K2_NODE_SECRET: { mode: "replace", value: next } } }, OPERATOR);
     expect(envMap(rep.content).get("K2_NODE_SECRET")).toBe(next);
     expect(JSON.stringify(describeChanges(rep.changes))).not.toContain(next);
     expect(JSON.stringify(describeChanges(rep.changes))).not.toContain(SECRET);
-    const bad = planEnvEdit(CURRENT, { set: { K2_NODE_SECRET: next }, unset: [], secrets: { K2_NODE_SECRET: { mode: "clear" } } }, { isAdmin: true });
+    const bad = planEnvEdit(CURRENT, { set: { K2_NODE_SECRET: next }, unset: [], secrets: { K2_NODE_SECRET: { mode: "clear" } } }, ADMIN);
     expect(bad.problems.map((p) => p.key)).toEqual(["K2_NODE_SECRET", "K2_NODE_SECRET"]);
+  });
+});
+
+describe("credential routing and compose literals (security #1, #2)", () => {
+  const edit = (set: Record<string, string>, unset: string[] = []) => ({ set, unset, secrets: {} });
+  const problemOf = (p: ReturnType<typeof planEnvEdit>, key: string) => p.problems.find((x) => x.key === key)?.message ?? "";
+
+  it("an operator cannot point the node's credentials anywhere: K2_CENTER_URL is admin-only", () => {
+    for (const url of ["http://127.0.0.1:3498/", "https://evil.example", "http://center.example.test"]) {
+      const p = planEnvEdit(CURRENT, edit({ K2_CENTER_URL: url }), OPERATOR);
+      expect(problemOf(p, "K2_CENTER_URL")).toMatch(/Only an admin/);
+      expect(p.changes).toEqual([]);
+    }
+    // re-submitting the value the node already has (a whole form) is no change and no refusal
+    const same = planEnvEdit(CURRENT, edit({ K2_CENTER_URL: CENTER, K2_VERSION: "v0.4.9-abcdef1" }), OPERATOR);
+    expect(same.problems).toEqual([]);
+    expect(same.changes.map((c) => c.key)).toEqual(["K2_VERSION"]);
+    // removing it routes to the compose default: refused too
+    expect(problemOf(planEnvEdit(CURRENT, edit({}, ["K2_CENTER_URL"]), OPERATOR), "K2_CENTER_URL")).toMatch(/Only an admin/);
+  });
+
+  it("even an admin may only give a node the configured Center or an allow-listed URL", () => {
+    const evil = planEnvEdit(CURRENT, edit({ K2_CENTER_URL: "http://127.0.0.1:3498/" }), ADMIN);
+    expect(problemOf(evil, "K2_CENTER_URL")).toMatch(/sends its secret to this address.*allowed: https:\/\/center\.example\.test/);
+    const sameOriginOtherPort = planEnvEdit(CURRENT, edit({ K2_CENTER_URL: "https://center.example.test:8443" }), ADMIN);
+    expect(problemOf(sameOriginOtherPort, "K2_CENTER_URL")).not.toBe("");
+    const removed = planEnvEdit(CURRENT, edit({}, ["K2_CENTER_URL"]), ADMIN);
+    expect(problemOf(removed, "K2_CENTER_URL")).toMatch(/compose default https:\/\/k2\.52j\.me/);
+    const second = "http://10.0.0.5:8080";
+    const ok = planEnvEdit(CURRENT, edit({ K2_CENTER_URL: second + "/" }), { isAdmin: true, allowedCenterUrls: [CENTER, second] });
+    expect(ok.problems).toEqual([]);
+    expect(envMap(ok.content).get("K2_CENTER_URL")).toBe(second + "/");
+  });
+
+  it("no value reaches compose in a form it would interpolate, cut or unquote", () => {
+    const cases: [string, string, RegExp][] = [
+      ["K2_CENTER_URL", CENTER + "/${K2_NODE_SECRET}", /\$/],
+      ["K2_CENTER_URL", CENTER + "/$K2_NODE_SECRET", /\$/],
+      ["K2_CENTER_URL", CENTER + "/a #b", /#|whitespace/],
+      ["K2_CENTER_URL", CENTER + "/#frag", /#/],
+      ["K2_CENTER_URL", `"${CENTER}"`, /quote/],
+      ["K2_NODE_NAME", "a\\b", /backslash/],
+      ["K2_CUTOFF_POLL_INTERVAL", "5s\u0000", /control/],
+    ];
+    for (const [key, value, why] of cases) {
+      const p = planEnvEdit(CURRENT, edit({ [key]: value }), ADMIN);
+      expect(problemOf(p, key), `${key}=${value}`).toMatch(why);
+      expect(p.changes).toEqual([]);
+    }
+  });
+
+  it("a claim is only ever a Center claim token (64 hex): no common word becomes a masked 'secret'", () => {
+    for (const value of ["Time zone", "Timezone1", "x".repeat(60_000)]) {
+      const p = planEnvEdit(CURRENT, { set: {}, unset: [], secrets: { K2_PRIVATE_CLAIM: { mode: "replace", value } } }, ADMIN);
+      expect(problemOf(p, "K2_PRIVATE_CLAIM")).toMatch(/64 lowercase hex/);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { ENV_BY_KEY, type EnvEdit } from "./env-schema";
+import { COMPOSE_DEFAULT_CENTER_URL, ENV_BY_KEY, composeLiteralProblem, normalizeBaseUrl, type EnvEdit, type EnvVarSpec } from "./env-schema";
 
 // Edits /apps/k2s/.env without losing anything the form does not manage:
 // comments, ordering and unknown keys are preserved; managed keys are
@@ -32,10 +32,32 @@ export type EnvPlan = {
   problems: EnvEditProblem[];
 };
 
+export type EnvPolicy = {
+  isAdmin: boolean;
+  /** normalised base URLs a node's K2_CENTER_URL may be set to (centerUrlAllowList) */
+  allowedCenterUrls: readonly string[];
+};
+
+/** Why `value` (null = remove the line) may not be written for a credential-routing variable, or null. */
+function routingProblem(spec: EnvVarSpec, value: string | null, policy: EnvPolicy, current: string | undefined): string | null {
+  if (!spec.routesCredentials) return null;
+  const effective = normalizeBaseUrl(value ?? COMPOSE_DEFAULT_CENTER_URL);
+  if (current !== undefined && value !== null && normalizeBaseUrl(current) === effective) return null;
+  if (!policy.isAdmin) return "Only an admin may change where the node sends its credentials";
+  if (!policy.allowedCenterUrls.includes(effective)) {
+    const allowed = policy.allowedCenterUrls.length ? policy.allowedCenterUrls.join(", ") : "none configured";
+    return value === null
+      ? `Removing it sends the node's secret to the compose default ${COMPOSE_DEFAULT_CENTER_URL}, which is not an allowed Center (allowed: ${allowed})`
+      : `The node sends its secret to this address: only the configured Center or an admin-approved URL (K2OPS_CENTER_URL_ALLOWLIST) is allowed (allowed: ${allowed})`;
+  }
+  return null;
+}
+
 /** Applies a validated edit to the current .env text. Nothing is written here. */
-export function planEnvEdit(current: string, edit: EnvEdit, opts: { isAdmin: boolean }): EnvPlan {
+export function planEnvEdit(current: string, edit: EnvEdit, policy: EnvPolicy): EnvPlan {
   const problems: EnvEditProblem[] = [];
   const updates = new Map<string, string | null>();
+  const before = envMap(current);
 
   for (const [key, value] of Object.entries(edit.set)) {
     const spec = ENV_BY_KEY.get(key);
@@ -47,17 +69,32 @@ export function planEnvEdit(current: string, edit: EnvEdit, opts: { isAdmin: boo
       problems.push({ key, message: "Secrets are set with keep/replace, not as plain values" });
       continue;
     }
-    if (spec.adminOnly && !opts.isAdmin && value !== "") {
+    const literal = composeLiteralProblem(value.trim());
+    if (literal) {
+      problems.push({ key, message: `Refused: the value ${literal}` });
+      continue;
+    }
+    if (spec.adminOnly && !policy.isAdmin && value !== "" && !spec.routesCredentials) {
       problems.push({ key, message: "Only an admin may set a custom domain; leave it empty" });
       continue;
     }
     const parsed = spec.schema.safeParse(value);
-    if (!parsed.success) problems.push({ key, message: parsed.error.issues[0]?.message ?? "Invalid value" });
+    if (!parsed.success) {
+      problems.push({ key, message: parsed.error.issues[0]?.message ?? "Invalid value" });
+      continue;
+    }
+    const routing = routingProblem(spec, parsed.data, policy, before.get(key));
+    if (routing) problems.push({ key, message: routing });
     else updates.set(key, parsed.data);
   }
   for (const key of edit.unset) {
     const spec = ENV_BY_KEY.get(key);
-    if (!spec || spec.secret) problems.push({ key, message: spec ? "Secrets cannot be removed this way" : "Not a documented .env variable" });
+    if (!spec || spec.secret) {
+      problems.push({ key, message: spec ? "Secrets cannot be removed this way" : "Not a documented .env variable" });
+      continue;
+    }
+    const routing = before.has(key) ? routingProblem(spec, null, policy, before.get(key)) : null;
+    if (routing) problems.push({ key, message: routing });
     else updates.set(key, null);
   }
   for (const [key, change] of Object.entries(edit.secrets)) {
@@ -78,7 +115,6 @@ export function planEnvEdit(current: string, edit: EnvEdit, opts: { isAdmin: boo
   }
 
   const lines = parseEnvLines(current);
-  const before = envMap(current);
   const out: string[] = [];
   const written = new Set<string>();
   for (const l of lines) {

@@ -16,6 +16,8 @@ export type EnvVarSpec = {
   help: string;
   secret?: boolean;
   adminOnly?: boolean;
+  /** the node sends its credentials to this address: only allow-listed values (see centerUrlAllowList) */
+  routesCredentials?: boolean;
   schema: z.ZodType<string>;
 };
 
@@ -32,7 +34,18 @@ export const ENV_VARS: EnvVarSpec[] = [
   { key: "K2_NODE_NAME", label: "Node name", help: "{region}.{provider}.wm{NN}, or pn-<subId> for a private node.", schema: str(NODE_NAME, "Lowercase letters, digits, dots and dashes, like jp-tokyo.aws.wm04 or pn-1001") },
   { key: "K2_NODE_REGION", label: "Region", help: "Region id, e.g. jp-tokyo.aws.", schema: str(REGION, "Lowercase region id like jp-tokyo.aws") },
   { key: "K2_IP_TYPE", label: "IP type", help: "Drives residential-IP visibility at Center.", schema: z.enum(["residential", "non_residential", "unknown"]) },
-  { key: "K2_CENTER_URL", label: "Center URL", help: "Center API base for registration and usage reports.", schema: z.string().trim().url("Must be a URL").refine((u) => /^https?:\/\//.test(u) && !/@/.test(u), "http(s) URL without credentials") },
+  {
+    key: "K2_CENTER_URL",
+    label: "Center URL",
+    help: "Where the node registers and reports usage, sending its secret: only the configured Center (or an admin-approved URL). Admin only.",
+    adminOnly: true,
+    routesCredentials: true,
+    schema: z
+      .string()
+      .trim()
+      .url("Must be a URL")
+      .refine((u) => /^https?:\/\/[^/@?#]+(\/[^?#@]*)?$/.test(u), "An http(s) base URL without credentials, query or fragment"),
+  },
   { key: "K2_DOMAIN", label: "Custom tunnel domain", help: "Leave empty: the sidecar derives {ipv4-dashes}.sslip.io. Only an admin may set a custom domain you own.", adminOnly: true, schema: z.union([z.literal(""), str(HOSTNAME, "A hostname you own, or empty")]) },
   { key: "K2_NODE_ARCH", label: "Protocol arch", help: "Registration meta (default k2v5).", schema: z.enum(["k2v5"]) },
   { key: "K2_NODE_BILLING_START_DATE", label: "Billing start date", help: "yyyy-MM-dd; the day must match the provider's reset day. Empty = metering off (node runs uncapped).", schema: z.union([z.literal(""), z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, "yyyy-MM-dd")]) },
@@ -45,7 +58,8 @@ export const ENV_VARS: EnvVarSpec[] = [
   { key: "K2_LOG_LEVEL", label: "Log level", help: "debug / info / warn / error.", schema: z.enum(["debug", "info", "warn", "error"]) },
   { key: "K2_ENFORCE_AUTH", label: "Enforce auth", help: "1 forces enforce_auth; requires an empty users file fleet-wide first.", schema: z.enum(["0", "1"]) },
   { key: "K2_NODE_SECRET", label: "Node secret", help: "64 hex chars. Write-only: keep or replace, never displayed.", secret: true, schema: str(/^[0-9a-f]{64}$/, "64 lowercase hex characters") },
-  { key: "K2_PRIVATE_CLAIM", label: "Private claim", help: "One-time claim token (private nodes). Write-only.", secret: true, schema: str(/^[A-Za-z0-9._~-]{8,512}$/, "A claim token (letters, digits, . _ ~ -)") },
+  // Center issues claim tokens as 64 hex (center-api.md §5.4); nothing else is registered as a secret
+  { key: "K2_PRIVATE_CLAIM", label: "Private claim", help: "One-time claim token from Center's work item (64 hex). Write-only.", secret: true, schema: str(/^[0-9a-f]{64}$/, "64 lowercase hex characters (Center's claim token)") },
 ];
 
 export const ENV_BY_KEY = new Map(ENV_VARS.map((v) => [v.key, v]));
@@ -64,3 +78,55 @@ export const envEditSchema = z.object({
   secrets: z.record(z.string(), secretChangeSchema).default({}),
 });
 export type EnvEdit = z.infer<typeof envEditSchema>;
+
+// ---- what may reach the node ------------------------------------------------
+
+/** The default the compose file gives K2_CENTER_URL when .env lacks it (node-behavior.md §1.3). */
+export const COMPOSE_DEFAULT_CENTER_URL = "https://k2.52j.me";
+
+/** A base URL compared without trailing slashes. */
+export function normalizeBaseUrl(u: string): string {
+  return u.trim().replace(/\/+$/, "");
+}
+
+/**
+ * The Center URLs a node may be given (normalised base URLs): the configured
+ * Center (KAITU_CENTER_URL) and the admin-managed allow-list
+ * K2OPS_CENTER_URL_ALLOWLIST (comma-separated base URLs, for when the nodes
+ * reach Center at another address than the console does). Empty when neither
+ * is configured: then no Center URL can be set from k2ops.
+ */
+export function centerUrlAllowList(env: Record<string, string | undefined> = process.env): string[] {
+  const raw = [env.KAITU_CENTER_URL ?? "", ...(env.K2OPS_CENTER_URL_ALLOWLIST ?? "").split(",")];
+  const out = new Set<string>();
+  for (const r of raw) {
+    if (!r.trim()) continue;
+    try {
+      const u = new URL(r.trim());
+      if (!/^https?:$/.test(u.protocol) || u.username || u.password) continue;
+      out.add(normalizeBaseUrl(r));
+    } catch {
+      // an unparseable entry allows nothing
+    }
+  }
+  return [...out];
+}
+
+// Docker Compose reads an unquoted .env value with interpolation ($VAR, ${VAR}),
+// ` #` comments, quote stripping and escapes. A value reaches the container byte
+// for byte only without these characters, so every value k2ops writes is refused
+// when it holds one (with the reason) rather than written in a form compose rewrites.
+const COMPOSE_SPECIAL: [RegExp, string][] = [
+  [/\$/, "contains $, which Docker Compose expands as a variable (e.g. ${K2_NODE_SECRET})"],
+  [/#/, "contains #, which Docker Compose may read as the start of a comment"],
+  [/["'`]/, "contains a quote, which Docker Compose strips or interprets"],
+  [/\\/, "contains a backslash, which Docker Compose may read as an escape"],
+  [/\s/, "contains whitespace, which Docker Compose trims or cuts at"],
+  [/[\u0000-\u001f\u007f]/, "contains a control character"],
+];
+
+/** Why `value` would not reach the container literally, or null when it would. */
+export function composeLiteralProblem(value: string): string | null {
+  for (const [re, why] of COMPOSE_SPECIAL) if (re.test(value)) return why;
+  return null;
+}

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCenterSim } from "@/simulator/center";
 import { SimFleet } from "@/simulator/node/fleet";
@@ -6,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { syncFleet } from "@/lib/fleet";
 import { acquireNodeLock } from "@/lib/guardrails/lock";
 import { registerSecret } from "@/lib/redact";
-import { addUser, applyEnvEdit, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, removeUser, restartContainer, tailLogs, viewUsers } from "./ops";
+import { addUser, applyEnvEdit, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, rebootLightsail, removeUser, restartContainer, tailLogs, viewUsers } from "./ops";
 import { envApplyScript } from "./env-apply";
 import { sshEngine } from "./engine";
 
@@ -160,9 +161,61 @@ describe("node operations on simulated nodes", () => {
     await expect(nodeStatus(HEALTHY, ctx)).rejects.toThrow(/host key/);
     expect((await t.prisma.node.findUnique({ where: { ipv4: HEALTHY } }))?.hostKeyState).toBe("changed");
     await expect(restartContainer(HEALTHY, "k2s", ctx)).rejects.toThrow(/blocked until an admin/);
+    // security #13: the provider's API is a way to change the node too
+    process.env.KAITU_CENTER_URL = center.url;
+    try {
+      await expect(rebootLightsail(HEALTHY, ctx)).rejects.toThrow(/blocked until an admin/);
+    } finally {
+      delete process.env.KAITU_CENTER_URL;
+    }
     expect(fleet.commands(HEALTHY).length).toBe(before);
     const { clearHostKey } = await import("./ops");
     await clearHostKey(HEALTHY, "admin@example.test");
     expect((await nodeStatus(HEALTHY, ctx)).parsed.containers.length).toBe(2);
+  });
+});
+
+describe("what an operator types cannot reroute a node's credentials or be rewritten by compose (security #1, #2)", () => {
+  it("K2_CENTER_URL pointed at another listener is refused for an operator and an admin; the node keeps reporting to Center", async () => {
+    const seen: string[] = [];
+    const thief = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.end("{}");
+    });
+    await new Promise<void>((r) => thief.listen(0, "127.0.0.1", r));
+    const thiefUrl = `http://127.0.0.1:${(thief.address() as { port: number }).port}/`;
+    process.env.KAITU_CENTER_URL = center.url;
+    try {
+      const before = fleet.readNodeFile(HEALTHY, "/apps/k2s/.env");
+      const steal = { set: { K2_CENTER_URL: thiefUrl }, unset: [], secrets: {} };
+      await expect(applyEnvEdit(HEALTHY, steal, false, ctx)).rejects.toThrow(/K2_CENTER_URL: Only an admin may change where the node sends its credentials/);
+      await expect(applyEnvEdit(HEALTHY, steal, true, ctx)).rejects.toThrow(/K2_CENTER_URL: The node sends its secret to this address/);
+      const interpolated = { set: { K2_CENTER_URL: `${center.url}/\${K2_NODE_SECRET}` }, unset: [], secrets: {} };
+      await expect(applyEnvEdit(HEALTHY, interpolated, true, ctx)).rejects.toThrow(/K2_CENTER_URL: Refused: the value contains \$/);
+      await expect(applyEnvEdit(HEALTHY, { set: {}, unset: ["K2_CENTER_URL"], secrets: {} }, true, ctx)).rejects.toThrow(/compose default/);
+      expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/.env")).toBe(before);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen).toEqual([]);
+      expect(allCommands(HEALTHY)).not.toContain(thiefUrl);
+    } finally {
+      delete process.env.KAITU_CENTER_URL;
+      thief.close();
+    }
+  });
+
+  it("an admin may set the configured Center, and every value k2ops writes reaches the container byte for byte", async () => {
+    process.env.KAITU_CENTER_URL = center.url;
+    try {
+      const claim = "c".repeat(63) + "1";
+      const set = { K2_CENTER_URL: center.url, K2_NODE_NAME: "jp-tokyo.aws.wm33", K2_CUTOFF_POLL_INTERVAL: "1m30s" };
+      await applyEnvEdit(HEALTHY, { set, unset: [], secrets: { K2_PRIVATE_CLAIM: { mode: "replace", value: claim } } }, true, ctx);
+      const r = await fleet.node(HEALTHY).inNode("docker exec k2-sidecar env");
+      const env = new Map(r.stdout.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+      for (const [k, v] of Object.entries(set)) expect(env.get(k)).toBe(v);
+      expect(env.get("K2_PRIVATE_CLAIM")).toBe(claim);
+      expect(allCommands(HEALTHY)).not.toContain(claim);
+    } finally {
+      delete process.env.KAITU_CENTER_URL;
+    }
   });
 });

@@ -1,13 +1,13 @@
 import crypto from "node:crypto";
 import { db } from "@/lib/db";
-import { ActionFailure } from "@/lib/actions/safe-action";
+import { ActionFailure } from "@/lib/errors";
 import { recordSshContact } from "@/lib/fleet";
 import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
 import { NodeBusyError, acquireNodeLock } from "@/lib/guardrails/lock";
-import { redactText, registerSecret } from "@/lib/redact";
+import { redactText, registerNodeSecret, registerSecret } from "@/lib/redact";
 import { describeChanges, envMap, planEnvEdit } from "./env-file";
 import { envApplyScript } from "./env-apply";
-import type { EnvEdit } from "./env-schema";
+import { centerUrlAllowList, type EnvEdit } from "./env-schema";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
 import { HostKeyChangedError } from "@/lib/ssh/host-keys";
 import { SshUnreachableError, type ExecResult, type SshTarget } from "@/lib/ssh/engine";
@@ -336,7 +336,7 @@ async function planOnNode(t: SshTarget, node: { arch: string | null }, edit: Env
   const dir = dirOf(node);
   const r = await sshEngine().exec(t, cmd`sed -E ${Arg.of(SED_REDACT)} ${Arg.of(`${dir}/.env`)}`, { timeoutMs: 20_000 });
   check(r, "Reading the .env");
-  const plan = planEnvEdit(r.stdout, edit, { isAdmin });
+  const plan = planEnvEdit(r.stdout, edit, { isAdmin, allowedCenterUrls: centerUrlAllowList() });
   return { dir, redacted: r.stdout, plan };
 }
 
@@ -350,11 +350,17 @@ export async function previewEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boole
 
 /** Writes the validated changes on the node (stdin script), then pull + up -d --remove-orphans, then verifies. */
 export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<{ changes: { key: string; from: string; to: string }[]; verification: string }>> {
-  for (const s of Object.values(edit.secrets)) if (s.mode === "replace") registerSecret(s.value);
   const out = await onNode(ipv4, { name: "node.env.apply", mutating: true, ctx }, async (t, node) => {
     const { dir, plan } = await planOnNode(t, node, edit, isAdmin);
     if (plan.problems.length) throw new ActionFailure("failed", `Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
     if (!plan.changes.length) throw new ActionFailure("conflict", "Nothing to change: the node already has these values.");
+    // only validated secrets that are about to be written are masked from here on (with the
+    // sidecar's own Basic credential for the node secret): unvalidated input never grows the list
+    for (const c of plan.changes) {
+      if (!c.secret || !c.to) continue;
+      if (c.key === "K2_NODE_SECRET") registerNodeSecret(ipv4, c.to);
+      else registerSecret(c.to);
+    }
     const w = await sshEngine().runScript(t, envApplyScript(dir, plan.changes.map((c) => ({ key: c.key, value: c.to }))), { sudo: true, timeoutMs: 30_000 });
     check(w, "Writing the .env");
     // .env changes apply with up -d (restart would keep the old environment)
@@ -370,8 +376,8 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
 
 /** Finds the node's Lightsail instance through Center's cloud inventory and asks Lightsail to reboot it. */
 export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<{ instance: string; region: string; operationId: string }>> {
-  const node = await db().node.findUnique({ where: { ipv4 } });
-  if (!node) throw new ActionFailure("not_found", `No node ${ipv4}.`);
+  // a node whose host key changed is blocked for EVERY mutating operation, the provider API's too
+  await loadNode(ipv4);
   const { centerClientFromEnv } = await import("@/lib/center/client");
   const { lightsailClientFromEnv, lightsailTargetOf } = await import("@/lib/lightsail/client");
   const instances = await centerClientFromEnv().listAllCloudInstances();
