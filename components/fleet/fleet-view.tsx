@@ -13,7 +13,7 @@ type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 export function FleetView(props: {
   rows: FleetRow[];
   canOperate: boolean;
-  syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number }>>;
+  syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number; rejected: { id: string; ipv4: string; reason: string }[] }>>;
   verifyNodes?: (input: unknown) => Promise<Res<{ jobId: string }>>;
   verifyAll?: (input: unknown) => Promise<Res<{ jobId: string; nodes: number }>>;
   /** the table's filters as in the URL: "verify all" sends these, never a node list */
@@ -45,6 +45,13 @@ export function FleetView(props: {
     setSyncing(false);
     if (res.ok) {
       toast.success(`Synced ${res.data.total} nodes from Center (${res.data.added} new, ${res.data.gone} no longer listed)`);
+      const bad = res.data.rejected;
+      if (bad.length) {
+        toast.warning(`${bad.length} Center row(s) refused and not stored`, {
+          description: bad.slice(0, 5).map((r) => `#${r.id} ${r.ipv4}: ${r.reason}`).join("\n") + (bad.length > 5 ? `\n… and ${bad.length - 5} more` : ""),
+          duration: 15_000,
+        });
+      }
       router.refresh();
     } else toast.error(res.error.message);
   }

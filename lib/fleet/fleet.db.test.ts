@@ -50,3 +50,27 @@ describe("fleet sync and table", () => {
     expect((await fleetTable(parseFleetQuery({ class: "bogus", sort: "ipv4", dir: "desc" }))).rows[0].ipv4).toBe("203.0.113.3");
   });
 });
+
+describe("Center data is validated at the boundary (security #12)", () => {
+  it("stores no row whose ipv4 is not an IPv4 literal (never an SSH target) and reports each in the sync summary", async () => {
+    const hostile = [
+      node(50, { ipv4: "localhost" }),
+      node(51, { ipv4: "127.0.0.99;touch /tmp/x" }),
+      node(52, { ipv4: "203.0.113.52 -oProxyCommand=x" }),
+      node(53, { ipv4: "999.1.1.1" }),
+      node(54, { name: "evil\u0000name" }),
+      node(55, { tunnels: [{ id: 1, name: "t", domain: "a.sslip.io;rm -rf /", protocol: "k2s", port: 443 }] }),
+      node(56, { ipv6: "$(id)" }),
+    ];
+    const res = await syncFleet([node(40), ...hostile, node(40, { name: "again" })]);
+    expect(res.total).toBe(1);
+    expect(res.rejected.map((r) => r.id)).toEqual(["50", "51", "52", "53", "54", "55", "56", "40"]);
+    expect(res.rejected[0]).toEqual({ id: "50", ipv4: "localhost", reason: "ipv4: not an IPv4 address" });
+    expect(res.rejected[5].reason).toMatch(/^tunnels\.0\.domain: /);
+    expect(res.rejected[7].reason).toBe("ipv4: listed twice by Center");
+    for (const ip of ["localhost", "127.0.0.99;touch /tmp/x", "999.1.1.1"]) {
+      expect(await t.prisma.node.findUnique({ where: { ipv4: ip } })).toBeNull();
+    }
+    expect(await t.prisma.node.count({ where: { centerId: { in: [54, 55, 56] } } })).toBe(0);
+  });
+});

@@ -25,14 +25,70 @@ export type CenterNode = {
 /** A dotted-quad IPv4, the node identity everywhere (Center, SSH, audit). */
 export const ipv4Schema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
 
-export type SyncResult = { total: number; added: number; updated: number; gone: number; at: Date };
+/** A row Center listed that k2ops refused to store (never an SSH target), with why. */
+export type RejectedCenterRow = { id: string; ipv4: string; reason: string };
+
+export type SyncResult = { total: number; added: number; updated: number; gone: number; rejected: RejectedCenterRow[]; at: Date };
+
+// Center's data is input like any other: it becomes SSH targets, page text and
+// audit targets, so every field is checked here before anything is stored.
+const plain = (max: number) => z.string().max(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "contains control characters");
+const HOST = /^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const ipv6Schema = z.string().refine((v) => v === "" || (v.length <= 45 && /^[0-9a-f:.]+$/i.test(v) && v.includes(":")), "not an IPv6 address");
+const centerNodeSchema = z.object({
+  id: z.number().int().nonnegative(),
+  name: plain(200),
+  country: plain(100),
+  region: plain(100),
+  ipv4: ipv4Schema,
+  ipv6: ipv6Schema,
+  ipType: z.enum(["residential", "non_residential", "unknown"]).optional(),
+  class: z.enum(["shared", "private"]),
+  privateOwnerUserId: z.number().int().optional(),
+  updatedAt: z.number().finite(),
+  tunnels: z.array(
+    z.object({
+      id: z.number().int(),
+      name: plain(200),
+      domain: z.string().refine((d) => d === "" || HOST.test(d), "tunnel domain is not a hostname"),
+      protocol: plain(40),
+      port: z.number().int().min(0).max(65535),
+      serverUrl: z.string().max(2000).refine((u) => /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/i.test(u), "tunnel serverUrl is not a URL").optional(),
+    }),
+  ).max(100),
+});
+
+/** Splits Center's rows into the ones k2ops may store and the ones it refuses (first problem named). */
+export function validateCenterNodes(rows: unknown[]): { valid: CenterNode[]; rejected: RejectedCenterRow[] } {
+  const valid: CenterNode[] = [];
+  const rejected: RejectedCenterRow[] = [];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const r = centerNodeSchema.safeParse(row);
+    const raw = (row ?? {}) as { id?: unknown; ipv4?: unknown };
+    const ident = { id: String(raw.id ?? "?").slice(0, 40), ipv4: JSON.stringify(String(raw.ipv4 ?? "")).slice(1, -1).slice(0, 60) };
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      rejected.push({ ...ident, reason: `${issue?.path.join(".") || "row"}: ${issue?.message ?? "invalid"}` });
+    } else if (seen.has(r.data.ipv4)) {
+      rejected.push({ ...ident, reason: "ipv4: listed twice by Center" });
+    } else {
+      seen.add(r.data.ipv4);
+      valid.push(r.data);
+    }
+  }
+  return { valid, rejected };
+}
 
 /**
  * Mirrors Center's list into the Node table in one transaction. Nodes Center no
  * longer lists are kept (their history matters) but flagged `inCenter=false`.
+ * Rows that fail validation (validateCenterNodes) are not stored: they are
+ * returned in `rejected` for the sync summary.
  */
-export async function syncFleet(centerNodes: CenterNode[]): Promise<SyncResult> {
+export async function syncFleet(rows: unknown[]): Promise<SyncResult> {
   const at = new Date();
+  const { valid: centerNodes, rejected } = validateCenterNodes(rows);
   const seen = new Set(centerNodes.map((n) => n.ipv4));
   return db().$transaction(async (tx) => {
     const existing = new Set((await tx.node.findMany({ select: { ipv4: true } })).map((n) => n.ipv4));
@@ -65,10 +121,10 @@ export async function syncFleet(centerNodes: CenterNode[]): Promise<SyncResult> 
     if (goneIps.length) await tx.node.updateMany({ where: { ipv4: { in: goneIps }, inCenter: true }, data: { inCenter: false, lastSyncedAt: at } });
     await tx.setting.upsert({
       where: { key: "fleet.lastSync" },
-      create: { key: "fleet.lastSync", value: { at: at.toISOString(), total: centerNodes.length } },
-      update: { value: { at: at.toISOString(), total: centerNodes.length } },
+      create: { key: "fleet.lastSync", value: { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length } },
+      update: { value: { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length } },
     });
-    return { total: centerNodes.length, added, updated, gone: goneIps.length, at };
+    return { total: centerNodes.length, added, updated, gone: goneIps.length, rejected, at };
   }, { timeout: 120_000 });
 }
 
