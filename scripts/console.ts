@@ -1,18 +1,22 @@
 // The console launcher (what the README's start command runs):
 //  - DATABASE_URL unset  -> starts the embedded database (PGlite over the
-//    PostgreSQL wire protocol, data in $K2OPS_DATA_DIR/pglite) and uses it;
+//    PostgreSQL wire protocol, data in $K2OPS_DATA_DIR/pglite) and uses it; it
+//    has no password, so it listens on a Unix socket only this user can reach
+//    ($K2OPS_DATA_DIR/pglite-socket, 0700), TCP only when K2OPS_EMBEDDED_DB_PORT is set;
+//  - keeps $K2OPS_DATA_DIR private: the folder 0700, its files 0600 (umask 077);
 //  - applies migrations (offline), creates the first admin from the environment
 //    (and the documented demo accounts when K2OPS_DEMO_USERS=1);
 //  - KAITU_CENTER_URL unset -> starts the simulated fleet (Center + Lightsail +
 //    simulated nodes) and points the console at it;
-//  - runs `next start` (or `next dev` with --dev) and stops everything on exit.
+//  - runs Next.js behind scripts/server.mjs (production, or dev with --dev), which
+//    records each request's socket address, and stops everything on exit.
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
+import { ensurePrivateDir, makePrivate, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
-import { dataDir, embeddedDataDir } from "@/lib/config";
+import { dataDir, embeddedDataDir, embeddedDbTcpPort } from "@/lib/config";
 
 const args = process.argv.slice(2);
 const dev = args.includes("--dev");
@@ -45,8 +49,22 @@ async function shutdown(code: number) {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
+// Everything this process writes (the session secret, database files) is its
+// user's alone. The simulator gets the umask back (see below).
+const startUmask = process.umask(0o077);
+
+// The data folder holds the database (password hashes, the audit log) and the
+// session secret: 0700, and whatever an older version left readable is fixed.
+// The simulator's state is left as it is: it sets modes for its simulated node
+// users on purpose, and the 0700 folder above it keeps everyone else out.
+function securePrivateDataDir(): void {
+  const dir = dataDir();
+  ensurePrivateDir(dir);
+  for (const name of fs.readdirSync(dir)) if (name !== "sim") makePrivate(path.join(dir, name));
+}
+
 async function main() {
-  fs.mkdirSync(dataDir(), { recursive: true });
+  securePrivateDataDir();
   const env: NodeJS.ProcessEnv = { ...process.env };
 
   if (!env.NEXTAUTH_SECRET) {
@@ -58,10 +76,20 @@ async function main() {
   env.NEXTAUTH_URL ??= `http://localhost:${port}`;
 
   if (!env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(), port: Number(env.K2OPS_EMBEDDED_DB_PORT ?? 0) });
+    const tcpPort = embeddedDbTcpPort(env);
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(), port: tcpPort });
     env.DATABASE_URL = embedded.url;
     env.K2OPS_EMBEDDED_DB = "1";
-    log(`embedded database (PGlite) at 127.0.0.1:${embedded.port}, data in ${embeddedDataDir()}`);
+    if (embedded.port !== undefined) {
+      // the embedded database has no password: on TCP every local user is its superuser
+      console.warn(
+        `[k2ops] WARNING: K2OPS_EMBEDDED_DB_PORT is set: the embedded database listens on TCP 127.0.0.1:${embedded.port} WITHOUT a password; ` +
+          "every user and process on this machine can read and change all console data (users, audit log). Unset it unless you need it.",
+      );
+      log(`embedded database (PGlite) at 127.0.0.1:${embedded.port}, data in ${embeddedDataDir()}`);
+    } else {
+      log(`embedded database (PGlite) on a private Unix socket in ${embedded.socketDir}, data in ${embeddedDataDir()}`);
+    }
   }
   process.env.DATABASE_URL = env.DATABASE_URL;
   const applied = await applyMigrations(env.DATABASE_URL);
@@ -77,6 +105,9 @@ async function main() {
   }
 
   if (!env.KAITU_CENTER_URL && !noSim) {
+    // the simulated nodes' files are shared with their simulated users (and its
+    // sshd sessions inherit the umask): the simulator needs the usual umask
+    process.umask(startUmask);
     const sim = await startSimulatedFleet(env);
     if (sim) {
       stopSim = sim.stop;
@@ -84,8 +115,9 @@ async function main() {
     }
   }
 
-  const nextBin = path.join(process.cwd(), "node_modules/.bin/next");
-  const child = spawn(nextBin, [dev ? "dev" : "start", "-p", String(port), "-H", env.K2OPS_HOST ?? "0.0.0.0"], { env, stdio: "inherit" });
+  // Next.js behind the console's own server, which records each request's socket address (audit IPs)
+  const server = path.join(process.cwd(), "scripts/server.mjs");
+  const child = spawn(process.execPath, [server, ...(dev ? ["--dev"] : []), "-p", String(port), "-H", env.K2OPS_HOST ?? "0.0.0.0"], { env, stdio: "inherit" });
   children.push(child);
   child.on("exit", (code) => void shutdown(code ?? 0));
   log(`console on http://localhost:${port}`);

@@ -5,8 +5,40 @@ export function dataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.env.K2OPS_DATA_DIR ?? path.join(/*turbopackIgnore: true*/ process.cwd(), ".data"));
 }
 
+/** The embedded database's data folder, `$K2OPS_DATA_DIR/pglite` (its Unix socket lives in `pglite-socket/` beside it). */
 export function embeddedDataDir(): string {
   return path.join(dataDir(), "pglite");
+}
+
+/**
+ * K2OPS_EMBEDDED_DB_PORT as a TCP port (0 = any free one), or undefined when
+ * unset or empty: the embedded database then has no TCP listener, only its
+ * private Unix socket. Throws on a value that is not a port number.
+ */
+export function embeddedDbTcpPort(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const v = env.K2OPS_EMBEDDED_DB_PORT?.trim();
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new Error(`K2OPS_EMBEDDED_DB_PORT must be a port number (0-65535), not "${v}"`);
+  return n;
+}
+
+/**
+ * A configured URL as it may be shown: user-info (user:password@) is never
+ * rendered, whatever the variable; an unparseable value is not echoed back.
+ */
+export function displayUrl(value: string): string {
+  try {
+    const u = new URL(value.trim());
+    // "user:pw@host" parses as scheme "user:" with "pw@host" as its path
+    if (u.protocol !== "http:" && u.protocol !== "https:") return "(not an http(s) URL)";
+    const hadCredentials = Boolean(u.username || u.password);
+    u.username = "";
+    u.password = "";
+    return hadCredentials ? `${u.toString()} (credentials hidden)` : u.toString();
+  } catch {
+    return "(not a valid URL)";
+  }
 }
 
 /** What the Settings page shows: configuration facts, never a secret value. */
@@ -19,15 +51,20 @@ export function configSummary(env: NodeJS.ProcessEnv = process.env) {
     dbHost = "unparseable";
   }
   return {
-    database: env.K2OPS_EMBEDDED_DB === "1" ? `embedded PGlite (${embeddedDataDir()})` : dbHost ? `PostgreSQL at ${dbHost}` : "not configured",
-    centerUrl: env.KAITU_CENTER_URL ?? "not configured",
+    database:
+      env.K2OPS_EMBEDDED_DB === "1"
+        ? `embedded PGlite (${embeddedDataDir()}; ${env.K2OPS_EMBEDDED_DB_PORT?.trim() ? "TCP on 127.0.0.1, open to every local user" : "private Unix socket"})`
+        : dbHost
+          ? `PostgreSQL at ${dbHost}`
+          : "not configured",
+    centerUrl: env.KAITU_CENTER_URL ? displayUrl(env.KAITU_CENTER_URL) : "not configured",
     centerAccessKey: env.KAITU_ACCESS_KEY ? "configured" : "not configured",
     centerIsSimulator: env.K2OPS_SIMULATED_FLEET === "1",
     sshUser: env.K2OPS_SSH_USER ?? "ubuntu",
     sshPort: Number(env.K2OPS_SSH_PORT ?? 1022),
     sshKey: env.K2OPS_SSH_KEY_PATH ? `file ${env.K2OPS_SSH_KEY_PATH}` : env.K2OPS_SSH_KEY ? "from environment" : "not configured",
-    lightsail: env.LIGHTSAIL_ENDPOINT ? `custom endpoint ${env.LIGHTSAIL_ENDPOINT}` : env.AWS_REGION ? `AWS region ${env.AWS_REGION}` : "not configured",
-    oidc: env.OIDC_ISSUER ? `${env.OIDC_NAME ?? "OIDC"} (${env.OIDC_ISSUER})` : "not configured",
+    lightsail: env.LIGHTSAIL_ENDPOINT ? `custom endpoint ${displayUrl(env.LIGHTSAIL_ENDPOINT)}` : env.AWS_REGION ? `AWS region ${env.AWS_REGION}` : "not configured",
+    oidc: env.OIDC_ISSUER ? `${env.OIDC_NAME ?? "OIDC"} (${displayUrl(env.OIDC_ISSUER)})` : "not configured",
     deployAssetsDir: env.K2OPS_DEPLOY_ASSETS_DIR ?? "not configured",
   };
 }

@@ -8,6 +8,7 @@ import { PrismaClient } from "./generated/client";
 export type Db = PrismaClient;
 export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
+/** A Prisma client for `databaseUrl`: any PostgreSQL URL, TCP or Unix socket (`?host=/dir`), the embedded one included. */
 export function createPrisma(databaseUrl: string): PrismaClient {
   return new PrismaClient({
     adapter: pgAdapter(databaseUrl),

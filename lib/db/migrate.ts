@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { pgAdapter } from "./adapter";
+import pg from "pg";
+import { isEmbeddedUrl, pgAdapter, pgConnectionString } from "./adapter";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 
 // Prisma's own WebAssembly schema engine (the engine behind `prisma migrate
@@ -102,6 +103,22 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
     return appliedMigrationNames;
   } finally {
     await engine.stop();
+    await releaseEmbeddedSessionLocks(databaseUrl);
+  }
+}
+
+// The engine guards a migration run with pg_advisory_lock, which a server drops
+// with the engine's connection. The embedded database has ONE session that
+// outlives every connection, so the lock would stay held: release it. k2ops
+// takes no other advisory locks.
+async function releaseEmbeddedSessionLocks(databaseUrl: string): Promise<void> {
+  if (!isEmbeddedUrl(databaseUrl)) return;
+  const c = new pg.Client({ connectionString: pgConnectionString(databaseUrl) });
+  await c.connect();
+  try {
+    await c.query("SELECT pg_advisory_unlock_all()");
+  } finally {
+    await c.end();
   }
 }
 

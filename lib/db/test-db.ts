@@ -7,7 +7,7 @@ import { createPrisma, setDb, type Db } from "./index";
 // A fresh, fully migrated database per test file. Backend chosen by the test
 // command: K2OPS_TEST_PG_URL (an admin URL of a real PostgreSQL server) gives a
 // new database on that server; otherwise an in-memory embedded PGlite served
-// over the wire protocol.
+// over the wire protocol on a private Unix socket (a temp dir, removed on close).
 
 export type TestDatabase = { url: string; backend: "postgres" | "embedded"; prisma: Db; close(): Promise<void> };
 
