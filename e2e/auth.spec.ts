@@ -50,6 +50,31 @@ test.describe("sign-in", () => {
     await expect(alertBox(page)).toHaveText("Sign-in failed. Try again, or ask an admin.");
   });
 
+  test("signing out ends the session on the server: a copy of its cookie stops working", async ({ page, browser }) => {
+    await signIn(page, VIEWER);
+    // the cookie as it was before sign-out, in a second browser
+    const copy = await browser.newContext();
+    await copy.addCookies(await page.context().cookies());
+    const other = await copy.newPage();
+    await other.goto("/");
+    await expect(other).toHaveURL(/\/$/);
+    await expect(other.getByText(VIEWER)).toBeVisible();
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login\?reason=signedout/);
+
+    await other.goto("/");
+    await expect(other).toHaveURL(/\/login\?reason=expired/);
+    const res = await copy.request.get("/api/auth/session");
+    expect(res.ok()).toBe(true);
+    expect(await res.json()).toEqual({});
+    // and next-auth cleared the cookie instead of re-issuing it
+    expect((await copy.cookies()).filter((c) => c.name.endsWith("next-auth.session-token"))).toEqual([]);
+    await other.goto("/audit");
+    await expect(other).toHaveURL(/\/login\?reason=signin/);
+    await copy.close();
+  });
+
   test("an expired or forged session cookie sends you to sign in, saying so", async ({ page, context }) => {
     await context.addCookies([{ name: "next-auth.session-token", value: "forged.or.expired", url: "http://localhost:3100" }]);
     await page.goto("/");

@@ -1,38 +1,28 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
-import { z } from "zod";
 import { newRequestId, recordDenied, recordIntent, recordOutcome } from "@/lib/audit";
 import { logger } from "@/lib/log";
 import { roleSchema } from "./roles";
-import { requestMeta } from "@/lib/actions/request";
-import { WRONG_CREDENTIALS_REASON, checkCredentials, findOrCreateOidcUser, getUser, signInRetryAfterMs } from "./users";
+import { requestMeta, requestMetaFrom } from "@/lib/actions/request";
+import { SESSION_MAX_AGE, activeSessionUser, createAuthSession, revokeAuthSession } from "./sessions";
+import { SIGNIN_ERRORS, signInWithPassword } from "./signin";
+import { findOrCreateOidcUser, getUser, type OidcCheck } from "./users";
 
 // next-auth: local accounts (scrypt) and, when configured, one OIDC provider.
-// Sessions are JWTs holding only the user id and sign-in time; every request re-reads the
-// account (lib/auth/session.ts), so disabling a user or changing a role applies at once.
+// Sessions are JWTs holding the user id, the sign-in time and a server-side session
+// id (sid); every request re-reads the account and the session row
+// (lib/auth/sessions.ts), so a role change, a disable or a sign-out applies at once.
 
-const SESSION_MAX_AGE = Number(process.env.K2OPS_SESSION_MAX_AGE ?? 8 * 3600);
+export { SIGNIN_ERRORS, signInMessage } from "./signin";
 
-const loginSchema = z.object({ email: z.string().max(200), password: z.string().max(200) });
-
-// What a refused sign-in tells the user. next-auth carries these back in ?error=,
-// and the sign-in page shows only these (signInMessage), never the raw parameter.
-export const SIGNIN_ERRORS = {
-  empty: "Enter your email and password.",
-  wrong: "Wrong email or password.",
-  disabled: "This account is disabled. Ask an admin to re-enable it.",
-  disabledSso: "This account is disabled.",
-  noAccount: "No k2ops account exists for this identity. Ask an admin to add you.",
-  tooMany: (minutes: number) => `Too many failed sign-ins for this account. Try again in ${minutes} min.`,
+// why an OIDC sign-in was refused: the audit row's reason and the sign-in page's message
+const OIDC_REFUSALS: Record<Extract<OidcCheck, { ok: false }>["reason"], { audit: string; message: string }> = {
+  "no-subject": { audit: "identity provider sent no subject", message: SIGNIN_ERRORS.noAccount },
+  unverified: { audit: "email not verified by the identity provider", message: SIGNIN_ERRORS.unverifiedSso },
+  unknown: { audit: "no k2ops account for this identity", message: SIGNIN_ERRORS.noAccount },
+  disabled: { audit: "account disabled", message: SIGNIN_ERRORS.disabledSso },
+  "other-identity": { audit: "account is bound to a different single sign-on identity (issuer/subject)", message: SIGNIN_ERRORS.otherIdentity },
 };
-const TOO_MANY = /^Too many failed sign-ins for this account\. Try again in \d+ min\.$/;
-
-/** The text to show for ?error=: one of ours, next-auth's wrong-credentials code, or a generic line. */
-export function signInMessage(error: string): string {
-  if (error === "CredentialsSignin") return SIGNIN_ERRORS.wrong;
-  const ours = Object.values(SIGNIN_ERRORS).filter((v): v is string => typeof v === "string");
-  return ours.includes(error) || TOO_MANY.test(error) ? error : "Sign-in failed. Try again, or ask an admin.";
-}
 
 function header(req: unknown, name: string): string {
   const h = (req as { headers?: Record<string, string | string[] | undefined> } | undefined)?.headers;
@@ -84,70 +74,68 @@ export const authOptions: NextAuthOptions = {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(raw, req) {
-        const ctx = {
-          requestId: newRequestId(),
-          ip: header(req, "x-forwarded-for").split(",")[0]?.trim() ?? "",
-          userAgent: header(req, "user-agent"),
-        };
-        const parsed = loginSchema.safeParse(raw);
-        const email = parsed.success ? parsed.data.email.trim().toLowerCase() : "";
-        if (!parsed.success || !email || !parsed.data.password) {
-          await recordDenied({ ...ctx, actor: { id: null, email: email || "anonymous", role: "" } }, { action: "auth.signin", reason: "malformed sign-in form" });
-          throw new Error(SIGNIN_ERRORS.empty);
-        }
-        const started = performance.now();
-        const wait = await signInRetryAfterMs(email);
-        if (wait > 0) {
-          await recordDenied({ ...ctx, actor: { id: null, email, role: "" } }, { action: "auth.signin", reason: "too many failed sign-ins" });
-          throw new Error(SIGNIN_ERRORS.tooMany(Math.ceil(wait / 60_000)));
-        }
-        const res = await checkCredentials(email, parsed.data.password);
-        if (!res.ok) {
-          await recordDenied(
-            { ...ctx, actor: { id: null, email, role: "" } },
-            { action: "auth.signin", reason: res.reason === "disabled" ? "account disabled" : WRONG_CREDENTIALS_REASON },
-          );
-          throw new Error(res.reason === "disabled" ? SIGNIN_ERRORS.disabled : SIGNIN_ERRORS.wrong);
-        }
-        const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "password" } });
-        await recordOutcome(id, { status: "succeeded", startedAt: started });
+        // the socket address (X-Forwarded-For only from a trusted proxy), as for every audited request
+        const ctx = { requestId: newRequestId(), ...requestMetaFrom((name) => header(req, name)) };
+        const res = await signInWithPassword(raw?.email, raw?.password, ctx);
+        if (!res.ok) throw new Error(res.message);
         return { id: res.user.id, email: res.user.email, name: res.user.name };
       },
     }),
     ...oidcProvider(),
   ],
   callbacks: {
-    async signIn({ user, account }) {
+    async signIn({ user, account, profile }) {
       if (account?.provider !== "oidc") return true;
+      const started = performance.now();
       const auto = roleSchema.safeParse(process.env.OIDC_AUTO_CREATE_ROLE);
-      const res = await findOrCreateOidcUser(user.email ?? "", user.name ?? "", auto.success ? auto.data : null);
+      // the id_token's claims, already verified by next-auth (signature, issuer, audience, nonce)
+      const claims = (profile ?? {}) as { iss?: unknown; sub?: unknown; email?: unknown; email_verified?: unknown; name?: unknown };
+      const identity = {
+        issuer: typeof claims.iss === "string" ? claims.iss : "",
+        subject: typeof claims.sub === "string" ? claims.sub : account.providerAccountId,
+        email: typeof claims.email === "string" ? claims.email : (user.email ?? ""),
+        emailVerified: claims.email_verified,
+        name: typeof claims.name === "string" ? claims.name : (user.name ?? ""),
+      };
+      const res = await findOrCreateOidcUser(identity, auto.success ? auto.data : null);
       const ctx = { requestId: newRequestId(), ...(await requestMeta()) };
+      const params = { method: "oidc", issuer: identity.issuer, subject: identity.subject };
       if (!res.ok) {
-        await recordDenied({ ...ctx, actor: { id: null, email: user.email ?? "unknown", role: "" } }, { action: "auth.signin", params: { method: "oidc" }, reason: res.reason === "disabled" ? "account disabled" : "no k2ops account for this identity" });
-        return "/login?error=" + encodeURIComponent(res.reason === "disabled" ? SIGNIN_ERRORS.disabledSso : SIGNIN_ERRORS.noAccount);
+        const why = OIDC_REFUSALS[res.reason];
+        await recordDenied({ ...ctx, actor: { id: null, email: identity.email.toLowerCase() || "unknown", role: "" } }, { action: "auth.signin", params, reason: why.audit });
+        return "/login?error=" + encodeURIComponent(why.message);
       }
       user.id = res.user.id;
-      const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { method: "oidc" } });
-      await recordOutcome(id, { status: "succeeded", startedAt: performance.now() });
+      const id = await recordIntent({ ...ctx, actor: { id: res.user.id, email: res.user.email, role: res.user.role } }, { action: "auth.signin", params: { ...params, linked: res.linked } });
+      await recordOutcome(id, { status: "succeeded", startedAt: started });
       return true;
     },
     async jwt({ token, user }) {
-      // authAt is set once, at sign-in: a password change or disable voids older sessions
+      // at sign-in: the account, the sign-in time (a later password change or disable
+      // voids the session) and a server-side session that sign-out revokes
       if (user?.id) {
         token.uid = user.id;
         token.authAt = Date.now();
+        token.sid = await createAuthSession(user.id);
+        return token;
       }
+      // every later use: a revoked or unknown session throws, so next-auth clears the
+      // cookie and /api/auth/session answers {} instead of re-issuing it
+      if (!(await activeSessionUser(token.sid, token.uid, token.authAt))) throw new Error("session revoked, expired or account no longer valid");
       return token;
     },
     async session({ session, token }) {
       (session as { uid?: unknown }).uid = token.uid;
       (session as { authAt?: unknown }).authAt = token.authAt;
+      (session as { sid?: unknown }).sid = token.sid;
       return session;
     },
   },
   events: {
     async signOut({ token }) {
       const uid = typeof token?.uid === "string" ? token.uid : null;
+      // the session ends server-side first: a copy of the cookie must not outlive it
+      if (typeof token?.sid === "string") await revokeAuthSession(token.sid).catch((err) => logger.error({ err }, "could not revoke the session on sign-out"));
       const who = uid ? await getUser(uid).catch(() => null) : null;
       const actor = { id: who?.id ?? null, email: who?.email ?? "unknown", role: who?.role ?? "" };
       const id = await recordIntent({ requestId: newRequestId(), actor, ...(await requestMeta()) }, { action: "auth.signout" }).catch(() => null);

@@ -1,18 +1,21 @@
 import { getServerSession } from "next-auth";
 import { cookies } from "next/headers";
 import { authOptions } from "./options";
-import { activeUserById } from "./users";
+import { activeSessionUser } from "./sessions";
 import type { SessionUser } from "./roles";
 
 export type { Role, SessionUser } from "./roles";
 export { hasRole } from "./roles";
 
-/** The signed-in, enabled user for this request, or null. Always re-read from the database. */
+/**
+ * The signed-in, enabled user for this request, or null. Always re-read from the
+ * database: the account, and the server-side session (revoked at sign-out).
+ */
 export async function getSessionUser(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions);
-  const s = session as { uid?: unknown; authAt?: unknown } | null;
+  const s = session as { uid?: unknown; authAt?: unknown; sid?: unknown } | null;
   if (typeof s?.uid !== "string") return null;
-  return activeUserById(s.uid, typeof s.authAt === "number" ? s.authAt : undefined);
+  return activeSessionUser(s.sid, s.uid, s.authAt);
 }
 
 /** True when the browser still holds a session cookie that no longer yields a user (expired or revoked). */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db, type Prisma, type Tx } from "@/lib/db";
-import { ActionFailure } from "@/lib/actions/safe-action";
+import { ActionFailure } from "@/lib/errors";
 import { MIN_PASSWORD_LENGTH, dummyHash, hashPassword, verifyPassword } from "./password";
 import { roleSchema, type Role, type SessionUser } from "./roles";
 
@@ -24,14 +24,24 @@ export type CredentialCheck =
   | { ok: true; user: SessionUser }
   | { ok: false; reason: "invalid" | "disabled" };
 
-export async function checkCredentials(email: string, password: string): Promise<CredentialCheck> {
+/** Email + password check (constant work for unknown emails); records the login time on success. */
+export async function checkCredentials(email: string, password: string, tx: Tx = db()): Promise<CredentialCheck> {
   const parsed = emailSchema.safeParse(email);
-  const user = parsed.success ? await db().user.findUnique({ where: { email: parsed.data } }) : null;
+  const user = parsed.success ? await tx.user.findUnique({ where: { email: parsed.data } }) : null;
   const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
   if (!user || !ok) return { ok: false, reason: "invalid" };
   if (user.disabled) return { ok: false, reason: "disabled" };
-  await db().user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+  await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
   return { ok: true, user: toSessionUser(user) };
+}
+
+/**
+ * Serialises, until `tx` ends, every transaction that takes the same key. A
+ * transaction-scoped advisory lock: on the embedded database all connections share
+ * one PostgreSQL session, where a session-level lock would never be contended.
+ */
+export async function lockKey(tx: Tx, key: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${key}))`;
 }
 
 export function toSessionUser(u: { id: string; email: string; name: string; role: Role }): SessionUser {
@@ -66,22 +76,60 @@ async function retryAfterMs(failure: Prisma.AuditEventWhereInput, now: number, t
     take: SIGNIN_MAX_FAILURES,
     select: { at: true },
   });
+  return waitAfter(failures, now);
+}
+
+function waitAfter(failures: { at: Date }[], now: number): number {
   if (failures.length < SIGNIN_MAX_FAILURES) return 0;
-  return Math.max(0, failures[failures.length - 1].at.getTime() + SIGNIN_WINDOW_MS - now);
+  return Math.max(0, failures[SIGNIN_MAX_FAILURES - 1].at.getTime() + SIGNIN_WINDOW_MS - now);
 }
 
-/** Ms until this email may try again (0 = now). */
-export function signInRetryAfterMs(email: string, now = Date.now()): Promise<number> {
-  return retryAfterMs({ action: "auth.signin", status: "denied", actorEmail: email, error: WRONG_CREDENTIALS_REASON }, now, db());
+/** Ms until this email may try again (0 = now). Atomic with the check only under signInLock. */
+export function signInRetryAfterMs(email: string, now = Date.now(), tx: Tx = db()): Promise<number> {
+  return retryAfterMs({ action: "auth.signin", status: "denied", actorEmail: email, error: WRONG_CREDENTIALS_REASON }, now, tx);
 }
 
-export async function findOrCreateOidcUser(email: string, name: string, autoCreateRole: Role | null): Promise<CredentialCheck> {
-  const e = emailSchema.parse(email);
-  let u = await db().user.findUnique({ where: { email: e } });
-  if (!u && autoCreateRole) u = await db().user.create({ data: { email: e, name, role: autoCreateRole } });
-  if (!u) return { ok: false, reason: "invalid" };
-  if (u.disabled) return { ok: false, reason: "disabled" };
-  return { ok: true, user: toSessionUser(u) };
+/** Holds, until `tx` ends, the per-email lock around counting, checking and recording a sign-in attempt. */
+export function signInLock(tx: Tx, email: string): Promise<void> {
+  return lockKey(tx, `k2ops.signin:${email}`);
+}
+
+/** What an OIDC provider asserted about the person signing in (from the verified id_token). */
+export type OidcIdentity = { issuer: string; subject: string; email: string; emailVerified: unknown; name: string };
+export type OidcCheck =
+  | { ok: true; user: SessionUser; linked: "now" | "before" | "created" }
+  | { ok: false; reason: "no-subject" | "unverified" | "unknown" | "disabled" | "other-identity" };
+
+/**
+ * The account an OIDC identity signs in as. An account is bound to the identity
+ * (issuer + subject) that first signed in to it, and from then on only that
+ * identity gets it. An email match is used only for that first binding, and only
+ * when the provider says it verified the email (`email_verified: true`): an
+ * identity whose user can pick or leave unverified the email must not become an
+ * existing account (say, an admin's) by naming its address.
+ */
+export async function findOrCreateOidcUser(id: OidcIdentity, autoCreateRole: Role | null): Promise<OidcCheck> {
+  if (!id.issuer || !id.subject) return { ok: false, reason: "no-subject" };
+  if (id.emailVerified !== true) return { ok: false, reason: "unverified" };
+  const email = emailSchema.safeParse(id.email);
+  if (!email.success) return { ok: false, reason: "unknown" };
+  const identity = { oidcIssuer: id.issuer, oidcSubject: id.subject };
+  return db().$transaction(async (tx): Promise<OidcCheck> => {
+    // two first sign-ins racing for one account (or one identity for two) bind once
+    await lockKey(tx, "k2ops.oidc-link");
+    const bound = await tx.user.findUnique({ where: { oidcIssuer_oidcSubject: identity } });
+    if (bound) return bound.disabled ? { ok: false, reason: "disabled" } : { ok: true, user: toSessionUser(bound), linked: "before" };
+    const u = await tx.user.findUnique({ where: { email: email.data } });
+    if (!u) {
+      if (!autoCreateRole) return { ok: false, reason: "unknown" };
+      const created = await tx.user.create({ data: { email: email.data, name: id.name, role: autoCreateRole, ...identity } });
+      return { ok: true, user: toSessionUser(created), linked: "created" };
+    }
+    if (u.oidcIssuer !== null || u.oidcSubject !== null) return { ok: false, reason: "other-identity" };
+    if (u.disabled) return { ok: false, reason: "disabled" };
+    const linked = await tx.user.update({ where: { id: u.id }, data: identity });
+    return { ok: true, user: toSessionUser(linked), linked: "now" };
+  });
 }
 
 export async function createUser(input: NewUser, tx: Tx = db()) {
@@ -139,8 +187,26 @@ export async function changeOwnPassword(tx: Tx, id: string, current: string, nex
   const user = await tx.user.findUnique({ where: { id }, select: { id: true, email: true, passwordHash: true } });
   if (!user) throw new UserRuleError("No such user.");
   if (!user.passwordHash) throw new UserRuleError("This account signs in with single sign-on; it has no k2ops password.");
-  // a borrowed session must not become a way to guess the password: same limit as sign-in
-  const wait = await retryAfterMs({ action: "account.password.change", actorId: id, status: "failed", error: WRONG_CURRENT_PASSWORD }, Date.now(), tx);
+  // a borrowed session must not become a way to guess the password: same limit as sign-in.
+  // The failure is recorded by the action wrapper only after this transaction has rolled
+  // back, so the lock alone cannot cover it: attempts still in flight (their audit intent
+  // is pending; the caller's own one is among them) count as failures until they finish.
+  await lockKey(tx, `k2ops.password-change:${id}`);
+  const now = Date.now();
+  const attempts = await tx.auditEvent.findMany({
+    where: {
+      action: "account.password.change",
+      actorId: id,
+      at: { gte: new Date(now - SIGNIN_WINDOW_MS) },
+      OR: [{ status: "failed", error: WRONG_CURRENT_PASSWORD }, { status: "pending" }],
+    },
+    orderBy: { at: "desc" },
+    take: SIGNIN_MAX_FAILURES + 1,
+    select: { at: true, status: true },
+  });
+  const own = attempts.findIndex((a) => a.status === "pending");
+  if (own >= 0) attempts.splice(own, 1);
+  const wait = waitAfter(attempts, now);
   if (wait > 0) throw new UserRuleError(`Too many wrong current passwords. Try again in ${Math.ceil(wait / 60_000)} min.`);
   if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError(WRONG_CURRENT_PASSWORD);
   await setPassword(id, next, tx);
@@ -180,6 +246,9 @@ export async function changeUser(
   id: string,
   change: { role?: Role; disabled?: boolean },
 ) {
+  // two admins demoting each other at once must not both see two admins: every
+  // change that can remove an admin is counted and applied under one lock
+  await lockKey(tx, "k2ops.admins");
   const user = await getUser(id, tx);
   if (!user) throw new UserRuleError("No such user.");
   if (id === actorId && (change.disabled === true || (change.role && change.role !== "admin"))) {

@@ -5,12 +5,16 @@ import type { AddressInfo } from "node:net";
 // A minimal OpenID Connect provider (authorization code flow with PKCE, RS256
 // id_tokens, discovery and JWKS) standing in for the ops team's identity
 // provider, so the console's single sign-on is exercised end to end offline.
-// Its sign-in page asks only for an email: every identity is "who you type".
+// Its sign-in page asks for an email: every identity is "who you type". For the
+// console's linking rules it can also act like a careless provider: the subject
+// (`sub`, default "sim|<email>") can be picked, and the email can be sent as
+// unverified (`email_verified: false`). Form fields: login_email, login_sub,
+// login_unverified=1.
 
 export type OidcSimOptions = { port?: number; host?: string; clientId: string; clientSecret: string };
 export type OidcSim = { issuer: string; close(): Promise<void>; signIns(): string[] };
 
-type Grant = { clientId: string; redirectUri: string; email: string; challenge: string | null; nonce: string | null; expires: number };
+type Grant = { clientId: string; redirectUri: string; email: string; sub: string; emailVerified: boolean; challenge: string | null; nonce: string | null; expires: number };
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
 
@@ -44,7 +48,7 @@ export async function startOidcSim(opts: OidcSimOptions): Promise<OidcSim> {
   function idToken(g: Grant): string {
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid }));
-    const claims: Record<string, unknown> = { iss: issuer, sub: `sim|${g.email}`, aud: g.clientId, iat: now, exp: now + 300, email: g.email, email_verified: true, name: g.email.split("@")[0] };
+    const claims: Record<string, unknown> = { iss: issuer, sub: g.sub, aud: g.clientId, iat: now, exp: now + 300, email: g.email, email_verified: g.emailVerified, name: g.email.split("@")[0] };
     if (g.nonce) claims.nonce = g.nonce;
     const payload = b64url(JSON.stringify(claims));
     const sig = crypto.sign("RSA-SHA256", Buffer.from(`${header}.${payload}`), privateKey);
@@ -76,17 +80,19 @@ export async function startOidcSim(opts: OidcSimOptions): Promise<OidcSim> {
           return html(res, 400, "<p>invalid authorization request</p>");
         }
         const hidden = [...q.entries()].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join("");
-        return html(res, 200, `<h1>Simulated identity provider</h1><form method="post" action="/authorize">${hidden}<label>Email <input name="login_email" type="email"></label><button type="submit">Continue</button></form>`);
+        return html(res, 200, `<h1>Simulated identity provider</h1><form method="post" action="/authorize">${hidden}<p><label>Email <input name="login_email" type="email"></label></p><p><label>Subject (sub) <input name="login_sub" placeholder="sim|&lt;email&gt;"></label></p><p><label><input name="login_unverified" type="checkbox" value="1"> Send as unverified (email_verified: false)</label></p><button type="submit">Continue</button></form>`);
       }
       if (url.pathname === "/authorize" && req.method === "POST") {
         const f = await formBody(req);
         const email = (f.get("login_email") ?? "").trim().toLowerCase();
+        const sub = (f.get("login_sub") ?? "").trim().slice(0, 255) || `sim|${email}`;
+        const emailVerified = f.get("login_unverified") !== "1";
         const redirectUri = f.get("redirect_uri") ?? "";
         if (f.get("client_id") !== opts.clientId || !email || !redirectUri) return html(res, 400, "<p>invalid sign-in</p>");
         const method = f.get("code_challenge_method");
         if (f.get("code_challenge") && method !== "S256") return html(res, 400, "<p>only S256 PKCE</p>");
         const code = crypto.randomBytes(24).toString("base64url");
-        grants.set(code, { clientId: opts.clientId, redirectUri, email, challenge: f.get("code_challenge"), nonce: f.get("nonce"), expires: Date.now() + 60_000 });
+        grants.set(code, { clientId: opts.clientId, redirectUri, email, sub, emailVerified, challenge: f.get("code_challenge"), nonce: f.get("nonce"), expires: Date.now() + 60_000 });
         const back = new URL(redirectUri);
         back.searchParams.set("code", code);
         const state = f.get("state");

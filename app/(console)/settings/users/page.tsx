@@ -1,6 +1,7 @@
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { listUsers } from "@/lib/auth/users";
+import { redactValue } from "@/lib/redact";
 import { PageHeader } from "@/components/shell/page-header";
 import { UserAdmin } from "@/components/users/user-admin";
 import { addUserAction, changeUserAction, resetPasswordAction } from "./actions";
@@ -26,7 +27,8 @@ export default async function UsersPage() {
       <PageHeader title="Users" description="Local accounts and their roles: viewer reads, operator runs node operations, admin also manages users and host keys." />
       <UserAdmin
         me={user.id}
-        users={users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled, lastLoginAt: u.lastLoginAt?.toISOString() ?? null }))}
+        // stored text is shown through the same redaction as every other sink (a secret typed as a name stays masked)
+        users={redactValue(users.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled, lastLoginAt: u.lastLoginAt?.toISOString() ?? null })))}
         addUser={addUserAction}
         changeUser={changeUserAction}
         resetPassword={resetPasswordAction}
