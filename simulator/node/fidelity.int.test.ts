@@ -27,10 +27,12 @@ const NODES: Record<string, Scenario> = {
   "127.0.50.22": "restart-loop-center", // S12
   "127.0.50.23": "no-ipv6",
   "127.0.50.24": "healthy", // the cut test and restarts (changes state)
+  "127.0.50.25": "healthy", // .env interpolation (rewrites its .env)
 };
 const ip = (s: Scenario, nth = 0) => Object.entries(NODES).filter(([, v]) => v === s)[nth][0];
 const H = ip("healthy");
 const H2 = ip("healthy", 1);
+const HENV = ip("healthy", 2);
 const S1 = ip("restart-loop-net");
 const S2 = ip("nftables");
 const S3 = ip("cut");
@@ -431,5 +433,50 @@ describe("cross-state invariants", () => {
     const lines = fleet.commands(H).map((c) => c.command);
     expect(lines).toContain("echo ok");
     expect(fleet.commands(H).every((c) => c.user === "ubuntu")).toBe(true);
+  });
+});
+
+describe("compose reads .env as Docker Compose v2 does (compose-go dotenv + template)", () => {
+  // what the operator typed → what the container sees: a `${K2_NODE_SECRET}` in another
+  // value is expanded by compose; single quotes keep it literal
+  const secret = "f".repeat(64); // this node's secret (spec index 14)
+  const typed = [
+    `K2_SLACK_WEBHOOK_URL=http://x/\${K2_NODE_SECRET}`,
+    `K2_NODE_BRANDS='http://x/\${K2_NODE_SECRET}'`,
+    `K2_DOMAIN="a\\"b $$x"`,
+    "K2_LOG_LEVEL=debug #verbose for now",
+    "K2_TEST_NODE=a#b",
+    "K2_HAS_RELAY=${K2_RELAY_DEFAULT:-false}",
+    "K2_PRIVATE_CLAIM=${K2_NOPE_UNSET}",
+    "X_HOME=$HOME",
+  ].join("\n");
+  const sees = [`K2_SLACK_WEBHOOK_URL=http://x/${secret}`, "K2_NODE_BRANDS=http://x/${K2_NODE_SECRET}", 'K2_DOMAIN=a"b $x', "K2_LOG_LEVEL=debug", "K2_TEST_NODE=a#b", "K2_HAS_RELAY=false", "K2_PRIVATE_CLAIM=", "X_HOME=/home/ubuntu"];
+
+  it("up -d: interpolated values in docker exec env and docker inspect, a warning for the unset variable", async () => {
+    expect((await run(HENV, "grep -c '^K2_NODE_SECRET=' /apps/k2s/.env")).out).toBe("1\n");
+    const w = await run(HENV, `cd /apps/k2s && cp .env .env.orig && cat >> .env <<'EOF'\n${typed}\nEOF`);
+    expect(w.code).toBe(0);
+    const up = await run(HENV, "cd /apps/k2s && docker compose up -d", 60_000);
+    expect(up.code).toBe(0);
+    expect(up.err.split("\n")[0]).toBe('WARN[0000] The "K2_NOPE_UNSET" variable is not set. Defaulting to a blank string.');
+    expect(up.err).toContain(" Container k2-sidecar  Recreate");
+    const env = (await run(HENV, "docker exec k2-sidecar env")).out.split("\n");
+    for (const line of sees) expect(env).toContain(line);
+    expect(env).toContain(`K2_NODE_SECRET=${secret}`);
+    const inspected: string[] = JSON.parse((await run(HENV, "docker inspect --format '{{json .Config.Env}}' k2s")).out);
+    for (const line of sees) expect(inspected).toContain(line);
+    // the sidecar came up on the comment-stripped, interpolated env
+    await expect.poll(async () => (await run(HENV, "docker inspect --format='{{.State.Health.Status}}' k2-sidecar")).out, { timeout: 10_000 }).toBe("healthy\n");
+  });
+
+  it("${VAR:?msg} unset: every compose command fails as compose does, containers untouched", async () => {
+    expect((await run(HENV, "cd /apps/k2s && echo 'K2_X=${K2_MISSING:?set K2_MISSING first}' >> .env")).code).toBe(0);
+    const msg = "failed to read /apps/k2s/.env: required variable K2_MISSING is missing a value: set K2_MISSING first\n";
+    expect(await run(HENV, "cd /apps/k2s && docker compose up -d", 30_000)).toMatchObject({ out: "", err: 'WARN[0000] The "K2_NOPE_UNSET" variable is not set. Defaulting to a blank string.\n' + msg, code: 1 });
+    expect(await run(HENV, "cd /apps/k2s && docker compose ps")).toMatchObject({ err: expect.stringContaining(msg), code: 1 });
+    expect((await run(HENV, "docker exec k2-sidecar env")).out).toContain(`K2_SLACK_WEBHOOK_URL=http://x/${secret}\n`);
+    // back to the original file: the stack returns to it
+    expect((await run(HENV, "cd /apps/k2s && mv .env.orig .env && docker compose up -d", 60_000)).code).toBe(0);
+    expect((await run(HENV, "docker exec k2-sidecar env")).out).not.toContain("K2_SLACK_WEBHOOK_URL");
   });
 });

@@ -69,9 +69,12 @@ cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT — a created (not started) c
   jq_state --arg n "$1" --arg i "$2" --argjson env "$3" --arg d "$4" --arg p "$5" --argjson now "$(nowms)" \
     '.containers = ([.containers[] | select(.name != $n)] + [{name: $n, image: $i, state: "created", health: "", restartCount: 0, exitCode: 0, env: $env, created: $now, started: 0, healthyAt: 0, loop: null, workdir: $d, project: $p}] | sort_by(.name))'
 }
-env_json() { # .env file → JSON object (compose strips surrounding quotes)
+# shellcheck disable=SC1091
+. "${BASH_SOURCE[0]%/*}/_dotenv.sh"
+env_json() { # .env file → the containers' env (JSON) as Docker Compose reads it (_dotenv.sh); the caller reported warnings/errors
   [ -f "$1" ] || { echo '{}'; return; }
-  jq -Rn '[inputs | select(test("^[A-Za-z_][A-Za-z0-9_]*=")) | capture("^(?<key>[^=]+)=(?<value>.*)$") | .value |= (if test("^\".*\"$") or test("^'"'"'.*'"'"'$") then .[1:-1] else . end)] | from_entries' < "$1"
+  [ "$DOTENV_FILE" = "$1" ] || dotenv_parse "$1"
+  dotenv_json
 }
 cenv() { # cenv NAME KEY — a container's env snapshot value (called in $(...): loading here leaves the caller alone)
   load
