@@ -20,7 +20,7 @@ export const syncFleetAction = defineAction({
     try {
       const res = await syncFleetFromCenter();
       revalidatePath("/");
-      return { total: res.total, added: res.added, updated: res.updated, gone: res.gone, rejected: res.rejected };
+      return { total: res.total, added: res.added, updated: res.updated, gone: res.gone, rejected: res.rejected, complete: res.complete, incompleteReason: res.incompleteReason };
     } catch (e) {
       if (isCenterError(e)) throw new ActionFailure("failed", `Center refused: ${e.message}`);
       throw new ActionFailure("failed", `Center could not be reached; the table shows the last known fleet. (${e instanceof Error ? e.message : String(e)})`);

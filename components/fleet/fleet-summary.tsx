@@ -9,7 +9,7 @@ const ITEMS: { key: keyof FleetSummary; label: string; href?: string; tone?: str
   { key: "decommissioned", label: "decommissioned (hidden)", href: "/?all=1" },
 ];
 
-export function FleetSummaryBar({ summary, lastSync }: { summary: FleetSummary; lastSync: { at: string; total: number } | null }) {
+export function FleetSummaryBar({ summary, lastSync }: { summary: FleetSummary; lastSync: { at: string; total: number; complete?: boolean } | null }) {
   return (
     <div className="mb-3 flex flex-wrap items-center gap-x-5 gap-y-1 text-sm" data-testid="fleet-summary">
       <span>
@@ -32,7 +32,7 @@ export function FleetSummaryBar({ summary, lastSync }: { summary: FleetSummary; 
         );
       })}
       <span className="ml-auto text-xs text-muted-foreground" data-testid="last-sync">
-        {lastSync ? `Center data refreshed ${lastSync.at.replace("T", " ").slice(0, 19)} UTC` : "Never synced with Center"}
+        {lastSync ? `Center data refreshed ${lastSync.at.replace("T", " ").slice(0, 19)} UTC${lastSync.complete === false ? " (incomplete: Center's list changed while it was read; no node marked gone)" : ""}` : "Never synced with Center"}
       </span>
     </div>
   );

@@ -13,7 +13,7 @@ type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 export function FleetView(props: {
   rows: FleetRow[];
   canOperate: boolean;
-  syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number; rejected: { id: string; ipv4: string; reason: string }[] }>>;
+  syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number; rejected: { id: string; ipv4: string; reason: string }[]; complete: boolean; incompleteReason?: string }>>;
   verifyNodes?: (input: unknown) => Promise<Res<{ jobId: string }>>;
   verifyAll?: (input: unknown) => Promise<Res<{ jobId: string; nodes: number }>>;
   /** the table's filters as in the URL: "verify all" sends these, never a node list */
@@ -44,7 +44,12 @@ export function FleetView(props: {
     const res = await props.syncFleet({});
     setSyncing(false);
     if (res.ok) {
-      toast.success(`Synced ${res.data.total} nodes from Center (${res.data.added} new, ${res.data.gone} no longer listed)`);
+      if (res.data.complete) toast.success(`Synced ${res.data.total} nodes from Center (${res.data.added} new, ${res.data.gone} no longer listed)`);
+      else
+        toast.warning(`Incomplete sync: ${res.data.total} nodes read (${res.data.added} new); no node was marked gone`, {
+          description: `${res.data.incompleteReason ?? "Center's list changed while it was read"}. Sync again to complete it.`,
+          duration: 15_000,
+        });
       const bad = res.data.rejected;
       if (bad.length) {
         toast.warning(`${bad.length} Center row(s) refused and not stored`, {

@@ -227,3 +227,50 @@ describe("schema helpers", () => {
     expect(bad.success).toBe(false); // params must be a JSON *string*
   });
 });
+
+describe("walking Center's pages when the list moves (issue #10 item 10)", () => {
+  it("501 nodes with one deleted between page fetches: the walk retries, and a walk that never settles says it is incomplete", async () => {
+    let all = Array.from({ length: 501 }, (_, i) => node(i + 1));
+    let deleteOnPage2 = 1;
+    handler = (s, res) => {
+      const page = Number(new URL(s.url, base).searchParams.get("page") ?? 1);
+      if (page === 2 && deleteOnPage2-- > 0) all = all.filter((n) => n.ipv4 !== all[3].ipv4);
+      json(res, { code: 0, data: { items: all.slice((page - 1) * 500, page * 500), pagination: { page, pageSize: 500, total: all.length } } });
+    };
+    // first walk: 501 then 500 reported, 500 seen -> inconsistent; the second walk is whole
+    const w = await client().listAllNodesChecked();
+    expect(w).toMatchObject({ complete: true, total: 500 });
+    expect(w.items).toHaveLength(500);
+    expect(seen.map((x) => x.url)).toEqual(["/app/nodes?page=1", "/app/nodes?page=2", "/app/nodes?page=1"]);
+
+    // a list that keeps moving: incomplete after the bounded retries, with the reason
+    seen = [];
+    deleteOnPage2 = 99;
+    all = Array.from({ length: 600 }, (_, i) => node(i + 1));
+    const moving = await client().listAllNodesChecked();
+    expect(moving.complete).toBe(false);
+    expect(moving.reason).toMatch(/total changed during the walk/);
+    expect(seen.length).toBe(6);
+  });
+
+  it("a page shorter than the page size does not end the walk (Center may cap the page size)", async () => {
+    const all = Array.from({ length: 250 }, (_, i) => node(i + 1));
+    handler = (s, res) => {
+      const page = Number(new URL(s.url, base).searchParams.get("page") ?? 1);
+      // asked for 500, served 100 per page
+      json(res, { code: 0, data: { items: all.slice((page - 1) * 100, page * 100), pagination: { page, pageSize: 500, total: all.length } } });
+    };
+    const w = await client().listAllNodesChecked();
+    expect(w).toMatchObject({ complete: true, total: 250 });
+    expect(w.items).toHaveLength(250);
+  });
+
+  it("a Center repeating the same page forever is cut off, not walked 10,000 times", async () => {
+    const all = Array.from({ length: 10 }, (_, i) => node(i + 1));
+    handler = (_s, res) => json(res, { code: 0, data: { items: all, pagination: { page: 1, pageSize: 10, total: 1000 } } });
+    const w = await client().listAllNodesChecked();
+    expect(w.complete).toBe(false);
+    expect(w.reason).toMatch(/no new item/);
+    expect(seen.length).toBe(6);
+  });
+});

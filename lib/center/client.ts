@@ -110,6 +110,12 @@ export type RequestOptions = { signal?: AbortSignal; timeoutMs?: number };
 type Query = Record<string, string | number | boolean | undefined | null>;
 export type PageQuery = { page?: number; pageSize?: number };
 
+/** A walk over every page of a list: `complete` false when Center's list moved under it (then `reason`). */
+export type PagedWalk<I> = { items: I[]; complete: boolean; total: number; reason?: string };
+// bounds: pages per walk, and walks when the list moves under one
+const MAX_WALK_PAGES = 10_000;
+const WALK_ATTEMPTS = 3;
+
 /** Reads KAITU_CENTER_URL / KAITU_ACCESS_KEY (and optional timeouts) from the environment. */
 export function centerConfigFromEnv(env: Record<string, string | undefined> = process.env): CenterClientOptions {
   const baseUrl = env.KAITU_CENTER_URL?.trim();
@@ -234,12 +240,22 @@ export function createCenterClient(opts: CenterClientOptions) {
   const put = <T extends z.ZodType>(path: string, body: unknown, schema: T, ro?: RequestOptions) => call("PUT", path, body ?? {}, schema, ro);
   const del = <T extends z.ZodType>(path: string, schema: T, ro?: RequestOptions) => call("DELETE", path, undefined, schema, ro);
 
-  /** Walks a paginated endpoint until `total` items were seen (or a page comes back short). */
-  async function walk<I>(fetchPage: (page: number) => Promise<{ items: I[]; pagination: { page: number; pageSize: number; total: number } | null }>, key?: (i: I) => string): Promise<I[]> {
+  /**
+   * Walks a paginated endpoint once: page 1, 2, ... until as many distinct items
+   * as Center's `total` were seen or a page is empty (a short page does NOT end
+   * it: Center may cap the page size). Complete only when Center's total stayed
+   * the same on every page and exactly that many distinct items were seen; a
+   * node deleted or added between page fetches shifts the pages, so such a walk
+   * may have skipped an item and says so.
+   */
+  async function walkOnce<I>(fetchPage: (page: number) => Promise<{ items: I[]; pagination: { page: number; pageSize: number; total: number } | null }>, key?: (i: I) => string): Promise<PagedWalk<I>> {
     const out: I[] = [];
     const seen = new Set<string>();
-    for (let page = 1; page <= 10_000; page++) {
+    let firstTotal: number | null = null;
+    let lastTotal = 0;
+    for (let page = 1; page <= MAX_WALK_PAGES; page++) {
       const r = await fetchPage(page);
+      const before = out.length;
       for (const it of r.items) {
         const k = key?.(it);
         if (k !== undefined) {
@@ -249,9 +265,27 @@ export function createCenterClient(opts: CenterClientOptions) {
         out.push(it);
       }
       const p = r.pagination;
-      if (!p || r.items.length === 0 || r.items.length < p.pageSize || page * p.pageSize >= p.total) break;
+      if (!p) return { items: out, complete: true, total: out.length };
+      firstTotal ??= p.total;
+      lastTotal = p.total;
+      if (p.total !== firstTotal) return { items: out, complete: false, total: lastTotal, reason: `Center's total changed during the walk (${firstTotal} -> ${p.total})` };
+      if (r.items.length === 0 || out.length >= p.total) break;
+      // a page of nothing new would repeat forever
+      if (out.length === before) return { items: out, complete: false, total: lastTotal, reason: `page ${page} held no new item` };
     }
-    return out;
+    if (out.length !== lastTotal) return { items: out, complete: false, total: lastTotal, reason: `walked ${out.length} of the ${lastTotal} Center reported` };
+    return { items: out, complete: true, total: lastTotal };
+  }
+
+  /** walkOnce, repeated (up to WALK_ATTEMPTS) while the walk was inconsistent; the last walk when none was complete. */
+  async function walkChecked<I>(fetchPage: Parameters<typeof walkOnce<I>>[0], key?: (i: I) => string): Promise<PagedWalk<I>> {
+    let w = await walkOnce(fetchPage, key);
+    for (let attempt = 2; !w.complete && attempt <= WALK_ATTEMPTS; attempt++) w = await walkOnce(fetchPage, key);
+    return w;
+  }
+
+  async function walk<I>(fetchPage: Parameters<typeof walkOnce<I>>[0], key?: (i: I) => string): Promise<I[]> {
+    return (await walkChecked(fetchPage, key)).items;
   }
 
   const client = {
@@ -266,6 +300,9 @@ export function createCenterClient(opts: CenterClientOptions) {
     /** Every node: pages of 500 (pageSize absent, §1.5), de-duplicated by ipv4. */
     listAllNodes: (ro?: RequestOptions): Promise<AdminNodeItem[]> =>
       walk((page) => get("/app/nodes", NodeListSchema, { page }, ro), (n) => n.ipv4),
+    /** Every node, with whether the walk was consistent (see walkOnce): the fleet sync treats an incomplete one as partial. */
+    listAllNodesChecked: (ro?: RequestOptions): Promise<PagedWalk<AdminNodeItem>> =>
+      walkChecked((page) => get("/app/nodes", NodeListSchema, { page }, ro), (n) => n.ipv4),
     updateNode: (ipv4: string, body: NodeUpdateRequest, ro?: RequestOptions) => put(`/app/nodes/${seg(ipv4)}`, body, DataSlaveNodeSchema, ro),
     deleteNode: (ipv4: string, ro?: RequestOptions) => del(`/app/nodes/${seg(ipv4)}`, EmptyDataSchema, ro),
 

@@ -74,3 +74,16 @@ describe("Center data is validated at the boundary (security #12)", () => {
     expect(await t.prisma.node.count({ where: { centerId: { in: [54, 55, 56] } } })).toBe(0);
   });
 });
+
+describe("an incomplete Center walk (issue #10 item 10)", () => {
+  it("updates what it read but never flags a node it did not see as gone, and says so", async () => {
+    await syncFleet([node(60), node(61)]);
+    const partial = await syncFleet([node(60, { name: "seen-again" })], { complete: false, reason: "Center's total changed during the walk (2 -> 1)" });
+    expect(partial).toMatchObject({ complete: false, gone: 0, updated: 1, incompleteReason: "Center's total changed during the walk (2 -> 1)" });
+    expect((await t.prisma.node.findUnique({ where: { ipv4: "203.0.113.61" } }))?.inCenter).toBe(true);
+    expect((await t.prisma.setting.findUnique({ where: { key: "fleet.lastSync" } }))?.value).toMatchObject({ complete: false });
+    const whole = await syncFleet([node(60)]);
+    expect(whole.complete).toBe(true);
+    expect((await t.prisma.node.findUnique({ where: { ipv4: "203.0.113.61" } }))?.inCenter).toBe(false);
+  });
+});

@@ -28,7 +28,17 @@ export const ipv4Schema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-
 /** A row Center listed that k2ops refused to store (never an SSH target), with why. */
 export type RejectedCenterRow = { id: string; ipv4: string; reason: string };
 
-export type SyncResult = { total: number; added: number; updated: number; gone: number; rejected: RejectedCenterRow[]; at: Date };
+export type SyncResult = {
+  total: number;
+  added: number;
+  updated: number;
+  gone: number;
+  rejected: RejectedCenterRow[];
+  /** false when Center's list moved during the walk: nodes missing from it were NOT marked gone */
+  complete: boolean;
+  incompleteReason?: string;
+  at: Date;
+};
 
 // Center's data is input like any other: it becomes SSH targets, page text and
 // audit targets, so every field is checked here before anything is stored.
@@ -84,9 +94,10 @@ export function validateCenterNodes(rows: unknown[]): { valid: CenterNode[]; rej
  * Mirrors Center's list into the Node table in one transaction. Nodes Center no
  * longer lists are kept (their history matters) but flagged `inCenter=false`.
  * Rows that fail validation (validateCenterNodes) are not stored: they are
- * returned in `rejected` for the sync summary.
+ * returned in `rejected` for the sync summary. An incomplete walk
+ * (`walk.complete === false`) updates what it saw but never flags a node gone.
  */
-export async function syncFleet(rows: unknown[]): Promise<SyncResult> {
+export async function syncFleet(rows: unknown[], walk: { complete: boolean; reason?: string } = { complete: true }): Promise<SyncResult> {
   const at = new Date();
   const { valid: centerNodes, rejected } = validateCenterNodes(rows);
   const seen = new Set(centerNodes.map((n) => n.ipv4));
@@ -117,18 +128,16 @@ export async function syncFleet(rows: unknown[]): Promise<SyncResult> {
         added++;
       }
     }
-    const goneIps = [...existing].filter((ip) => !seen.has(ip));
+    // a node missing from a partial list may simply have been skipped: only a complete walk says "gone"
+    const goneIps = walk.complete ? [...existing].filter((ip) => !seen.has(ip)) : [];
     if (goneIps.length) await tx.node.updateMany({ where: { ipv4: { in: goneIps }, inCenter: true }, data: { inCenter: false, lastSyncedAt: at } });
-    await tx.setting.upsert({
-      where: { key: "fleet.lastSync" },
-      create: { key: "fleet.lastSync", value: { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length } },
-      update: { value: { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length } },
-    });
-    return { total: centerNodes.length, added, updated, gone: goneIps.length, rejected, at };
+    const summary = { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length, complete: walk.complete, ...(walk.reason ? { incompleteReason: walk.reason } : {}) };
+    await tx.setting.upsert({ where: { key: "fleet.lastSync" }, create: { key: "fleet.lastSync", value: summary }, update: { value: summary } });
+    return { total: centerNodes.length, added, updated, gone: goneIps.length, rejected, complete: walk.complete, ...(walk.reason ? { incompleteReason: walk.reason } : {}), at };
   }, { timeout: 120_000 });
 }
 
-export async function lastSync(): Promise<{ at: string; total: number } | null> {
+export async function lastSync(): Promise<{ at: string; total: number; complete?: boolean; incompleteReason?: string } | null> {
   const s = await db().setting.findUnique({ where: { key: "fleet.lastSync" } });
   return (s?.value as { at: string; total: number } | undefined) ?? null;
 }

@@ -10,8 +10,8 @@ import { syncFleet, type SyncResult } from "./index";
 export async function syncFleetFromCenter(): Promise<SyncResult> {
   const center = centerClientFromEnv();
   try {
-    const nodes = await center.listAllNodes();
-    const res = await syncFleet(nodes);
+    const walk = await center.listAllNodesChecked();
+    const res = await syncFleet(walk.items, walk);
     await db().setting.deleteMany({ where: { key: "fleet.lastSyncError" } });
     return res;
   } catch (e) {
