@@ -50,7 +50,7 @@ test.describe("node page operations", () => {
     await page.getByLabel("UDID").fill("bad udid; reboot");
     await page.getByLabel("Token").fill("x");
     await page.getByRole("button", { name: "Add", exact: true }).click();
-    await expect(page.getByText("Some fields are invalid: nothing was changed.")).toBeVisible();
+    await expect(page.getByText("Nothing was changed. Invalid udid (1-128 letters, digits, . _ -), token (8-256 URL-safe characters).")).toBeVisible();
 
     await page.getByRole("button", { name: "Update (pull + up -d)" }).click();
     await page.getByRole("button", { name: "Confirm update (pull + up -d)" }).click();
@@ -72,7 +72,7 @@ test.describe("node page operations", () => {
     expect(await page.content()).not.toContain("tok-e2e-SECRET-123456");
     // the refused add (malformed input) is audited as denied
     await page.goto("/audit?action=node.users.add&outcome=denied");
-    await expect(page.getByTestId("audit-table")).toContainText("Some fields are invalid");
+    await expect(page.getByTestId("audit-table")).toContainText("Nothing was changed. Invalid udid");
   });
 
   test("an operator edits .env through the form: secrets write-only, diff before writing, custom domain admin-only", async ({ page }) => {
@@ -86,10 +86,25 @@ test.describe("node page operations", () => {
     await expect(form.getByLabel("K2_DOMAIN")).toBeDisabled();
     await form.getByLabel("K2_VERSION").fill("latest");
     await form.getByRole("button", { name: "Preview changes" }).click();
-    await expect(page.getByTestId("env-diff")).toContainText("K2_VERSION: Use a pinned tag");
+    // the refusal is shown at its field, with the reason
+    await expect(form.getByTestId("env-problem-K2_VERSION")).toHaveText(/Use a pinned tag/);
     await expect(form.getByRole("button", { name: "Apply" })).toHaveCount(0);
+    // impossible values are refused at their field too; enumerated ones are selects
     await form.getByLabel("K2_VERSION").fill("v0.4.8-9d7c6f95");
-    await form.getByLabel("K2_LOG_LEVEL").fill("warn");
+    await form.getByLabel("K2_NODE_BILLING_START_DATE").fill("2026-02-31");
+    await form.getByLabel("K2_JUMP_PORT_MIN").fill("50000");
+    await form.getByRole("button", { name: "Preview changes" }).click();
+    await expect(form.getByTestId("env-problem-K2_NODE_BILLING_START_DATE")).toHaveText(/Not a real calendar date/);
+    await expect(form.getByTestId("env-problem-K2_JUMP_PORT_MIN")).toHaveText(/above max \(40019, the default/);
+    await expect(form.getByRole("button", { name: "Apply" })).toHaveCount(0);
+    await form.getByLabel("K2_NODE_BILLING_START_DATE").fill("2026-01-31");
+    await form.getByLabel("K2_JUMP_PORT_MIN").fill("");
+    await form.getByRole("button", { name: "Preview changes" }).click();
+    await expect(form.getByTestId("env-warning-K2_NODE_BILLING_START_DATE").filter({ hasText: /Day 31 is missing from some months/ })).toBeVisible();
+    // a Lightsail node (Center's inventory) billed off the 1st is warned as well
+    await expect(form.getByTestId("env-warning-K2_NODE_BILLING_START_DATE").filter({ hasText: /Lightsail resets/ })).toBeVisible();
+    await form.getByLabel("K2_NODE_BILLING_START_DATE").fill("2026-01-01");
+    await form.getByLabel("K2_LOG_LEVEL").selectOption("warn");
     await form.getByRole("button", { name: "Preview changes" }).click();
     await expect(page.getByTestId("env-diff")).toContainText("K2_LOG_LEVEL");
     await form.getByRole("button", { name: "Apply" }).click();

@@ -6,9 +6,10 @@ import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 
-export type EnvField = { key: string; label: string; help: string; secret?: boolean; adminOnly?: boolean };
-type Preview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] };
-type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
+export type EnvField = { key: string; label: string; help: string; secret?: boolean; adminOnly?: boolean; choices?: readonly string[] };
+type Note = { key: string; message: string };
+type Preview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: Note[]; warnings?: Note[] };
+type Res<T> = { ok: true; data: T; outcome?: "succeeded" | "degraded" | "failed" } | { ok: false; error: { message: string } };
 type Act<T> = (input: unknown) => Promise<Res<T>>;
 
 // The documented .env variables as a form: non-secret values shown and editable,
@@ -31,15 +32,35 @@ export function EnvEditor(props: {
 
   function edit() {
     const set: Record<string, string> = {};
+    const unset: string[] = [];
     for (const f of props.fields) {
       if (f.secret || !current) continue;
       const v = values[f.key];
-      if (v !== undefined && v !== (current[f.key] ?? "")) set[f.key] = v;
+      if (v === undefined || v === (current[f.key] ?? "")) continue;
+      // an emptied field removes the line: the compose file's default applies again
+      if (v.trim() === "" && f.key in current) unset.push(f.key);
+      else set[f.key] = v;
     }
     const sec: Record<string, { mode: "replace"; value: string }> = {};
     for (const [k, v] of Object.entries(secrets)) if (v) sec[k] = { mode: "replace", value: v };
-    return { set, unset: [], secrets: sec };
+    return { set, unset, secrets: sec };
   }
+
+  // each refusal and warning is shown at its field, not as one generic line
+  const notes = (key: string) => (
+    <>
+      {diff?.problems.filter((p) => p.key === key).map((p, i) => (
+        <span key={`p${i}`} role="alert" className="block text-destructive" data-testid={`env-problem-${key}`}>
+          {p.message}
+        </span>
+      ))}
+      {diff?.warnings?.filter((w) => w.key === key).map((w, i) => (
+        <span key={`w${i}`} className="block text-amber-600 dark:text-amber-400" data-testid={`env-warning-${key}`}>
+          {w.message}
+        </span>
+      ))}
+    </>
+  );
 
   function load() {
     start(async () => {
@@ -67,17 +88,37 @@ export function EnvEditor(props: {
             <label key={f.key} className="space-y-0.5 text-xs">
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">(write-only: leave empty to keep)</span>
               <Input type="password" autoComplete="off" aria-label={f.key} value={secrets[f.key] ?? ""} onChange={(e) => setSecrets({ ...secrets, [f.key]: e.target.value })} placeholder="keep current" />
+              {notes(f.key)}
             </label>
           ) : (
             <label key={f.key} className="space-y-0.5 text-xs" title={f.help}>
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
               {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground"> (admin only)</span> : null}
-              <Input
-                aria-label={f.key}
-                value={values[f.key] ?? ""}
-                disabled={f.adminOnly && !props.isAdmin}
-                onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
-              />
+              {f.choices ? (
+                <select
+                  aria-label={f.key}
+                  className="h-9 w-full rounded-md border border-input bg-background px-2 text-sm"
+                  value={values[f.key] ?? ""}
+                  disabled={f.adminOnly && !props.isAdmin}
+                  onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                >
+                  {/* "" = not set: the line is removed and the sidecar's default applies */}
+                  {[...new Set(["", ...f.choices, values[f.key] ?? ""])].map((c) => (
+                    <option key={c} value={c}>
+                      {c === "" ? "(not set)" : f.choices!.includes(c) ? c : `${c} (not a valid value)`}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <Input
+                  aria-label={f.key}
+                  value={values[f.key] ?? ""}
+                  placeholder="(not set)"
+                  disabled={f.adminOnly && !props.isAdmin}
+                  onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                />
+              )}
+              {notes(f.key)}
             </label>
           ),
         )}
@@ -108,7 +149,8 @@ export function EnvEditor(props: {
                     setConfirming(false);
                     const res = await props.apply({ ipv4: props.ipv4, edit: edit(), confirm: true });
                     if (!res.ok) return void toast.error(res.error.message);
-                    toast.success(res.data.summary);
+                    // applied but failing its checklist is a warning, not a success
+                    (res.outcome === "degraded" ? toast.warning : res.outcome === "failed" ? toast.error : toast.success)(res.data.summary);
                     setCurrent(null);
                     setSecrets({});
                     router.refresh();
@@ -133,11 +175,14 @@ export function EnvEditor(props: {
       </div>
       {diff ? (
         <div data-testid="env-diff" className="text-xs">
-          {diff.problems.map((p) => (
-            <p key={p.key} className="text-destructive">
-              {p.key}: {p.message}
-            </p>
-          ))}
+          {diff.problems.length ? <p className="text-destructive">{diff.problems.length} field(s) refused (see each field): nothing will be written.</p> : null}
+          {diff.problems
+            .filter((p) => !props.fields.some((f) => f.key === p.key))
+            .map((p) => (
+              <p key={p.key} className="text-destructive">
+                {p.key}: {p.message}
+              </p>
+            ))}
           {diff.changes.length === 0 && diff.problems.length === 0 ? <p className="text-muted-foreground">No changes.</p> : null}
           <table>
             <tbody>

@@ -132,3 +132,48 @@ describe("credential routing and compose literals (security #1, #2)", () => {
     }
   });
 });
+
+describe(".env values that cannot work are refused, risky ones warned (issue #10 item 11)", () => {
+  const edit = (set: Record<string, string>, unset: string[] = []) => ({ set, unset, secrets: {} });
+  const withBilling = CURRENT + "K2_NODE_BILLING_START_DATE=2026-01-01\n";
+  const NOW = new Date("2026-12-01T00:00:00Z");
+
+  it("a billing date must exist on the calendar", () => {
+    const p = planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-02-31" }), OPERATOR);
+    expect(p.problems).toEqual([{ key: "K2_NODE_BILLING_START_DATE", message: "Not a real calendar date (e.g. 2026-02-31 does not exist)" }]);
+  });
+
+  it("days 29-31 warn with the resets the sidecar will really use", () => {
+    const p = planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-01-31" }), { ...OPERATOR, now: NOW });
+    expect(p.problems).toEqual([]);
+    expect(p.warnings).toHaveLength(1);
+    // Dec 31 -> Jan 31 -> Feb 31 = Mar 3 ...
+    expect(p.warnings[0].message).toMatch(/^Day 31 is missing from some months: .* resets on 2027-03-03, /);
+    expect(planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-01-28" }), { ...OPERATOR, now: NOW }).warnings).toEqual([]);
+  });
+
+  it("clearing the billing date warns that the node runs uncapped; a Lightsail node off the 1st is warned", () => {
+    const off = planEnvEdit(withBilling, edit({ K2_NODE_BILLING_START_DATE: "" }), OPERATOR);
+    expect(off.warnings.map((w) => w.message)).toEqual(["Metering off: the node will run uncapped (no quota enforcement, no cutoff)"]);
+    const unset = planEnvEdit(withBilling, edit({}, ["K2_NODE_BILLING_START_DATE"]), OPERATOR);
+    expect(unset.warnings.map((w) => w.key)).toEqual(["K2_NODE_BILLING_START_DATE"]);
+    const ls = planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-01-15" }), { ...OPERATOR, nodeProvider: "aws_lightsail" });
+    expect(ls.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^Lightsail resets its monthly transfer allowance on the 1st/)]);
+    expect(planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-01-01" }), { ...OPERATOR, nodeProvider: "aws_lightsail" }).warnings).toEqual([]);
+  });
+
+  it("hop port min above max (an unset max counts as its default 40019) is refused; ports outside 40000-40019 are warned", () => {
+    const p = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000" }), OPERATOR);
+    expect(p.problems).toEqual([{ key: "K2_JUMP_PORT_MIN", message: "Hop port min (50000) would be above max (40019, the default while K2_JUMP_PORT_MAX is unset): set both" }]);
+    const both = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000", K2_JUMP_PORT_MAX: "50019" }), OPERATOR);
+    expect(both.problems).toEqual([]);
+    expect(both.warnings[0].message).toMatch(/publishes only 40000-40019\/udp/);
+    expect(planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MAX: "40010" }), OPERATOR).problems).toEqual([]);
+  });
+
+  it("a documented variable can be unset", () => {
+    const p = planEnvEdit(CURRENT, edit({}, ["K2_NODE_NAME"]), OPERATOR);
+    expect(p.problems).toEqual([]);
+    expect(envMap(p.content).has("K2_NODE_NAME")).toBe(false);
+  });
+});

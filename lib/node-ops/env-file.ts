@@ -1,3 +1,4 @@
+import { nextCycleEnds } from "@/lib/metering/cycle";
 import { COMPOSE_DEFAULT_CENTER_URL, ENV_BY_KEY, composeLiteralProblem, normalizeBaseUrl, type EnvEdit, type EnvVarSpec } from "./env-schema";
 
 // Edits /apps/k2s/.env without losing anything the form does not manage:
@@ -30,12 +31,18 @@ export type EnvPlan = {
   content: string; // the new file (contains secrets: goes to the node on stdin only)
   changes: { key: string; from: string | null; to: string | null; secret: boolean }[];
   problems: EnvEditProblem[];
+  /** allowed, but the operator should know (metering off, short months, ...) */
+  warnings: EnvEditProblem[];
 };
 
 export type EnvPolicy = {
   isAdmin: boolean;
   /** normalised base URLs a node's K2_CENTER_URL may be set to (centerUrlAllowList) */
   allowedCenterUrls: readonly string[];
+  /** the node's cloud provider from Center's inventory (e.g. "aws_lightsail"), when known */
+  nodeProvider?: string | null;
+  /** the clock for date warnings (tests) */
+  now?: Date;
 };
 
 /** Why `value` (null = remove the line) may not be written for a credential-routing variable, or null. */
@@ -114,6 +121,8 @@ export function planEnvEdit(current: string, edit: EnvEdit, policy: EnvPolicy): 
     else updates.set(key, parsed.data);
   }
 
+  const warnings = crossFieldChecks(before, updates, policy, problems);
+
   const lines = parseEnvLines(current);
   const out: string[] = [];
   const written = new Set<string>();
@@ -133,7 +142,7 @@ export function planEnvEdit(current: string, edit: EnvEdit, policy: EnvPolicy): 
     if (from === v) continue;
     changes.push({ key, from, to: v, secret: !!ENV_BY_KEY.get(key)?.secret });
   }
-  return { content: out.join("\n") + "\n", changes, problems };
+  return { content: out.join("\n") + "\n", changes, problems, warnings };
 }
 
 /** The preview an operator sees: non-secret changes in full, secret ones only as "replaced"/"cleared". */
@@ -143,4 +152,58 @@ export function describeChanges(changes: EnvPlan["changes"]): { key: string; fro
       ? { key: c.key, from: c.from ? "(set)" : "(not set)", to: c.to ? "(replaced)" : "(cleared)" }
       : { key: c.key, from: c.from ?? "(not set)", to: c.to ?? "(removed)" },
   );
+}
+
+// The compose file publishes these hop ports (40000-40019/udp), and the sidecar's defaults match.
+const HOP_MIN = 40000;
+const HOP_MAX = 40019;
+const BILLING = "K2_NODE_BILLING_START_DATE";
+
+/**
+ * Rules across variables, on the .env as it would be after the edit: hop port
+ * min <= max (unset ones at their defaults) is a problem; metering switched off,
+ * billing days some months lack (with the resets the sidecar will really use),
+ * a Lightsail node not reset on the 1st, and hop ports the compose file does not
+ * publish are warnings.
+ */
+function crossFieldChecks(before: Map<string, string>, updates: Map<string, string | null>, policy: EnvPolicy, problems: EnvEditProblem[]): EnvEditProblem[] {
+  const warnings: EnvEditProblem[] = [];
+  const after = new Map(before);
+  for (const [k, v] of updates) {
+    if (v === null) after.delete(k);
+    else after.set(k, v);
+  }
+  const touched = (k: string) => updates.has(k) && !problems.some((p) => p.key === k);
+
+  if (touched("K2_JUMP_PORT_MIN") || touched("K2_JUMP_PORT_MAX")) {
+    const min = Number(after.get("K2_JUMP_PORT_MIN") || HOP_MIN);
+    const max = Number(after.get("K2_JUMP_PORT_MAX") || HOP_MAX);
+    const key = touched("K2_JUMP_PORT_MIN") ? "K2_JUMP_PORT_MIN" : "K2_JUMP_PORT_MAX";
+    if (min > max) {
+      const maxIs = after.get("K2_JUMP_PORT_MAX") ? String(max) : `${max}, the default while K2_JUMP_PORT_MAX is unset`;
+      problems.push({ key, message: `Hop port min (${min}) would be above max (${maxIs}): set both` });
+    } else if (min < HOP_MIN || max > HOP_MAX) {
+      warnings.push({ key, message: `The canonical compose file publishes only ${HOP_MIN}-${HOP_MAX}/udp: hop ports ${min}-${max} outside it are advertised but unreachable` });
+    }
+  }
+
+  if (touched(BILLING)) {
+    const value = after.get(BILLING) ?? "";
+    if (!value) {
+      if (before.get(BILLING)) warnings.push({ key: BILLING, message: "Metering off: the node will run uncapped (no quota enforcement, no cutoff)" });
+    } else {
+      const day = Number(value.slice(8, 10));
+      if (day >= 29) {
+        const odd = nextCycleEnds(day, policy.now ?? new Date(), 12).filter((d) => d.getUTCDate() !== day);
+        if (odd.length) {
+          const dates = odd.map((d) => d.toISOString().slice(0, 10)).join(", ");
+          warnings.push({ key: BILLING, message: `Day ${day} is missing from some months: the sidecar rolls those resets over (Go date normalisation), so in the next 12 months it resets on ${dates} instead, and those cycles are longer or shorter` });
+        }
+      }
+      if (policy.nodeProvider === "aws_lightsail" && day !== 1) {
+        warnings.push({ key: BILLING, message: "Lightsail resets its monthly transfer allowance on the 1st (UTC): with another billing day the node meters a different window than AWS bills" });
+      }
+    }
+  }
+  return warnings;
 }

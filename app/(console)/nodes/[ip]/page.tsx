@@ -134,7 +134,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             applyEnv: applyEnvAction,
             reboot: rebootLightsailAction,
           }}
-          envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly }) => ({ key, label, help, secret, adminOnly }))}
+          envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}
         />
         <section aria-label="Verification checklist">
           <h2 className="mb-2 text-sm font-semibold">
