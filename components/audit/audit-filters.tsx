@@ -33,6 +33,7 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
         <select id="f-outcome" name="outcome" defaultValue={value.outcome ?? ""} className={select}>
           <option value="">any</option>
           <option value="succeeded">succeeded</option>
+          <option value="degraded">degraded (done, not healthy)</option>
           <option value="failed">failed</option>
           <option value="denied">denied</option>
           <option value="interrupted">interrupted</option>

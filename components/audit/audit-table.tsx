@@ -17,6 +17,7 @@ export type AuditRow = {
 
 const STATUS_VARIANT: Record<string, "success" | "destructive" | "warning" | "outline"> = {
   succeeded: "success",
+  degraded: "warning",
   failed: "destructive",
   denied: "warning",
   interrupted: "destructive",

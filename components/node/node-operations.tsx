@@ -9,7 +9,7 @@ import { EnvEditor, type EnvField } from "./env-editor";
 import { LogFollower } from "./log-follower";
 
 type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
-type Res<T = unknown> = { ok: true; data: T } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+type Res<T = unknown> = { ok: true; data: T; outcome?: "succeeded" | "degraded" | "failed"; outcomeReason?: string } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
 type Act<T = unknown> = (input: unknown) => Promise<Res<T>>;
 
 type Status = {
@@ -101,7 +101,9 @@ export function NodeOperations(props: {
       }
       setResult({ title, r: res.data });
       then?.(res.data);
-      toast.success(`${title}: ${res.data.summary}`);
+      // the tone follows what really happened: applied-but-unhealthy is not a green toast
+      const say = res.outcome === "failed" ? toast.error : res.outcome === "degraded" ? toast.warning : toast.success;
+      say(`${title}: ${res.data.summary}`);
       router.refresh();
     });
   }

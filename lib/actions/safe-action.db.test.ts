@@ -182,6 +182,32 @@ describe("audit rows whatever bytes the input or output holds (security #11)", (
     expect(done).toBe(1);
     const [row] = await t.prisma.auditEvent.findMany({ where: { action: "echo.unstorable" } });
     expect(row.status).toBe("succeeded");
-    expect(row.result).toMatchObject({ note: expect.stringMatching(/succeeded; its result could not be recorded/) });
+    expect(row.result).toMatchObject({ note: expect.stringMatching(/finished \(succeeded\); its result could not be recorded/) });
+  });
+});
+
+describe("the audit outcome tells the truth (issue #10 item 9)", () => {
+  const judged = defineAction({
+    name: "node.judged",
+    role: "operator",
+    input: z.object({ result: z.enum(["pass", "fail", "error"]) }),
+    run: async (input) => ({ status: input.result }),
+    outcome: (r) =>
+      r.status === "pass" ? { status: "succeeded" } : r.status === "fail" ? { status: "degraded", reason: "applied, but the checklist failed: timezone" } : { status: "failed", reason: "verification could not run" },
+  });
+
+  it("done but unhealthy is recorded and returned as degraded, could-not-run as failed, never as succeeded", async () => {
+    const ok = await judged({ result: "pass" });
+    const degraded = await judged({ result: "fail" });
+    const failed = await judged({ result: "error" });
+    expect(ok).toMatchObject({ ok: true, outcome: "succeeded" });
+    expect(degraded).toMatchObject({ ok: true, outcome: "degraded", outcomeReason: "applied, but the checklist failed: timezone" });
+    expect(failed).toMatchObject({ ok: true, outcome: "failed" });
+    const rows = await t.prisma.auditEvent.findMany({ where: { action: "node.judged" }, orderBy: { at: "asc" } });
+    expect(rows.map((r) => [r.status, r.error])).toEqual([
+      ["succeeded", null],
+      ["degraded", "applied, but the checklist failed: timezone"],
+      ["failed", "verification could not run"],
+    ]);
   });
 });

@@ -15,7 +15,16 @@ import { requestMeta } from "./request";
 
 export type ActionErrorCode = "unauthenticated" | "forbidden" | "invalid_input" | "not_found" | "conflict" | "busy" | "failed";
 export type ActionError = { code: ActionErrorCode; message: string; fieldErrors?: Record<string, string[]> };
-export type ActionResult<T> = { ok: true; data: T; auditId?: string } | { ok: false; error: ActionError; auditId?: string };
+/**
+ * What an operation that ran really achieved: "degraded" = done but not healthy
+ * (e.g. updated, and the checklist failed), "failed" = it ran and did not do its
+ * job (e.g. a verification that could not read the node). The audit row and the
+ * UI's tone follow it.
+ */
+export type OperationOutcome = { status: "succeeded" | "degraded" | "failed"; reason?: string };
+export type ActionResult<T> =
+  | { ok: true; data: T; auditId?: string; outcome?: OperationOutcome["status"]; outcomeReason?: string }
+  | { ok: false; error: ActionError; auditId?: string };
 
 // the domain error lives in lib/errors; re-exported for the actions that throw it
 export { ActionFailure };
@@ -48,6 +57,17 @@ function toPlain(raw: unknown): unknown {
   return raw;
 }
 
+/**
+ * The refusal names each bad field and why ("Nothing was changed. Invalid udid
+ * (1-128 letters, digits, . _ -), token (8-256 URL-safe characters)"); written
+ * without "name: value" so redaction does not take a field's reason for a secret.
+ */
+function invalidInputMessage(errors: Record<string, string[]>): string {
+  const parts = Object.entries(errors).map(([k, m]) => `${k} (${m[0]})`);
+  const shown = parts.slice(0, 4).join(", ") + (parts.length > 4 ? `, and ${parts.length - 4} more` : "");
+  return `Nothing was changed. Invalid ${shown || "input"}.`;
+}
+
 function fieldErrors(err: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of err.issues) {
@@ -66,6 +86,8 @@ export function defineAction<S extends z.ZodType, R>(def: {
   target?: (input: z.infer<S>) => AuditTarget | undefined;
   /** what of the result goes to the audit row (redacted again there) */
   auditResult?: (result: NoInfer<R>) => unknown;
+  /** the truthful outcome of a result that came back (default: succeeded) */
+  outcome?: (result: NoInfer<R>) => OperationOutcome;
   run: (input: z.infer<S>, ctx: ActionContext) => Promise<R>;
 }): (raw: unknown) => Promise<ActionResult<R>> {
   const mutating = def.mutating ?? true;
@@ -96,7 +118,8 @@ export function defineAction<S extends z.ZodType, R>(def: {
       return deny({ code: "unauthenticated", message: "Your session has expired or you are not signed in. Sign in again." }, target);
     }
     if (!parsed.success) {
-      return deny({ code: "invalid_input", message: "Some fields are invalid: nothing was changed.", fieldErrors: fieldErrors(parsed.error) });
+      const errors = fieldErrors(parsed.error);
+      return deny({ code: "invalid_input", message: invalidInputMessage(errors), fieldErrors: errors });
     }
     const input = parsed.data as z.infer<S>;
     const target = def.target?.(input);
@@ -147,20 +170,28 @@ export function defineAction<S extends z.ZodType, R>(def: {
       if (!(e instanceof ActionFailure)) logger.error({ err: e, action: def.name, auditId }, "action failed");
       return { ok: false, error, auditId };
     }
+    let outcome: OperationOutcome = { status: "succeeded" };
+    try {
+      if (def.outcome) outcome = def.outcome(data);
+    } catch (e) {
+      logger.error({ err: e, action: def.name, auditId }, "outcome of a finished operation could not be judged");
+      outcome = { status: "degraded", reason: "the operation finished, but its result could not be judged" };
+    }
     // the operation is done: a failure to record its result must not turn it into "failed"
-    if (!outcomeWritten) await recordSucceeded(auditId, startedAt, def.name, () => (def.auditResult ? def.auditResult(data) : undefined));
+    if (!outcomeWritten) await recordFinished(auditId, startedAt, def.name, outcome, () => (def.auditResult ? def.auditResult(data) : undefined));
     // the browser gets the result through the same redaction as every other sink
-    return { ok: true, data: redactValue(data), auditId };
+    return { ok: true, data: redactValue(data), auditId, outcome: outcome.status, ...(outcome.reason ? { outcomeReason: redactText(outcome.reason) } : {}) };
   };
 }
 
-/** The success outcome; if the result cannot be stored, the outcome is stored without it (and logged). */
-async function recordSucceeded(auditId: string, startedAt: number, action: string, result: () => unknown): Promise<void> {
+/** The finished outcome; if the result cannot be stored, the outcome is stored without it (and logged). */
+async function recordFinished(auditId: string, startedAt: number, action: string, outcome: OperationOutcome, result: () => unknown): Promise<void> {
+  const error = outcome.status === "succeeded" ? undefined : outcome.reason;
   try {
-    await recordOutcome(auditId, { status: "succeeded", startedAt, result: result() });
+    await recordOutcome(auditId, { status: outcome.status, startedAt, error, result: result() });
   } catch (err) {
     logger.error({ err, action, auditId }, "audit result could not be stored; recording the outcome without it");
-    await recordOutcome(auditId, { status: "succeeded", startedAt, result: { note: "the operation succeeded; its result could not be recorded" } }).catch((e) =>
+    await recordOutcome(auditId, { status: outcome.status, startedAt, error, result: { note: `the operation finished (${outcome.status}); its result could not be recorded` } }).catch((e) =>
       logger.error({ err: e, action, auditId }, "audit outcome write failed"),
     );
   }

@@ -11,7 +11,7 @@ import { redactText, redactValue } from "@/lib/redact";
 export type AuditActor = { id: string | null; email: string; role: string };
 export type AuditContext = { requestId: string; actor: AuditActor; ip: string; userAgent: string };
 export type AuditTarget = { type: string; id: string };
-export type AuditOutcome = "succeeded" | "failed" | "denied";
+export type AuditOutcome = "succeeded" | "degraded" | "failed" | "denied";
 
 export const INTERRUPTED_MESSAGE = "interrupted: the console stopped before this operation finished; check the target's current state";
 
@@ -139,7 +139,7 @@ export const auditFilterSchema = z.object({
   user: z.string().trim().max(200).optional(),
   action: z.string().trim().max(100).optional(),
   node: z.string().trim().max(100).optional(),
-  outcome: z.enum(["pending", "succeeded", "failed", "denied", "interrupted"]).optional(),
+  outcome: z.enum(["pending", "succeeded", "degraded", "failed", "denied", "interrupted"]).optional(),
   from: utcTime("start").optional(),
   to: utcTime("end").optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),

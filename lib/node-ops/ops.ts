@@ -171,21 +171,34 @@ export function pullAndUpCommand(dir: "/apps/k2s" | "/apps/kaitu-slave") {
   return cmd`cd ${deployDir(dir)} && { sudo grep -Eq '^K2_VERSION=v[0-9]+[.][0-9]+[.][0-9]+(-[0-9a-f]{7,40})?$' .env || { echo 'k2ops: K2_VERSION in .env is not a pinned tag (like v0.4.8-9d7c6f95); refusing to pull an unpinned image' >&2; exit 3; }; } && sudo docker compose pull && sudo docker compose up -d --remove-orphans`;
 }
 
-async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<string> {
+/** The checklist after a change: its status and the sentence the operator reads. */
+export type AfterCheck = { status: "pass" | "fail" | "error"; text: string };
+
+async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<AfterCheck> {
   const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after ${why})` });
-  return v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  const text = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
+  return { status: v.status === "error" ? "error" : v.status === "pass" ? "pass" : "fail", text };
+}
+
+/**
+ * The truthful outcome of a change followed by the checklist: done and healthy is
+ * "succeeded"; done but failing (or unverifiable) is "degraded", never "succeeded".
+ */
+export function outcomeAfterChange(verification: AfterCheck | null): { status: "succeeded" | "degraded"; reason?: string } {
+  if (!verification || verification.status === "pass") return { status: "succeeded" };
+  return { status: "degraded", reason: `the change was applied, but ${verification.text}` };
 }
 
 /** §3/§4 update: pull + up -d (never down), then the verification checklist. */
-export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ verification: string }>> {
+export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ verification: string; check: AfterCheck }>> {
   const out = await onNode(ipv4, { name: "node.update", mutating: true, ctx }, async (t, node) => {
     const command = pullAndUpCommand(dirOf(node));
     const r = await sshEngine().exec(t, command, { timeoutMs: 10 * 60_000 });
     check(r, "pull + up -d");
     return { r, command };
   });
-  const verification = await verifyAfter(ipv4, ctx, "update");
-  return { summary: `pulled and brought up; ${verification}`, parsed: { verification }, raw: raw(out.r), command: out.command };
+  const checked = await verifyAfter(ipv4, ctx, "update");
+  return { summary: `pulled and brought up; ${checked.text}`, parsed: { verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
 }
 
 /**
@@ -193,7 +206,7 @@ export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ veri
  * on stdin, DIR-migration guard on the node), then, when asked, pull + up -d
  * --remove-orphans and the verification checklist.
  */
-export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: Ctx): Promise<OpResult<{ outcome: PushOutcome; md5: string; source: string; verification: string | null }>> {
+export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: Ctx): Promise<OpResult<{ outcome: PushOutcome; md5: string; source: string; verification: string | null; check: AfterCheck | null }>> {
   let compose: CanonicalCompose;
   try {
     compose = loadCanonicalCompose();
@@ -216,11 +229,12 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
     }
     return { outcome, raw: rawOut };
   });
-  const verification = opts.apply ? await verifyAfter(ipv4, ctx, "compose deploy") : null;
+  const checked = opts.apply ? await verifyAfter(ipv4, ctx, "compose deploy") : null;
+  const verification = checked?.text ?? null;
   const what = out.outcome === "UP-TO-DATE" ? "compose already up to date" : out.outcome === "DEPLOYED" ? "compose deployed (new)" : "compose updated";
   return {
     summary: `${what} (md5 ${compose.md5.slice(0, 8)})${opts.apply ? `; pulled and brought up; ${verification}` : "; nothing restarted"}`,
-    parsed: { outcome: out.outcome, md5: compose.md5, source: compose.configured ? compose.source : "k2ops test assets", verification },
+    parsed: { outcome: out.outcome, md5: compose.md5, source: compose.configured ? compose.source : "k2ops test assets", verification, check: checked },
     raw: out.raw,
     command: `sudo -n bash -s (compose on stdin)${opts.apply ? " + pull + up -d --remove-orphans" : ""}`,
   };
@@ -330,26 +344,44 @@ export async function clearHostKey(ipv4: string, by: string): Promise<void> {
 // the .env is redacted ON the node: k2ops plans edits without ever reading a secret
 const SED_REDACT = "s/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A-Za-z0-9_]*)=.*/\\1=<redacted>/I";
 
-export type EnvPreview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] };
+export type EnvPreview = {
+  current: Record<string, string>;
+  changes: { key: string; from: string; to: string }[];
+  problems: { key: string; message: string }[];
+  warnings: { key: string; message: string }[];
+};
 
-async function planOnNode(t: SshTarget, node: { arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
+/** The node's provider from Center's cloud inventory (for provider-specific .env warnings); null when unknown or unreachable. */
+async function providerOf(ipv4: string): Promise<string | null> {
+  if (!process.env.KAITU_CENTER_URL) return null;
+  try {
+    const { centerClientFromEnv } = await import("@/lib/center/client");
+    const ci = (await centerClientFromEnv().listAllCloudInstances()).find((i) => i.ip_address === ipv4);
+    return ci?.provider ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function planOnNode(t: SshTarget, node: { ipv4: string; arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
   const dir = dirOf(node);
   const r = await sshEngine().exec(t, cmd`sed -E ${Arg.of(SED_REDACT)} ${Arg.of(`${dir}/.env`)}`, { timeoutMs: 20_000 });
   check(r, "Reading the .env");
-  const plan = planEnvEdit(r.stdout, edit, { isAdmin, allowedCenterUrls: centerUrlAllowList() });
+  const nodeProvider = "K2_NODE_BILLING_START_DATE" in edit.set ? await providerOf(node.ipv4) : null;
+  const plan = planEnvEdit(r.stdout, edit, { isAdmin, allowedCenterUrls: centerUrlAllowList(), nodeProvider });
   return { dir, redacted: r.stdout, plan };
 }
 
 export async function previewEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<EnvPreview>> {
   return onNode(ipv4, { name: "node.env.preview", mutating: false, ctx }, async (t, node) => {
     const { redacted, plan } = await planOnNode(t, node, edit, isAdmin);
-    const parsed: EnvPreview = { current: Object.fromEntries(envMap(redacted)), changes: describeChanges(plan.changes), problems: plan.problems };
+    const parsed: EnvPreview = { current: Object.fromEntries(envMap(redacted)), changes: describeChanges(plan.changes), problems: plan.problems, warnings: plan.warnings };
     return { summary: plan.problems.length ? `${plan.problems.length} problem(s)` : `${plan.changes.length} change(s)`, parsed, raw: redactText(redacted), command: "sed (redacts secrets on the node) .env" };
   });
 }
 
 /** Writes the validated changes on the node (stdin script), then pull + up -d --remove-orphans, then verifies. */
-export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<{ changes: { key: string; from: string; to: string }[]; verification: string }>> {
+export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<{ changes: { key: string; from: string; to: string }[]; verification: string; check: AfterCheck }>> {
   const out = await onNode(ipv4, { name: "node.env.apply", mutating: true, ctx }, async (t, node) => {
     const { dir, plan } = await planOnNode(t, node, edit, isAdmin);
     if (plan.problems.length) throw new ActionFailure("failed", `Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
@@ -368,8 +400,8 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
     check(up, "pull + up -d after the .env change");
     return { changes: describeChanges(plan.changes), raw: raw(w) + "\n" + raw(up) };
   });
-  const verification = await verifyAfter(ipv4, ctx, ".env change");
-  return { summary: `${out.changes.length} .env change(s) applied with up -d; ${verification}`, parsed: { changes: out.changes, verification }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
+  const checked = await verifyAfter(ipv4, ctx, ".env change");
+  return { summary: `${out.changes.length} .env change(s) applied with up -d; ${checked.text}`, parsed: { changes: out.changes, verification: checked.text, check: checked }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
 }
 
 // ---- §8 AWS nodes are Lightsail (not EC2): reboot through the Lightsail API ----

@@ -147,7 +147,8 @@ function maskNamedAssignments(text: string): string {
   let pos = 0;
   ASSIGNED_NAME.lastIndex = 0;
   for (let m = ASSIGNED_NAME.exec(text); m; m = ASSIGNED_NAME.exec(text)) {
-    if (!SECRET_NAME.test(m[2])) continue; // its value may itself hold NAME=value: keep scanning from here
+    // identifiers ("key" of a check, "host key: ..." in prose) are not secrets; its value may itself hold NAME=value
+    if (!isSecretName(m[2])) continue;
     ASSIGNED_VALUE.lastIndex = ASSIGNED_NAME.lastIndex;
     const value = ASSIGNED_VALUE.exec(text)?.[0] ?? "";
     if (!value || value === REDACTED || value === `"${REDACTED}"`) continue;

@@ -69,3 +69,11 @@ describe("redactError", () => {
     expect(e).toEqual({ name: "Error", message: `failed with ${REDACTED}` });
   });
 });
+
+describe("identifiers and prose are not eaten (issue #10 item 12)", () => {
+  it("an audit result naming the changed variable keeps the name; real values stay masked", () => {
+    expect(redactText('{"key":"K2_NODE_SECRET","from":"(set)","to":"(replaced)"}')).toBe('{"key":"K2_NODE_SECRET","from":"(set)","to":"(replaced)"}');
+    expect(redactText("host key: operation is blocked until an admin clears it")).toBe("host key: operation is blocked until an admin clears it");
+    expect(redactText('K2_NODE_SECRET=abcdef123456 "apiKey":"zzzzzz" sslKey: qqqqqq')).toBe(`K2_NODE_SECRET=${REDACTED} "apiKey":"${REDACTED}" sslKey: ${REDACTED}`);
+  });
+});

@@ -8,7 +8,7 @@ import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
 import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
-import { addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { outcomeAfterChange, addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
 import { hasRole } from "@/lib/auth/roles";
 
@@ -37,6 +37,9 @@ export const verifyNodeAction = defineAction({
     return out.status === "error" ? { status: out.status, error: out.error } : { status: out.status, failingChecks: out.failingChecks };
   },
   auditResult: (r) => r,
+  // a checklist that could not run did not do its job; one that ran and found problems did, on an unhealthy node
+  outcome: (r) =>
+    r.status === "error" ? { status: "failed", reason: `verification could not run: ${r.error}` } : r.status === "pass" ? { status: "succeeded" } : { status: "degraded", reason: `checks failing: ${(r.failingChecks ?? []).join(", ")}` },
 });
 
 export const nodeStatusAction = defineAction({
@@ -66,6 +69,7 @@ export const pullAndUpAction = defineAction({
     return r;
   },
   auditResult: (r) => ({ summary: r.summary }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
 });
 
 export const pushComposeAction = defineAction({
@@ -79,6 +83,7 @@ export const pushComposeAction = defineAction({
     return r;
   },
   auditResult: (r) => ({ summary: r.summary, outcome: r.parsed.outcome, md5: r.parsed.md5 }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
 });
 
 export const restartContainerAction = defineAction({
@@ -176,6 +181,7 @@ export const applyEnvAction = defineAction({
     return r;
   },
   auditResult: (r) => ({ summary: r.summary, changes: r.parsed.changes }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
 });
 
 export const rebootLightsailAction = defineAction({

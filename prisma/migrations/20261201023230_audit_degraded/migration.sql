@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "AuditStatus" ADD VALUE 'degraded';
