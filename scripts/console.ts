@@ -132,9 +132,14 @@ async function startSimulatedFleet(env: NodeJS.ProcessEnv): Promise<{ env: NodeJ
     return null;
   }
   const { launchSimulatedFleet } = (await import(mod)) as {
-    launchSimulatedFleet(o: { stateDir: string; nodes?: number }): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void>; describe(): string }>;
+    launchSimulatedFleet(o: { stateDir: string; nodes?: number; ipPrefix?: string }): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void>; describe(): string }>;
   };
-  const sim = await launchSimulatedFleet({ stateDir: path.join(dataDir(), "sim"), nodes: env.K2OPS_SIM_NODES ? Number(env.K2OPS_SIM_NODES) : undefined });
+  // K2OPS_SIM_IP_PREFIX ("127.0.61") moves the demo fleet, so two consoles on one machine do not collide
+  const sim = await launchSimulatedFleet({
+    stateDir: path.join(dataDir(), "sim"),
+    nodes: env.K2OPS_SIM_NODES ? Number(env.K2OPS_SIM_NODES) : undefined,
+    ipPrefix: env.K2OPS_SIM_IP_PREFIX || undefined,
+  });
   log(sim.describe());
   return { env: { ...sim.env, K2OPS_SIMULATED_FLEET: "1" }, stop: sim.stop };
 }

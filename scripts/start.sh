@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-if [ ! -f .next/BUILD_ID ] || [ -n "$(find app components lib -newer .next/BUILD_ID -type f -print -quit 2>/dev/null)" ]; then
+# Rebuild only when what the build reads really changed (by content: install regenerates the
+# Prisma client with new timestamps every time, and a needless rebuild changes the server-action
+# ids under a console that is already running from this checkout).
+hash=$(bash scripts/source-hash.sh)
+if [ ! -f .next/BUILD_ID ] || [ "$(cat .next/k2ops-source-hash 2>/dev/null)" != "$hash" ]; then
   npx next build
+  echo "$hash" > .next/k2ops-source-hash
 fi
 export K2OPS_DEMO_USERS="${K2OPS_DEMO_USERS:-1}"
 exec npx tsx scripts/console.ts "$@"
