@@ -50,11 +50,13 @@ describe("injection payloads in every node-operation input reach no shell", () =
     // refused inputs sent nothing beyond the read that plans an .env edit
     expect(fleet.commands(IP).slice(sent).every((c) => !c.command.includes("touch"))).toBe(true);
 
-    // a URL may legally carry $ ( ) ; it is shown back as data, never interpreted
+    // a URL carrying $ ( ) ; is refused with its reason, even for an admin: Compose would
+    // interpolate $, and only the configured Center may receive the node's secret
     const url = `https://center.example.test/${encodeURIComponent(p).replace(/%24/g, "$").replace(/%28/g, "(").replace(/%29/g, ")").replace(/%3B/g, ";")}`;
-    const preview = await previewEnvEdit(IP, { set: { K2_CENTER_URL: url }, unset: [], secrets: {} }, false, ctx);
-    expect(preview.parsed.problems).toEqual([]);
-    expect(preview.parsed.changes.find((c) => c.key === "K2_CENTER_URL")?.to).toBe(url);
+    const preview = await previewEnvEdit(IP, { set: { K2_CENTER_URL: url }, unset: [], secrets: {} }, true, ctx);
+    expect(preview.parsed.problems.map((x) => x.key)).toEqual(["K2_CENTER_URL"]);
+    expect(preview.parsed.problems[0].message).toMatch(/^Refused: the value contains (\$|a quote|whitespace)|sends its secret to this address/);
+    expect(preview.parsed.changes).toEqual([]);
 
     expect(fs.existsSync(CANARY)).toBe(false);
     expect(fleet.readNodeFile(IP, "/apps/k2s/users")).toBe("");
