@@ -134,6 +134,10 @@ async function startSimulatedFleet(env: NodeJS.ProcessEnv): Promise<{ env: NodeJ
   const { launchSimulatedFleet } = (await import(mod)) as {
     launchSimulatedFleet(o: { stateDir: string; nodes?: number; ipPrefix?: string }): Promise<{ env: NodeJS.ProcessEnv; stop: () => Promise<void>; describe(): string }>;
   };
+  // The simulated nodes' users (ubuntu in each node) read their state under sim/: the data folder
+  // must let them pass through (0711: no listing), while its database folder, socket folder (0700)
+  // and session secret (0600) stay the console's alone.
+  fs.chmodSync(dataDir(), 0o711);
   // K2OPS_SIM_IP_PREFIX ("127.0.61") moves the demo fleet, so two consoles on one machine do not collide
   const sim = await launchSimulatedFleet({
     stateDir: path.join(dataDir(), "sim"),
