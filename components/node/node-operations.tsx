@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { EnvEditor, type EnvField } from "./env-editor";
@@ -16,6 +17,7 @@ type Status = {
   dir: string;
   containers: { name: string; status: string }[];
   detectors: { key: string; title: string; detail: string; fix?: string }[];
+  facts?: { key: string; label: string; value: string; state: "ok" | "warn" | "unknown"; raw: string }[];
   sections: Record<string, string>;
 };
 
@@ -82,6 +84,8 @@ export function NodeOperations(props: {
     reboot: Act<OpResult>;
   };
   envFields: EnvField[];
+  /** provider operations that apply to this node (lib/node-ops providerOperations) */
+  offers: { lightsailReboot: boolean };
 }) {
   const [busy, start] = useTransition();
   const [result, setResult] = useState<{ title: string; r: OpResult } | null>(null);
@@ -155,7 +159,10 @@ export function NodeOperations(props: {
             </select>
             <Confirmed label="Restart" busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
           </span>
-          <Confirmed label="Reboot (Lightsail)" typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
+          {/* only where it applies: a Lightsail instance Center still lists */}
+          {props.offers.lightsailReboot ? (
+            <Confirmed label="Reboot (Lightsail)" typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
+          ) : null}
           <EnvEditor ipv4={props.ipv4} fields={props.envFields} isAdmin={props.isAdmin} preview={props.actions.previewEnv} apply={props.actions.applyEnv} />
         </div>
       ) : null}
@@ -169,6 +176,29 @@ export function NodeOperations(props: {
               ))}
             </tbody>
           </table>
+          {status.facts?.length ? (
+            <table className="w-full text-xs" data-testid="status-facts">
+              <tbody>
+                {status.facts.map((f) => (
+                  <tr key={f.key} data-fact={f.key} data-state={f.state} className="align-top">
+                    <td className="pr-3 text-muted-foreground">{f.label}</td>
+                    <td className="pr-3">
+                      <Badge variant={f.state === "ok" ? "success" : f.state === "warn" ? "warning" : "outline"}>{f.state}</Badge>
+                    </td>
+                    <td>
+                      {f.value}
+                      {f.raw ? (
+                        <details>
+                          <summary className="cursor-pointer text-muted-foreground">raw</summary>
+                          <pre className="mt-1 whitespace-pre-wrap rounded bg-muted p-2 font-mono">{f.raw}</pre>
+                        </details>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
           {status.detectors.map((d) => (
             <div key={d.key} className="rounded-md border border-warning/50 bg-warning/10 p-2" data-detector={d.key}>
               <p className="font-medium">{d.title}</p>

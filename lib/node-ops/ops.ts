@@ -16,6 +16,7 @@ import { parseComposePs, restartLoopCause, splitSections } from "@/lib/verificat
 import { sshEngine, targetOf } from "./engine";
 import { ComposeAssetError, composePushScript, loadCanonicalCompose, parsePushOutcome, type CanonicalCompose, type PushOutcome } from "./compose";
 import { verifyNode } from "./verify";
+import { statusFacts, type StatusFact } from "./status-facts";
 
 // The runbook's single-node operations (§1, §3, §3.1, §4, §7), each one
 // template-built command or one stdin script, run under the node's lock when
@@ -109,6 +110,8 @@ export type NodeStatus = {
   containers: { name: string; status: string }[];
   sidecarHealth: string;
   detectors: Detector[];
+  /** disk, memory, CPU, connections, IPv6, BBR, hop ports, container network, auto-update: parsed, with a state */
+  facts: StatusFact[];
   sections: Record<string, string>;
 };
 
@@ -142,7 +145,7 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
     await db().node.update({ where: { ipv4 }, data: { sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : "missing" } });
     return {
       summary: `${containers.map((c) => `${c.name}: ${c.status}`).join("; ") || "no containers"}${detectors.length ? ` — ${detectors.length} problem(s) detected` : ""}`,
-      parsed: { dir, tunnel, containers, sidecarHealth: health, detectors, sections },
+      parsed: { dir, tunnel, containers, sidecarHealth: health, detectors, facts: statusFacts(sections, ipv4), sections },
       raw: redactText(r.stdout),
       command: "bash -s (status script on stdin)",
     };
@@ -273,7 +276,7 @@ export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<UsersF
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
     check(r, "Reading the users file");
     const users = maskUsers(r.stdout);
-    return { summary: users.length ? `${users.length} entries (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
+    return { summary: users.length ? `${users.length} ${users.length === 1 ? "entry" : "entries"} (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
   });
 }
 
@@ -351,16 +354,30 @@ export type EnvPreview = {
   warnings: { key: string; message: string }[];
 };
 
-/** The node's provider from Center's cloud inventory (for provider-specific .env warnings); null when unknown or unreachable. */
-async function providerOf(ipv4: string): Promise<string | null> {
+/**
+ * The node's provider from Center's cloud inventory (e.g. "aws_lightsail"), or
+ * null when Center does not list it as a cloud instance, is not configured, or
+ * does not answer within `timeoutMs` (ms).
+ */
+export async function providerOf(ipv4: string, timeoutMs = 10_000): Promise<string | null> {
   if (!process.env.KAITU_CENTER_URL) return null;
   try {
     const { centerClientFromEnv } = await import("@/lib/center/client");
-    const ci = (await centerClientFromEnv().listAllCloudInstances()).find((i) => i.ip_address === ipv4);
+    const ci = (await centerClientFromEnv().listAllCloudInstances({}, { timeoutMs })).find((i) => i.ip_address === ipv4);
     return ci?.provider ?? null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Which provider operations apply to a node (so the page offers only those):
+ * the Lightsail reboot needs a Lightsail instance in Center's inventory and a
+ * node Center still lists. Unknown (Center not answering in 3 s) offers none.
+ */
+export async function providerOperations(node: { ipv4: string; inCenter: boolean }): Promise<{ provider: string | null; lightsailReboot: boolean }> {
+  const provider = await providerOf(node.ipv4, 3_000);
+  return { provider, lightsailReboot: provider === "aws_lightsail" && node.inCenter };
 }
 
 async function planOnNode(t: SshTarget, node: { ipv4: string; arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
@@ -409,7 +426,8 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
 /** Finds the node's Lightsail instance through Center's cloud inventory and asks Lightsail to reboot it. */
 export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<{ instance: string; region: string; operationId: string }>> {
   // a node whose host key changed is blocked for EVERY mutating operation, the provider API's too
-  await loadNode(ipv4);
+  const known = await loadNode(ipv4);
+  if (!known.inCenter) throw new ActionFailure("conflict", `${ipv4} is no longer listed by Center (decommissioned): it is not rebooted from k2ops.`);
   const { centerClientFromEnv } = await import("@/lib/center/client");
   const { lightsailClientFromEnv, lightsailTargetOf } = await import("@/lib/lightsail/client");
   const instances = await centerClientFromEnv().listAllCloudInstances();

@@ -11,6 +11,7 @@ import { hasRole } from "@/lib/auth/roles";
 import { NodeOperations } from "@/components/node/node-operations";
 import { SshOverrideForm } from "@/components/node/ssh-override";
 import { ENV_VARS } from "@/lib/node-ops/env-schema";
+import { providerOperations } from "@/lib/node-ops/ops";
 import {
   addUserAction,
   applyEnvAction,
@@ -45,9 +46,10 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   const node = await getNode(ip.data);
   if (!node) notFound();
   const sp = await searchParams;
-  const [latest, history] = await Promise.all([
+  const [latest, history, offers] = await Promise.all([
     sp.run && /^[a-z0-9]{10,40}$/i.test(sp.run) ? getVerificationRun(sp.run) : latestVerification(node.ipv4),
     verificationHistory(node.ipv4),
+    providerOperations(node),
   ]);
   const tunnels = (Array.isArray(node.tunnels) ? node.tunnels : []) as { domain: string; protocol: string; port: number }[];
   const facts: [string, React.ReactNode][] = [
@@ -135,6 +137,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             reboot: rebootLightsailAction,
           }}
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}
+          offers={{ lightsailReboot: offers.lightsailReboot }}
         />
         <section aria-label="Verification checklist">
           <h2 className="mb-2 text-sm font-semibold">
