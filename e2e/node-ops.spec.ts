@@ -126,8 +126,8 @@ test.describe("node page operations", () => {
     await page.getByLabel("Type the node name to confirm").fill("jp-tokyo-01");
     await page.getByRole("button", { name: "Confirm reboot (lightsail)" }).click();
     await expect(page.getByTestId("op-result")).toContainText("Lightsail reboot of");
-    // only what applies to the node is offered (issue #10 item 13): Aliyun and Bandwagon nodes have no Lightsail reboot
-    for (const ip of ["127.0.0.18", "127.0.0.16"]) {
+    // only what applies to the node is offered (issue #10 item 13): Aliyun and Tencent nodes have no Lightsail reboot
+    for (const ip of ["127.0.0.18", "127.0.0.20"]) {
       await page.goto(`/nodes/${ip}`);
       await expect(page.getByRole("button", { name: "Read status" })).toBeVisible();
       await expect(page.getByRole("button", { name: "Reboot (Lightsail)" })).toHaveCount(0);
