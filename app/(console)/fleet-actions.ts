@@ -49,7 +49,10 @@ async function startVerifyJob(nodes: string[], concurrency: number | undefined, 
   void runJob(jobId, async (ip) => {
     const out = await verifyNode(ip, { triggeredBy: ctx.user.email, jobId, centerNodes });
     if (out.status === "error") return { ok: false, error: out.error };
-    return out.status === "pass" ? { ok: true, summary: "pass" } : { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
+    if (out.status === "pass") return { ok: true, summary: "pass" };
+    // unknown is not a pass: the job counts it with the failures, saying which checks were unread
+    if (out.status === "unknown") return { ok: false, summary: `unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
+    return { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
   })
     .then(() => revalidatePath("/"))
     .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));

@@ -3,6 +3,8 @@ import type { FleetSummary } from "@/lib/fleet";
 const ITEMS: { key: keyof FleetSummary; label: string; href?: string; tone?: string }[] = [
   { key: "active", label: "active" },
   { key: "failing", label: "failing verification", href: "/?status=fail", tone: "text-destructive" },
+  { key: "unknown", label: "verification unknown", href: "/?status=unknown", tone: "text-warning" },
+  { key: "neverVerified", label: "never verified", href: "/?status=never", tone: "text-warning" },
   { key: "unreachable", label: "unreachable", tone: "text-warning" },
   { key: "legacy", label: "legacy", href: "/?arch=k2-slave" },
   { key: "hostKeyChanged", label: "host key changed", tone: "text-destructive" },

@@ -31,6 +31,13 @@ function StatusCell({ r }: { r: FleetRow }) {
   if (!r.verificationStatus) return <span className="text-muted-foreground">never</span>;
   if (r.verificationStatus === "pass") return <span className="text-success">pass</span>;
   if (r.verificationStatus === "error") return <span className="text-warning">error</span>;
+  // no check failed, but some could not read their evidence: not known good
+  if (r.verificationStatus === "unknown")
+    return (
+      <span className="text-warning" title="no check failed, but some could not be read: open the node's checklist">
+        unknown
+      </span>
+    );
   return (
     <span className="text-destructive" title={r.failingChecks.join(", ")}>
       fail: {r.failingChecks.join(", ")}

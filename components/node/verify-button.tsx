@@ -19,6 +19,7 @@ export function VerifyButton({ ipv4, verify }: { ipv4: string; verify: (input: u
           if (!res.ok) toast.error(res.error.message);
           else if (res.data.status === "pass") toast.success("Verification passed");
           else if (res.data.status === "fail") toast.warning(`Verification failed: ${res.data.failingChecks?.join(", ")}`);
+          else if (res.data.status === "unknown") toast.warning("Verification incomplete: some checks could not be read (see the checklist)");
           else toast.error(`Verification could not run: ${res.data.error}`);
           router.refresh();
         })

@@ -87,3 +87,15 @@ describe("an incomplete Center walk (issue #10 item 10)", () => {
     expect((await t.prisma.node.findUnique({ where: { ipv4: "203.0.113.61" } }))?.inCenter).toBe(false);
   });
 });
+
+describe("the summary tells unverified and unknown apart from healthy (issue #10 item 18)", () => {
+  it("counts active nodes never verified and nodes whose checklist was unknown, and filters them", async () => {
+    await syncFleet([node(70), node(71), node(72)]);
+    await t.prisma.node.updateMany({ where: { ipv4: { in: ["203.0.113.70", "203.0.113.71", "203.0.113.72"] } }, data: { verificationStatus: null } });
+    await t.prisma.node.update({ where: { ipv4: "203.0.113.71" }, data: { verificationStatus: "unknown" } });
+    const v = await fleetTable(parseFleetQuery({}));
+    expect(v.summary.unknown).toBe(1);
+    expect(v.summary.neverVerified).toBeGreaterThanOrEqual(2);
+    expect((await fleetTable(parseFleetQuery({ status: "unknown" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.71"]);
+  });
+});

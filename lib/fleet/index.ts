@@ -152,7 +152,7 @@ export const fleetQuerySchema = z.object({
   region: z.string().trim().max(100).optional(),
   class: z.enum(["shared", "private"]).optional(),
   arch: z.string().trim().max(30).optional(),
-  status: z.enum(["pass", "fail", "error", "never"]).optional(),
+  status: z.enum(["pass", "fail", "unknown", "error", "never"]).optional(),
   check: z.string().trim().max(60).optional(),
   all: z.enum(["1"]).optional(), // include decommissioned
   sort: z.enum(SORT_KEYS).default("name"),
@@ -195,7 +195,8 @@ export type FleetRow = {
   lastOperationAt: string | null;
 };
 
-export type FleetSummary = { total: number; active: number; failing: number; legacy: number; unreachable: number; decommissioned: number; hostKeyChanged: number };
+/** Counts over the whole fleet; `unknown` = last checklist could not read some evidence, `neverVerified` = active nodes with no checklist yet. */
+export type FleetSummary = { total: number; active: number; failing: number; unknown: number; neverVerified: number; legacy: number; unreachable: number; decommissioned: number; hostKeyChanged: number };
 
 const LEGACY = new Set(["k2-slave", "kaitu-slave", "k2v5-era"]);
 
@@ -234,13 +235,16 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
   const all = await db().node.findMany({
     select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true },
   });
-  const summary: FleetSummary = { total: all.length, active: 0, failing: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
+  const summary: FleetSummary = { total: all.length, active: 0, failing: 0, unknown: 0, neverVerified: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
   for (const n of all) {
     const act = activityOf({ ...n, tunnelCount: Array.isArray(n.tunnels) ? n.tunnels.length : 0 });
     if (act === "active") summary.active++;
     if (act === "decommissioned") summary.decommissioned++;
     if (act === "unreachable") summary.unreachable++;
     if (n.verificationStatus === "fail") summary.failing++;
+    if (n.verificationStatus === "unknown") summary.unknown++;
+    // "0 failing" on a fleet nobody has verified yet is no answer: say how many were never checked
+    if (act === "active" && !n.verificationStatus) summary.neverVerified++;
     if (n.arch && LEGACY.has(n.arch)) summary.legacy++;
     if (n.hostKeyState === "changed") summary.hostKeyChanged++;
   }

@@ -49,3 +49,24 @@ describe("PrismaNodeLocks with a bounded wait", () => {
     await rel2();
   });
 });
+
+describe("PrismaNodeLocks: keeping a lock while the node's state is unknown", () => {
+  it("keep() renames the operation and sets a new expiry from the database clock; only the holder can keep it", async () => {
+    const { PrismaNodeLocks } = await import("./lock");
+    const locks = new PrismaNodeLocks(t.prisma);
+    const release = await locks.acquire("203.0.113.7", { holder: "k1", operation: "node.update", actor: "a@x", ttlMs: 60_000 });
+    await release.keep("timed out: state unknown (node.update)", 120_000);
+    const row = await t.prisma.nodeLock.findUnique({ where: { nodeIpv4: "203.0.113.7" } });
+    expect(row).toMatchObject({ holder: "k1", operation: "timed out: state unknown (node.update)", actorEmail: "a@x" });
+    expect(row!.expiresAt.getTime() - row!.acquiredAt.getTime()).toBeGreaterThan(100_000);
+    await expect(locks.acquire("203.0.113.7", { holder: "k2", operation: "node.restart", actor: "b@x", ttlMs: 60_000 })).rejects.toThrow(/timed out: state unknown \(node\.update\) by a@x/);
+    // an expired kept lock is taken over; the old holder's keep and release leave the new one alone
+    await release.keep("timed out: state unknown (node.update)", 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const next = await locks.acquire("203.0.113.7", { holder: "k2", operation: "node.restart", actor: "b@x", ttlMs: 60_000 });
+    await release.keep("stale", 60_000);
+    await release();
+    expect((await t.prisma.nodeLock.findUnique({ where: { nodeIpv4: "203.0.113.7" } }))?.operation).toBe("node.restart");
+    await next();
+  });
+});

@@ -1,10 +1,14 @@
 import { db } from "@/lib/db";
 import type { PrismaClient } from "@/lib/db/generated/client";
+import { KillWatch } from "@/lib/ssh/scope";
 
 // Per-node lock: two operations that change the same node never run at once.
 // One atomic statement takes a free (or expired) lock; a crashed holder's lock
 // expires, so a node is never wedged forever. A second caller either gets a
 // NodeBusyError naming the holder at once, or waits (bounded by waitMs).
+// A holder whose remote command could not be confirmed dead keeps the lock
+// (`keep`): the node's state is unknown, and a second operation must not
+// start beside a first that may still run. The lock then lasts its TTL.
 
 export class NodeBusyError extends Error {
   constructor(
@@ -19,7 +23,19 @@ export class NodeBusyError extends Error {
 }
 
 export type LockRequest = { holder: string; operation: string; actor: string; ttlMs: number; wait?: boolean; waitMs?: number };
-export type Release = () => Promise<void>;
+/** Frees the lock (only if the caller still holds it). */
+export type Release = (() => Promise<void>) & {
+  /**
+   * Keeps the lock instead of freeing it: it now reads `operation` (e.g.
+   * "timed out: state unknown (node.update)") and expires `ttlMs` ms from now.
+   * A no-op when the caller no longer holds it.
+   */
+  keep(operation: string, ttlMs: number): Promise<void>;
+};
+
+function releaseOf(free: () => Promise<void>, keep: Release["keep"]): Release {
+  return Object.assign(free, { keep });
+}
 
 export interface NodeLocks {
   acquire(ip: string, req: LockRequest): Promise<Release>;
@@ -50,9 +66,15 @@ export class MemoryNodeLocks implements NodeLocks {
       const cur = this.held.get(ip);
       if (cur && cur.expiresAt > Date.now()) throw new NodeBusyError(ip, cur.operation, cur.actor, cur.since);
       this.held.set(ip, { holder: req.holder, operation: req.operation, actor: req.actor, since: new Date(), expiresAt: Date.now() + req.ttlMs });
-      return async () => {
-        if (this.held.get(ip)?.holder === req.holder) this.held.delete(ip);
-      };
+      return releaseOf(
+        async () => {
+          if (this.held.get(ip)?.holder === req.holder) this.held.delete(ip);
+        },
+        async (operation, ttlMs) => {
+          const cur = this.held.get(ip);
+          if (cur?.holder === req.holder) this.held.set(ip, { ...cur, operation, expiresAt: Date.now() + ttlMs });
+        },
+      );
     });
   }
 }
@@ -80,10 +102,42 @@ export class PrismaNodeLocks implements NodeLocks {
         // released between the insert and the read: let the caller's wait loop try again
         throw new NodeBusyError(ip, row?.operation ?? "an operation", row?.actorEmail ?? "someone", row?.acquiredAt ?? new Date());
       }
-      return async () => {
-        await p.nodeLock.deleteMany({ where: { nodeIpv4: ip, holder: req.holder } });
-      };
+      return releaseOf(
+        async () => {
+          await p.nodeLock.deleteMany({ where: { nodeIpv4: ip, holder: req.holder } });
+        },
+        async (operation, ttlMs) => {
+          // the database's clock, as for the acquire
+          await p.$executeRaw`
+            UPDATE "NodeLock" SET "operation" = ${operation}, "expiresAt" = now() + (${ttlMs}::int * interval '1 millisecond')
+            WHERE "nodeIpv4" = ${ip} AND "holder" = ${req.holder}`;
+        },
+      );
     });
+  }
+}
+
+/** The operation a kept lock shows while the node's state is unknown. */
+export function unknownStateOperation(operation: string): string {
+  return `timed out: state unknown (${operation})`;
+}
+
+/**
+ * Runs `fn` under the node's lock. The lock is freed afterwards, unless a
+ * remote command started inside `fn` was interrupted (timeout or cancel) and
+ * its kill could not be confirmed: then the lock is kept as "timed out: state
+ * unknown (<operation>)" for `req.ttlMs` ms, so nothing else starts on the
+ * node until someone has looked (or the TTL passes). Throws NodeBusyError when
+ * the node is held, and whatever `fn` throws.
+ */
+export async function withNodeLock<T>(locks: NodeLocks, ip: string, req: LockRequest, fn: () => Promise<T>): Promise<T> {
+  const release = await locks.acquire(ip, req);
+  const watch = new KillWatch();
+  try {
+    return await watch.run(fn);
+  } finally {
+    if (watch.unconfirmed.length) await release.keep(unknownStateOperation(req.operation), req.ttlMs);
+    else await release();
   }
 }
 

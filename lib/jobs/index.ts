@@ -1,14 +1,22 @@
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { redactText } from "@/lib/redact";
+import { withCancelSignal } from "@/lib/ssh/scope";
 
 // Fleet-wide jobs (verify all, rollouts): one Job row with one JobItem per
 // node, run in this process with bounded concurrency. Progress is persisted
 // as it happens, so a page (or a restart) always sees a known state; a job
 // that was running when the process died is marked `interrupted`, never
 // silently resumed.
+//
+// Cancel reaches running items too: the runner gets the job's AbortSignal, and
+// every SSH command it starts has it as its ambient signal (lib/ssh/scope), so
+// an in-flight command is killed on its node (confirmed, or the node stays
+// locked as "state unknown"). An item that failed because of the cancel is
+// recorded as `cancelled`.
 
 export type ItemResult = { ok: boolean; summary?: string; error?: string };
+/** Runs one item; `signal` aborts when the job is cancelled (pass it on, or rely on the ambient signal for SSH). */
 export type ItemRunner = (nodeIpv4: string, signal: AbortSignal) => Promise<ItemResult>;
 
 export const DEFAULT_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16);
@@ -70,17 +78,19 @@ async function execute(jobId: string, runner: ItemRunner, abort: AbortController
       await db().jobItem.update({ where: { id: item.id }, data: { status: "running", startedAt: new Date() } });
       let res: ItemResult;
       try {
-        res = await runner(item.nodeIpv4, abort.signal);
+        res = await withCancelSignal(abort.signal, () => runner(item.nodeIpv4, abort.signal));
       } catch (e) {
         res = { ok: false, error: e instanceof Error ? e.message : String(e) };
       }
       done++;
-      if (!res.ok) failed++;
+      // cut short by the cancel: neither a success nor a node failure
+      const cancelledItem = !res.ok && abort.signal.aborted;
+      if (!res.ok && !cancelledItem) failed++;
       await db().$transaction([
         db().jobItem.update({
           where: { id: item.id },
           data: {
-            status: res.ok ? "succeeded" : "failed",
+            status: res.ok ? "succeeded" : cancelledItem ? "cancelled" : "failed",
             finishedAt: new Date(),
             summary: res.summary ? redactText(res.summary).slice(0, 1000) : null,
             error: res.error ? redactText(res.error).slice(0, 2000) : null,
@@ -108,7 +118,11 @@ async function execute(jobId: string, runner: ItemRunner, abort: AbortController
   });
 }
 
-/** Requests cancellation: running items finish, queued ones are not started. */
+/**
+ * Requests cancellation: queued items are not started, and running items'
+ * in-flight SSH commands are aborted (killed on the node). Returns false when
+ * the job had already finished.
+ */
 export async function cancelJob(jobId: string): Promise<boolean> {
   const res = await db().job.updateMany({ where: { id: jobId, status: { in: ["queued", "running"] } }, data: { cancelRequested: true } });
   running.get(jobId)?.abort.abort();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { ambientSignal } from "@/lib/ssh/scope";
 import { cancelJob, createJob, getJob, listJobs, markInterruptedJobs, runJob } from "./index";
 
 let t: TestDatabase;
@@ -58,6 +59,30 @@ describe("jobs", () => {
     expect(job?.status).toBe("cancelled");
     expect(job?.items.filter((i) => i.status === "cancelled").length).toBeGreaterThanOrEqual(7);
     expect(job?.items.filter((i) => i.status === "succeeded").length).toBe(started);
+  });
+
+  it("cancel reaches running items: their signal (also the ambient one SSH commands use) aborts, and they end cancelled", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(6), concurrency: 2 });
+    let started = 0;
+    const sawAmbient: boolean[] = [];
+    await runJob(id, async (_ip, signal) => {
+      started++;
+      if (started === 2) void cancelJob(id);
+      // a long remote command: only the cancel ends it
+      const ambient = ambientSignal();
+      sawAmbient.push(ambient !== undefined);
+      await new Promise<void>((resolve) => {
+        if (ambient?.aborted) return resolve();
+        ambient?.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return { ok: false, error: `cancelled: ${signal.aborted}` };
+    });
+    const job = await getJob(id);
+    expect(sawAmbient).toEqual([true, true]);
+    expect(job?.status).toBe("cancelled");
+    expect(job?.failed).toBe(0);
+    expect(job?.items.filter((i) => i.status === "cancelled")).toHaveLength(6);
+    expect(job?.items.filter((i) => i.error === "cancelled: true")).toHaveLength(2);
   });
 
   it("a job left running by a dead process is marked interrupted at start-up", async () => {

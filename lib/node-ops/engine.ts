@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { SshEngine } from "@/lib/ssh/engine";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
+import type { PinnedKey } from "@/lib/ssh/host-keys";
 import { registerSecret } from "@/lib/redact";
 
 // The process-wide SSH engine, configured from the environment. The private
@@ -30,4 +31,16 @@ export function sshEngine(): SshEngine {
 /** The SSH target of a node, with its per-node overrides. */
 export function targetOf(node: { ipv4: string; sshUser: string | null; sshPort: number | null }) {
   return { host: node.ipv4, ...(node.sshPort ? { port: node.sshPort } : {}), ...(node.sshUser ? { user: node.sshUser } : {}) };
+}
+
+/**
+ * Admin only (the caller checks and audits): trusts the node's pending host
+ * key of a new type (hostKeyState `new_key_type`) and drops its idle pooled
+ * connection, so the next connection is accepted. Returns the confirmed key,
+ * or null when none was pending (or `fingerprint` names another key).
+ */
+export async function confirmNewHostKeyType(node: { ipv4: string; sshUser: string | null; sshPort: number | null }, by: string, fingerprint?: string): Promise<PinnedKey | null> {
+  const key = await new PrismaHostKeyStore().confirmNewKeyType(node.ipv4, by, fingerprint);
+  if (key && sshConfigured()) sshEngine().forget(targetOf(node));
+  return key;
 }

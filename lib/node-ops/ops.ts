@@ -3,14 +3,15 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { recordSshContact } from "@/lib/fleet";
 import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
-import { NodeBusyError, acquireNodeLock } from "@/lib/guardrails/lock";
+import { NodeBusyError, acquireNodeLock, unknownStateOperation, type Release } from "@/lib/guardrails/lock";
 import { redactText, registerNodeSecret, registerSecret } from "@/lib/redact";
 import { describeChanges, envMap, planEnvEdit } from "./env-file";
 import { envApplyScript } from "./env-apply";
 import { centerUrlAllowList, type EnvEdit } from "./env-schema";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
-import { HostKeyChangedError } from "@/lib/ssh/host-keys";
-import { SshUnreachableError, type ExecResult, type SshTarget } from "@/lib/ssh/engine";
+import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
+import { SshCancelledError, SshTimeoutError, SshUnreachableError, describeInterruption, type ExecResult, type SshTarget } from "@/lib/ssh/engine";
+import { KillWatch } from "@/lib/ssh/scope";
 import { fencedScript } from "@/lib/verification/script";
 import { parseComposePs, restartLoopCause, splitSections } from "@/lib/verification/parse";
 import { sshEngine, targetOf } from "./engine";
@@ -43,17 +44,20 @@ function raw(r: ExecResult): string {
 /** Runs `fn` against the node: lock (when it changes the node), SSH errors turned into clear messages, last contact recorded. */
 async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ctx: Ctx }, fn: (t: SshTarget, node: Awaited<ReturnType<typeof loadNode>>) => Promise<T>): Promise<T> {
   const node = await loadNode(ipv4);
-  let release: (() => Promise<void>) | null = null;
+  let release: Release | null = null;
+  const ttlMs = 15 * 60_000;
   if (op.mutating) {
     try {
-      release = await acquireNodeLock(ipv4, { holder: op.ctx.requestId, operation: op.name, actor: op.ctx.actor, ttlMs: 15 * 60_000 });
+      release = await acquireNodeLock(ipv4, { holder: op.ctx.requestId, operation: op.name, actor: op.ctx.actor, ttlMs });
     } catch (e) {
       if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
       throw e;
     }
   }
+  // sees every command of `fn` that was interrupted and not confirmed dead on the node
+  const watch = new KillWatch();
   try {
-    const out = await fn(targetOf(node), node);
+    const out = await watch.run(() => fn(targetOf(node), node));
     await recordSshContact(ipv4, true);
     if (op.mutating) await db().node.update({ where: { ipv4 }, data: { lastOperation: op.name, lastOperationAt: new Date() } });
     return out;
@@ -62,13 +66,16 @@ async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ct
       await recordSshContact(ipv4, false, e.message);
       throw new ActionFailure("failed", `${e.message}. Nothing was changed on the node.`);
     }
-    if (e instanceof HostKeyChangedError) {
+    if (e instanceof HostKeyChangedError || e instanceof HostKeyNewTypeError) {
       throw new ActionFailure("conflict", `${e.message}. Nothing ran on the node.`);
     }
+    if (e instanceof SshTimeoutError || e instanceof SshCancelledError) throw new ActionFailure("failed", e.message);
     if (e instanceof GuardrailViolation) throw new ActionFailure("conflict", e.message);
     throw e;
   } finally {
-    await release?.();
+    // a command that may still run keeps the node locked ("state unknown") for the lock's TTL
+    if (release && watch.unconfirmed.length) await release.keep(unknownStateOperation(op.name), ttlMs);
+    else await release?.();
   }
 }
 
@@ -77,7 +84,10 @@ function dirOf(node: { arch: string | null }): "/apps/k2s" | "/apps/kaitu-slave"
 }
 
 function check(r: ExecResult, what: string): void {
-  if (r.timedOut) throw new ActionFailure("failed", `${what} did not finish in time; the node's state is unknown until the next status read.`);
+  if (r.timedOut) {
+    const after = r.killed === "unconfirmed" ? "a changing operation keeps the node locked until its state is known or the lock expires" : "the node's state is unknown until the next status read";
+    throw new ActionFailure("failed", `${what} did not finish in time: ${describeInterruption(r)}; ${after}.`);
+  }
   if (r.code !== 0) throw new ActionFailure("failed", `${what} failed (exit ${r.code}): ${redactText((r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")).slice(0, 400)}`);
 }
 
@@ -98,7 +108,7 @@ const STATUS_SECTIONS: [string, string][] = [
   ["container_net", "docker exec k2-sidecar wget -qO- --timeout=5 https://api.ipify.org"],
   ["auto_update", "tail -50 $D/auto-update.log"],
   // the .env is redacted ON the node: secret values never leave it
-  ["env", "sed -E 's/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A-Za-z0-9_]*)=.*/\\\\1=<redacted>/I' $D/.env"],
+  ["env", "sed -E 's/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A-Za-z0-9_]*)=.*/\\1=<redacted>/I' $D/.env"],
   ["users_count", "awk 'NF{n++} END{print n+0}' $D/users"],
 ];
 
@@ -175,12 +185,16 @@ export function pullAndUpCommand(dir: "/apps/k2s" | "/apps/kaitu-slave") {
 }
 
 /** The checklist after a change: its status and the sentence the operator reads. */
-export type AfterCheck = { status: "pass" | "fail" | "error"; text: string };
+export type AfterCheck = { status: "pass" | "fail" | "unknown" | "error"; text: string };
 
 async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<AfterCheck> {
   const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after ${why})` });
-  const text = v.status === "error" ? `verification could not run: ${v.error}` : v.status === "pass" ? "verification passed" : `verification failed: ${v.failingChecks.join(", ")}`;
-  return { status: v.status === "error" ? "error" : v.status === "pass" ? "pass" : "fail", text };
+  if (v.status === "error") return { status: "error", text: `verification could not run: ${v.error}` };
+  if (v.status === "pass") return { status: "pass", text: "verification passed" };
+  if (v.status === "fail") return { status: "fail", text: `verification failed: ${v.failingChecks.join(", ")}` };
+  // none failed, some could not be read: neither a pass nor a failure
+  const unread = v.checks.filter((c) => c.status === "unknown").map((c) => c.key);
+  return { status: "unknown", text: `verification incomplete: ${unread.join(", ") || "some checks"} could not be read` };
 }
 
 /**

@@ -5,64 +5,106 @@
 // cannot forge. It checks what real nodes do, not the runbook's literal
 // commands: sidecar logs are on stderr (2>&1), "server ready" is in
 // <dir>/logs/k2s.log, not in `docker logs k2s`.
+//
+// Evidence must belong to the CURRENT container run: the preamble reads each
+// container's State.StartedAt, sidecar log checks read `docker logs --since
+// <StartedAt>` (one pattern per check, its own `tail -n`, so no line scrolls
+// out however long the node has run), and the parser drops any timestamped
+// line older than the start. Each section also reports the exit status of
+// every stage of its last pipeline (PIPE fence), so "grep found nothing"
+// (exit 1) is never confused with "the command failed".
 
 export const SECTION_TIMEOUT_S = 10;
 
-export const SECTIONS = [
-  "names",
-  "timezone",
-  "containers",
-  "sidecar_health",
-  "sidecar_logs",
-  "k2s_ready",
-  "container_net",
-  "port_mapping",
-  "version",
-  "billing",
-  "bbr",
-  "ipv6",
-  "iptables",
-] as const;
-export type SectionKey = (typeof SECTIONS)[number] | "meta";
+/** How long a just-(re)started container may still be starting before a missing line is a failure (ms). */
+export const SETTLE_MS = 30_000;
+
+/**
+ * Each section's command as it runs on the node (and as the operator sees it,
+ * with $D, $C, $SS, $KS replaced by their values, see shownCommand). Variables:
+ * $D deploy dir, $C tunnel container, $SS / $KS State.StartedAt of k2-sidecar /
+ * the tunnel container (RFC 3339, UTC). Files are read with `sudo -n`, as the
+ * operations that read them do (.env is 0600; k2s's log file belongs to root).
+ */
+export const COMMANDS = {
+  names: "docker ps --format '{{.Names}}'",
+  timezone: "timedatectl | grep 'Time zone'",
+  // compose reads .env (0600) first: with sudo, as the operations run compose
+  containers: 'cd "$D" && sudo -n docker compose ps --format json',
+  sidecar_health: "docker inspect --format='{{.State.Health.Status}}' k2-sidecar",
+  registration: `docker logs --since "$SS" k2-sidecar 2>&1 | grep -F 'Registration completed' | tail -n 1`,
+  tunnel_domain: `docker logs --since "$SS" k2-sidecar 2>&1 | grep -F 'Tunnel registered' | tail -n 1`,
+  meter: `docker logs --since "$SS" k2-sidecar 2>&1 | grep -E 'Traffic monitor initialized|Metering disabled' | tail -n 1`,
+  reporter: `docker logs --since "$SS" k2-sidecar 2>&1 | grep -F 'usage-reporter-' | tail -n 20`,
+  // the cause of a restart loop is in the runs BEFORE the current one: recent lines of the whole log
+  sidecar_errors: "docker logs --tail 300 k2-sidecar 2>&1 | grep -F 'level=ERROR' | tail -n 5",
+  k2s_ready: `sudo -n grep -F 'server ready' "$D/logs/k2s.log" | tail -n 1`,
+  container_net: "docker exec k2-sidecar wget -qO- --timeout=5 https://api.ipify.org",
+  port_mapping: 'docker port "$C"',
+  version: `docker inspect -f '{{.Config.Image}}' "$C"`,
+  billing: `sudo -n grep -E '^(K2_NODE_BILLING_START_DATE|K2_NODE_TRAFFIC_LIMIT_GB)=' "$D/.env"`,
+  bbr: "sysctl net.ipv4.tcp_congestion_control",
+  ipv6: "ip -6 addr show scope global",
+  iptables: "iptables --version",
+} as const;
+
+export const SECTIONS = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
+export type SectionKey = keyof typeof COMMANDS | "meta";
+
+/** Sections that read the sidecar's current run: skipped when its StartedAt is unknown (the parser says why). */
+const NEEDS_SIDECAR_START = new Set<string>(["registration", "tunnel_domain", "meter", "reporter"]);
+
+/** The values the script's variables had on the node, from the meta section. */
+export type ScriptVars = { D: string; C: string; SS: string; KS: string };
+
+/** A section's command as it ran on the node: its variables replaced by their values (all are plain paths, names and timestamps). */
+export function shownCommand(key: keyof typeof COMMANDS, v: ScriptVars): string {
+  const expand = (t: string) => t.replace(/\$(D|C|SS|KS)\b/g, (_m, name: keyof ScriptVars) => v[name]);
+  // a double-quoted word with a variable: its value (paths, names and timestamps need no quotes), '' when empty
+  return COMMANDS[key].replace(/"([^"]*\$(?:D|C|SS|KS)\b[^"]*)"/g, (_m, inner: string) => expand(inner) || "''").replace(/\$(D|C|SS|KS)\b/g, (_m, name: keyof ScriptVars) => v[name] || "''");
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * A script that runs each section's command under its own timeout and fences
  * its output with the run's token. `sections` are fixed strings from this
- * codebase (never user input); $D and $C are the detected deploy dir and
- * tunnel container.
+ * codebase (never user input), passed single-quoted; the variables they use
+ * ($D, $C, $SS, $KS) are exported by the preamble. After each command, the
+ * exit status of every stage of its last pipeline is printed as
+ * `===K2OPS <token> PIPE <rc> <rc>…===` (the END fence carries the last one).
  */
 export function fencedScript(token: string, sections: [key: string, command: string][]): string {
   if (!/^[0-9a-f]{16,64}$/.test(token)) throw new Error("token must be 16-64 hex characters");
+  const gated = sections.map(([k, c]) => (NEEDS_SIDECAR_START.has(k) ? `[ -n "$SS" ] && run ${k} ${q(c)}` : `run ${k} ${q(c)}`));
   return `set -u
 T=${token}
 sec() { echo "===K2OPS $T BEGIN $1==="; }
 fin() { echo "===K2OPS $T END $1 rc=$2==="; }
+# every stage's exit status of the command's last pipeline, then its own exit status
+TRAILER='
+k2ops_ps=("\${PIPESTATUS[@]}"); echo "===K2OPS '"$T"' PIPE \${k2ops_ps[*]}==="; exit "\${k2ops_ps[\${#k2ops_ps[@]}-1]}"'
 # output is captured so the END fence always starts a line (wget prints no newline)
-run() { local out rc; sec "$1"; out=$(timeout ${SECTION_TIMEOUT_S} bash -c "$2" 2>&1 </dev/null); rc=$?; [ -n "$out" ] && printf '%s\\n' "$out"; fin "$1" $rc; }
+run() { local out rc; sec "$1"; out=$(timeout ${SECTION_TIMEOUT_S} bash -c "$2$TRAILER" 2>&1 </dev/null); rc=$?; [ -n "$out" ] && printf '%s\\n' "$out"; fin "$1" $rc; }
 D=/apps/k2s
 if [ ! -f "$D/docker-compose.yml" ] && [ -d /apps/kaitu-slave ]; then D=/apps/kaitu-slave; fi
 C=k2s
 if timeout 5 docker ps --format '{{.Names}}' 2>/dev/null | grep -qx k2-slave; then C=k2-slave; fi
-sec meta; echo "dir=$D"; echo "tunnel=$C"; fin meta 0
-${sections.map(([k, c]) => `run ${k} "${c}"`).join("\n")}
+# when each container's current run started (evidence older than that belongs to an earlier run)
+SI=$(timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' k2-sidecar 2>&1 </dev/null); SRC=$?
+KI=$(timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' "$C" 2>&1 </dev/null); KRC=$?
+SS=; KS=
+[ $SRC = 0 ] && SS=\${SI%% *}; case $SS in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*) ;; *) SS= ;; esac
+[ $KRC = 0 ] && KS=\${KI%% *}; case $KS in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*) ;; *) KS= ;; esac
+export D C SS KS
+sec meta; echo "dir=$D"; echo "tunnel=$C"; echo "now=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
+echo "sidecar_inspect=$SRC $(printf '%s' "$SI" | head -n 1)"; echo "tunnel_inspect=$KRC $(printf '%s' "$KI" | head -n 1)"; fin meta 0
+${gated.join("\n")}
 exit 0
 `;
 }
 
+/** The whole checklist script for one run; `token` is 16-64 hex characters (the fence). */
 export function buildVerificationScript({ token }: { token: string }): string {
-  return fencedScript(token, [
-    ["names", "docker ps --format '{{.Names}}'"],
-    ["timezone", "timedatectl | grep 'Time zone'"],
-    ["containers", "cd $D && docker compose ps"],
-    ["sidecar_health", "docker inspect --format='{{.State.Health.Status}}' k2-sidecar"],
-    ["sidecar_logs", "docker logs k2-sidecar 2>&1 | grep -E 'Registration completed|Tunnel registered|Traffic monitor initialized|usage-reporter-(start|cycle-ok|cycle-fail|meter-fail)|Metering disabled|level=ERROR' | tail -n 80"],
-    ["k2s_ready", "grep 'server ready' $D/logs/k2s.log | tail -n 3"],
-    ["container_net", "docker exec k2-sidecar wget -qO- --timeout=5 https://api.ipify.org"],
-    ["port_mapping", "docker port $C"],
-    ["version", "docker inspect -f '{{.Config.Image}}' $C"],
-    ["billing", "grep -E '^(K2_NODE_BILLING_START_DATE|K2_NODE_TRAFFIC_LIMIT_GB)=' $D/.env"],
-    ["bbr", "sysctl net.ipv4.tcp_congestion_control"],
-    ["ipv6", "ip -6 addr show scope global"],
-    ["iptables", "iptables --version"],
-  ]);
+  return fencedScript(token, Object.entries(COMMANDS));
 }

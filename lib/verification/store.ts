@@ -17,10 +17,18 @@ export type StoredCheck = {
   evidence: string;
 };
 
+/**
+ * A run's outcome. pass: every check passed (or was skipped); fail: at least one
+ * check failed (failingChecks); unknown: none failed but at least one could not
+ * read its evidence (see each check's status), so the node is NOT known good;
+ * error: the checklist could not run at all (unreachable, host key, timeout).
+ * durationMs is wall time in milliseconds.
+ */
 export type VerificationOutcome =
-  | { status: "pass" | "fail"; failingChecks: string[]; checks: StoredCheck[]; durationMs: number }
+  | { status: "pass" | "fail" | "unknown"; failingChecks: string[]; checks: StoredCheck[]; durationMs: number }
   | { status: "error"; error: string; durationMs: number };
 
+/** Stores one run (checks redacted) and puts its status, time and failing checks on the node row. */
 export async function saveVerification(nodeIpv4: string, outcome: VerificationOutcome, meta: { jobId?: string; triggeredBy: string; startedAt?: Date }) {
   const at = new Date();
   const checks = outcome.status === "error" ? [] : (redactValue(outcome.checks) as StoredCheck[]);

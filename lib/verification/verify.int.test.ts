@@ -19,7 +19,13 @@ const NODES: [string, Scenario][] = [
   ["127.0.32.18", "restart-loop-secret"],
   ["127.0.32.19", "nftables"],
   ["127.0.32.20", "restart-loop-center"],
+  // issue #10 inputs, each on its own node (the tests change them)
+  ["127.0.32.21", "healthy"], // runs for hours: hundreds of usage reports after registration
+  ["127.0.32.22", "healthy"], // k2s recreated: only yesterday's 'server ready' in k2s.log
+  ["127.0.32.23", "healthy"], // .env readable by root only
+  ["127.0.32.24", "healthy"], // an older Docker Compose v2 (table and JSON layouts)
 ];
+const COMPOSE_VERSION: Record<string, string> = { "127.0.32.24": "2.12.2" };
 const dir = "/tmp/k2ops-test-verify";
 let center: Awaited<ReturnType<typeof startCenterSim>>;
 let fleet: SimFleet;
@@ -30,7 +36,7 @@ beforeAll(async () => {
   center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
   const key = SimFleet.clientKey(`${dir}/keys`);
   fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
-  await Promise.all(NODES.map(([ip, scenario]) => fleet.addNode({ ip, name: `jp-tokyo.aws.wm${ip.split(".")[3]}`, country: "JP", region: "jp-tokyo.aws", scenario, secret: crypto.randomBytes(32).toString("hex"), centerUrl: center.url })));
+  await Promise.all(NODES.map(([ip, scenario]) => fleet.addNode({ ip, name: `jp-tokyo.aws.wm${ip.split(".")[3]}`, country: "JP", region: "jp-tokyo.aws", scenario, secret: crypto.randomBytes(32).toString("hex"), centerUrl: center.url, composeVersion: COMPOSE_VERSION[ip] })));
   engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
 });
 afterAll(async () => {
@@ -72,7 +78,6 @@ describe("verification checklist against simulated nodes (one SSH round trip eac
 
   it.each([
     ["127.0.32.12", ["timezone"]],
-    ["127.0.32.13", ["containers", "registration", "tunnel_domain", "k2s_ready", "container_net", "center", "port_mapping", "meter_initialized", "reporter"]],
     ["127.0.32.14", ["containers"]],
     ["127.0.32.16", ["containers"]],
     ["127.0.32.19", ["containers", "registration", "tunnel_domain", "k2s_ready", "container_net", "center", "port_mapping", "meter_initialized", "reporter"]],
@@ -81,6 +86,13 @@ describe("verification checklist against simulated nodes (one SSH round trip eac
   ])("scenario on %s fails exactly %j", async (ip, failing) => {
     const { parsed } = await verify(ip);
     expect(parsed.failingChecks).toEqual(failing);
+  });
+
+  it("container network broken (S1): every check after the timezone fails; container-net fails, or is unknown while the sidecar restarts", async () => {
+    const { parsed } = await verify("127.0.32.13");
+    expect(parsed.failingChecks.filter((k) => k !== "container_net")).toEqual(["containers", "registration", "tunnel_domain", "k2s_ready", "center", "port_mapping", "meter_initialized", "reporter"]);
+    const net = parsed.checks.find((c) => c.key === "container_net");
+    if (net?.status !== "fail") expect(net).toMatchObject({ status: "unknown", observed: expect.stringMatching(/is restarting/) });
   });
 
   it("missing secret (S11): every check after the timezone fails; container-net depends on the loop's phase", async () => {
@@ -137,8 +149,62 @@ describe("verification checklist against simulated nodes (one SSH round trip eac
 
   it("node output cannot forge or close a section with another token", () => {
     const token = "cd".repeat(10);
-    const raw = `===K2OPS ${token} BEGIN timezone===\nTime zone: Etc/UTC\n===K2OPS ffffffffffffffffffff END timezone rc=0===\n===K2OPS ffffffffffffffffffff BEGIN timezone===\nTime zone: Asia/Singapore\n===K2OPS ${token} END timezone rc=0===\n`;
+    const raw = `===K2OPS ${token} BEGIN timezone===\nTime zone: Etc/UTC\n===K2OPS ffffffffffffffffffff END timezone rc=0===\n===K2OPS ffffffffffffffffffff BEGIN timezone===\nTime zone: Asia/Singapore\n===K2OPS ffffffffffffffffffff PIPE 0 0===\n===K2OPS ${token} PIPE 0 0===\n===K2OPS ${token} END timezone rc=0===\n`;
     const parsed = parseVerificationOutput(raw, { token, ipv4: "1.2.3.4", centerNode: null });
     expect(parsed.checks.find((c) => c.key === "timezone")?.status).toBe("fail");
+  });
+
+  it("#10.1 a node that has run for hours (> 200 usage reports after registration) still passes", async () => {
+    const ip = "127.0.32.21";
+    const node = fleet.node(ip);
+    const last = node.sidecarLog().stderr.trim().split("\n").findLast((l) => l.includes("usage-reporter-cycle-ok"))!;
+    const epoch = /epoch=(\d+)/.exec(last)![1];
+    const cum = Number(/cumulative=(\d+)/.exec(last)![1]);
+    const t0 = Date.now() - 1000;
+    // the real reporter's line, 250 times (hours at the 60 s cadence), each just above the last count
+    node.appendSidecarLog(Array.from({ length: 250 }, (_, i) => `time=${new Date(t0 + i).toISOString()} level=INFO msg="DIAG: usage-reporter-cycle-ok" component=usage epoch=${epoch} cumulative=${cum + i + 1} quotaTotal=1073741824000`));
+    const { parsed } = await verify(ip);
+    expect(parsed.failingChecks).toEqual([]);
+    expect(parsed.checks.filter((c) => ["registration", "tunnel_domain", "meter_initialized", "reporter"].includes(c.key)).map((c) => c.status)).toEqual(["pass", "pass", "pass", "pass"]);
+    expect(parsed.status).toBe("pass");
+  });
+
+  it("#10.2 k2s just recreated with only yesterday's 'server ready' in k2s.log: pending, then fail — never pass", async () => {
+    const ip = "127.0.32.22";
+    const node = fleet.node(ip);
+    await fleet.setFault(ip, { k2sNotReady: true });
+    try {
+      expect((await node.inNode("docker restart k2s", "ubuntu")).code).toBe(0);
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+      fs.appendFileSync(node.hostPath("/apps/k2s/logs/k2s.log"), `time=${yesterday} level=INFO msg="k2s server ready" listen=:443\n`);
+      const first = (await verify(ip)).parsed;
+      expect(first.checks.find((c) => c.key === "k2s_ready")).toMatchObject({ status: "unknown", observed: expect.stringMatching(/^pending: k2s started \d+ s ago/) });
+      expect(first.status).not.toBe("pass");
+      // the settle window is over: k2s has been up a minute and still never said ready
+      const st = node.state();
+      st.containers.find((c) => c.name === "k2s")!.started -= 60_000;
+      node.setState(st);
+      const later = (await verify(ip)).parsed;
+      expect(later.checks.find((c) => c.key === "k2s_ready")).toMatchObject({ status: "fail", observed: expect.stringContaining(`latest is older: ${yesterday}`) });
+    } finally {
+      await fleet.setFault(ip, {});
+    }
+  });
+
+  it("#10.3 .env readable by root only: the metering checks read it with sudo (as the operations do), never 'metering off'", async () => {
+    const ip = "127.0.32.23";
+    const env = fleet.node(ip).hostPath("/apps/k2s/.env");
+    fs.chownSync(env, 0, 0);
+    fs.chmodSync(env, 0o600);
+    const { parsed } = await verify(ip);
+    expect(parsed.checks.filter((c) => ["meter_initialized", "reporter"].includes(c.key)).map((c) => c.status)).toEqual(["pass", "pass"]);
+    expect(parsed.checks.find((c) => c.key === "containers")?.status).toBe("pass");
+  });
+
+  it("#10.4 an older Compose v2 (old table, JSON as ONE array) is read; the newer one-object-per-line too", async () => {
+    const old = (await verify("127.0.32.24")).parsed;
+    expect(old.checks.find((c) => c.key === "containers")).toMatchObject({ status: "pass", observed: "k2-sidecar: running (healthy); k2s: running" });
+    expect(old.status).toBe("pass");
+    expect((await verify("127.0.32.11")).parsed.checks.find((c) => c.key === "containers")).toMatchObject({ status: "pass", observed: "k2-sidecar: Up 2 days (healthy); k2s: Up 2 days" });
   });
 });

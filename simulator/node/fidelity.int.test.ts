@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCenterSim } from "@/simulator/center";
 import { MemoryHostKeyStore } from "@/lib/ssh/host-keys";
-import { SshEngine } from "@/lib/ssh/engine";
+import { SshEngine, unwrappedCommand } from "@/lib/ssh/engine";
 import { SimFleet, type Scenario } from "./fleet";
 
 // Fidelity of the node simulator: every command of node-behavior.md §10
@@ -110,6 +110,64 @@ describe("§10 items 1-3: containers", () => {
     expect((await run(H, "docker inspect -f '{{.RestartCount}}' k2-sidecar")).out).toBe("0\n");
     expect(Number((await run(S11, "docker inspect -f '{{.RestartCount}}' k2-sidecar")).out)).toBeGreaterThanOrEqual(0);
     expect(await run(H, "docker inspect --format='{{.State.Health.Status}}' k2-nosuch")).toMatchObject({ out: "", err: "Error: No such object: k2-nosuch\n", code: 1 });
+  });
+});
+
+describe("§1.5 machine formats: compose ps --format json (both Compose layouts), StartedAt, logs --since", () => {
+  it("Compose ≥ 2.21: one JSON object per line with the CLI formatter's fields; Publishers as Compose lists them", async () => {
+    const r = await run(H, "cd /apps/k2s && docker compose ps --format json");
+    expect(r.code).toBe(0);
+    const rows = r.out.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x.Name, x.Service, x.State, x.Health, x.Status])).toEqual([
+      ["k2-sidecar", "k2-sidecar", "running", "healthy", "Up 2 days (healthy)"],
+      ["k2s", "k2s", "running", "", "Up 2 days"],
+    ]);
+    expect(Object.keys(rows[0])).toEqual(["Command", "CreatedAt", "ExitCode", "Health", "ID", "Image", "Labels", "LocalVolumes", "Mounts", "Name", "Names", "Networks", "Ports", "Project", "Publishers", "RunningFor", "Service", "Size", "State", "Status"]);
+    expect(rows[0].Publishers).toBeNull();
+    const pubs = rows[1].Publishers as { URL: string; TargetPort: number; PublishedPort: number; Protocol: string }[];
+    expect(pubs).toHaveLength(44);
+    expect(pubs[0]).toEqual({ URL: "0.0.0.0", TargetPort: 443, PublishedPort: 443, Protocol: "tcp" });
+    expect(pubs.filter((p) => p.URL === "0.0.0.0")).toHaveLength(22);
+    expect(rows[0].Command).toBe('"/entrypoint.sh"');
+    expect((await run(S3, "cd /apps/k2s && docker compose ps --format json")).out).toMatch(/"Name":"k2s".*"State":"paused","Status":"Up 2 days \(Paused\)"/);
+  });
+
+  it("Compose before 2.21 (a node fact or fault): the old table, and ONE JSON array without Status", async () => {
+    await fleet.setFault(H, { composeVersion: "2.12.2" });
+    try {
+      expect((await run(H, "docker compose version")).out).toBe("Docker Compose version v2.12.2\n");
+      const t = (await run(H, "cd /apps/k2s && docker compose ps")).out.split("\n");
+      expect(t[0]).toMatch(/^NAME {16}COMMAND {13}SERVICE {13}STATUS {14}PORTS$/);
+      expect(t[1]).toMatch(/^k2-sidecar {10}"\/entrypoint\.sh" {4}k2-sidecar {10}running \(healthy\) {3}/);
+      const j = await run(H, "cd /apps/k2s && docker compose ps --format json");
+      expect(j.out.trimEnd().split("\n")).toHaveLength(1);
+      const arr = JSON.parse(j.out) as Record<string, unknown>[];
+      expect(arr.map((x) => Object.keys(x))).toEqual([0, 1].map(() => ["ID", "Name", "Command", "Project", "Service", "State", "Health", "ExitCode", "Publishers"]));
+      expect(arr.map((x) => [x.Name, x.State, x.Health])).toEqual([["k2-sidecar", "running", "healthy"], ["k2s", "running", ""]]);
+      expect(arr[0].ID).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await fleet.setFault(H, {});
+    }
+  });
+
+  it("docker inspect State.StartedAt is RFC3339Nano UTC; a restart loop's is its current run", async () => {
+    const h = (await run(H, "docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' k2-sidecar")).out.trim().split(" ");
+    expect(h[0]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d*[1-9])?Z$/);
+    expect(Date.now() - Date.parse(h[0])).toBeGreaterThan(2 * 86400_000 - 60_000);
+    expect(h[1]).toBe("0");
+    const loop = (await run(S11, "docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' k2-sidecar")).out.trim().split(" ");
+    expect(Date.now() - Date.parse(loop[0])).toBeLessThan(11_000);
+    expect(Number(loop[1])).toBeGreaterThan(0);
+  });
+
+  it("docker logs --since <StartedAt> shows the current run only; a duration works too", async () => {
+    const started = (await run(H2, "docker inspect --format '{{.State.StartedAt}}' k2-sidecar")).out.trim();
+    const all = (await run(H2, `docker logs --since ${started} k2-sidecar 2>&1`)).out;
+    expect(all.split("\n")[0]).toBe("[entrypoint] Generated config: /tmp/sidecar-config.yaml");
+    expect(all).toContain('msg="Registration completed"');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await run(H2, `docker logs --since ${future} k2-sidecar 2>&1`)).toMatchObject({ out: "", code: 0 });
+    expect((await run(H2, "docker logs --since 10m k2-sidecar 2>&1 | grep -c 'Registration completed'")).out).not.toBe("0\n");
   });
 });
 
@@ -431,7 +489,10 @@ describe("cross-state invariants", () => {
 
   it("every command that arrived over SSH is recorded with its user", () => {
     const lines = fleet.commands(H).map((c) => c.command);
-    expect(lines).toContain("echo ok");
+    // k2ops runs each command in its own process group (so a timeout can kill it): the line
+    // arrives wrapped, and unwraps to exactly what was asked
+    expect(lines.map(unwrappedCommand)).toContain("echo ok");
+    expect(lines).not.toContain("echo ok");
     expect(fleet.commands(H).every((c) => c.user === "ubuntu")).toBe(true);
   });
 });

@@ -64,6 +64,8 @@ export type NodeSpec = {
   usedBytes?: number;
   /** K2_NODE_TRAFFIC_LIMIT_GB in .env (default 1000) */
   limitGb?: number;
+  /** the node's Docker Compose version (default 2.36.2); before 2.21 `ps` prints the old table and `--format json` ONE array */
+  composeVersion?: string;
 };
 
 export type StartNodeOptions = {
@@ -94,9 +96,16 @@ export type Fault = {
   pullFails?: boolean;
   /** the next sidecar recreation (compose up -d) ends unhealthy */
   unhealthyAfterUpdate?: boolean;
+  /** k2s (re)starts never log "server ready" (hung in its start-up) */
+  k2sNotReady?: boolean;
+  /** the node's Docker Compose version from now on (see NodeSpec.composeVersion) */
+  composeVersion?: string;
 };
 
 export type CommandRecord = { ts: number; user: string; command: string };
+
+/** The host key types a node's sshd can offer (ed25519 alone by default). */
+export type HostKeyType = "ed25519" | "ecdsa" | "rsa";
 
 export type ContainerState = {
   name: string;
@@ -201,6 +210,7 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     RATE_PER_S: String(Math.round((s.trafficBytesPerSec ?? 110_247) * (s.timeScale ?? DEFAULT_TIME_SCALE))),
     CENTER_TIMEOUT_MS: "10000",
     WGET_TIMEOUT_S: "1",
+    COMPOSE_VERSION: s.composeVersion ?? "2.36.2",
   };
   return Object.entries(v).map(([k, x]) => `${k}=${q(x)}`).join("\n") + "\n";
 }
@@ -260,6 +270,7 @@ export class SimNode {
   private proc: ChildProcess | null = null;
   private ns: string | null = null;
   private faults: Fault = {};
+  private hostKeyTypes: HostKeyType[] = ["ed25519"];
 
   constructor(
     readonly spec: NodeSpec,
@@ -328,7 +339,7 @@ export class SimNode {
   private sshdConfig(): string {
     return [
       `ListenAddress ${this.ip}:${this.port}`,
-      `HostKey ${this.p("ssh/host_ed25519_key")}`,
+      ...this.hostKeyTypes.map((t) => `HostKey ${this.p(`ssh/host_${t}_key`)}`),
       `PidFile ${this.p("ssh/sshd.pid")}`,
       `AuthorizedKeysFile ${this.p("ssh/authorized_keys")}`,
       "StrictModes no",
@@ -380,7 +391,11 @@ export class SimNode {
     const st = this.state();
     const ago = 2 * 86400_000;
     for (const c of st.containers) {
-      if (c.loop) continue; // a restart loop shows its current run
+      // a restart loop shows its current run, after two days of restarts (RestartCount climbed)
+      if (c.loop) {
+        c.restartCount += 40;
+        continue;
+      }
       c.created -= ago;
       if (c.state === "running" || c.state === "paused") c.started -= ago;
     }
@@ -503,6 +518,29 @@ export class SimNode {
     }
   }
 
+  /**
+   * The host key types sshd offers from now on (keys are made once and kept, so
+   * a type that comes back presents its old key); sshd restarts with them.
+   */
+  async setHostKeyTypes(types: HostKeyType[]): Promise<void> {
+    if (!types.length) throw new Error("a node needs at least one host key");
+    for (const t of types) {
+      const key = this.p(`ssh/host_${t}_key`);
+      if (!fs.existsSync(key)) sh("ssh-keygen", ["-q", "-t", t, ...(t === "rsa" ? ["-b", "2048"] : []), "-N", "", "-f", key]);
+    }
+    this.hostKeyTypes = [...types];
+    fs.writeFileSync(this.p("ssh/sshd_config"), this.sshdConfig());
+    if (this.proc) {
+      await this.stopSshd();
+      await this.startSshd();
+    }
+  }
+
+  /** The host key of one type as it is on disk ("ssh-rsa AAAA…"). */
+  hostPublicKeyOf(type: HostKeyType): string {
+    return fs.readFileSync(this.p(`ssh/host_${type}_key.pub`), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  }
+
   /** The host key the node presents ("ssh-ed25519 AAAA…"). */
   hostPublicKey(): string {
     return fs.readFileSync(this.p("ssh/host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
@@ -520,6 +558,8 @@ export class SimNode {
     put("shim-hang", !!f.shimHang, f.shimHang ?? "");
     put("pull-fails", !!f.pullFails);
     put("unhealthy-after-update", !!f.unhealthyAfterUpdate);
+    put("k2s-not-ready", !!f.k2sNotReady);
+    put("compose-version", !!f.composeVersion, f.composeVersion ?? "");
     if (!f.unhealthyAfterUpdate) put("unhealthy", false);
     this.faults = { ...f };
     if (f.hostKeyChanged) await this.changeHostKey();
@@ -544,6 +584,12 @@ export class SimNode {
     return JSON.parse(fs.readFileSync(this.p("state.json"), "utf8")) as NodeState;
   }
 
+  /** Replaces the node's container state (e.g. a container that started earlier than it did); the shims re-read it. */
+  setState(st: NodeState): void {
+    fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
+    fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
+  }
+
   /** A file of the node as the node sees it (path inside the node: /apps/… or /etc/kaitu/…). */
   readFile(nodePath: string): string {
     return fs.readFileSync(this.hostPath(nodePath), "utf8");
@@ -553,6 +599,16 @@ export class SimNode {
     if (nodePath.startsWith("/apps/")) return this.p("root/apps", nodePath.slice(6));
     if (nodePath.startsWith("/etc/kaitu/")) return this.p("root/etc/kaitu", nodePath.slice(11));
     throw new Error("only /apps and /etc/kaitu are simulated");
+  }
+
+  /**
+   * Appends lines to the sidecar's container log as its process would write them
+   * (stderr: slog lines, which carry their own `time=`; stdout: entrypoint lines).
+   * For long-running nodes: e.g. hours of usage-reporter lines after registration.
+   */
+  appendSidecarLog(lines: string[], stream: "stdout" | "stderr" = "stderr"): void {
+    const prefix = stream === "stdout" ? "1 " : "2 ";
+    fs.appendFileSync(this.p("sidecar.log"), lines.map((l) => prefix + l + "\n").join(""));
   }
 
   /** docker logs k2-sidecar as the node shows it ("stdout" = entrypoint lines, "stderr" = slog lines). */
@@ -640,6 +696,11 @@ export class SimFleet {
   /** The node stops answering SSH (connection refused), or comes back. */
   setReachable(ip: string, reachable: boolean): Promise<void> {
     return this.node(ip).setReachable(reachable);
+  }
+
+  /** The host key types the node's sshd offers from now on (see SimNode.setHostKeyTypes). */
+  setHostKeyTypes(ip: string, types: HostKeyType[]): Promise<void> {
+    return this.node(ip).setHostKeyTypes(types);
   }
 
   /** The node presents a new host key (rebuilt machine, or an attacker). */

@@ -191,7 +191,7 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
   slog INFO "Detecting missing network info..." "component=config"
   if [ "$NET_BROKEN" = 1 ]; then
     slog ERROR "Failed to get IPv4 address (K2 mode requires IPv4)" "component=config err=\"all ipv4 services failed: Get \\\"https://api.ipify.org\\\": dial tcp4: lookup api.ipify.org: i/o timeout\""
-    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "net" | .exitCode = 1'
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $t0 | .healthyAt = 0 | .loop = "net" | .exitCode = 1' --argjson t0 "$now"
     jq_state --argjson now "$now" '.loopLogged = 1 | .registered = false'
     return 1
   fi
@@ -202,7 +202,7 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
   slog INFO "Detected IP" "component=node ipv4=$IP country=$COUNTRY region=${region%%.*}"
   if [ -z "$secret" ]; then
     slog ERROR "Failed to initialize" "component=sidecar err=\"failed to create node: secret is required\""
-    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "secret" | .exitCode = 1'
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $t0 | .healthyAt = 0 | .loop = "secret" | .exitCode = 1' --argjson t0 "$now"
     jq_state '.loopLogged = 1 | .registered = false'
     return 1
   fi
@@ -216,7 +216,7 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
   if [ "$st" = 000 ]; then
     slog ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP elapsed=${ms}ms err=\"Put \\\"$center/slave/nodes/$IP\\\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)\""
     slog ERROR "Failed to start" "component=sidecar err=\"failed to register node: Put \\\"$center/slave/nodes/$IP\\\": context deadline exceeded\""
-    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "center" | .exitCode = 1'
+    cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $t0 | .healthyAt = 0 | .loop = "center" | .exitCode = 1' --argjson t0 "$now"
     jq_state '.loopLogged = 1 | .registered = false'
     return 1
   fi
@@ -224,7 +224,7 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
     [ "$st" -ge 300 ] && slog ERROR "Center request failed" "component=node method=PUT path=/slave/nodes/$IP status=$st elapsed=${ms}ms" \
       || slog INFO "Center request ok" "component=node method=PUT path=/slave/nodes/$IP status=$st elapsed=${ms}ms"
     slog ERROR "Failed to start" "component=sidecar err=\"failed to register node: registration failed: code=$code, message=${msg//\"/}\""
-    cupd k2-sidecar '.state = "restarting" | .health = "starting" | .started = $now | .healthyAt = 0 | .loop = "secret" | .exitCode = 1'
+    cupd k2-sidecar '.state = "restarting" | .health = "starting" | .started = $t0 | .healthyAt = 0 | .loop = "secret" | .exitCode = 1' --argjson t0 "$now"
     jq_state '.loopLogged = 1 | .registered = false'
     return 1
   fi
@@ -274,7 +274,8 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
   slog INFO "Tunnel registered" "component=node domain=$DOMAIN protocol=k2v5 created=$created"
   slog INFO "Registration completed" "component=node ipv4=$IP nodeCreated=$ncreated tunnels=1"
   slog INFO "Updated k2v5 serverURL" "component=sidecar url=k2v5://$DOMAIN:443?ech=AEX…&pin=sha256:Q2f…&hop=40000-40019&ip=$IP"
-  cupd k2-sidecar '.state = "running" | .health = $h | .started = $now | .healthyAt = $hat | .loop = null | .exitCode = 0' --arg h "$health" --argjson hat "$hat"
+  # StartedAt is the process start, before its first log line (docker logs --since StartedAt shows the whole run)
+  cupd k2-sidecar '.state = "running" | .health = $h | .started = $t0 | .healthyAt = $hat | .loop = null | .exitCode = 0' --arg h "$health" --argjson hat "$hat" --argjson t0 "$now"
   jq_state '.registered = true | .loopLogged = 0'
   return 0
 }
@@ -287,7 +288,8 @@ k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "s
   printf '%s\n' "[INFO] Waiting for sidecar to generate config: /etc/kaitu/k2v5-config.yaml" "[INFO] Sidecar ready flag found" \
     "[INFO] Config file found: /etc/kaitu/k2v5-config.yaml" "[INFO] Starting k2s with config: /etc/kaitu/k2v5-config.yaml" >> "$K2SIM/$n.stdout"
   mkdir -p "$dir/logs" 2>/dev/null
-  printf 'time=%s level=INFO msg="k2s server ready" listen=:443\n' "$(ts)" >> "$dir/logs/k2s.log"
+  # fault: a k2s that hangs in its start-up never logs "server ready"
+  fault k2s-not-ready || printf 'time=%s level=INFO msg="k2s server ready" listen=:443\n' "$(ts)" >> "$dir/logs/k2s.log"
 }
 
 # ---- time passes: health checks, periodic reporter lines, restart loops, cutoff enforcer ----

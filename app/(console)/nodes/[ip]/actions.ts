@@ -34,12 +34,20 @@ export const verifyNodeAction = defineAction({
   run: async (input, ctx) => {
     const out = await verifyNode(input.ipv4, { triggeredBy: ctx.user.email });
     after(input.ipv4);
-    return out.status === "error" ? { status: out.status, error: out.error } : { status: out.status, failingChecks: out.failingChecks };
+    if (out.status === "error") return { status: out.status, error: out.error };
+    return { status: out.status, failingChecks: out.failingChecks, unknownChecks: out.checks.filter((c) => c.status === "unknown").map((c) => c.key) };
   },
   auditResult: (r) => r,
-  // a checklist that could not run did not do its job; one that ran and found problems did, on an unhealthy node
+  // a checklist that could not run did not do its job; one that ran and found problems (or could
+  // not read some evidence) did, on a node that is not known to be healthy
   outcome: (r) =>
-    r.status === "error" ? { status: "failed", reason: `verification could not run: ${r.error}` } : r.status === "pass" ? { status: "succeeded" } : { status: "degraded", reason: `checks failing: ${(r.failingChecks ?? []).join(", ")}` },
+    r.status === "error"
+      ? { status: "failed", reason: `verification could not run: ${r.error}` }
+      : r.status === "pass"
+        ? { status: "succeeded" }
+        : r.status === "unknown"
+          ? { status: "degraded", reason: `checks that could not be read: ${(r.unknownChecks ?? []).join(", ")}` }
+          : { status: "degraded", reason: `checks failing: ${(r.failingChecks ?? []).join(", ")}` },
 });
 
 export const nodeStatusAction = defineAction({

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "HostKeyState" ADD VALUE 'new_key_type';
