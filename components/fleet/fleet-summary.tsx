@@ -7,7 +7,7 @@ const ITEMS: { key: keyof FleetSummary; label: string; href?: string; tone?: str
   { key: "neverVerified", label: "never verified", href: "/?status=never", tone: "text-warning" },
   { key: "unreachable", label: "unreachable", tone: "text-warning" },
   { key: "legacy", label: "legacy", href: "/?arch=k2-slave" },
-  { key: "hostKeyChanged", label: "host key changed", tone: "text-destructive" },
+  { key: "hostKeyChanged", label: "host key changed or new type", tone: "text-destructive" },
   { key: "decommissioned", label: "decommissioned (hidden)", href: "/?all=1" },
 ];
 

@@ -67,6 +67,8 @@ export function NodeOperations(props: {
   canOperate: boolean;
   isAdmin: boolean;
   hostKeyChanged: boolean;
+  /** the node offers only a host key type with no pin: blocked until an admin confirms it */
+  hostKeyNewType?: boolean;
   actions: {
     status: Act<OpResult>;
     logs: Act<OpResult>;
@@ -82,6 +84,7 @@ export function NodeOperations(props: {
     previewEnv: Act<{ summary: string; parsed: { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: { key: string; message: string }[] } }>;
     applyEnv: Act<{ summary: string }>;
     reboot: Act<OpResult>;
+    confirmHostKeyType?: Act<{ confirmed: boolean }>;
   };
   envFields: EnvField[];
   /** provider operations that apply to this node (lib/node-ops providerOperations) */
@@ -110,6 +113,21 @@ export function NodeOperations(props: {
       say(`${title}: ${res.data.summary}`);
       router.refresh();
     });
+  }
+
+  if (props.hostKeyNewType) {
+    return (
+      <section aria-label="Operations" className="space-y-2 rounded-lg border border-warning/50 bg-warning/5 p-3 text-sm" data-testid="hostkey-new-type">
+        <p className="font-medium">New host key type: confirm before anything runs.</p>
+        <p>The node no longer offers the key type pinned for it, only a new one (for example after an OS upgrade). This is not treated as trusted, nor as a changed key: an admin checks the new key&apos;s fingerprint out of band and confirms it.</p>
+        {props.isAdmin && props.actions.confirmHostKeyType ? (
+          <Confirmed label="Confirm the new key type" typeName={name} busy={busy} warning="Confirming pins the key the node presented for this new type." onConfirm={(typed) => start(async () => {
+            const res = await props.actions.confirmHostKeyType!({ ipv4: props.ipv4, confirmName: typed });
+            if (res.ok) { toast.success("New host key type confirmed"); router.refresh(); } else toast.error(res.error.message);
+          })} />
+        ) : null}
+      </section>
+    );
   }
 
   if (props.hostKeyChanged) {

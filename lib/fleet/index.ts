@@ -246,7 +246,7 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
     // "0 failing" on a fleet nobody has verified yet is no answer: say how many were never checked
     if (act === "active" && !n.verificationStatus) summary.neverVerified++;
     if (n.arch && LEGACY.has(n.arch)) summary.legacy++;
-    if (n.hostKeyState === "changed") summary.hostKeyChanged++;
+    if (n.hostKeyState === "changed" || n.hostKeyState === "new_key_type") summary.hostKeyChanged++;
   }
   const rows: FleetRow[] = [];
   for (const n of nodes) {

@@ -15,6 +15,6 @@ export async function followLogs(
 ): Promise<void> {
   const node = await db().node.findUnique({ where: { ipv4 } });
   if (!node) throw new Error(`No node ${ipv4}`);
-  if (node.hostKeyState === "changed") throw new Error("host key changed: operations on this node are blocked until an admin clears it");
+  if (node.hostKeyState === "changed" || node.hostKeyState === "new_key_type") throw new Error("host key changed or of a new type: operations on this node are blocked until an admin reviews it");
   await sshEngine().stream(targetOf(node), cmd`docker logs -f --tail ${tailLines(tail)} ${containerArg(c)}`, { signal, onData });
 }

@@ -34,6 +34,9 @@ async function loadNode(ipv4: string) {
   if (node.hostKeyState === "changed") {
     throw new ActionFailure("conflict", `${ipv4} presented a different SSH host key: every operation is blocked until an admin reviews and clears it.`);
   }
+  if (node.hostKeyState === "new_key_type") {
+    throw new ActionFailure("conflict", `${ipv4} offers a new SSH host key type and none of its pinned ones: every operation is blocked until an admin confirms the new key.`);
+  }
   return node;
 }
 

@@ -36,6 +36,7 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
     return outcome;
   };
   if (node.hostKeyState === "changed") return fail("host key changed: every operation on this node is blocked until an admin clears it");
+  if (node.hostKeyState === "new_key_type") return fail("new host key type: every operation on this node is blocked until an admin confirms it");
 
   const token = crypto.randomBytes(12).toString("hex");
   let stdout: string;

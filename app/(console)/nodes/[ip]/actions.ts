@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { ipv4Schema, setSshOverride, sshOverrideSchema } from "@/lib/fleet";
-import { sshConfigured, sshEngine, targetOf } from "@/lib/node-ops/engine";
+import { confirmNewHostKeyType, sshConfigured, sshEngine, targetOf } from "@/lib/node-ops/engine";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
@@ -166,6 +166,23 @@ export const clearHostKeyAction = defineAction({
     after(input.ipv4);
     return { cleared: true };
   },
+});
+
+export const confirmHostKeyTypeAction = defineAction({
+  name: "node.hostkey.confirmType",
+  role: "admin",
+  input: node.extend({ confirmName: z.string().max(100) }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    const n = await db().node.findUnique({ where: { ipv4: input.ipv4 }, select: { ipv4: true, sshUser: true, sshPort: true, hostKeyState: true } });
+    if (!n || n.hostKeyState !== "new_key_type") throw new ActionFailure("conflict", `${input.ipv4} has no new host key type waiting for confirmation.`);
+    const key = await confirmNewHostKeyType(n, ctx.user.email);
+    if (!key) throw new ActionFailure("conflict", "No presented key is waiting: read the node once more, then confirm.");
+    after(input.ipv4);
+    return { confirmed: true, algorithm: key.algorithm, fingerprint: key.fingerprint };
+  },
+  auditResult: (r) => r,
 });
 
 const envEdit = node.extend({ edit: envEditSchema });

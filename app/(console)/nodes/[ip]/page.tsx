@@ -16,6 +16,7 @@ import {
   addUserAction,
   applyEnvAction,
   clearHostKeyAction,
+  confirmHostKeyTypeAction,
   clearUsersAction,
   fixIptablesAction,
   nodeStatusAction,
@@ -120,6 +121,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
           canOperate={hasRole(user.role, "operator")}
           isAdmin={hasRole(user.role, "admin")}
           hostKeyChanged={node.hostKeyState === "changed"}
+          hostKeyNewType={node.hostKeyState === "new_key_type"}
           actions={{
             status: nodeStatusAction,
             logs: tailLogsAction,
@@ -135,6 +137,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             previewEnv: previewEnvAction,
             applyEnv: applyEnvAction,
             reboot: rebootLightsailAction,
+            confirmHostKeyType: confirmHostKeyTypeAction,
           }}
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}
           offers={{ lightsailReboot: offers.lightsailReboot }}
