@@ -44,4 +44,10 @@ test.describe("app shell", () => {
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
     await expect(page.getByTestId("audit-table")).toContainText("viewer");
   });
+
+  test("the browser's /favicon.ico is served (it was a 404 on every page)", async ({ request }) => {
+    const res = await request.get("/favicon.ico");
+    expect(res.status()).toBe(200);
+    expect(res.headers()["content-type"]).toMatch(/image\//);
+  });
 });

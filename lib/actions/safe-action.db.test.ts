@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { clearAuditLog, createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { ActionFailure, _setSessionResolver, defineAction } from "./safe-action";
@@ -209,5 +209,22 @@ describe("the audit outcome tells the truth (issue #10 item 9)", () => {
       ["degraded", "applied, but the checklist failed: timezone"],
       ["failed", "verification could not run"],
     ]);
+  });
+});
+
+describe("the server log says what happened (issue #10 item 19)", () => {
+  it("one structured, redacted line per mutating operation, with its request id and outcome", async () => {
+    const { logger } = await import("@/lib/log");
+    const spy = vi.spyOn(logger, "info");
+    try {
+      const res = await setSetting({ key: "logged", value: "v", apiToken: "tok-should-not-log-123" });
+      expect(res.ok).toBe(true);
+      const [row] = await t.prisma.auditEvent.findMany({ where: { action: "setting.set" } });
+      const line = spy.mock.calls.map((c) => c[0] as Record<string, unknown>).find((o) => o?.action === "setting.set");
+      expect(line).toMatchObject({ requestId: row.requestId, auditId: row.id, actor: "op@example.test", target: "setting:logged", outcome: "succeeded" });
+      expect(JSON.stringify(spy.mock.calls)).not.toContain("tok-should-not-log-123");
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -101,6 +101,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       ...meta,
     };
     const deny = async (error: ActionError, target?: AuditTarget): Promise<ActionResult<R>> => {
+      if (mutating) logOperation(audit, def.name, target, "denied", 0, error.message);
       let auditId: string | undefined;
       if (mutating) {
         auditId = await recordDenied(audit, { action: def.name, target, params: raw, reason: error.message }).catch((e) => {
@@ -168,6 +169,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
         logger.error({ err, action: def.name, auditId }, "audit outcome write failed"),
       );
       if (!(e instanceof ActionFailure)) logger.error({ err: e, action: def.name, auditId }, "action failed");
+      logOperation(audit, def.name, target, "failed", performance.now() - startedAt, error.message, auditId);
       return { ok: false, error, auditId };
     }
     let outcome: OperationOutcome = { status: "succeeded" };
@@ -179,9 +181,18 @@ export function defineAction<S extends z.ZodType, R>(def: {
     }
     // the operation is done: a failure to record its result must not turn it into "failed"
     if (!outcomeWritten) await recordFinished(auditId, startedAt, def.name, outcome, () => (def.auditResult ? def.auditResult(data) : undefined));
+    logOperation(audit, def.name, target, outcome.status, performance.now() - startedAt, outcome.reason, auditId);
     // the browser gets the result through the same redaction as every other sink
     return { ok: true, data: redactValue(data), auditId, outcome: outcome.status, ...(outcome.reason ? { outcomeReason: redactText(outcome.reason) } : {}) };
   };
+}
+
+/** One structured server-log line per mutating operation (redacted by the logger), joinable to the audit row by request id. */
+function logOperation(audit: AuditContext, action: string, target: AuditTarget | undefined, outcome: string, durationMs: number, reason?: string, auditId?: string): void {
+  logger.info(
+    { requestId: audit.requestId, auditId, action, actor: audit.actor.email, target: target ? `${target.type}:${target.id}` : undefined, outcome, durationMs: Math.round(durationMs), ...(reason ? { reason } : {}) },
+    "operation",
+  );
 }
 
 /** The finished outcome; if the result cannot be stored, the outcome is stored without it (and logged). */
