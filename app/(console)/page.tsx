@@ -1,6 +1,6 @@
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
-import { fleetFacets, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
+import { droppedFleetParams, fleetFacets, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
 import { PageHeader } from "@/components/shell/page-header";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
 import { FleetFilters } from "@/components/fleet/fleet-filters";
@@ -15,6 +15,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const user = await requireUser();
   const params = await searchParams;
   const query = parseFleetQuery(params);
+  const dropped = droppedFleetParams(params);
   const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
   const [{ rows, summary }, facets, sync, syncError] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError()]);
   const operator = hasRole(user.role, "operator");
@@ -25,6 +26,11 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
       {syncError ? (
         <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm">
           Last sync with Center failed at {syncError.at.replace("T", " ").slice(0, 19)} UTC: {syncError.message}. Showing the last known fleet.
+        </p>
+      ) : null}
+      {dropped.length ? (
+        <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm" data-testid="fleet-dropped-filters">
+          Not applied: {dropped.map((d) => `${d.key === "q" ? "the search" : `the ${d.key} filter`} ${d.reason}`).join("; ")}. The table shows the fleet without it.
         </p>
       ) : null}
       <FleetFilters {...facets} />

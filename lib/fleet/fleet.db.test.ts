@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { fleetTable, parseFleetQuery, syncFleet, type CenterNode } from "./index";
+import { droppedFleetParams, fleetTable, parseFleetQuery, syncFleet, type CenterNode } from "./index";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -97,5 +97,15 @@ describe("the summary tells unverified and unknown apart from healthy (issue #10
     expect(v.summary.unknown).toBe(1);
     expect(v.summary.neverVerified).toBeGreaterThanOrEqual(2);
     expect((await fleetTable(parseFleetQuery({ status: "unknown" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.71"]);
+  });
+});
+
+describe("a filter that cannot be applied is said, not silently dropped (issue #10 item 19)", () => {
+  it("names a search over 100 characters and an unknown value", () => {
+    expect(droppedFleetParams({ q: "x".repeat(101), status: "bogus", country: "jp" })).toEqual([
+      { key: "q", reason: "is longer than 100 characters" },
+      { key: "status", reason: "is not a value this filter knows" },
+    ]);
+    expect(droppedFleetParams({ q: "tokyo" })).toEqual([]);
   });
 });

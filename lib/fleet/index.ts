@@ -160,6 +160,19 @@ export const fleetQuerySchema = z.object({
 });
 export type FleetQuery = z.infer<typeof fleetQuerySchema>;
 
+/** The filter parameters parseFleetQuery had to drop, with why (so the page can say so instead of silently ignoring them). */
+export function droppedFleetParams(params: Record<string, string | string[] | undefined>): { key: string; reason: string }[] {
+  const out: { key: string; reason: string }[] = [];
+  for (const key of Object.keys(fleetQuerySchema.shape) as (keyof FleetQuery)[]) {
+    const raw = params[key];
+    const v = Array.isArray(raw) ? raw[0] : raw;
+    if (v === undefined || v === "") continue;
+    const one = fleetQuerySchema.shape[key].safeParse(v);
+    if (!one.success) out.push({ key, reason: one.error.issues[0]?.code === "too_big" ? "is longer than 100 characters" : "is not a value this filter knows" });
+  }
+  return out;
+}
+
 export function parseFleetQuery(params: Record<string, string | string[] | undefined>): FleetQuery {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(fleetQuerySchema.shape) as (keyof FleetQuery)[]) {
