@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
@@ -85,6 +85,7 @@ export function NodeOperations(props: {
     applyEnv: Act<{ summary: string }>;
     reboot: Act<OpResult>;
     confirmHostKeyType?: Act<{ confirmed: boolean }>;
+    cancelOperation?: Act<{ cancelled: string }>;
   };
   envFields: EnvField[];
   /** provider operations that apply to this node (lib/node-ops providerOperations) */
@@ -99,9 +100,21 @@ export function NodeOperations(props: {
   const router = useRouter();
   const name = props.name || props.ipv4;
 
+  // a long change runs under an id the operator can cancel; elapsed time is shown while it runs
+  const [running, setRunning] = useState<{ title: string; operationId: string; startedAt: number } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [running]);
+
   function run<T extends OpResult>(title: string, act: Act<T>, input: Record<string, unknown>, then?: (r: T) => void) {
+    const cancellable = ("confirm" in input || "confirmName" in input) && title !== "Reboot" && !!props.actions.cancelOperation;
+    const operationId = cancellable ? crypto.randomUUID() : undefined;
     start(async () => {
-      const res = await act({ ipv4: props.ipv4, ...input });
+      if (operationId) setRunning({ title, operationId, startedAt: Date.now() });
+      const res = await act({ ipv4: props.ipv4, ...input, ...(operationId ? { operationId } : {}) }).finally(() => setRunning(null));
       if (!res.ok) {
         toast.error(res.error.message);
         return;
@@ -163,7 +176,24 @@ export function NodeOperations(props: {
         <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; hasToken: boolean }[]))}>
           Users file
         </Button>
-        {busy ? <span className="text-xs text-muted-foreground" role="status">running on {props.ipv4}…</span> : null}
+        {busy && running ? (
+          <span className="flex items-center gap-2 text-xs" role="status" data-testid="op-running">
+            {running.title} running on {props.ipv4}: {Math.max(0, Math.round((now - running.startedAt) / 1000))} s
+            <Button
+              size="sm"
+              variant="destructive"
+              onClick={async () => {
+                const res = await props.actions.cancelOperation!({ ipv4: props.ipv4, operationId: running.operationId });
+                if (res.ok) toast.warning(`${running.title}: cancel sent; the node's state is checked before it is released`);
+                else toast.error(res.error.message);
+              }}
+            >
+              Cancel
+            </Button>
+          </span>
+        ) : busy ? (
+          <span className="text-xs text-muted-foreground" role="status">running on {props.ipv4}…</span>
+        ) : null}
       </div>
 
       {props.canOperate ? (

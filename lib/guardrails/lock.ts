@@ -118,8 +118,8 @@ export class PrismaNodeLocks implements NodeLocks {
 }
 
 /** The operation a kept lock shows while the node's state is unknown. */
-export function unknownStateOperation(operation: string): string {
-  return `timed out: state unknown (${operation})`;
+export function unknownStateOperation(operation: string, why: "timed out" | "cancelled" = "timed out"): string {
+  return `${why}: state unknown (${operation})`;
 }
 
 /**

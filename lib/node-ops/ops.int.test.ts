@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { acquireNodeLock } from "@/lib/guardrails/lock";
 import { registerSecret } from "@/lib/redact";
 import { addUser, applyEnvEdit, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, rebootLightsail, removeUser, restartContainer, tailLogs, viewUsers } from "./ops";
 import { envApplyScript } from "./env-apply";
+import { cancelOperation, runCancellable } from "./running";
 import { sshEngine } from "./engine";
 
 // Every single-node operation against real sshd simulated nodes and a real
@@ -216,6 +218,33 @@ describe("what an operator types cannot reroute a node's credentials or be rewri
       expect(allCommands(HEALTHY)).not.toContain(claim);
     } finally {
       delete process.env.KAITU_CENTER_URL;
+    }
+  });
+});
+
+describe("a long operation can be watched and cancelled (issue #10 item 16)", () => {
+  it("cancel reaches the running command; a kill that cannot be confirmed keeps the node locked as state unknown", async () => {
+    await fleet.setFault(HEALTHY, { hangPattern: "docker restart" });
+    sshEngine().forget({ host: HEALTHY });
+    const operationId = crypto.randomUUID();
+    const running = runCancellable({ operationId, name: "node.restart", ipv4: HEALTHY, actor: ctx.actor }, () => restartContainer(HEALTHY, "k2s", ctx));
+    const settled = running.then(
+      () => null,
+      (e: unknown) => e,
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(() => cancelOperation(operationId, HEALTHY, { email: "someone-else@example.test", isAdmin: false })).toThrow(/Only op@example.test or an admin/);
+      expect(() => cancelOperation(operationId, NFT, { email: ctx.actor, isAdmin: false })).toThrow(/not running on this node/);
+      expect(cancelOperation(operationId, HEALTHY, { email: ctx.actor, isAdmin: false })).toMatchObject({ name: "node.restart", ipv4: HEALTHY });
+      expect(String(await settled)).toMatch(/cancelled/);
+      // the command never told its process group: the node stays locked, saying why
+      await expect(restartContainer(HEALTHY, "k2s", ctx)).rejects.toThrow(/busy: cancelled: state unknown \(node\.restart\)/);
+      expect(() => cancelOperation(operationId, HEALTHY, { email: ctx.actor, isAdmin: true })).toThrow(/not running/);
+    } finally {
+      await fleet.setFault(HEALTHY, {});
+      await t.prisma.nodeLock.deleteMany({ where: { nodeIpv4: HEALTHY } });
+      sshEngine().forget({ host: HEALTHY });
     }
   });
 });

@@ -77,7 +77,10 @@ async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ct
     throw e;
   } finally {
     // a command that may still run keeps the node locked ("state unknown") for the lock's TTL
-    if (release && watch.unconfirmed.length) await release.keep(unknownStateOperation(op.name), ttlMs);
+    if (release && watch.unconfirmed.length) {
+      const why = watch.unconfirmed.some((k) => k.reason === "cancelled") ? "cancelled" : "timed out";
+      await release.keep(unknownStateOperation(op.name, why), ttlMs);
+    }
     else await release?.();
   }
 }

@@ -10,6 +10,7 @@ import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
 import { outcomeAfterChange, addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
+import { OPERATION_ID, cancelOperation, runCancellable } from "@/lib/node-ops/running";
 import { hasRole } from "@/lib/auth/roles";
 
 const ipv4 = ipv4Schema;
@@ -25,6 +26,11 @@ async function requireTypedName(ip: string, typed: string) {
 }
 
 const after = (ip: string) => revalidatePath(`/nodes/${ip}`);
+
+// a long operation may carry a client-chosen id, so the operator can watch and cancel it
+const cancellable = { operationId: z.string().regex(OPERATION_ID, "an operation id is a UUID").optional() };
+const asOperation = (input: { ipv4: string; operationId?: string }, name: string, actor: string) =>
+  input.operationId ? { operationId: input.operationId, name, ipv4: input.ipv4, actor } : null;
 
 export const verifyNodeAction = defineAction({
   name: "node.verify",
@@ -69,10 +75,10 @@ export const tailLogsAction = defineAction({
 export const pullAndUpAction = defineAction({
   name: "node.update",
   role: "operator",
-  input: node.extend(confirmed),
+  input: node.extend({ ...confirmed, ...cancellable }),
   target,
   run: async (input, ctx) => {
-    const r = await pullAndUp(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    const r = await runCancellable(asOperation(input, "node.update", ctx.user.email), () => pullAndUp(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }));
     after(input.ipv4);
     return r;
   },
@@ -83,10 +89,12 @@ export const pullAndUpAction = defineAction({
 export const pushComposeAction = defineAction({
   name: "node.compose.push",
   role: "operator",
-  input: node.extend({ apply: z.boolean().default(false), ...confirmed }),
+  input: node.extend({ apply: z.boolean().default(false), ...confirmed, ...cancellable }),
   target,
   run: async (input, ctx) => {
-    const r = await pushCompose(input.ipv4, { apply: input.apply }, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    const r = await runCancellable(asOperation(input, "node.compose.push", ctx.user.email), () =>
+      pushCompose(input.ipv4, { apply: input.apply }, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+    );
     after(input.ipv4);
     return r;
   },
@@ -97,9 +105,10 @@ export const pushComposeAction = defineAction({
 export const restartContainerAction = defineAction({
   name: "node.restart",
   role: "operator",
-  input: node.extend({ container: z.enum(CONTAINERS), ...confirmed }),
+  input: node.extend({ container: z.enum(CONTAINERS), ...confirmed, ...cancellable }),
   target,
-  run: (input, ctx) => restartContainer(input.ipv4, input.container, { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+  run: (input, ctx) =>
+    runCancellable(asOperation(input, "node.restart", ctx.user.email), () => restartContainer(input.ipv4, input.container, { actor: ctx.user.email, requestId: ctx.audit.requestId })),
   auditResult: (r) => ({ summary: r.summary }),
 });
 
@@ -144,11 +153,11 @@ export const clearUsersAction = defineAction({
 export const fixIptablesAction = defineAction({
   name: "node.fix.iptables",
   role: "operator",
-  input: node.extend({ confirmName: z.string().max(100) }),
+  input: node.extend({ confirmName: z.string().max(100), ...cancellable }),
   target,
   run: async (input, ctx) => {
     await requireTypedName(input.ipv4, input.confirmName);
-    const r = await fixIptablesLegacy(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    const r = await runCancellable(asOperation(input, "node.fix.iptables", ctx.user.email), () => fixIptablesLegacy(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }));
     after(input.ipv4);
     return r;
   },
@@ -185,6 +194,18 @@ export const confirmHostKeyTypeAction = defineAction({
   auditResult: (r) => r,
 });
 
+export const cancelOperationAction = defineAction({
+  name: "node.operation.cancel",
+  role: "operator",
+  input: node.extend({ operationId: z.string().regex(OPERATION_ID, "an operation id is a UUID") }),
+  target,
+  run: async (input, ctx) => {
+    const op = cancelOperation(input.operationId, input.ipv4, { email: ctx.user.email, isAdmin: hasRole(ctx.user.role, "admin") });
+    return { cancelled: op.name, startedAt: new Date(op.startedAt).toISOString() };
+  },
+  auditResult: (r) => r,
+});
+
 const envEdit = node.extend({ edit: envEditSchema });
 
 export const previewEnvAction = defineAction({
@@ -198,10 +219,12 @@ export const previewEnvAction = defineAction({
 export const applyEnvAction = defineAction({
   name: "node.env.apply",
   role: "operator",
-  input: envEdit.extend(confirmed),
+  input: envEdit.extend({ ...confirmed, ...cancellable }),
   target,
   run: async (input, ctx) => {
-    const r = await applyEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    const r = await runCancellable(asOperation(input, "node.env.apply", ctx.user.email), () =>
+      applyEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+    );
     after(input.ipv4);
     return r;
   },

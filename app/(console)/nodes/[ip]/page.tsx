@@ -15,6 +15,7 @@ import { providerOperations } from "@/lib/node-ops/ops";
 import {
   addUserAction,
   applyEnvAction,
+  cancelOperationAction,
   clearHostKeyAction,
   confirmHostKeyTypeAction,
   clearUsersAction,
@@ -138,6 +139,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             applyEnv: applyEnvAction,
             reboot: rebootLightsailAction,
             confirmHostKeyType: confirmHostKeyTypeAction,
+            cancelOperation: cancelOperationAction,
           }}
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}
           offers={{ lightsailReboot: offers.lightsailReboot }}
