@@ -18,6 +18,8 @@ test.describe("operations", () => {
     await dialog.getByRole("button", { name: "Verify 2 nodes" }).click();
     await expect(page.getByTestId("job-progress")).toHaveAttribute("data-status", "succeeded", { timeout: 60_000 });
     await expect(page.getByTestId("job-counts")).toHaveText("2/2 done · 0 failed");
+    // the bar's colour says how it went (it stayed blue even on failure)
+    await expect(page.getByTestId("job-bar")).toHaveClass(/bg-success/);
 
     await page.goto("/operations");
     const newest = page.getByTestId("job-list").locator("tbody tr").first();
@@ -29,6 +31,8 @@ test.describe("operations", () => {
     await expect(items.locator("tr[data-node]")).toHaveCount(2);
     await expect(items.locator('tr[data-node="127.0.0.11"]')).toHaveAttribute("data-status", "succeeded");
     await expect(items.locator('tr[data-node="127.0.0.12"]')).toContainText("pass");
+    // nodes by name, not only by IP
+    await expect(items.locator('tr[data-node="127.0.0.11"]')).toContainText("jp-tokyo-01 (127.0.0.11)");
 
     await page.goto("/operations?status=succeeded");
     await expect(page.getByTestId("job-list").locator("tbody tr[data-status]").first()).toHaveAttribute("data-status", "succeeded");

@@ -13,7 +13,7 @@ export type JobView = {
   createdBy?: string;
   startedAt?: string | null;
   finishedAt?: string | null;
-  items: { node: string; status: string; summary: string | null; error: string | null; startedAt?: string | null; finishedAt?: string | null }[];
+  items: { node: string; name?: string; status: string; summary: string | null; error: string | null; startedAt?: string | null; finishedAt?: string | null }[];
 };
 
 function duration(a?: string | null, b?: string | null): string {
@@ -59,7 +59,12 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
         ) : null}
       </div>
       <div className="h-2 w-full overflow-hidden rounded bg-muted" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
-        <div className="h-full bg-primary transition-all" style={{ width: `${pct}%` }} />
+        {/* the bar says how it went, not only how far: red with failures, amber when cut short, green when all passed */}
+        <div
+          className={`h-full transition-all ${data.failed > 0 ? "bg-destructive" : data.status === "cancelled" || data.status === "interrupted" ? "bg-warning" : data.status === "succeeded" ? "bg-success" : "bg-primary"}`}
+          data-testid="job-bar"
+          style={{ width: `${pct}%` }}
+        />
       </div>
       {detailed ? (
         <table className="w-full text-xs" data-testid="job-items">
@@ -76,7 +81,7 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
               <tr key={i.node} className="border-t border-border" data-node={i.node} data-status={i.status}>
                 <td className="py-1 pr-3 font-mono">
                   <a href={`/nodes/${i.node}`} className="underline underline-offset-2">
-                    {i.node}
+                    {i.name && i.name !== i.node ? `${i.name} (${i.node})` : i.node}
                   </a>
                 </td>
                 <td className={`py-1 pr-3 ${i.status === "failed" ? "text-destructive" : i.status === "succeeded" ? "text-success" : ""}`}>{i.status}</td>
@@ -92,7 +97,7 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
           {failures.map((f) => (
             <li key={f.node}>
               <a href={`/nodes/${f.node}`} className="underline">
-                {f.node}
+                {f.name && f.name !== f.node ? `${f.name} (${f.node})` : f.node}
               </a>
               : {f.summary ?? f.error}
             </li>

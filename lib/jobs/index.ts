@@ -71,6 +71,7 @@ async function execute(jobId: string, runner: ItemRunner, abort: AbortController
     if (j?.cancelRequested) abort.abort();
   }, 500);
 
+  let cancelledItems = 0;
   async function worker() {
     while (!abort.signal.aborted) {
       const item = items[next++];
@@ -86,6 +87,7 @@ async function execute(jobId: string, runner: ItemRunner, abort: AbortController
       // cut short by the cancel: neither a success nor a node failure
       const cancelledItem = !res.ok && abort.signal.aborted;
       if (!res.ok && !cancelledItem) failed++;
+      if (cancelledItem) cancelledItems++;
       await db().$transaction([
         db().jobItem.update({
           where: { id: item.id },
@@ -108,10 +110,12 @@ async function execute(jobId: string, runner: ItemRunner, abort: AbortController
   } finally {
     clearInterval(poll);
   }
-  const cancelled = abort.signal.aborted;
-  if (cancelled) {
-    await db().jobItem.updateMany({ where: { jobId, status: "queued" }, data: { status: "cancelled", finishedAt: new Date() } });
+  if (abort.signal.aborted) {
+    const r = await db().jobItem.updateMany({ where: { jobId, status: "queued" }, data: { status: "cancelled", finishedAt: new Date() } });
+    cancelledItems += r.count;
   }
+  // a cancel that arrived after every node ran cancelled nothing: the job says what really happened
+  const cancelled = cancelledItems > 0;
   await db().job.update({
     where: { id: jobId },
     data: { status: cancelled ? "cancelled" : failed > 0 ? "failed" : "succeeded", finishedAt: new Date(), done, failed },
@@ -129,8 +133,13 @@ export async function cancelJob(jobId: string): Promise<boolean> {
   return res.count > 0;
 }
 
+/** A job with its items, each with its node's name (as the fleet table knows it; the IPv4 when it has none). */
 export async function getJob(jobId: string) {
-  return db().job.findUnique({ where: { id: jobId }, include: { items: { orderBy: [{ status: "asc" }, { nodeIpv4: "asc" }] } } });
+  const job = await db().job.findUnique({ where: { id: jobId }, include: { items: { orderBy: [{ status: "asc" }, { nodeIpv4: "asc" }] } } });
+  if (!job) return null;
+  const nodes = await db().node.findMany({ where: { ipv4: { in: job.items.map((i) => i.nodeIpv4) } }, select: { ipv4: true, name: true } });
+  const names = new Map(nodes.map((n) => [n.ipv4, n.name || n.ipv4]));
+  return { ...job, items: job.items.map((i) => ({ ...i, nodeName: names.get(i.nodeIpv4) ?? i.nodeIpv4 })) };
 }
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;

@@ -61,6 +61,22 @@ describe("jobs", () => {
     expect(job?.items.filter((i) => i.status === "succeeded").length).toBe(started);
   });
 
+  it("a cancel that arrives after every node ran leaves the job's real outcome, not 'cancelled' (issue #10 item 19)", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(3), concurrency: 3 });
+    let finished = 0;
+    await runJob(id, async (_node, signal) => {
+      if (++finished === 3) {
+        await cancelJob(id);
+        // the runner notices the request (it polls), after this item's work is already done
+        await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
+      }
+      return { ok: true, summary: "pass" };
+    });
+    const job = await getJob(id);
+    expect(job?.items.map((i) => i.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    expect(job?.status).toBe("succeeded");
+  });
+
   it("cancel reaches running items: their signal (also the ambient one SSH commands use) aborts, and they end cancelled", async () => {
     const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(6), concurrency: 2 });
     let started = 0;

@@ -21,6 +21,6 @@ export const GET = withRoute({ role: "viewer" }, async (req) => {
     createdBy: job.createdBy,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
-    items: job.items.map((i) => ({ node: i.nodeIpv4, status: i.status, summary: i.summary, error: i.error, startedAt: i.startedAt, finishedAt: i.finishedAt })),
+    items: job.items.map((i) => ({ node: i.nodeIpv4, name: i.nodeName, status: i.status, summary: i.summary, error: i.error, startedAt: i.startedAt, finishedAt: i.finishedAt })),
   });
 });
