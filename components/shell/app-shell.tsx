@@ -29,7 +29,8 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
           </span>
           k2ops
         </Link>
-        <div className="ml-auto flex items-center gap-3 text-sm">
+        {/* min-w-0 lets the email shrink (truncated) on a phone instead of pushing the bar wider than the screen */}
+        <div className="ml-auto flex min-w-0 items-center gap-2 text-sm sm:gap-3">
           <ThemeToggle />
           {user ? (
             <>
@@ -37,7 +38,7 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
                 <span className="hidden truncate font-medium sm:inline" title={user.name}>
                   {user.name}
                 </span>
-                <Link href="/settings/account" className="truncate text-muted-foreground hover:underline" title="Your account">
+                <Link href="/settings/account" className="min-w-0 max-w-[8rem] truncate text-muted-foreground hover:underline sm:max-w-xs" title={`Your account (${user.email})`}>
                   {user.email}
                 </Link>
                 <Badge variant={ROLE_VARIANT[user.role] ?? "outline"} title={`Role: ${user.role}`}>

@@ -8,8 +8,9 @@ import { LogOutIcon } from "@/components/ui/icons";
 export function SignOutButton() {
   return (
     <Button size="sm" variant="outline" onClick={() => signOut({ callbackUrl: "/login?reason=signedout" })}>
-      <LogOutIcon size={14} />
-      Sign out
+      <LogOutIcon size={14} aria-hidden="true" />
+      {/* icon only on a phone; the accessible name stays "Sign out" */}
+      <span className="sr-only sm:not-sr-only">Sign out</span>
     </Button>
   );
 }
