@@ -20,5 +20,8 @@ export async function register() {
       .catch((e) => logger.error({ err: e }, "first admin from the environment could not be created"));
     const { scheduleFleetSync } = await import("@/lib/fleet/sync");
     scheduleFleetSync();
+    // the fleet's first view must not say "0 failing" about nodes nobody checked (K2OPS_VERIFY_EVERY_MINUTES)
+    const { scheduleFleetVerify } = await import("@/lib/fleet/verify-schedule");
+    scheduleFleetVerify();
   }
 }

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "k2ops-demo-pass";
 export const ADMIN = "admin@k2ops.local";
@@ -34,4 +34,13 @@ export async function signOut(page: Page) {
 /** Our own alerts (Next.js adds an empty role=alert route announcer to every page). */
 export function alertBox(page: Page) {
   return page.locator('[role="alert"]:not(#__next-route-announcer__)');
+}
+
+/** As the admin, in a page of its own: syncs the fleet table from Center (specs that need the demo nodes). */
+export async function syncFleetFromCenter(browser: Browser) {
+  const page = await browser.newPage();
+  await signIn(page, ADMIN);
+  await page.getByRole("button", { name: "Sync from Center" }).click();
+  await expect(page.getByText(/Synced \d+ nodes/)).toBeVisible();
+  await page.close();
 }

@@ -1,18 +1,12 @@
 import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import { fleetNodeSecret } from "../simulator/center/seed";
-import { ADMIN, OPERATOR, VIEWER, signIn } from "./helpers";
+import { ADMIN, OPERATOR, VIEWER, signIn, syncFleetFromCenter } from "./helpers";
 
 const IP = "127.0.0.12"; // jp-tokyo-02: healthy
 
 test.describe("node page operations", () => {
-  test.beforeAll(async ({ browser }) => {
-    const page = await browser.newPage();
-    await signIn(page, ADMIN);
-    await page.getByRole("button", { name: "Sync from Center" }).click();
-    await expect(page.getByText(/Synced \d+ nodes/)).toBeVisible();
-    await page.close();
-  });
+  test.beforeAll(async ({ browser }) => syncFleetFromCenter(browser));
 
   test("an operator reads status, tails logs, manages the users file, updates and restarts; no secret reaches the page", async ({ page }) => {
     test.setTimeout(120_000);

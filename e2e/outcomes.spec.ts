@@ -1,17 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, OPERATOR, signIn } from "./helpers";
+import { OPERATOR, signIn, syncFleetFromCenter } from "./helpers";
 
 // Issue #10 item 9: an update whose checklist fails afterwards is not "succeeded".
 const WRONG_TZ = "127.0.0.13"; // sg-singapore-01: the demo's wrong-timezone node
 
 test.describe("truthful outcomes", () => {
-  test.beforeAll(async ({ browser }) => {
-    const page = await browser.newPage();
-    await signIn(page, ADMIN);
-    await page.getByRole("button", { name: "Sync from Center" }).click();
-    await expect(page.getByText(/Synced \d+ nodes/)).toBeVisible();
-    await page.close();
-  });
+  test.beforeAll(async ({ browser }) => syncFleetFromCenter(browser));
 
   test("an update applied to a node that then fails its checklist is a warning and audited degraded", async ({ page }) => {
     test.setTimeout(120_000);

@@ -3,7 +3,7 @@ import { ADMIN, VIEWER, signIn } from "./helpers";
 
 // Against the simulated fleet: 127.0.0.11 is healthy, 127.0.0.13 runs on the wrong timezone,
 // 127.0.0.15 is cut (k2s paused at its quota). 127.0.0.16 loops on a broken container network
-// and so never registered: like a real node, it is not in Center's list at all.
+// and so never registered: like a real node, Center does not list it (the demo launcher adds it by hand).
 test.describe("verification", () => {
   test("verify selected nodes from the fleet table, watch the job, drill into a failing check's evidence", async ({ page }) => {
     test.setTimeout(120_000);
@@ -16,8 +16,8 @@ test.describe("verification", () => {
     const job = page.getByTestId("job-progress");
     await expect(job).toHaveAttribute("data-status", "failed", { timeout: 60_000 });
     await expect(page.getByTestId("job-counts")).toHaveText("3/3 done · 2 failed");
-    await expect(page.getByTestId("job-failures")).toContainText("127.0.0.13: fail: timezone");
-    await expect(page.getByTestId("job-failures")).toContainText("127.0.0.15: fail: containers");
+    await expect(page.getByTestId("job-failures")).toContainText("sg-singapore-01 (127.0.0.13): fail: timezone");
+    await expect(page.getByTestId("job-failures")).toContainText("au-sydney-01 (127.0.0.15): fail: containers");
 
     await page.goto("/?check=timezone");
     const rows = page.locator('[role="rowgroup"] [role="row"][data-ip]');

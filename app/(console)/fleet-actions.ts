@@ -6,10 +6,11 @@ import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { syncFleetFromCenter } from "@/lib/fleet/sync";
 import { isCenterError } from "@/lib/center/client";
-import { cancelJob, createJob, runJob, DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "@/lib/jobs";
+import { cancelJob, MAX_CONCURRENCY } from "@/lib/jobs";
 import { db } from "@/lib/db";
-import { logger } from "@/lib/log";
-import { centerNodeMap, verifyNode } from "@/lib/node-ops/verify";
+import { centerNodeMap } from "@/lib/node-ops/verify";
+import { addManualNode, manualNodeSchema, removeManualNode } from "@/lib/fleet/manual";
+import { startVerifyJob as startJob } from "@/lib/fleet/verify-job";
 
 export const syncFleetAction = defineAction({
   name: "fleet.sync",
@@ -42,20 +43,9 @@ export const cancelJobAction = defineAction({
 
 const ipv4 = ipv4Schema;
 
-/** Creates the verification job and runs it in the background; Center is asked once for the whole job. */
+/** Creates the verification job (the same kind the schedule creates) and runs it in the background. */
 async function startVerifyJob(nodes: string[], concurrency: number | undefined, ctx: { user: { email: string }; auditId: string }) {
-  const jobId = await createJob({ kind: "verify", createdBy: ctx.user.email, auditId: ctx.auditId, nodes, concurrency: concurrency ?? DEFAULT_CONCURRENCY });
-  const centerNodes = await centerNodeMap();
-  void runJob(jobId, async (ip) => {
-    const out = await verifyNode(ip, { triggeredBy: ctx.user.email, jobId, centerNodes });
-    if (out.status === "error") return { ok: false, error: out.error };
-    if (out.status === "pass") return { ok: true, summary: "pass" };
-    // unknown is not a pass: the job counts it with the failures, saying which checks were unread
-    if (out.status === "unknown") return { ok: false, summary: `unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
-    return { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
-  })
-    .then(() => revalidatePath("/"))
-    .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));
+  const { jobId } = await startJob(nodes, { createdBy: ctx.user.email, auditId: ctx.auditId, concurrency, onFinished: () => revalidatePath("/") });
   return jobId;
 }
 
@@ -96,4 +86,36 @@ export const verifyAllAction = defineAction({
     return { jobId: await startVerifyJob(nodes, input.concurrency, ctx), nodes: nodes.length };
   },
   auditResult: (r) => r,
+});
+
+/**
+ * Adds a node Center does not list (it never registered), by IPv4 and an
+ * optional name. Refused when Center lists it: asked live when Center answers,
+ * else as of the last sync. Stored as a manual node and shown "not in Center".
+ */
+export const addManualNodeAction = defineAction({
+  name: "fleet.node.add",
+  role: "operator",
+  input: manualNodeSchema,
+  target: (i) => ({ type: "node", id: i.ipv4 }),
+  run: async (input, ctx) => {
+    // a live look catches a node that registered since the last sync; unreachable Center = the last sync decides
+    const center = await centerNodeMap();
+    const res = await ctx.commit((tx) => addManualNode(input, tx, { centerListsIt: center?.has(input.ipv4) ?? false }), (r) => ({ ...r, centerChecked: center !== null }));
+    revalidatePath("/");
+    return res;
+  },
+});
+
+/** Removes a node that was added by hand from k2ops (Center's nodes are not removed here). */
+export const removeManualNodeAction = defineAction({
+  name: "fleet.node.remove",
+  role: "operator",
+  input: z.object({ ipv4 }),
+  target: (i) => ({ type: "node", id: i.ipv4 }),
+  run: async (input, ctx) => {
+    const res = await ctx.commit((tx) => removeManualNode(input.ipv4, tx), (r) => r);
+    revalidatePath("/");
+    return res;
+  },
 });

@@ -5,8 +5,9 @@ import { PageHeader } from "@/components/shell/page-header";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
 import { FleetFilters } from "@/components/fleet/fleet-filters";
 import { FleetView } from "@/components/fleet/fleet-view";
-import { cancelJobAction, syncFleetAction, verifyAllAction, verifyNodesAction } from "./fleet-actions";
+import { addManualNodeAction, cancelJobAction, removeManualNodeAction, syncFleetAction, verifyAllAction, verifyNodesAction } from "./fleet-actions";
 import { lastSyncError } from "@/lib/fleet/sync";
+import { runningVerifyJob } from "@/lib/fleet/verify-schedule";
 
 export const metadata = { title: "Fleet" };
 export const dynamic = "force-dynamic";
@@ -17,7 +18,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const query = parseFleetQuery(params);
   const dropped = droppedFleetParams(params);
   const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
-  const [{ rows, summary }, facets, sync, syncError] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError()]);
+  const [{ rows, summary }, facets, sync, syncError, running] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError(), runningVerifyJob()]);
   const operator = hasRole(user.role, "operator");
   return (
     <>
@@ -34,7 +35,18 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         </p>
       ) : null}
       <FleetFilters {...facets} />
-      <FleetView rows={rows} canOperate={operator} syncFleet={syncFleetAction} verifyNodes={verifyNodesAction} verifyAll={verifyAllAction} filters={filters} cancelJob={cancelJobAction} />
+      <FleetView
+        rows={rows}
+        canOperate={operator}
+        syncFleet={syncFleetAction}
+        verifyNodes={verifyNodesAction}
+        verifyAll={verifyAllAction}
+        filters={filters}
+        cancelJob={cancelJobAction}
+        addNode={addManualNodeAction}
+        removeNode={removeManualNodeAction}
+        runningJob={running}
+      />
     </>
   );
 }

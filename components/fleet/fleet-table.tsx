@@ -5,6 +5,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { FleetRow } from "@/lib/fleet";
+import { Badge } from "@/components/ui/badge";
 
 const COLS: { key: string; label: string; sort?: string; width: string }[] = [
   { key: "sel", label: "", width: "2rem" },
@@ -45,7 +46,18 @@ function StatusCell({ r }: { r: FleetRow }) {
   );
 }
 
-export function FleetTable({ rows, canVerify, onVerify }: { rows: FleetRow[]; canVerify: boolean; onVerify?: (ips: string[]) => Promise<void> }) {
+export function FleetTable({
+  rows,
+  canVerify,
+  onVerify,
+  onRemove,
+}: {
+  rows: FleetRow[];
+  canVerify: boolean;
+  onVerify?: (ips: string[]) => Promise<void>;
+  /** offered on nodes added by hand (operators) */
+  onRemove?: (row: FleetRow) => void;
+}) {
   const parentRef = useRef<HTMLDivElement>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState(false);
@@ -147,7 +159,18 @@ export function FleetTable({ rows, canVerify, onVerify }: { rows: FleetRow[]; ca
                     <Link href={`/nodes/${r.ipv4}`} className="hover:underline">
                       {r.name || r.ipv4}
                     </Link>
-                    {!r.inCenter ? <span className="ml-1 text-xs text-warning">(not in Center)</span> : null}
+                    {r.source === "manual" ? (
+                      <Badge variant="warning" className="ml-1" data-testid="not-in-center" title="Added by hand: Center does not list this node">
+                        not in Center
+                      </Badge>
+                    ) : !r.inCenter ? (
+                      <span className="ml-1 text-xs text-warning">(not in Center)</span>
+                    ) : null}
+                    {r.source === "manual" && onRemove ? (
+                      <button type="button" className="ml-1 text-xs text-muted-foreground hover:text-destructive hover:underline" aria-label={`Remove ${r.name || r.ipv4} from k2ops`} onClick={() => onRemove(r)}>
+                        remove
+                      </button>
+                    ) : null}
                   </div>
                   <div role="cell" className="truncate px-2">{r.region}</div>
                   <div role="cell" className="px-2">{r.country}</div>

@@ -7,6 +7,7 @@ import type { FleetRow } from "@/lib/fleet";
 import { FleetTable } from "./fleet-table";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { AddNodeDialog } from "./add-node-dialog";
 
 type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 
@@ -19,9 +20,17 @@ export function FleetView(props: {
   /** the table's filters as in the URL: "verify all" sends these, never a node list */
   filters?: Record<string, string>;
   cancelJob?: (input: unknown) => Promise<Res<unknown>>;
+  /** add a node Center does not list, by IPv4 (operators) */
+  addNode?: (input: unknown) => Promise<Res<{ ipv4: string; name: string; converted: boolean }>>;
+  /** remove a node that was added by hand (operators) */
+  removeNode?: (input: unknown) => Promise<Res<{ ipv4: string; name: string }>>;
+  /** a verify job already under way when the page was served (e.g. the schedule's): its progress is shown */
+  runningJob?: { id: string; createdBy: string } | null;
 }) {
   const router = useRouter();
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(props.runningJob?.id ?? null);
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<FleetRow | null>(null);
   const [syncing, setSyncing] = useState(false);
   const [confirmAll, setConfirmAll] = useState(false);
   const activeCount = props.rows.filter((r) => r.activity !== "decommissioned").length;
@@ -61,6 +70,18 @@ export function FleetView(props: {
     } else toast.error(res.error.message);
   }
 
+  async function removeNode() {
+    if (!props.removeNode || !removing) return;
+    const res = await props.removeNode({ ipv4: removing.ipv4 });
+    if (res.ok) {
+      toast.success(`${res.data.ipv4} removed from k2ops`);
+      router.refresh();
+    } else {
+      toast.error(res.error.message);
+      throw new Error(res.error.message); // keeps the dialog open
+    }
+  }
+
   async function verify(ips: string[]) {
     if (!props.verifyNodes) return;
     const res = await props.verifyNodes({ nodes: ips });
@@ -80,6 +101,20 @@ export function FleetView(props: {
               {filtered ? `Verify all matching (${activeCount})` : `Verify all (${activeCount})`}
             </button>
           ) : null}
+          {props.addNode ? (
+            <button type="button" onClick={() => setAdding(true)} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted">
+              Add node by IP
+            </button>
+          ) : null}
+          {props.addNode ? <AddNodeDialog open={adding} onOpenChange={setAdding} add={props.addNode} onAdded={() => router.refresh()} /> : null}
+          <ConfirmDialog
+            open={removing !== null}
+            onOpenChange={(open) => !open && setRemoving(null)}
+            title={`Remove ${removing?.name || removing?.ipv4} from k2ops?`}
+            description="The node was added by hand (Center does not list it). k2ops forgets it: its pinned host keys and verification history go; the audit log keeps the record. Nothing on the machine changes."
+            confirmLabel="Remove from k2ops"
+            onConfirm={removeNode}
+          />
           <ConfirmDialog
             open={confirmAll}
             onOpenChange={setConfirmAll}
@@ -91,14 +126,19 @@ export function FleetView(props: {
           />
         </div>
       ) : null}
+      {jobId && jobId === props.runningJob?.id && props.runningJob.createdBy === "schedule" ? (
+        <p className="text-sm text-muted-foreground" data-testid="scheduled-verify">
+          Scheduled verification of the fleet is running; the table updates when it finishes.
+        </p>
+      ) : null}
       {jobId ? (
         <JobProgress
           jobId={jobId}
-          onCancel={props.cancelJob ? (id) => props.cancelJob!({ jobId: id }) : undefined}
+          onCancel={props.canOperate && props.cancelJob ? (id) => props.cancelJob!({ jobId: id }) : undefined}
           onFinished={() => router.refresh()}
         />
       ) : null}
-      <FleetTable rows={props.rows} canVerify={props.canOperate && !!props.verifyNodes} onVerify={verify} />
+      <FleetTable rows={props.rows} canVerify={props.canOperate && !!props.verifyNodes} onVerify={verify} onRemove={props.canOperate && props.removeNode ? setRemoving : undefined} />
     </div>
   );
 }

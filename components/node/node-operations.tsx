@@ -86,6 +86,10 @@ export function NodeOperations(props: {
     reboot: Act<OpResult>;
     confirmHostKeyType?: Act<{ confirmed: boolean }>;
     cancelOperation?: Act<{ cancelled: string }>;
+    /** the fixes offered next to the detector that calls for them (issue #10 item 14) */
+    fixTimezone?: Act<OpResult>;
+    migrateK2Slave?: Act<OpResult>;
+    migrateDir?: Act<OpResult>;
   };
   envFields: EnvField[];
   /** provider operations that apply to this node (lib/node-ops providerOperations) */
@@ -254,6 +258,21 @@ export function NodeOperations(props: {
               {d.fix === "iptables-legacy" && props.canOperate ? (
                 <div className="mt-2">
                   <Confirmed label="Apply the iptables-legacy fix" typeName={name} busy={busy} warning="Switches iptables/ip6tables to the legacy backend, restarts Docker (all containers restart) and runs up -d --remove-orphans." onConfirm={(typed) => run("iptables fix", props.actions.fixIptables, { confirmName: typed })} />
+                </div>
+              ) : null}
+              {d.fix === "timezone" && props.canOperate && props.actions.fixTimezone ? (
+                <div className="mt-2">
+                  <Confirmed label="Set timezone to Asia/Singapore" typeName={name} busy={busy} warning="Runs timedatectl set-timezone Asia/Singapore and restarts cron, so the 04:00 auto-update fires at 04:00 Singapore time. Containers are not restarted. The verification checklist runs after." onConfirm={(typed) => run("Timezone fix", props.actions.fixTimezone!, { confirmName: typed })} />
+                </div>
+              ) : null}
+              {d.fix === "migrate-k2slave" && props.canOperate && props.actions.migrateK2Slave ? (
+                <div className="mt-2">
+                  <Confirmed label="Migrate k2-slave to k2s" typeName={name} busy={busy} variant="destructive" warning="Writes the canonical compose into the node's deploy dir (project name kept, so the certificate and metering volumes stay), then pull + up -d --remove-orphans (never down): k2-slave is removed, k2s starts. Seconds of downtime. The verification checklist runs after." onConfirm={(typed) => run("k2-slave → k2s", props.actions.migrateK2Slave!, { confirmName: typed })} />
+                </div>
+              ) : null}
+              {d.fix === "migrate-dir" && props.canOperate && props.actions.migrateDir ? (
+                <div className="mt-2">
+                  <Confirmed label="Migrate to /apps/k2s" typeName={name} busy={busy} variant="destructive" warning="The directory cutover (dir-migration.md): reads this month's usage, creates /apps/k2s (.env copied on the node), runs the ONE docker compose down of the old kaitu-slave project, up -d of project k2s (certificate re-issued), restores the usage with set-usage, re-points cron and the crash monitor, then the checklist and the certificate check. /apps/kaitu-slave and its volumes are kept. Seconds of downtime." onConfirm={(typed) => run("Directory migration", props.actions.migrateDir!, { confirmName: typed })} />
                 </div>
               ) : null}
             </div>

@@ -14,3 +14,9 @@ describe("activity heuristic (runbook §5)", () => {
     expect(activityOf({ ...base, lastSshError: "connect ECONNREFUSED 203.0.113.10:1022" })).toBe("unreachable"));
   it("never contacted over SSH yet still counts as active", () => expect(activityOf({ ...base, lastSeenSshAt: null })).toBe("active"));
 });
+
+describe("a node added by hand (issue #10 item 17)", () => {
+  const manual = { ...base, name: "", tunnelCount: 0, source: "manual" };
+  it("is never decommissioned for lacking Center's tunnel and name", () => expect(activityOf(manual)).toBe("active"));
+  it("is unreachable after an SSH failure", () => expect(activityOf({ ...manual, lastSshError: "connect ETIMEDOUT" })).toBe("unreachable"));
+});

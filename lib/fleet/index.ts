@@ -96,13 +96,16 @@ export function validateCenterNodes(rows: unknown[]): { valid: CenterNode[]; rej
  * Rows that fail validation (validateCenterNodes) are not stored: they are
  * returned in `rejected` for the sync summary. An incomplete walk
  * (`walk.complete === false`) updates what it saw but never flags a node gone.
+ * A node added by hand (source "manual") is never flagged gone; once Center
+ * lists it, it becomes a Center node.
  */
 export async function syncFleet(rows: unknown[], walk: { complete: boolean; reason?: string } = { complete: true }): Promise<SyncResult> {
   const at = new Date();
   const { valid: centerNodes, rejected } = validateCenterNodes(rows);
   const seen = new Set(centerNodes.map((n) => n.ipv4));
   return db().$transaction(async (tx) => {
-    const existing = new Set((await tx.node.findMany({ select: { ipv4: true } })).map((n) => n.ipv4));
+    const known = await tx.node.findMany({ select: { ipv4: true, source: true } });
+    const existing = new Set(known.map((n) => n.ipv4));
     let added = 0;
     let updated = 0;
     for (const n of centerNodes) {
@@ -118,6 +121,8 @@ export async function syncFleet(rows: unknown[], walk: { complete: boolean; reas
         centerUpdatedAt: new Date(n.updatedAt * 1000),
         tunnels: n.tunnels as unknown as Prisma.InputJsonValue,
         inCenter: true,
+        // a node added by hand that Center now lists is Center's from here on
+        source: "center",
         lastSyncedAt: at,
       };
       if (existing.has(n.ipv4)) {
@@ -129,8 +134,9 @@ export async function syncFleet(rows: unknown[], walk: { complete: boolean; reas
       }
     }
     // a node missing from a partial list may simply have been skipped: only a complete walk says "gone"
-    const goneIps = walk.complete ? [...existing].filter((ip) => !seen.has(ip)) : [];
-    if (goneIps.length) await tx.node.updateMany({ where: { ipv4: { in: goneIps }, inCenter: true }, data: { inCenter: false, lastSyncedAt: at } });
+    // a node added by hand was never in Center's list: its absence says nothing
+    const goneIps = walk.complete ? known.filter((n) => n.source !== "manual" && !seen.has(n.ipv4)).map((n) => n.ipv4) : [];
+    if (goneIps.length) await tx.node.updateMany({ where: { ipv4: { in: goneIps }, inCenter: true, source: "center" }, data: { inCenter: false, lastSyncedAt: at } });
     const summary = { at: at.toISOString(), total: centerNodes.length, rejected: rejected.length, complete: walk.complete, ...(walk.reason ? { incompleteReason: walk.reason } : {}) };
     await tx.setting.upsert({ where: { key: "fleet.lastSync" }, create: { key: "fleet.lastSync", value: summary }, update: { value: summary } });
     return { total: centerNodes.length, added, updated, gone: goneIps.length, rejected, complete: walk.complete, ...(walk.reason ? { incompleteReason: walk.reason } : {}), at };
@@ -198,6 +204,8 @@ export type FleetRow = {
   versionTag: string | null;
   activity: Activity;
   inCenter: boolean;
+  /** "center" (Center's list) or "manual" (added by an operator; Center does not list it) */
+  source: NodeSource;
   verificationStatus: string | null;
   verificationAt: string | null;
   failingChecks: string[];
@@ -207,6 +215,9 @@ export type FleetRow = {
   lastOperation: string | null;
   lastOperationAt: string | null;
 };
+
+/** Where a node row came from: Center's list, or an operator adding it by IPv4. */
+export type NodeSource = "center" | "manual";
 
 /** Counts over the whole fleet; `unknown` = last checklist could not read some evidence, `neverVerified` = active nodes with no checklist yet. */
 export type FleetSummary = { total: number; active: number; failing: number; unknown: number; neverVerified: number; legacy: number; unreachable: number; decommissioned: number; hostKeyChanged: number };
@@ -246,7 +257,7 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
   };
   const nodes = await db().node.findMany({ where, orderBy: orderBy(q) });
   const all = await db().node.findMany({
-    select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true },
+    select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true, source: true },
   });
   const summary: FleetSummary = { total: all.length, active: 0, failing: 0, unknown: 0, neverVerified: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
   for (const n of all) {
@@ -279,6 +290,7 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
       versionTag: n.versionTag,
       activity,
       inCenter: n.inCenter,
+      source: n.source === "manual" ? "manual" : "center",
       verificationStatus: n.verificationStatus,
       verificationAt: n.verificationAt?.toISOString() ?? null,
       failingChecks: n.failingChecks,

@@ -136,9 +136,65 @@ export type AllowContext = {
   deployDir?: DeployDir;
 };
 
+// ---- the ONE sanctioned `compose down` (dir-migration.md, cutover step 2) ----
+
+/** The old project's down, in the old directory: a fixed line, no argument reaches it. */
+const OLD_PROJECT_DOWN = "cd '/apps/kaitu-slave' && sudo docker compose down" as SafeCommand;
+const PERMIT_TTL_MS = 60_000;
+// armed permits (expiry, ms): a down passes the final check only while one is armed
+const downPermits: number[] = [];
+
+/**
+ * The directory migration's `compose down` of the OLD project (kaitu-slave) in
+ * the OLD directory, which frees the container names and port 443 for the new
+ * `k2s` project. Each call arms ONE permit (60 s): the final check lets this exact
+ * line through once (as built, then as sent by the SSH engine), nothing else.
+ * Only lib/node-ops/migrate.ts may call it (a unit test enforces that).
+ */
+export function migrationOldProjectDown(): SafeCommand {
+  downPermits.push(Date.now() + PERMIT_TTL_MS);
+  return OLD_PROJECT_DOWN;
+}
+
+/** the line as built, or as the SSH engine wraps it (its fixed prefix + the line single-quoted) */
+function isSanctionedDown(line: string): "built" | "sent" | null {
+  if (line === OLD_PROJECT_DOWN) return "built";
+  const quoted = `'${OLD_PROJECT_DOWN.replace(/'/g, `'\\''`)}'`;
+  if (line.endsWith(quoted) && !DOWN.test(line.slice(0, -quoted.length)) && !DOCKER_COMPOSE_DOWN.test(line.slice(0, -quoted.length))) return "sent";
+  return null;
+}
+
+function takeDownPermit(form: "built" | "sent"): boolean {
+  const now = Date.now();
+  while (downPermits.length && downPermits[0] <= now) downPermits.shift();
+  if (!downPermits.length) return false;
+  // the wrapped line is what leaves for the node: it spends the permit
+  if (form === "sent") downPermits.shift();
+  return true;
+}
+
+/**
+ * The same rules for a script that travels on stdin (its command line is only
+ * `bash -s`): no `compose down` at all (the migration's one down is a command
+ * line of its own), no deleting /apps/k2s, no unpinned :latest outside a
+ * rollout. Secrets are allowed here: stdin is where they travel. Throws
+ * GuardrailViolation naming the rule.
+ */
+export function assertScriptAllowed(script: string, ctx: AllowContext = {}): void {
+  for (const line of script.split("\n")) {
+    const code = line.replace(/^\s*#.*$/, "");
+    if (DOWN.test(code) || DOCKER_COMPOSE_DOWN.test(code)) throw new GuardrailViolation("refused: a script may not run `compose down`; updates are pull + up -d");
+    if (deletesDeployment(code)) throw new GuardrailViolation("refused: /apps/k2s is the whole node deployment and is never deleted");
+    if (!ctx.rollout && /:latest\b/.test(code)) throw new GuardrailViolation("refused: unpinned :latest tags only in a deliberate fleet rollout");
+  }
+}
+
 export function assertAllowed(line: string, ctx: AllowContext = {}): void {
   if (DOWN.test(line) || DOCKER_COMPOSE_DOWN.test(line)) {
-    throw new GuardrailViolation("refused: `compose down` removes the containers and interrupts service; updates are pull + up -d");
+    const form = isSanctionedDown(line);
+    if (!form || !takeDownPermit(form)) {
+      throw new GuardrailViolation("refused: `compose down` removes the containers and interrupts service; updates are pull + up -d (the only down is the directory migration's, of the old project)");
+    }
   }
   if (deletesDeployment(line)) throw new GuardrailViolation("refused: /apps/k2s is the whole node deployment and is never deleted");
   if (ctx.deployDir) {

@@ -26,7 +26,7 @@ import { statusFacts, type StatusFact } from "./status-facts";
 
 export type OpResult<T = unknown> = { summary: string; parsed: T; raw: string; command: string };
 
-type Ctx = { actor: string; requestId: string };
+export type Ctx = { actor: string; requestId: string };
 
 async function loadNode(ipv4: string) {
   const node = await db().node.findUnique({ where: { ipv4 } });
@@ -40,12 +40,12 @@ async function loadNode(ipv4: string) {
   return node;
 }
 
-function raw(r: ExecResult): string {
+export function raw(r: ExecResult): string {
   return redactText([r.stdout, r.stderr].filter(Boolean).join(r.stdout && r.stderr ? "\n--- stderr ---\n" : "") + (r.truncated ? "\n… (output truncated)" : ""));
 }
 
 /** Runs `fn` against the node: lock (when it changes the node), SSH errors turned into clear messages, last contact recorded. */
-async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ctx: Ctx }, fn: (t: SshTarget, node: Awaited<ReturnType<typeof loadNode>>) => Promise<T>): Promise<T> {
+export async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ctx: Ctx }, fn: (t: SshTarget, node: Awaited<ReturnType<typeof loadNode>>) => Promise<T>): Promise<T> {
   const node = await loadNode(ipv4);
   let release: Release | null = null;
   const ttlMs = 15 * 60_000;
@@ -85,11 +85,15 @@ async function onNode<T>(ipv4: string, op: { name: string; mutating: boolean; ct
   }
 }
 
-function dirOf(node: { arch: string | null }): "/apps/k2s" | "/apps/kaitu-slave" {
+/** The deploy dir the node's stack runs from: as the last checklist read it on the node, else from its architecture. */
+function dirOf(node: { arch: string | null; archDetail?: unknown }): "/apps/k2s" | "/apps/kaitu-slave" {
+  const seen = (node.archDetail as { deployDir?: unknown } | null | undefined)?.deployDir;
+  if (seen === "/apps/kaitu-slave" || seen === "/apps/k2s") return seen;
   return node.arch === "kaitu-slave" ? "/apps/kaitu-slave" : "/apps/k2s";
 }
 
-function check(r: ExecResult, what: string): void {
+/** Throws a clear ActionFailure when a command timed out or failed. */
+export function check(r: ExecResult, what: string): void {
   if (r.timedOut) {
     const after = r.killed === "unconfirmed" ? "a changing operation keeps the node locked until its state is known or the lock expires" : "the node's state is unknown until the next status read";
     throw new ActionFailure("failed", `${what} did not finish in time: ${describeInterruption(r)}; ${after}.`);
@@ -118,7 +122,8 @@ const STATUS_SECTIONS: [string, string][] = [
   ["users_count", "awk 'NF{n++} END{print n+0}' $D/users"],
 ];
 
-export type Detector = { key: string; title: string; detail: string; fix?: "iptables-legacy" };
+/** A problem nodeStatus recognises; `fix` names the one-click operation the node page offers for it. */
+export type Detector = { key: string; title: string; detail: string; fix?: "iptables-legacy" | "timezone" | "migrate-k2slave" | "migrate-dir" };
 
 export type NodeStatus = {
   dir: string;
@@ -152,10 +157,10 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
     const cause = restartLoopCause(text("sidecar_errors"));
     if (cause) detectors.push({ key: "restart-loop", title: "Sidecar restart loop", detail: cause });
     const tz = /Time zone:\s*(.+)/.exec(text("timezone"))?.[1] ?? "";
-    if (tz && !tz.startsWith("Asia/Singapore")) detectors.push({ key: "timezone", title: "Wrong timezone", detail: `${tz}: the 04:00 auto-update cron fires at the wrong hour (must be Asia/Singapore)` });
+    if (tz && !tz.startsWith("Asia/Singapore")) detectors.push({ key: "wrong-timezone", title: "Wrong timezone", detail: `${tz}: the 04:00 auto-update cron fires at the wrong hour (must be Asia/Singapore)`, fix: "timezone" });
     const names = text("names").split("\n").map((x) => x.trim());
     if (names.includes("k2-oc")) detectors.push({ key: "k2-oc", title: "Retired k2-oc container still present", detail: "Push the canonical compose and run up -d --remove-orphans." });
-    if (dir === "/apps/kaitu-slave") detectors.push({ key: "unmigrated", title: "Un-migrated deploy directory", detail: "The node still runs from /apps/kaitu-slave: do not push the `name: k2s` compose to it (DIR-migration guard)." });
+    detectors.push(...stateDetectors({ dir, names, tunnel: containers.find((c) => c.name === tunnel), env: text("env") }));
     const sections = Object.fromEntries(STATUS_SECTIONS.map(([k]) => [k, text(k)]));
     const health = text("sidecar_health").trim();
     await db().node.update({ where: { ipv4 }, data: { sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : "missing" } });
@@ -166,6 +171,31 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
       command: "bash -s (status script on stdin)",
     };
   });
+}
+
+/** The node's state, each named (§1, §4, dir-migration.md): legacy k2-slave, un-migrated dir, cut, metering off. */
+function stateDetectors(s: { dir: string; names: string[]; tunnel?: { status: string }; env: string }): Detector[] {
+  const out: Detector[] = [];
+  if (s.names.includes("k2-slave")) {
+    out.push({ key: "legacy-k2-slave", title: "Legacy k2-slave node", detail: "Runs the retired k2-slave SNI router (host network, no ECH), not k2s. Migrate: push the canonical compose + up -d --remove-orphans (never down).", fix: "migrate-k2slave" });
+  }
+  if (s.dir === "/apps/kaitu-slave") {
+    out.push({ key: "unmigrated", title: "Un-migrated deploy directory", detail: "The node still runs from /apps/kaitu-slave (project kaitu-slave): do not push the `name: k2s` compose to it (DIR-migration guard). Migrate the directory to /apps/k2s.", fix: "migrate-dir" });
+  }
+  const env = envMap(s.env);
+  const metering = !!env.get("K2_NODE_BILLING_START_DATE")?.trim();
+  if (s.tunnel && /\(Paused\)/.test(s.tunnel.status)) {
+    out.push(
+      metering
+        ? { key: "cut", title: "Cut: k2s paused by the quota enforcer", detail: `The month's usage reached K2_NODE_TRAFFIC_LIMIT_GB (${env.get("K2_NODE_TRAFFIC_LIMIT_GB") ?? "?"} GB) − 500 MiB: clients cannot connect until the next billing cycle or a higher limit (.env + up -d).` }
+        : { key: "cut", title: "k2s paused (not by the enforcer)", detail: "Metering is off, so no enforcer runs: k2s was paused by hand and stays paused until unpaused." },
+    );
+  }
+  // an unreadable .env says nothing about metering
+  if (env.size && !metering) {
+    out.push({ key: "metering-off", title: "Metering off: node runs uncapped", detail: "No K2_NODE_BILLING_START_DATE in .env: no traffic meter, no usage reports, no quota cutoff. Set the billing date (and limit) in .env and apply with up -d." });
+  }
+  return out;
 }
 
 export async function tailLogs(ipv4: string, c: Container, lines: number, ctx: Ctx): Promise<OpResult<{ lines: number }>> {
@@ -193,7 +223,8 @@ export function pullAndUpCommand(dir: "/apps/k2s" | "/apps/kaitu-slave") {
 /** The checklist after a change: its status and the sentence the operator reads. */
 export type AfterCheck = { status: "pass" | "fail" | "unknown" | "error"; text: string };
 
-async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<AfterCheck> {
+/** Runs the §6 checklist after a change and words its result for the operator. */
+export async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<AfterCheck> {
   const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after ${why})` });
   if (v.status === "error") return { status: "error", text: `verification could not run: ${v.error}` };
   if (v.status === "pass") return { status: "pass", text: "verification passed" };
@@ -352,6 +383,20 @@ export async function fixIptablesLegacy(ipv4: string, ctx: Ctx): Promise<OpResul
   });
 }
 
+/** Wrong timezone fix (§3/§6 #0): the host clock zone to Asia/Singapore, cron restarted so the 04:00 auto-update follows. */
+export async function fixTimezone(ipv4: string, ctx: Ctx): Promise<OpResult<{ timezone: string; verification: string; check: AfterCheck }>> {
+  const out = await onNode(ipv4, { name: "node.fix.timezone", mutating: true, ctx }, async (t) => {
+    const command = cmd`sudo timedatectl set-timezone ${Arg.of("Asia/Singapore")} && { sudo systemctl restart cron 2>/dev/null || true; } && timedatectl | grep 'Time zone'`;
+    const r = await sshEngine().exec(t, command, { timeoutMs: 60_000 });
+    check(r, "Setting the timezone");
+    const tz = /Time zone:\s*(.+)/.exec(r.stdout)?.[1]?.trim() ?? "";
+    if (!tz.startsWith("Asia/Singapore")) throw new ActionFailure("failed", `The node still reports ${tz || "no timezone"} after set-timezone.`);
+    return { r, command, tz };
+  });
+  const checked = await verifyAfter(ipv4, ctx, "timezone fix");
+  return { summary: `timezone set: ${out.tz}; ${checked.text}`, parsed: { timezone: out.tz, verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
+}
+
 /** Admin: forget a node's pinned and rejected host keys; the next connection pins again. */
 export async function clearHostKey(ipv4: string, by: string): Promise<void> {
   const node = await db().node.findUnique({ where: { ipv4 } });
@@ -447,7 +492,7 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
 export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<{ instance: string; region: string; operationId: string }>> {
   // a node whose host key changed is blocked for EVERY mutating operation, the provider API's too
   const known = await loadNode(ipv4);
-  if (!known.inCenter) throw new ActionFailure("conflict", `${ipv4} is no longer listed by Center (decommissioned): it is not rebooted from k2ops.`);
+  if (!known.inCenter) throw new ActionFailure("conflict", `${ipv4} is not listed by Center (decommissioned, or added by hand): it is not rebooted from k2ops.`);
   const { centerClientFromEnv } = await import("@/lib/center/client");
   const { lightsailClientFromEnv, lightsailTargetOf } = await import("@/lib/lightsail/client");
   const instances = await centerClientFromEnv().listAllCloudInstances();

@@ -63,6 +63,8 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
     where: { ipv4 },
     data: {
       arch: parsed.facts.arch ?? undefined,
+      // operations go to the directory the stack runs from (a legacy k2-slave may still be in the old one)
+      ...(parsed.facts.deployDir ? { archDetail: { deployDir: parsed.facts.deployDir } } : {}),
       versionTag: parsed.facts.versionTag ?? undefined,
       sidecarHealth: parsed.facts.sidecarHealth ?? undefined,
       lastOperation: "verify",

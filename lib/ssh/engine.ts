@@ -1,5 +1,5 @@
 import { Client, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
-import { Arg, assertAllowed, cmd, type DeployDir, type SafeCommand } from "@/lib/guardrails/command";
+import { Arg, assertAllowed, assertScriptAllowed, cmd, type DeployDir, type SafeCommand } from "@/lib/guardrails/command";
 import { redactText, registerSecret } from "@/lib/redact";
 import { LineRedactor } from "@/lib/redact/stream";
 import { HostKeyChangedError, HostKeyNewTypeError, describeKey, judgeHostKey, preferredHostKeyAlgorithms, type HostKeyStore } from "./host-keys";
@@ -436,6 +436,12 @@ export class SshEngine {
    * `sudo -n bash -s`). Timeouts, cancel and errors as for `exec`.
    */
   runScript(t: SshTarget, script: string, o: Omit<ExecOptions, "stdin"> & { sudo?: boolean } = {}): Promise<ExecResult> {
+    // the script is checked like a command line (it is what runs); the rejection is synchronous-safe
+    try {
+      assertScriptAllowed(script, { rollout: o.rollout });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.execAs(t, o.sudo ? cmd`sudo -n bash -s` : cmd`bash -s`, "stdin", { ...o, stdin: SCRIPT_PRELUDE + script });
   }
 

@@ -234,3 +234,12 @@ describe("#10 fault 5: an unrecognised or half-read answer is unknown", () => {
     expect(p.checks.every((c) => c.status === "unknown")).toBe(true);
   });
 });
+
+describe("architecture facts (issue #10 item 14)", () => {
+  it("a legacy k2-slave node is not labelled like an un-migrated k2s node, even from the old directory", () => {
+    const oldDir = (raw: string) => raw.replace("dir=/apps/k2s", "dir=/apps/kaitu-slave");
+    expect(parse(oldDir(output({ names: { text: "k2-slave\nk2-sidecar", pipe: [0] } }))).facts.arch).toBe("k2-slave");
+    expect(parse(oldDir(output())).facts.arch).toBe("kaitu-slave");
+    expect(parse(output()).facts.arch).toBe("k2s");
+  });
+});

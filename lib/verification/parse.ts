@@ -21,7 +21,8 @@ export type ParsedVerification = {
   failingChecks: string[];
   unknownChecks: string[];
   checks: StoredCheck[];
-  facts: { arch: string | null; versionTag: string | null; sidecarHealth: string | null; hygiene: { bbr: string | null; ipv6: boolean | null; iptables: string | null } };
+  /** deployDir: where the stack really runs (the node's own answer), apart from the architecture label */
+  facts: { arch: string | null; deployDir: "/apps/k2s" | "/apps/kaitu-slave" | null; versionTag: string | null; sidecarHealth: string | null; hygiene: { bbr: string | null; ipv6: boolean | null; iptables: string | null } };
 };
 
 const EVIDENCE_CAP = 4000;
@@ -439,7 +440,9 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
   const health = healthSec?.rc === 0 ? healthSec.text.trim() : "";
   const bbr = /=\s*(\S+)/.exec(s.get("bbr")?.text ?? "")?.[1] ?? null;
   const ipv6Text = s.get("ipv6")?.rc === 0 ? s.get("ipv6")?.text : undefined;
-  const arch = dir === "/apps/kaitu-slave" ? "kaitu-slave" : names.includes("k2-slave") ? "k2-slave" : names.includes("k2v5") ? "k2v5-era" : names.includes("k2s") ? "k2s" : names.length ? "unknown" : null;
+  // a legacy k2-slave tunnel is named first: it may still run from the old dir, and an
+  // un-migrated k2s node (same dir) is a different state with a different fix
+  const arch = names.includes("k2-slave") ? "k2-slave" : dir === "/apps/kaitu-slave" ? "kaitu-slave" : names.includes("k2v5") ? "k2v5-era" : names.includes("k2s") ? "k2s" : names.length ? "unknown" : null;
 
   const failing = checks.filter((c) => c.status === "fail").map((c) => c.key);
   const unknown = checks.filter((c) => c.status === "unknown").map((c) => c.key);
@@ -453,6 +456,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
     checks,
     facts: {
       arch,
+      deployDir: dir === "/apps/kaitu-slave" || dir === "/apps/k2s" ? dir : null,
       versionTag: /:([^:\s]+)$/.exec(image)?.[1] ?? null,
       sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : healthSec?.rc === 1 && /No such object/.test(healthSec.text) ? "missing" : null,
       hygiene: { bbr, ipv6: ipv6Text === undefined ? null : /inet6 (?!fd00:)[0-9a-f:]+\/\d+ scope global/.test(ipv6Text), iptables: s.get("iptables")?.rc === 0 ? (s.get("iptables")?.text ?? "").trim() || null : null },

@@ -120,7 +120,9 @@ describe("verification checklist against simulated nodes (one SSH round trip eac
 
   it("a legacy k2-slave node is checked with its own container name and directory", async () => {
     const { parsed } = await verify("127.0.32.17");
-    expect(parsed.facts.arch).toBe("kaitu-slave");
+    // labelled for what it runs (issue #10 item 14), with the directory it runs from kept apart
+    expect(parsed.facts.arch).toBe("k2-slave");
+    expect(parsed.facts.deployDir).toBe("/apps/kaitu-slave");
     expect(parsed.checks.find((c) => c.key === "containers")?.command).toContain("/apps/kaitu-slave");
   });
 

@@ -422,6 +422,14 @@ describe("§5 usage reporter against the Center simulator", () => {
   });
 });
 
+describe("docker logs -f: the sidecar writes as time passes (issue #10 item 19)", () => {
+  it("a follower that touches nothing else still sees the next usage report arrive", async () => {
+    // nothing else runs on the node meanwhile: the lines must come from the passing time alone
+    const r = await run(H, "timeout 9 docker logs -f --tail 0 k2-sidecar 2>&1; true", 20_000);
+    expect(r.out).toMatch(/usage-reporter-cycle-ok/);
+  });
+});
+
 describe("§10 items 28-33: probes", () => {
   it("28-29. k2s logs only to its file (no auth-rollout lines in docker logs); k2s.log is UTC slog", async () => {
     expect(await run(H, "sudo docker logs --since 24h k2s 2>&1 | grep 'DIAG: auth-rollout'")).toMatchObject({ out: "", code: 1 });

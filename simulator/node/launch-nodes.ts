@@ -14,6 +14,23 @@ type FleetEntry = { name: string; ipv4: string; country: string; region: string;
 // demo variety: each shows a distinct failing check in the console (by position among the k2v5 nodes)
 const DEMO_ORDER: Scenario[] = ["healthy", "healthy", "wrong-timezone", "healthy", "cut", "restart-loop-net", "healthy", "metering-off", "k2-oc-orphan"];
 
+/** Scenarios whose sidecar never registers with Center: Center does not list such a node, so the console gets it added by hand. */
+export const NEVER_REGISTERS: readonly Scenario[] = ["restart-loop-net", "restart-loop-secret", "restart-loop-center", "nftables"];
+
+/**
+ * Machines beyond Center's fleet, so the demo holds every scenario of the node
+ * simulator (SCENARIOS; "unprovisioned" comes with "create instance"). The ones
+ * that never register are added to the console by hand (simulator/launch.ts);
+ * the others register themselves and arrive with the next sync.
+ */
+export const DEMO_EXTRA: (FleetEntry & { scenario: Scenario })[] = [
+  { name: "sg-singapore-02", ipv4: "127.0.0.23", country: "SG", region: "sg-singapore", scenario: "nftables" },
+  { name: "jp-osaka-01", ipv4: "127.0.0.24", country: "JP", region: "jp-osaka", scenario: "restart-loop-secret" },
+  { name: "us-oregon-01", ipv4: "127.0.0.25", country: "US", region: "us-oregon", scenario: "restart-loop-center" },
+  { name: "de-frankfurt-02", ipv4: "127.0.0.26", country: "DE", region: "de-frankfurt", scenario: "bbr-off" },
+  { name: "gb-london-01", ipv4: "127.0.0.27", country: "GB", region: "gb-london", scenario: "no-ipv6" },
+];
+
 export function scenarioFor(f: FleetEntry, k2v5Index: number): Scenario {
   if (f.arch === "k2-slave") return "legacy-k2-slave";
   if (f.arch === "kaitu-slave") return "unmigrated";
@@ -39,7 +56,9 @@ export async function launchNodes(o: {
   stateDir: string;
   center: { url: string; setHooks(h: object): void; syncCloud?: () => unknown; state?: { instances: { name: string; ip_address: string; deletedAt?: number | null; trafficUsedBytes: number; trafficTotalBytes: number }[] } };
   fleet: FleetEntry[];
-}): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string }> {
+  /** also start DEMO_EXTRA, at `remap(ipv4)` (the demo's IP prefix) */
+  extras?: { remap: (ip: string) => string };
+}): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string; unregistered: { ipv4: string; name: string; scenario: Scenario }[] }> {
   // a node's meter and its provider's traffic counter measure the same traffic: start each
   // node at what Center's cloud inventory says it used, with its plan's allowance as the limit
   // (otherwise Center's authoritative correction would push a "healthy" node over its quota)
@@ -70,6 +89,10 @@ export async function launchNodes(o: {
     centerUrl: o.center.url,
     ...(cloud.has(f.ipv4) ? { usedBytes: cloud.get(f.ipv4)!.trafficUsedBytes, limitGb: Math.floor(cloud.get(f.ipv4)!.trafficTotalBytes / 2 ** 30) } : {}),
   }));
+  for (const x of o.extras ? DEMO_EXTRA : []) {
+    const ip = o.extras!.remap(x.ipv4);
+    specs.push({ ip, name: x.name, country: x.country, region: x.region, ipType: x.ipType, scenario: x.scenario, secret: fleetNodeSecret(ip), centerUrl: o.center.url });
+  }
   try {
     await fleet.addNodes(specs, 8);
   } catch (e) {
@@ -77,7 +100,7 @@ export async function launchNodes(o: {
     throw e;
   }
   const took = Math.round(performance.now() - t0);
-  const used = new Set(o.fleet.map((f) => f.ipv4));
+  const used = new Set(specs.map((s) => s.ip));
   let next = 100;
   const freeIp = async (): Promise<string> => {
     for (; next < 255; next++) {
@@ -111,9 +134,10 @@ export async function launchNodes(o: {
   });
   return {
     stop: () => fleet.stop(),
+    unregistered: specs.filter((s) => NEVER_REGISTERS.includes(s.scenario)).map((s) => ({ ipv4: s.ip, name: s.name, scenario: s.scenario })),
     sshEnv: { K2OPS_SSH_KEY_PATH: key.privateKeyPath, K2OPS_SSH_USER: "ubuntu", K2OPS_SSH_PORT: "1022" },
     describe: () =>
-      `${o.fleet.length} simulated nodes (real sshd on 127.0.0.N:1022; ${specs
+      `${specs.length} simulated nodes (real sshd on 127.0.0.N:1022; ${specs
         .filter((s) => s.scenario !== "healthy")
         .map((s) => `${s.ip} ${s.scenario}`)
         .join(", ")}) started in ${took} ms; console SSH key ${key.privateKeyPath}`,

@@ -126,6 +126,8 @@ center_call() { # center_call PUT|DELETE CONTAINER → "<status> <code> <created
     # replaced, not rewritten: an earlier start (as root or the other user) owns the old files
     mkdir -p /etc/kaitu/certs; rm -f "/etc/kaitu/certs/$TD-cert.pem" "/etc/kaitu/certs/$TD-key.pem"
     printf '%s' "$CERT" > "/etc/kaitu/certs/$TD-cert.pem"; (umask 077; printf '%s' "$KEY" > "/etc/kaitu/certs/$TD-key.pem")
+    # §1.4: server-cert.pem / server-key.pem are symlinks to the domain's files
+    ln -sfn "$TD-cert.pem" /etc/kaitu/certs/server-cert.pem; ln -sfn "$TD-key.pem" /etc/kaitu/certs/server-key.pem
   fi
   printf '%s %s %s %s %s "%s"\n' "$st" "$CODE" "$TC" "$NC" $(( $(nowms) - t0 )) "${MSG//\"/}"
 }
@@ -280,7 +282,28 @@ sidecar_boot() { # the sidecar process starts inside its (existing) container; r
   return 0
 }
 
-tunnel_name() { [ "$LEGACY" = 1 ] && echo k2-slave || echo k2s; }
+tunnel_name() { # the tunnel container that exists (a migrated legacy node runs k2s); the host fact before the first up
+  if has k2-slave; then echo k2-slave; elif has k2s; then echo k2s; elif [ "$LEGACY" = 1 ]; then echo k2-slave; else echo k2s; fi
+}
+compose_tunnel() { # the tunnel service of the compose file in $1 (legacy files name it k2-slave)
+  if grep -Eq '^[[:space:]]+container_name:[[:space:]]*["'"'"']?k2-slave' "$1/docker-compose.yml" 2>/dev/null; then echo k2-slave; else echo k2s; fi
+}
+vol_ensure() { # vol_ensure PROJECT — named volumes belong to a project: its first up creates <project>_config EMPTY
+  # (dir-migration.md: no certificate, no traffic.state, the meter restarts at 0). /etc/kaitu is the mounted
+  # config volume: the other project's content is parked (the volume stays on disk) and comes back with it.
+  local cur; cur=$(jq -r '.volume // ""' "$STATE")
+  [ "$cur" = "$1" ] && return 0
+  if [ -z "$cur" ]; then jq_state --arg p "$1" '.volume = $p | .volumes = ((.volumes // []) + [$p] | unique)'; return 0; fi
+  local vd="$K2SIM/volumes" live="$K2SIM/root/etc/kaitu"
+  mkdir -p "$vd/$cur"
+  find "$live" -mindepth 1 -maxdepth 1 -exec mv -t "$vd/$cur/" {} +
+  [ -d "$vd/$1" ] && { find "$vd/$1" -mindepth 1 -maxdepth 1 -exec mv -t "$live/" {} +; rmdir "$vd/$1"; }
+  jq_state --arg c "$cur" --arg p "$1" --argjson now "$(nowms)" --argjson rate "$RATE_PER_S" '
+    .volMeter[$c] = {usedBase: (if (.meterStart // 0) > 0 then (.usedBase // 0) + ((($now - .meterStart) * $rate / 1000) | floor) else (.usedBase // 0) end)}
+    | .usedBase = (.volMeter[$p].usedBase // 0) | .meterStart = 0 | .reported = 0 | del(.usedPending)
+    | .volume = $p | .volumes = ((.volumes // []) + [$p] | unique)'
+  load
+}
 
 k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "server ready" in its log file
   local n=$1 dir; dir=${C_DIR[$n]:-$DEPLOY_DIR}

@@ -8,8 +8,9 @@ import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { CONTAINERS } from "@/lib/guardrails/command";
 import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
-import { outcomeAfterChange, addUser, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
+import { outcomeAfterChange, addUser, fixTimezone, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
+import { migrateDeployDir, migrateLegacyK2Slave } from "@/lib/node-ops/migrate";
 import { OPERATION_ID, cancelOperation, runCancellable } from "@/lib/node-ops/running";
 import { hasRole } from "@/lib/auth/roles";
 
@@ -258,4 +259,52 @@ export const setSshOverrideAction = defineAction({
     after(input.ipv4);
     return r.after;
   },
+});
+
+// ---- issue #10 item 14: the state fixes and the two legacy migrations ----
+
+export const fixTimezoneAction = defineAction({
+  name: "node.fix.timezone",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100), ...cancellable }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    const r = await runCancellable(asOperation(input, "node.fix.timezone", ctx.user.email), () => fixTimezone(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }));
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary, timezone: r.parsed.timezone }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
+});
+
+export const migrateK2SlaveAction = defineAction({
+  name: "node.migrate.k2slave",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100), ...cancellable }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    const r = await runCancellable(asOperation(input, "node.migrate.k2slave", ctx.user.email), () => migrateLegacyK2Slave(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }));
+    after(input.ipv4);
+    return r;
+  },
+  auditResult: (r) => ({ summary: r.summary, dir: r.parsed.dir }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
+});
+
+export const migrateDirAction = defineAction({
+  name: "node.migrate.dir",
+  role: "operator",
+  input: node.extend({ confirmName: z.string().max(100), ...cancellable }),
+  target,
+  run: async (input, ctx) => {
+    await requireTypedName(input.ipv4, input.confirmName);
+    const r = await runCancellable(asOperation(input, "node.migrate.dir", ctx.user.email), () => migrateDeployDir(input.ipv4, { actor: ctx.user.email, requestId: ctx.audit.requestId }));
+    after(input.ipv4);
+    return r;
+  },
+  // the usage read and restored is audited with the outcome (bytes and GiB, no secret)
+  auditResult: (r) => ({ summary: r.summary, usageBefore: r.parsed.usageBefore, restoredGb: r.parsed.restoredGb, cutover: r.parsed.cutover }),
+  outcome: (r) => outcomeAfterChange(r.parsed.check),
 });

@@ -20,6 +20,9 @@ import {
   confirmHostKeyTypeAction,
   clearUsersAction,
   fixIptablesAction,
+  fixTimezoneAction,
+  migrateDirAction,
+  migrateK2SlaveAction,
   nodeStatusAction,
   previewEnvAction,
   pullAndUpAction,
@@ -67,7 +70,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
     ["SSH", `${node.sshUser ?? process.env.K2OPS_SSH_USER ?? "ubuntu"}@${node.ipv4}:${node.sshPort ?? process.env.K2OPS_SSH_PORT ?? 1022}${node.sshUser || node.sshPort ? " (per-node override)" : ""}`],
     ["Last SSH contact", node.lastSeenSshAt ? node.lastSeenSshAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never"],
     ["Last SSH error", node.lastSshError ?? "—"],
-    ["In Center", node.inCenter ? "yes" : "no (no longer listed)"],
+    ["In Center", node.source === "manual" ? <Badge key="src" variant="warning" data-testid="not-in-center">not in Center — added by hand</Badge> : node.inCenter ? "yes" : "no (no longer listed)"],
   ];
   return (
     <>
@@ -139,6 +142,9 @@ export default async function NodePage({ params, searchParams }: { params: Promi
             applyEnv: applyEnvAction,
             reboot: rebootLightsailAction,
             confirmHostKeyType: confirmHostKeyTypeAction,
+            fixTimezone: fixTimezoneAction,
+            migrateK2Slave: migrateK2SlaveAction,
+            migrateDir: migrateDirAction,
             cancelOperation: cancelOperationAction,
           }}
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Node" ADD COLUMN     "source" TEXT NOT NULL DEFAULT 'center';
