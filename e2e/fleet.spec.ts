@@ -41,4 +41,21 @@ test.describe("fleet table", () => {
     await expect(page.getByRole("button", { name: "Sync from Center" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: "Verify selected" })).toHaveCount(0);
   });
+
+  test("at 1440 px every column is in view; at 390 px the page is no wider than the screen (issue #10 item 19)", async ({ browser }) => {
+    const wide = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signIn(wide, ADMIN);
+    for (const name of ["Verification", "Quota", "Last operation"]) {
+      const box = await wide.getByRole("columnheader", { name }).boundingBox();
+      expect(box, name).not.toBeNull();
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(1440);
+    }
+    await wide.close();
+
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, ADMIN);
+    await expect(phone.getByRole("button", { name: "Sign out" })).toBeInViewport();
+    expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.close();
+  });
 });

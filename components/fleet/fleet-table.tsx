@@ -7,23 +7,24 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import type { FleetRow } from "@/lib/fleet";
 import { Badge } from "@/components/ui/badge";
 
+// Sized to fit a 1440 px screen beside the navigation (min widths add up to ~73 rem): the
+// secondary facts share a cell (region · country, class · IP type) and the tunnel domain is the
+// name's tooltip, so verification, quota and the last operation stay in view.
 const COLS: { key: string; label: string; sort?: string; width: string }[] = [
   { key: "sel", label: "", width: "2rem" },
-  { key: "name", label: "Name", sort: "name", width: "minmax(11rem,1.4fr)" },
-  { key: "region", label: "Region", sort: "region", width: "minmax(7rem,1fr)" },
-  { key: "country", label: "Ctry", sort: "country", width: "3.5rem" },
-  { key: "ipv4", label: "IPv4", sort: "ipv4", width: "8.5rem" },
-  { key: "class", label: "Class", width: "4.5rem" },
-  { key: "iptype", label: "IP type", width: "6rem" },
-  { key: "domain", label: "Tunnel domain", width: "minmax(10rem,1.2fr)" },
-  { key: "arch", label: "Arch", sort: "arch", width: "5.5rem" },
-  { key: "version", label: "Version", width: "8rem" },
-  { key: "activity", label: "Activity", width: "6.5rem" },
-  { key: "status", label: "Verification", sort: "status", width: "minmax(8rem,1fr)" },
-  { key: "sidecar", label: "Sidecar", width: "5.5rem" },
+  { key: "name", label: "Name", sort: "name", width: "minmax(10rem,1.3fr)" },
+  { key: "region", label: "Region · ctry", sort: "region", width: "minmax(7rem,1fr)" },
+  { key: "ipv4", label: "IPv4", sort: "ipv4", width: "7.5rem" },
+  { key: "class", label: "Class · IP", width: "6.5rem" },
+  { key: "arch", label: "Arch", sort: "arch", width: "5rem" },
+  { key: "version", label: "Version", width: "7rem" },
+  { key: "activity", label: "Activity", width: "5.5rem" },
+  { key: "status", label: "Verification", sort: "status", width: "minmax(7rem,1fr)" },
+  { key: "sidecar", label: "Sidecar", width: "4.5rem" },
   { key: "quota", label: "Quota", width: "4rem" },
-  { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(8rem,1fr)" },
+  { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(7rem,1fr)" },
 ];
+const IP_TYPE_SHORT: Record<string, string> = { residential: "res", non_residential: "non-res", unknown: "?" };
 const GRID = COLS.map((c) => c.width).join(" ");
 const ROW_HEIGHT = 34;
 
@@ -110,7 +111,9 @@ export function FleetTable({
           </button>
         ) : null}
       </div>
-      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="overflow-hidden rounded-lg border border-border text-sm">
+      {/* on a narrow screen the table scrolls sideways inside its frame; the page itself never gets wider than the screen */}
+      <div className="overflow-x-auto rounded-lg border border-border" data-testid="fleet-table-frame">
+      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="min-w-[73rem] text-sm">
         <div role="rowgroup" className="bg-muted/50">
           <div role="row" className="grid items-center border-b border-border text-xs font-medium uppercase text-muted-foreground" style={{ gridTemplateColumns: GRID }}>
             {COLS.map((c) =>
@@ -156,7 +159,7 @@ export function FleetTable({
                     <input type="checkbox" aria-label={`Select ${r.name || r.ipv4}`} checked={selected.has(r.ipv4)} onChange={() => toggle(r.ipv4)} />
                   </div>
                   <div role="cell" className="truncate px-2 font-medium">
-                    <Link href={`/nodes/${r.ipv4}`} className="hover:underline">
+                    <Link href={`/nodes/${r.ipv4}`} className="hover:underline" title={r.domains.length ? `tunnel: ${r.domains.join(", ")}` : "no tunnel"}>
                       {r.name || r.ipv4}
                     </Link>
                     {r.source === "manual" ? (
@@ -172,13 +175,12 @@ export function FleetTable({
                       </button>
                     ) : null}
                   </div>
-                  <div role="cell" className="truncate px-2">{r.region}</div>
-                  <div role="cell" className="px-2">{r.country}</div>
+                  <div role="cell" className="truncate px-2" title={`${r.region} · ${r.country}`}>
+                    {r.region} <span className="text-xs text-muted-foreground">· {r.country}</span>
+                  </div>
                   <div role="cell" className="px-2 font-mono text-xs">{r.ipv4}</div>
-                  <div role="cell" className="px-2">{r.class}</div>
-                  <div role="cell" className="truncate px-2 text-xs">{r.ipType}</div>
-                  <div role="cell" className="truncate px-2 font-mono text-xs" title={r.domains.join(", ")}>
-                    {r.domains.length ? r.domains.join(", ") : <span className="text-muted-foreground">no tunnel</span>}
+                  <div role="cell" className="truncate px-2 text-xs" title={`${r.class} · ${r.ipType}`}>
+                    {r.class} · {IP_TYPE_SHORT[r.ipType] ?? r.ipType}
                   </div>
                   <div role="cell" className="px-2 text-xs">{r.arch ?? <span className="text-muted-foreground">?</span>}</div>
                   <div role="cell" className="truncate px-2 font-mono text-xs">{r.versionTag ?? ""}</div>
@@ -196,6 +198,7 @@ export function FleetTable({
             })}
           </div>
         </div>
+      </div>
       </div>
     </div>
   );
