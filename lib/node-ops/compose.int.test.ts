@@ -1,13 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCenterSim } from "@/simulator/center";
-import { SimFleet } from "@/simulator/node/fleet";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { setSshOverride, syncFleet } from "@/lib/fleet";
-import { registerSecret } from "@/lib/redact";
+import type { SimFleet } from "@/simulator/node/fleet";
+import type { TestDatabase } from "@/lib/db/test-db";
+import { setSshOverride } from "@/lib/fleet";
 import { nodeStatus, pullAndUp, pushCompose } from "./ops";
 import { sshEngine } from "./engine";
+import { startTestFleet, type TestFleet } from "./test-fleet";
 
 // §4 compose push/deploy, the pinned-tag and DIR-migration guards, per-node SSH
 // overrides and a slow node, against real sshd simulated nodes (127.0.34.x).
@@ -17,7 +16,6 @@ const FRESH = "127.0.34.13"; // a fresh machine: sshd still on 22
 const dir = "/tmp/k2ops-test-compose";
 const assets = `${dir}/assets`;
 const SECRET = "7".repeat(64);
-let center: Awaited<ReturnType<typeof startCenterSim>>;
 let fleet: SimFleet;
 let t: TestDatabase;
 const ctx = { actor: "op@example.test", requestId: "req-compose" };
@@ -29,29 +27,29 @@ function writeAssets(text: string) {
 }
 const created = (ip: string) => fleet.node(ip).state().containers.map((c) => `${c.name}@${c.created}`);
 
+let fx: TestFleet;
 beforeAll(async () => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  t = await createTestDatabase();
-  center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
-  const key = SimFleet.clientKey(`${dir}/keys`);
-  process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
-  process.env.K2OPS_DEPLOY_ASSETS_DIR = assets;
-  writeAssets(canonical);
-  fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
-  await fleet.addNodes([
-    { ip: HEALTHY, name: "jp-tokyo.aws.c1", country: "JP", region: "jp-tokyo.aws", scenario: "healthy", secret: SECRET, centerUrl: center.url },
-    { ip: UNMIGRATED, name: "jp-tokyo.aws.c2", country: "JP", region: "jp-tokyo.aws", scenario: "unmigrated", secret: SECRET, centerUrl: center.url },
-    { ip: FRESH, name: "jp-tokyo.aws.c3", country: "JP", region: "jp-tokyo.aws", scenario: "unprovisioned", secret: SECRET, centerUrl: center.url },
-  ]);
-  registerSecret(SECRET);
-  await syncFleet([HEALTHY, UNMIGRATED, FRESH].map((ip, i) => ({ id: i + 1, name: `c${i}`, country: "JP", region: "jp-tokyo.aws", ipv4: ip, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] })));
+  fx = await startTestFleet(
+    dir,
+    [
+      { ip: HEALTHY, scenario: "healthy" },
+      { ip: UNMIGRATED, scenario: "unmigrated" },
+      { ip: FRESH, scenario: "unprovisioned" },
+    ],
+    {
+      secret: SECRET,
+      namePrefix: "c",
+      beforeNodes: () => {
+        process.env.K2OPS_DEPLOY_ASSETS_DIR = assets;
+        writeAssets(canonical);
+      },
+    },
+  );
+  ({ t, fleet } = fx);
 });
 afterAll(async () => {
   delete process.env.K2OPS_DEPLOY_ASSETS_DIR;
-  await sshEngine().closeAll();
-  await fleet?.stop();
-  await center?.close();
-  await t?.close();
+  await fx?.stop();
 });
 
 describe("compose push and deploy (§4)", () => {

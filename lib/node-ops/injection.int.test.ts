@@ -1,12 +1,9 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCenterSim } from "@/simulator/center";
-import { SimFleet } from "@/simulator/node/fleet";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { syncFleet } from "@/lib/fleet";
+import type { SimFleet } from "@/simulator/node/fleet";
+import { startTestFleet, type TestFleet } from "./test-fleet";
 import type { Container } from "@/lib/guardrails/command";
 import { addUser, applyEnvEdit, previewEnvEdit, removeUser, restartContainer, tailLogs } from "./ops";
-import { sshEngine } from "./engine";
 
 // Shell metacharacters in every operator input of the node operations, against
 // a real sshd node (127.0.35.x): each payload is refused at validation or
@@ -15,26 +12,16 @@ const IP = "127.0.35.11";
 const dir = "/tmp/k2ops-test-injection";
 const CANARY = `/tmp/k2ops-pwned-${process.pid}`;
 const PAYLOADS = [`$(touch ${CANARY})`, `\`touch ${CANARY}\``, `x; touch ${CANARY}`, `x | touch ${CANARY}`, `x && touch ${CANARY}`, `x\ntouch ${CANARY}`, `x' ; touch ${CANARY} ; '`, `x" ; touch ${CANARY} ; "`];
-let center: Awaited<ReturnType<typeof startCenterSim>>;
 let fleet: SimFleet;
-let t: TestDatabase;
+let fx: TestFleet;
 const ctx = { actor: "op@example.test", requestId: "req-injection" };
 
 beforeAll(async () => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  t = await createTestDatabase();
-  center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
-  const key = SimFleet.clientKey(`${dir}/keys`);
-  process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
-  fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
-  await fleet.addNode({ ip: IP, name: "jp-tokyo.aws.i1", country: "JP", region: "jp-tokyo.aws", scenario: "healthy", secret: "5".repeat(64), centerUrl: center.url });
-  await syncFleet([{ id: 1, name: "i1", country: "JP", region: "jp-tokyo.aws", ipv4: IP, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] }]);
+  fx = await startTestFleet(dir, [{ ip: IP, scenario: "healthy" }], { secret: "5".repeat(64), namePrefix: "i" });
+  fleet = fx.fleet;
 });
 afterAll(async () => {
-  await sshEngine().closeAll();
-  await fleet?.stop();
-  await center?.close();
-  await t?.close();
+  await fx?.stop();
 });
 
 describe("injection payloads in every node-operation input reach no shell", () => {

@@ -1,13 +1,8 @@
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCenterSim } from "@/simulator/center";
-import { SimFleet } from "@/simulator/node/fleet";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
-import { syncFleet } from "@/lib/fleet";
-import { registerSecret } from "@/lib/redact";
+import type { SimFleet } from "@/simulator/node/fleet";
 import { fixTimezone, nodeStatus, pushCompose } from "./ops";
 import { migrateDeployDir, migrateLegacyK2Slave } from "./migrate";
-import { sshEngine } from "./engine";
+import { startTestFleet, type TestFleet } from "./test-fleet";
 
 // Issue #10 item 14: legacy nodes told apart, migrated (k2-slave -> k2s; /apps/kaitu-slave
 // -> /apps/k2s with the month's usage kept), and the state detectors with their fixes,
@@ -19,9 +14,7 @@ const WRONG_TZ = "127.0.37.14";
 const METERING_OFF = "127.0.37.15";
 const dir = "/tmp/k2ops-test-migrate";
 const SECRET = "5".repeat(64);
-let center: Awaited<ReturnType<typeof startCenterSim>>;
 let fleet: SimFleet;
-let t: TestDatabase;
 const ctx = { actor: "op@example.test", requestId: "req-migrate" };
 const GIB = 1024 ** 3;
 
@@ -36,23 +29,23 @@ async function cycleUsage(ip: string): Promise<{ used: number; epoch: number }> 
 }
 const projectOf = async (ip: string, c: string) => (await fleet.node(ip).inNode(`docker inspect -f '{{index .Config.Labels "com.docker.compose.project"}}' ${c}`)).stdout.trim();
 
+let fx: TestFleet;
 beforeAll(async () => {
-  fs.rmSync(dir, { recursive: true, force: true });
-  t = await createTestDatabase();
-  center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
-  const key = SimFleet.clientKey(`${dir}/keys`);
-  process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
-  fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
-  const spec = (ip: string, n: number, scenario: "legacy-k2-slave" | "unmigrated" | "cut" | "wrong-timezone" | "metering-off") => ({ ip, name: `jp-tokyo.aws.m${n}`, country: "JP", region: "jp-tokyo.aws", scenario, secret: SECRET, centerUrl: center.url });
-  await fleet.addNodes([spec(LEGACY, 1, "legacy-k2-slave"), spec(UNMIGRATED, 2, "unmigrated"), spec(CUT, 3, "cut"), spec(WRONG_TZ, 4, "wrong-timezone"), spec(METERING_OFF, 5, "metering-off")]);
-  registerSecret(SECRET);
-  await syncFleet([LEGACY, UNMIGRATED, CUT, WRONG_TZ, METERING_OFF].map((ip, i) => ({ id: i + 1, name: `m${i + 1}`, country: "JP", region: "jp-tokyo.aws", ipv4: ip, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] })));
+  fx = await startTestFleet(
+    dir,
+    [
+      { ip: LEGACY, scenario: "legacy-k2-slave" },
+      { ip: UNMIGRATED, scenario: "unmigrated" },
+      { ip: CUT, scenario: "cut" },
+      { ip: WRONG_TZ, scenario: "wrong-timezone" },
+      { ip: METERING_OFF, scenario: "metering-off" },
+    ],
+    { secret: SECRET, namePrefix: "m" },
+  );
+  fleet = fx.fleet;
 });
 afterAll(async () => {
-  await sshEngine().closeAll();
-  await fleet?.stop();
-  await center?.close();
-  await t?.close();
+  await fx?.stop();
 });
 
 describe("detectors name each state (issue #10 item 14c)", () => {

@@ -1,0 +1,39 @@
+import fs from "node:fs";
+import { startCenterSim } from "@/simulator/center";
+import { SimFleet, type Scenario } from "@/simulator/node/fleet";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { syncFleet } from "@/lib/fleet";
+import { registerSecret } from "@/lib/redact";
+import { sshEngine } from "./engine";
+
+// The fixture of the node-operation integration suites: a fresh database, the
+// Center simulator, and real-sshd simulated nodes (one scenario each, all with
+// `secret`), synced into the fleet table. Each suite uses its own 127.0.N.x
+// range and state dir, so suites never collide.
+
+export type TestFleet = { t: TestDatabase; center: Awaited<ReturnType<typeof startCenterSim>>; fleet: SimFleet; stop(): Promise<void> };
+
+/** Starts the fixture in `dir` (wiped first); `nodes` are created in parallel and named `<prefix><n>`. */
+export async function startTestFleet(dir: string, nodes: { ip: string; scenario: Scenario }[], o: { secret: string; namePrefix: string; beforeNodes?: () => void }): Promise<TestFleet> {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const t = await createTestDatabase();
+  const center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
+  const key = SimFleet.clientKey(`${dir}/keys`);
+  process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
+  o.beforeNodes?.();
+  const fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
+  await fleet.addNodes(nodes.map((n, i) => ({ ip: n.ip, name: `jp-tokyo.aws.${o.namePrefix}${i + 1}`, country: "JP", region: "jp-tokyo.aws", scenario: n.scenario, secret: o.secret, centerUrl: center.url })));
+  registerSecret(o.secret);
+  await syncFleet(nodes.map((n, i) => ({ id: i + 1, name: `${o.namePrefix}${i + 1}`, country: "JP", region: "jp-tokyo.aws", ipv4: n.ip, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] })));
+  return {
+    t,
+    center,
+    fleet,
+    async stop() {
+      await sshEngine().closeAll();
+      await fleet.stop();
+      await center.close();
+      await t.close();
+    },
+  };
+}
