@@ -44,9 +44,11 @@ test.describe("nodes Center does not list", () => {
     await expect(page.getByRole("heading", { name: "hand-added-01" })).toBeVisible();
     await expect(page.getByTestId("not-in-center")).toContainText("not in Center");
 
-    // and the add is in the audit log
+    // the add and the refused second add are both in the audit log, with their outcomes
     await page.goto("/audit?action=fleet.node.add&node=127.0.0.88");
-    await expect(page.getByTestId("audit-total")).toHaveText("1 event");
+    await expect(page.getByTestId("audit-total")).toHaveText("2 events");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+    await expect(page.getByTestId("audit-table")).toContainText("already added by hand");
 
     // removed again from the fleet table (the node is not Center's)
     await page.goto("/?q=127.0.0.88");
