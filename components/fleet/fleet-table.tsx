@@ -7,22 +7,22 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import type { FleetRow } from "@/lib/fleet";
 import { Badge } from "@/components/ui/badge";
 
-// Sized to fit a 1440 px screen beside the navigation (min widths add up to ~73 rem): the
+// Sized to fit a 1440 px screen beside the navigation (min widths add up to ~73.5 rem): the
 // secondary facts share a cell (region · country, class · IP type) and the tunnel domain is the
 // name's tooltip, so verification, quota and the last operation stay in view.
 const COLS: { key: string; label: string; sort?: string; width: string }[] = [
   { key: "sel", label: "", width: "2rem" },
-  { key: "name", label: "Name", sort: "name", width: "minmax(10rem,1.3fr)" },
+  { key: "name", label: "Name", sort: "name", width: "minmax(12rem,1.3fr)" },
   { key: "region", label: "Region · ctry", sort: "region", width: "minmax(7rem,1fr)" },
   { key: "ipv4", label: "IPv4", sort: "ipv4", width: "7.5rem" },
   { key: "class", label: "Class · IP", width: "6.5rem" },
   { key: "arch", label: "Arch", sort: "arch", width: "5rem" },
   { key: "version", label: "Version", width: "7rem" },
   { key: "activity", label: "Activity", width: "5.5rem" },
-  { key: "status", label: "Verification", sort: "status", width: "minmax(7rem,1fr)" },
+  { key: "status", label: "Verification", sort: "status", width: "minmax(6.5rem,1fr)" },
   { key: "sidecar", label: "Sidecar", width: "4.5rem" },
   { key: "quota", label: "Quota", width: "4rem" },
-  { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(7rem,1fr)" },
+  { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(6rem,1fr)" },
 ];
 const IP_TYPE_SHORT: Record<string, string> = { residential: "res", non_residential: "non-res", unknown: "?" };
 const GRID = COLS.map((c) => c.width).join(" ");
@@ -113,7 +113,7 @@ export function FleetTable({
       </div>
       {/* on a narrow screen the table scrolls sideways inside its frame; the page itself never gets wider than the screen */}
       <div className="overflow-x-auto rounded-lg border border-border" data-testid="fleet-table-frame">
-      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="min-w-[73rem] text-sm">
+      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="min-w-[73.5rem] text-sm">
         <div role="rowgroup" className="bg-muted/50">
           <div role="row" className="grid items-center border-b border-border text-xs font-medium uppercase text-muted-foreground" style={{ gridTemplateColumns: GRID }}>
             {COLS.map((c) =>
@@ -158,19 +158,20 @@ export function FleetTable({
                   <div role="cell" className="px-2">
                     <input type="checkbox" aria-label={`Select ${r.name || r.ipv4}`} checked={selected.has(r.ipv4)} onChange={() => toggle(r.ipv4)} />
                   </div>
-                  <div role="cell" className="truncate px-2 font-medium">
-                    <Link href={`/nodes/${r.ipv4}`} className="hover:underline" title={r.domains.length ? `tunnel: ${r.domains.join(", ")}` : "no tunnel"}>
+                  {/* the name gives way (truncated) so the badge and the remove control always stay visible */}
+                  <div role="cell" className="flex min-w-0 items-center gap-1 px-2 font-medium [&>*:not(:first-child)]:shrink-0">
+                    <Link href={`/nodes/${r.ipv4}`} className="min-w-0 truncate hover:underline" title={r.domains.length ? `tunnel: ${r.domains.join(", ")}` : "no tunnel"}>
                       {r.name || r.ipv4}
                     </Link>
                     {r.source === "manual" ? (
-                      <Badge variant="warning" className="ml-1" data-testid="not-in-center" title="Added by hand: Center does not list this node">
+                      <Badge variant="warning" data-testid="not-in-center" title="Added by hand: Center does not list this node">
                         not in Center
                       </Badge>
                     ) : !r.inCenter ? (
-                      <span className="ml-1 text-xs text-warning">(not in Center)</span>
+                      <span className="text-xs text-warning">(not in Center)</span>
                     ) : null}
                     {r.source === "manual" && onRemove ? (
-                      <button type="button" className="ml-1 text-xs text-muted-foreground hover:text-destructive hover:underline" aria-label={`Remove ${r.name || r.ipv4} from k2ops`} onClick={() => onRemove(r)}>
+                      <button type="button" className="text-xs text-muted-foreground hover:text-destructive hover:underline" aria-label={`Remove ${r.name || r.ipv4} from k2ops`} onClick={() => onRemove(r)}>
                         remove
                       </button>
                     ) : null}
