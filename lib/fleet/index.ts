@@ -166,29 +166,29 @@ export const fleetQuerySchema = z.object({
 });
 export type FleetQuery = z.infer<typeof fleetQuerySchema>;
 
-/** The filter parameters parseFleetQuery had to drop, with why (so the page can say so instead of silently ignoring them). */
-export function droppedFleetParams(params: Record<string, string | string[] | undefined>): { key: string; reason: string }[] {
-  const out: { key: string; reason: string }[] = [];
+/** Each filter parameter, checked alone: the valid ones, and the ones that must be dropped with why. */
+function checkFleetParams(params: Record<string, string | string[] | undefined>): { valid: Record<string, unknown>; dropped: { key: string; reason: string }[] } {
+  const valid: Record<string, unknown> = {};
+  const dropped: { key: string; reason: string }[] = [];
   for (const key of Object.keys(fleetQuerySchema.shape) as (keyof FleetQuery)[]) {
     const raw = params[key];
     const v = Array.isArray(raw) ? raw[0] : raw;
     if (v === undefined || v === "") continue;
     const one = fleetQuerySchema.shape[key].safeParse(v);
-    if (!one.success) out.push({ key, reason: one.error.issues[0]?.code === "too_big" ? "is longer than 100 characters" : "is not a value this filter knows" });
+    if (one.success) valid[key] = one.data;
+    else dropped.push({ key, reason: one.error.issues[0]?.code === "too_big" ? "is longer than 100 characters" : "is not a value this filter knows" });
   }
-  return out;
+  return { valid, dropped };
 }
 
+/** The filter parameters parseFleetQuery had to drop, with why (so the page can say so instead of silently ignoring them). */
+export function droppedFleetParams(params: Record<string, string | string[] | undefined>): { key: string; reason: string }[] {
+  return checkFleetParams(params).dropped;
+}
+
+/** The fleet query from URL params; an unusable value is dropped (droppedFleetParams says which), not an error page. */
 export function parseFleetQuery(params: Record<string, string | string[] | undefined>): FleetQuery {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(fleetQuerySchema.shape) as (keyof FleetQuery)[]) {
-    const raw = params[key];
-    const v = Array.isArray(raw) ? raw[0] : raw;
-    if (v === undefined || v === "") continue;
-    const one = fleetQuerySchema.shape[key].safeParse(v);
-    if (one.success) out[key] = one.data;
-  }
-  return fleetQuerySchema.parse(out);
+  return fleetQuerySchema.parse(checkFleetParams(params).valid);
 }
 
 export type FleetRow = {

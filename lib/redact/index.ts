@@ -114,11 +114,16 @@ function urlPassword(value: string): string | undefined {
  * text (plus matches) however many secrets are known. Overlapping matches are
  * merged, so a secret containing another is masked whole.
  */
-function maskKnown(input: string): string {
+/** Every occurrence of a registered value in `text` (UTF-16 ranges, overlapping), through the one compiled matcher. */
+export function knownSecretMatches(text: string): { begin: number; end: number }[] {
   const r = registry();
-  if (!r.known.size) return input;
+  if (!r.known.size) return [];
   r.matcher ??= new AhoCorasick([...r.known]);
-  const hits = r.matcher.matchInText(input);
+  return r.matcher.matchInText(text);
+}
+
+function maskKnown(input: string): string {
+  const hits = knownSecretMatches(input);
   if (!hits.length) return input;
   hits.sort((a, b) => a.begin - b.begin || b.end - a.end);
   let out = "";

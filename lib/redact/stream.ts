@@ -1,6 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { AhoCorasick } from "@monyone/aho-corasick";
-import { knownSecretValues, longestKnownSecret, redactText } from "./index";
+import { knownSecretMatches, longestKnownSecret, redactText } from "./index";
 
 // A live stream (docker logs -f) reaches k2ops in arbitrary chunks: a secret, a
 // `K2_NODE_SECRET=<hex>` line or a multi-byte character can be split between two
@@ -44,9 +43,7 @@ export class LineRedactor {
 function safeCut(text: string, at: number): number {
   const ws = text.lastIndexOf(" ", at);
   let cut = ws > at / 2 ? ws + 1 : at;
-  const known = knownSecretValues();
-  if (!known.length) return cut;
-  const hits = new AhoCorasick(known).matchInText(text);
+  const hits = knownSecretMatches(text);
   for (let moved = true; moved; ) {
     moved = false;
     for (const m of hits) if (m.begin < cut && m.end > cut) [cut, moved] = [m.begin, true];
