@@ -590,6 +590,15 @@ export class SimNode {
     fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
   }
 
+  /**
+   * Sets the node's clock to run `ms` milliseconds ahead of real time (negative: behind).
+   * Every shim reads it (state times, log timestamps, the meter's billing cycle), so a test
+   * can put a node just before its billing-cycle boundary. 0 restores real time.
+   */
+  setClockOffset(ms: number): void {
+    fs.writeFileSync(this.p("clock-offset-ms"), `${Math.trunc(ms)}\n`, { mode: 0o666 });
+  }
+
   /** A file of the node as the node sees it (path inside the node: /apps/… or /etc/kaitu/…). */
   readFile(nodePath: string): string {
     return fs.readFileSync(this.hostPath(nodePath), "utf8");
