@@ -16,6 +16,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_pr
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { ageMeterState, initialMeterState, meterNodeEnv } from "./meter-init";
 
 const HERE = import.meta.dirname;
 const SHIMS = path.join(HERE, "shims");
@@ -24,7 +25,6 @@ const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose
 /** where a node sees its own simulator dir (a bind mount inside its namespace) */
 const SIM_MOUNT = "/var/lib/k2sim";
 const DEFAULT_VERSION = "v0.4.8-9d7c6f95";
-const DEFAULT_TIME_SCALE = 12;
 
 export const SCENARIOS = [
   "healthy",
@@ -204,10 +204,7 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     SSH_PORT: String(s.port ?? (sc === "unprovisioned" ? 22 : 1022)),
     HOST_DIR: dir,
     HEALTH_DELAY_MS: "1500",
-    // simulated time runs TIME_SCALE× faster for the reporter and the traffic meter
-    TIME_SCALE: String(s.timeScale ?? DEFAULT_TIME_SCALE),
-    REPORT_EVERY_MS: String(Math.round(60_000 / (s.timeScale ?? DEFAULT_TIME_SCALE))),
-    RATE_PER_S: String(Math.round((s.trafficBytesPerSec ?? 110_247) * (s.timeScale ?? DEFAULT_TIME_SCALE))),
+    ...meterNodeEnv(s),
     CENTER_TIMEOUT_MS: "10000",
     WGET_TIMEOUT_S: "1",
     COMPOSE_VERSION: s.composeVersion ?? "2.36.2",
@@ -299,7 +296,7 @@ export class SimNode {
     fs.chmodSync(this.p("wrapper.sh"), 0o755);
     if (fresh) {
       fs.writeFileSync(this.p("node.env"), nodeEnv(s, this.dir));
-      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, usedBase: s.scenario === "cut" ? 1073301000000 : (s.usedBytes ?? 17400000000) }) + "\n");
+      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, ...initialMeterState(s) }) + "\n");
       for (const f of ["commands.jsonl", "sidecar.log", ".lock"]) fs.writeFileSync(this.p(f), "");
       if (s.scenario !== "unprovisioned") {
         const deploy = this.p("root/apps", isLegacyDir(s.scenario) ? "kaitu-slave" : "k2s");
@@ -406,8 +403,7 @@ export class SimNode {
       st.containers.sort((a, b) => a.name.localeCompare(b.name));
     }
     // the reporter has been running: its next cycle is due now (cumulative climbs from here)
-    if (st.meterStart) st.meterStart -= 10_000;
-    if (st.reported) st.reported = Date.now() - (st.reportEveryMs || 5000);
+    ageMeterState(st);
     fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
     fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
     // the health check has long passed; the reporter lines catch up on the next look

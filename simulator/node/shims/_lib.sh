@@ -131,21 +131,8 @@ k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "s
 tick() {
   load
   local now; now=$(nowms)
-  # health check passes once the ready flag has been there long enough
-  if has k2-sidecar && [ "${C_HEALTH[k2-sidecar]}" = starting ] && [ -z "${C_LOOP[k2-sidecar]}" ] && [ "${C_HAT[k2-sidecar]}" -gt 0 ] && [ "$now" -ge "${C_HAT[k2-sidecar]}" ]; then
-    cupd k2-sidecar '.health = "healthy" | .healthyAt = 0'; C_HEALTH[k2-sidecar]=healthy
-  fi
-  # restart loop: a failing run's lines again every cycle (bounded catch-up)
+  sidecar_tick "$now"
   local loop=${C_LOOP[k2-sidecar]:-}
-  if [ -n "$loop" ]; then
-    local period; period=$(loop_period "$loop")
-    local cycles=$(( (now - C_STARTED[k2-sidecar]) / period + 1 )) i start
-    if [ "$cycles" -gt "$LOOP_LOGGED" ]; then
-      i=$LOOP_LOGGED; [ $((cycles - i)) -gt 5 ] && i=$((cycles - 5))
-      for ((; i < cycles; i++)); do start=$((C_STARTED[k2-sidecar] + i * period)); loop_lines "$loop" "$start"; done
-      jq_state --argjson c "$cycles" '.loopLogged = $c'
-    fi
-  fi
   meter_tick "$now" "$loop"
 }
 setvar() { # setvar KEY VALUE — change a host fact in node.env (in place: the dir may not be writable)

@@ -142,3 +142,21 @@ loop_lines() { # one failing run of the sidecar, starting at MS
   esac
 }
 
+sidecar_tick() { # sidecar_tick NOW — the sidecar's own time: health check, restart-loop runs (caller loaded the state)
+  local now=$1
+  # health check passes once the ready flag has been there long enough
+  if has k2-sidecar && [ "${C_HEALTH[k2-sidecar]}" = starting ] && [ -z "${C_LOOP[k2-sidecar]}" ] && [ "${C_HAT[k2-sidecar]}" -gt 0 ] && [ "$now" -ge "${C_HAT[k2-sidecar]}" ]; then
+    cupd k2-sidecar '.health = "healthy" | .healthyAt = 0'; C_HEALTH[k2-sidecar]=healthy
+  fi
+  # restart loop: a failing run's lines again every cycle (bounded catch-up)
+  local loop=${C_LOOP[k2-sidecar]:-}
+  if [ -n "$loop" ]; then
+    local period; period=$(loop_period "$loop")
+    local cycles=$(( (now - C_STARTED[k2-sidecar]) / period + 1 )) i start
+    if [ "$cycles" -gt "$LOOP_LOGGED" ]; then
+      i=$LOOP_LOGGED; [ $((cycles - i)) -gt 5 ] && i=$((cycles - 5))
+      for ((; i < cycles; i++)); do start=$((C_STARTED[k2-sidecar] + i * period)); loop_lines "$loop" "$start"; done
+      jq_state --argjson c "$cycles" '.loopLogged = $c'
+    fi
+  fi
+}
