@@ -8,20 +8,17 @@ export async function register() {
     // nothing has been served yet: every unfinished job or audit intent is a previous process's
     const startedAt = new Date();
     const { logger } = await import("@/lib/log");
-    const { markInterruptedJobs } = await import("@/lib/jobs");
     const { markInterruptedAudit } = await import("@/lib/audit");
-    const jobs = await markInterruptedJobs().catch(() => 0);
     const intents = await markInterruptedAudit(startedAt).catch(() => 0);
-    if (jobs || intents) logger.warn({ jobs, intents }, "marked work of a previous console process as interrupted");
+    if (intents) logger.warn({ intents }, "marked audit intents of a previous console process as interrupted");
     // also when started with `next start` directly rather than the launcher
     const { ensureFirstAdmin } = await import("@/lib/auth/users");
     await ensureFirstAdmin()
       .then((r) => r === "created" && logger.info({ email: process.env.K2OPS_ADMIN_EMAIL }, "first admin created from the environment"))
       .catch((e) => logger.error({ err: e }, "first admin from the environment could not be created"));
-    const { scheduleFleetSync } = await import("@/lib/fleet/sync");
-    scheduleFleetSync();
-    // the fleet's first view must not say "0 failing" about nodes nobody checked (K2OPS_VERIFY_EVERY_MINUTES)
-    const { scheduleFleetVerify } = await import("@/lib/fleet/verify-schedule");
-    scheduleFleetVerify();
+    // durable jobs: this process takes node steps of any job (a previous process's unfinished ones resume)
+    // and runs the recurring schedules (fleet sync, verification), once per schedule across processes
+    const { startConsoleJobs } = await import("@/lib/jobs/console");
+    await startConsoleJobs().catch((e) => logger.error({ err: e }, "the job engine could not start: fleet jobs and schedules will not run in this process"));
   }
 }

@@ -1,9 +1,13 @@
-import { createJob, runJob, DEFAULT_CONCURRENCY, type ItemRunner } from "@/lib/jobs";
+import { createJob, DEFAULT_CONCURRENCY, waitForJob, type ItemRunner } from "@/lib/jobs";
+import { setLocalRunner } from "@/lib/jobs/engine";
+import { defineJobKind, type StepResult } from "@/lib/jobs/kinds";
 import { logger } from "@/lib/log";
 
-// A fleet "verify" job: one JobItem per node, each running the post-deploy
-// checklist over SSH. The Verify buttons and the schedule start the same kind
-// of job through here, so the Operations page and the fleet table see one thing.
+// A fleet "verify" job: one node step per node, each running the post-deploy
+// checklist over SSH (read-only: a resumed step simply runs the checklist again,
+// and a cancel aborts in-flight ones). The Verify buttons and the schedule start
+// the same kind of job through here, so the Operations page and the fleet table
+// see one thing.
 
 export type StartVerifyOptions = {
   /** the user's email, or "schedule" */
@@ -11,39 +15,49 @@ export type StartVerifyOptions = {
   auditId?: string;
   concurrency?: number;
   params?: Record<string, unknown>;
-  /** replaces the SSH checklist (tests); default: lib/node-ops/verify for each node */
+  /** replaces the SSH checklist in this process (tests) */
   runner?: ItemRunner;
   /** after the job has finished (e.g. revalidate the fleet page) */
   onFinished?: () => void;
 };
 
-/** The checklist as a job item: pass is ok; fail, unknown and error are failures the job names. */
-async function checklistRunner(createdBy: string): Promise<(jobId: string) => ItemRunner> {
-  // loaded on use: the SSH stack is not needed to create or list jobs
-  const { centerNodeMap, verifyNode } = await import("@/lib/node-ops/verify");
-  // Center is asked once for the whole job, not once per node
-  const centerNodes = await centerNodeMap();
-  return (jobId) => async (ip) => {
-    const out = await verifyNode(ip, { triggeredBy: createdBy, jobId, centerNodes });
-    if (out.status === "error") return { ok: false, error: out.error };
-    if (out.status === "pass") return { ok: true, summary: "pass" };
+// Center is asked once per job per process, not once per node
+const centerByJob = new Map<string, Promise<Awaited<ReturnType<typeof import("@/lib/node-ops/verify").centerNodeMap>>>>();
+
+export const verifyKind = defineJobKind({
+  kind: "verify",
+  abortInFlightOnCancel: true,
+  async run(ctx): Promise<StepResult> {
+    // loaded on use: the SSH stack is not needed to create or list jobs
+    const { centerNodeMap, verifyNode } = await import("@/lib/node-ops/verify");
+    let centerNodes = centerByJob.get(ctx.jobId);
+    if (!centerNodes) {
+      centerNodes = centerNodeMap();
+      centerByJob.set(ctx.jobId, centerNodes);
+      setTimeout(() => centerByJob.delete(ctx.jobId), 30 * 60_000).unref();
+    }
+    await ctx.progress("verifying");
+    const out = await verifyNode(ctx.nodeIpv4, { triggeredBy: ctx.createdBy, jobId: ctx.jobId, centerNodes: await centerNodes });
+    if (out.status === "error") return { status: "failed", error: out.error };
+    if (out.status === "pass") return { status: "succeeded", summary: "pass" };
     // unknown is not a pass: the job counts it with the failures, saying which checks were unread
-    if (out.status === "unknown") return { ok: false, summary: `unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
-    return { ok: false, summary: `fail: ${out.failingChecks.join(", ")}` };
-  };
-}
+    if (out.status === "unknown") return { status: "failed", summary: `unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
+    return { status: "failed", summary: `fail: ${out.failingChecks.join(", ")}` };
+  },
+});
 
 /**
- * Creates a "verify" job over `nodes` and runs it in the background. Returns
- * at once with the job id; `done` settles when the job has finished (it never
- * rejects: a crashed runner is logged and the job row says what happened).
+ * Creates a "verify" job over `nodes` and hands it to the job engine. Returns at
+ * once with the job id; `done` settles when the job has finished (it never
+ * rejects: a failure to follow it is logged and the job row says what happened).
  */
 export async function startVerifyJob(nodes: string[], opts: StartVerifyOptions): Promise<{ jobId: string; done: Promise<void> }> {
-  // prepared before the job row exists, so a failure here leaves no job queued forever
-  const runnerFor = opts.runner ? () => opts.runner! : await checklistRunner(opts.createdBy);
-  const jobId = await createJob({ kind: "verify", createdBy: opts.createdBy, auditId: opts.auditId, params: opts.params, nodes, concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY });
-  const done = runJob(jobId, runnerFor(jobId))
+  const jobId = await createJob({ kind: "verify", createdBy: opts.createdBy, auditId: opts.auditId, params: opts.params, nodes, concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY, start: false });
+  if (opts.runner) setLocalRunner(jobId, opts.runner);
+  const { startJob } = await import("@/lib/jobs");
+  await startJob(jobId);
+  const done = waitForJob(jobId, { timeoutMs: 24 * 3600_000, everyMs: 500 })
     .then(() => opts.onFinished?.())
-    .catch((e) => logger.error({ err: e, jobId }, "verify job crashed"));
+    .catch((e) => logger.error({ err: e, jobId }, "verify job could not be followed"));
   return { jobId, done };
 }

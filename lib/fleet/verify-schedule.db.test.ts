@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { createJob, type ItemRunner } from "@/lib/jobs";
+import { engine, startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
 import { saveVerification } from "@/lib/verification/store";
 import { fleetTable, parseFleetQuery, syncFleet, type CenterNode } from "./index";
-import { runScheduledVerify, scheduleFleetVerify, verifyEveryMinutes, type ScheduledVerifyResult } from "./verify-schedule";
+import { everyMinutesCron, runScheduledVerify, scheduleFleetVerify, verifyEveryMinutes, VERIFY_SCHEDULE_QUEUE, type ScheduledVerifyResult } from "./verify-schedule";
 
 // Issue #10 item 18: the fleet's first view said "0 failing" about nodes nobody had verified.
 
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
+  await startJobEngine({ databaseUrl: t.url, schedules: true, pollingIntervalSeconds: 0.5 });
 });
 afterAll(async () => {
+  await stopJobEngine({ timeoutMs: 5000 });
   await t?.close();
 });
 
@@ -59,7 +62,7 @@ describe("scheduled verification of the active fleet", () => {
   });
 
   it("skips while a verify job is running (whoever started it)", async () => {
-    const running = await createJob({ kind: "verify", createdBy: "op@example.test", nodes: ["203.0.113.1"] });
+    const running = await createJob({ kind: "verify", createdBy: "op@example.test", nodes: ["203.0.113.1"], start: false });
     await t.prisma.job.update({ where: { id: running }, data: { status: "running" } });
     const jobs = await t.prisma.job.count();
     expect(await runScheduledVerify({ runner: failingChecklist })).toEqual({ status: "skipped", runningJobId: running });
@@ -76,42 +79,44 @@ describe("scheduled verification of the active fleet", () => {
     expect(verifyEveryMinutes("-1")).toBe(30);
     const jobs = await t.prisma.job.count();
     const runs: ScheduledVerifyResult[] = [];
-    expect(scheduleFleetVerify({ everyMinutes: 0, firstDelayMs: 1, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBeNull();
+    expect(await scheduleFleetVerify({ everyMinutes: 0, firstDelayMs: 1, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBe(false);
     const prev = process.env.K2OPS_VERIFY_EVERY_MINUTES;
     process.env.K2OPS_VERIFY_EVERY_MINUTES = "0";
     try {
-      expect(scheduleFleetVerify({ firstDelayMs: 1, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBeNull();
+      expect(await scheduleFleetVerify({ firstDelayMs: 1, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBe(false);
     } finally {
       if (prev === undefined) delete process.env.K2OPS_VERIFY_EVERY_MINUTES;
       else process.env.K2OPS_VERIFY_EVERY_MINUTES = prev;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
     expect(runs).toEqual([]);
     expect(await t.prisma.job.count()).toBe(jobs);
+    expect(await engine()!.boss.getSchedules(VERIFY_SCHEDULE_QUEUE)).toEqual([]);
   });
 
-  it("runs shortly after start and then every interval, never two at once", async () => {
+  it("schedule intervals become minute-grained cron expressions", () => {
+    expect(everyMinutesCron(30)).toBe("*/30 * * * *");
+    expect(everyMinutesCron(0.2)).toBe("*/1 * * * *");
+    expect(everyMinutesCron(120)).toBe("0 */2 * * *");
+    expect(everyMinutesCron(5000)).toBe("0 0 * * *");
+  });
+
+  it("is one schedule on the job engine, with one first run shortly after start even when registered twice (two processes starting)", async () => {
     const since = new Date();
     const runs: ScheduledVerifyResult[] = [];
-    // 0.002 min = 120 ms between runs
-    const stop = scheduleFleetVerify({ everyMinutes: 0.002, firstDelayMs: 10, runner: failingChecklist, onRun: (r) => runs.push(r) });
-    expect(stop).not.toBeNull();
-    // a second schedule in the same process is not started
-    expect(scheduleFleetVerify({ everyMinutes: 0.002, firstDelayMs: 10 })).toBeNull();
-    try {
-      await expect.poll(() => runs.length, { timeout: 10_000, interval: 20 }).toBeGreaterThanOrEqual(2);
-    } finally {
-      stop!();
-    }
+    expect(await scheduleFleetVerify({ everyMinutes: 15, firstDelayMs: 10, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBe(true);
+    expect(await scheduleFleetVerify({ everyMinutes: 15, firstDelayMs: 10, runner: failingChecklist, onRun: (r) => runs.push(r) })).toBe(true);
+    const schedules = await engine()!.boss.getSchedules(VERIFY_SCHEDULE_QUEUE);
+    expect(schedules.map((x) => x.cron)).toEqual(["*/15 * * * *"]);
+    await expect.poll(() => runs.length, { timeout: 15_000, interval: 50 }).toBeGreaterThanOrEqual(1);
     expect(runs[0].status).toBe("started");
     await Promise.all(runs.map((r) => (r.status === "started" ? r.done : undefined)));
-    expect(runs.every((r) => r.status === "started" || r.status === "skipped")).toBe(true);
-    const scheduled = await t.prisma.job.findMany({ where: { createdBy: "schedule", createdAt: { gte: since } }, orderBy: { createdAt: "asc" } });
-    expect(scheduled.length).toBe(runs.filter((r) => r.status === "started").length);
-    // a run that found the previous job still running skipped it: no two overlap
-    for (let i = 1; i < scheduled.length; i++) expect(scheduled[i].createdAt.getTime()).toBeGreaterThanOrEqual(scheduled[i - 1].finishedAt!.getTime());
-    const settled = runs.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(runs.length).toBe(settled); // stopped
+    await new Promise((r) => setTimeout(r, 2500));
+    // the second registration's first run was the same queued run: one job, not two
+    expect(runs).toHaveLength(1);
+    const scheduled = await t.prisma.job.findMany({ where: { createdBy: "schedule", createdAt: { gte: since } } });
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]).toMatchObject({ kind: "verify", status: "failed", failed: 3 });
+    await engine()!.boss.unschedule(VERIFY_SCHEDULE_QUEUE);
   });
 });

@@ -8,8 +8,8 @@ import { startVerifyJob } from "./verify-job";
 // the fleet's first view says "0 failing" about nodes nobody has checked. Every
 // K2OPS_VERIFY_EVERY_MINUTES (default 30; 0 = off) the nodes "Verify all" would
 // take get one "verify" job, created by "schedule", unless a verify job is
-// already running. An in-process timer like scheduleFleetSync; issue #12 moves
-// both schedules to pg-boss (one runner across console instances).
+// already running. The schedule lives on the job engine (pg-boss), so one run
+// happens per interval across all console processes.
 
 /** Who a scheduled job is created by (Job.createdBy, VerificationRun.triggeredBy). */
 export const SCHEDULE_ACTOR = "schedule";
@@ -50,50 +50,52 @@ export async function runScheduledVerify(opts: { runner?: ItemRunner } = {}): Pr
   return { status: "started", jobId, nodes: nodes.length, done };
 }
 
-let active: (() => void) | null = null;
+/** The queue of scheduled verification runs (one run at a time across console processes). */
+export const VERIFY_SCHEDULE_QUEUE = "k2ops-verify-fleet";
+
+/** A cron expression for "every `minutes` minutes" (pg-boss schedules are minute-grained; at least 1 minute). */
+export function everyMinutesCron(minutes: number): string {
+  const m = Math.max(1, Math.round(minutes));
+  if (m < 60) return `*/${m} * * * *`;
+  const h = Math.max(1, Math.round(m / 60));
+  return h < 24 ? `0 */${h} * * *` : "0 0 * * *";
+}
 
 /**
- * Starts the schedule in this process; returns its stop function, or null when
- * it is off (0 minutes) or already started. The first run comes `firstDelayMs`
- * after start (default 20 s: after the first sync from Center); while the fleet
- * is still empty it looks again every `retryEmptyMs` (default 60 s) until a
- * first job has started. Runs never overlap: the next is timed when one ends.
+ * Puts the schedule on the job engine (pg-boss): every K2OPS_VERIFY_EVERY_MINUTES
+ * one run across all console processes, and a first run `firstDelayMs` after
+ * start (default 20 s: after the first sync from Center), deduplicated across
+ * processes starting together. While the fleet is still empty a run looks again
+ * after `retryEmptyMs` (default 60 s) until a first job has started. Returns
+ * false when the schedule is off (0 minutes; an earlier schedule is removed).
  */
-export function scheduleFleetVerify(
-  opts: { everyMinutes?: number; firstDelayMs?: number; retryEmptyMs?: number; runner?: ItemRunner; onRun?: (r: ScheduledVerifyResult) => void } = {},
-): (() => void) | null {
+export async function scheduleFleetVerify(opts: { everyMinutes?: number; firstDelayMs?: number; retryEmptyMs?: number; runner?: ItemRunner; onRun?: (r: ScheduledVerifyResult) => void } = {}): Promise<boolean> {
+  const { engine } = await import("@/lib/jobs/engine");
+  const e = engine();
+  if (!e) throw new Error("the job engine is not running in this process");
   const minutes = opts.everyMinutes ?? verifyEveryMinutes();
-  if (!minutes || active) return null;
-  const every = minutes * 60_000;
-  let stopped = false;
-  let started = false;
-  let timer: NodeJS.Timeout;
-  const arm = (ms: number) => {
-    if (stopped) return;
-    timer = setTimeout(tick, ms);
-    timer.unref();
-  };
-  const tick = async () => {
-    let next = every;
+  const boss = e.boss;
+  if (!(await boss.getQueue(VERIFY_SCHEDULE_QUEUE))) await boss.createQueue(VERIFY_SCHEDULE_QUEUE, { policy: "singleton", retryLimit: 0 } as never);
+  if (!minutes) {
+    await boss.unschedule(VERIFY_SCHEDULE_QUEUE).catch(() => undefined);
+    return false;
+  }
+  await boss.work<{ retry?: boolean }>(VERIFY_SCHEDULE_QUEUE, { pollingIntervalSeconds: 1 } as never, async ([job]) => {
     try {
       const r = await runScheduledVerify({ runner: opts.runner });
-      if (r.status === "started") started = true;
-      // nothing synced yet right after start: look again soon, not in half an hour
-      else if (r.status === "empty" && !started) next = Math.min(every, opts.retryEmptyMs ?? 60_000);
-      if (r.status === "skipped") logger.info({ jobId: r.runningJobId }, "scheduled verification skipped: a verify job is running");
       if (r.status === "started") logger.info({ jobId: r.jobId, nodes: r.nodes }, "scheduled verification started");
+      if (r.status === "skipped") logger.info({ jobId: r.runningJobId }, "scheduled verification skipped: a verify job is running");
+      // nothing synced yet right after start: look again soon, not at the next interval
+      if (r.status === "empty" && !(await db().job.count({ where: { kind: "verify", createdBy: SCHEDULE_ACTOR } }))) {
+        await boss.send(VERIFY_SCHEDULE_QUEUE, { retry: true }, { startAfter: new Date(Date.now() + (opts.retryEmptyMs ?? 60_000)) });
+      }
       opts.onRun?.(r);
-    } catch (e) {
-      logger.warn({ err: e }, "scheduled verification could not start; trying again at the next interval");
+    } catch (err) {
+      logger.warn({ err, retry: job.data?.retry }, "scheduled verification could not start; trying again at the next interval");
     }
-    arm(next);
-  };
-  arm(opts.firstDelayMs ?? 20_000);
-  const stop = () => {
-    stopped = true;
-    clearTimeout(timer);
-    if (active === stop) active = null;
-  };
-  active = stop;
-  return stop;
+  });
+  await boss.schedule(VERIFY_SCHEDULE_QUEUE, everyMinutesCron(minutes));
+  // the first run: one for all processes starting now (the queue keeps one queued at a time)
+  await boss.send(VERIFY_SCHEDULE_QUEUE, {}, { startAfter: new Date(Date.now() + (opts.firstDelayMs ?? 20_000)), singletonKey: "first-run", singletonSeconds: 120 } as never);
+  return true;
 }

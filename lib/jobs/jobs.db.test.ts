@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { ambientSignal } from "@/lib/ssh/scope";
-import { cancelJob, createJob, getJob, listJobs, markInterruptedJobs, runJob } from "./index";
+import { advance, startJobEngine, stopJobEngine, sweep } from "./engine";
+import { cancelJob, createJob, getJob, listJobs, runJob, waitForJob } from "./index";
+import { defineJobKind, type StepContext } from "./kinds";
 
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
+  await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
 });
 afterAll(async () => {
+  await stopJobEngine({ timeoutMs: 5000 });
   await t?.close();
 });
 
@@ -21,7 +25,7 @@ describe("jobs", () => {
     await runJob(id, async (ip) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
       inFlight--;
       return ip.endsWith(".5") ? { ok: false, error: "K2_NODE_SECRET=abcdef123456 leaked?" } : { ok: true, summary: "pass" };
     });
@@ -101,28 +105,50 @@ describe("jobs", () => {
     expect(job?.items.filter((i) => i.error === "cancelled: true")).toHaveLength(2);
   });
 
-  it("a job left running by a dead process is marked interrupted at start-up", async () => {
-    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(3) });
-    await t.prisma.job.update({ where: { id }, data: { status: "running" } });
-    await t.prisma.jobItem.updateMany({ where: { jobId: id, nodeIpv4: "127.0.50.1" }, data: { status: "running" } });
-    expect(await markInterruptedJobs()).toBe(1);
+  it("a step left running by a dead worker is resumed once, told it was resumed, and the job finishes (not 'interrupted')", async () => {
+    const seen: { ip: string; resumed: boolean; attempt: number }[] = [];
+    defineJobKind({
+      kind: "test-resume",
+      abortInFlightOnCancel: true,
+      async run(ctx: StepContext) {
+        seen.push({ ip: ctx.nodeIpv4, resumed: ctx.resumed, attempt: ctx.attempt });
+        return { status: "succeeded", summary: ctx.resumed ? "re-checked" : "ran" };
+      },
+    });
+    const id = await createJob({ kind: "test-resume", createdBy: "x", nodes: nodes(3), start: false });
+    // what a SIGKILLed process leaves: the job running, one step taken (attempt 1) and never finished, its queue hand-off gone
+    await t.prisma.job.update({ where: { id }, data: { status: "running", startedAt: new Date() } });
+    await t.prisma.jobItem.updateMany({ where: { jobId: id, nodeIpv4: "127.0.50.1" }, data: { status: "running", attempts: 1, owner: "dead-process", step: "pulling" } });
+    await sweep();
+    expect(await waitForJob(id, { timeoutMs: 20_000 })).toBe("succeeded");
     const job = await getJob(id);
-    expect(job?.status).toBe("interrupted");
-    expect(job?.items.every((i) => i.status === "failed" && /interrupted/.test(i.error ?? ""))).toBe(true);
+    const resumed = job!.items.find((i) => i.nodeIpv4 === "127.0.50.1")!;
+    expect(resumed).toMatchObject({ status: "succeeded", attempts: 2, summary: "re-checked", owner: null });
+    expect(seen.filter((s) => s.ip === "127.0.50.1")).toEqual([{ ip: "127.0.50.1", resumed: true, attempt: 2 }]);
+    // every node exactly once
+    expect(seen.map((s) => s.ip).sort()).toEqual(nodes(3));
+    // more sweeps and advances change nothing: finished steps are never run again
+    await sweep();
+    await advance(id);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(seen).toHaveLength(3);
   });
 
   it("lists jobs newest first, filtered by status, paginated", async () => {
     const before = await listJobs({ pageSize: 1000 });
     const a = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(1) });
     await runJob(a, async () => ({ ok: true }));
-    const b = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(2) });
+    const b = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(2), start: false });
     const all = await listJobs({ pageSize: 1000 });
     expect(all.total).toBe(before.total + 2);
     expect(all.rows[0].id).toBe(b);
     expect(all.rows[1]).toMatchObject({ id: a, status: "succeeded", done: 1, total: 1, createdBy: "list@example.test" });
+    await cancelJob(b);
+    const cancelled = await listJobs({ status: "cancelled", pageSize: 1000 });
+    expect(cancelled.rows.map((r) => r.id)).toContain(b);
+    expect(cancelled.rows.every((r) => r.status === "cancelled")).toBe(true);
     const queued = await listJobs({ status: "queued", pageSize: 1000 });
-    expect(queued.rows.map((r) => r.id)).toContain(b);
-    expect(queued.rows.every((r) => r.status === "queued")).toBe(true);
+    expect(queued.rows.map((r) => r.id)).not.toContain(b);
     const p2 = await listJobs({ page: 2, pageSize: 1 });
     expect(p2).toMatchObject({ page: 2, pageCount: all.total });
     expect(p2.rows[0].id).toBe(a);

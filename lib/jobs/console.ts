@@ -1,0 +1,24 @@
+import { logger } from "@/lib/log";
+import { startJobEngine, type StartEngineOptions } from "./engine";
+
+// The job engine as a console process runs it: workers for every job kind and
+// the recurring schedules. Kinds are registered by importing their modules.
+
+/** Registers every job kind this console knows (each module calls defineJobKind). */
+export async function registerJobKinds(): Promise<void> {
+  await import("@/lib/fleet/verify-job");
+  await import("@/lib/rollout/kind");
+}
+
+/** Starts the engine with every kind and the schedules (fleet sync, verification). */
+export async function startConsoleJobs(opts: StartEngineOptions = {}): Promise<void> {
+  await registerJobKinds();
+  await startJobEngine(opts);
+  if (opts.schedules === false) return;
+  const { scheduleFleetSync } = await import("@/lib/fleet/sync");
+  const { scheduleFleetVerify } = await import("@/lib/fleet/verify-schedule");
+  const sync = await scheduleFleetSync();
+  // the fleet's first view must not say "0 failing" about nodes nobody checked (K2OPS_VERIFY_EVERY_MINUTES)
+  const verify = await scheduleFleetVerify();
+  logger.info({ sync, verify }, "schedules registered");
+}

@@ -1,0 +1,334 @@
+import crypto from "node:crypto";
+import os from "node:os";
+import { PgBoss } from "pg-boss";
+import { db } from "@/lib/db";
+import { isEmbeddedUrl, pgConnectionString } from "@/lib/db/adapter";
+import { logger } from "@/lib/log";
+import { redactText, redactValue } from "@/lib/redact";
+import { withCancelSignal } from "@/lib/ssh/scope";
+import { jobKind, poolAdvance, TERMINAL_ITEM, type AdvanceDecision, type ItemView, type JobView, type StepResult } from "./kinds";
+
+// The durable job engine (issue #12): Job + JobItem rows are the record of a
+// fleet-wide job and each of its node steps; pg-boss (a PostgreSQL queue, here
+// on the same database) hands node steps to workers in any console process.
+//
+// - A node step is claimed under its row lock: a duplicate delivery of a step
+//   that already ended does nothing; a step found "running" was taken by a worker
+//   that died (pg-boss fails its claim when heartbeats stop and retries it), so it
+//   runs again with `resumed: true` and the kind re-checks the node first.
+// - One pg-boss job per item at a time (singleton key = item id, "stately"
+//   queue), and one step per node across all jobs (group = node, concurrency 1).
+// - What runs next is decided under the job's row lock by the kind's `advance`
+//   (default: a pool of `concurrency`), right after a step ends, on timed
+//   wake-ups (stagger), and by a sweep every minute that also re-sends steps
+//   whose hand-off to the queue was lost with a process.
+
+export const NODE_STEP_QUEUE = "k2ops-node-step";
+export const ADVANCE_QUEUE = "k2ops-job-advance";
+export const SWEEP_QUEUE = "k2ops-job-sweep";
+
+/** A heartbeat-less claim fails after this many seconds and the step is retried (resumed) by another worker. */
+const HEARTBEAT_SECONDS = Number(process.env.K2OPS_JOB_HEARTBEAT_SECONDS ?? 10);
+
+export type ItemResult = { ok: boolean; summary?: string; error?: string };
+/** An in-process runner for one job (tests, and jobs whose steps are closures): used before the kind's `run`. */
+export type ItemRunner = (nodeIpv4: string, signal: AbortSignal) => Promise<ItemResult>;
+
+type Engine = {
+  boss: PgBoss;
+  instanceId: string;
+  stopping: boolean;
+  /** steps running in this process: item id → its abort controller and job id */
+  local: Map<string, { jobId: string; abort: AbortController; abortOnCancel: boolean }>;
+  cancelPoll: NodeJS.Timeout;
+  extraStop: (() => Promise<void> | void)[];
+  /** the node-step worker's id in this process (woken at once after a local hand-off) */
+  stepWorker?: string;
+};
+
+const g = globalThis as unknown as { k2opsJobEngine?: Engine; k2opsLocalRunners?: Map<string, ItemRunner> };
+const localRunners: Map<string, ItemRunner> = (g.k2opsLocalRunners ??= new Map<string, ItemRunner>());
+
+/** Registers an in-process runner for one job's steps (used instead of the kind's `run` by this process's workers). */
+export function setLocalRunner(jobId: string, runner: ItemRunner): void {
+  localRunners.set(jobId, runner);
+}
+
+export function engine(): Engine | undefined {
+  return g.k2opsJobEngine;
+}
+
+export type StartEngineOptions = {
+  /** default DATABASE_URL */
+  databaseUrl?: string;
+  /** steps this process runs at once (default K2OPS_JOB_CONCURRENCY or 16) */
+  localConcurrency?: number;
+  /** run the recurring schedules (fleet sync, verification, sweep) from this process too (default true) */
+  schedules?: boolean;
+  /** seconds between queue polls (default 0.5) */
+  pollingIntervalSeconds?: number;
+  instanceId?: string;
+};
+
+/**
+ * Starts the engine in this process (idempotent): connects pg-boss to the
+ * database (creating its `pgboss` schema on first use), creates the queues and
+ * starts workers. Jobs created before (by any process) are picked up.
+ */
+export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Engine> {
+  if (g.k2opsJobEngine) return g.k2opsJobEngine;
+  const url = opts.databaseUrl ?? process.env.DATABASE_URL;
+  if (!url) throw new Error("the job engine needs DATABASE_URL");
+  const embedded = isEmbeddedUrl(url);
+  const boss = new PgBoss({
+    connectionString: pgConnectionString(url),
+    // the embedded database is one session: one connection, its backend profile
+    ...(embedded ? { max: 1, backend: "pglite" as const } : { max: Number(process.env.K2OPS_JOB_POOL_SIZE ?? 4), useListenNotify: true }),
+    schema: "pgboss",
+    schedule: opts.schedules !== false,
+    supervise: true,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+  } as ConstructorParameters<typeof PgBoss>[0]);
+  boss.on("error", (e: Error) => logger.warn({ err: e }, "job queue error"));
+  await boss.start();
+  await ensureQueue(boss, NODE_STEP_QUEUE, { notify: true, policy: "stately", heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 1000, retryDelay: 1, expireInSeconds: 4 * 3600 });
+  await ensureQueue(boss, ADVANCE_QUEUE, { notify: true, retryLimit: 5, retryDelay: 2 });
+  await ensureQueue(boss, SWEEP_QUEUE, { policy: "singleton", retryLimit: 0 });
+  const e: Engine = {
+    boss,
+    instanceId: opts.instanceId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
+    stopping: false,
+    local: new Map(),
+    cancelPoll: setInterval(() => void pollCancels(), 1000),
+    extraStop: [],
+  };
+  e.cancelPoll.unref();
+  g.k2opsJobEngine = e;
+  const poll = opts.pollingIntervalSeconds ?? 0.5;
+  const conc = Math.max(1, opts.localConcurrency ?? Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16));
+  e.stepWorker = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { localConcurrency: conc, pollingIntervalSeconds: poll, groupConcurrency: 1 } as never, async ([job]) => {
+    await runNodeStep(job.data.itemId);
+  });
+  await boss.work<{ jobId: string }>(ADVANCE_QUEUE, { pollingIntervalSeconds: poll } as never, async ([job]) => {
+    await advance(job.data.jobId);
+  });
+  await boss.work(SWEEP_QUEUE, { pollingIntervalSeconds: 2 }, async () => {
+    await sweep();
+  });
+  if (opts.schedules !== false) await boss.schedule(SWEEP_QUEUE, "* * * * *");
+  // what a previous process left (steps handed off but never sent, jobs never advanced)
+  void sweep().catch((err) => logger.warn({ err }, "job sweep at start failed"));
+  logger.info({ instance: e.instanceId, embedded }, "job engine started");
+  return e;
+}
+
+async function ensureQueue(boss: PgBoss, name: string, options: Record<string, unknown>): Promise<void> {
+  const existing = await boss.getQueue(name);
+  if (existing) await boss.updateQueue(name, options as never);
+  else await boss.createQueue(name, options as never);
+}
+
+/** Registers a stop hook run by stopJobEngine (schedules' workers). */
+export function onEngineStop(fn: () => Promise<void> | void): void {
+  g.k2opsJobEngine?.extraStop.push(fn);
+}
+
+/** Stops this process's workers: steps running here finish first (up to `timeoutMs`), then pg-boss disconnects. */
+export async function stopJobEngine(opts: { timeoutMs?: number } = {}): Promise<void> {
+  const e = g.k2opsJobEngine;
+  if (!e) return;
+  e.stopping = true;
+  clearInterval(e.cancelPoll);
+  for (const fn of e.extraStop) await fn();
+  await e.boss.stop({ graceful: true, timeout: opts.timeoutMs ?? 30_000, wait: true } as never).catch(() => undefined);
+  g.k2opsJobEngine = undefined;
+}
+
+/** Hands items to the queue (after their status became `dispatched`). A duplicate send is refused by the queue. */
+async function send(items: { id: string; nodeIpv4: string }[]): Promise<void> {
+  const e = g.k2opsJobEngine;
+  if (!e || !items.length) return;
+  await Promise.all(items.map((i) => e.boss.send(NODE_STEP_QUEUE, { itemId: i.id }, { singletonKey: i.id, group: { id: i.nodeIpv4 } } as never)));
+  // this process's worker fetches now rather than at its next poll (other processes: LISTEN/NOTIFY or their poll)
+  if (e.stepWorker) e.boss.notifyWorker(e.stepWorker);
+}
+
+/** Asks for `advance(jobId)` at `at` (or at once). */
+export async function wakeAt(jobId: string, at?: Date): Promise<void> {
+  await g.k2opsJobEngine?.boss.send(ADVANCE_QUEUE, { jobId }, at && at.getTime() > Date.now() ? { startAfter: at } : {});
+}
+
+function jobView(j: {
+  id: string; kind: string; status: string; concurrency: number; cancelRequested: boolean; phase: string; currentBatch: number; nextBatchAt: Date | null; strategy: unknown; params: unknown;
+}): JobView {
+  return { ...j, strategy: (j.strategy as Record<string, unknown> | null) ?? null, params: (j.params as Record<string, unknown>) ?? {} };
+}
+
+/**
+ * Decides and applies what runs next for one job, under its row lock: cancels
+ * queued steps after a cancel request, dispatches what the kind's policy allows,
+ * finishes the job when every step has ended. Safe to call any number of times.
+ */
+export async function advance(jobId: string): Promise<void> {
+  const out = await db().$transaction(async (tx) => {
+    const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Job" WHERE id = ${jobId} FOR UPDATE`;
+    if (!locked.length) return null;
+    const job = await tx.job.findUniqueOrThrow({ where: { id: jobId } });
+    if (["succeeded", "failed", "cancelled", "interrupted"].includes(job.status)) return null;
+    if (job.cancelRequested) {
+      await tx.jobItem.updateMany({ where: { jobId, status: "queued" }, data: { status: "cancelled", finishedAt: new Date(), step: "cancelled" } });
+    }
+    const items = await tx.jobItem.findMany({ where: { jobId }, select: { id: true, nodeIpv4: true, status: true, batch: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }] });
+    const kind = jobKind(job.kind);
+    const view = jobView(job);
+    const d: AdvanceDecision = kind?.advance ? kind.advance(view, items as ItemView[]) : poolAdvance(view, items as ItemView[]);
+    const dispatch = (d.dispatch ?? []).filter((id) => items.find((i) => i.id === id)?.status === "queued");
+    if (dispatch.length) await tx.jobItem.updateMany({ where: { id: { in: dispatch }, status: "queued" }, data: { status: "dispatched", step: "queued" } });
+    const counts = countItems(items.map((i) => (dispatch.includes(i.id) ? { ...i, status: "dispatched" } : i)));
+    if (d.finish) {
+      await tx.job.update({ where: { id: jobId }, data: { status: d.finish, finishedAt: new Date(), phase: "done", nextBatchAt: null, ...counts } });
+    } else {
+      const data: Record<string, unknown> = { ...counts, ...(d.job ?? {}) };
+      if ((d.job?.status === "running" || dispatch.length) && job.status === "queued") {
+        data.status = d.job?.status ?? "running";
+        data.startedAt = job.startedAt ?? new Date();
+      }
+      await tx.job.update({ where: { id: jobId }, data });
+    }
+    return { dispatch: items.filter((i) => dispatch.includes(i.id)), wakeAt: d.wakeAt, notify: d.notify ?? [], finished: d.finish, kind: job.kind };
+  });
+  if (!out) return;
+  await send(out.dispatch);
+  if (out.wakeAt) await wakeAt(jobId, out.wakeAt);
+  if (out.notify.length || out.finished) {
+    const { notifyJobEvents } = await import("@/lib/notify");
+    await notifyJobEvents(jobId, out.notify, out.finished).catch((err) => logger.warn({ err, jobId }, "job notification failed"));
+  }
+}
+
+function countItems(items: { status: string }[]): { done: number; failed: number } {
+  return { done: items.filter((i) => TERMINAL_ITEM.has(i.status)).length, failed: items.filter((i) => i.status === "failed").length };
+}
+
+/** One node step, as a queue worker takes it (see the file comment for claim and resume rules). */
+export async function runNodeStep(itemId: string): Promise<void> {
+  const e = g.k2opsJobEngine;
+  const claim = await db().$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "JobItem" WHERE id = ${itemId} FOR UPDATE`;
+    const item = await tx.jobItem.findUnique({ where: { id: itemId }, include: { job: true } });
+    if (!item || TERMINAL_ITEM.has(item.status) || item.status === "queued") return null;
+    if (item.job.cancelRequested && item.status === "dispatched") {
+      await tx.jobItem.update({ where: { id: itemId }, data: { status: "cancelled", step: "cancelled", finishedAt: new Date() } });
+      return { cancelledBeforeStart: true as const, item };
+    }
+    const resumed = item.status === "running";
+    const updated = await tx.jobItem.update({
+      where: { id: itemId },
+      data: { status: "running", attempts: { increment: 1 }, owner: e?.instanceId ?? "local", startedAt: item.startedAt ?? new Date(), ...(resumed ? { step: "re-checking" } : { step: "starting" }) },
+    });
+    return { cancelledBeforeStart: false as const, item: { ...item, attempts: updated.attempts }, resumed };
+  });
+  if (!claim) return;
+  if (claim.cancelledBeforeStart) {
+    await advance(claim.item.jobId);
+    return;
+  }
+  const { item, resumed } = claim;
+  const job = item.job;
+  const kind = jobKind(job.kind);
+  const local = localRunners.get(job.id);
+  const abort = new AbortController();
+  e?.local.set(itemId, { jobId: job.id, abort, abortOnCancel: kind?.abortInFlightOnCancel ?? true });
+  let res: StepResult;
+  try {
+    if (local) {
+      const r = await withCancelSignal(abort.signal, () => local(item.nodeIpv4, abort.signal));
+      res = { status: r.ok ? "succeeded" : "failed", summary: r.summary, error: r.error };
+    } else if (!kind) {
+      res = { status: "failed", error: `no worker for jobs of kind "${job.kind}" in this console` };
+    } else {
+      res = await withCancelSignal(abort.signal, () =>
+        kind.run({
+          jobId: job.id,
+          itemId,
+          nodeIpv4: item.nodeIpv4,
+          params: (job.params as Record<string, unknown>) ?? {},
+          strategy: (job.strategy as Record<string, unknown> | null) ?? null,
+          createdBy: job.createdBy,
+          auditId: job.auditId,
+          attempt: item.attempts,
+          resumed: !!resumed,
+          before: item.before ?? null,
+          signal: abort.signal,
+          progress: async (step) => {
+            await db().jobItem.update({ where: { id: itemId }, data: { step } });
+          },
+          recordBefore: async (before) => {
+            await db().jobItem.update({ where: { id: itemId }, data: { before: redactValue(before) as object } });
+          },
+        }),
+      );
+    }
+  } catch (err) {
+    res = { status: "failed", error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    e?.local.delete(itemId);
+  }
+  // cut short by a cancel: neither a success nor a node failure
+  if (res.status === "failed" && abort.signal.aborted) res = { ...res, status: "cancelled" };
+  await db().jobItem.update({
+    where: { id: itemId },
+    data: {
+      status: res.status,
+      step: res.status,
+      finishedAt: new Date(),
+      owner: null,
+      summary: res.summary ? redactText(res.summary).slice(0, 1000) : null,
+      error: res.error ? redactText(res.error).slice(0, 2000) : null,
+      ...(res.evidence !== undefined ? { evidence: redactValue(res.evidence) as object } : {}),
+    },
+  });
+  localRunnersCleanup(job.id);
+  await advance(job.id);
+}
+
+function localRunnersCleanup(jobId: string): void {
+  // dropped once the job has no step left to run here (checked lazily at the next sweep as well)
+  void db()
+    .job.findUnique({ where: { id: jobId }, select: { status: true } })
+    .then((j) => {
+      if (j && ["succeeded", "failed", "cancelled"].includes(j.status)) localRunners.delete(jobId);
+    })
+    .catch(() => undefined);
+}
+
+/** Aborts this process's in-flight steps of cancelled jobs (kinds that abort on cancel). */
+async function pollCancels(): Promise<void> {
+  const e = g.k2opsJobEngine;
+  if (!e?.local.size) return;
+  const ids = [...new Set([...e.local.values()].filter((l) => l.abortOnCancel && !l.abort.signal.aborted).map((l) => l.jobId))];
+  if (!ids.length) return;
+  const cancelled = await db().job.findMany({ where: { id: { in: ids }, cancelRequested: true }, select: { id: true } }).catch(() => []);
+  const set = new Set(cancelled.map((j) => j.id));
+  for (const l of e.local.values()) if (set.has(l.jobId) && l.abortOnCancel) l.abort.abort();
+}
+
+/**
+ * Every minute (and at start): for each unfinished job, re-send steps marked
+ * dispatched or running (the queue refuses duplicates of live ones; a step whose
+ * hand-off died with its process is sent again), then advance it.
+ */
+export async function sweep(): Promise<void> {
+  const jobs = await db().job.findMany({ where: { status: { in: ["queued", "running", "paused", "halted"] } }, select: { id: true } });
+  for (const j of jobs) {
+    const stuck = await db().jobItem.findMany({ where: { jobId: j.id, status: { in: ["dispatched", "running"] } }, select: { id: true, nodeIpv4: true } });
+    await send(stuck);
+    await advance(j.id);
+  }
+}
+
+/** Cancels steps this process runs for `jobId` at once (the poll would within a second). */
+export function abortLocalSteps(jobId: string): void {
+  for (const l of g.k2opsJobEngine?.local.values() ?? new Map<string, { jobId: string; abort: AbortController; abortOnCancel: boolean }>().values()) if (l.jobId === jobId && l.abortOnCancel) l.abort.abort();
+}

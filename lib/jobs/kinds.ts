@@ -1,0 +1,101 @@
+// What a durable job kind is: the per-node step every console process can run,
+// and (optionally) the policy that decides which node steps run next. The job
+// layer (lib/jobs/engine.ts) owns persistence, dispatch, resume and counters;
+// a kind never writes job state itself, it returns outcomes.
+
+/** A finished node step. `reverted` = the change failed its gate and the node is back on what it ran before. */
+export type StepStatus = "succeeded" | "failed" | "reverted" | "skipped" | "cancelled";
+export type StepResult = { status: StepStatus; summary?: string; error?: string; evidence?: unknown };
+
+export type StepContext = {
+  jobId: string;
+  itemId: string;
+  nodeIpv4: string;
+  /** the job's params and strategy as stored */
+  params: Record<string, unknown>;
+  strategy: Record<string, unknown> | null;
+  createdBy: string;
+  auditId: string | null;
+  /** 1 on the first take; > 1 when a worker died while it ran (the step must re-check the node before changing anything) */
+  attempt: number;
+  resumed: boolean;
+  /** what the step recorded about the node before changing it, on an earlier attempt (null on the first) */
+  before: unknown;
+  /** aborts when the job is cancelled (kinds with `abortInFlightOnCancel`) or the worker stops */
+  signal: AbortSignal;
+  /** shows the step's current stage live (pre-check, pulling, ...) */
+  progress(step: string): Promise<void>;
+  /** records the node's pre-change state durably before the change starts (read back as `before` on resume) */
+  recordBefore(before: unknown): Promise<void>;
+};
+
+export type ItemView = { id: string; nodeIpv4: string; status: string; batch: number };
+export type JobView = {
+  id: string;
+  kind: string;
+  status: string;
+  concurrency: number;
+  cancelRequested: boolean;
+  phase: string;
+  currentBatch: number;
+  nextBatchAt: Date | null;
+  strategy: Record<string, unknown> | null;
+  params: Record<string, unknown>;
+};
+
+/**
+ * What should happen next, decided by the kind from the job and its items
+ * (read under the job's row lock, so two finishing steps never decide twice).
+ * `dispatch`: item ids to hand to the queue now. `job`: fields to set on the job.
+ * `finish`: the job's final status (every item must then be terminal).
+ * `wakeAt`: ask to be called again then (a stagger or a gate window).
+ */
+export type AdvanceDecision = {
+  dispatch?: string[];
+  job?: { status?: "running" | "paused" | "halted"; phase?: string; currentBatch?: number; nextBatchAt?: Date | null; haltReason?: string | null };
+  finish?: "succeeded" | "failed" | "cancelled";
+  wakeAt?: Date;
+  /** events worth telling operators about (halt, finish, canary waiting): lib/notify delivers them */
+  notify?: { event: string; text: string }[];
+};
+
+export type JobKind = {
+  kind: string;
+  /** read-only kinds (verify) abort in-flight steps on cancel; changing kinds (rollouts) let them finish and verify */
+  abortInFlightOnCancel: boolean;
+  run(ctx: StepContext): Promise<StepResult>;
+  /** default: keep `concurrency` steps in flight in node order; cancel ends queued ones */
+  advance?(job: JobView, items: ItemView[]): AdvanceDecision;
+};
+
+const kinds = new Map<string, JobKind>();
+
+/** Registers a kind in this process (idempotent by name: the latest definition wins). */
+export function defineJobKind(k: JobKind): JobKind {
+  kinds.set(k.kind, k);
+  return k;
+}
+
+export function jobKind(kind: string): JobKind | undefined {
+  return kinds.get(kind);
+}
+
+export const TERMINAL_ITEM = new Set(["succeeded", "failed", "reverted", "skipped", "cancelled"]);
+export const IN_FLIGHT_ITEM = new Set(["dispatched", "running"]);
+
+/**
+ * The default policy: at most `concurrency` steps dispatched or running, the rest
+ * queued in node order; a cancel ends the queued ones; the job finishes when every
+ * item is terminal (failed if any failed, cancelled if the cancel ended any).
+ */
+export function poolAdvance(job: JobView, items: ItemView[]): AdvanceDecision {
+  const queued = items.filter((i) => i.status === "queued");
+  const inFlight = items.filter((i) => IN_FLIGHT_ITEM.has(i.status)).length;
+  if (job.cancelRequested) {
+    if (inFlight) return {};
+    return { finish: items.some((i) => i.status === "cancelled") || queued.length ? "cancelled" : items.some((i) => i.status === "failed") ? "failed" : "succeeded" };
+  }
+  if (!queued.length && !inFlight) return { finish: items.some((i) => i.status === "failed") ? "failed" : "succeeded" };
+  const room = Math.max(0, job.concurrency - inFlight);
+  return { dispatch: queued.slice(0, room).map((i) => i.id), job: job.status === "queued" ? { status: "running" } : undefined };
+}
