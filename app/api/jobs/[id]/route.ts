@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { redactedJson, withRoute } from "@/lib/actions/route";
 import { getJob } from "@/lib/jobs";
+import { rolloutProgress } from "@/lib/rollout/view";
 
 export const dynamic = "force-dynamic";
 
@@ -10,6 +11,9 @@ export const GET = withRoute({ role: "viewer" }, async (req) => {
   if (!/^[a-z0-9]{10,40}$/i.test(id)) return NextResponse.json({ error: "bad job id" }, { status: 400 });
   const job = await getJob(id);
   if (!job) return NextResponse.json({ error: "no such job" }, { status: 404 });
+  // a failed or reverted node carries its evidence (gate history, what it ran before), redacted
+  const items = job.items.map((i) => ({ node: i.nodeIpv4, name: i.nodeName, status: i.status, step: i.step, batch: i.batch, attempts: i.attempts, summary: i.summary, error: i.error, startedAt: i.startedAt, finishedAt: i.finishedAt, evidence: i.status === "failed" || i.status === "reverted" ? i.evidence : undefined }));
+  const rollout = job.kind === "rollout" ? { ...rolloutProgress(job, items), phase: job.phase, haltReason: job.haltReason, currentBatch: job.currentBatch, nextBatchAt: job.nextBatchAt, params: job.params, strategy: job.strategy } : null;
   return redactedJson({
     id: job.id,
     kind: job.kind,
@@ -21,6 +25,7 @@ export const GET = withRoute({ role: "viewer" }, async (req) => {
     createdBy: job.createdBy,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
-    items: job.items.map((i) => ({ node: i.nodeIpv4, name: i.nodeName, status: i.status, summary: i.summary, error: i.error, startedAt: i.startedAt, finishedAt: i.finishedAt })),
+    items,
+    rollout,
   });
 });

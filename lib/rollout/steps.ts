@@ -1,0 +1,298 @@
+import { db } from "@/lib/db";
+import { ActionFailure } from "@/lib/errors";
+import { cmd, deployDir, fixedPath, imageTag } from "@/lib/guardrails/command";
+import { acquireNodeLock, NodeBusyError, type Release } from "@/lib/guardrails/lock";
+import type { StepContext, StepResult } from "@/lib/jobs/kinds";
+import { composePushScript, loadCanonicalCompose, parsePushOutcome } from "@/lib/node-ops/compose";
+import { sshEngine } from "@/lib/node-ops/engine";
+import { envApplyScript } from "@/lib/node-ops/env-apply";
+import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
+import { redactText } from "@/lib/redact";
+import type { ExecResult, SshTarget } from "@/lib/ssh/engine";
+import type { RolloutParams, Strategy } from "./strategy";
+
+// One node's part of a rollout (runbook §5 made safe): pre-check (what it runs
+// now, recorded durably before anything changes), the change (compose push,
+// pull of the pinned tag BEFORE .env changes, .env, up -d --remove-orphans;
+// never down), the health gate (the §6 checklist passing and staying passing
+// for the minimum healthy time, within the healthy deadline), and, when the gate
+// fails, the auto-revert to what it ran before, verified the same way.
+//
+// A step resumed after its worker died (ctx.resumed) re-reads the node first:
+// already on the target tag -> straight to the gate; otherwise the change is
+// made again from the recorded `before` (every part of it is idempotent).
+
+const DIR = "/apps/k2s" as const;
+const COMPOSE_BACKUP = "/apps/k2s/.docker-compose.yml.k2ops-prev";
+
+/** What the node ran before the change (JobItem.before). `tag` null = .env had no K2_VERSION line. */
+export type Before = { tag: string | null; runningTag: string | null; composeMd5: string | null; composeBackedUp: boolean };
+
+/** The node as the pre-check reads it (no secret is read: one variable of .env, a checksum, an image name). */
+export type NodeNow = { tag: string | null; runningTag: string | null; composeMd5: string | null; hasDir: boolean; project: string | null };
+
+const PRECHECK = cmd`cd / && { sudo sed -n 's/^K2_VERSION=//p' /apps/k2s/.env 2>/dev/null | tail -n 1 | sed 's/^/tag=/'; md5sum /apps/k2s/docker-compose.yml 2>/dev/null | sed 's/ .*//; s/^/md5=/'; docker inspect --format 'image={{.Config.Image}}' k2-sidecar 2>/dev/null; docker inspect --format 'project={{index .Config.Labels "com.docker.compose.project"}}' k2-sidecar 2>/dev/null; test -d /apps/k2s && echo dir=yes; true; }`;
+
+/** Parses the pre-check's `key=value` lines. */
+export function parseNodeNow(out: string): NodeNow {
+  const get = (k: string) => new RegExp(`^${k}=(.*)$`, "m").exec(out)?.[1]?.trim() || null;
+  const image = get("image");
+  return { tag: get("tag"), runningTag: image?.includes(":") ? image.slice(image.lastIndexOf(":") + 1) : null, composeMd5: get("md5"), hasDir: get("dir") === "yes", project: get("project") };
+}
+
+async function readNow(ipv4: string, opCtx: Ctx): Promise<NodeNow> {
+  return onNode(ipv4, { name: "rollout.pre-check", mutating: false, ctx: opCtx }, async (t) => {
+    const r = await sshEngine().exec(t, PRECHECK, { timeoutMs: 60_000 });
+    check(r, "The pre-check");
+    return parseNodeNow(r.stdout);
+  });
+}
+
+/** The step's node lock for its whole length (change + gate + revert); a lock left by this step's dead attempt is taken over. */
+async function lockFor(ctx: StepContext, operation: string, ttlMs: number): Promise<Release> {
+  const holder = `job:${ctx.jobId}:${ctx.itemId}`;
+  if (ctx.resumed) await db().nodeLock.deleteMany({ where: { nodeIpv4: ctx.nodeIpv4, holder } });
+  try {
+    return await acquireNodeLock(ctx.nodeIpv4, { holder, operation, actor: ctx.createdBy, ttlMs });
+  } catch (e) {
+    if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
+    throw e;
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export type GateResult = { passed: boolean; checks: number; elapsedMs: number; last: string; history: { at: string; status: string; detail: string }[] };
+
+/**
+ * The health gate: the §6 checklist, again and again, until it has passed
+ * continuously for `minHealthySeconds` (pass) or `healthyDeadlineSeconds` have
+ * gone by (not passed). A fail or unknown resets the healthy clock; unknown is
+ * never a pass.
+ */
+export async function healthGate(ipv4: string, s: Pick<Strategy, "minHealthySeconds" | "healthyDeadlineSeconds">, meta: { triggeredBy: string; jobId: string; signal?: AbortSignal }): Promise<GateResult> {
+  const { verifyNode } = await import("@/lib/node-ops/verify");
+  const t0 = Date.now();
+  const deadline = t0 + s.healthyDeadlineSeconds * 1000;
+  const pause = Math.max(1000, Math.min(10_000, (s.minHealthySeconds * 1000) / 3));
+  let healthySince: number | null = null;
+  const history: GateResult["history"] = [];
+  for (;;) {
+    const v = await verifyNode(ipv4, { triggeredBy: meta.triggeredBy, jobId: meta.jobId, signal: meta.signal });
+    const now = Date.now();
+    const detail = v.status === "error" ? v.error : v.status === "pass" ? "pass" : v.status === "fail" ? `fail: ${v.failingChecks.join(", ")}` : `unknown: ${v.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}`;
+    history.push({ at: new Date(now).toISOString(), status: v.status, detail: redactText(detail).slice(0, 300) });
+    if (history.length > 40) history.splice(1, 1);
+    if (v.status === "pass") {
+      healthySince ??= now;
+      if (now - healthySince >= s.minHealthySeconds * 1000) return { passed: true, checks: history.length, elapsedMs: now - t0, last: detail, history };
+    } else healthySince = null;
+    if (now >= deadline || meta.signal?.aborted) return { passed: false, checks: history.length, elapsedMs: now - t0, last: detail, history };
+    await sleep(Math.min(pause, Math.max(0, deadline - now)), meta.signal);
+  }
+}
+
+async function exec(t: SshTarget, command: Parameters<ReturnType<typeof sshEngine>["exec"]>[1], what: string, timeoutMs = 10 * 60_000): Promise<ExecResult> {
+  const r = await sshEngine().exec(t, command, { timeoutMs });
+  check(r, what);
+  return r;
+}
+
+async function setTag(t: SshTarget, tag: string | null): Promise<void> {
+  const r = await sshEngine().runScript(t, envApplyScript(DIR, [{ key: "K2_VERSION", value: tag }]), { sudo: true, timeoutMs: 60_000 });
+  check(r, "Setting K2_VERSION in .env");
+}
+
+/** The update's change on the node: compose (backed up first), pull of the new tag with .env untouched, .env, up -d. */
+async function applyUpdate(ctx: StepContext, p: Extract<RolloutParams, { kind: "update" }>, before: Before, opCtx: Ctx): Promise<void> {
+  await onNode(ctx.nodeIpv4, { name: "rollout.update", mutating: false, ctx: opCtx }, async (t) => {
+    if (p.pushCompose) {
+      await ctx.progress("pushing");
+      // the compose it ran before, kept on the node for the revert (only from the first attempt: a resumed step must not back up its own push)
+      if (!before.composeBackedUp) throw new Error("internal: compose backup not recorded");
+      await stage("push", async () => {
+        const w = await sshEngine().runScript(t, composePushScript(loadCanonicalCompose(), t.user ?? process.env.K2OPS_SSH_USER ?? "ubuntu"), { sudo: true, timeoutMs: 60_000 });
+        if (w.code === 4) throw new ActionFailure("conflict", redactText(w.stderr.trim()));
+        check(w, "Pushing the compose file");
+        if (!parsePushOutcome(w.stdout)) throw new ActionFailure("failed", "the node did not confirm the compose push");
+      });
+    }
+    await ctx.progress("pulling");
+    // the new images first, .env untouched: a tag the registry does not have changes nothing
+    await stage("pull", () => exec(t, cmd`cd ${deployDir(DIR)} && sudo env K2_VERSION=${imageTag(p.targetTag)} docker compose pull`, "docker compose pull of the new tag"));
+    await ctx.progress("recreating");
+    await stage("env", () => setTag(t, p.targetTag));
+    await stage("up", () => exec(t, cmd`cd ${deployDir(DIR)} && sudo docker compose up -d --remove-orphans`, "docker compose up -d --remove-orphans"));
+  });
+}
+
+/** Back to what the node ran before: compose from the backup, K2_VERSION as it was (line removed if there was none), up -d. */
+async function revertUpdate(ctx: StepContext, before: Before, pushed: boolean, opCtx: Ctx): Promise<void> {
+  await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
+    if (pushed && before.composeBackedUp) await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", 60_000);
+    await setTag(t, before.tag);
+    // the previous images are still on the node: no pull
+    await exec(t, cmd`cd ${deployDir(DIR)} && sudo docker compose up -d --remove-orphans`, "docker compose up -d (revert)");
+  });
+}
+const COMPOSE_TARGET = "/apps/k2s/docker-compose.yml";
+const backupPath = () => fixedPath(COMPOSE_BACKUP, [COMPOSE_BACKUP]);
+const composePath = () => fixedPath(COMPOSE_TARGET, [COMPOSE_TARGET]);
+
+/** A failure of one stage of the change: before `env` nothing but the compose changed (and that is restored). */
+class StageError extends Error {
+  constructor(
+    readonly stage: "push" | "pull" | "env" | "up",
+    cause: unknown,
+  ) {
+    super(message(cause));
+  }
+}
+async function stage<T>(name: StageError["stage"], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new StageError(name, e);
+  }
+}
+
+async function backupCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
+  await onNode(ctx.nodeIpv4, { name: "rollout.backup", mutating: false, ctx: opCtx }, async (t) => {
+    await exec(t, cmd`sudo cp -p ${composePath()} ${backupPath()}`, "Keeping the current compose file for a revert", 60_000);
+  });
+}
+
+function failed(error: string, evidence?: unknown): StepResult {
+  return { status: "failed", error: redactText(error), evidence };
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The `update` kind: one node from pre-check to gate (and revert). */
+export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { kind: "update" }>, s: Strategy): Promise<StepResult> {
+  const opCtx: Ctx = { actor: ctx.createdBy, requestId: `job:${ctx.jobId}` };
+  const meta = { triggeredBy: `rollout ${ctx.jobId}`, jobId: ctx.jobId, signal: undefined };
+  await ctx.progress(ctx.resumed ? "re-checking" : "pre-check");
+  let now: NodeNow;
+  try {
+    now = await readNow(ctx.nodeIpv4, opCtx);
+  } catch (e) {
+    return failed(`pre-check: ${message(e)}`, { phase: "pre-check" });
+  }
+  if (!now.hasDir || now.project === "kaitu-slave") return failed("DIR-migration guard: the node does not run from /apps/k2s; nothing was changed", { phase: "pre-check", now });
+  let before = ctx.before as Before | null;
+  const release = await lockFor(ctx, `rollout ${ctx.jobId}: update to ${p.targetTag}`, (s.healthyDeadlineSeconds * 2 + 1800) * 1000).catch((e) => e as Error);
+  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`, { phase: "pre-check" });
+  try {
+    if (!before) {
+      before = { tag: now.tag, runningTag: now.runningTag, composeMd5: now.composeMd5, composeBackedUp: false };
+      if (p.pushCompose && now.composeMd5) {
+        await backupCompose(ctx, opCtx);
+        before.composeBackedUp = true;
+      }
+      await ctx.recordBefore(before);
+    }
+    const evidence: Record<string, unknown> = { before, resumed: ctx.resumed, attempt: ctx.attempt };
+    // resumed: what the dead attempt got done decides; a node already on the target goes straight to its gate
+    const onTarget = now.tag === p.targetTag && now.runningTag === p.targetTag && (!p.pushCompose || now.composeMd5 === loadCanonicalCompose().md5);
+    if (ctx.resumed && onTarget) evidence.resumedAt = "the node already ran the target: gate only";
+    else {
+      try {
+        await applyUpdate(ctx, p, before, opCtx);
+      } catch (e) {
+        // unreachable before the change, or a stage that failed: which one decides what is left to undo
+        const m = message(e);
+        const changed = e instanceof StageError && (e.stage === "env" || e.stage === "up");
+        // a failed push or pull changed nothing but the compose (restored); after .env changed, the node goes back
+        if (!changed) {
+          if (p.pushCompose && before.composeBackedUp) await revertCompose(ctx, opCtx).catch(() => undefined);
+          return failed(`${m}; the node was left on ${before.tag ?? "its previous tag"}`, { ...evidence, phase: "change" });
+        }
+        if (!s.autoRevert) return failed(m, { ...evidence, phase: "change" });
+        return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, { ...evidence, phase: "change", error: redactText(m) });
+      }
+    }
+    await ctx.progress("verifying");
+    const gate = await healthGate(ctx.nodeIpv4, s, meta);
+    evidence.gate = gate;
+    if (gate.passed) {
+      await ctx.progress("healthy");
+      return { status: "succeeded", summary: `on ${p.targetTag}; healthy for ${s.minHealthySeconds} s (${gate.checks} checks, ${Math.round(gate.elapsedMs / 1000)} s)`, evidence };
+    }
+    if (!s.autoRevert) return failed(`health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}`, evidence);
+    return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, { ...evidence, error: `health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}` });
+  } finally {
+    await release();
+  }
+}
+
+async function revertCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
+  await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
+    await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", 60_000);
+  });
+}
+
+async function revertAndVerify(ctx: StepContext, s: Strategy, before: Before, pushed: boolean, opCtx: Ctx, evidence: Record<string, unknown>): Promise<StepResult> {
+  const why = String(evidence.error ?? "the change failed");
+  await ctx.progress("reverting");
+  try {
+    await revertUpdate(ctx, before, pushed, opCtx);
+  } catch (e) {
+    return failed(`${why}; the revert to ${before.tag ?? "the previous tag"} failed too: ${message(e)}`, { ...evidence, revert: "failed" });
+  }
+  await ctx.progress("verifying revert");
+  const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId} (revert)`, jobId: ctx.jobId });
+  if (!gate.passed) return failed(`${why}; reverted to ${before.tag ?? "the previous tag"} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
+  return { status: "reverted", summary: `reverted to ${before.tag ?? "the previous tag"} (healthy)`, error: redactText(why), evidence: { ...evidence, revertGate: gate } };
+}
+
+/** The `restart-sidecar` kind: `up -d k2-sidecar` (applies its .env; never `restart`), then the gate. */
+export async function restartSidecarStep(ctx: StepContext, s: Strategy): Promise<StepResult> {
+  const opCtx: Ctx = { actor: ctx.createdBy, requestId: `job:${ctx.jobId}` };
+  const release = await lockFor(ctx, `rollout ${ctx.jobId}: up -d k2-sidecar`, (s.healthyDeadlineSeconds + 1800) * 1000).catch((e) => e as Error);
+  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`);
+  try {
+    await ctx.progress("recreating");
+    try {
+      await onNode(ctx.nodeIpv4, { name: "rollout.restart-sidecar", mutating: false, ctx: opCtx }, async (t) => {
+        await exec(t, cmd`cd ${deployDir(DIR)} && sudo docker compose up -d k2-sidecar`, "docker compose up -d k2-sidecar");
+      });
+    } catch (e) {
+      return failed(message(e));
+    }
+    await ctx.progress("verifying");
+    const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId}`, jobId: ctx.jobId });
+    return gate.passed ? { status: "succeeded", summary: "sidecar recreated with its .env; healthy", evidence: { gate } } : failed(`health gate not passed: ${gate.last}`, { gate });
+  } finally {
+    await release();
+  }
+}
+
+/** The `push-compose` kind (deploy-compose.sh): md5 compared first, restarts nothing. */
+export async function pushComposeStep(ctx: StepContext): Promise<StepResult> {
+  const { pushCompose } = await import("@/lib/node-ops/ops");
+  await ctx.progress("pushing");
+  try {
+    const r = await pushCompose(ctx.nodeIpv4, { apply: false }, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
+    return { status: "succeeded", summary: r.summary, evidence: { outcome: r.parsed.outcome, md5: r.parsed.md5 } };
+  } catch (e) {
+    return failed(message(e));
+  }
+}
+
+/** The `dir-migration` kind: the documented migration (its own lock, checks and rollback). */
+export async function dirMigrationStep(ctx: StepContext): Promise<StepResult> {
+  const { migrateDeployDir } = await import("@/lib/node-ops/migrate");
+  await ctx.progress(ctx.resumed ? "re-checking" : "migrating");
+  try {
+    const r = await migrateDeployDir(ctx.nodeIpv4, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
+    const ok = r.parsed.check.status === "pass";
+    return ok ? { status: "succeeded", summary: r.summary } : failed(r.summary, { check: r.parsed.check });
+  } catch (e) {
+    return failed(message(e));
+  }
+}
