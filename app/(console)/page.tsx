@@ -8,6 +8,7 @@ import { FleetView } from "@/components/fleet/fleet-view";
 import { addManualNodeAction, cancelJobAction, removeManualNodeAction, syncFleetAction, verifyAllAction, verifyNodesAction } from "./fleet-actions";
 import { lastSyncError } from "@/lib/fleet/sync";
 import { runningVerifyJob } from "@/lib/fleet/verify-schedule";
+import { activeRollout } from "@/lib/rollout";
 
 export const metadata = { title: "Fleet" };
 export const dynamic = "force-dynamic";
@@ -18,7 +19,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const query = parseFleetQuery(params);
   const dropped = droppedFleetParams(params);
   const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
-  const [{ rows, summary }, facets, sync, syncError, running] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError(), runningVerifyJob()]);
+  const [{ rows, summary }, facets, sync, syncError, running, rollout] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError(), runningVerifyJob(), activeRollout()]);
   const operator = hasRole(user.role, "operator");
   return (
     <>
@@ -46,6 +47,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         addNode={addManualNodeAction}
         removeNode={removeManualNodeAction}
         runningJob={running}
+        rollout={rollout ? { jobId: rollout.jobId, steps: Object.fromEntries(rollout.steps) } : null}
       />
     </>
   );

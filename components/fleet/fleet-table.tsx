@@ -6,6 +6,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { FleetRow } from "@/lib/fleet";
 import { Badge } from "@/components/ui/badge";
+import { StepBadge } from "@/components/rollout/step-badge";
 
 // Sized to fit a 1440 px screen beside the navigation (min widths add up to ~73.5 rem): the
 // secondary facts share a cell (region · country, class · IP type) and the tunnel domain is the
@@ -52,12 +53,18 @@ export function FleetTable({
   canVerify,
   onVerify,
   onRemove,
+  canRollout = false,
+  rollout,
 }: {
   rows: FleetRow[];
   canVerify: boolean;
   onVerify?: (ips: string[]) => Promise<void>;
   /** offered on nodes added by hand (operators) */
   onRemove?: (row: FleetRow) => void;
+  /** offer "Roll out to selected" (operators) */
+  canRollout?: boolean;
+  /** the newest unfinished rollout: each taking-part node's step, shown in its row */
+  rollout?: { jobId: string; steps: Record<string, string> } | null;
 }) {
   const parentRef = useRef<HTMLDivElement>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -89,7 +96,7 @@ export function FleetTable({
 
   return (
     <div>
-      <div className="mb-2 flex items-center gap-3 text-sm">
+      <div className="mb-2 flex flex-wrap items-center gap-3 text-sm">
         <span className="text-muted-foreground" data-testid="fleet-count">
           {rows.length} shown · {selected.size} selected
         </span>
@@ -108,6 +115,20 @@ export function FleetTable({
             }}
           >
             Verify selected
+          </button>
+        ) : null}
+        {canRollout ? (
+          <button
+            type="button"
+            className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50"
+            disabled={selected.size === 0}
+            onClick={() => {
+              // in the table's order: the first selected row is the canary
+              const nodes = rows.filter((r) => selected.has(r.ipv4)).map((r) => r.ipv4);
+              router.push(`/operations/rollout/new?${new URLSearchParams({ target: "selection", nodes: nodes.join(",") })}`);
+            }}
+          >
+            Roll out to selected
           </button>
         ) : null}
       </div>
@@ -192,7 +213,16 @@ export function FleetTable({
                   <div role="cell" className="px-2 text-xs">{r.sidecarHealth ?? ""}</div>
                   <div role="cell" className="px-2 text-xs">{r.quotaUsedPct === null ? "" : `${r.quotaUsedPct}%`}</div>
                   <div role="cell" className="truncate px-2 text-xs text-muted-foreground">
-                    {r.lastOperation ? `${r.lastOperation} · ${r.lastOperationAt?.slice(0, 16).replace("T", " ")}` : ""}
+                    {rollout?.steps[r.ipv4] ? (
+                      // a rollout under way says where this node stands in it (as of this page load)
+                      <Link href={`/operations?job=${rollout.jobId}`} data-testid="rollout-badge" title="This node's step in the running rollout (open it)">
+                        <StepBadge prefix="rollout: " step={rollout.steps[r.ipv4]} />
+                      </Link>
+                    ) : r.lastOperation ? (
+                      `${r.lastOperation} · ${r.lastOperationAt?.slice(0, 16).replace("T", " ")}`
+                    ) : (
+                      ""
+                    )}
                   </div>
                 </div>
               );

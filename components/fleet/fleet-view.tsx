@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
@@ -26,6 +27,8 @@ export function FleetView(props: {
   removeNode?: (input: unknown) => Promise<Res<{ ipv4: string; name: string }>>;
   /** a verify job already under way when the page was served (e.g. the schedule's): its progress is shown */
   runningJob?: { id: string; createdBy: string } | null;
+  /** the newest unfinished rollout and each node's step in it (the table shows it per row) */
+  rollout?: { jobId: string; steps: Record<string, string> } | null;
 }) {
   const router = useRouter();
   const [jobId, setJobId] = useState<string | null>(props.runningJob?.id ?? null);
@@ -92,7 +95,7 @@ export function FleetView(props: {
   return (
     <div className="space-y-3">
       {props.canOperate ? (
-        <div className="flex gap-2">
+        <div className="flex flex-wrap gap-2">
           <button type="button" onClick={sync} disabled={syncing} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
             {syncing ? "Syncing…" : "Sync from Center"}
           </button>
@@ -101,6 +104,13 @@ export function FleetView(props: {
               {filtered ? `Verify all matching (${activeCount})` : `Verify all (${activeCount})`}
             </button>
           ) : null}
+          {/* the rollout form, prefilled with the table's filter (its URL parameters, order included: the first row is the canary) */}
+          <Link
+            href={`/operations/rollout/new?${new URLSearchParams({ target: "filter", ...(props.filters ?? {}) })}`}
+            className="inline-flex h-8 items-center rounded-md border border-border px-3 text-sm hover:bg-muted"
+          >
+            {filtered ? "Roll out to this filter" : "Roll out to the fleet"}
+          </Link>
           {props.addNode ? (
             <button type="button" onClick={() => setAdding(true)} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted">
               Add node by IP
@@ -138,7 +148,14 @@ export function FleetView(props: {
           onFinished={() => router.refresh()}
         />
       ) : null}
-      <FleetTable rows={props.rows} canVerify={props.canOperate && !!props.verifyNodes} onVerify={verify} onRemove={props.canOperate && props.removeNode ? setRemoving : undefined} />
+      <FleetTable
+        rows={props.rows}
+        canVerify={props.canOperate && !!props.verifyNodes}
+        onVerify={verify}
+        onRemove={props.canOperate && props.removeNode ? setRemoving : undefined}
+        canRollout={props.canOperate}
+        rollout={props.rollout}
+      />
     </div>
   );
 }

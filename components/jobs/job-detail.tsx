@@ -3,12 +3,18 @@
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { JobProgress } from "./job-progress";
+import { RolloutLive } from "@/components/rollout/rollout-view";
+import type { RolloutControlActions } from "@/components/rollout/rollout-controls";
 
 type Res = { ok: true; data: unknown } | { ok: false; error: { message: string } };
 
-/** One job with every node's result, polled while it runs; operators may cancel it. */
-export function JobDetail({ jobId, cancel }: { jobId: string; cancel?: (input: unknown) => Promise<Res> }) {
+/**
+ * One job with every node's result, polled while it runs; operators may cancel
+ * it. A rollout gets its own view (batches, steps, controls by state).
+ */
+export function JobDetail({ jobId, kind, cancel, rolloutControls }: { jobId: string; kind?: string; cancel?: (input: unknown) => Promise<Res>; rolloutControls?: RolloutControlActions }) {
   const router = useRouter();
+  if (kind === "rollout") return <RolloutLive jobId={jobId} controls={rolloutControls} onFinished={() => router.refresh()} />;
   return (
     <JobProgress
       jobId={jobId}

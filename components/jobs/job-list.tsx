@@ -1,15 +1,7 @@
 import Link from "next/link";
 import type { JobListRow } from "@/lib/jobs";
-import { Badge, type BadgeProps } from "@/components/ui/badge";
-
-const VARIANT: Record<string, BadgeProps["variant"]> = {
-  queued: "outline",
-  running: "info",
-  succeeded: "success",
-  failed: "destructive",
-  cancelled: "secondary",
-  interrupted: "warning",
-};
+import { Badge } from "@/components/ui/badge";
+import { STATUS_TONE } from "./job-status";
 
 function when(d: Date | null): string {
   return d ? d.toISOString().replace("T", " ").slice(0, 19) : "—";
@@ -45,7 +37,7 @@ export function JobList({ rows, selected }: { rows: JobListRow[]; selected?: str
               <span className="font-mono text-xs text-muted-foreground">{j.id.slice(-8)}</span>
             </td>
             <td className="py-1.5 pr-3">
-              <Badge variant={VARIANT[j.status]}>{j.status}{j.cancelRequested && (j.status === "running" || j.status === "queued") ? " (cancelling)" : ""}</Badge>
+              <Badge variant={STATUS_TONE[j.status]}>{j.status}{j.cancelRequested && ["running", "queued", "paused", "halted"].includes(j.status) ? " (cancelling)" : ""}</Badge>
             </td>
             <td className="py-1.5 pr-3 tabular-nums">
               {j.done}/{j.total}

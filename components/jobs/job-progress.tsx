@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { FINISHED } from "./job-status";
 
 export type JobView = {
   id: string;
@@ -13,7 +14,42 @@ export type JobView = {
   createdBy?: string;
   startedAt?: string | null;
   finishedAt?: string | null;
-  items: { node: string; name?: string; status: string; summary: string | null; error: string | null; startedAt?: string | null; finishedAt?: string | null }[];
+  items: JobItemView[];
+  /** rollouts only: batches, phase, threshold, timing (lib/rollout/view.ts + the job's rollout fields) */
+  rollout?: RolloutJobView | null;
+};
+
+export type JobItemView = {
+  node: string;
+  name?: string;
+  status: string;
+  summary: string | null;
+  error: string | null;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  /** rollouts: the live step, the batch (0 = canary), how many times a worker took it up */
+  step?: string;
+  batch?: number;
+  attempts?: number;
+  /** failed or reverted rollout nodes: gate history, what it ran before, the error (redacted) */
+  evidence?: unknown;
+};
+
+export type RolloutJobView = {
+  batches: { index: number; label: string; nodes: JobItemView[]; status: "pending" | "running" | "done" }[];
+  skipped: JobItemView[];
+  targeted: number;
+  failures: number;
+  failureLimit: number;
+  threshold: string;
+  perNodeMs: number | null;
+  etaMs: number | null;
+  phase: string;
+  haltReason: string | null;
+  currentBatch: number;
+  nextBatchAt: string | null;
+  params: Record<string, unknown> | null;
+  strategy: Record<string, unknown> | null;
 };
 
 function duration(a?: string | null, b?: string | null): string {
@@ -22,11 +58,13 @@ function duration(a?: string | null, b?: string | null): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-const FINISHED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+export { FINISHED };
+// waiting on an operator (paused, halted): polled, but less often
+const WAITING = new Set(["paused", "halted"]);
 
-// Live progress of one fleet job: done/total, failures as they happen, cancel.
-export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void; detailed?: boolean }) {
-  const { data, error } = useQuery<JobView>({
+/** One job, polled while it has not ended (the query is shared by every view of the job). */
+export function useJob(jobId: string, onFinished?: () => void) {
+  return useQuery<JobView>({
     queryKey: ["job", jobId],
     queryFn: async () => {
       const res = await fetch(`/api/jobs/${jobId}`, { cache: "no-store" });
@@ -35,8 +73,13 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
       if (FINISHED.has(j.status)) onFinished?.();
       return j;
     },
-    refetchInterval: (q) => (q.state.data && FINISHED.has(q.state.data.status) ? false : 1000),
+    refetchInterval: (q) => (q.state.data && FINISHED.has(q.state.data.status) ? false : q.state.data && WAITING.has(q.state.data.status) ? 3000 : 1000),
   });
+}
+
+// Live progress of one fleet job: done/total, failures as they happen, cancel.
+export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void; detailed?: boolean }) {
+  const { data, error } = useJob(jobId, onFinished);
   if (error) return <p className="text-sm text-destructive">{String(error)}</p>;
   if (!data) return <p className="text-sm text-muted-foreground">Starting…</p>;
   const pct = data.total ? Math.round((data.done / data.total) * 100) : 100;

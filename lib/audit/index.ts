@@ -107,7 +107,8 @@ export async function recordDenied(
  */
 export async function markInterruptedAudit(startedBefore: Date): Promise<number> {
   const r = await db().auditEvent.updateMany({
-    where: { status: "pending", at: { lt: startedBefore } },
+    // node steps of durable jobs are not this process's: the job engine closes them when it takes a dead attempt up again
+    where: { status: "pending", at: { lt: startedBefore }, NOT: { userAgent: { startsWith: "k2ops job engine" } } },
     data: { status: "interrupted", finishedAt: new Date(), error: INTERRUPTED_MESSAGE },
   });
   return r.count;

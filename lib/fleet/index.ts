@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { activityOf, type Activity } from "./activity";
+import { ipv4Schema } from "./ipv4";
 
 // The fleet as k2ops knows it: Center's node list (synced on demand and on a
 // schedule) merged with what k2ops learned itself over SSH. All Prisma access
@@ -22,8 +23,8 @@ export type CenterNode = {
   tunnels: { id: number; name: string; domain: string; protocol: string; port: number; serverUrl?: string }[];
 };
 
-/** A dotted-quad IPv4, the node identity everywhere (Center, SSH, audit). */
-export const ipv4Schema = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, "not an IPv4 address");
+/** A dotted-quad IPv4 (in lib/fleet/ipv4.ts, which client forms can import). */
+export { ipv4Schema };
 
 /** A row Center listed that k2ops refused to store (never an SSH target), with why. */
 export type RejectedCenterRow = { id: string; ipv4: string; reason: string };

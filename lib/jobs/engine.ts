@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import os from "node:os";
 import { PgBoss } from "pg-boss";
 import { db } from "@/lib/db";
+import { recordIntent, recordOutcome, type AuditOutcome } from "@/lib/audit";
 import { isEmbeddedUrl, pgConnectionString } from "@/lib/db/adapter";
 import { logger } from "@/lib/log";
 import { redactText, redactValue } from "@/lib/redact";
@@ -67,7 +68,10 @@ export type StartEngineOptions = {
   schedules?: boolean;
   /** seconds between queue polls (default 0.5) */
   pollingIntervalSeconds?: number;
+  /** default K2OPS_INSTANCE_ID, else host:pid:random */
   instanceId?: string;
+  /** take node steps in this process (default true; false = only create and hand off jobs) */
+  workers?: boolean;
 };
 
 /**
@@ -97,7 +101,7 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
   await ensureQueue(boss, SWEEP_QUEUE, { policy: "singleton", retryLimit: 0 });
   const e: Engine = {
     boss,
-    instanceId: opts.instanceId ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
+    instanceId: opts.instanceId ?? process.env.K2OPS_INSTANCE_ID ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
     stopping: false,
     local: new Map(),
     cancelPoll: setInterval(() => void pollCancels(), 1000),
@@ -107,6 +111,10 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
   g.k2opsJobEngine = e;
   const poll = opts.pollingIntervalSeconds ?? 0.5;
   const conc = Math.max(1, opts.localConcurrency ?? Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16));
+  if (opts.workers === false) {
+    logger.info({ instance: e.instanceId }, "job engine started (no workers in this process)");
+    return e;
+  }
   e.stepWorker = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { localConcurrency: conc, pollingIntervalSeconds: poll, groupConcurrency: 1 } as never, async ([job]) => {
     await runNodeStep(job.data.itemId);
   });
@@ -237,6 +245,7 @@ export async function runNodeStep(itemId: string): Promise<void> {
   const { item, resumed } = claim;
   const job = item.job;
   const kind = jobKind(job.kind);
+  const audit = kind?.auditAction ? await auditStepStart(kind.auditAction(jobView(job)), item, job, !!resumed, e?.instanceId ?? "local") : null;
   const local = localRunners.get(job.id);
   const abort = new AbortController();
   e?.local.set(itemId, { jobId: job.id, abort, abortOnCancel: kind?.abortInFlightOnCancel ?? true });
@@ -277,6 +286,7 @@ export async function runNodeStep(itemId: string): Promise<void> {
   }
   // cut short by a cancel: neither a success nor a node failure
   if (res.status === "failed" && abort.signal.aborted) res = { ...res, status: "cancelled" };
+  if (audit) await auditStepEnd(audit, res).catch((err) => logger.error({ err, itemId }, "audit outcome of a node step could not be written"));
   await db().jobItem.update({
     where: { id: itemId },
     data: {
@@ -291,6 +301,38 @@ export async function runNodeStep(itemId: string): Promise<void> {
   });
   localRunnersCleanup(job.id);
   await advance(job.id);
+}
+
+/**
+ * The audit intent of a node step of a changing kind (actor: who started the
+ * job; request id `<item>:<attempt>`). A resumed step first closes its dead
+ * attempt's intent as interrupted, so no row stays pending.
+ */
+async function auditStepStart(
+  action: string,
+  item: { id: string; nodeIpv4: string; attempts: number; jobId: string },
+  job: { createdBy: string; auditId: string | null },
+  resumed: boolean,
+  instance: string,
+): Promise<{ id: string; t0: number }> {
+  if (resumed) {
+    await db().auditEvent.updateMany({
+      where: { requestId: { startsWith: `${item.id}:` }, status: "pending" },
+      data: { status: "interrupted", finishedAt: new Date(), error: "interrupted: the process running this node step stopped; the step was taken up again and re-checked the node" },
+    });
+  }
+  const user = await db().user.findUnique({ where: { email: job.createdBy }, select: { id: true, role: true } }).catch(() => null);
+  const id = await recordIntent(
+    { requestId: `${item.id}:${item.attempts}`, actor: { id: user?.id ?? null, email: job.createdBy, role: user?.role ?? "" }, ip: "", userAgent: `k2ops job engine (${instance})` },
+    { action, target: { type: "node", id: item.nodeIpv4 }, params: { jobId: item.jobId, jobAuditId: job.auditId, attempt: item.attempts, resumed } },
+  );
+  return { id, t0: performance.now() };
+}
+
+async function auditStepEnd(a: { id: string; t0: number }, res: StepResult): Promise<void> {
+  // reverted: the change failed its gate (the node is back, healthy): the operation did not do its job
+  const status: AuditOutcome = res.status === "succeeded" || res.status === "skipped" ? "succeeded" : "failed";
+  await recordOutcome(a.id, { status, startedAt: a.t0, result: { step: res.status, summary: res.summary }, error: res.error ?? (res.status === "reverted" ? "reverted to what the node ran before" : res.status === "cancelled" ? "cancelled" : undefined) });
 }
 
 function localRunnersCleanup(jobId: string): void {

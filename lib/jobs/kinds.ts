@@ -66,6 +66,8 @@ export type JobKind = {
   run(ctx: StepContext): Promise<StepResult>;
   /** default: keep `concurrency` steps in flight in node order; cancel ends queued ones */
   advance?(job: JobView, items: ItemView[]): AdvanceDecision;
+  /** kinds that change nodes: each node step is audited under this action name (intent before, outcome after) */
+  auditAction?(job: JobView): string;
 };
 
 const kinds = new Map<string, JobKind>();

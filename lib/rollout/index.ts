@@ -169,7 +169,8 @@ export async function retryFailedNodes(jobId: string): Promise<number> {
   const n = await db().$transaction(async (tx) => {
     const r = await tx.jobItem.updateMany({
       where: { jobId, status: { in: [...FAILED_ITEM] } },
-      data: { status: "queued", step: "", error: null, summary: null, finishedAt: null, before: undefined },
+      // a retry is a new run of the step (its attempts keep counting; the recorded `before` stays: it is what the node ran before the rollout)
+      data: { status: "queued", step: "", error: null, summary: null, startedAt: null, finishedAt: null },
     });
     if (!r.count) return 0;
     const strategy = { ...((job.strategy as Record<string, unknown>) ?? {}), acceptedFailures: 0 };
@@ -179,6 +180,27 @@ export async function retryFailedNodes(jobId: string): Promise<number> {
   if (!n) throw new ActionFailure("conflict", "No failed node to retry.");
   await advance(jobId);
   return n;
+}
+
+const UNFINISHED_JOB = ["queued", "running", "paused", "halted"] as const;
+
+/**
+ * The newest unfinished rollout and each taking-part node's step in it (the
+ * item's status before its first step), for the fleet table's badge: one query.
+ */
+export async function activeRollout(): Promise<{ jobId: string; status: string; steps: Map<string, string> } | null> {
+  const job = await db().job.findFirst({
+    where: { kind: ROLLOUT_JOB_KIND, status: { in: [...UNFINISHED_JOB] } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    select: { id: true, status: true, items: { where: { status: { not: "skipped" } }, select: { nodeIpv4: true, step: true, status: true } } },
+  });
+  if (!job) return null;
+  return { jobId: job.id, status: job.status, steps: new Map(job.items.map((i) => [i.nodeIpv4, i.step || i.status])) };
+}
+
+/** Each node's step in the newest unfinished rollout (empty when none runs). */
+export async function activeRolloutSteps(): Promise<Map<string, string>> {
+  return (await activeRollout())?.steps ?? new Map();
 }
 
 /** Cancel: no new node starts; nodes in flight finish their step and are verified. */

@@ -13,6 +13,7 @@ export const rolloutJobKind = defineJobKind({
   kind: ROLLOUT_JOB_KIND,
   abortInFlightOnCancel: false,
   advance: rolloutAdvance,
+  auditAction: (job) => `rollout.${String((job.params as { kind?: string }).kind ?? "node")}.node`,
   async run(ctx): Promise<StepResult> {
     const params = rolloutParamsSchema.parse(ctx.params);
     const strategy = strategySchema.parse(stripServerFields(ctx.strategy));

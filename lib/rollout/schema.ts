@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ipv4Schema } from "@/lib/fleet";
+import { ipv4Schema } from "@/lib/fleet/ipv4";
 import { rolloutParamsSchema, strategySchema } from "./strategy";
 
 // The rollout form's input as the server validates it (the form uses the same

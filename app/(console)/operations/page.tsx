@@ -7,6 +7,7 @@ import { JobList } from "@/components/jobs/job-list";
 import { JobDetail } from "@/components/jobs/job-detail";
 import { Pagination } from "@/components/ui/pagination";
 import { cancelJobAction } from "../fleet-actions";
+import { cancelRolloutAction, pauseRolloutAction, promoteCanaryAction, resumeRolloutAction, retryFailedAction } from "./rollout-actions";
 
 export const metadata = { title: "Operations" };
 export const dynamic = "force-dynamic";
@@ -20,13 +21,24 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
   const jobParam = one("job");
   const jobId = jobParam && /^[a-z0-9]{10,40}$/i.test(jobParam) ? jobParam : undefined;
   const [list, job] = await Promise.all([listJobs({ status, page }), jobId ? getJob(jobId) : null]);
+  const operator = hasRole(user.role, "operator");
   const href = (p: Record<string, string | undefined>) => {
     const q = new URLSearchParams(Object.entries({ status, ...p }).filter(([, v]) => v) as [string, string][]);
     return `/operations${q.size ? `?${q}` : ""}`;
   };
   return (
     <>
-      <PageHeader title="Operations" description="Fleet jobs (verify all / selected; rolling updates when they land): who started them, progress, per-node results." />
+      <PageHeader
+        title="Operations"
+        description="Fleet jobs (verify all / selected, rollouts): who started them, progress, per-node results."
+        actions={
+          operator ? (
+            <Link href="/operations/rollout/new" className="inline-flex h-8 items-center rounded-md bg-primary px-3 text-sm font-medium text-primary-foreground hover:bg-primary/90">
+              New rollout
+            </Link>
+          ) : null
+        }
+      />
       <nav aria-label="Job status" className="mb-3 flex flex-wrap gap-1 text-sm">
         {[undefined, ...JOB_STATUSES].map((s) => (
           <Link key={s ?? "all"} href={href({ status: s, page: undefined })} aria-current={s === status ? "page" : undefined} className={`rounded-md border px-2 py-0.5 ${s === status ? "border-primary bg-primary/10" : "border-border hover:bg-muted"}`}>
@@ -44,7 +56,12 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
                   close
                 </Link>
               </h2>
-              <JobDetail jobId={job.id} cancel={hasRole(user.role, "operator") ? cancelJobAction : undefined} />
+              <JobDetail
+                jobId={job.id}
+                kind={job.kind}
+                cancel={operator ? cancelJobAction : undefined}
+                rolloutControls={operator ? { pause: pauseRolloutAction, resume: resumeRolloutAction, promote: promoteCanaryAction, retryFailed: retryFailedAction, cancel: cancelRolloutAction } : undefined}
+              />
             </>
           ) : (
             <p role="alert" className="text-sm">No such job.</p>
@@ -58,7 +75,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
         </>
       ) : (
         <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">
-          No {status ?? ""} jobs yet. Start one from the fleet table: select nodes → Verify selected, or Verify all.
+          No {status ?? ""} jobs yet. Start one from the fleet table: select nodes → Verify selected, or Verify all; or plan a rollout with New rollout.
         </p>
       )}
     </>
