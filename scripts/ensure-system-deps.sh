@@ -15,6 +15,7 @@ PACKAGES=(
   util-linux        # unshare / nsenter for per-node mount namespaces
   psmisc
   curl
+  busybox           # the simulated nodes' containers: Alpine's userland (docker exec runs busybox's sh, cat, wget …)
 )
 
 missing=()

@@ -43,7 +43,8 @@ async function addUnregistered(nodes: { ipv4: string; name: string; scenario: st
 export type LaunchedFleet = { env: Record<string, string>; stop: () => Promise<void>; describe(): string };
 
 /** `ipPrefix` ("127.0.61") moves the demo fleet off 127.0.0.N, so a second fleet can run beside the first. */
-export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: number; ipPrefix?: string }): Promise<LaunchedFleet> {
+/** `registryTags`: the image tags the simulated registry has (default: the demo's current and previous releases, simulator/node/fleet.ts DEFAULT_REGISTRY_TAGS). */
+export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: number; ipPrefix?: string; registryTags?: readonly string[] }): Promise<LaunchedFleet> {
   fs.mkdirSync(opts.stateDir, { recursive: true });
   if (opts.ipPrefix && !/^127\.\d{1,3}\.\d{1,3}$/.test(opts.ipPrefix)) throw new Error("ipPrefix must look like 127.0.61");
   const remap = (ip: string) => (opts.ipPrefix ? ip.replace(/^127\.0\.0\./, `${opts.ipPrefix}.`) : ip);
@@ -72,11 +73,12 @@ export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: num
         center: typeof center;
         fleet: typeof fleetSpec;
         extras?: { remap: (ip: string) => string };
+        registryTags?: readonly string[];
       }): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string; unregistered: { ipv4: string; name: string; scenario: string }[] }>;
     };
     // the whole demo fleet also gets the machines of the scenarios Center's fleet does not show
     const whole = fleetSpec.length === DEFAULT_FLEET.length;
-    const nodes = await launchNodes({ stateDir: path.join(opts.stateDir, "nodes"), center, fleet: fleetSpec, ...(whole ? { extras: { remap } } : {}) });
+    const nodes = await launchNodes({ stateDir: path.join(opts.stateDir, "nodes"), center, fleet: fleetSpec, registryTags: opts.registryTags, ...(whole ? { extras: { remap } } : {}) });
     stopNodes = nodes.stop;
     nodesLine = nodes.describe();
     Object.assign(sshEnv, nodes.sshEnv);

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCenterSim } from "@/simulator/center";
-import { SimFleet } from "@/simulator/node/fleet";
+import { DEFAULT_REGISTRY_TAGS, SimFleet } from "@/simulator/node/fleet";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { syncFleet } from "@/lib/fleet";
 import { acquireNodeLock } from "@/lib/guardrails/lock";
@@ -30,7 +30,8 @@ beforeAll(async () => {
   center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
   const key = SimFleet.clientKey(`${dir}/keys`);
   process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
-  fleet = new SimFleet(`${dir}/nodes`, key.publicKey);
+  // the registry also has the tag the update tests roll out
+  fleet = new SimFleet(`${dir}/nodes`, key.publicKey, { registryTags: [...DEFAULT_REGISTRY_TAGS, "v0.4.9-abcdef1"] });
   await fleet.addNode({ ip: HEALTHY, name: "jp-tokyo.aws.wm33", country: "JP", region: "jp-tokyo.aws", scenario: "healthy", secret: SECRET, centerUrl: center.url });
   await fleet.addNode({ ip: NFT, name: "jp-tokyo.aws.wm34", country: "JP", region: "jp-tokyo.aws", scenario: "nftables", secret: SECRET, centerUrl: center.url });
   registerSecret(SECRET);
@@ -135,8 +136,8 @@ describe("node operations on simulated nodes", () => {
   });
 
   it("detects iptables nf_tables breaking container networking, and the guided fix heals the node", async () => {
-    const before = await nodeStatus(NFT, ctx);
-    expect(before.parsed.detectors.map((d) => d.key)).toEqual(expect.arrayContaining(["iptables-nft", "restart-loop"]));
+    // a failing run logs its IPv4 error 30 s after it started (as the real sidecar's lookups time out): wait for the first one
+    await expect.poll(async () => (await nodeStatus(NFT, ctx)).parsed.detectors.map((d) => d.key), { timeout: 60_000, interval: 3000 }).toEqual(expect.arrayContaining(["iptables-nft", "restart-loop"]));
     await fixIptablesLegacy(NFT, ctx);
     const after = await nodeStatus(NFT, ctx);
     expect(after.parsed.detectors.map((d) => d.key)).not.toContain("iptables-nft");

@@ -198,7 +198,12 @@ describe("Center simulator: contract", () => {
       const rep = await api("POST", "/slave/report/status", null, { updatedAt: sim.now(), health: { cpuUsage: 20, memoryUsage: 40, networkLatencyMs: 30, packetLossPercent: 0 } }, basic("127.0.0.12", fleetNodeSecret("127.0.0.12")));
       expect(data(S.StatusReportResponseSchema, rep)).toEqual({ success: true });
       const again = data(S.TunnelListSchema, await api("GET", "/app/tunnels?protocol=k2v5&pageSize=100", K.viewer));
-      expect(again.items.find((x) => x.node.ipv4 === "127.0.0.12")!.node.load).toBeCloseTo(0.4 * (0.25 * 20 + 0.15 * 40), 5);
+      // Center stores calculateServerLoad = max(28 = 0.7·worst(40), 15 = weighted) = 28, and shows
+      // CalculateNodeLoad of that row: int(0.4·(0.25·28 + 0.15·40) + 0 + 0) = int(5.2) = 5
+      expect(again.items.find((x) => x.node.ipv4 === "127.0.0.12")!.node.load).toBe(5);
+      const row = sim.state.loadRows.at(-1)!;
+      expect(row).toMatchObject({ load: 28, memoryUsagePercent: 40, networkLatencyMs: 30 });
+      expect(row.nodeId).toBe(sim.state.nodes.find((n) => n.ipv4 === "127.0.0.12")!.id);
       const upd = data(S.DataSlaveTunnelSchema, await api("PUT", `/app/tunnels/${t.id}`, K.editor, { port: 8443, name: "ignored" }));
       expect(upd.protocol).toBe("k2v5");
       expect(upd.port).toBe(8443);
@@ -396,6 +401,60 @@ describe("Center simulator: contract", () => {
       const rd = data(S.ResolveDomainResponseSchema, await api("GET", "/slave/resolve-domain?domain=c.sim", null, undefined, basic(IP, B)));
       expect(rd).toMatchObject({ found: true, ip: IP, is_current: true });
       error(await api("GET", "/slave/resolve-domain", null, undefined, basic(IP, B)), 422);
+    });
+
+    it("status reports: one slave_node_loads row each (Go's calculateServerLoad), /app/tunnels scores the latest; rows go with the node", async () => {
+      const IP2 = "127.0.0.161";
+      const C = "3".repeat(64);
+      await api("PUT", `/slave/nodes/${IP2}`, null, { country: "JP", name: "st", secretToken: C, tunnels: [{ domain: "st.sim", port: 443, protocol: "k2v5" }] });
+      const load = async () => data(S.TunnelListSchema, await api("GET", "/app/tunnels?pageSize=100", K.viewer)).items.find((t) => t.domain === "st.sim")!.node.load;
+      expect(await load()).toBe(100); // never reported
+      const report = (health: unknown, secret = C) => api("POST", "/slave/report/status", null, { updatedAt: sim.now(), health }, basic(IP2, secret));
+      // the sidecar's body (collector.go → Node.ReportStatus): every Health field
+      const h = { cpuUsage: 2.5, memoryUsage: 36.4, diskUsage: 43, networkIn: 15365, networkOut: 5365, connections: 0, networkSpeedMbps: 0, bandwidthUpMbps: 0.00036, bandwidthDownMbps: 0.001, networkLatencyMs: 0, packetLossPercent: 0, billingCycleEndAt: 1798761600, monthlyTrafficLimitBytes: 1000 * 2 ** 30, usedTrafficBytes: 900 * 2 ** 30 };
+      expect(data(S.StatusReportResponseSchema, await report(h))).toEqual({ success: true });
+      const node = sim.state.nodes.find((n) => n.ipv4 === IP2)!;
+      const rows = () => sim.state.loadRows.filter((r) => r.nodeId === node.id);
+      expect(rows()).toHaveLength(1);
+      // stored load: max(0.7·43 = 30, weighted int(0.5 + 9 + 4.3) = 13) = 30; CPU itself is not stored
+      expect(rows()[0]).toMatchObject({ load: 30, memoryUsagePercent: 36.4, diskUsagePercent: 43, totalBytesReceived: 15365, totalBytesSent: 5365, usedTrafficBytes: 900 * 2 ** 30 });
+      expect(rows()[0]).not.toHaveProperty("cpuUsage");
+      // shown: int(0.4·(0.25·30 + 0.15·36.4) + 0.3·0 + 0.3·(30 + (0.9 − 0.8)/0.15·40)) = int(5.184 + 17) = 22
+      expect(await load()).toBe(22);
+      // hard floors and the penalties' steps
+      await report({ cpuUsage: 91 });
+      expect(rows().at(-1)!.load).toBe(95);
+      expect(await load()).toBe(9); // int(0.4·0.25·95)
+      await report({ memoryUsage: 10, networkLatencyMs: 150, packetLossPercent: 2 });
+      // stored: loss 2 % → 20 + 15 = 35 → max(int(0.7·35) = 24, int(2.5 + 1 + 5.25) = 8) = 24;
+      // shown: 0.4·(6 + 1.5) + 0.3·((0.5 + 0.5 + 0.1)/2·100) = 3 + 16.5 → 19
+      expect(rows().at(-1)!.load).toBe(24);
+      expect(await load()).toBe(19);
+      // Health is optional (all zero); wrong types are gin's 422; node auth as for every /slave route
+      data(S.StatusReportResponseSchema, await api("POST", "/slave/report/status", null, { updatedAt: 1 }, basic(IP2, C)));
+      expect(rows().at(-1)!.load).toBe(0);
+      error(await report({ cpuUsage: "high" }), 422, /cpuUsage of type float64/);
+      error(await report({ networkIn: 1.5 }), 422, /networkIn of type int64/);
+      error(await api("POST", "/slave/report/status", null, "", basic(IP2, C)), 422);
+      error(await report(h, "9".repeat(64)), 500, /invalid secret token/);
+      // a re-registration keeps the node (and its rows); the graceful-stop DELETE takes them along
+      await api("PUT", `/slave/nodes/${IP2}`, null, { country: "JP", name: "st", secretToken: C, tunnels: [{ domain: "st.sim", port: 443, protocol: "k2v5", serverUrl: "k2v5://st.sim:443?ech=E&pin=sha256:P" }] });
+      expect(rows().length).toBe(4);
+      expect(data(S.TunnelListSchema, await api("GET", "/app/tunnels?pageSize=100", K.viewer)).items.find((t) => t.domain === "st.sim")!.serverUrl).toBe("k2v5://st.sim:443?ech=E&pin=sha256:P");
+      data(S.EmptyDataSchema, await api("DELETE", `/slave/nodes/${IP2}`, null, undefined, basic(IP2, C)));
+      expect(sim.state.loadRows.filter((r) => r.nodeId === node.id)).toHaveLength(0);
+    });
+
+    it("status rows: only the newest ones per node are kept", async () => {
+      const IP3 = "127.0.0.162";
+      const D = "4".repeat(64);
+      await api("PUT", `/slave/nodes/${IP3}`, null, { country: "JP", name: "many", secretToken: D });
+      const id = sim.state.nodes.find((n) => n.ipv4 === IP3)!.id;
+      for (let i = 0; i < 105; i++) await api("POST", "/slave/report/status", null, { updatedAt: i, health: { diskUsage: i } }, basic(IP3, D));
+      const mine = sim.state.loadRows.filter((r) => r.nodeId === id);
+      expect(mine).toHaveLength(100);
+      expect(mine.at(-1)!.diskUsagePercent).toBe(104);
+      expect(mine[0].diskUsagePercent).toBe(5);
     });
 
     it("next_report_interval is configurable", async () => {

@@ -1,9 +1,7 @@
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
-import os from "node:os";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import {
   DEFAULT_ACCOUNTS,
@@ -25,15 +23,25 @@ import {
   type SeedRole,
   type SimProvider,
 } from "./seed";
-import { buildLogObject, type LogObjectSpec, type LogScenario } from "./logs";
+import { buildLogObject, type LogScenario } from "./logs";
 import { monthStartUtc, nextMonthStartUtc, trafficBytes } from "../lightsail/traffic";
+import { BindError, Reply, bindJson, displayProtocol, fail, hex32, normIpType, normProtocol, notFound, ok, optBool, optNum, optStr, parseIntStrict, reqNum, reqStr, required, sha256, typeErr, type Ctx, type Handler, type RouteAuth } from "./common";
+import { issueCert } from "./certs";
+import { calculateNodeLoad, latestLoadRow } from "./loads";
+import { slaveRoutes } from "./slave";
+import type { CenterSimState, RegisterBody, SimDeviceLog, SimInstance, SimNode, SimOp, SimReply, SimSub, SimTask, SimTaskResult, SimTicket, SimTunnel, SimUsage, SimUser } from "./types";
 
 export { DEFAULT_FLEET, DEFAULT_DECOMMISSIONED, fleetNodeSecret, seedAccessKey, defaultDomain } from "./seed";
 export type { FleetNodeSpec, DecommissionedSpec, SeedRole, SimProvider, CloudAccountCfg } from "./seed";
+export type * from "./types";
+export { calculateNodeLoad, calculateServerLoad } from "./loads";
 
 // In-memory simulator of Kaitu Center (center-api.md, §12 checklist). One
 // node:http server on 127.0.0.1 serves /app (X-Access-Key), /slave (Basic
 // ipv4:secret), /healthy, /version and the public log bucket under /s3/.
+// Modules: types.ts (state), common.ts (envelope, JSON binding), certs.ts,
+// loads.ts (status rows and load scores), slave.ts (the node-facing /slave/* API);
+// this file holds the domain logic, the /app admin routes and the server.
 
 const GiB = 2 ** 30;
 const TiB = 2 ** 40;
@@ -42,156 +50,6 @@ const ROLE_V = 16 | 32;
 const ROLE_E = 32;
 const ROLE_S = 64;
 const ROLE_A = 16 | 32 | 64;
-
-// ---- state ---------------------------------------------------------------------
-
-export type SimUser = { id: number; uuid: string; email: string; isAdmin: boolean; roles: number; blocked: boolean; brand: string; accessKeyHash: string; role?: string };
-export type SimNode = {
-  id: number;
-  ipv4: string;
-  secretToken: string;
-  country: string;
-  region: string;
-  name: string;
-  ipv6: string;
-  meta: string;
-  class: "shared" | "private";
-  privateOwnerUserId: number | null;
-  privateSubId: number | null;
-  ipType: string;
-  brands: string;
-  visibleKaitu: boolean;
-  visibleOverleap: boolean;
-  createdAt: number;
-  updatedAt: number;
-};
-export type SimTunnel = {
-  id: number;
-  nodeIpv4: string;
-  domain: string;
-  name: string;
-  protocol: string;
-  port: number;
-  hopPortStart: number;
-  hopPortEnd: number;
-  isTest: boolean;
-  hasRelay: boolean;
-  hasTunnel: boolean;
-  serverUrl: string;
-  secretToken: string;
-  deleted?: boolean;
-};
-export type SimLoad = { at: number; health: Record<string, number>; storedLoad: number; reports: number };
-export type SimUsage = { id: number; createdAt: number; updatedAt: number; nodeId: number; ipv4: string; epoch: number; usedBytes: number; quotaTotalBytes: number; lastReportAt: number };
-export type SubStatus = "pending" | "provisioning" | "active" | "grace" | "suspended" | "deprovisioned" | "failed";
-export type SimSub = {
-  id: number;
-  createdAt: number;
-  updatedAt: number;
-  userId: number;
-  planId: number;
-  orderId: number;
-  cloudInstanceId: number | null;
-  slaveNodeId: number | null;
-  boundIpv4: string;
-  region: string;
-  ipType: string;
-  trafficTotalBytes: number;
-  status: SubStatus;
-  purchasedAt: number;
-  expiresAt: number;
-  provisionClaimToken: string;
-  lastError: string;
-};
-export type SimOp = {
-  id: number;
-  createdAt: number;
-  updatedAt: number;
-  action: "provision" | "change_ip" | "stop" | "destroy";
-  subId: number;
-  cloudInstanceId: number | null;
-  status: "queued" | "claimed" | "in_progress" | "done" | "failed" | "canceled";
-  holder: string;
-  leasedAt: number;
-  leaseDeadline: number;
-  params: string;
-  result: string;
-  lastError: string;
-  createdBy: string;
-  completedAt: number;
-};
-export type SimInstance = {
-  id: number;
-  provider: SimProvider;
-  account_name: string;
-  instance_id: string;
-  name: string;
-  ip_address: string;
-  ipv6_address: string;
-  region: string;
-  plan: string;
-  image_id: string;
-  createdAt: number;
-  trafficUsedBytes: number;
-  trafficTotalBytes: number;
-  traffic_reset_at: number;
-  expires_at: number;
-  last_synced_at: number;
-  sync_error: string;
-  deletedAt: number;
-  state: "running" | "stopped" | "pending";
-};
-export type SimTask = { task_id: string; kind: "create" | "delete" | "change_ip"; enqueuedAt: number; runAt: number; body: Record<string, unknown>; instanceId?: number };
-export type SimTaskResult = { task_id: string; kind: string; at: number; ok: boolean; error?: string; ipv4?: string; instanceId?: number };
-export type SimDeviceLog = { id: number; udid: string; userId: number | null; feedbackId: string; s3Key: string; logType: string; reason: string; meta: string; createdAt: number };
-export type SimTicket = {
-  id: number;
-  feedbackId: string;
-  udid: string;
-  userId: number | null;
-  email: string;
-  content: string;
-  status: "open" | "resolved" | "closed";
-  resolvedBy: string;
-  resolvedAt: number;
-  lastReplyAt: number;
-  lastReplyBy: "" | "user" | "admin";
-  meta: string;
-  createdAt: number;
-  autoGenerated: boolean;
-  unread: number;
-};
-export type SimReply = { id: number; ticketId: number; senderType: "user" | "admin"; senderName: string; content: string; createdAt: number };
-export type SimEndUser = { id: number; uuid: string; email: string; expiredAt: number; blocked: boolean };
-export type SimDevice = { udid: string; token: string; userId: number; isRouter: boolean };
-export type SimAudit = { at: number; actorId: number; action: string; targetType: string; targetId: string; detail: string };
-
-export type CenterSimState = {
-  seq: Record<string, number>;
-  clockOffsetMs: number;
-  users: SimUser[];
-  nodes: SimNode[];
-  tunnels: SimTunnel[];
-  loads: Record<string, SimLoad>;
-  usages: Record<string, SimUsage>;
-  subs: SimSub[];
-  ops: SimOp[];
-  accounts: CloudAccountCfg[];
-  instances: SimInstance[];
-  standaloneTotals: Record<string, number>;
-  tasks: SimTask[];
-  taskLog: SimTaskResult[];
-  deviceLogs: SimDeviceLog[];
-  logObjects: Record<string, LogObjectSpec>;
-  tickets: SimTicket[];
-  replies: SimReply[];
-  endUsers: SimEndUser[];
-  devices: SimDevice[];
-  deviceTrafficCursor: Record<string, { bootId: string; batchSeq: number }>;
-  deviceTraffic: Record<string, number>;
-  audit: SimAudit[];
-  slack: string[];
-};
 
 // ---- options and hooks -----------------------------------------------------------
 
@@ -263,37 +121,7 @@ export type CenterSimOptions = CenterSimHooks & {
 
 export type CenterSim = Awaited<ReturnType<typeof startCenterSim>>;
 
-// ---- small helpers -----------------------------------------------------------------
-
-class Reply {
-  constructor(
-    public status: number,
-    public body: string | Buffer,
-    public contentType = "application/json; charset=utf-8",
-  ) {}
-}
-const ok = (data: unknown = {}) => new Reply(200, JSON.stringify({ code: 0, data }));
-const fail = (code: number, message: string) => new Reply(200, JSON.stringify({ code, message }));
-const notFound = () => new Reply(404, "404 page not found", "text/plain");
-
-class BindError extends Error {}
-
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const hex32 = () => randomBytes(32).toString("hex");
-
-function parseIntStrict(s: string | undefined): number | null {
-  if (s === undefined || !/^-?\d+$/.test(s)) return null;
-  return Number(s);
-}
-
-function normIpType(v: string | undefined): string {
-  return v === "residential" || v === "non_residential" ? v : "unknown";
-}
-function normProtocol(v: string | undefined): string {
-  const p = (v ?? "").replace(/[+\s]/g, "");
-  return p === "" ? "k2v4" : p;
-}
-const displayProtocol = (p: string) => (p === "k2v5" ? "k2s" : p);
+// ---- helpers ----
 
 /** next 02:00 Asia/Shanghai (= 18:00 UTC) strictly after `sec` */
 export function next0200Shanghai(sec: number): number {
@@ -301,99 +129,6 @@ export function next0200Shanghai(sec: number): number {
   let t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 18, 0, 0) / 1000;
   if (t <= sec) t += 86_400;
   return t;
-}
-
-type Ctx = {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  params: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  user?: SimUser;
-  node?: SimNode;
-};
-type Handler = (c: Ctx) => Reply | Promise<Reply>;
-
-// JSON binding with gin-like failures (422)
-function bindJson(c: Ctx): Record<string, unknown> {
-  if (c.body.trim() === "") throw new BindError("EOF");
-  let v: unknown;
-  try {
-    v = JSON.parse(c.body);
-  } catch (e) {
-    throw new BindError(`invalid character in JSON body: ${(e as Error).message}`);
-  }
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new BindError(`json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into Go value of type struct`);
-  return v as Record<string, unknown>;
-}
-function typeErr(field: string, want: string, got: unknown): BindError {
-  return new BindError(`json: cannot unmarshal ${Array.isArray(got) ? "array" : got === null ? "null" : typeof got} into Go struct field .${field} of type ${want}`);
-}
-function optStr(o: Record<string, unknown>, k: string): string | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw typeErr(k, "string", v);
-  return v;
-}
-function optNum(o: Record<string, unknown>, k: string): number | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw typeErr(k, "int64", v);
-  return v;
-}
-function optBool(o: Record<string, unknown>, k: string): boolean | undefined {
-  const v = o[k];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") throw typeErr(k, "bool", v);
-  return v;
-}
-function required(field: string): BindError {
-  const F = field.charAt(0).toUpperCase() + field.slice(1);
-  return new BindError(`Key: 'Request.${F}' Error:Field validation for '${F}' failed on the 'required' tag`);
-}
-function reqStr(o: Record<string, unknown>, k: string): string {
-  const v = optStr(o, k);
-  if (!v) throw required(k);
-  return v;
-}
-function reqNum(o: Record<string, unknown>, k: string): number {
-  const v = optNum(o, k);
-  if (!v) throw required(k);
-  return v;
-}
-
-// ---- certificates ------------------------------------------------------------------
-
-const certCache = new Map<string, { cert: string; key: string }>();
-let opensslOk: boolean | null = null;
-function issueCert(domain: string, real: boolean): { cert: string; key: string } {
-  const hit = certCache.get(domain);
-  if (hit) return hit;
-  let out: { cert: string; key: string } | null = null;
-  if (real && opensslOk !== false && /^[A-Za-z0-9.*-]+$/.test(domain)) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k2sim-cert-"));
-    try {
-      execFileSync(
-        "openssl",
-        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "90", "-subj", `/CN=${domain}`,
-          "-addext", `subjectAltName=DNS:${domain}`, "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem")],
-        { stdio: "ignore", timeout: 10_000 },
-      );
-      out = { cert: fs.readFileSync(path.join(dir, "c.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "k.pem"), "utf8") };
-      opensslOk = true;
-    } catch {
-      opensslOk = false;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (!out) {
-    const b = Buffer.from(`simulated certificate for ${domain}`).toString("base64");
-    out = { cert: `-----BEGIN CERTIFICATE-----\n${b}\n-----END CERTIFICATE-----\n`, key: `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString("base64")}\n-----END PRIVATE KEY-----\n` };
-  }
-  certCache.set(domain, out);
-  return out;
 }
 
 // ---- the simulator -----------------------------------------------------------------
@@ -404,6 +139,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   const deferredMode = opts.deferred ?? "scheduled";
   const usageInterval = opts.usageReportIntervalSec ?? 60;
   let usageFault: number | null = null;
+  // every /app and /admin request (the console's side) answers with this status until cleared
+  let appFault: number | null = null;
   const provisionTimeoutSec = opts.provisionTimeoutSec ?? 1800;
   const realCerts = opts.realCerts ?? true;
   const hooks: CenterSimHooks = {
@@ -422,6 +159,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   const loaded = opts.snapshotPath && fs.existsSync(opts.snapshotPath);
   if (loaded) {
     state = JSON.parse(fs.readFileSync(opts.snapshotPath!, "utf8")) as CenterSimState;
+    state.loadRows ??= []; // a snapshot from before status rows were kept
   } else {
     state = emptyState();
   }
@@ -460,7 +198,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
 
   function hardDeleteNode(ip: string) {
     state.tunnels = state.tunnels.filter((t) => t.nodeIpv4 !== ip);
-    delete state.loads[ip];
+    const n = nodeByIp(ip);
+    if (n) state.loadRows = state.loadRows.filter((r) => r.nodeId !== n.id);
     state.nodes = state.nodes.filter((n) => n.ipv4 !== ip);
   }
 
@@ -475,19 +214,6 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   function isServiceable(s: SimSub) {
     return (s.status === "active" || s.status === "grace") && now() < s.expiresAt + 7 * 86_400;
   }
-
-  type RegisterBody = {
-    country: string;
-    name: string;
-    secretToken: string;
-    region?: string;
-    ipv6?: string;
-    ipType?: string;
-    brands?: string[];
-    meta?: Record<string, unknown>;
-    privateClaim?: string;
-    tunnels?: Array<{ domain: string; port: number; protocol?: string; hopPortStart?: number; hopPortEnd?: number; isTest?: boolean; hasRelay?: boolean; hasTunnel?: boolean; serverUrl?: string }>;
-  };
 
   function registerNode(ipv4: string, b: RegisterBody): { status: "ok"; data: Record<string, unknown> } | { status: "forbidden" } {
     const t = now();
@@ -1058,33 +784,10 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     Object.assign(o, { load, updatedAt, trafficUsagePercent: 0, bandwidthUsagePercent: 0 });
     return o;
   }
+  /** GetNodeLoads: CalculateNodeLoad of the node's latest status row, 100 without one (or without a node) */
   function tunnelLoad(ip: string): number {
-    const l = state.loads[ip];
-    if (!l) return 100;
-    const h = l.health;
-    const cpu = h.cpuUsage ?? 0;
-    const mem = h.memoryUsage ?? 0;
-    const lat = h.networkLatencyMs ?? 0;
-    const loss = h.packetLossPercent ?? 0;
-    const latPen = lat <= 50 ? 0 : lat >= 200 ? 1 : (lat - 50) / 150;
-    const lossPen = loss <= 0.1 ? 0 : loss >= 5 ? 1 : (loss - 0.1) / 4.9;
-    const netPen = ((latPen + lossPen) / 2) * 100;
-    const limit = h.monthlyTrafficLimitBytes ?? 0;
-    const used = h.usedTrafficBytes ?? 0;
-    const r = limit > 0 ? used / limit : 0;
-    const trafPen = limit > 0 ? (r <= 0.5 ? 0 : r >= 1 ? 100 : ((r - 0.5) / 0.5) * 100) : 0;
-    const score = 0.4 * (0.25 * cpu + 0.15 * mem) + 0.3 * netPen + 0.3 * trafPen;
-    return Math.round(Math.min(100, Math.max(0, score)) * 100) / 100;
-  }
-  function storedLoad(h: Record<string, number>): number {
-    const cpu = h.cpuUsage ?? 0, mem = h.memoryUsage ?? 0, disk = h.diskUsage ?? 0, loss = h.packetLossPercent ?? 0;
-    if (cpu >= 90 || mem >= 95) return 95;
-    if (disk >= 95 || loss >= 10) return 90;
-    const lossLoad = Math.min(100, loss * 10);
-    const bw = h.bandwidthUpMbps && h.networkSpeedMbps ? Math.min(100, (h.bandwidthUpMbps / h.networkSpeedMbps) * 100) : 0;
-    const conn = Math.min(100, (h.connections ?? 0) / 10);
-    const worst = Math.max(cpu, mem, disk, lossLoad);
-    return Math.min(100, Math.max(0.7 * worst, 0.25 * cpu + 0.25 * mem + 0.1 * disk + 0.15 * lossLoad + 0.15 * bw + 0.1 * conn));
+    const n = nodeByIp(ip);
+    return calculateNodeLoad(n ? latestLoadRow(state.loadRows, n.id) : undefined);
   }
   function tunnelDto(t: SimTunnel, raw = false) {
     const n = nodeByIp(t.nodeIpv4);
@@ -1153,8 +856,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
 
   // ---- routes ----
 
-  const routes: { method: string; parts: string[]; auth: "none" | "app" | "admin" | "slave" | "slave-path"; mask?: number; h: Handler }[] = [];
-  const route = (method: string, p: string, auth: "none" | "app" | "admin" | "slave" | "slave-path", mask: number | undefined, h: Handler) =>
+  const routes: { method: string; parts: string[]; auth: RouteAuth; mask?: number; h: Handler }[] = [];
+  const route = (method: string, p: string, auth: RouteAuth, mask: number | undefined, h: Handler) =>
     routes.push({ method, parts: p.split("/").filter(Boolean), auth, mask, h });
 
   route("GET", "/healthy", "none", undefined, () => new Reply(200, JSON.stringify({ status: "ok" })));
@@ -1526,207 +1229,21 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     return ok({ items, pagination: null });
   });
 
-  // §8 slave API
-  route("PUT", "/slave/nodes/:ipv4", "none", undefined, (c) => {
-    const ipv4 = c.params.ipv4;
-    if (!ipv4) return fail(422, "ipv4 is required");
-    const b = bindJson(c);
-    const body: RegisterBody = {
-      country: reqStr(b, "country"),
-      name: reqStr(b, "name"),
-      secretToken: reqStr(b, "secretToken"),
-      region: optStr(b, "region"),
-      ipv6: optStr(b, "ipv6"),
-      ipType: optStr(b, "ipType"),
-      privateClaim: optStr(b, "privateClaim"),
-    };
-    if (b.brands !== undefined && b.brands !== null) {
-      if (!Array.isArray(b.brands)) throw typeErr("brands", "[]string", b.brands);
-      body.brands = b.brands.filter((x): x is string => typeof x === "string");
-    }
-    if (b.meta !== undefined && b.meta !== null) {
-      if (typeof b.meta !== "object" || Array.isArray(b.meta)) throw typeErr("meta", "map[string]interface {}", b.meta);
-      body.meta = b.meta as Record<string, unknown>;
-    }
-    if (b.tunnels !== undefined && b.tunnels !== null) {
-      if (!Array.isArray(b.tunnels)) throw typeErr("tunnels", "[]TunnelRequest", b.tunnels);
-      body.tunnels = b.tunnels.map((raw, i) => {
-        if (!raw || typeof raw !== "object") throw typeErr(`tunnels[${i}]`, "TunnelRequest", raw);
-        const t = raw as Record<string, unknown>;
-        return {
-          domain: reqStr(t, "domain"),
-          port: reqNum(t, "port"),
-          protocol: optStr(t, "protocol"),
-          hopPortStart: optNum(t, "hopPortStart"),
-          hopPortEnd: optNum(t, "hopPortEnd"),
-          isTest: optBool(t, "isTest"),
-          hasRelay: optBool(t, "hasRelay"),
-          hasTunnel: optBool(t, "hasTunnel"),
-          serverUrl: optStr(t, "serverUrl"),
-        };
-      });
-    }
-    const r = registerNode(ipv4, body);
-    if (r.status === "forbidden") return fail(403, "invalid secretToken");
-    return ok(r.data);
-  });
-  route("DELETE", "/slave/nodes/:ipv4", "slave-path", undefined, (c) => {
-    hardDeleteNode(c.node!.ipv4);
-    log(`slave unregister ${c.node!.ipv4}`);
-    touch();
-    return ok({});
-  });
-  route("PUT", "/slave/nodes/:ipv4/tunnels/:domain", "slave-path", undefined, (c) => {
-    const b = bindJson(c);
-    const name = reqStr(b, "name");
-    const port = reqNum(b, "port");
-    const protocol = normProtocol(optStr(b, "protocol"));
-    const secret = optStr(b, "secretToken");
-    const domain = c.params.domain;
-    const prev = state.tunnels.find((t) => t.domain === domain);
-    if (prev) state.tunnels = state.tunnels.filter((t) => t !== prev);
-    const t: SimTunnel = {
-      id: nextId("tunnel"),
-      nodeIpv4: c.node!.ipv4,
-      domain,
-      name,
-      protocol,
-      port,
-      hopPortStart: 0,
-      hopPortEnd: 0,
-      isTest: false,
-      hasRelay: false,
-      hasTunnel: true,
-      serverUrl: "",
-      secretToken: secret || prev?.secretToken || hex32(),
-    };
-    state.tunnels.push(t);
-    const pem = issueCert(domain, realCerts);
-    touch();
-    return ok({ tunnelId: t.id, domain, secretToken: t.secretToken, sslCert: pem.cert, sslKey: pem.key, created: !prev });
-  });
-  route("DELETE", "/slave/nodes/:ipv4/tunnels/:domain", "slave-path", undefined, (c) => {
-    const t = state.tunnels.find((x) => x.domain === c.params.domain && x.nodeIpv4 === c.node!.ipv4);
-    if (t) t.deleted = true;
-    touch();
-    return ok({});
-  });
-  route("POST", "/slave/nodes/:ipv4/route-diagnosis", "slave-path", undefined, (c) => {
-    const b = bindJson(c);
-    if (optStr(b, "direction") !== "inbound") return fail(422, "direction must be inbound");
-    return ok({});
-  });
-  route("POST", "/slave/report/status", "slave", undefined, (c) => {
-    const b = bindJson(c);
-    const h = b.health;
-    if (!h || typeof h !== "object" || Array.isArray(h)) throw required("health");
-    const health: Record<string, number> = {};
-    for (const [k, v] of Object.entries(h)) if (typeof v === "number") health[k] = v;
-    const prev = state.loads[c.node!.ipv4];
-    state.loads[c.node!.ipv4] = { at: now(), health, storedLoad: storedLoad(health), reports: (prev?.reports ?? 0) + 1 };
-    touch();
-    return ok({ success: true });
-  });
-  route("POST", "/slave/usage", "slave", undefined, (c) => {
-    // fault injection: Center answering usage reports with an HTTP error (an outage, a bad deploy)
-    if (usageFault) return new Reply(usageFault, "upstream unavailable", "text/plain");
-    let b: Record<string, unknown>;
-    try {
-      b = bindJson(c);
-    } catch {
-      return fail(422, "bad usage payload");
-    }
-    const nums = ["epoch_id", "cumulative_bytes", "quota_total_bytes", "seq", "ts"];
-    for (const k of nums) if (b[k] !== undefined && (typeof b[k] !== "number" || !Number.isFinite(b[k] as number))) return fail(422, "bad usage payload");
-    const epoch = (b.epoch_id as number) ?? 0;
-    const cum = (b.cumulative_bytes as number) ?? 0;
-    const quota = (b.quota_total_bytes as number) ?? 0;
-    const node = c.node!;
-    const t = now();
-    const data: Record<string, unknown> = { next_report_interval: usageInterval };
-    if (!node.ipv4) return ok(data);
-    let u = state.usages[node.ipv4];
-    if (!u) {
-      u = { id: nextId("usage"), createdAt: t, updatedAt: t, nodeId: node.id, ipv4: node.ipv4, epoch, usedBytes: cum, quotaTotalBytes: quota, lastReportAt: t };
-      state.usages[node.ipv4] = u;
-      if (quota === 0) state.slack.push(`Node Uncapped: ${node.ipv4}`);
-    } else {
-      u.quotaTotalBytes = quota;
-      u.lastReportAt = t;
-      u.nodeId = node.id;
-      u.updatedAt = t;
-      if (epoch > u.epoch) {
-        u.epoch = epoch;
-        u.usedBytes = cum;
-      } else if (epoch === u.epoch && cum > u.usedBytes) {
-        u.usedBytes = cum;
-      }
-    }
-    // AWS authoritative correction
-    const nextReset = nextMonthStartUtc(t);
-    if (epoch === nextReset) {
-      const inst = state.instances.find((i) => !i.deletedAt && i.provider === "aws_lightsail" && i.ip_address === node.ipv4);
-      if (inst && inst.traffic_reset_at === nextReset && t - inst.last_synced_at <= 7200 && !isPrivateLineInstance(inst) && inst.trafficUsedBytes > cum) {
-        data.authoritative_used_bytes = inst.trafficUsedBytes;
-        if (u.epoch === epoch && u.usedBytes < inst.trafficUsedBytes) u.usedBytes = inst.trafficUsedBytes;
-      }
-    }
-    touch();
-    return ok(data);
-  });
-  route("POST", "/slave/device-traffic", "slave", undefined, (c) => {
-    const b = bindJson(c);
-    const bootId = optStr(b, "boot_id") ?? "";
-    const seq = optNum(b, "batch_seq") ?? 0;
-    const ip = c.node!.ipv4;
-    const cur = state.deviceTrafficCursor[ip];
-    if (cur && cur.bootId === bootId && seq <= cur.batchSeq) return ok({});
-    state.deviceTrafficCursor[ip] = { bootId, batchSeq: seq };
-    const day = new Date((now() + 8 * 3600) * 1000).toISOString().slice(0, 10);
-    for (const d of Array.isArray(b.devices) ? (b.devices as Record<string, unknown>[]) : []) {
-      const key = `${day}|${String(d.udid)}|${ip}`;
-      state.deviceTraffic[key] = (state.deviceTraffic[key] ?? 0) + (Number(d.rx) || 0) + (Number(d.tx) || 0);
-    }
-    touch();
-    return ok({});
-  });
-  route("POST", "/slave/device-check-auth", "slave", undefined, (c) => {
-    const b = bindJson(c);
-    const udid = reqStr(b, "udid");
-    const token = reqStr(b, "token");
-    const mode = optStr(b, "mode") ?? "";
-    const dev = state.devices.find((d) => d.token === token);
-    if (!dev) return fail(401, "invalid token");
-    if (dev.udid !== udid) return fail(401, "UDID mismatch");
-    if (mode === "gateway" && !dev.isRouter) return fail(403, "device class mismatch");
-    const user = state.endUsers.find((u) => u.id === dev.userId);
-    if (!user) return fail(401, "invalid token");
-    if (user.blocked) return fail(403, "account blocked");
-    const node = c.node!;
-    if (node.class === "private") {
-      const sub = state.subs.find((s) => s.id === node.privateSubId);
-      if (!sub) return fail(500, "private node has no subscription");
-      if (sub.userId !== user.id || !isServiceable(sub)) return fail(402, "membership expired");
-      return ok({ userID: user.id, udid, serviceExpiredAt: sub.expiresAt });
-    }
-    if (user.expiredAt <= now()) return fail(402, "membership expired");
-    return ok({ userID: user.id, udid, serviceExpiredAt: user.expiredAt });
-  });
-  route("GET", "/slave/accelerate-tunnels", "slave", undefined, (c) => {
-    const items = state.tunnels
-      .filter((t) => !t.deleted && nodeByIp(t.nodeIpv4)?.class === "shared")
-      .map((t) => ({ domain: t.domain, ip: t.nodeIpv4, port: t.port, protocol: t.protocol, is_current: t.nodeIpv4 === c.node!.ipv4 }));
-    return ok({ items, pagination: null });
-  });
-  route("GET", "/slave/resolve-domain", "slave", undefined, (c) => {
-    const domain = c.query.get("domain") || "";
-    if (!domain) return fail(422, "domain is required");
-    const shared = state.tunnels.filter((t) => !t.deleted && nodeByIp(t.nodeIpv4)?.class === "shared");
-    const match =
-      shared.find((t) => t.domain === domain) ??
-      shared.find((t) => (t.domain.startsWith("*.") && domain.endsWith(t.domain.slice(1))) || (t.domain.startsWith("*") && !t.domain.startsWith("*.") && domain.endsWith(t.domain.slice(1))));
-    if (!match) return ok({ found: false });
-    return ok({ found: true, domain: match.domain, ip: match.nodeIpv4, port: match.port, protocol: match.protocol, is_current: match.nodeIpv4 === c.node!.ipv4 });
+  // §8 slave API (slave.ts)
+  slaveRoutes(route, {
+    state,
+    now,
+    nextId,
+    touch,
+    log,
+    nodeByIp,
+    registerNode,
+    hardDeleteNode,
+    isServiceable,
+    isPrivateLineInstance,
+    realCerts,
+    usageInterval,
+    usageFault: () => usageFault,
   });
 
   // ---- dispatch ----
@@ -1794,6 +1311,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     if (!m) return notFound();
     const c: Ctx = { method, path: u.pathname, query: u.searchParams, params: m.params, headers: req.headers, body };
     if (m.r.auth === "app" || m.r.auth === "admin") {
+      if (appFault) return new Reply(appFault, "upstream unavailable", "text/plain");
       const a = authApp(c);
       if (a instanceof Reply) return a;
       c.user = a;
@@ -2105,6 +1623,10 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     setUsageFault(status: number | null) {
       usageFault = status;
     },
+    /** the console's API (/app, /admin) answers with this HTTP status until cleared (null): a Center outage */
+    setAppFault(status: number | null) {
+      appFault = status;
+    },
     /** replaces hooks at run time (the node simulator may start after Center) */
     setHooks(h: CenterSimHooks) {
       Object.assign(hooks, h);
@@ -2140,7 +1662,7 @@ function emptyState(): CenterSimState {
     users: [],
     nodes: [],
     tunnels: [],
-    loads: {},
+    loadRows: [],
     usages: {},
     subs: [],
     ops: [],

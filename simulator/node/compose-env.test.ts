@@ -125,3 +125,98 @@ describe("compose .env: JSON for the container record", () => {
     expect(Object.keys(parse("Z=1\nA=2\nZ=3\n").env)).toEqual(["Z", "A"]);
   });
 });
+
+// The compose file (shims/_compose.sh): every value interpolated as compose-go does, per
+// service the environment compose passes and the configuration its config hash covers.
+const COMPOSE = path.join(import.meta.dirname, "shims/_compose.sh");
+const ASSET = path.join(import.meta.dirname, "../../deploy-assets/docker/docker-compose.yml");
+
+type Loaded = { rc: number; err: string; warn: string[]; name: string; svcs: string[]; env: Record<string, Record<string, string>>; img: Record<string, string>; deps: Record<string, string>; vols: Record<string, string[]>; conf: Record<string, string> };
+function load(yml: string, dotenv: string, procEnv: Record<string, string> = {}): Loaded {
+  const y = path.join(tmp, `c${n++}.yml`);
+  const e = path.join(tmp, `e${n++}`);
+  fs.writeFileSync(y, yml);
+  fs.writeFileSync(e, dotenv);
+  const script = `. "$1"; . "$2"; dotenv_parse "$4" || exit 9; compose_load "$3"; rc=$?
+    jq -cn --argjson rc "$rc" --arg err "$CP_ERR" --arg name "$CP_NAME" '{rc: $rc, err: $err, name: $name}'
+    printf '%s\\0' "\${CP_WARN[@]}"; echo; printf '%s ' "\${CP_SVCS[@]}"; echo
+    for s in "\${CP_SVCS[@]}"; do printf '%s\\t%s\\t%s\\t%s\\t' "$s" "\${CP_IMG[$s]}" "\${CP_DEPS[$s]}" "\${CP_VOLS[$s]//$'\\n'/,}"; compose_env_json "$s" | tr -d '\\n'; printf '\\t'; compose_conf "$s" | base64 -w0; echo; done`;
+  const r = spawnSync("bash", ["--norc", "-c", script, "bash", LIB, COMPOSE, y, e], { env: bareEnv({ PATH: "/usr/bin:/bin", ...procEnv }), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  expect(r.stderr).toBe("");
+  const [head, warn, svcLine, ...rows] = r.stdout.split("\n");
+  const h = JSON.parse(head) as { rc: number; err: string; name: string };
+  const out: Loaded = { ...h, warn: warn.split("\0").filter(Boolean), svcs: svcLine.trim().split(" ").filter(Boolean), env: {}, img: {}, deps: {}, vols: {}, conf: {} };
+  for (const row of rows.filter(Boolean)) {
+    const [s, img, deps, vols, env, conf] = row.split("\t");
+    out.img[s] = img;
+    out.deps[s] = deps;
+    out.vols[s] = vols.split(",").filter(Boolean);
+    out.env[s] = JSON.parse(env);
+    out.conf[s] = Buffer.from(conf, "base64").toString("utf8");
+  }
+  return out;
+}
+const toListForm = (yml: string) => yml.replace(/^ {6}([A-Z][A-Z0-9_]*): (.*)$/gm, "      - $1=$2");
+
+describe("compose file: per-service resolution (the deploy-assets file)", () => {
+  const asset = fs.readFileSync(ASSET, "utf8");
+  const dotenv = `K2_NODE_SECRET=${SECRET}\nK2_VERSION=v1.2.3-abcdef12\nK2_NODE_NAME=n1\nK2_NODE_TRAFFIC_LIMIT_GB=7\nK2V5_LOG_LEVEL=debug\n`;
+
+  it("services, images, depends_on, volumes; each service's environment with compose's defaults", () => {
+    const c = load(asset, dotenv);
+    expect(c).toMatchObject({ rc: 0, err: "", warn: [], name: "k2s", svcs: ["k2-sidecar", "k2s"] });
+    expect(c.img).toEqual({ "k2-sidecar": "public.ecr.aws/d6n9t2r2/k2-sidecar:v1.2.3-abcdef12", k2s: "public.ecr.aws/d6n9t2r2/k2s:v1.2.3-abcdef12" });
+    expect(c.deps).toEqual({ "k2-sidecar": "", k2s: "k2-sidecar:service_healthy" });
+    expect(c.vols.k2s).toEqual(["config:/etc/kaitu:ro", "k2v5-data:/etc/k2v5", "./users:/etc/k2v5/users", "./logs:/var/log/kaitu"]);
+    expect(Object.keys(c.env["k2-sidecar"])).toHaveLength(22);
+    expect(c.env["k2-sidecar"]).toMatchObject({ TZ: "Asia/Singapore", K2_NODE_SECRET: SECRET, K2_CENTER_URL: "https://k2.52j.me", K2_NODE_TRAFFIC_LIMIT_GB: "7", REPORT_INTERVAL: "120s", K2_IP_TYPE: "unknown" });
+    expect(c.env.k2s).toEqual({ TZ: "Asia/Singapore", K2_LOG_LEVEL: "debug", K2_USAGE_REPORT_URL: "https://k2.52j.me", K2_NODE_SECRET: SECRET, K2_ENFORCE_AUTH: "0", K2_SLACK_WEBHOOK_URL: "", K2_NODE_NAME: "n1" });
+  });
+
+  it("the list form resolves to the same configuration (what compose's hash compares)", () => {
+    const a = load(asset, dotenv);
+    const b = load(toListForm(asset), dotenv);
+    expect(b.env).toEqual(a.env);
+    expect(b.conf).toEqual(a.conf);
+    expect(a.conf.k2s).toContain("environment.K2_LOG_LEVEL=debug\n");
+    expect(a.conf.k2s).not.toContain("depends_on");
+  });
+
+  it("a change reaches the configuration of the services that use it, only", () => {
+    const a = load(asset, dotenv);
+    const limit = load(asset, dotenv.replace("LIMIT_GB=7", "LIMIT_GB=8"));
+    expect([limit.conf["k2-sidecar"] === a.conf["k2-sidecar"], limit.conf.k2s === a.conf.k2s]).toEqual([false, true]);
+    const unused = load(asset, dotenv + "NOBODY=1\n");
+    expect(unused.conf).toEqual(a.conf);
+    const version = load(asset, dotenv.replace("abcdef12", "abcdef13"));
+    expect([version.conf["k2-sidecar"] === a.conf["k2-sidecar"], version.conf.k2s === a.conf.k2s]).toEqual([false, false]);
+  });
+
+  it("the process environment wins over .env", () => {
+    expect(load(asset, dotenv, { K2_NODE_NAME: "from-env" }).env.k2s.K2_NODE_NAME).toBe("from-env");
+  });
+});
+
+describe("compose file: interpolation as compose-go does it", () => {
+  it("an unset variable without a default: blank, one warning per use", () => {
+    const c = load(fs.readFileSync(ASSET, "utf8"), "K2_VERSION=v1\n");
+    expect(c.warn).toEqual(["K2_NODE_SECRET", "K2_NODE_SECRET"]);
+    expect(c.env["k2-sidecar"].K2_NODE_SECRET).toBe("");
+  });
+  it("`- KEY` without a value takes KEY from the environment, else the container does not get it", () => {
+    const yml = "services:\n  a:\n    image: x\n    environment:\n      - FROM_ENV\n      - FROM_FILE\n      - NOWHERE\n      - EMPTY=\n";
+    expect(load(yml, "FROM_FILE=f\n", { FROM_ENV: "e" }).env.a).toEqual({ FROM_ENV: "e", FROM_FILE: "f", EMPTY: "" });
+  });
+  it("quoting, comments, flow lists, $$; container_name; no name: → the directory decides", () => {
+    const yml = 'services:\n  a:\n    image: "img:${T:-1}" # tag\n    container_name: \'box\'\n    networks: [n1, n2]\n    environment:\n      P: "$$HOME"\n      Q: \'it\'\'s\'\n';
+    const c = load(yml, "");
+    expect(c).toMatchObject({ rc: 0, name: "", img: { a: "img:1" } });
+    expect(c.env.a).toEqual({ P: "$HOME", Q: "it's" });
+    expect(c.conf.a).toContain("container_name=box\n");
+    expect(c.conf.a).toContain("networks.n1\nnetworks.n2\n");
+  });
+  it("errors: a required variable, an invalid template (path with [] for list items)", () => {
+    expect(load("services:\n  a:\n    image: x\n    environment:\n      - K=${MUST:?set it}\n", "")).toMatchObject({ rc: 1, err: "error while interpolating services.a.environment.[]: required variable MUST is missing a value: set it" });
+    expect(load("services:\n  a:\n    image: x:${T\n", "")).toMatchObject({ rc: 1, err: 'invalid interpolation format for services.a.image.\nYou may need to escape any $ with another $.\nx:${T' });
+  });
+});

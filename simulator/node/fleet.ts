@@ -1,18 +1,23 @@
 // The node simulator: each simulated node is a real OpenSSH sshd on its own
 // 127.x.y.z address, inside its own private mount namespace where /apps,
-// /etc/kaitu and /usr/local/sbin (the node's command shims) are that node's own,
+// /var/lib/docker (the Docker data root: named volumes, container roots; root
+// only) and /usr/local/sbin (the node's command shims) are that node's own,
 // and /var/lib/k2sim is the node's simulator dir (node.env, state.json,
-// sidecar.log, faults/, commands.jsonl). Every shim invocation is a separate
+// sidecar.log, registry, faults/, commands.jsonl). As on a real node there is no
+// /etc/kaitu on the host: it is the sidecar's config volume
+// (/var/lib/docker/volumes/<project>_config/_data), seen at /etc/kaitu only
+// inside the containers (`docker exec k2-sidecar …`). Every shim invocation is a separate
 // process (as on a real node) reading and writing state.json under a flock.
 //
 // Layout of <stateRoot>/<ip>/:
 //   root/apps/k2s/{docker-compose.yml,.env,users,logs/k2s.log,auto-update.log}   (/apps)
-//   root/etc/kaitu/                                                              (/etc/kaitu)
+//   root/var/lib/docker/{volumes/<vol>/_data,overlay2/<id>/merged,image/k2sim}   (/var/lib/docker)
 //   bin/                       shims: docker, timedatectl, sysctl, …             (/usr/local/sbin)
 //   state.json                 containers (name, image, state, health, restartCount, env, created, …)
 //   commands.jsonl             every command line that arrived over SSH
 //   node.env sidecar.log faults/ ssh/ wrapper.sh
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -25,6 +30,14 @@ const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose
 /** where a node sees its own simulator dir (a bind mount inside its namespace) */
 const SIM_MOUNT = "/var/lib/k2sim";
 const DEFAULT_VERSION = "v0.4.8-9d7c6f95";
+/** The release the fleet ran before DEFAULT_VERSION (docs/test-matrix.md: 16 of 24 nodes were on c911d237). */
+export const PREVIOUS_VERSION = "v0.4.8-c911d237";
+/**
+ * The image tags the simulated registry (public.ecr.aws/d6n9t2r2) holds by default: the demo's
+ * current and previous releases (`latest` always names the first). A node's own version is added.
+ */
+export const DEFAULT_REGISTRY_TAGS: readonly string[] = [DEFAULT_VERSION, PREVIOUS_VERSION];
+const IMAGE_REPO = "public.ecr.aws/d6n9t2r2";
 
 export const SCENARIOS = [
   "healthy",
@@ -62,10 +75,16 @@ export type NodeSpec = {
   trafficBytesPerSec?: number;
   /** the meter's count at start (default 17.4 GB; a "cut" node starts just under its limit) */
   usedBytes?: number;
+  /** the inbound (rx) share of the synthetic traffic, 0–1 (default by the IP: 0.4–0.6, so under billing mode max rx binds on some nodes, tx on others) */
+  rxShare?: number;
   /** K2_NODE_TRAFFIC_LIMIT_GB in .env (default 1000) */
   limitGb?: number;
   /** the node's Docker Compose version (default 2.36.2); before 2.21 `ps` prints the old table and `--format json` ONE array */
   composeVersion?: string;
+  /** the image tags the registry has for this node (default: the fleet's, else DEFAULT_REGISTRY_TAGS plus the node's version); pulling another tag fails */
+  registryTags?: string[];
+  /** k2s's slog lines (server ready, DIAG: auth-rollout) also on its container stderr, i.e. in `docker logs k2s` (default: its log file only, node-behavior.md §2.4) */
+  k2sLogsToStderr?: boolean;
 };
 
 export type StartNodeOptions = {
@@ -96,6 +115,8 @@ export type Fault = {
   pullFails?: boolean;
   /** the next sidecar recreation (compose up -d) ends unhealthy */
   unhealthyAfterUpdate?: boolean;
+  /** a bad release on this node: a sidecar created from this image tag never gets healthy (one of another tag does) */
+  unhealthyTag?: string;
   /** k2s (re)starts never log "server ready" (hung in its start-up) */
   k2sNotReady?: boolean;
   /** the node's Docker Compose version from now on (see NodeSpec.composeVersion) */
@@ -149,8 +170,9 @@ export function prepareHost(): void {
   // not locked (sshd without PAM refuses locked accounts), but no password login either
   sh("usermod", ["-p", "*", "ubuntu"]);
   fs.writeFileSync("/etc/sudoers.d/k2ops-sim", "ubuntu ALL=(ALL) NOPASSWD: ALL\n", { mode: 0o440 });
-  for (const d of ["/apps", "/etc/kaitu", SIM_MOUNT, "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
-  for (const b of ["jq", "flock", "unshare", "/usr/sbin/sshd", "ssh-keygen"]) {
+  for (const d of ["/apps", "/var/lib/docker", SIM_MOUNT, "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
+  // busybox (Debian's `busybox`): the containers' userland (`docker exec` runs busybox's sh, cat, wget … in the container's root)
+  for (const b of ["jq", "flock", "unshare", "/usr/sbin/sshd", "ssh-keygen", "/bin/busybox", "sudo"]) {
     if (spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0) throw new Error(`the node simulator needs ${b} (scripts/ensure-system-deps.sh)`);
   }
   hostReady = true;
@@ -178,6 +200,29 @@ function envFile(s: NodeSpec): string {
     ...(s.scenario === "metering-off" ? [] : ["K2_NODE_BILLING_START_DATE=2026-01-01", `K2_NODE_TRAFFIC_LIMIT_GB=${s.scenario === "cut" ? 1000 : (s.limitGb ?? 1000)}`, "K2_NODE_TRAFFIC_BILLING_MODE=sum"]),
   ];
   return lines.join("\n") + "\n";
+}
+
+/** The registry's tags for a node: its own list, else the defaults plus the version it runs. */
+function registryTagsOf(s: NodeSpec): string[] {
+  return s.registryTags ? [...s.registryTags] : [...new Set([...DEFAULT_REGISTRY_TAGS, s.version ?? DEFAULT_VERSION])];
+}
+
+/** The images a provisioned node has pulled (state.json .images; IDs as the docker shim's image_id makes them). */
+function provisionedImages(s: NodeSpec, tags: string[]): { ref: string; id: string; created: number; size: number }[] {
+  if (s.scenario === "unprovisioned") return [];
+  const own = tags.filter((t) => t !== "latest");
+  let tag = s.version ?? DEFAULT_VERSION;
+  if (tag === "latest") tag = own[0] ?? DEFAULT_VERSION;
+  const sizes: Record<string, number> = { "k2-sidecar": 38400000, k2s: 31500000, "k2-slave": 52700000, "k2-oc": 121000000 };
+  const repos = ["k2-sidecar", s.scenario === "legacy-k2-slave" ? "k2-slave" : "k2s", ...(s.scenario === "k2-oc-orphan" ? ["k2-oc"] : [])];
+  return repos.map((r) => {
+    // the retired k2-oc ran :latest; the tag a moving alias names is what the ID is of
+    const id = createHash("sha256").update(`${IMAGE_REPO}/${r}:${r === "k2-oc" ? (own[0] ?? DEFAULT_VERSION) : tag}`).digest("hex");
+    // built when its release was: the registry lists the newest first, a fortnight apart (the docker shim's image_created)
+    const i = Math.max(0, own.indexOf(r === "k2-oc" ? (own[0] ?? DEFAULT_VERSION) : tag));
+    const day = Math.floor(Date.now() / 86400_000) * 86400_000;
+    return { ref: `${IMAGE_REPO}/${r}:${r === "k2-oc" ? "latest" : (s.version ?? DEFAULT_VERSION)}`, id, created: day - (33 + 14 * i) * 86400_000, size: sizes[r] };
+  });
 }
 
 function q(v: string): string {
@@ -208,6 +253,7 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     CENTER_TIMEOUT_MS: "10000",
     WGET_TIMEOUT_S: "1",
     COMPOSE_VERSION: s.composeVersion ?? "2.36.2",
+    K2S_LOG_MIRROR: s.k2sLogsToStderr ? "1" : "0",
   };
   return Object.entries(v).map(([k, x]) => `${k}=${q(x)}`).join("\n") + "\n";
 }
@@ -287,7 +333,7 @@ export class SimNode {
   private layout(): boolean {
     const s = this.spec;
     const fresh = !fs.existsSync(this.p("state.json"));
-    for (const d of ["root/apps", "root/etc/kaitu", "bin", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
+    for (const d of ["root/apps", "root/var/lib/docker/volumes", "bin", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
     fs.chmodSync(this.dir, 0o755);
     // shims (copied: per node, and readable whatever the repo's permissions)
     for (const f of fs.readdirSync(SHIMS)) fs.copyFileSync(path.join(SHIMS, f), this.p("bin", f));
@@ -296,7 +342,8 @@ export class SimNode {
     fs.chmodSync(this.p("wrapper.sh"), 0o755);
     if (fresh) {
       fs.writeFileSync(this.p("node.env"), nodeEnv(s, this.dir));
-      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, ...initialMeterState(s) }) + "\n");
+      // the images provisioning pulled are on the node (whether or not the registry still has their tag)
+      fs.writeFileSync(this.p("state.json"), JSON.stringify({ containers: [], registered: false, images: provisionedImages(s, registryTagsOf(s)), ...initialMeterState(s) }) + "\n");
       for (const f of ["commands.jsonl", "sidecar.log", ".lock"]) fs.writeFileSync(this.p(f), "");
       if (s.scenario !== "unprovisioned") {
         const deploy = this.p("root/apps", isLegacyDir(s.scenario) ? "kaitu-slave" : "k2s");
@@ -322,15 +369,51 @@ export class SimNode {
       }
       for (const f of ["state.json", "commands.jsonl", "sidecar.log", ".lock", "node.env"]) fs.chmodSync(this.p(f), 0o666);
     }
-    // the simulator dir is writable for both users (shims write state, logs, crontabs);
-    // /etc/kaitu too: on a real node dockerd (root) writes it whoever runs `docker`
+    if (!fs.existsSync(this.p("registry"))) this.setRegistryTags(registryTagsOf(s));
+    this.migrateEtcKaitu();
+    // the simulator dir is writable for both users (shims write state, logs, crontabs); the Docker
+    // data root is root's alone (dockerd writes it whoever runs `docker`; ubuntu cannot even list it)
     fs.chmodSync(this.dir, 0o777);
-    fs.chmodSync(this.p("root/etc/kaitu"), 0o777);
+    fs.chmodSync(this.p("root/var/lib/docker"), 0o710);
+    fs.chmodSync(this.p("root/var/lib/docker/volumes"), 0o701);
     const key = this.p("ssh/host_ed25519_key");
     if (!fs.existsSync(key)) sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
     fs.writeFileSync(this.p("ssh/authorized_keys"), this.clientPublicKey + "\n", { mode: 0o644 });
     fs.writeFileSync(this.p("ssh/sshd_config"), this.sshdConfig());
     return fresh;
+  }
+
+  /** A state dir laid out before the config volumes were real (root/etc/kaitu + parked volumes/): its content moves into them. */
+  private migrateEtcKaitu(): void {
+    const old = this.p("root/etc/kaitu");
+    if (!fs.existsSync(old)) return;
+    const st = fs.existsSync(this.p("state.json")) ? (this.state() as NodeState & { volume?: string }) : null;
+    const cur = st?.containers.find((c) => c.name === "k2-sidecar")?.project ?? st?.volume;
+    const move = (from: string, project: string) => {
+      const to = this.p("root/var/lib/docker/volumes", `${project}_config`, "_data");
+      fs.mkdirSync(to, { recursive: true });
+      for (const f of fs.readdirSync(from)) if (!fs.existsSync(path.join(to, f))) fs.renameSync(path.join(from, f), path.join(to, f));
+    };
+    if (cur) move(old, cur);
+    if (fs.existsSync(this.p("volumes"))) for (const v of fs.readdirSync(this.p("volumes"))) move(this.p("volumes", v), v);
+    fs.rmSync(old, { recursive: true, force: true });
+    fs.rmSync(this.p("root/etc"), { recursive: true, force: true });
+    fs.rmSync(this.p("volumes"), { recursive: true, force: true });
+  }
+
+  /** The image tags the registry has for this node from now on (`latest` names the first); pulling any other tag fails. */
+  setRegistryTags(tags: readonly string[]): void {
+    const own = tags.filter((t) => t !== "latest");
+    fs.writeFileSync(this.p("registry"), [...own, ...(own.length ? [`latest=${own[0]}`] : [])].join("\n") + "\n", { mode: 0o644 });
+  }
+
+  /** The tags the node's registry has now. */
+  registryTags(): string[] {
+    return fs
+      .readFileSync(this.p("registry"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("=")[0]);
   }
 
   private sshdConfig(): string {
@@ -356,7 +439,7 @@ export class SimNode {
 
   private mounts(): string {
     const r = this.p("root");
-    return `mount --bind ${r}/apps /apps && mount --bind ${r}/etc/kaitu /etc/kaitu && mount --bind ${this.p("bin")} /usr/local/sbin && mount --bind ${this.dir} ${SIM_MOUNT}`;
+    return `mount --bind ${r}/apps /apps && mount --bind ${r}/var/lib/docker /var/lib/docker && mount --bind ${this.p("bin")} /usr/local/sbin && mount --bind ${this.dir} ${SIM_MOUNT}`;
   }
 
   /**
@@ -395,6 +478,20 @@ export class SimNode {
       }
       c.created -= ago;
       if (c.state === "running" || c.state === "paused") c.started -= ago;
+      // its container log (docker logs: "<stream> <ms> <line>") and, for k2s, its log file were written that long ago too
+      const clog = this.p(`${c.name}.log`);
+      if (fs.existsSync(clog)) fs.writeFileSync(clog, fs.readFileSync(clog, "utf8").replace(/^([12]) (\d+) /gm, (_m, st: string, t: string) => `${st} ${Number(t) - ago} `));
+      if (c.name === "k2s") {
+        const k2slog = this.hostPath(`${deploy}/logs/k2s.log`);
+        if (fs.existsSync(k2slog)) fs.writeFileSync(k2slog, fs.readFileSync(k2slog, "utf8").replace(/^time=(\S+Z) /gm, (_m, t: string) => `time=${new Date(Date.parse(t) - ago).toISOString()} `));
+      }
+    }
+    // k2s's auth summaries (every 5 simulated minutes): the log file keeps the last hour's worth of them
+    const auth = st as NodeState & { authStart?: number; authN?: number };
+    if (auth.authStart) {
+      const period = Math.max(1, Math.floor(300_000 / Number(meterNodeEnv(s).TIME_SCALE)));
+      auth.authStart -= ago;
+      auth.authN = Math.max(0, Math.floor((Date.now() - auth.authStart) / period) - 12);
     }
     if (s.scenario === "k2-oc-orphan") {
       const side = st.containers.find((c) => c.name === "k2-sidecar");
@@ -554,6 +651,7 @@ export class SimNode {
     put("shim-hang", !!f.shimHang, f.shimHang ?? "");
     put("pull-fails", !!f.pullFails);
     put("unhealthy-after-update", !!f.unhealthyAfterUpdate);
+    put("unhealthy-tag", !!f.unhealthyTag, f.unhealthyTag ?? "");
     put("k2s-not-ready", !!f.k2sNotReady);
     put("compose-version", !!f.composeVersion, f.composeVersion ?? "");
     if (!f.unhealthyAfterUpdate) put("unhealthy", false);
@@ -595,15 +693,28 @@ export class SimNode {
     fs.writeFileSync(this.p("clock-offset-ms"), `${Math.trunc(ms)}\n`, { mode: 0o666 });
   }
 
-  /** A file of the node as the node sees it (path inside the node: /apps/… or /etc/kaitu/…). */
+  /**
+   * A file of the node (path inside the node: /apps/…, /var/lib/docker/…), or /etc/kaitu/… as the
+   * sidecar sees it: its config volume, /var/lib/docker/volumes/<project>_config/_data on the host
+   * (there is no /etc/kaitu on a node's host). Read by the test process (root), not over SSH.
+   */
   readFile(nodePath: string): string {
     return fs.readFileSync(this.hostPath(nodePath), "utf8");
   }
 
   hostPath(nodePath: string): string {
     if (nodePath.startsWith("/apps/")) return this.p("root/apps", nodePath.slice(6));
-    if (nodePath.startsWith("/etc/kaitu/")) return this.p("root/etc/kaitu", nodePath.slice(11));
-    throw new Error("only /apps and /etc/kaitu are simulated");
+    if (nodePath.startsWith("/var/lib/docker/")) return this.p("root/var/lib/docker", nodePath.slice(16));
+    if (nodePath.startsWith("/etc/kaitu/")) return this.p("root/var/lib/docker/volumes", `${this.configProject()}_config`, "_data", nodePath.slice(11));
+    throw new Error("only /apps, /var/lib/docker and (the sidecar's) /etc/kaitu are simulated");
+  }
+
+  /** The project whose config volume the sidecar mounts (its container's, else the last project that was up). */
+  private configProject(): string {
+    const st = this.state() as NodeState & { volume?: string };
+    const p = st.containers.find((c) => c.name === "k2-sidecar")?.project ?? st.volume;
+    if (!p) throw new Error(`node ${this.ip} has no config volume yet (nothing was brought up)`);
+    return p;
   }
 
   /**
@@ -639,10 +750,14 @@ export async function startNode(opts: StartNodeOptions): Promise<SimNode> {
 
 export class SimFleet {
   private readonly nodes = new Map<string, SimNode>();
+  private registry: readonly string[] | undefined;
   constructor(
     readonly stateRoot: string,
     readonly clientPublicKey: string,
+    /** registryTags: the image tags the registry has for every node (a NodeSpec's own list wins) */
+    opts: { registryTags?: readonly string[] } = {},
   ) {
+    this.registry = opts.registryTags;
     prepareHost();
     fs.mkdirSync(stateRoot, { recursive: true });
     killStaleSshds(stateRoot);
@@ -655,7 +770,7 @@ export class SimFleet {
 
   async addNode(spec: NodeSpec): Promise<SimNode> {
     if (this.nodes.has(spec.ip)) throw new Error(`node ${spec.ip} already exists`);
-    const node = new SimNode(spec, this.stateRoot, this.clientPublicKey);
+    const node = new SimNode(this.registry && !spec.registryTags ? { ...spec, registryTags: [...this.registry] } : spec, this.stateRoot, this.clientPublicKey);
     this.nodes.set(spec.ip, node);
     try {
       await node.start();
@@ -696,6 +811,15 @@ export class SimFleet {
   /** Run-time fault injection. Replaces the node's faults; `unreachable`/`hostKeyChanged` act at once. */
   setFault(ip: string, f: Fault): Promise<void> {
     return this.node(ip).setFault(f);
+  }
+
+  /**
+   * The image tags the registry has from now on, for every node (or one): e.g. a release published
+   * mid-test, or one withdrawn. `latest` names the first tag.
+   */
+  setRegistryTags(tags: readonly string[], ip?: string): void {
+    if (!ip) this.registry = [...tags];
+    for (const n of ip ? [this.node(ip)] : this.nodes.values()) n.setRegistryTags(tags);
   }
 
   /** The node stops answering SSH (connection refused), or comes back. */

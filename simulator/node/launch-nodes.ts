@@ -58,6 +58,8 @@ export async function launchNodes(o: {
   fleet: FleetEntry[];
   /** also start DEMO_EXTRA, at `remap(ipv4)` (the demo's IP prefix) */
   extras?: { remap: (ip: string) => string };
+  /** the image tags the simulated registry has (default DEFAULT_REGISTRY_TAGS: the current and previous releases) */
+  registryTags?: readonly string[];
 }): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string; unregistered: { ipv4: string; name: string; scenario: Scenario }[] }> {
   // a node's meter and its provider's traffic counter measure the same traffic: start each
   // node at what Center's cloud inventory says it used, with its plan's allowance as the limit
@@ -75,7 +77,7 @@ export async function launchNodes(o: {
   o.center.syncCloud?.();
   const cloud = new Map(live.map((i) => [i.ip_address, i] as const));
   const key = SimFleet.clientKey(path.join(o.stateDir, "keys"));
-  const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey);
+  const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey, { registryTags: o.registryTags });
   const t0 = performance.now();
   let k2v5 = 0;
   const specs = o.fleet.map((f) => ({

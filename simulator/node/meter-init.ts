@@ -1,27 +1,60 @@
-// The simulated meter's per-node set-up (_meter.sh reads it): node.env facts, the state a
-// fresh node starts with, and how a node "provisioned long ago" looks after its first up.
+// The simulated meter's per-node set-up (_meter.sh reads it): node.env facts of the host NIC and
+// of the traffic.state a run long ago left behind (written at the simulator's own first up).
 import type { NodeSpec, NodeState } from "./fleet";
 
 export const DEFAULT_TIME_SCALE = 12;
+/** the synthetic traffic, in simulated bytes per second (≈ 0.9 Mbit/s) */
+export const DEFAULT_TRAFFIC_BYTES_PER_SEC = 110_247;
+/** a node's count at start: 17.4 GB, or a "cut" node's, over its cutoff (1000 GiB − 500 MiB) but under its limit */
+export const DEFAULT_USED_BYTES = 17_400_000_000;
+export const CUT_USED_BYTES = 1_073_301_000_000;
+/** the cycle's baseline in traffic.state (node-behavior.md §2.3's example) */
+export const STATE_RX0 = 40_113_307_721;
+export const STATE_TX0 = 42_020_044_193;
 
-/** node.env facts of the meter (strings, as the shims read them). */
+/**
+ * The share of a node's traffic that is inbound (rx). Not 0.5: under billing mode max one
+ * direction binds — rx on some nodes, tx on others (by the IP's last octet unless set).
+ */
+export function rxShareOf(s: NodeSpec): number {
+  if (s.rxShare !== undefined) {
+    if (!(s.rxShare >= 0 && s.rxShare <= 1)) throw new Error(`node ${s.ip}: rxShare must be within 0..1`);
+    return s.rxShare;
+  }
+  return [0.4, 0.45, 0.55, 0.6][(Number(s.ip.split(".").at(-1)) || 0) % 4];
+}
+
+/**
+ * node.env facts of the meter (strings, as the shims read them): the time scale, the NIC's
+ * per-direction rates (bytes per REAL second: simulated rate × scale) and its counters at the
+ * first up, and the baseline of the traffic.state a run long ago persisted. The counters are
+ * the baseline plus the node's count split by its direction mix, so billing mode sum (the
+ * fleet's .env) reads exactly usedBytes.
+ */
 export function meterNodeEnv(s: NodeSpec): Record<string, string> {
   const scale = s.timeScale ?? DEFAULT_TIME_SCALE;
+  const share = rxShareOf(s);
+  const rate = Math.round((s.trafficBytesPerSec ?? DEFAULT_TRAFFIC_BYTES_PER_SEC) * scale);
+  const rx = Math.round(rate * share);
+  const used = s.scenario === "cut" ? CUT_USED_BYTES : (s.usedBytes ?? DEFAULT_USED_BYTES);
+  const drx = Math.round(used * share);
   return {
-    // simulated time runs TIME_SCALE× faster for the reporter and the traffic meter
+    // simulated time runs TIME_SCALE× faster for the reporter, the enforcer and the traffic meter
     TIME_SCALE: String(scale),
-    REPORT_EVERY_MS: String(Math.round(60_000 / scale)),
-    RATE_PER_S: String(Math.round((s.trafficBytesPerSec ?? 110_247) * scale)),
+    RATE_PER_S: String(rate),
+    RX_PER_S: String(rx),
+    TX_PER_S: String(rate - rx),
+    STATE_RX0: String(STATE_RX0),
+    STATE_TX0: String(STATE_TX0),
+    NIC_RX0: String(STATE_RX0 + drx),
+    NIC_TX0: String(STATE_TX0 + used - drx),
   };
 }
 
-/** The meter part of a fresh node's state.json. */
-export function initialMeterState(s: NodeSpec): Partial<NodeState> {
-  return { usedBase: s.scenario === "cut" ? 1073301000000 : (s.usedBytes ?? 17400000000) };
+/** The meter part of a fresh node's state.json: none (the meter keeps meter.sh, traffic.state and cutoff.state). */
+export function initialMeterState(_s: NodeSpec): Partial<NodeState> {
+  return {};
 }
 
-/** After the simulator's own first `up -d`: the reporter has been running, its next cycle is due now. */
-export function ageMeterState(st: NodeState): void {
-  if (st.meterStart) st.meterStart -= 10_000;
-  if (st.reported) st.reported = Date.now() - (st.reportEveryMs || 5000);
-}
+/** After the simulator's own first up: nothing to age (the meter runs on the host's real clock, not on container times). */
+export function ageMeterState(_st: NodeState): void {}

@@ -30,6 +30,11 @@ _dv_procenv() { # the environment this process was started with (what compose's 
   [ "$DV_PROCENV_PID" = "$$" ] && return
   DV_PROCENV=(); DV_PROCENV_PID=$$
   local e
+  # the docker shim reaches root through sudo: the caller's own environment came along in K2SIM_CALLER_ENV
+  if [ -n "${K2SIM_CALLER_ENV+x}" ]; then
+    while IFS= read -r -d $'\001' e; do [[ $e == *=* ]] && DV_PROCENV[${e%%=*}]=${e#*=}; done <<< "$K2SIM_CALLER_ENV"
+    return
+  fi
   while IFS= read -r -d '' e; do [[ $e == *=* ]] && DV_PROCENV[${e%%=*}]=${e#*=}; done < "/proc/$$/environ"
 }
 

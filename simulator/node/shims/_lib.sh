@@ -1,8 +1,13 @@
 # shellcheck shell=bash
 # Shared helpers of a simulated node's command shims (node-behavior.md §1.5, §2, §3.4, §4).
 # Inside the node's mount namespace /var/lib/k2sim is the node's simulator dir:
-# node.env (identity + host facts), state.json (containers), sidecar.log (docker
-# logs of k2-sidecar, "1 " = stdout / "2 " = stderr prefixes), faults/, commands.jsonl.
+# node.env (identity + host facts), state.json (containers, images, volumes),
+# sidecar.log (docker logs of k2-sidecar, "1 " = stdout / "2 " = stderr prefixes),
+# <container>.log (docker logs of the other containers: "<1|2> <epoch ms> <line>",
+# the daemon's own time per entry), registry (the image tags the registry has),
+# faults/, commands.jsonl. /var/lib/docker is the node's Docker data root (root
+# only, as dockerd keeps it): volumes/<project>_<name>/_data, overlay2/<id>/merged
+# (a container's root filesystem).
 K2SIM=/var/lib/k2sim
 # shellcheck disable=SC1091
 . "$K2SIM/node.env"
@@ -11,8 +16,11 @@ K2SIM=/var/lib/k2sim
 STATE="$K2SIM/state.json"
 SLOG="$K2SIM/sidecar.log"
 DOMAIN="${IP//./-}.sslip.io"
-# the sidecar's config volume as the sidecar sees it (mounted at /etc/kaitu in its container)
-CFG=/etc/kaitu
+DOCKER_ROOT=/var/lib/docker
+# the sidecar's config volume (mounted at /etc/kaitu in its container): the data dir of
+# <project>_config, the project being the one whose sidecar runs (set by load)
+CFG=$DOCKER_ROOT/volumes/_config/_data
+vol_dir() { echo "$DOCKER_ROOT/volumes/$1/_data"; } # vol_dir VOLUME-NAME
 # state is shared by ubuntu (docker group on a real node) and root (sudo docker)
 umask 000
 
@@ -47,21 +55,28 @@ jq_state() { # jq_state [jq args...] FILTER — rewrites state.json in place (ca
   printf '%s\n' "$out" > "$STATE"
   rm -f "$STATE_SH"
 }
-declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER C_ENV
-NAMES=()
+declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER C_ENV C_ID C_IMGID C_CONF C_SVC C_MOUNTS C_ENVK I_ID I_CREATED I_SIZE
+NAMES=() IMAGES=() VOLUMES=() NETWORKS=()
 render_state() {
   jq -r '
-    @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0); REPORT_MS=\(.reportEveryMs // 0)",
-    (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.env.K2_VERSION // "")"),
+    @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0); REPORT_MS=\(.reportEveryMs // 0); VOL_PROJ=\(.volume // ""); AUTH_START=\(.authStart // 0); AUTH_N=\(.authN // 0)",
+    @sh "VOLUMES=(\(.volumeNames // ((.volumes // []) | map(. + "_config", . + "_k2v5-data")) | unique)); NETWORKS=(\(.networks // []))",
+    (.images // [] | .[] | @sh "IMAGES+=(\(.ref)); I_ID[\(.ref)]=\(.id); I_CREATED[\(.ref)]=\(.created); I_SIZE[\(.ref)]=\(.size)"),
+    (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.image | split(":") | last); C_ID[\(.name)]=\(.id // ""); C_IMGID[\(.name)]=\(.imageId // ""); C_CONF[\(.name)]=\(.conf // ""); C_SVC[\(.name)]=\(.service // .name); C_MOUNTS[\(.name)]=\(.mounts // [] | map(.src + "|" + .dst + "|" + (if .ro then "ro" else "rw" end)) | join("\n"))"),
+    (.containers[] | @sh "C_ENVK[\(.name)]=\(.env | keys_unsorted | join(" "))"),
     (.containers[] | .name as $n | .env | to_entries[] | @sh "C_ENV[\($n + "|" + .key)]=\(.value)")
   ' "$STATE" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH"
 }
 load() {
   NAMES=(); C_IMG=(); C_STATE=(); C_HEALTH=(); C_RC=(); C_CREATED=(); C_STARTED=(); C_HAT=(); C_LOOP=(); C_EXIT=(); C_DIR=(); C_PROJ=(); C_BILL=(); C_LIMIT=(); C_VER=(); C_ENV=()
+  C_ID=(); C_IMGID=(); C_CONF=(); C_SVC=(); C_MOUNTS=(); C_ENVK=(); IMAGES=(); I_ID=(); I_CREATED=(); I_SIZE=(); VOLUMES=(); NETWORKS=(); VOL_PROJ=""
   # state.json may also be written by the simulator itself (newer than the rendering)
   { [ -s "$STATE_SH" ] && ! [ "$STATE" -nt "$STATE_SH" ]; } || render_state
   # shellcheck disable=SC1090
   . "$STATE_SH"
+  # the config volume the sidecar mounts: its container's project, else the last project that was up
+  local vp=${C_PROJ[k2-sidecar]:-$VOL_PROJ}
+  CFG=$DOCKER_ROOT/volumes/${vp}_config/_data
 }
 has() { [ -n "${C_STATE[$1]:-}" ]; }
 cupd() { # cupd NAME JQ-EXPR [jq args] — update one container record
@@ -69,19 +84,98 @@ cupd() { # cupd NAME JQ-EXPR [jq args] — update one container record
   nic_sync # traffic flowed (or not) under the old state up to now
   jq_state --arg n "$n" --argjson now "$(nowms)" "$@" "(.containers[] | select(.name == \$n)) |= ($e)"
 }
-cdel() { nic_sync; jq_state --arg n "$1" 'del(.containers[] | select(.name == $n))'; }
-cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT — a created (not started) container
+cdel() { nic_sync; ctr_fs_remove "$1"; jq_state --arg n "$1" 'del(.containers[] | select(.name == $n))'; }
+cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT [SERVICE CONF IMAGEID MOUNTSJSON] — a created (not started) container
   nic_sync
-  jq_state --arg n "$1" --arg i "$2" --argjson env "$3" --arg d "$4" --arg p "$5" --argjson now "$(nowms)" \
-    '.containers = ([.containers[] | select(.name != $n)] + [{name: $n, image: $i, state: "created", health: "", restartCount: 0, exitCode: 0, env: $env, created: $now, started: 0, healthyAt: 0, loop: null, workdir: $d, project: $p}] | sort_by(.name))'
+  local now id; now=$(nowms)
+  ctr_fs_remove "$1"
+  id=$(printf '%s %s %s' "$1" "$now" "$RANDOM" | sha256sum); id=${id%% *}
+  jq_state --arg n "$1" --arg i "$2" --argjson env "$3" --arg d "$4" --arg p "$5" --argjson now "$now" --arg id "$id" \
+    --arg svc "${6:-$1}" --arg conf "${7:-}" --arg iid "${8:-}" --argjson mounts "${9:-[]}" \
+    '.containers = ([.containers[] | select(.name != $n)] + [{name: $n, id: $id, service: $svc, image: $i, imageId: $iid, conf: $conf, mounts: $mounts, state: "created", health: "", restartCount: 0, exitCode: 0, env: $env, created: $now, started: 0, healthyAt: 0, loop: null, workdir: $d, project: $p}] | sort_by(.name))'
+  load
+  ctr_fs_create "$1"
+}
+full_id() { # a container's 64-hex ID (stored at creation; derived for containers the simulator placed itself)
+  if [ -n "${C_ID[$1]:-}" ]; then echo "${C_ID[$1]}"; else local h; h=$(printf '%s%s' "$1" "${C_CREATED[$1]}" | sha256sum); echo "${h%% *}"; fi
+}
+cid() { if [ -n "${C_ID[$1]:-}" ]; then echo "${C_ID[$1]:0:12}"; else local f; f=$(full_id "$1"); echo "${f:0:12}"; fi; }
+image_id() { # image_id REPO:TAG → the ID a registry tag resolves to (sha256 of the release it names)
+  local ref=$1 repo=${1%:*} tag=${1##*:} l
+  [ -f "$K2SIM/registry" ] && while IFS= read -r l; do [ "${l%%=*}" = "$tag" ] && [[ $l == *=* ]] && tag=${l#*=}; done < "$K2SIM/registry"
+  local h; h=$(printf '%s:%s' "$repo" "$tag" | sha256sum); echo "${h%% *}"
+}
+
+# ---- container root filesystems (what `docker exec` runs in) -----------------
+# An Alpine 3.20 root per container under /var/lib/docker/overlay2/<id>/merged: busybox
+# (the host's, Debian's `busybox` package: like Alpine's its shell runs wget & co from PATH;
+# it and the C library it links are bind-mounted read-only at exec time) with its applet links,
+# /etc as Alpine has it, the image's own files; the sidecar image adds curl. The network
+# tools (wget, curl) answer as this node's container network does.
+ctr_root() { echo "$DOCKER_ROOT/overlay2/$(full_id "$1")/merged"; }
+ctr_fs_remove() { [ "$EUID" = 0 ] && has "$1" && rm -rf "${DOCKER_ROOT:?}/overlay2/$(full_id "$1")"; return 0; }
+image_fs() { # image_fs IMAGE → the image's root (built once per node and repository)
+  local repo=${1%:*}; repo=${repo##*/}
+  local t="$DOCKER_ROOT/image/k2sim/$repo"
+  [ -f "$t/.complete" ] && { echo "$t/rootfs"; return; }
+  rm -rf "$t"; mkdir -p "$t/rootfs"
+  local r="$t/rootfs" d
+  for d in bin sbin etc lib usr/bin usr/sbin usr/local/bin usr/lib root tmp var/run var/log proc sys dev app home mnt opt media srv run; do mkdir -p "$r/$d"; done
+  chmod 1777 "$r/tmp"; chmod 700 "$r/root"
+  : > "$r/bin/busybox"; chmod 755 "$r/bin/busybox"
+  mkdir -p "$r/lib/x86_64-linux-gnu" "$r/lib64"; ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$r/lib64/ld-linux-x86-64.so.2"
+  mkdir -p "$r/dev/pts" "$r/dev/shm"
+  mknod -m 666 "$r/dev/null" c 1 3; mknod -m 666 "$r/dev/zero" c 1 5; mknod -m 666 "$r/dev/full" c 1 7
+  mknod -m 666 "$r/dev/random" c 1 8; mknod -m 666 "$r/dev/urandom" c 1 9; mknod -m 666 "$r/dev/tty" c 5 0
+  # the applet links busybox itself installs (/bin/sh, /bin/cat, /usr/bin/wget, ...)
+  unshare --mount --propagation private -- sh -c 'mount --bind -o ro /bin/busybox "$1/bin/busybox" && mount --bind -o ro /lib/x86_64-linux-gnu "$1/lib/x86_64-linux-gnu" && chroot "$1" /bin/busybox --install -s' _ "$r" 2>/dev/null
+  printf '3.20.3\n' > "$r/etc/alpine-release"
+  printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\nHOME_URL="https://alpinelinux.org/"\nBUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"\n' > "$r/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/sh\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n' > "$r/etc/passwd"
+  printf 'root:x:0:root\nbin:x:1:root,bin,daemon\ndaemon:x:2:root,bin,daemon\nnogroup:x:65533:\nnobody:x:65534:\n' > "$r/etc/group"
+  printf '/bin/sh\n' > "$r/etc/shells"
+  mkdir -p "$r/etc/ssl/certs"; : > "$r/etc/ssl/certs/ca-certificates.crt"
+  case "$repo" in
+    k2-sidecar)
+      mkdir -p "$r/etc/kaitu" "$r/etc/k2v5" "$r/host/proc" "$r/host/sys"; : > "$r/var/run/docker.sock"
+      printf '#!/bin/sh\n# k2-sidecar entrypoint: writes /tmp/sidecar-config.yaml from the environment, then runs k2-sidecar\nexec k2-sidecar -c /tmp/sidecar-config.yaml\n' > "$r/entrypoint.sh"
+      printf '#!/bin/sh\necho "time=$(date -u +%%Y-%%m-%%dT%%H:%%M:%%S.000Z) level=ERROR msg=\\"unknown command\\" component=sidecar" >&2\nexit 1\n' > "$r/usr/local/bin/k2-sidecar"
+      chmod 755 "$r/entrypoint.sh" "$r/usr/local/bin/k2-sidecar" ;;
+    k2s|k2v5|k2-slave)
+      mkdir -p "$r/etc/kaitu" "$r/etc/k2v5" "$r/var/log/kaitu"; : > "$r/etc/k2v5/users"
+      printf '#!/bin/sh\n# waits for the sidecar'"'"'s ready flag, then runs k2s with /etc/kaitu/k2v5-config.yaml\nexec ./k2s run -c /etc/kaitu/k2v5-config.yaml\n' > "$r/app/entrypoint.sh"
+      printf '#!/bin/sh\necho "k2s: the tunnel server (simulated)"\n' > "$r/app/k2s"
+      chmod 755 "$r/app/entrypoint.sh" "$r/app/k2s" ;;
+  esac
+  : > "$t/.complete"
+  echo "$r"
+}
+ctr_fs_create() { # ctr_fs_create NAME — the container's root from its image (root only; a no-op for the unprivileged)
+  [ "$EUID" = 0 ] || return 0
+  local n=$1 img; img=$(image_fs "${C_IMG[$n]}")
+  local top; top=$(ctr_root "$n"); top=${top%/merged}
+  rm -rf "$top"; mkdir -p "$top"
+  cp -a "$img" "$top/merged"
+  local r="$top/merged" h; h=$(cid "$n")
+  printf '%s\n' "$h" > "$r/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n172.18.0.%s\t%s\n' "$(( ${#NAMES[@]} + 1 ))" "$h" > "$r/etc/hosts"
+  printf 'nameserver 127.0.0.11\noptions ndots:0\n' > "$r/etc/resolv.conf"
+  chmod 700 "$top"
+}
+sidecar_entrypoint() { # the sidecar's entrypoint: /tmp/sidecar-config.yaml from the container's env (it holds the secret: inside the container only)
+  [ "$EUID" = 0 ] && has k2-sidecar || return 0
+  local r; r=$(ctr_root k2-sidecar)
+  [ -d "$r/tmp" ] || ctr_fs_create k2-sidecar
+  local -n E=C_ENV
+  local p="k2-sidecar|"
+  # the entrypoint's heredoc: "${VAR:-default}" (unset or empty → default)
+  (umask 022; printf 'k2_center:\n  enabled: true\n  base_url: "%s"\n  timeout: "10s"\n  secret: "%s"\n  private_claim: "%s"\n  report_interval: "%s"\n  billing_start_date: "%s"\n  traffic_limit_gb: %s\n  traffic_used_gb: %s\n  traffic_billing_mode: "%s"\n\nnode:\n  name: "%s"\n  region: "%s"\n  brands: "%s"\n\ntunnel:\n  enabled: true\n  domain: "%s"\n  port: %s\n\nech:\n  enabled: %s\n\nrelay:\n  enabled: %s\n\ntest_node: %s\nconfig_dir: "%s"\n' \
+    "${E[${p}K2_CENTER_URL]:-https://k2.52j.me}" "${E[${p}K2_NODE_SECRET]:-}" "${E[${p}K2_PRIVATE_CLAIM]:-}" "${E[${p}REPORT_INTERVAL]:-120s}" "${E[${p}K2_NODE_BILLING_START_DATE]:-}" \
+    "${E[${p}K2_NODE_TRAFFIC_LIMIT_GB]:-0}" "${E[${p}K2_NODE_TRAFFIC_USED_GB]:-0}" "${E[${p}K2_NODE_TRAFFIC_BILLING_MODE]:-}" "${E[${p}K2_NODE_NAME]:-}" "${E[${p}K2_NODE_REGION]:-}" "${E[${p}K2_NODE_BRANDS]:-}" \
+    "${E[${p}K2_DOMAIN]:-}" "${E[${p}K2_PORT]:-443}" "${E[${p}K2_ECH_ENABLED]:-false}" "${E[${p}K2_HAS_RELAY]:-false}" "${E[${p}K2_TEST_NODE]:-false}" "${E[${p}K2_CONFIG_DIR]:-/etc/kaitu}" > "$r/tmp/sidecar-config.yaml")
 }
 # shellcheck disable=SC1091
 . "${BASH_SOURCE[0]%/*}/_dotenv.sh"
-env_json() { # .env file → the containers' env (JSON) as Docker Compose reads it (_dotenv.sh); the caller reported warnings/errors
-  [ -f "$1" ] || { echo '{}'; return; }
-  [ "$DOTENV_FILE" = "$1" ] || dotenv_parse "$1"
-  dotenv_json
-}
 cenv() { # cenv NAME KEY — a container's env snapshot value (called in $(...): loading here leaves the caller alone)
   load
   printf '%s\n' "${C_ENV[$1|$2]:-}"
@@ -97,43 +191,77 @@ slog() { slog_at "$(nowms)" "$@"; }
 tunnel_name() { # the tunnel container that exists (a migrated legacy node runs k2s); the host fact before the first up
   if has k2-slave; then echo k2-slave; elif has k2s; then echo k2s; elif [ "$LEGACY" = 1 ]; then echo k2-slave; else echo k2s; fi
 }
-compose_tunnel() { # the tunnel service of the compose file in $1 (legacy files name it k2-slave)
-  if grep -Eq '^[[:space:]]+container_name:[[:space:]]*["'"'"']?k2-slave' "$1/docker-compose.yml" 2>/dev/null; then echo k2-slave; else echo k2s; fi
+vol_create() { # vol_create VOLUME-NAME — a named volume (its data dir, root-only as dockerd makes it); prints nothing
+  local v=$1
+  [ -d "$DOCKER_ROOT/volumes/$v/_data" ] || { mkdir -p "$DOCKER_ROOT/volumes/$v/_data"; chmod 701 "$DOCKER_ROOT/volumes/$v"; chmod 755 "$DOCKER_ROOT/volumes/$v/_data"; }
 }
-vol_ensure() { # vol_ensure PROJECT — named volumes belong to a project: its first up creates <project>_config EMPTY
-  # (dir-migration.md: no certificate, no traffic.state, the meter restarts at 0). /etc/kaitu is the mounted
-  # config volume: the other project's content is parked (the volume stays on disk) and comes back with it.
-  local cur; cur=$(jq -r '.volume // ""' "$STATE")
-  [ "$cur" = "$1" ] && return 0
-  if [ -z "$cur" ]; then jq_state --arg p "$1" '.volume = $p | .volumes = ((.volumes // []) + [$p] | unique)'; return 0; fi
-  local vd="$K2SIM/volumes" live="$K2SIM/root/etc/kaitu"
-  mkdir -p "$vd/$cur"
-  find "$live" -mindepth 1 -maxdepth 1 -exec mv -t "$vd/$cur/" {} +
-  [ -d "$vd/$1" ] && { find "$vd/$1" -mindepth 1 -maxdepth 1 -exec mv -t "$live/" {} +; rmdir "$vd/$1"; }
-  jq_state --arg c "$cur" --arg p "$1" --argjson now "$(nowms)" --argjson rate "$RATE_PER_S" '
-    .volMeter[$c] = {usedBase: (if (.meterStart // 0) > 0 then (.usedBase // 0) + ((($now - .meterStart) * $rate / 1000) | floor) else (.usedBase // 0) end)}
-    | .usedBase = (.volMeter[$p].usedBase // 0) | .meterStart = 0 | .reported = 0 | del(.usedPending)
-    | .volume = $p | .volumes = ((.volumes // []) + [$p] | unique)'
+vol_switch() { # vol_switch PROJECT — the sidecar now runs in PROJECT: its config volume (/etc/kaitu) is <project>_config
+  # (dir-migration.md: a new project's first up has an EMPTY volume: no certificate, no traffic.state, the meter
+  # restarts at 0; the other project's volume stays on disk with its content)
+  [ "$VOL_PROJ" = "$1" ] && return 0
+  jq_state --arg p "$1" '.volume = $p | .volumes = ((.volumes // []) + [$p] | unique)'
   load
 }
 
+# ---- container logs of the other containers (k2s, k2-oc, …) -------------------
+# $K2SIM/<name>.log: one entry per line, "<1|2> <epoch ms> <text>" (1 = stdout, 2 = stderr),
+# the time being the daemon's own (journald's entry time for k2s), which docker logs
+# --since / --until / -t use.
+clog() { # clog NAME 1|2 MS TEXT...
+  local n=$1 s=$2 t=$3 l; shift 3
+  for l in "$@"; do printf '%s %s %s\n' "$s" "$t" "$l"; done >> "$K2SIM/$n.log"
+}
+k2s_slog() { # k2s_slog NAME MS LINE — a k2s slog line: its log file (/var/log/kaitu = <deploy dir>/logs), and its
+  # stderr when the node mirrors it there (node fact K2S_LOG_MIRROR; node-behavior.md §2.4: file only by default)
+  local n=$1 t=$2 line=$3 dir=${C_DIR[$1]:-$DEPLOY_DIR}
+  [ -d "$dir/logs" ] || mkdir -p "$dir/logs" 2>/dev/null
+  printf '%s\n' "$line" >> "$dir/logs/k2s.log"
+  [ "${K2S_LOG_MIRROR:-0}" = 1 ] && clog "$n" 2 "$t" "$line"
+  return 0
+}
 k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "server ready" in its log file
-  local n=$1 dir; dir=${C_DIR[$n]:-$DEPLOY_DIR}
-  cupd "$n" '.state = "running" | .started = $now | .exitCode = 0 | .health = ""'
-  printf '%s\n' "[INFO] Waiting for sidecar to generate config: /etc/kaitu/k2v5-config.yaml" "[INFO] Sidecar ready flag found" \
-    "[INFO] Config file found: /etc/kaitu/k2v5-config.yaml" "[INFO] Starting k2s with config: /etc/kaitu/k2v5-config.yaml" >> "$K2SIM/$n.stdout"
-  mkdir -p "$dir/logs" 2>/dev/null
+  local n=$1 now; now=$(nowms)
+  cupd "$n" '.state = "running" | .started = $t0 | .exitCode = 0 | .health = ""' --argjson t0 "$now"
+  jq_state --argjson now "$now" '.authStart = $now | .authN = 0'
+  clog "$n" 1 "$now" "[INFO] Waiting for sidecar to generate config: /etc/kaitu/k2v5-config.yaml" "[INFO] Sidecar ready flag found" \
+    "[INFO] Config file found: /etc/kaitu/k2v5-config.yaml" "[INFO] Starting k2s with config: /etc/kaitu/k2v5-config.yaml"
   # fault: a k2s that hangs in its start-up never logs "server ready"
-  fault k2s-not-ready || printf 'time=%s level=INFO msg="k2s server ready" listen=:443\n' "$(ts)" >> "$dir/logs/k2s.log"
+  fault k2s-not-ready || k2s_slog "$n" "$now" "time=$(tsat "$now") level=INFO msg=\"k2s server ready\" listen=:443"
+}
+k2s_tick() { # k2s_tick NOW — k2s's periodic auth summary (k2v5 auth spec: `DIAG: auth-rollout` every 5 min, simulated
+  # time TIME_SCALE× faster), for each period it ran; a paused or stopped k2s writes nothing for its periods
+  local now=$1 n=k2s
+  has "$n" && [ "${C_STARTED[$n]:-0}" -gt 0 ] && [ "$AUTH_START" -gt 0 ] || return 0
+  local p=$(( 300000 / ${TIME_SCALE:-1} )); [ "$p" -gt 0 ] || p=300000
+  local due=$(( (now - AUTH_START) / p ))
+  [ "$due" -gt "$AUTH_N" ] || return 0
+  if [ "${C_STATE[$n]}" = running ]; then
+    local i=$AUTH_N t tot un legacy au ck h ip=${IP##*.}
+    [ $((due - i)) -gt 288 ] && i=$((due - 288))
+    for ((i = i + 1; i <= due; i++)); do
+      t=$((AUTH_START + i * p)); h=$(( (i * 7919 + ip * 104729) % 1000 ))
+      tot=$((40 + h % 61)); un=$((h % 4)); legacy=$un; au=$((tot - un)); ck=$((au * (70 + h % 25) / 100))
+      k2s_slog "$n" "$t" "time=$(tsat "$t") level=INFO msg=\"DIAG: auth-rollout\" total=$tot authed=$au cookie_hit=$ck cold=$((au - ck)) unauthed=$un legacy_no_metadata=$legacy"
+    done
+  fi
+  jq_state --argjson n "$due" '.authN = $n'
+  AUTH_N=$due
 }
 
 # ---- time passes: health checks, restart loops (_sidecar.sh), the meter (_meter.sh) ----
 tick() {
   load
   local now; now=$(nowms)
-  sidecar_tick "$now"
   local loop=${C_LOOP[k2-sidecar]:-}
+  # the sidecar's own lines and the meter's catch-up lines are written in time order, as one process writes them
+  local real=$SLOG buf=$K2SIM/.tick.buf; SLOG=$buf; : > "$buf"
+  sidecar_tick "$now"
+  loop=${C_LOOP[k2-sidecar]:-}
   meter_tick "$now" "$loop"
+  k2s_tick "$now"
+  SLOG=$real
+  # each entrypoint line (no time of its own) stays with the line after it; forks only when something was written
+  [ -s "$buf" ] && awk '{t=(substr($0,3,5)=="time=")?substr($0,8,23):""} t==""{p=p $0 "\001"; next} {printf "%s\t%s%s\n", t, p, $0; p=""} END{if(p!="")printf "~\t%s\n", p}' "$buf" | sort -s -t$'\t' -k1,1 | cut -f2- | tr '\001' '\n' | sed '/^$/d' >> "$real"
 }
 setvar() { # setvar KEY VALUE — change a host fact in node.env (in place: the dir may not be writable)
   local body; body=$(grep -v "^$1=" "$K2SIM/node.env"); printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"
