@@ -23,6 +23,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  logger.error({ err: e }, "worker failed to start");
+  logger.error({ err: e instanceof Error ? e : new Error(JSON.stringify(e)) }, "worker failed to start");
   process.exit(1);
 });

@@ -94,7 +94,7 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
   } as ConstructorParameters<typeof PgBoss>[0]);
-  boss.on("error", (e: Error) => logger.warn({ err: e }, "job queue error"));
+  boss.on("error", (e: unknown) => logger.warn({ err: e instanceof Error ? e : new Error(JSON.stringify(e)) }, "job queue error"));
   await boss.start();
   await ensureQueue(boss, NODE_STEP_QUEUE, { notify: true, policy: "stately", heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 1000, retryDelay: 1, expireInSeconds: 4 * 3600 });
   await ensureQueue(boss, ADVANCE_QUEUE, { notify: true, retryLimit: 5, retryDelay: 2 });
@@ -132,9 +132,19 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
 }
 
 async function ensureQueue(boss: PgBoss, name: string, options: Record<string, unknown>): Promise<void> {
-  const existing = await boss.getQueue(name);
-  if (existing) await boss.updateQueue(name, options as never);
-  else await boss.createQueue(name, options as never);
+  // processes starting together race to create it: whoever loses updates the one the other created
+  if (!(await boss.getQueue(name))) {
+    try {
+      await boss.createQueue(name, options as never);
+      return;
+    } catch (e) {
+      if (!(await boss.getQueue(name))) throw e instanceof Error ? e : new Error(`creating queue ${name}: ${JSON.stringify(e)}`);
+    }
+  }
+  // a queue's policy is fixed at creation; the rest follows this version's settings
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { policy, ...rest } = options;
+  await boss.updateQueue(name, rest as never);
 }
 
 /** Registers a stop hook run by stopJobEngine (schedules' workers). */

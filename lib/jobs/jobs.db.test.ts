@@ -134,6 +134,14 @@ describe("jobs", () => {
     expect(seen).toHaveLength(3);
   });
 
+  it("the engine starts again on a database it already set up (a console restart): queues exist, jobs still run", async () => {
+    await stopJobEngine({ timeoutMs: 5000 });
+    await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(2), start: false });
+    await runJob(id, async () => ({ ok: true, summary: "pass" }));
+    expect((await getJob(id))?.status).toBe("succeeded");
+  });
+
   it("lists jobs newest first, filtered by status, paginated", async () => {
     const before = await listJobs({ pageSize: 1000 });
     const a = await createJob({ kind: "verify", createdBy: "list@example.test", nodes: nodes(1) });

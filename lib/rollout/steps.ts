@@ -96,7 +96,10 @@ export async function healthGate(ipv4: string, s: Pick<Strategy, "minHealthySeco
   }
 }
 
-async function exec(t: SshTarget, command: Parameters<ReturnType<typeof sshEngine>["exec"]>[1], what: string, timeoutMs = 10 * 60_000): Promise<ExecResult> {
+/** Time limit of one change command on a node (pull, up -d), ms: K2OPS_ROLLOUT_COMMAND_TIMEOUT_MS, default 10 min. */
+const commandTimeoutMs = () => Number(process.env.K2OPS_ROLLOUT_COMMAND_TIMEOUT_MS ?? 10 * 60_000);
+
+async function exec(t: SshTarget, command: Parameters<ReturnType<typeof sshEngine>["exec"]>[1], what: string, timeoutMs = commandTimeoutMs()): Promise<ExecResult> {
   const r = await sshEngine().exec(t, command, { timeoutMs });
   check(r, what);
   return r;
@@ -133,7 +136,7 @@ async function applyUpdate(ctx: StepContext, p: Extract<RolloutParams, { kind: "
 /** Back to what the node ran before: compose from the backup, K2_VERSION as it was (line removed if there was none), up -d. */
 async function revertUpdate(ctx: StepContext, before: Before, pushed: boolean, opCtx: Ctx): Promise<void> {
   await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
-    if (pushed && before.composeBackedUp) await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", 60_000);
+    if (pushed && before.composeBackedUp) await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", Math.min(60_000, commandTimeoutMs()));
     await setTag(t, before.tag);
     // the previous images are still on the node: no pull
     await exec(t, cmd`cd ${deployDir(DIR)} && sudo docker compose up -d --remove-orphans`, "docker compose up -d (revert)");
@@ -232,7 +235,7 @@ export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { k
 
 async function revertCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
   await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
-    await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", 60_000);
+    await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", Math.min(60_000, commandTimeoutMs()));
   });
 }
 
