@@ -11,6 +11,11 @@ import { rolloutControlSchema, rolloutPreviewSchema, rolloutStartSchema } from "
 const targetLabel = (t: { selection: string[] } | { filter: Record<string, unknown> }) =>
   "selection" in t ? (t.selection.length === 1 ? t.selection[0] : `${t.selection.length} nodes`) : `fleet filter ${JSON.stringify(t.filter).slice(0, 200)}`;
 
+function controlled(jobId: string, r: unknown) {
+  revalidatePath("/operations");
+  return { jobId, ...(typeof r === "number" ? { nodes: r } : {}) };
+}
+
 export const previewRolloutAction = defineAction({
   name: "rollout.preview",
   role: "operator",
@@ -32,22 +37,47 @@ export const startRolloutAction = defineAction({
   auditResult: (r) => r,
 });
 
-const control = (name: string, fn: (jobId: string) => Promise<unknown>) =>
-  defineAction({
-    name,
-    role: "operator",
-    input: rolloutControlSchema,
-    target: (i) => ({ type: "job", id: i.jobId }),
-    run: async (input) => {
-      const r = await fn(input.jobId);
-      revalidatePath("/operations");
-      return { jobId: input.jobId, ...(typeof r === "number" ? { nodes: r } : {}) };
-    },
-    auditResult: (r) => r,
-  });
+export const pauseRolloutAction = defineAction({
+  name: "rollout.pause",
+  role: "operator",
+  input: rolloutControlSchema,
+  target: (i) => ({ type: "job", id: i.jobId }),
+  run: async (input) => controlled(input.jobId, await pauseRollout(input.jobId)),
+  auditResult: (r) => r,
+});
 
-export const pauseRolloutAction = control("rollout.pause", pauseRollout);
-export const resumeRolloutAction = control("rollout.resume", resumeRollout);
-export const cancelRolloutAction = control("rollout.cancel", cancelRollout);
-export const retryFailedAction = control("rollout.retry_failed", retryFailedNodes);
-export const promoteCanaryAction = control("rollout.promote", promoteCanary);
+export const resumeRolloutAction = defineAction({
+  name: "rollout.resume",
+  role: "operator",
+  input: rolloutControlSchema,
+  target: (i) => ({ type: "job", id: i.jobId }),
+  run: async (input) => controlled(input.jobId, await resumeRollout(input.jobId)),
+  auditResult: (r) => r,
+});
+
+export const cancelRolloutAction = defineAction({
+  name: "rollout.cancel",
+  role: "operator",
+  input: rolloutControlSchema,
+  target: (i) => ({ type: "job", id: i.jobId }),
+  run: async (input) => controlled(input.jobId, await cancelRollout(input.jobId)),
+  auditResult: (r) => r,
+});
+
+export const retryFailedAction = defineAction({
+  name: "rollout.retry_failed",
+  role: "operator",
+  input: rolloutControlSchema,
+  target: (i) => ({ type: "job", id: i.jobId }),
+  run: async (input) => controlled(input.jobId, await retryFailedNodes(input.jobId)),
+  auditResult: (r) => r,
+});
+
+export const promoteCanaryAction = defineAction({
+  name: "rollout.promote",
+  role: "operator",
+  input: rolloutControlSchema,
+  target: (i) => ({ type: "job", id: i.jobId }),
+  run: async (input) => controlled(input.jobId, await promoteCanary(input.jobId)),
+  auditResult: (r) => r,
+});
