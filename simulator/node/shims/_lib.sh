@@ -262,6 +262,7 @@ tick() {
   SLOG=$real
   # each entrypoint line (no time of its own) stays with the line after it; forks only when something was written
   [ -s "$buf" ] && awk '{t=(substr($0,3,5)=="time=")?substr($0,8,23):""} t==""{p=p $0 "\001"; next} {printf "%s\t%s%s\n", t, p, $0; p=""} END{if(p!="")printf "~\t%s\n", p}' "$buf" | sort -s -t$'\t' -k1,1 | cut -f2- | tr '\001' '\n' | sed '/^$/d' >> "$real"
+  return 0
 }
 setvar() { # setvar KEY VALUE — change a host fact in node.env (in place: the dir may not be writable)
   local body; body=$(grep -v "^$1=" "$K2SIM/node.env"); printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"

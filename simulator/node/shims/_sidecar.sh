@@ -335,7 +335,9 @@ sidecar_boot() { # the sidecar process starts in its (existing) container; retur
   [ -n "${K2SIM_PROVISIONED_LONG_AGO:-}" ] && SC_LONG=1
   if [ "$NET_BROKEN" = 1 ]; then
     # config load exits before main() clears the ready flag: a stale .ready stays
-    SC_FAIL=net; sc_fail_start "$t0" net $((t0 - 1)); return 1
+    # a node provisioned long ago has been looping for a while: its earlier failed runs (and their errors) are in the log
+    local s0=$t0; [ "$SC_LONG" = 1 ] && s0=$((t0 - 2 * 32000))
+    SC_FAIL=net; sc_fail_start "$s0" net $((s0 - 1)); return 1
   fi
   rm -f "$CFG/.ready" # main(): after the config load, before the network-bound NewSidecar
   if [ -z "$CF_SECRET" ]; then SC_FAIL=secret; sc_fail_start "$t0" secret $((t0 - 1)); return 1; fi
