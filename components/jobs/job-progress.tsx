@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import type { RolloutProgress } from "@/lib/rollout/view";
 import { FINISHED } from "./job-status";
 
 export type JobView = {
@@ -35,15 +36,7 @@ export type JobItemView = {
   evidence?: unknown;
 };
 
-export type RolloutJobView = {
-  batches: { index: number; label: string; nodes: JobItemView[]; status: "pending" | "running" | "done" }[];
-  skipped: JobItemView[];
-  targeted: number;
-  failures: number;
-  failureLimit: number;
-  threshold: string;
-  perNodeMs: number | null;
-  etaMs: number | null;
+export type RolloutJobView = RolloutProgress<JobItemView> & {
   phase: string;
   haltReason: string | null;
   currentBatch: number;

@@ -136,7 +136,7 @@ async function applyUpdate(ctx: StepContext, p: Extract<RolloutParams, { kind: "
 /** Back to what the node ran before: compose from the backup, K2_VERSION as it was (line removed if there was none), up -d. */
 async function revertUpdate(ctx: StepContext, before: Before, pushed: boolean, opCtx: Ctx): Promise<void> {
   await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
-    if (pushed && before.composeBackedUp) await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", Math.min(60_000, commandTimeoutMs()));
+    if (pushed && before.composeBackedUp) await restoreCompose(t);
     await setTag(t, before.tag);
     // the previous images are still on the node: no pull
     await exec(t, cmd`cd ${deployDir(DIR)} && sudo docker compose up -d --remove-orphans`, "docker compose up -d (revert)");
@@ -161,6 +161,11 @@ async function stage<T>(name: StageError["stage"], fn: () => Promise<T>): Promis
   } catch (e) {
     throw new StageError(name, e);
   }
+}
+
+/** The compose file the node ran before, back from its backup on the node. */
+async function restoreCompose(t: SshTarget): Promise<void> {
+  await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", Math.min(60_000, commandTimeoutMs()));
 }
 
 async function backupCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
@@ -235,7 +240,7 @@ export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { k
 
 async function revertCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
   await onNode(ctx.nodeIpv4, { name: "rollout.revert", mutating: false, ctx: opCtx }, async (t) => {
-    await exec(t, cmd`sudo cp -p ${backupPath()} ${composePath()}`, "Restoring the previous compose file", Math.min(60_000, commandTimeoutMs()));
+    await restoreCompose(t);
   });
 }
 

@@ -6,9 +6,10 @@ import { stripServerFields, FAILED_ITEM } from "./advance";
 
 export type RolloutItemRow = { node: string; name?: string; status: string; step: string; batch: number; attempts: number; startedAt: Date | string | null; finishedAt: Date | string | null; summary: string | null; error: string | null };
 
-export type RolloutProgress = {
-  batches: { index: number; label: string; nodes: RolloutItemRow[]; status: "pending" | "running" | "done" }[];
-  skipped: RolloutItemRow[];
+/** The rollout's progress; `I` is how a node row looks where it is read (the job API sends it as JSON). */
+export type RolloutProgress<I = RolloutItemRow> = {
+  batches: { index: number; label: string; nodes: I[]; status: "pending" | "running" | "done" }[];
+  skipped: I[];
   targeted: number;
   failures: number;
   failureLimit: number;
