@@ -3,47 +3,35 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { cycleEnd, normalizeBillingMode, parseBillingDate, usedBytesOf } from "@/lib/metering/cycle";
 import { CUT_USED_BYTES, meterNodeEnv, rxShareOf } from "./meter-init";
 import type { NodeSpec } from "./fleet";
 
 // The simulated meter's arithmetic (shims/_meter.sh) against a TypeScript reference of the
-// real sidecar's rules, transcribed from docker/sidecar/sidecar/traffic.go and main.go
-// (calculateNextCycleEnd, normalizeBillingMode, computeUsedLocked, NewTrafficMonitor's
-// baseline decision, checkAndResetCycle, SetUsage/runSetUsage, saveTrafficState) and Go's
-// time.Parse / time.Date. The bash side runs in ONE process per batch.
+// real sidecar's rules, transcribed from docker/sidecar/sidecar/traffic.go and main.go. The
+// pure rules (calculateNextCycleEnd, normalizeBillingMode, computeUsedLocked, time.Parse of
+// the billing date) are the product's own (lib/metering/cycle.ts, tested there against an
+// independent oracle of Go's time.Date); NewTrafficMonitor's baseline decision,
+// checkAndResetCycle, SetUsage/runSetUsage and saveTrafficState are transcribed here.
+// The bash side runs in ONE process per batch.
 
 const METER_SH = path.join(import.meta.dirname, "shims", "_meter.sh");
 const GIB = 1073741824n;
 
 // ---- the reference (Go rules) ----------------------------------------------------------------
 
-/** calculateNextCycleEnd: time.Date(y, m, D) (Date.UTC normalises an overflowing day/month as time.Date does); AddDate(0,1,0) once now is after it. Unix s. */
-function goCycleEnd(day: number, nowMs: number): number {
-  const n = new Date(nowMs);
-  let end = Date.UTC(n.getUTCFullYear(), n.getUTCMonth(), day);
-  if (nowMs > end) {
-    const e = new Date(end); // the normalised date, as AddDate sees it
-    end = Date.UTC(e.getUTCFullYear(), e.getUTCMonth() + 1, e.getUTCDate());
-  }
-  return end / 1000;
-}
+/** calculateNextCycleEnd in Unix s (lib/metering/cycle.ts) */
+const goCycleEnd = (day: number, nowMs: number): number => cycleEnd(day, new Date(nowMs)).getTime() / 1000;
 
-/** normalizeBillingMode: trim + lowercase; "" → max; an unknown non-empty value → sum, with the ERROR line. */
-function goMode(m: string): { mode: "sum" | "max"; unknown: boolean } {
-  const v = m.trim().toLowerCase();
-  if (v === "" || v === "max") return { mode: "max", unknown: false };
-  if (v === "sum") return { mode: "sum", unknown: false };
-  return { mode: "sum", unknown: true };
-}
+/** normalizeBillingMode (lib/metering/cycle.ts): trim + lowercase; "" → max; an unknown non-empty value → sum, with the ERROR line. */
+const goMode = normalizeBillingMode;
 
 type TState = { end: bigint; srx: bigint; stx: bigint; prior: bigint; last: bigint };
 const zero = (): TState => ({ end: 0n, srx: 0n, stx: 0n, prior: 0n, last: 0n });
 
-/** computeUsedLocked */
+/** computeUsedLocked (lib/metering/cycle.ts usedBytesOf) */
 function goUsed(mode: "sum" | "max", rx: bigint, tx: bigint, s: TState): bigint {
-  const dr = rx > s.srx ? rx - s.srx : 0n;
-  const dt = tx > s.stx ? tx - s.stx : 0n;
-  return (mode === "sum" ? dr + dt : dr > dt ? dr : dt) + s.prior;
+  return usedBytesOf(mode, { rxBytes: rx, txBytes: tx }, { cycleStartRxBytes: s.srx, cycleStartTxBytes: s.stx, priorUsedBytes: s.prior }).usedBytes;
 }
 
 /** saveTrafficState: json.Marshal of trafficState (declaration order, compact, no newline) */
@@ -105,29 +93,10 @@ function slogValue(v: string): string {
   return v !== "" && !/[\s=""\p{Cc}]/u.test(v) ? v : JSON.stringify(v);
 }
 
-/** time.Parse("2006-01-02", v) error text (the subset of shapes a billing date takes), "" when valid */
+/** time.Parse("2006-01-02", v) error text, "" when valid (lib/metering/cycle.ts parseBillingDate) */
 function goParseDateErr(v: string): string {
-  const q = (s: string) => JSON.stringify(s);
-  const bad = (rest: string, elem: string) => `parsing time ${q(v)} as "2006-01-02": cannot parse ${q(rest)} as ${q(elem)}`;
-  let r = v;
-  if (!/^\d{4}/.test(r)) return bad(r, "2006");
-  const y = Number(r.slice(0, 4));
-  r = r.slice(4);
-  if (!r.startsWith("-")) return bad(r, "-");
-  r = r.slice(1);
-  if (!/^\d\d/.test(r)) return bad(r, "01");
-  const m = Number(r.slice(0, 2));
-  r = r.slice(2);
-  if (m < 1 || m > 12) return `parsing time ${q(v)}: month out of range`;
-  if (!r.startsWith("-")) return bad(r, "-");
-  r = r.slice(1);
-  if (!/^\d\d/.test(r)) return bad(r, "02");
-  const d = Number(r.slice(0, 2));
-  r = r.slice(2);
-  if (r !== "") return `parsing time ${q(v)}: extra text: ${q(r)}`;
-  const dim = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  if (d < 1 || d > dim) return `parsing time ${q(v)}: day out of range`;
-  return "";
+  const r = parseBillingDate(v);
+  return r.ok ? "" : r.error;
 }
 
 // ---- the bash side ---------------------------------------------------------------------------
