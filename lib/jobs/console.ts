@@ -8,6 +8,7 @@ import { startJobEngine, type StartEngineOptions } from "./engine";
 export async function registerJobKinds(): Promise<void> {
   await import("@/lib/fleet/verify-job");
   await import("@/lib/rollout/kind");
+  await import("@/lib/fleet-reports/kinds");
 }
 
 /** Starts the engine with every kind and the schedules (fleet sync, verification). */
@@ -20,5 +21,6 @@ export async function startConsoleJobs(opts: StartEngineOptions = {}): Promise<v
   const sync = await scheduleFleetSync();
   // the fleet's first view must not say "0 failing" about nodes nobody checked (K2OPS_VERIFY_EVERY_MINUTES)
   const verify = await scheduleFleetVerify();
+  await (await import("@/lib/metering/schedule")).scheduleMeterPoll(); // K2OPS_METER_POLL_MINUTES (default 5, 0 = off)
   logger.info({ sync, verify }, "schedules registered");
 }

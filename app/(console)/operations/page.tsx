@@ -2,6 +2,7 @@ import Link from "next/link";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { getJob, JOB_STATUSES, listJobs, type JobStatusName } from "@/lib/jobs";
+import { REPORT_KINDS } from "@/lib/fleet-reports/schema";
 import { PageHeader } from "@/components/shell/page-header";
 import { JobList } from "@/components/jobs/job-list";
 import { JobDetail } from "@/components/jobs/job-detail";
@@ -32,11 +33,16 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
         title="Operations"
         description="Fleet jobs (verify all / selected, rollouts): who started them, progress, per-node results."
         actions={
-          operator ? (
-            <Link href="/operations/rollout/new" className="inline-flex h-8 items-center rounded-md bg-primary px-3 text-sm font-medium text-primary-foreground hover:bg-primary/90">
-              New rollout
+          <>
+            <Link href="/operations/reports" className="inline-flex h-8 items-center rounded-md border border-border px-3 text-sm font-medium hover:bg-muted" data-testid="fleet-reports-link">
+              Fleet reports
             </Link>
-          ) : null
+            {operator ? (
+              <Link href="/operations/rollout/new" className="inline-flex h-8 items-center rounded-md bg-primary px-3 text-sm font-medium text-primary-foreground hover:bg-primary/90">
+                New rollout
+              </Link>
+            ) : null}
+          </>
         }
       />
       <nav aria-label="Job status" className="mb-3 flex flex-wrap gap-1 text-sm">
@@ -52,6 +58,11 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
             <>
               <h2 className="mb-2 text-sm font-semibold">
                 {job.kind} · started by {job.createdBy} · {job.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC{" "}
+                {(REPORT_KINDS as readonly string[]).includes(job.kind) ? (
+                  <Link href={`/operations/reports?report=${job.id}`} className="ml-2 text-xs font-normal underline">
+                    open the report
+                  </Link>
+                ) : null}
                 <Link href={href({ job: undefined })} className="ml-2 text-xs font-normal underline">
                   close
                 </Link>
