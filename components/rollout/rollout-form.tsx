@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { RolloutPreview } from "@/lib/rollout";
 import { rolloutPreviewSchema } from "@/lib/rollout/schema";
 import { describeThreshold, ROLLOUT_KINDS, strategySchema, type RolloutKind } from "@/lib/rollout/strategy";
+import { FLEET_ENV_KEYS, type FleetEnvKey } from "@/lib/rollout/set-env-schema";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
@@ -37,6 +38,8 @@ const KIND_HELP: Record<RolloutKind, string> = {
   "push-compose": "push the canonical docker-compose.yml (md5-compared); restarts nothing",
   "restart-sidecar": "up -d k2-sidecar: applies the sidecar's .env (never `restart`)",
   "dir-migration": "the documented /apps/kaitu-slave → /apps/k2s migration, one node at a time after the canary",
+  "set-env": "set fleet-wide .env settings (never secrets), up -d, gated and reverted like an update; K2_ENFORCE_AUTH=1 needs every targeted node's users file empty",
+  "auto-update": "install/refresh /apps/k2s/auto-update.sh (md5-compared) and its 04:00 root cron line, exactly once; restarts nothing",
 };
 
 const schemaResolver = zodResolver(rolloutPreviewSchema, {
@@ -45,8 +48,12 @@ const schemaResolver = zodResolver(rolloutPreviewSchema, {
 });
 
 /** The form keeps an update's tag while another kind is chosen (switching back restores it); the strict schema must not see it. */
-const resolver: Resolver<FormIn, unknown, FormOut> = (values, ctx, opts) =>
-  schemaResolver(values.params.kind === "update" ? values : { ...values, params: { kind: values.params.kind } as FormIn["params"] }, ctx, opts);
+const resolver: Resolver<FormIn, unknown, FormOut> = (values, ctx, opts) => {
+  const p = values.params as { kind: RolloutKind; env?: EnvRow[] };
+  const params = p.kind === "update" ? values.params : p.kind === "set-env" ? { kind: p.kind, env: p.env ?? [] } : { kind: p.kind };
+  return schemaResolver({ ...values, params: params as FormIn["params"] }, ctx, opts);
+};
+type EnvRow = { key: FleetEnvKey; value: string };
 
 const message = (errors: FieldErrors<FormIn>, path: string): string | undefined => (get(errors, path) as { message?: string } | undefined)?.message;
 const idOf = (path: string) => `rollout-${path.replace(/\./g, "-")}`;
@@ -201,6 +208,13 @@ export function RolloutForm({
               </div>
             </>
           ) : null}
+          {kind === "set-env" ? (
+            <Controller
+              control={control}
+              name={"params.env" as never}
+              render={({ field }) => <EnvRows value={(field.value as EnvRow[] | undefined) ?? []} onChange={field.onChange} error={(i, k) => e(`params.env.${i}.${k}`)} listError={e("params.env")} />}
+            />
+          ) : null}
         </fieldset>
 
         <fieldset className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
@@ -292,7 +306,7 @@ export function RolloutForm({
             </p>
           ) : null}
           <RolloutPlan plan={plan.data} stale={stale} />
-          <Button onClick={() => setConfirming(true)} disabled={stale || plan.data.targeted === 0}>
+          <Button onClick={() => setConfirming(true)} disabled={stale || plan.data.targeted === 0 || !!plan.data.usersFile?.dirty.length}>
             Start rollout…
           </Button>
           <ConfirmDialog
@@ -313,6 +327,46 @@ export function RolloutForm({
             onConfirm={onStart}
           />
         </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** The settings of a set-env rollout: up to 5 rows of a documented, non-secret key and its value (validated by the server's schema). */
+function EnvRows({ value, onChange, error, listError }: { value: EnvRow[]; onChange: (v: EnvRow[]) => void; error: (i: number, k: "key" | "value") => string | undefined; listError?: string }) {
+  const rows = value.length ? value : [];
+  const set = (i: number, patch: Partial<EnvRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <div className="space-y-2 sm:col-span-2" data-testid="set-env-rows">
+      {rows.map((r, i) => (
+        <div key={i} className="flex items-start gap-2">
+          <Field path={`params.env.${i}.key`} label={`Variable ${i + 1}`} error={error(i, "key")} className="w-64">
+            <Select value={r.key} onChange={(ev) => set(i, { key: ev.target.value as FleetEnvKey })} {...aria(`params.env.${i}.key`, error(i, "key"), false)}>
+              {FLEET_ENV_KEYS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field path={`params.env.${i}.value`} label="Value" error={error(i, "value")} className="flex-1">
+            <Input value={r.value} onChange={(ev) => set(i, { value: ev.target.value })} {...aria(`params.env.${i}.value`, error(i, "value"), false)} className="font-mono" autoComplete="off" spellCheck={false} />
+          </Field>
+          <Button type="button" variant="ghost" className="mt-6" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove variable ${i + 1}`}>
+            Remove
+          </Button>
+        </div>
+      ))}
+      {rows.length < 5 ? (
+        <Button type="button" variant="outline" onClick={() => onChange([...rows, { key: "K2_ENFORCE_AUTH", value: "1" }])}>
+          Add a variable
+        </Button>
+      ) : null}
+      <p className="text-xs text-muted-foreground">Only documented, non-secret settings; values are checked like the node&apos;s .env editor. K2_ENFORCE_AUTH=1 is refused while any targeted node&apos;s users file is not empty.</p>
+      {listError ? (
+        <p className="text-xs text-destructive" data-testid="error-params.env">
+          {listError}
+        </p>
       ) : null}
     </div>
   );

@@ -25,11 +25,32 @@ export function RolloutPlan({ plan, stale = false }: { plan: RolloutPreview; sta
             </p>
             <p data-testid="preview-threshold">
               Failure threshold: <strong>{plan.threshold}</strong>
-              {plan.params.kind !== "update" ? "." : plan.strategy.autoRevert ? "; a node that fails its health gate is reverted to what it ran before." : "; auto-revert is off: a failed node stays as it is."}
+              {plan.params.kind !== "update" && plan.params.kind !== "set-env" ? "." : plan.strategy.autoRevert ? "; a node that fails its health gate is reverted to what it ran before." : "; auto-revert is off: a failed node stays as it is."}
             </p>
           </>
         ) : null}
       </div>
+
+      {plan.usersFile ? (
+        plan.usersFile.dirty.length ? (
+          <div role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-2" data-testid="users-file-block">
+            <p className="font-medium">
+              K2_ENFORCE_AUTH=1 is blocked: {plan.usersFile.dirty.length} of {plan.usersFile.checked} node{plan.usersFile.checked === 1 ? "" : "s"} have a non-empty or unreadable /apps/k2s/users. Empty them first (Fleet reports: users-file audit).
+            </p>
+            <ul className="mt-1 list-inside list-disc font-mono text-xs">
+              {plan.usersFile.dirty.slice(0, 50).map((d) => (
+                <li key={d.ipv4}>
+                  {d.ipv4}: {d.entries !== undefined ? `${d.entries} entr${d.entries === 1 ? "y" : "ies"}` : d.reason}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : (
+          <p className="rounded-md border border-border p-2 text-muted-foreground" data-testid="users-file-clean">
+            Users-file gate: all {plan.usersFile.checked} node{plan.usersFile.checked === 1 ? "" : "s"} have an empty /apps/k2s/users (each is checked again right before its change).
+          </p>
+        )
+      ) : null}
 
       <div>
         <h3 className="mb-1 font-medium">Batches</h3>

@@ -41,3 +41,24 @@ export async function startTestFleet(
     },
   };
 }
+
+/**
+ * The fixture's first check of every node (a plan needs each node's checked
+ * directory), 8 at a time; throws naming the nodes whose check could not run,
+ * so a loaded machine shows up as a fixture error, not as a later "skipped".
+ */
+export async function verifyFixture(ips: string[], triggeredBy = "fixture"): Promise<void> {
+  const { verifyNode } = await import("@/lib/node-ops/verify");
+  const broken: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, ips.length) }, async () => {
+      for (let i = next++; i < ips.length; i = next++) {
+        let v = await verifyNode(ips[i], { triggeredBy });
+        if (v.status === "error") v = await verifyNode(ips[i], { triggeredBy });
+        if (v.status === "error") broken.push(`${ips[i]}: ${v.error}`);
+      }
+    }),
+  );
+  if (broken.length) throw new Error(`fixture: ${broken.length} node(s) could not be checked: ${broken.slice(0, 3).join("; ")}`);
+}

@@ -7,7 +7,9 @@ import { cancelJob, createJob } from "@/lib/jobs";
 import { ROLLOUT_JOB_KIND } from "./kind";
 import { FAILED_ITEM } from "./advance";
 import { planRollout, type Plan, type PlanNode } from "./plan";
+import { enforcesAuth } from "./set-env-schema";
 import { describeThreshold, type RolloutParams, type Strategy } from "./strategy";
+import { autoUpdateDryRun } from "./steps-auto-update";
 
 // Rollouts across the fleet (issue #12): preview a plan, start it as a durable
 // job, control it. Every function here is called by one server action, which
@@ -70,17 +72,36 @@ export async function targetNodes(target: RolloutTarget, opts: { probe?: boolean
   });
 }
 
-export type RolloutPreview = Plan & { params: RolloutParams; strategy: Strategy; threshold: string; commands: string[] };
+/** A K2_ENFORCE_AUTH=1 rollout's users-file gate (node-behavior §6.5): the taking-part nodes whose users file is not empty or could not be read. */
+export type UsersFileBlock = { dirty: { ipv4: string; entries?: number; reason?: string }[]; checked: number };
 
-/** The plan the operator confirms, with the exact commands each node would receive (the dry run). */
+export type RolloutPreview = Plan & { params: RolloutParams; strategy: Strategy; threshold: string; commands: string[]; usersFile?: UsersFileBlock };
+
+/** The users-file audit of the plan's nodes when the rollout turns auth enforcement on (null otherwise). */
+async function usersFileBlock(plan: Plan, params: RolloutParams): Promise<UsersFileBlock | null> {
+  if (!enforcesAuth(params)) return null;
+  const ips = plan.batches.flat().map((n) => n.ipv4);
+  const { usersFileGate } = await import("@/lib/fleet-reports/users-file");
+  const g = await usersFileGate(ips, { triggeredBy: "rollout plan (K2_ENFORCE_AUTH=1 gate)" });
+  return { dirty: g.dirty.map((d) => ({ ipv4: d.ipv4, ...("entries" in d ? { entries: d.entries } : { reason: d.reason }) })), checked: ips.length };
+}
+
+const blockMessage = (b: UsersFileBlock) =>
+  `K2_ENFORCE_AUTH=1 is refused: ${b.dirty.length} of ${b.checked} targeted node${b.checked === 1 ? "" : "s"} have a non-empty or unreadable /apps/k2s/users (${b.dirty
+    .slice(0, 5)
+    .map((d) => `${d.ipv4}: ${d.entries !== undefined ? `${d.entries} entries` : d.reason}`)
+    .join("; ")}${b.dirty.length > 5 ? "; …" : ""}). Empty them first (the users-file audit lists them).`;
+
+/** The plan the operator confirms, with the exact commands each node would receive (the dry run) and, for K2_ENFORCE_AUTH=1, the users-file gate. */
 export async function previewRollout(target: RolloutTarget, params: RolloutParams, strategy: Strategy): Promise<RolloutPreview> {
   const plan = planRollout(await targetNodes(target), params, strategy);
-  return { ...plan, params, strategy, threshold: describeThreshold(strategy, plan.targeted), commands: dryRunCommands(params) };
+  const usersFile = await usersFileBlock(plan, params);
+  return { ...plan, params, strategy, threshold: describeThreshold(strategy, plan.targeted), commands: dryRunCommands(params), ...(usersFile ? { usersFile } : {}) };
 }
 
 /** What each node receives, in order (secrets never: .env edits travel as a script on stdin). */
 export function dryRunCommands(p: RolloutParams): string[] {
-  const pre = "read: K2_VERSION in .env, md5sum docker-compose.yml, docker inspect k2-sidecar (image, project), test -d /apps/k2s";
+  const pre = "read: K2_VERSION in .env, md5sum docker-compose.yml, docker inspect k2-sidecar (image, project), docker inspect k2s (image, paused), test -d /apps/k2s";
   const gate = "health gate: the §6 checklist until it passes for the minimum healthy time (or the deadline passes)";
   switch (p.kind) {
     case "update":
@@ -90,6 +111,7 @@ export function dryRunCommands(p: RolloutParams): string[] {
         `cd '/apps/k2s' && sudo env K2_VERSION='${p.targetTag}' docker compose pull`,
         `sudo bash -s  (stdin: set K2_VERSION=${p.targetTag} in /apps/k2s/.env)`,
         "cd '/apps/k2s' && sudo docker compose up -d --remove-orphans",
+        "on a cut node (k2s paused by the meter), here and in a revert, instead: cd '/apps/k2s' && sudo docker compose up -d k2-sidecar  (k2s stays paused and is not recreated; the gate accepts the cutoff and nothing else)",
         gate,
         "on a failed gate (auto-revert): restore the compose backup, K2_VERSION as before (stdin script), up -d --remove-orphans, gate again",
       ];
@@ -99,6 +121,20 @@ export function dryRunCommands(p: RolloutParams): string[] {
       return ["sudo bash -s  (stdin: the canonical compose, md5 compared first, DIR-migration guard; restarts nothing)"];
     case "dir-migration":
       return ["the documented directory migration (dir-migration.md): usage read, /apps/k2s prepared, pull, old project down (the one sanctioned down), k2s up -d, checks"];
+    case "auto-update":
+      return autoUpdateDryRun();
+    case "set-env": {
+      const label = p.env.map((e) => `${e.key}=${e.value}`).join(" ");
+      return [
+        `${pre}; sudo bash -s  (stdin: print ${p.env.map((e) => e.key).join(", ")} from /apps/k2s/.env, nothing else)`,
+        ...(enforcesAuth(p) ? ["sudo -n awk 'NF{n++} END{print n+0}' /apps/k2s/users  (the users-file gate: a node with entries or an unreadable file is not changed)"] : []),
+        `sudo bash -s  (stdin: set ${label} in /apps/k2s/.env)`,
+        "cd '/apps/k2s' && sudo docker compose up -d --remove-orphans",
+        "on a cut node (k2s paused by the meter) instead: cd '/apps/k2s' && sudo docker compose up -d k2-sidecar  (k2s stays paused; it takes the setting at its next up -d)",
+        gate,
+        "on a failed gate (auto-revert): the previous values back in .env (stdin script), up -d, gate again",
+      ];
+    }
   }
 }
 
@@ -112,6 +148,8 @@ export async function startRollout(opts: { target: RolloutTarget; params: Rollou
   if (plan.targeted !== opts.expectedCount) {
     throw new ActionFailure("conflict", `The plan changed since the preview: ${plan.targeted} nodes would take part now, not ${opts.expectedCount}. Preview again.`);
   }
+  const block = await usersFileBlock(plan, opts.params);
+  if (block?.dirty.length) throw new ActionFailure("conflict", blockMessage(block));
   const items = [
     ...plan.batches.flatMap((b, batch) => b.map((n) => ({ nodeIpv4: n.ipv4, batch }))),
     ...plan.skipped.map((s) => ({ nodeIpv4: s.ipv4, batch: 0, skipped: s.reason })),

@@ -1,6 +1,8 @@
 import { defineJobKind, type StepResult } from "@/lib/jobs/kinds";
 import { rolloutAdvance, stripServerFields } from "./advance";
 import { dirMigrationStep, pushComposeStep, restartSidecarStep, updateStep } from "./steps";
+import { autoUpdateStep } from "./steps-auto-update";
+import { setEnvStep } from "./steps-set-env";
 import { rolloutParamsSchema, strategySchema } from "./strategy";
 
 // The durable job kind "rollout": each node step runs the rollout's kind on one
@@ -26,6 +28,10 @@ export const rolloutJobKind = defineJobKind({
         return pushComposeStep(ctx);
       case "dir-migration":
         return dirMigrationStep(ctx);
+      case "auto-update":
+        return autoUpdateStep(ctx);
+      case "set-env":
+        return setEnvStep(ctx, params, strategy);
     }
   },
 });

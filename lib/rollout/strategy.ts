@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PINNED_TAG } from "@/lib/node-ops/env-schema";
+import { setEnvParamsSchema } from "./set-env-schema";
 
 // What a rollout does and how carefully (the runbook's §5 scripts made into a
 // strategy with Nomad's vocabulary): the kind, its parameters, and the
@@ -11,12 +12,14 @@ import { PINNED_TAG } from "@/lib/node-ops/env-schema";
  * - push-compose: deploy-compose.sh: push the canonical compose (MD5-skip), restart nothing
  * - restart-sidecar: `up -d k2-sidecar` (applies the sidecar's .env; never `restart`)
  * - dir-migration: the documented /apps/kaitu-slave -> /apps/k2s migration, one node at a time after a canary
+ * - set-env: set fleet-wide, non-secret .env settings (update-compose.sh --set-env), `up -d`, gated and reverted like an update; K2_ENFORCE_AUTH=1 only on nodes with an empty users file
+ * - auto-update: install/refresh /apps/k2s/auto-update.sh (md5-compared) and its 04:00 root cron line (exactly once); restarts nothing
  */
-export const ROLLOUT_KINDS = ["update", "push-compose", "restart-sidecar", "dir-migration"] as const;
+export const ROLLOUT_KINDS = ["update", "push-compose", "restart-sidecar", "dir-migration", "auto-update", "set-env"] as const;
 export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 
 /** Which deploy directory a kind needs: the DIR-migration guard keeps legacy/un-migrated nodes out of /apps/k2s kinds. */
-export const KIND_NEEDS: Record<RolloutKind, "k2s" | "legacy"> = { update: "k2s", "push-compose": "k2s", "restart-sidecar": "k2s", "dir-migration": "legacy" };
+export const KIND_NEEDS: Record<RolloutKind, "k2s" | "legacy"> = { update: "k2s", "push-compose": "k2s", "restart-sidecar": "k2s", "dir-migration": "legacy", "auto-update": "k2s", "set-env": "k2s" };
 
 const amount = (max: number) =>
   z.object({
@@ -61,6 +64,8 @@ export const rolloutParamsSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("push-compose") }).strict(),
   z.object({ kind: z.literal("restart-sidecar") }).strict(),
   z.object({ kind: z.literal("dir-migration") }).strict(),
+  z.object({ kind: z.literal("auto-update") }).strict(),
+  setEnvParamsSchema,
 ]);
 export type RolloutParams = z.output<typeof rolloutParamsSchema>;
 

@@ -113,7 +113,7 @@ export type Fault = {
   /** one node command hangs inside a session, matched on "<command> <args>" (ERE) */
   shimHang?: string;
   pullFails?: boolean;
-  /** the next sidecar recreation (compose up -d) ends unhealthy */
+  /** the next sidecar recreation (compose up -d) ends unhealthy; the one after it is healthy again (one-shot) */
   unhealthyAfterUpdate?: boolean;
   /** a bad release on this node: a sidecar created from this image tag never gets healthy (one of another tag does) */
   unhealthyTag?: string;
@@ -654,7 +654,10 @@ export class SimNode {
     put("unhealthy-tag", !!f.unhealthyTag, f.unhealthyTag ?? "");
     put("k2s-not-ready", !!f.k2sNotReady);
     put("compose-version", !!f.composeVersion, f.composeVersion ?? "");
-    if (!f.unhealthyAfterUpdate) put("unhealthy", false);
+    if (!f.unhealthyAfterUpdate) {
+      put("unhealthy", false);
+      put("unhealthy-once", false);
+    }
     this.faults = { ...f };
     if (f.hostKeyChanged) await this.changeHostKey();
     if (f.unreachable === true) await this.stopSshd();
