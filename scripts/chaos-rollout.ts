@@ -70,7 +70,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   let consoleN = 0;
   const startConsole = () => {
     const id = `chaos-console-${++consoleN}`;
-    const w = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/worker.ts")], {
+    // node itself runs the worker (tsx as a loader): a SIGKILL must hit the process doing the work, not a tsx wrapper that leaves it running
+    const w = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/worker.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: f.t.url, K2OPS_INSTANCE_ID: id, K2OPS_WORKER_SCHEDULES: "0", K2OPS_ROLLOUT_COMMAND_TIMEOUT_MS: "20000", K2OPS_VERIFY_TIMEOUT_MS: "30000", LOG_LEVEL: "error", KAITU_CENTER_URL: f.center.url, KAITU_ACCESS_KEY: f.center.accessKeys.editor },
       stdio: ["ignore", "ignore", "inherit"],
@@ -93,6 +94,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     // the faults, at seeded random moments, until the rollout ends
     const undo: { at: number; fn: () => Promise<void>; what: string }[] = [];
     const kills = o.kills ?? 2;
+    // kill times count from the rollout's start (the fleet's set-up time varies with the machine's load)
+    const rolloutT0 = Date.now();
     const killAt = Array.from({ length: kills }, (_, i) => 8_000 + (i + rnd()) * 25_000).sort((a, b) => a - b);
     const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
     for (;;) {
@@ -113,7 +116,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         events.push(`${elapsed()} clear ${u.what}`);
       }
       undo.splice(0, undo.length, ...undo.filter((x) => x.at > now));
-      if (killAt.length && now - t0 >= killAt[0]) {
+      if (killAt.length && now - rolloutT0 >= killAt[0]) {
         killAt.shift();
         current.kill("SIGKILL");
         events.push(`${elapsed()} SIGKILL console ${consoleN}`);

@@ -94,7 +94,7 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,
   } as ConstructorParameters<typeof PgBoss>[0]);
-  boss.on("error", (e: unknown) => logger.warn({ err: e instanceof Error ? e : new Error(JSON.stringify(e)) }, "job queue error"));
+  boss.on("error", (e: unknown) => logger.warn({ err: e }, "job queue error"));
   await boss.start();
   await ensureQueue(boss, NODE_STEP_QUEUE, { notify: true, policy: "stately", heartbeatSeconds: HEARTBEAT_SECONDS, retryLimit: 1000, retryDelay: 1, expireInSeconds: 4 * 3600 });
   await ensureQueue(boss, ADVANCE_QUEUE, { notify: true, retryLimit: 5, retryDelay: 2 });

@@ -201,16 +201,29 @@ export function redactValue<T>(value: T, depth = 0): T {
   return out as T;
 }
 
-export function redactError(err: unknown): { name: string; message: string; code?: string } {
+export function redactError(err: unknown, depth = 0): { name: string; message: string; code?: string; cause?: unknown } {
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
+    // driver errors (pg, Prisma adapters) often carry the useful part in `cause` or in own fields
+    const cause = (err as { cause?: unknown }).cause;
+    const extra = err.message === "[object Object]" ? ownFields(err) : undefined;
     return {
       name: err.name,
-      message: redactText(err.message),
+      message: redactText(extra ? `${err.message} ${extra}` : err.message),
       ...(typeof code === "string" || typeof code === "number" ? { code: String(code) } : {}),
+      ...(cause !== undefined && depth < 3 ? { cause: redactError(cause, depth + 1) } : {}),
     };
   }
+  if (err && typeof err === "object") return { name: "Error", message: redactText(ownFields(err) ?? String(err)) };
   return { name: "Error", message: redactText(String(err)) };
+}
+
+function ownFields(o: object): string | undefined {
+  try {
+    return JSON.stringify(redactValue(Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== "function")))).slice(0, 2000);
+  } catch {
+    return undefined;
+  }
 }
 
 /** For tests: forget registered values (the environment's are registered again on next use). */
