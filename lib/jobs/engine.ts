@@ -225,8 +225,9 @@ export async function advance(jobId: string): Promise<void> {
   }
 }
 
+/** `failed` counts the steps whose change did not take: failed, and reverted (back on what it ran before). */
 function countItems(items: { status: string }[]): { done: number; failed: number } {
-  return { done: items.filter((i) => TERMINAL_ITEM.has(i.status)).length, failed: items.filter((i) => i.status === "failed").length };
+  return { done: items.filter((i) => TERMINAL_ITEM.has(i.status)).length, failed: items.filter((i) => i.status === "failed" || i.status === "reverted").length };
 }
 
 /** One node step, as a queue worker takes it (see the file comment for claim and resume rules). */

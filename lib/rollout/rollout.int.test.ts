@@ -1,7 +1,8 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { startTestFleet, type TestFleet } from "@/lib/node-ops/test-fleet";
-import { verifyNode } from "@/lib/node-ops/verify";
+import { startTestFleet, verifyFixture, type TestFleet } from "@/lib/node-ops/test-fleet";
 import { registerJobKinds } from "@/lib/jobs/console";
 import { startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
 import { getJob, waitForJob } from "@/lib/jobs";
@@ -25,15 +26,30 @@ const scen = (ip: string): Scenario => (ip === ips[22] ? "unmigrated" : ip === i
 const BAD = ips[7]; // its new tag never gets healthy
 const PULLFAIL = ips[21];
 let f: TestFleet;
+// the operators' channels: a generic webhook and a Slack incoming webhook (both this process's own HTTP server)
+const notices: { path: string; body: Record<string, unknown> }[] = [];
+let hooks: http.Server;
 
 beforeAll(async () => {
+  hooks = http.createServer((req, res) => {
+    let b = "";
+    req.on("data", (c) => (b += c));
+    req.on("end", () => (notices.push({ path: req.url ?? "", body: JSON.parse(b) as Record<string, unknown> }), res.end("ok")));
+  });
+  await new Promise<void>((r) => hooks.listen(0, "127.0.0.1", r));
+  const port = (hooks.address() as AddressInfo).port;
+  process.env.K2OPS_NOTIFY_WEBHOOK = `http://127.0.0.1:${port}/generic`;
+  process.env.K2OPS_NOTIFY_SLACK_WEBHOOK = `http://127.0.0.1:${port}/slack/T000/B000/XXXX`;
   f = await startTestFleet("/tmp/k2ops-test-rollout", ips.map((ip) => ({ ip, scenario: scen(ip) })), { secret: SECRET, namePrefix: "ro", registryTags: [...DEFAULT_REGISTRY_TAGS, NEW, "v0.5.0-1a2b3c4d"] });
   await registerJobKinds();
   await startJobEngine({ databaseUrl: f.t.url, schedules: false, pollingIntervalSeconds: 0.5 });
   // the fleet has been checked once (the plan needs each node's directory)
-  await Promise.all(ips.map((ip) => verifyNode(ip, { triggeredBy: "fixture" })));
-}, 300_000);
+  await verifyFixture(ips);
+}, 600_000);
 afterAll(async () => {
+  delete process.env.K2OPS_NOTIFY_WEBHOOK;
+  delete process.env.K2OPS_NOTIFY_SLACK_WEBHOOK;
+  hooks?.close();
   await stopJobEngine({ timeoutMs: 10_000 });
   await f?.stop();
 });
@@ -88,6 +104,24 @@ describe("rollout of a pinned tag", () => {
     expect(await waitForJob(jobId, { timeoutMs: 120_000 })).toBe("succeeded");
     for (const ip of ips.slice(0, 20)) expect(upCount(ip) - before[ip]).toBe(ip === BAD ? 1 : 0);
     expect(tagOf(BAD)).toBe(NEW);
+    // the channels heard the halt and each end, on both targets, with no secret in them
+    // delivery follows the job's last decision: wait for it
+    const mine = () => notices.filter((n) => JSON.stringify(n.body).includes(jobId));
+    await expect.poll(() => mine().length, { timeout: 30_000 }).toBe(6);
+    expect(mine().filter((n) => n.path === "/generic").map((n) => n.body.event)).toEqual(["halted", "finished", "finished"]);
+    expect(mine().filter((n) => n.path.startsWith("/slack/")).map((n) => String(n.body.text))).toEqual([
+      expect.stringMatching(/halted: failure threshold reached/),
+      expect.stringMatching(/ended failed: 20\/20 nodes done, 1 failed/),
+      expect.stringMatching(/ended succeeded/),
+    ]);
+    for (const n of mine()) expect(knownSecretMatches(JSON.stringify(n.body))).toEqual([]);
+    // the job's rows as the API serves them and its audit rows carry no secret either
+    const stepIds = (await items(jobId)).map((i) => i.id);
+    const audit = await db().auditEvent.findMany({ where: { OR: stepIds.map((id) => ({ requestId: { startsWith: `${id}:` } })) } });
+    expect(audit.length).toBeGreaterThanOrEqual(21);
+    const rows = JSON.stringify({ job: await getJob(jobId), audit });
+    expect(rows).not.toContain(SECRET);
+    expect(knownSecretMatches(rows)).toEqual([]);
   }, 600_000);
 
   it("a pull failure changes nothing on the node; an unreachable node fails with evidence; both count", async () => {
