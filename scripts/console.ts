@@ -145,6 +145,11 @@ async function startSimulatedFleet(env: NodeJS.ProcessEnv): Promise<{ env: NodeJ
     ipPrefix: env.K2OPS_SIM_IP_PREFIX || undefined,
   });
   log(sim.describe());
+  // the demo fleet's meter history, once (nodes already recorded are left to the live poll): the metering charts are not empty on first start
+  const { backfillDemoMeterHistory } = await import("./demo-meter-history");
+  await backfillDemoMeterHistory(path.join(dataDir(), "sim", "nodes", "nodes"))
+    .then((r) => r.nodes && log(`demo meter history: ${r.readings} readings of ${r.nodes} nodes backfilled in ${r.ms} ms`))
+    .catch((e) => console.warn("[k2ops] demo meter history not backfilled:", e instanceof Error ? e.message : e));
   return { env: { ...sim.env, K2OPS_SIMULATED_FLEET: "1" }, stop: sim.stop };
 }
 

@@ -7,8 +7,9 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import type { FleetRow } from "@/lib/fleet";
 import { Badge } from "@/components/ui/badge";
 import { StepBadge } from "@/components/rollout/step-badge";
+import { STATE_HELP } from "@/components/metering/format";
 
-// Sized to fit a 1440 px screen beside the navigation (min widths add up to ~73.5 rem): the
+// Sized to fit a 1440 px screen beside the navigation (min widths add up to ~74.5 rem): the
 // secondary facts share a cell (region · country, class · IP type) and the tunnel domain is the
 // name's tooltip, so verification, quota and the last operation stay in view.
 const COLS: { key: string; label: string; sort?: string; width: string }[] = [
@@ -22,9 +23,31 @@ const COLS: { key: string; label: string; sort?: string; width: string }[] = [
   { key: "activity", label: "Activity", width: "5.5rem" },
   { key: "status", label: "Verification", sort: "status", width: "minmax(6.5rem,1fr)" },
   { key: "sidecar", label: "Sidecar", width: "4.5rem" },
-  { key: "quota", label: "Quota", width: "4rem" },
+  { key: "quota", label: "Quota", width: "5rem" },
   { key: "lastop", label: "Last operation", sort: "lastop", width: "minmax(6rem,1fr)" },
 ];
+// the Quota cell: % of the limit used this cycle and the gauge's state (lib/metering/gauge-row)
+const QUOTA_SHORT: Record<NonNullable<FleetRow["quotaState"]>, string> = { ok: "ok", warning: "warn", cut: "cut", "metering-off": "uncapped", unlimited: "unlimited" };
+const QUOTA_TONE: Record<NonNullable<FleetRow["quotaState"]>, string> = { ok: "text-success", warning: "text-warning", cut: "font-medium text-destructive", "metering-off": "text-warning", unlimited: "text-muted-foreground" };
+
+function QuotaCell({ r }: { r: FleetRow }) {
+  if (!r.quotaState) return null;
+  // metered with a limit but no used figure yet (no traffic.state): not known to be ok
+  if (r.quotaUsedPct === null && (r.quotaState === "ok" || r.quotaState === "warning"))
+    return (
+      <span className="text-muted-foreground" title="metered, but the node has no used figure yet (no traffic.state)" data-testid="quota-cell" data-state="no-figure">
+        no figure
+      </span>
+    );
+  const pct = r.quotaUsedPct === null ? "" : `${Math.floor(r.quotaUsedPct)}% `;
+  return (
+    <Link href={`/nodes/${r.ipv4}`} className={`hover:underline ${QUOTA_TONE[r.quotaState]}`} title={`${r.quotaUsedPct === null ? "" : `${r.quotaUsedPct}% of the limit used: `}${STATE_HELP[r.quotaState]}`} data-testid="quota-cell" data-state={r.quotaState}>
+      {pct}
+      {QUOTA_SHORT[r.quotaState]}
+    </Link>
+  );
+}
+
 const IP_TYPE_SHORT: Record<string, string> = { residential: "res", non_residential: "non-res", unknown: "?" };
 const GRID = COLS.map((c) => c.width).join(" ");
 const ROW_HEIGHT = 34;
@@ -134,7 +157,7 @@ export function FleetTable({
       </div>
       {/* on a narrow screen the table scrolls sideways inside its frame; the page itself never gets wider than the screen */}
       <div className="overflow-x-auto rounded-lg border border-border" data-testid="fleet-table-frame">
-      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="min-w-[73.5rem] text-sm">
+      <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="min-w-[74.5rem] text-sm">
         <div role="rowgroup" className="bg-muted/50">
           <div role="row" className="grid items-center border-b border-border text-xs font-medium uppercase text-muted-foreground" style={{ gridTemplateColumns: GRID }}>
             {COLS.map((c) =>
@@ -211,7 +234,9 @@ export function FleetTable({
                     <StatusCell r={r} />
                   </div>
                   <div role="cell" className="px-2 text-xs">{r.sidecarHealth ?? ""}</div>
-                  <div role="cell" className="px-2 text-xs">{r.quotaUsedPct === null ? "" : `${r.quotaUsedPct}%`}</div>
+                  <div role="cell" className="truncate px-2 text-xs">
+                    <QuotaCell r={r} />
+                  </div>
                   <div role="cell" className="truncate px-2 text-xs text-muted-foreground">
                     {rollout?.steps[r.ipv4] ? (
                       // a rollout under way says where this node stands in it (as of this page load)

@@ -3,6 +3,8 @@ import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { activityOf, type Activity } from "./activity";
 import { ipv4Schema } from "./ipv4";
+import { meterWarnPercent, quotaCellOf } from "@/lib/metering/gauge-row";
+import type { GaugeState } from "@/lib/metering/cycle";
 
 // The fleet as k2ops knows it: Center's node list (synced on demand and on a
 // schedule) merged with what k2ops learned itself over SSH. All Prisma access
@@ -212,7 +214,10 @@ export type FleetRow = {
   failingChecks: string[];
   sidecarHealth: string | null;
   hostKeyState: string;
+  /** % of the node's traffic limit used this cycle (one decimal), from its latest meter reading; null without a limit, a figure or a reading */
   quotaUsedPct: number | null;
+  /** the quota gauge's state (ok, warning at K2OPS_METER_WARN_PERCENT, cut, metering-off = uncapped, unlimited); null when the meter was never read */
+  quotaState: GaugeState | null;
   lastOperation: string | null;
   lastOperationAt: string | null;
 };
@@ -257,9 +262,15 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
     ...(q.check ? { failingChecks: { has: q.check } } : {}),
   };
   const nodes = await db().node.findMany({ where, orderBy: orderBy(q) });
-  const all = await db().node.findMany({
-    select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true, source: true },
-  });
+  const [all, meters] = await Promise.all([
+    db().node.findMany({
+      select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true, source: true },
+    }),
+    // the Quota column: every shown node's latest meter row, in one query
+    db().meterNode.findMany({ where: { nodeIpv4: { in: nodes.map((n) => n.ipv4) } }, select: { nodeIpv4: true, metering: true, limitGb: true, used: true, cut: true, k2sPaused: true, mode: true } }),
+  ]);
+  const quota = new Map(meters.map((m) => [m.nodeIpv4, m]));
+  const warnPercent = meterWarnPercent();
   const summary: FleetSummary = { total: all.length, active: 0, failing: 0, unknown: 0, neverVerified: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
   for (const n of all) {
     const act = activityOf({ ...n, tunnelCount: Array.isArray(n.tunnels) ? n.tunnels.length : 0 });
@@ -278,6 +289,7 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
     const tunnels = (Array.isArray(n.tunnels) ? n.tunnels : []) as CenterNode["tunnels"];
     const activity = activityOf({ ...n, tunnelCount: tunnels.length });
     if (activity === "decommissioned" && !q.all) continue;
+    const cell = quotaCellOf(quota.get(n.ipv4), warnPercent);
     rows.push({
       ipv4: n.ipv4,
       name: n.name,
@@ -297,7 +309,8 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
       failingChecks: n.failingChecks,
       sidecarHealth: n.sidecarHealth,
       hostKeyState: n.hostKeyState,
-      quotaUsedPct: null, // arrives with metering
+      quotaUsedPct: cell?.percentUsed ?? null,
+      quotaState: cell?.state ?? null,
       lastOperation: n.lastOperation,
       lastOperationAt: n.lastOperationAt?.toISOString() ?? null,
     });

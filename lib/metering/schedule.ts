@@ -4,7 +4,9 @@ import { logger } from "@/lib/log";
 import { cutoffBytesOf, limitBytesOf } from "./cycle";
 import { DEFAULT_LINK_BYTES_PER_SEC } from "./integrity";
 import { nodeUsed, type MeterReading } from "./poll";
-import { applyRetention, dueNodes, recordPollFailure, recordReading, type RecordResult } from "./store";
+import { applyRetention, dueNodes, recordPollFailure, recordReading, retentionFromEnv, type RecordResult } from "./store";
+import { evaluateDivergenceAlert, evaluateReadingAlerts, type Notifier } from "./alerts";
+import { providerRefreshMinutes, pruneProviderSamples, refreshProviderFigures, type Sources } from "./provider";
 
 // The durable scheduled meter poll (issue #13 "Collect"): a tick every minute on
 // the job engine (pg-boss; the "stately" queue runs one tick at a time across
@@ -12,10 +14,13 @@ import { applyRetention, dueNodes, recordPollFailure, recordReading, type Record
 // MeterNode.nextPollAt has come: every K2OPS_METER_POLL_MINUTES (default 5;
 // 0 = off), every minute for a node near its cutoff. The schedule's state is
 // the database (nextPollAt), so a tick lost with its process only delays the
-// nodes it held to the next tick. Retention runs hourly on its own queue.
+// nodes it held to the next tick. Retention runs hourly on its own queue, the
+// providers' own figures (provider.ts) every K2OPS_METER_PROVIDER_MINUTES on another.
 
 export const METER_POLL_QUEUE = "k2ops-meter-poll";
 export const METER_RETENTION_QUEUE = "k2ops-meter-retention";
+/** The providers' own figures (provider.ts), on their own queue so slow provider APIs never hold up the poll. */
+export const METER_PROVIDER_QUEUE = "k2ops-meter-provider";
 /** Who a scheduled poll acts as (the node-op context's actor). */
 export const METER_POLL_ACTOR = "schedule";
 
@@ -73,7 +78,7 @@ export type PollOutcome = { ipv4: string; ok: true; result: RecordResult; nextPo
  * poll per pollIntervalMs; a failure is recorded with a back-off and returned,
  * never thrown.
  */
-export async function pollNode(ipv4: string, opts: { reader?: MeterReader; baseMinutes?: number; /** the clock of a failure (tests) */ now?: Date } = {}): Promise<PollOutcome> {
+export async function pollNode(ipv4: string, opts: { reader?: MeterReader; baseMinutes?: number; /** the clock of a failure (tests) */ now?: Date; /** how raised alerts are sent (tests) */ notify?: Notifier } = {}): Promise<PollOutcome> {
   const base = opts.baseMinutes ?? (meterPollMinutes() || DEFAULT_MINUTES);
   try {
     const { reading, at } = await (opts.reader ?? sshReader)(ipv4);
@@ -81,6 +86,8 @@ export async function pollNode(ipv4: string, opts: { reader?: MeterReader; baseM
     const prevRate = (await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 }, select: { rateBytesPerSec: true } }))?.rateBytesPerSec ?? 0;
     const nextPollAt = new Date(at.getTime() + pollIntervalMs({ metering: reading.metering, limitGb: reading.env?.limitGb ?? null, usedBytes: nodeUsed(reading).usedBytes, cut: reading.cut, rateBytesPerSec: prevRate }, base));
     const result = await recordReading(ipv4, reading, at, { linkBytesPerSec: linkBytesPerSec(), nextPollAt });
+    // warning %, cut, reporter failing: raised once per crossing (alerts.ts)
+    if (result.accepted) await evaluateReadingAlerts(ipv4, { notify: opts.notify }).catch((err) => logger.warn({ err, ipv4 }, "metering alerts could not be evaluated"));
     return { ipv4, ok: true, result, nextPollAt };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
@@ -126,7 +133,7 @@ export async function scheduleMeterPoll(opts: { everyMinutes?: number; firstDela
   if (!e) throw new Error("the job engine is not running in this process");
   const minutes = opts.everyMinutes ?? meterPollMinutes();
   const boss = e.boss;
-  for (const q of [METER_POLL_QUEUE, METER_RETENTION_QUEUE]) {
+  for (const q of [METER_POLL_QUEUE, METER_RETENTION_QUEUE, METER_PROVIDER_QUEUE]) {
     if (!(await boss.getQueue(q))) await boss.createQueue(q, { policy: "stately", retryLimit: 0, expireInSeconds: 15 * 60 } as never).catch(async (err) => {
       if (!(await boss.getQueue(q))) throw err;
     });
@@ -134,6 +141,7 @@ export async function scheduleMeterPoll(opts: { everyMinutes?: number; firstDela
   if (!minutes) {
     await boss.unschedule(METER_POLL_QUEUE).catch(() => undefined);
     await boss.unschedule(METER_RETENTION_QUEUE).catch(() => undefined);
+    await boss.unschedule(METER_PROVIDER_QUEUE).catch(() => undefined);
     return false;
   }
   await boss.work(METER_POLL_QUEUE, { pollingIntervalSeconds: 1 }, async () => {
@@ -148,11 +156,34 @@ export async function scheduleMeterPoll(opts: { everyMinutes?: number; firstDela
   });
   await boss.work(METER_RETENTION_QUEUE, { pollingIntervalSeconds: 5 }, async () => {
     const deleted = await applyRetention().catch((err) => logger.warn({ err }, "meter retention failed"));
+    await pruneProviderSamples(new Date(), retentionFromEnv().dailyDays).catch((err) => logger.warn({ err }, "provider sample retention failed"));
     if (deleted) logger.info({ deleted }, "meter retention applied");
   });
   await boss.schedule(METER_POLL_QUEUE, "* * * * *");
+  // the providers' figures: every 5 minutes the queue looks, maybeRefreshProviders reads them when K2OPS_METER_PROVIDER_MINUTES have passed
+  await boss.work(METER_PROVIDER_QUEUE, { pollingIntervalSeconds: 5 }, async () => {
+    const n = await maybeRefreshProviders(new Date()).catch((err) => logger.warn({ err }, "provider figures could not be refreshed"));
+    if (n) logger.info({ nodes: n }, "provider figures read");
+  });
   await boss.schedule(METER_RETENTION_QUEUE, "17 * * * *");
+  await boss.schedule(METER_PROVIDER_QUEUE, "*/5 * * * *");
   await boss.send(METER_POLL_QUEUE, {}, { startAfter: new Date(Date.now() + (opts.firstDelayMs ?? 30_000)), singletonKey: "first-tick", singletonSeconds: 120 } as never);
   logger.info({ everyMinutes: minutes }, "meter poll scheduled");
   return true;
+}
+
+/**
+ * Reads the providers' figures (provider.ts refreshProviderFigures) when the
+ * newest stored one is older than K2OPS_METER_PROVIDER_MINUTES (default 30;
+ * 0 = off), and raises/clears each node's divergence alert. Runs on its own
+ * stately queue (one at a time across console processes).
+ */
+export async function maybeRefreshProviders(now: Date, opts: { notify?: Notifier; /** default: from the environment */ sources?: Sources | null; minutes?: number } = {}): Promise<number> {
+  const minutes = opts.minutes ?? providerRefreshMinutes();
+  if (!minutes) return 0;
+  const last = await db().meterProviderSample.findFirst({ orderBy: { at: "desc" }, select: { at: true } });
+  if (last && now.getTime() - last.at.getTime() < minutes * 60_000) return 0;
+  const out = await refreshProviderFigures({ now, sources: opts.sources });
+  for (const o of out) if (o.result) await evaluateDivergenceAlert(o.ipv4, o.result, { notify: opts.notify, now });
+  return out.length;
 }

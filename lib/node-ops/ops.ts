@@ -86,7 +86,7 @@ export async function onNode<T>(ipv4: string, op: { name: string; mutating: bool
 }
 
 /** The deploy dir the node's stack runs from: as the last checklist read it on the node, else from its architecture. */
-function dirOf(node: { arch: string | null; archDetail?: unknown }): "/apps/k2s" | "/apps/kaitu-slave" {
+export function dirOf(node: { arch: string | null; archDetail?: unknown }): "/apps/k2s" | "/apps/kaitu-slave" {
   const seen = (node.archDetail as { deployDir?: unknown } | null | undefined)?.deployDir;
   if (seen === "/apps/kaitu-slave" || seen === "/apps/k2s") return seen;
   return node.arch === "kaitu-slave" ? "/apps/kaitu-slave" : "/apps/k2s";
@@ -445,7 +445,8 @@ export async function providerOperations(node: { ipv4: string; inCenter: boolean
   return { provider, lightsailReboot: provider === "aws_lightsail" && node.inCenter };
 }
 
-async function planOnNode(t: SshTarget, node: { ipv4: string; arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
+/** Reads the node's .env (secrets redacted ON the node) and plans `edit` on it (env-file planEnvEdit). */
+export async function planOnNode(t: SshTarget, node: { ipv4: string; arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
   const dir = dirOf(node);
   const r = await sshEngine().exec(t, cmd`sed -E ${Arg.of(SED_REDACT)} ${Arg.of(`${dir}/.env`)}`, { timeoutMs: 20_000 });
   check(r, "Reading the .env");

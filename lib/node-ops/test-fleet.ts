@@ -16,7 +16,7 @@ export type TestFleet = { t: TestDatabase; center: Awaited<ReturnType<typeof sta
 /** Starts the fixture in `dir` (wiped first); `nodes` are created in parallel and named `<prefix><n>`. */
 export async function startTestFleet(
   dir: string,
-  nodes: { ip: string; scenario: Scenario }[],
+  nodes: { ip: string; scenario: Scenario; /** simulated seconds per real second of its meter (default 12) */ timeScale?: number }[],
   o: { secret: string; namePrefix: string; beforeNodes?: () => void; /** image tags the simulated registry has (default DEFAULT_REGISTRY_TAGS) */ registryTags?: readonly string[] },
 ): Promise<TestFleet> {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -26,7 +26,7 @@ export async function startTestFleet(
   process.env.K2OPS_SSH_KEY_PATH = key.privateKeyPath;
   o.beforeNodes?.();
   const fleet = new SimFleet(`${dir}/nodes`, key.publicKey, o.registryTags ? { registryTags: [...o.registryTags] } : undefined);
-  await fleet.addNodes(nodes.map((n, i) => ({ ip: n.ip, name: `jp-tokyo.aws.${o.namePrefix}${i + 1}`, country: "JP", region: "jp-tokyo.aws", scenario: n.scenario, secret: o.secret, centerUrl: center.url })));
+  await fleet.addNodes(nodes.map((n, i) => ({ ip: n.ip, name: `jp-tokyo.aws.${o.namePrefix}${i + 1}`, country: "JP", region: "jp-tokyo.aws", scenario: n.scenario, secret: o.secret, centerUrl: center.url, ...(n.timeScale ? { timeScale: n.timeScale } : {}) })));
   registerSecret(o.secret);
   await syncFleet(nodes.map((n, i) => ({ id: i + 1, name: `${o.namePrefix}${i + 1}`, country: "JP", region: "jp-tokyo.aws", ipv4: n.ip, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] })));
   return {

@@ -78,6 +78,12 @@ export type CenterSimHooks = {
   onChangeIp?: (oldIpv4: string, instance: { provider: string; instanceId: string; name: string; targetRegion?: string }) => Promise<{ ipv4: string }>;
   /** PUT traffic-config on an ssh_standalone instance (Center writes the YAML over SSH). */
   onTrafficConfig?: (ipv4: string, trafficTotalBytes: number) => Promise<void>;
+  /**
+   * The instance's traffic over [fromSec, toSec) as its provider counts it (the host NIC, a little
+   * off the node's own meter): the node simulator's SimFleet.providerTraffic. Null (or no hook):
+   * the synthetic per-name profile (lightsail/traffic.ts), or the node's own reports for ssh_standalone.
+   */
+  providerTraffic?: (ipv4: string, fromSec: number, toSec: number) => { inBytes: number; outBytes: number } | null;
 };
 
 export type ProvisionSeed = { region: string; trafficTotalBytes: number; ipType: "residential" | "non_residential" };
@@ -149,6 +155,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     onDeleteInstance: opts.onDeleteInstance,
     onChangeIp: opts.onChangeIp,
     onTrafficConfig: opts.onTrafficConfig,
+    providerTraffic: opts.providerTraffic,
   };
   const fleet = opts.fleet ?? DEFAULT_FLEET;
   const accessKeys: Record<SeedRole, string> = Object.fromEntries(
@@ -502,6 +509,13 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     return state.subs.some((s) => s.cloudInstanceId === inst.id && ["pending", "provisioning", "active", "grace", "suspended"].includes(s.status));
   }
 
+  /** bytes in one direction over [a, b): the linked node's host NIC (hook), else the synthetic profile */
+  function providerBytes(inst: SimInstance, direction: "in" | "out", a: number, b: number): number {
+    const linked = hooks.providerTraffic?.(inst.ip_address, Math.max(a, inst.createdAt), b);
+    if (linked) return Math.round(direction === "in" ? linked.inBytes : linked.outBytes);
+    return trafficBytes(inst.name, direction, a, b, inst.createdAt);
+  }
+
   function refreshTraffic(inst: SimInstance) {
     const t = now();
     if (isPrivateLineInstance(inst)) {
@@ -511,7 +525,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     switch (inst.provider) {
       case "aws_lightsail": {
         const from = monthStartUtc(t);
-        inst.trafficUsedBytes = trafficBytes(inst.name, "in", from, t, inst.createdAt) + trafficBytes(inst.name, "out", from, t, inst.createdAt);
+        inst.trafficUsedBytes = providerBytes(inst, "in", from, t) + providerBytes(inst, "out", from, t);
         inst.trafficTotalBytes = planTransferBytes("aws_lightsail", inst.plan);
         inst.traffic_reset_at = nextMonthStartUtc(t);
         inst.expires_at = 0;
@@ -525,7 +539,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
         if (reset <= t) reset = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, Math.min(day, 28)) / 1000;
         const start = Date.UTC(new Date(reset * 1000).getUTCFullYear(), new Date(reset * 1000).getUTCMonth() - 1, Math.min(day, 28)) / 1000;
         inst.trafficUsedBytes = Math.min(
-          trafficBytes(inst.name, "in", start, t, inst.createdAt) + trafficBytes(inst.name, "out", start, t, inst.createdAt),
+          providerBytes(inst, "in", start, t) + providerBytes(inst, "out", start, t),
           planTransferBytes("bandwagon", inst.plan),
         );
         inst.trafficTotalBytes = planTransferBytes("bandwagon", inst.plan);
@@ -536,7 +550,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       case "alibaba_swas":
       case "aliyun_swas": {
         const from = monthStartUtc(t);
-        inst.trafficUsedBytes = trafficBytes(inst.name, "out", from, t, inst.createdAt);
+        inst.trafficUsedBytes = providerBytes(inst, "out", from, t);
         inst.trafficTotalBytes = planTransferBytes(inst.provider, inst.plan);
         inst.traffic_reset_at = 0;
         if (!inst.expires_at || inst.expires_at < t) inst.expires_at = t + 20 * 86_400;
@@ -545,15 +559,17 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       case "tencent_lighthouse":
       case "qcloud_lighthouse": {
         const from = monthStartUtc(t);
-        inst.trafficUsedBytes = trafficBytes(inst.name, "out", from, t, inst.createdAt);
+        inst.trafficUsedBytes = providerBytes(inst, "out", from, t);
         inst.trafficTotalBytes = planTransferBytes(inst.provider, inst.plan);
         inst.traffic_reset_at = nextMonthStartUtc(t);
         if (!inst.expires_at || inst.expires_at < t) inst.expires_at = t + 12 * 86_400;
         break;
       }
       case "ssh_standalone": {
+        // vnstat RX + TX of the calendar month on the host NIC (the linked node's), else the node's own reports
+        const linked = hooks.providerTraffic?.(inst.ip_address, monthStartUtc(t), t);
         const u = state.usages[inst.ip_address];
-        inst.trafficUsedBytes = u?.usedBytes ?? 0;
+        inst.trafficUsedBytes = linked ? Math.round(linked.inBytes + linked.outBytes) : (u?.usedBytes ?? 0);
         inst.trafficTotalBytes = state.standaloneTotals[inst.ip_address] ?? 2 * TiB;
         inst.traffic_reset_at = monthStartUtc(t);
         inst.expires_at = 0;
@@ -1612,6 +1628,24 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     /** reboot through the hook (used by a linked Lightsail simulator) */
     async rebootInstance(ipv4: string) {
       if (hooks.onRebootInstance) await hooks.onRebootInstance(ipv4);
+    },
+    /**
+     * Adds a cloud instance for a node (tests and demos whose nodes are not in `fleet`): the
+     * provider, its account, plan and creation time; refreshed at once. Returns Center's id.
+     */
+    addCloudInstance(i: { provider: SimProvider; account: string; ipv4: string; name: string; plan: string; region?: string; createdAt?: number }): number {
+      const region = i.region ?? (i.provider === "aws_lightsail" ? accountByName(i.account)?.region || "ap-northeast-1" : "");
+      const instanceId = i.provider === "aws_lightsail" ? i.name : `${i.provider === "bandwagon" ? "veid-" : "ins-"}${createHash("sha256").update(i.ipv4).digest("hex").slice(0, 10)}`;
+      const inst = blankInstance(i.provider, i.account, instanceId, i.name, i.ipv4, region, i.plan, "ubuntu_22_04");
+      if (i.createdAt !== undefined) inst.createdAt = i.createdAt;
+      state.instances.push(inst);
+      refreshTraffic(inst);
+      touch();
+      return inst.id;
+    },
+    /** The provider's traffic of the instance at `ipv4` over [fromSec, toSec) (the Lightsail simulator's metric data); null: not linked. */
+    providerTrafficOf(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null {
+      return hooks.providerTraffic?.(ipv4, fromSec, toSec) ?? null;
     },
     /** aws_lightsail instances as the provider sees them (feeds the Lightsail simulator) */
     lightsailInventory() {

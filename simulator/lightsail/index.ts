@@ -9,7 +9,8 @@ export { setTrafficProfile, trafficBytes, trafficProfile } from "./traffic";
 // AWS Lightsail simulator speaking the AWS JSON 1.1 protocol
 // (POST, X-Amz-Target: Lightsail_20161128.<Op>, Content-Type:
 // application/x-amz-json-1.1), enough for the official @aws-sdk/client-lightsail:
-// GetInstances, GetInstance, RebootInstance, GetInstanceMetricData.
+// GetInstances, GetInstance, RebootInstance, GetInstanceMetricData (NetworkIn/NetworkOut from
+// the node simulator's host NIC when Center links the instance to a simulated node).
 // Instances are scoped by the region in the request's SigV4 credential scope,
 // as in AWS (one endpoint per region).
 
@@ -32,7 +33,7 @@ export type LightsailSimOptions = {
   /** live inventory; default: the Center simulator's (if `center` given) or the default fleet's Lightsail nodes */
   inventory?: () => LsInstanceSpec[];
   /** a Center simulator to mirror (inventory + reboot hook) */
-  center?: { lightsailInventory(): LsInstanceSpec[]; rebootInstance(ipv4: string): Promise<void> };
+  center?: { lightsailInventory(): LsInstanceSpec[]; rebootInstance(ipv4: string): Promise<void>; providerTrafficOf?(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null };
   /** called (not awaited by the HTTP answer) on RebootInstance */
   onRebootInstance?: (ipv4: string, name: string) => Promise<void>;
   /** seconds an instance reports state "rebooting" after RebootInstance (default 5) */
@@ -225,7 +226,11 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
         const samples = Math.max(1, Math.floor((b - a) / 300));
         let sum: number;
         if (metric === "CPUUtilization") sum = samples * (3 + (trafficBytes(i.name, "out", a, b) % 1000) / 100);
-        else sum = trafficBytes(i.name, metric === "NetworkIn" ? "in" : "out", a, b, i.createdAt);
+        else {
+          // a Center-linked instance whose node the node simulator runs: the node's host NIC (a little off its meter)
+          const linked = opts.center?.providerTrafficOf?.(i.ipv4, a, b);
+          sum = linked ? Math.round(metric === "NetworkIn" ? linked.inBytes : linked.outBytes) : trafficBytes(i.name, metric === "NetworkIn" ? "in" : "out", a, b, i.createdAt);
+        }
         const avg = sum / samples;
         const dp: Record<string, unknown> = { timestamp: s, unit: expectUnit };
         for (const st of stats) {

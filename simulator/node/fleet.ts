@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { ageMeterState, initialMeterState, meterNodeEnv } from "./meter-init";
+import { ageMeterState, defaultProviderDrift, initialMeterState, meterNodeEnv, nicAt, parseMeterSh, providerTrafficOf } from "./meter-init";
 
 const HERE = import.meta.dirname;
 const SHIMS = path.join(HERE, "shims");
@@ -589,7 +589,7 @@ export class SimNode {
 
   /** A reboot: the sidecar stops gracefully (unregisters), the machine goes away and comes back, containers restart. */
   async reboot(downMs = 3000): Promise<void> {
-    await this.inNode("docker __daemon-restart >/dev/null 2>&1 || true");
+    await this.inNode("docker __daemon-restart --reboot >/dev/null 2>&1 || true");
     await this.stopSshd();
     await new Promise((r) => setTimeout(r, downMs));
     await this.startSshd();
@@ -685,6 +685,33 @@ export class SimNode {
   setState(st: NodeState): void {
     fs.writeFileSync(this.p("state.json"), JSON.stringify(st) + "\n");
     fs.rmSync(this.p("state.sh"), { force: true }); // the shims' cached rendering
+  }
+
+  /** The provider's counting error (1 = exact); default a small per-node drift (meter-init defaultProviderDrift). */
+  providerDrift: number | null = null;
+
+  private meterFacts(): { env: Record<string, string>; m: { nRun: number; nAt: number; bRx: number; bTx: number }; tunnelRunning: boolean } | null {
+    const file = this.p("meter.sh");
+    const m = fs.existsSync(file) ? parseMeterSh(fs.readFileSync(file, "utf8")) : null;
+    if (!m) return null;
+    const tunnelRunning = this.state().containers.some((c) => (c.name === "k2s" || c.name === "k2-slave") && c.state === "running");
+    return { env: meterNodeEnv(this.spec), m, tunnelRunning };
+  }
+
+  /** The host NIC's counters now, as the node's /proc/net/dev shows them (null before its meter first ran). */
+  nicCounters(nowMs = Date.now()): { rxBytes: number; txBytes: number } | null {
+    const f = this.meterFacts();
+    return f ? nicAt(f.env, f.m, f.tunnelRunning, nowMs) : null;
+  }
+
+  /**
+   * The node's traffic over [fromSec, toSec) as its cloud provider counts it (Center's cloud
+   * instance, Lightsail's NetworkIn/NetworkOut): the host NIC, a little off the node's meter
+   * (meter-init providerTrafficOf). Null before the node's meter first ran.
+   */
+  providerTraffic(fromSec: number, toSec: number, nowMs = Date.now()): { inBytes: number; outBytes: number } | null {
+    const f = this.meterFacts();
+    return f ? providerTrafficOf(f.env, f.m, f.tunnelRunning, nowMs, fromSec, toSec, this.providerDrift ?? defaultProviderDrift(this.ip)) : null;
   }
 
   /**
@@ -795,6 +822,16 @@ export class SimFleet {
       }),
     );
     return out;
+  }
+
+  /** The provider's traffic of a node over [fromSec, toSec) (SimNode.providerTraffic); null for an unknown node. Center's providerTraffic hook. */
+  providerTraffic(ip: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null {
+    return this.nodes.get(ip)?.providerTraffic(fromSec, toSec) ?? null;
+  }
+
+  /** Sets how far a node's provider counts off its NIC (1.5 = 50 % more; null = the default small drift). */
+  setProviderDrift(ip: string, drift: number | null): void {
+    this.node(ip).providerDrift = drift;
   }
 
   node(ip: string): SimNode {

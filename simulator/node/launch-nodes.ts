@@ -133,6 +133,8 @@ export async function launchNodes(o: {
     onDeleteInstance: async (ip: string) => {
       await fleet.removeNode(ip);
     },
+    // the provider's own traffic figures (Center's cloud instances, Lightsail's metric data): the node's host NIC, a little off its meter
+    providerTraffic: (ip: string, fromSec: number, toSec: number) => (fleet.has(ip) ? fleet.providerTraffic(ip, fromSec, toSec) : null),
   });
   return {
     stop: () => fleet.stop(),

@@ -58,3 +58,54 @@ export function initialMeterState(_s: NodeSpec): Partial<NodeState> {
 
 /** After the simulator's own first up: nothing to age (the meter runs on the host's real clock, not on container times). */
 export function ageMeterState(_st: NodeState): void {}
+
+// ---- the host NIC as the provider sees it ------------------------------------------------------
+
+/** meter.sh's NIC facts (bash assignments written by _meter.sh meter_save); zeros when absent. */
+export function parseMeterSh(text: string): { nRun: number; nAt: number; bRx: number; bTx: number } | null {
+  const get = (k: string) => {
+    const m = new RegExp(`(?:^|\\s)${k}=(-?\\d+)`).exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const nRun = get("N_RUN");
+  const nAt = get("N_AT");
+  if (nRun === null || nAt === null) return null;
+  return { nRun, nAt, bRx: get("B_RX") ?? 0, bTx: get("B_TX") ?? 0 };
+}
+
+/**
+ * The host NIC's counters at `nowMs` (what the node's /proc/net/dev shows, _meter.sh nic_at):
+ * NIC_RX0 + tunnel run time × rate, minus what the counters had reached at the last reboot
+ * (`raw`: without that offset — all the traffic the machine ever carried, reboots or not).
+ */
+export function nicAt(env: Record<string, string>, m: { nRun: number; nAt: number; bRx: number; bTx: number }, tunnelRunning: boolean, nowMs: number, raw = false): { rxBytes: number; txBytes: number } {
+  const run = m.nRun + (tunnelRunning && nowMs > m.nAt ? nowMs - m.nAt : 0);
+  const rx = Number(env.NIC_RX0) + Math.floor((run * Number(env.RX_PER_S)) / 1000);
+  const tx = Number(env.NIC_TX0) + Math.floor((run * Number(env.TX_PER_S)) / 1000);
+  return raw ? { rxBytes: rx, txBytes: tx } : { rxBytes: rx - m.bRx, txBytes: tx - m.bTx };
+}
+
+/** The provider's counting error for a node: deterministic per IP, −0.4 % … +0.8 % (a provider's own meter is never exactly the node's). */
+export function defaultProviderDrift(ip: string): number {
+  const o = Number(ip.split(".").at(-1)) || 0;
+  return 1 + (((o * 37) % 13) - 4) / 1000;
+}
+
+/**
+ * The node's traffic over [fromSec, toSec) as its provider counts it: every byte the host NIC
+ * carried since the cycle's baseline of node.env (STATE_RX0/TX0: the month the node was laid out
+ * in), whatever the meter did since (set-usage, folds after reboots, re-anchors do not change
+ * what the provider saw), times the provider's drift. The month-to-date figure covers
+ * [the 1st, now): a window's share of it is its overlap with that span (Lightsail's daily periods).
+ */
+export function providerTrafficOf(env: Record<string, string>, m: { nRun: number; nAt: number; bRx: number; bTx: number }, tunnelRunning: boolean, nowMs: number, fromSec: number, toSec: number, drift: number): { inBytes: number; outBytes: number } {
+  const nic = nicAt(env, m, tunnelRunning, nowMs, true);
+  const inB = Math.max(0, nic.rxBytes - Number(env.STATE_RX0)) * drift;
+  const outB = Math.max(0, nic.txBytes - Number(env.STATE_TX0)) * drift;
+  const now = nowMs / 1000;
+  const d = new Date(nowMs);
+  const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+  const overlap = Math.max(0, Math.min(toSec, now) - Math.max(fromSec, start));
+  const share = now > start ? overlap / (now - start) : 0;
+  return { inBytes: Math.round(inB * share), outBytes: Math.round(outB * share) };
+}

@@ -21,6 +21,8 @@ STATE_TX0=${STATE_TX0:-42020044193}
 NIC_RX0=${NIC_RX0:-48213307721}
 NIC_TX0=${NIC_TX0:-51320044193}
 TIME_SCALE=${TIME_SCALE:-12}
+BOOT_RX=${BOOT_RX:-18350912} # what a fresh boot has received / sent by the time the stack is up (apt, docker pulls of nothing, ssh)
+BOOT_TX=${BOOT_TX:-2621440}
 METER=${K2SIM:-/var/lib/k2sim}/meter.sh
 CUT_RESERVE=524288000 # quotaCutoffReserveBytes: 500 MiB
 GIB=1073741824
@@ -120,7 +122,37 @@ nic_at() { # nic_at T → RX TX: the NIC counters at T (a function of the tunnel
       if ((NH_T[i] <= t)); then run=$((NH_R[i] + (NH_ON[i] ? t - NH_T[i] : 0))); break; fi
     done
   fi
-  RX=$((NIC_RX0 + run * RX_PER_S / 1000)); TX=$((NIC_TX0 + run * TX_PER_S / 1000))
+  # B_RX/B_TX: what the counters had reached at the last machine reboot (they restart from 0 at boot)
+  RX=$((NIC_RX0 + run * RX_PER_S / 1000 - B_RX)); TX=$((NIC_TX0 + run * TX_PER_S / 1000 - B_TX))
+}
+nic_reboot() { # nic_reboot — a machine reboot: the kernel's NIC counters restart from 0 (plus the boot's own traffic);
+  # the running sidecar (if any) is stopped by the reboot and folds the reset when it starts again (§4.4)
+  meter_load; METER_BUSY=1
+  mono; local t=$MONO
+  nic_flag; nic_advance "$t"; nic_at "$t"
+  B_RX=$((B_RX + RX - BOOT_RX)) B_TX=$((B_TX + TX - BOOT_TX))
+  # no catch-up reads across a boot: the history before it is gone with the old counters
+  NH_T=() NH_R=() NH_ON=()
+  METER_BUSY=0; meter_save
+}
+proc_net_dev() { # proc_net_dev — the host's /proc/net/dev (kernel layout): lo, ens5 (the metered NIC: the meter's counters),
+  # docker0 (idle), the compose network's bridge br-<id> and the tunnel's veth (the containers' share of ens5, directions swapped;
+  # br-* is NOT excluded by the sidecar's interface choice, but carries a little less than ens5)
+  local t=$1 o=${IP##*.} brx btx
+  nic_flag; nic_at "$t"
+  brx=$((TX * 97 / 100)) btx=$((RX * 97 / 100))
+  printf 'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n'
+  local f='%6s: %7d %7d %4d %4d %4d %5d %10d %9d %8d %7d %4d %4d %4d %5d %7d %10d\n' lo=$((48213 * (o + 7) + t / 1000 % 100000 * 64))
+  # shellcheck disable=SC2059
+  printf "$f" lo "$lo" $((lo / 640)) 0 0 0 0 0 0 "$lo" $((lo / 640)) 0 0 0 0 0 0
+  # shellcheck disable=SC2059
+  printf "$f" ens5 "$RX" $((RX / 1100)) 0 $((RX / 90000000)) 0 0 0 0 "$TX" $((TX / 1200)) 0 0 0 0 0 0
+  # shellcheck disable=SC2059
+  printf "$f" docker0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+  # shellcheck disable=SC2059
+  printf "$f" "br-${NET_ID:-3f2a9c41d7e0}" "$brx" $((brx / 1100)) 0 0 0 0 0 0 "$btx" $((btx / 1200)) 0 0 0 0 0 0
+  # shellcheck disable=SC2059
+  printf "$f" "veth${VETH_ID:-5e1c2a7}" "$btx" $((btx / 1200)) 0 0 0 0 0 0 "$brx" $((brx / 1100)) 0 0 0 0 0 0
 }
 nic_advance() { # nic_advance T — the tunnel's running time up to T is booked under the state that held since the last change
   local t=$1 i run
@@ -157,17 +189,18 @@ nic_sync() { # called (by cupd/cdel/cnew) before every container change: the NIC
 meter_load() {
   if [ -s "$METER" ]; then
     # shellcheck disable=SC1090
+    B_RX=0 B_TX=0 # (a meter.sh from before reboots reset the counters)
     . "$METER"; M_FRESH=0
   else
     mono
-    N_RUN=0 N_AT=$MONO NH_T=() NH_R=() NH_ON=() M_ON=0 M_CID="" M_DAY=1 M_MODE=max M_LIMITB=0 M_END=0 M_SRX=0 M_STX=0 M_PRIOR=0 M_LAST=0 M_LP=0 M_G0=0 M_EP=416 M_AT=0
+    N_RUN=0 N_AT=$MONO NH_T=() NH_R=() NH_ON=() B_RX=0 B_TX=0 M_ON=0 M_CID="" M_DAY=1 M_MODE=max M_LIMITB=0 M_END=0 M_SRX=0 M_STX=0 M_PRIOR=0 M_LAST=0 M_LP=0 M_G0=0 M_EP=416 M_AT=0
     E_CUT=0 R_NEXT=0 R_SEQ=0 R_INT=5000 M_FRESH=1
   fi
 }
 meter_save() {
   nic_prune
-  printf 'N_RUN=%s N_AT=%s NH_T=(%s) NH_R=(%s) NH_ON=(%s)\nM_ON=%s M_CID=%q M_DAY=%s M_MODE=%s M_LIMITB=%s M_END=%s M_SRX=%s M_STX=%s M_PRIOR=%s M_LAST=%s M_LP=%s M_G0=%s M_EP=%s M_AT=%s\nE_CUT=%s R_NEXT=%s R_SEQ=%s R_INT=%s\n' \
-    "$N_RUN" "$N_AT" "${NH_T[*]}" "${NH_R[*]}" "${NH_ON[*]}" "$M_ON" "${M_CID:-}" "$M_DAY" "$M_MODE" "$M_LIMITB" "$M_END" "$M_SRX" "$M_STX" "$M_PRIOR" "$M_LAST" "$M_LP" "$M_G0" "$M_EP" "$M_AT" \
+  printf 'N_RUN=%s N_AT=%s NH_T=(%s) NH_R=(%s) NH_ON=(%s) B_RX=%s B_TX=%s\nM_ON=%s M_CID=%q M_DAY=%s M_MODE=%s M_LIMITB=%s M_END=%s M_SRX=%s M_STX=%s M_PRIOR=%s M_LAST=%s M_LP=%s M_G0=%s M_EP=%s M_AT=%s\nE_CUT=%s R_NEXT=%s R_SEQ=%s R_INT=%s\n' \
+    "$N_RUN" "$N_AT" "${NH_T[*]}" "${NH_R[*]}" "${NH_ON[*]}" "$B_RX" "$B_TX" "$M_ON" "${M_CID:-}" "$M_DAY" "$M_MODE" "$M_LIMITB" "$M_END" "$M_SRX" "$M_STX" "$M_PRIOR" "$M_LAST" "$M_LP" "$M_G0" "$M_EP" "$M_AT" \
     "$E_CUT" "$R_NEXT" "$R_SEQ" "$R_INT" > "$METER"
 }
 

@@ -9,7 +9,9 @@ import { VerificationChecklist } from "@/components/node/verification-checklist"
 import { VerifyButton } from "@/components/node/verify-button";
 import { hasRole } from "@/lib/auth/roles";
 import { NodeOperations } from "@/components/node/node-operations";
+import { NodeMeteringSection } from "@/components/metering/node-metering-section";
 import { SshOverrideForm } from "@/components/node/ssh-override";
+import { QuotaOperations } from "@/components/metering/quota-operations";
 import { ENV_VARS } from "@/lib/node-ops/env-schema";
 import { providerOperations } from "@/lib/node-ops/ops";
 import {
@@ -119,6 +121,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
           ) : null}
         </section>
         <div className="space-y-6">
+        <NodeMeteringSection ipv4={node.ipv4} name={node.name} />
         <NodeOperations
           ipv4={node.ipv4}
           name={node.name}
@@ -150,6 +153,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
           envFields={ENV_VARS.map(({ key, label, help, secret, adminOnly, choices }) => ({ key, label, help, secret, adminOnly, choices }))}
           offers={{ lightsailReboot: offers.lightsailReboot }}
         />
+        <QuotaOperations ipv4={node.ipv4} canOperate={hasRole(user.role, "operator")} />
         <section aria-label="Verification checklist">
           <h2 className="mb-2 text-sm font-semibold">
             Post-deploy verification {latest ? `· ${latest.status} · ${latest.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : ""}

@@ -1,0 +1,41 @@
+import type { GaugeViewState, MeteringPageView } from "@/lib/metering/view";
+import { FleetTotalsChart, TopConsumersChart } from "./fleet-charts";
+import { STATE_HELP, STATE_LABEL } from "./format";
+import { MeteringTable } from "./metering-table";
+
+// The Metering page (issue #13 "Show", fleet): the count per gauge state, every
+// metered node by risk, the fleet's traffic over time and the top consumers.
+// Presentational: the data is lib/metering/view's meteringPageView.
+
+const ORDER: { state: GaugeViewState; tone: string }[] = [
+  { state: "cut", tone: "text-destructive" },
+  { state: "warning", tone: "text-warning" },
+  { state: "ok", tone: "text-success" },
+  { state: "unlimited", tone: "text-info" },
+  { state: "metering-off", tone: "text-warning" },
+  { state: "unknown", tone: "text-muted-foreground" },
+];
+
+export function MeteringOverview({ view }: { view: MeteringPageView }) {
+  const nowMs = new Date(view.to).getTime();
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center gap-x-5 gap-y-1 text-sm" data-testid="metering-summary">
+        <span>
+          <strong>{view.rows.length}</strong> nodes metered or polled
+        </span>
+        {ORDER.map(({ state, tone }) => (
+          <span key={state} title={STATE_HELP[state]} data-testid={`count-${state}`} className={view.counts[state] > 0 ? tone : "text-muted-foreground"}>
+            <strong>{view.counts[state]}</strong> {STATE_LABEL[state]}
+          </span>
+        ))}
+        <span className="ml-auto text-xs text-muted-foreground">warning at {view.warnPercent}% of the limit · cut at limit − 500 MiB</span>
+      </div>
+      <MeteringTable rows={view.rows} nowMs={nowMs} />
+      <div className="grid gap-4 xl:grid-cols-2">
+        <FleetTotalsChart view={view} />
+        <TopConsumersChart view={view} />
+      </div>
+    </div>
+  );
+}

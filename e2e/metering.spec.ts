@@ -1,0 +1,104 @@
+import { expect, test } from "@playwright/test";
+import { VIEWER, signIn, syncFleetFromCenter } from "./helpers";
+
+// The meter data comes the way the demo's other state does: the console's demo
+// start-up (scripts/console.ts -> scripts/demo-meter-history.ts) backfills three
+// cycles of history for every simulated machine that meters, ending at the
+// node's own traffic.state; the live meter poll then carries on. 127.0.0.15
+// (au-sydney-01) is cut: its used is over limit − 500 MiB and k2s is paused.
+
+const RISK = ["cut", "warning", "ok", "unlimited", "metering-off", "unknown"];
+
+test.describe("metering", () => {
+  test.beforeAll(async ({ browser }) => syncFleetFromCenter(browser));
+
+  test("the Metering page lists every metered node with its gauge, sorted by risk, and the fleet's charts with table views", async ({ page }) => {
+    await signIn(page, VIEWER);
+    await page.getByRole("link", { name: "Metering", exact: true }).click();
+    const rows = page.getByTestId("metering-table").locator("tbody tr[data-ip]");
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(10);
+    const states = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-state") ?? ""));
+    // sorted by risk: cut first, then warning, ok, unlimited, uncapped, not read
+    expect(states.map((s) => RISK.indexOf(s))).toEqual([...states.map((s) => RISK.indexOf(s))].sort((a, b) => a - b));
+    await expect(rows.first()).toHaveAttribute("data-state", "cut");
+    const sydney = page.getByTestId("metering-table").locator('tr[data-ip="127.0.0.15"]');
+    await expect(sydney).toHaveAttribute("data-state", "cut");
+    await expect(sydney.getByTestId("projected-cut")).toHaveText("cut now");
+    // every row has its gauge (a meter with a value for every node with a limit)
+    const count = await rows.count();
+    await expect(page.getByTestId("metering-table").getByRole("meter")).toHaveCount(count);
+    const tokyo = page.getByTestId("metering-table").locator('tr[data-ip="127.0.0.11"]');
+    await expect(tokyo.getByRole("meter", { name: "Quota used on jp-tokyo-01" })).toHaveAttribute("aria-valuenow", /^\d+(\.\d)?$/);
+    await expect(tokyo.getByTestId("percent-used")).toHaveText(/^\d+\.\d%$/);
+
+    // sorting is in the URL: by % used, most first
+    await page.getByRole("button", { name: "% used" }).click();
+    await expect(page).toHaveURL(/sort=used/);
+    const pcts = await rows.evaluateAll((trs) => trs.map((tr) => parseFloat(tr.querySelector('[data-testid="percent-used"]')?.textContent ?? "") || -1));
+    expect(pcts).toEqual([...pcts].sort((a, b) => b - a));
+
+    // fleet traffic over time and the top consumers: charts, and the same data as tables
+    for (const id of ["fleet-totals", "top-consumers"]) {
+      const card = page.getByTestId(id);
+      await expect(card.locator("svg.recharts-surface[role=application]").first()).toBeVisible();
+      await card.getByRole("tab", { name: "Table" }).click();
+      await expect(card.getByRole("table").locator("tbody tr").first()).toContainText("GiB");
+    }
+    await page.getByRole("button", { name: "7 days" }).click();
+    await expect(page).toHaveURL(/range=7d/);
+    await expect(page.getByTestId("fleet-totals")).toContainText("per hour");
+  });
+
+  test("a node's gauge, cycle chart with its table view, and previous cycles", async ({ page }) => {
+    await signIn(page, VIEWER);
+    await page.goto("/nodes/127.0.0.11");
+    const section = page.getByTestId("node-metering");
+    const gauge = section.getByRole("meter", { name: "Quota used on jp-tokyo-01" });
+    await expect(gauge).toBeVisible();
+    await expect(gauge).toHaveAttribute("data-state", /^(ok|warning)$/);
+    await expect(section.getByTestId("quota-percent")).toHaveText(/^\d+\.\d%$/);
+    await expect(section.getByTestId("quota-figures")).toContainText(/GiB of 1,536 GiB/);
+    // the cycle as the sidecar computes it for billing day 1, the mode, the seed, the projection
+    await expect(section.getByTestId("meter-cycle")).toContainText(/\d{4}-\d\d-01 00:00 UTC → \d{4}-\d\d-01 00:00 UTC · billing day 1/);
+    await expect(section.getByTestId("meter-mode")).toHaveText("rx + tx (sum)");
+    await expect(section.getByTestId("meter-seed")).toHaveText(/none|GB/);
+    await expect(section.getByTestId("meter-projection")).not.toBeEmpty();
+    // no provider figure is collected yet: its slot stays empty
+    await expect(section.getByTestId("provider-figure")).toHaveCount(0);
+
+    const chart = section.getByTestId("cycle-chart");
+    await expect(chart.locator("svg.recharts-surface[role=application]")).toBeVisible();
+    await expect(chart.locator(".recharts-area-curve")).toHaveCount(1); // used
+    await chart.getByRole("tab", { name: "Table" }).click();
+    const table = chart.getByTestId("cycle-table");
+    await expect(table.locator("tbody tr").first()).toContainText(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    await expect(table.locator("tbody tr").last()).toContainText("GiB");
+    // the reset into this cycle is one of the meter's events, in words
+    await expect(chart.getByTestId("annotation-table")).toContainText("cycle reset");
+    // the previous cycle holds the simulated machine's reboot
+    await chart.getByRole("button", { name: "Previous cycle" }).click();
+    await expect(chart.getByTestId("cycle-table").locator("tbody tr").first()).toContainText("GiB");
+    await chart.getByRole("tab", { name: "Chart" }).click();
+    await expect(chart.locator("svg.recharts-surface[role=application]")).toBeVisible();
+
+    const history = section.getByTestId("cycle-history");
+    await expect(history.locator("svg.recharts-surface[role=application]")).toBeVisible();
+    await history.getByRole("tab", { name: "Table" }).click();
+    await expect(history.getByTestId("cycle-history-table").locator("tbody tr")).toHaveCount(4);
+    await expect(history.getByTestId("cycle-history-table")).toContainText("(current, so far)");
+
+    // a cut node says so
+    await page.goto("/nodes/127.0.0.15");
+    await expect(page.getByTestId("node-metering").getByRole("meter", { name: /Quota used on/ })).toHaveAttribute("data-state", "cut");
+    await expect(page.getByTestId("node-metering").getByTestId("meter-projection")).toContainText("cut now");
+  });
+
+  test("the fleet table's Quota column shows % used and the state", async ({ page }) => {
+    await signIn(page, VIEWER);
+    const tokyo = page.locator('[data-ip="127.0.0.11"]').getByTestId("quota-cell");
+    await expect(tokyo).toHaveText(/^\d+% (ok|warn)$/);
+    const sydney = page.locator('[data-ip="127.0.0.15"]').getByTestId("quota-cell");
+    await expect(sydney).toHaveAttribute("data-state", "cut");
+    await expect(sydney).toHaveText(/^\d+% cut$/);
+  });
+});
