@@ -1,7 +1,8 @@
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { deliver, notifyTargets } from "@/lib/notify";
-import { DEFAULT_WARN_PERCENT, gaugeOf, gibOf, limitBytesOf } from "./cycle";
+import { gaugeOf, gibOf, limitBytesOf } from "./cycle";
+import { meterWarnPercent } from "./gauge-row";
 import type { ProviderSampleResult } from "./provider";
 
 // Metering alerts through lib/notify (issue #13 "Operate"): a node crossing
@@ -18,12 +19,6 @@ export const ALERT_KINDS = ["warning", "cut", "reporter-failing", "divergence"] 
 export type AlertKind = (typeof ALERT_KINDS)[number];
 /** The warning clears only below warn% − this, so hovering at the threshold raises it once. */
 export const WARN_HYSTERESIS_POINTS = 2;
-
-/** K2OPS_METER_WARN_PERCENT (default 80): the gauge's warning threshold, % of the limit. */
-export function warnPercentFromEnv(raw: string | undefined = process.env.K2OPS_METER_WARN_PERCENT): number {
-  const n = Number(raw);
-  return raw && n > 0 && n <= 100 ? n : DEFAULT_WARN_PERCENT;
-}
 
 export type AlertChange = { kind: AlertKind; change: "raised" | "cleared"; text: string };
 /** How a raised alert is sent (tests replace it); default: lib/notify deliver() to the configured targets. */
@@ -78,7 +73,7 @@ async function apply(ipv4: string, kind: AlertKind, active: boolean | null, text
 export async function evaluateReadingAlerts(ipv4: string, opts: { notify?: Notifier; warnPercent?: number; now?: Date } = {}): Promise<AlertChange[]> {
   const n = await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } });
   if (!n || !n.at) return [];
-  const warn = opts.warnPercent ?? warnPercentFromEnv();
+  const warn = opts.warnPercent ?? meterWarnPercent();
   const at = opts.now ?? n.at;
   const notify = opts.notify ?? defaultNotifier;
   const limitBytes = n.limitGb !== null && n.limitGb > 0 ? limitBytesOf(n.limitGb) : 0n;

@@ -6,7 +6,7 @@ import { hasRole } from "@/lib/auth/roles";
 import { configureQuotaSchema, nodeOnlySchema, prorationSeedSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
 import { applyProrationSeed, configureQuota, pollNow, recoverCut, setUsage, type QuotaOpParsed } from "@/lib/metering/quota-ops";
 import { quotaContext } from "@/lib/metering/quota";
-import { warnPercentFromEnv } from "@/lib/metering/alerts";
+import { meterWarnPercent } from "@/lib/metering/gauge-row";
 
 // The node page's quota operations (issue #13 "Operate"; components/metering/
 // quota-operations.tsx): reads for viewers, changes for operators, every change
@@ -26,7 +26,7 @@ export const quotaContextAction = defineAction({
   role: "viewer",
   mutating: false,
   input: nodeOnlySchema,
-  run: (input) => quotaContext(input.ipv4, { warnPercent: warnPercentFromEnv() }),
+  run: (input) => quotaContext(input.ipv4, { warnPercent: meterWarnPercent() }),
 });
 
 export const pollMeterAction = defineAction({
