@@ -60,6 +60,9 @@ describe("the meter poll on simulated nodes", () => {
     expect((await engine()!.boss.getSchedules(METER_POLL_QUEUE)).map((s) => s.cron)).toEqual(["* * * * *"]);
     await expect.poll(() => ticks.flat().length, { timeout: 60_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     expect(ticks.flat().filter((o) => !o.ok)).toEqual([]);
+    // no tick may still be between its read of a node (which moves the node's meter) and its store
+    await engine()!.boss.unschedule(METER_POLL_QUEUE);
+    await engine()!.boss.offWork(METER_POLL_QUEUE, { wait: true });
     // the files as the node has them now (the simulated meter only moves when a node command runs)
     const samples = await db().meterSample.findMany({ orderBy: { at: "asc" } });
     expect(new Set(samples.map((s) => s.nodeIpv4))).toEqual(new Set([HEALTHY, OFF, CUT]));
@@ -92,7 +95,6 @@ describe("the meter poll on simulated nodes", () => {
     // the next poll is scheduled (base 5 min; a cut node is not "near" its line: it is over it)
     const mn = await db().meterNode.findMany();
     for (const n of mn) expect(n.nextPollAt.getTime() - n.lastPolledAt!.getTime()).toBe(5 * 60_000);
-    await engine()!.boss.unschedule(METER_POLL_QUEUE);
   }, 120_000);
 
   it("a second poll of the healthy node adds one sample and its traffic to the rollups; an unreachable node is recorded as a failure", async () => {

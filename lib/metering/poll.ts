@@ -43,11 +43,12 @@ V=/var/lib/docker/volumes/\${P}_config/_data
 export D V
 sec meta; echo "dir=$D"; echo "volume=$V"; fin meta 0
 run k2s 'docker inspect -f "{{.State.Status}}|{{.State.Paused}}" k2s'
+# the docker reads first, the files after: a file read is then never older than what docker showed
+run reporter "docker logs --tail 600 k2-sidecar 2>&1 | grep -E 'usage-reporter-cycle-(ok|fail)' | tail -n 6"
 run traffic_state 'sudo -n cat "$V/traffic.state"'
 run cutoff_state 'sudo -n cat "$V/cutoff.state"'
 run clock 'date -u +%s%3N'
 run nic 'cat /proc/net/dev'
-run reporter "docker logs --tail 600 k2-sidecar 2>&1 | grep -E 'usage-reporter-cycle-(ok|fail)' | tail -n 6"
 run env "sudo -n grep -E '^[[:space:]]*(export[[:space:]]+)?(${keys})=' \\"\\$D/.env\\""
 exit 0
 `;

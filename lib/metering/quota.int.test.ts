@@ -161,8 +161,8 @@ describe("quota operations on simulated nodes", () => {
     const after = await pollNode(U, { baseMinutes: 5 });
     expect(after.ok && after.result.annotations.map((a) => a.kind)).toContain("nic-reset");
     const a = await db().meterNode.findUniqueOrThrow({ where: { nodeIpv4: U } });
-    expect(a.nicRx! < b.nicRx!).toBe(true);
-    expect(a.nicRx! < 100_000_000n).toBe(true);
+    // restarted from 0: a small fraction of the tens of GB before (how small depends on how long the poll took)
+    expect(a.nicRx! * 10n < b.nicRx!).toBe(true);
     // the recorded usage goes on from where it was (the fold kept the last persisted count; k2ops the traffic since)
     expect(a.used! >= b.used!).toBe(true);
     expect(a.used! - b.used!).toBeLessThan(2n * GIB);

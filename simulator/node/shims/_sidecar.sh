@@ -316,13 +316,16 @@ sc_loop_lines() { # NOW — the restart loop's runs (one every period from the c
   SC_LOOP_DONE=$now SC_NEXT=$W_NEXT
 }
 sc_fail_start() { # S LOOP DONE — this run fails: the container restarts every period from S; lines after DONE come as time passes
-  local s=$1 loop=$2
+  local s=$1 loop=$2 p k next
   SC_LOOP_DONE=$3
   local now; sc_now; now=$REPLY
+  p=$(loop_period "$loop")
   W_FROM=$SC_LOOP_DONE W_TO=$now W_NEXT=$SC_NEVER
-  sc_run "$s"
+  # every run from S up to now: a node provisioned long ago has looped a few times already
+  for ((k = s; k == s || k <= now; k += p)); do sc_run "$k"; done
   SC_NEXT=$W_NEXT; [ "$now" -gt "$SC_LOOP_DONE" ] && SC_LOOP_DONE=$now
-  local p; p=$(loop_period "$loop"); [ $((s + p)) -lt "$SC_NEXT" ] && SC_NEXT=$((s + p))
+  next=$((s + p)); [ "$now" -ge "$s" ] && next=$((s + ((now - s) / p + 1) * p))
+  [ "$next" -lt "$SC_NEXT" ] && SC_NEXT=$next
   sc_save
   cupd k2-sidecar '.state = "running" | .health = "starting" | .started = $t0 | .healthyAt = 0 | .loop = $l | .exitCode = 1' --argjson t0 "$s" --arg l "$loop"
 }
