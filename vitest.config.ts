@@ -14,6 +14,8 @@ export default defineConfig({
           include: ["lib/**/*.test.ts", "simulator/**/*.test.ts", "components/**/*.test.ts", "scripts/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.db.test.ts", "node_modules/**"],
           environment: "node",
+          // vitest's default is one worker per core less one: on a 2-core machine, one
+          maxWorkers: 2,
         },
       },
       {
@@ -39,6 +41,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: "forks",
+          // each file has its own database: two at a time (PGlite is in-process, the server waits on I/O)
+          maxWorkers: 2,
         },
       },
     ],
