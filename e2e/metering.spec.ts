@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { VIEWER, signIn, syncFleetFromCenter } from "./helpers";
+import { OPERATOR, VIEWER, signIn, signOut, syncFleetFromCenter } from "./helpers";
 
 // The meter data comes the way the demo's other state does: the console's demo
 // start-up (scripts/console.ts -> scripts/demo-meter-history.ts) backfills three
@@ -49,7 +49,8 @@ test.describe("metering", () => {
     await expect(page.getByTestId("fleet-totals")).toContainText("per hour");
   });
 
-  test("a node's gauge, cycle chart with its table view, and previous cycles", async ({ page }) => {
+  test("a node's gauge, cycle chart with its table view, previous cycles and the provider's figure", async ({ page }) => {
+    test.setTimeout(240_000);
     await signIn(page, VIEWER);
     await page.goto("/nodes/127.0.0.11");
     const section = page.getByTestId("node-metering");
@@ -63,8 +64,11 @@ test.describe("metering", () => {
     await expect(section.getByTestId("meter-mode")).toHaveText("rx + tx (sum)");
     await expect(section.getByTestId("meter-seed")).toHaveText(/none|GB/);
     await expect(section.getByTestId("meter-projection")).not.toBeEmpty();
-    // no provider figure is collected yet: its slot stays empty
-    await expect(section.getByTestId("provider-figure")).toHaveCount(0);
+    // the provider's figure (Center's cloud instance; read once a minute after start, then every 30 min) beside the node's
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByTestId("node-metering").getByTestId("provider-figure")).toContainText(/(Center cloud instance|Lightsail NetworkIn\+NetworkOut) \((sum|max|out|counter)\): [\d,.]+ GiB.*provider − node = /, { timeout: 2000 });
+    }).toPass({ timeout: 150_000, intervals: [5000] });
 
     const chart = section.getByTestId("cycle-chart");
     await expect(chart.locator("svg.recharts-surface[role=application]")).toBeVisible();
@@ -100,5 +104,39 @@ test.describe("metering", () => {
     const sydney = page.locator('[data-ip="127.0.0.15"]').getByTestId("quota-cell");
     await expect(sydney).toHaveAttribute("data-state", "cut");
     await expect(sydney).toHaveText(/^\d+% cut$/);
+  });
+
+  test("the audits list the metering-off node with its fix; the fix opens the node's quota panel prefilled; a viewer gets no fix", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/metering");
+    const off = page.getByTestId("audit-metering-off");
+    await expect(off).toContainText("Metering off (uncapped)");
+    // the demo's metering-off node (the Metering table shows it in that state)
+    const offIp = await page.getByTestId("metering-table").locator('tr[data-ip][data-state="metering-off"]').first().getAttribute("data-ip");
+    expect(offIp).toBeTruthy();
+    const finding = off.locator(`[data-testid="audit-finding"][data-ipv4="${offIp}"]`);
+    await expect(finding).toContainText("critical");
+    await expect(finding).toContainText("uncapped");
+    // the audits that found nothing are named, not left out
+    await expect(page.getByTestId("audits-clean")).toContainText("Nothing found:");
+    const fix = finding.getByTestId("audit-fix");
+    await expect(fix).toHaveText("Configure quota");
+    const href = new URL((await fix.getAttribute("href"))!, "http://x");
+    await fix.click();
+    await expect(page).toHaveURL(new RegExp(`/nodes/${offIp!.replace(/\./g, "\\.")}\\?quota=configure`));
+    const form = page.getByRole("form", { name: "Configure quota" });
+    await expect(form).toBeVisible();
+    // the form starts with the fix's values
+    for (const [param, input] of [["day", "#quota-billingDay"], ["limit", "#quota-limitGb"], ["mode", "#quota-mode"]] as const) {
+      const v = href.searchParams.get(param);
+      if (v !== null) await expect(form.locator(input)).toHaveValue(v);
+    }
+    expect(href.searchParams.get("limit") ?? href.searchParams.get("mode")).not.toBeNull();
+
+    await signOut(page);
+    await signIn(page, VIEWER);
+    await page.goto("/metering");
+    await expect(page.getByTestId("audit-metering-off").locator(`[data-ipv4="${offIp}"]`)).toBeVisible();
+    await expect(page.getByTestId("audit-metering-off").getByTestId("audit-fix")).toHaveCount(0);
   });
 });

@@ -11,25 +11,38 @@ import { QuotaGauge } from "./quota-gauge";
 // Presentational: the data is lib/metering/view's nodeMeterView.
 
 /**
- * The provider's figure beside the node's, with the divergence flagged. A slot:
- * rendered only when `provider` is present (provider figures are collected by
- * lib/metering/provider, not yet: nodeMeterView gives null until then).
+ * The provider's figure beside the node's over the same window, the divergence
+ * flagged; when the two cannot be compared, why. Rendered only when a provider
+ * figure was taken.
  */
-export function ProviderFigureSlot({ provider, nodeUsedBytes }: { provider: ProviderFigureView | null; nodeUsedBytes: number | null }) {
+export function ProviderFigureSlot({ provider }: { provider: ProviderFigureView | null }) {
   if (!provider) return null;
   return (
     <div data-testid="provider-figure" data-flagged={provider.flagged} className={`rounded-md border p-2 text-sm ${provider.flagged ? "border-warning/60 bg-warning/10" : "border-border"}`}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <span>
           {provider.source}: <span className="font-medium tabular-nums">{formatGiB(provider.usedBytes)}</span>
-          {provider.allowanceBytes !== null ? <span className="text-muted-foreground"> of {formatGiB(provider.allowanceBytes)}</span> : null} · node: <span className="tabular-nums">{formatGiB(nodeUsedBytes)}</span>
+          {provider.allowanceBytes !== null ? <span className="text-muted-foreground"> of {formatGiB(provider.allowanceBytes)}</span> : null}
+          {provider.nodeUsedBytes !== null ? (
+            <>
+              {" "}
+              · node over the same window: <span className="tabular-nums">{formatGiB(provider.nodeUsedBytes)}</span>
+            </>
+          ) : null}
         </span>
         {provider.flagged ? <Badge variant="warning">diverges</Badge> : null}
       </div>
       <p className="text-xs text-muted-foreground">
-        provider − node = {provider.divergenceBytes >= 0 ? "+" : "−"}
-        {formatGiB(Math.abs(provider.divergenceBytes))}
-        {provider.divergencePercent !== null ? ` (${formatPercent(provider.divergencePercent)})` : ""} · as of {formatUtc(provider.at)}
+        {provider.divergenceBytes !== null ? (
+          <>
+            provider − node = {provider.divergenceBytes >= 0 ? "+" : "−"}
+            {formatGiB(Math.abs(provider.divergenceBytes))}
+            {provider.divergencePercent !== null ? ` (${formatPercent(provider.divergencePercent)})` : ""}
+          </>
+        ) : (
+          <>not comparable: {provider.note ?? "no node figure for the provider's period"}</>
+        )}{" "}
+        · as of {formatUtc(provider.at)}
       </p>
     </div>
   );
@@ -56,7 +69,7 @@ export function NodeMetering({ view, nowMs, name }: { view: NodeMeterView; nowMs
         <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
           <div className="space-y-3">
             <QuotaGauge gauge={g} size="lg" label={`Quota used on ${name}`} />
-            <ProviderFigureSlot provider={view.provider} nodeUsedBytes={g.usedBytes} />
+            <ProviderFigureSlot provider={view.provider} />
           </div>
           <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1 text-sm">
             <Fact k="Current cycle" testId="meter-cycle">

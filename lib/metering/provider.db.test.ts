@@ -7,6 +7,7 @@ import { recordReading } from "./store";
 import { DEFAULT_PROVIDER_RULES, latestProviderSamples, nodeUsageOver, pruneProviderSamples, recordProviderFigure, refreshProviderFigures, figureFromCenter } from "./provider";
 import { evaluateDivergenceAlert, evaluateReadingAlerts, type Notifier } from "./alerts";
 import { maybeRefreshProviders } from "./schedule";
+import { nodeMeterView } from "./view";
 
 // Provider figures stored beside the samples (migration metering_provider_alerts), their
 // comparison with the node's usage over the same window, and the alerts raised once per
@@ -54,6 +55,12 @@ describe("provider figures beside the samples", () => {
     const s = (await latestProviderSamples([ip]))[0];
     expect(s).toMatchObject({ nodeIpv4: ip, provider: "aws_lightsail", source: "center", basis: "sum", usedBytes: 402n * GIB, nodeUsedBytes: 400n * GIB, nodeBasis: "node-cycle", flagged: false, totalBytes: 1024n * GIB });
     expect(s.divergence).toBeCloseTo(0.4975, 3);
+    // the node page shows it beside the node's figure
+    const v = await nodeMeterView(ip, { now: NOW });
+    expect(v!.provider).toEqual({
+      source: "Center cloud instance (sum)", usedBytes: Number(402n * GIB), allowanceBytes: Number(1024n * GIB), at: "2026-11-20T00:00:00.000Z",
+      nodeUsedBytes: Number(400n * GIB), divergenceBytes: Number(2n * GIB), divergencePercent: s.divergence, flagged: false, note: null,
+    });
   });
 
   it("another billing day: from k2ops' hourly rollups since the provider's 1st, only when the history reaches back to it", async () => {

@@ -168,6 +168,8 @@ export async function scheduleMeterPoll(opts: { everyMinutes?: number; firstDela
   await boss.schedule(METER_RETENTION_QUEUE, "17 * * * *");
   await boss.schedule(METER_PROVIDER_QUEUE, "*/5 * * * *");
   await boss.send(METER_POLL_QUEUE, {}, { startAfter: new Date(Date.now() + (opts.firstDelayMs ?? 30_000)), singletonKey: "first-tick", singletonSeconds: 120 } as never);
+  // the providers' figures once soon after start too (after the first poll has stored the nodes' figures to compare with)
+  await boss.send(METER_PROVIDER_QUEUE, {}, { startAfter: new Date(Date.now() + (opts.firstDelayMs ?? 30_000) + 30_000), singletonKey: "first-provider", singletonSeconds: 120 } as never);
   logger.info({ everyMinutes: minutes }, "meter poll scheduled");
   return true;
 }

@@ -1,6 +1,7 @@
 import { db } from "@/lib/db";
 import { cutoffBytesOf, limitBytesOf, projectCutAtRate, runningCycle, type BillingMode, type CutProjection, type Gauge, type GaugeState } from "./cycle";
 import { gaugeOfRow, meterKnown, meterWarnPercent } from "./gauge-row";
+import { latestProviderSamples, type StoredProviderSample } from "./provider";
 import { cycleHistory, fleetLatest, fleetTotals, nodeCycleSeries, type Resolution } from "./store";
 
 // What the metering pages show (issue #13 "Show"), one call per page:
@@ -39,26 +40,30 @@ export type CycleSeriesView = { start: string; end: string; resolution: Resoluti
 export type CycleTotalsView = { start: string; end: string; rxBytes: number; txBytes: number; usedBytes: number; current: boolean };
 
 /**
- * The provider's own figure for this node's current cycle beside the node's
- * (Center's cloud-instance traffic, Lightsail GetInstanceMetricData
- * NetworkIn/NetworkOut) and how far they diverge. Not collected yet
- * (lib/metering/provider, in progress): nodeMeterView returns null until it is,
- * and the node page renders the slot only when it is present.
+ * The provider's own figure for this node (Center's cloud-instance traffic,
+ * Lightsail GetInstanceMetricData NetworkIn/NetworkOut) beside the node's over
+ * the same window, and how far they diverge: the latest provider sample
+ * (lib/metering/provider). Null when none was taken.
  */
 export type ProviderFigureView = {
-  /** e.g. "Lightsail NetworkIn+NetworkOut", "Center cloud instance" */
+  /** e.g. "Lightsail NetworkIn+NetworkOut (sum)", "Center cloud instance (max)" */
   source: string;
-  /** the provider's figure for the cycle, bytes, counted per the provider's accounting rule */
+  /** the provider's figure for its period, bytes, counted per the provider's accounting rule */
   usedBytes: number;
-  /** the provider's allowance for the cycle, bytes (null when not known) */
+  /** the provider's allowance for the period, bytes (null when not known) */
   allowanceBytes: number | null;
+  /** as of when the provider counted */
   at: string;
-  /** provider − node, bytes (positive: the provider counts more) */
-  divergenceBytes: number;
-  /** |divergence| / the node's used × 100 (null when the node has no figure) */
+  /** the node's usage over the same window when the sample was taken, bytes (null: not comparable, see `note`) */
+  nodeUsedBytes: number | null;
+  /** provider − node, bytes (positive: the provider counts more); null when not comparable */
+  divergenceBytes: number | null;
+  /** (provider − node) / provider × 100 (null when not comparable) */
   divergencePercent: number | null;
   /** beyond the configured divergence threshold */
   flagged: boolean;
+  /** why the figures cannot be compared, when they cannot */
+  note: string | null;
 };
 
 export type NodeMeterView = {
@@ -88,7 +93,7 @@ export type NodeMeterView = {
   previous: CycleSeriesView | null;
   /** up to 6 previous cycles with traffic, then the current one (oldest first) */
   history: CycleTotalsView[];
-  /** the provider-figure slot (see ProviderFigureView): null until provider figures are collected */
+  /** the provider's latest figure (see ProviderFigureView): null when none was taken */
   provider: ProviderFigureView | null;
 };
 
@@ -145,9 +150,10 @@ export async function nodeMeterView(ipv4: string, opts: { now?: Date; warnPercen
       : projectCutAtRate({ usedBytes: n.used, cutoffBytes: gauge.state === "metering-off" ? null : cutoffBytesOf(limitBytes), rateBytesPerSec: n.rateBytesPerSec, now, cycleEnd: n.cycleEndAt });
   const mode = n.mode === "sum" || n.mode === "max" ? n.mode : null;
   const running = n.billingDay ? runningCycle(n.billingDay, now) : null;
-  const [current, sample] = await Promise.all([
+  const [current, sample, [provider]] = await Promise.all([
     nodeCycleSeries(ipv4, { now }),
     db().meterSample.findFirst({ where: { nodeIpv4: ipv4 }, orderBy: { at: "desc" }, select: { seedGb: true } }),
+    latestProviderSamples([ipv4]),
   ]);
   const [previous, history] = await Promise.all([
     current ? nodeCycleSeries(ipv4, { cycleEnd: current.start, now }) : null,
@@ -181,7 +187,27 @@ export async function nodeMeterView(ipv4: string, opts: { now?: Date; warnPercen
     history: history
       .filter((c) => c.current || c.rxBytes + c.txBytes > 0n)
       .map((c) => ({ start: c.start.toISOString(), end: c.end.toISOString(), rxBytes: Number(c.rxBytes), txBytes: Number(c.txBytes), usedBytes: Number(c.usedBytes), current: c.current })),
-    provider: null,
+    provider: providerFigureView(provider),
+  };
+}
+
+const PROVIDER_SOURCES: Record<string, string> = { lightsail: "Lightsail NetworkIn+NetworkOut", center: "Center cloud instance" };
+
+/** A stored provider sample as the node page shows it (bytes as numbers: < 2^53 for any real month). */
+export function providerFigureView(s: StoredProviderSample | undefined | null): ProviderFigureView | null {
+  if (!s) return null;
+  const detail = (s.detail ?? {}) as { notComparable?: unknown };
+  const node = num(s.nodeUsedBytes);
+  return {
+    source: `${PROVIDER_SOURCES[s.source] ?? s.source} (${s.basis})`,
+    usedBytes: Number(s.usedBytes),
+    allowanceBytes: num(s.totalBytes),
+    at: (s.providerAt ?? s.at).toISOString(),
+    nodeUsedBytes: node,
+    divergenceBytes: node === null ? null : Number(s.usedBytes) - node,
+    divergencePercent: node === null ? null : s.divergence,
+    flagged: s.flagged,
+    note: typeof detail.notComparable === "string" ? detail.notComparable : null,
   };
 }
 

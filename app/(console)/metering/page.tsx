@@ -1,18 +1,34 @@
+import { Suspense } from "react";
 import { requireUser } from "@/lib/auth/page";
+import { hasRole } from "@/lib/auth/roles";
+import { runMeteringAudits } from "@/lib/metering/audits";
 import { meteringPageView, meteringRange } from "@/lib/metering/view";
 import { PageHeader } from "@/components/shell/page-header";
+import { MeteringAudits } from "@/components/metering/metering-audits";
 import { MeteringOverview } from "@/components/metering/metering-overview";
+import { Skeleton } from "@/components/ui/skeleton";
 
 export const metadata = { title: "Metering" };
 export const dynamic = "force-dynamic";
 
+// the audits read Center's cloud inventory (cached a minute): streamed, so a slow Center never holds the table back
+async function Audits({ canFix }: { canFix: boolean }) {
+  const { audits, problems, rulesSource } = await runMeteringAudits();
+  return <MeteringAudits audits={audits} problems={problems} rulesSource={rulesSource} canFix={canFix} />;
+}
+
 export default async function MeteringPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requireUser();
+  const user = await requireUser();
   const view = await meteringPageView({ range: meteringRange((await searchParams).range) });
   return (
     <>
       <PageHeader title="Metering" description="Quota used per node this billing cycle, as each node's own meter counts it, with the history k2ops records itself." />
       <MeteringOverview view={view} />
+      <div className="mt-6">
+        <Suspense fallback={<Skeleton className="h-24 w-full" />}>
+          <Audits canFix={hasRole(user.role, "operator")} />
+        </Suspense>
+      </div>
     </>
   );
 }
