@@ -7,7 +7,7 @@ test.describe("app shell", () => {
     for (const [nav, url, planned] of [
       ["Operations", /\/operations$/, false],
       ["Metering", /\/metering$/, false],
-      ["Provisioning", /\/provisioning$/, true],
+      ["Provisioning", /\/provisioning$/, false],
       ["Device logs", /\/device-logs$/, true],
       ["Audit log", /\/audit$/, false],
       ["Settings", /\/settings$/, false],

@@ -1,7 +1,48 @@
-import { PlannedPage } from "@/components/shell/planned-page";
+import { requireUser } from "@/lib/auth/page";
+import { listWorkItems } from "@/lib/provisioning";
+import { workItemFilterSchema } from "@/lib/provisioning/filters";
+import { PageHeader } from "@/components/shell/page-header";
+import { LiveRefresh } from "@/components/reports/live-refresh";
+import { WorkItemsTable } from "@/components/provisioning/work-items-table";
 
 export const metadata = { title: "Provisioning" };
+export const dynamic = "force-dynamic";
 
-export default function Page() {
-  return <PlannedPage title="Provisioning" description="Center work items for new private nodes: claim, create VPS, prepare, deploy, verify." what="The provisioning work-item wizard" issue="the provisioning issue" />;
+export default async function ProvisioningPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requireUser();
+  const sp = await searchParams;
+  const filter = workItemFilterSchema.parse({ action: sp.action, status: sp.status });
+  const now = new Date();
+  const list = await listWorkItems(filter, { now });
+  return (
+    <>
+      <PageHeader title="Provisioning" description="Center's work items for private nodes (provision, change IP, stop, destroy), newest first, with what each asks for and Center's own deadline." />
+      <div className="mb-3 flex flex-wrap items-center gap-3 text-sm" data-testid="work-items-summary">
+        {list.configured ? (
+          <span>
+            <strong>{list.total}</strong> work item{list.total === 1 ? "" : "s"}
+            {list.queued ? (
+              <>
+                {" "}
+                · <strong className="text-warning">{list.queued} queued</strong> waiting for an operator
+              </>
+            ) : null}
+            {list.truncated ? ` · the newest ${list.items.length} shown` : ""}
+          </span>
+        ) : (
+          <span className="text-muted-foreground">No Center is configured (KAITU_CENTER_URL): there are no work items to show.</span>
+        )}
+        <span className="ml-auto">
+          <LiveRefresh active={list.configured} everyMs={15_000} label="live: refreshed every 15 s" />
+        </span>
+      </div>
+      {list.error ? (
+        <p role="alert" className="mb-3 rounded-md border border-destructive/50 bg-destructive/10 p-2 text-sm" data-testid="work-items-error">
+          {list.error}
+        </p>
+      ) : null}
+      <WorkItemsTable items={list.items} nowMs={now.getTime()} />
+      <p className="mt-3 text-xs text-muted-foreground">The claim and the provisioning wizard (create the VPS, prepare, deploy, wait for self-registration, verify) are not built yet.</p>
+    </>
+  );
 }

@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+// The Provisioning page's filter (URL parameters ?action=&status=), shared by
+// the server page and the client filter controls.
+
+export const WORK_ITEM_ACTIONS = ["provision", "change_ip", "stop", "destroy"] as const;
+export const WORK_ITEM_STATUSES = ["queued", "claimed", "in_progress", "done", "failed", "canceled"] as const;
+
+/** Anything but a known action or status is "all" (never an error: a stale link still opens). */
+export const workItemFilterSchema = z.object({
+  action: z.enum(WORK_ITEM_ACTIONS).optional().catch(undefined),
+  status: z.enum(WORK_ITEM_STATUSES).optional().catch(undefined),
+});
+export type WorkItemFilter = z.infer<typeof workItemFilterSchema>;

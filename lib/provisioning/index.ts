@@ -1,0 +1,39 @@
+import type { CenterClient } from "@/lib/center/client";
+import { redactText } from "@/lib/redact";
+import type { WorkItemFilter } from "./filters";
+import { workItemView, type WorkItemView } from "./work-items";
+
+// The Provisioning page's data: Center's node operations (center-api.md §5.2),
+// every action and status, filterable, newest first, as work-item views.
+
+export type WorkItemList = { configured: boolean; items: WorkItemView[]; total: number; truncated: boolean; error: string | null; queued: number };
+
+/**
+ * Center's node operations matching `filter`, newest first, read 100 a page up
+ * to `maxPages` (default 5: `truncated` says when there were more). Never
+ * throws for Center: `error` says what failed (the page shows it), `configured`
+ * false when no Center is configured (KAITU_CENTER_URL).
+ */
+export async function listWorkItems(filter: WorkItemFilter, opts: { now?: Date; client?: CenterClient | null; maxPages?: number } = {}): Promise<WorkItemList> {
+  const now = opts.now ?? new Date();
+  let client = opts.client;
+  if (client === undefined) {
+    if (!process.env.KAITU_CENTER_URL) client = null;
+    else client = (await import("@/lib/center/client")).centerClientFromEnv();
+  }
+  if (!client) return { configured: false, items: [], total: 0, truncated: false, error: null, queued: 0 };
+  const items: WorkItemView[] = [];
+  let total = 0;
+  try {
+    const max = opts.maxPages ?? 5;
+    for (let page = 1; page <= max; page++) {
+      const r = await client.listNodeOperations({ action: filter.action, status: filter.status, page, pageSize: 100 }, { timeoutMs: 15_000 });
+      total = r.pagination.total;
+      items.push(...r.items.map((op) => workItemView(op, now)));
+      if (r.items.length < 100 || items.length >= total) break;
+    }
+  } catch (e) {
+    return { configured: true, items, total, truncated: false, error: redactText(`Center's work items could not be read: ${e instanceof Error ? e.message : String(e)}`), queued: 0 };
+  }
+  return { configured: true, items, total, truncated: items.length < total, error: null, queued: items.filter((i) => i.status === "queued").length };
+}
