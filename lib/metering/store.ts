@@ -253,14 +253,19 @@ export async function nodeCycleSeries(ipv4: string, opts: { cycleEnd?: Date; now
   const resolution = opts.resolution ?? resolutionFor(start, now, opts.retention);
   const where = { nodeIpv4: ipv4 };
   type Row = { at: Date; used: bigint | null; rx: bigint; tx: bigint; limitGb: number | null; cut: boolean | null };
-  let rows: Row[];
-  if (resolution === "5m") {
-    rows = (await db().meterSample.findMany({ where: { ...where, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, used: true, rxDelta: true, txDelta: true, limitGb: true, cut: true } })).map((r) => ({ at: r.at, used: r.used, rx: r.rxDelta, tx: r.txDelta, limitGb: r.limitGb, cut: r.cut }));
-  } else {
+  const readRows = async (): Promise<Row[]> => {
+    if (resolution === "5m") {
+      return (await db().meterSample.findMany({ where: { ...where, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, used: true, rxDelta: true, txDelta: true, limitGb: true, cut: true } })).map((r) => ({ at: r.at, used: r.used, rx: r.rxDelta, tx: r.txDelta, limitGb: r.limitGb, cut: r.cut }));
+    }
     const q = { where: { ...where, bucket: { gte: resolution === "1h" ? start : dayOf(start), lt: end } }, orderBy: { bucket: "asc" as const }, select: { bucket: true, used: true, rxBytes: true, txBytes: true, limitGb: true, cut: true } };
     const rs = resolution === "1h" ? await db().meterHourly.findMany(q) : await db().meterDaily.findMany(q);
-    rows = rs.map((r) => ({ at: r.bucket, used: r.used, rx: r.rxBytes, tx: r.txBytes, limitGb: r.limitGb, cut: r.cut }));
-  }
+    return rs.map((r) => ({ at: r.bucket, used: r.used, rx: r.rxBytes, tx: r.txBytes, limitGb: r.limitGb, cut: r.cut }));
+  };
+  // the rows and the cycle's annotations at once (two index ranges, no dependency)
+  const [rows, annotations] = await Promise.all([
+    readRows(),
+    db().meterAnnotation.findMany({ where: { nodeIpv4: ipv4, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, kind: true, detail: true } }),
+  ]);
   let rx = 0n;
   let tx = 0n;
   const points: SeriesPoint[] = rows.map((r) => {
@@ -268,7 +273,6 @@ export async function nodeCycleSeries(ipv4: string, opts: { cycleEnd?: Date; now
     tx += r.tx;
     return { at: r.at, usedBytes: r.used, rxBytes: rx, txBytes: tx, limitGb: r.limitGb, cut: r.cut };
   });
-  const annotations = await db().meterAnnotation.findMany({ where: { nodeIpv4: ipv4, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, kind: true, detail: true } });
   return { ipv4, start, end, billingDay: node.billingDay, mode: node.mode, resolution, points, annotations };
 }
 
