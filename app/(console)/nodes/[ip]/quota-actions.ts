@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import type { z } from "zod";
 import { defineAction } from "@/lib/actions/safe-action";
 import { hasRole } from "@/lib/auth/roles";
 import { configureQuotaSchema, nodeOnlySchema, prorationSeedSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
@@ -14,12 +15,13 @@ import { meterWarnPercent } from "@/lib/metering/gauge-row";
 // not show the effect within the verification window) and run under the node's
 // lock by lib/metering/quota-ops.ts.
 
+type QuotaOp = { summary: string; parsed: QuotaOpParsed };
 const target = (i: { ipv4: string }) => ({ type: "node", id: i.ipv4 });
 const after = (ip: string) => revalidatePath(`/nodes/${ip}`);
 const ctxOf = (c: { user: { email: string }; audit: { requestId: string } }) => ({ actor: c.user.email, requestId: c.audit.requestId });
-const verified = (r: { summary: string; parsed: QuotaOpParsed }) =>
+const verified = (r: QuotaOp) =>
   r.parsed.verified ? { status: "succeeded" as const } : { status: "degraded" as const, reason: `applied, but not verified on the node: ${r.parsed.checks.filter((c) => !c.ok).map((c) => c.label).join("; ")}` };
-const auditOf = (r: { summary: string; parsed: QuotaOpParsed }) => ({ summary: r.summary, verified: r.parsed.verified, checks: r.parsed.checks, changes: r.parsed.changes, seedGb: r.parsed.seedGb, gauge: r.parsed.gauge });
+const auditOf = (r: QuotaOp) => ({ summary: r.summary, verified: r.parsed.verified, checks: r.parsed.checks, changes: r.parsed.changes, seedGb: r.parsed.seedGb, gauge: r.parsed.gauge });
 
 export const quotaContextAction = defineAction({
   name: "node.meter.context",
@@ -41,58 +43,34 @@ export const pollMeterAction = defineAction({
   },
 });
 
-export const setUsageAction = defineAction({
-  name: "node.meter.set-usage",
-  role: "operator",
-  input: setUsageSchema,
-  target,
-  run: async (input, ctx) => {
-    const r = await setUsage(input.ipv4, input.usedGb, ctxOf(ctx));
-    after(input.ipv4);
-    return r;
-  },
-  auditResult: (r) => auditOf(r),
-  outcome: (r) => verified(r),
-});
+/** An operator's quota change on one node: audited with its checks, "degraded" when not verified, the node page revalidated. */
+function quotaChange<S extends z.ZodType<{ ipv4: string }>, R extends QuotaOp>(name: string, input: S, op: (input: z.infer<S>, ctx: { isAdmin: boolean; op: ReturnType<typeof ctxOf> }) => Promise<R>, extraAudit?: (r: R) => Record<string, unknown>) {
+  return defineAction({
+    name,
+    role: "operator",
+    input,
+    target,
+    run: async (i, ctx) => {
+      const r = await op(i, { isAdmin: hasRole(ctx.user.role, "admin"), op: ctxOf(ctx) });
+      after(i.ipv4);
+      return r;
+    },
+    auditResult: (r) => ({ ...auditOf(r), ...extraAudit?.(r) }),
+    outcome: (r) => verified(r),
+  });
+}
 
-export const configureQuotaAction = defineAction({
-  name: "node.meter.configure",
-  role: "operator",
-  input: configureQuotaSchema,
-  target,
-  run: async (input, ctx) => {
-    const r = await configureQuota(input.ipv4, { billingDay: input.billingDay, limitGb: input.limitGb, mode: input.mode, seedGb: input.seedGb }, hasRole(ctx.user.role, "admin"), ctxOf(ctx));
-    after(input.ipv4);
-    return r;
-  },
-  auditResult: (r) => auditOf(r),
-  outcome: (r) => verified(r),
-});
+export const setUsageAction = quotaChange("node.meter.set-usage", setUsageSchema, (i, c) => setUsage(i.ipv4, i.usedGb, c.op));
 
-export const applyProrationSeedAction = defineAction({
-  name: "node.meter.prorate",
-  role: "operator",
-  input: prorationSeedSchema,
-  target,
-  run: async (input, ctx) => {
-    const r = await applyProrationSeed(input.ipv4, { createdAt: new Date(input.createdAt), bundleGb: input.bundleGb, fullLimitGb: input.fullLimitGb }, hasRole(ctx.user.role, "admin"), ctxOf(ctx));
-    after(input.ipv4);
-    return r;
-  },
-  auditResult: (r) => ({ ...auditOf(r), workings: r.parsed.workings }),
-  outcome: (r) => verified(r),
-});
+export const configureQuotaAction = quotaChange("node.meter.configure", configureQuotaSchema, (i, c) =>
+  configureQuota(i.ipv4, { billingDay: i.billingDay, limitGb: i.limitGb, mode: i.mode, seedGb: i.seedGb }, c.isAdmin, c.op),
+);
 
-export const recoverCutAction = defineAction({
-  name: "node.meter.recover",
-  role: "operator",
-  input: recoverCutSchema,
-  target,
-  run: async (input, ctx) => {
-    const r = await recoverCut(input.ipv4, input.limitGb, hasRole(ctx.user.role, "admin"), ctxOf(ctx));
-    after(input.ipv4);
-    return r;
-  },
-  auditResult: (r) => auditOf(r),
-  outcome: (r) => verified(r),
-});
+export const applyProrationSeedAction = quotaChange(
+  "node.meter.prorate",
+  prorationSeedSchema,
+  (i, c) => applyProrationSeed(i.ipv4, { createdAt: new Date(i.createdAt), bundleGb: i.bundleGb, fullLimitGb: i.fullLimitGb }, c.isAdmin, c.op),
+  (r) => ({ workings: r.parsed.workings }),
+);
+
+export const recoverCutAction = quotaChange("node.meter.recover", recoverCutSchema, (i, c) => recoverCut(i.ipv4, i.limitGb, c.isAdmin, c.op));
