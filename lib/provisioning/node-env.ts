@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import { BYTES_PER_GIB, type BillingMode } from "@/lib/metering/cycle";
 import { nodeModeFor, type ProviderRule } from "@/lib/metering/provider";
 import { planEnvEdit, type EnvEditProblem } from "@/lib/node-ops/env-file";
-import { PINNED_TAG } from "@/lib/node-ops/env-schema";
 
 // What a private node's /apps/k2s/.env holds (provisioning.md Step 5, the
 // runbook §2 table) and the metering decisions behind it (Step 2 and
@@ -101,7 +100,6 @@ export function privateNodeEnv(
   policy: { allowedCenterUrls: readonly string[] },
 ): { content: string; problems: EnvEditProblem[]; keys: string[] } {
   const problems: EnvEditProblem[] = [];
-  if (!PINNED_TAG.test(i.version)) problems.push({ key: "K2_VERSION", message: "Use a pinned tag like v0.4.8-9d7c6f95 (latest and floating tags are refused)" });
   let name = "";
   try {
     name = privateNodeName(i.identity.subId);
@@ -122,7 +120,8 @@ export function privateNodeEnv(
     set.K2_NODE_TRAFFIC_BILLING_MODE = i.metering.mode;
     if (i.metering.seedGb > 0) set.K2_NODE_TRAFFIC_USED_GB = String(i.metering.seedGb);
   }
-  // a fresh file: the identity's Center URL is checked against the allow-list like an admin's edit
+  // a fresh file, every value checked by its .env schema (K2_VERSION: a pinned tag); the identity's
+  // Center URL is checked against the allow-list like an admin's edit
   const plan = planEnvEdit("", { set, unset: [], secrets: { K2_NODE_SECRET: { mode: "replace", value: i.nodeSecret }, K2_PRIVATE_CLAIM: { mode: "replace", value: i.identity.claimToken } } }, { isAdmin: true, allowedCenterUrls: policy.allowedCenterUrls });
   problems.push(...plan.problems.filter((p) => !problems.some((q) => q.key === p.key)));
   return { content: plan.content, problems, keys: plan.changes.map((c) => c.key).sort() };
