@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import type { z } from "zod";
-import { defineAction } from "@/lib/actions/safe-action";
+import { defineAction, type ActionContext } from "@/lib/actions/safe-action";
 import { hasRole } from "@/lib/auth/roles";
 import { configureQuotaSchema, nodeOnlySchema, prorationSeedSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
 import { applyProrationSeed, configureQuota, pollNow, recoverCut, setUsage, type QuotaOpParsed } from "@/lib/metering/quota-ops";
@@ -43,34 +43,38 @@ export const pollMeterAction = defineAction({
   },
 });
 
-/** An operator's quota change on one node: audited with its checks, "degraded" when not verified, the node page revalidated. */
+/**
+ * The definition of an operator's quota change on one node (each export passes it to
+ * defineAction itself, as the server boundary requires): audited with its checks,
+ * "degraded" when not verified, the node page revalidated.
+ */
 function quotaChange<S extends z.ZodType<{ ipv4: string }>, R extends QuotaOp>(name: string, input: S, op: (input: z.infer<S>, ctx: { isAdmin: boolean; op: ReturnType<typeof ctxOf> }) => Promise<R>, extraAudit?: (r: R) => Record<string, unknown>) {
-  return defineAction({
+  return {
     name,
-    role: "operator",
+    role: "operator" as const,
     input,
     target,
-    run: async (i, ctx) => {
+    run: async (i: z.infer<S>, ctx: ActionContext) => {
       const r = await op(i, { isAdmin: hasRole(ctx.user.role, "admin"), op: ctxOf(ctx) });
       after(i.ipv4);
       return r;
     },
-    auditResult: (r) => ({ ...auditOf(r), ...extraAudit?.(r) }),
-    outcome: (r) => verified(r),
-  });
+    auditResult: (r: R) => ({ ...auditOf(r), ...extraAudit?.(r) }),
+    outcome: (r: R) => verified(r),
+  };
 }
 
-export const setUsageAction = quotaChange("node.meter.set-usage", setUsageSchema, (i, c) => setUsage(i.ipv4, i.usedGb, c.op));
+export const setUsageAction = defineAction(quotaChange("node.meter.set-usage", setUsageSchema, (i, c) => setUsage(i.ipv4, i.usedGb, c.op)));
 
-export const configureQuotaAction = quotaChange("node.meter.configure", configureQuotaSchema, (i, c) =>
+export const configureQuotaAction = defineAction(quotaChange("node.meter.configure", configureQuotaSchema, (i, c) =>
   configureQuota(i.ipv4, { billingDay: i.billingDay, limitGb: i.limitGb, mode: i.mode, seedGb: i.seedGb }, c.isAdmin, c.op),
-);
+));
 
-export const applyProrationSeedAction = quotaChange(
+export const applyProrationSeedAction = defineAction(quotaChange(
   "node.meter.prorate",
   prorationSeedSchema,
   (i, c) => applyProrationSeed(i.ipv4, { createdAt: new Date(i.createdAt), bundleGb: i.bundleGb, fullLimitGb: i.fullLimitGb }, c.isAdmin, c.op),
   (r) => ({ workings: r.parsed.workings }),
-);
+));
 
-export const recoverCutAction = quotaChange("node.meter.recover", recoverCutSchema, (i, c) => recoverCut(i.ipv4, i.limitGb, c.isAdmin, c.op));
+export const recoverCutAction = defineAction(quotaChange("node.meter.recover", recoverCutSchema, (i, c) => recoverCut(i.ipv4, i.limitGb, c.isAdmin, c.op)));
