@@ -109,11 +109,13 @@ async function main() {
   for (const [label, node, prev] of [["current cycle", mid, false], ["previous cycle", mid, true], ["young cycle", young, false]] as const) {
     const end = nextCycleEnds(node.day, now, 1)[0];
     const cycleEnd = prev ? previousCycleEnd(node.day, end) : end;
-    const s = await nodeCycleSeries(node.ip, { now, cycleEnd });
+    // as the node page calls it: with the node's MeterNode row it has already read for the gauge
+    const row = await db().meterNode.findUnique({ where: { nodeIpv4: node.ip } });
+    const s = await nodeCycleSeries(node.ip, { now, cycleEnd, node: row });
     if (!s) throw new Error(`no series for ${node.ip}`);
     const table = s.resolution === "1h" ? "MeterHourly" : s.resolution === "1d" ? "MeterDaily" : "MeterSample";
     const from = s.resolution === "1d" ? new Date(Math.floor(s.start.getTime() / DAY) * DAY) : s.start;
-    const ms = await time(() => nodeCycleSeries(node.ip, { now, cycleEnd }));
+    const ms = await time(() => nodeCycleSeries(node.ip, { now, cycleEnd, node: row }));
     const rawMs = await time(() => rawSeries(node.ip, table, from, s.end));
     rows.push({ what: `node cycle chart, ${label} (${s.resolution}, billing day ${node.day})`, ms, rawMs, points: s.points.length });
   }

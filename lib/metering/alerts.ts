@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import type { MeterNode } from "@/lib/db/generated/client";
 import { logger } from "@/lib/log";
 import { deliver, notifyTargets } from "@/lib/notify";
 import { gaugeOf, gibOf, limitBytesOf } from "./cycle";
@@ -45,9 +46,15 @@ export async function setAlert(ipv4: string, kind: AlertKind, active: boolean, t
   return n ? "cleared" : null;
 }
 
-/** `textOf(who)`: the notice about `who` (the node's name is read only for a notice that is sent). */
-async function apply(ipv4: string, kind: AlertKind, active: boolean | null, textOf: (who: string) => string, at: Date, notify: Notifier): Promise<AlertChange | null> {
+/**
+ * `textOf(who)`: the notice about `who` (the node's name is read only for a notice that is sent).
+ * `known`: the alert's state as last read (skips the write when it already is `active`). The
+ * write itself stays the atomic conditional one, so two processes never both notify; a
+ * transition another process made since the read is put right by the node's next poll.
+ */
+async function apply(ipv4: string, kind: AlertKind, active: boolean | null, textOf: (who: string) => string, at: Date, notify: Notifier, known?: boolean): Promise<AlertChange | null> {
   if (active === null) return null; // unknown: the alert keeps its state
+  if (known === active) return null;
   const change = await setAlert(ipv4, kind, active, textOf(ipv4), at);
   if (!change) return null;
   let text = textOf(ipv4);
@@ -70,9 +77,16 @@ async function apply(ipv4: string, kind: AlertKind, active: boolean | null, text
  * stored reading (MeterNode). Returns the transitions (raised/cleared). A node
  * whose metering is off or unlimited has none active.
  */
-export async function evaluateReadingAlerts(ipv4: string, opts: { notify?: Notifier; warnPercent?: number; now?: Date } = {}): Promise<AlertChange[]> {
-  const n = await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } });
+export async function evaluateReadingAlerts(ipv4: string, opts: { notify?: Notifier; warnPercent?: number; now?: Date; /** the node's row and its active alert kinds as just stored (recordReading returns both): not read again */ stored?: { node: MeterNode; activeAlerts: string[] } } = {}): Promise<AlertChange[]> {
+  const [n, active] = opts.stored
+    ? [opts.stored.node, opts.stored.activeAlerts]
+    : await Promise.all([
+        db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } }),
+        db().meterAlert.findMany({ where: { nodeIpv4: ipv4, active: true }, select: { kind: true } }).then((r) => r.map((x) => x.kind)),
+      ]);
   if (!n || !n.at) return [];
+  // a kind never raised reads as inactive
+  const known = (k: AlertKind) => active.includes(k);
   const warn = opts.warnPercent ?? meterWarnPercent();
   const at = opts.now ?? n.at;
   const notify = opts.notify ?? defaultNotifier;
@@ -86,8 +100,8 @@ export async function evaluateReadingAlerts(ipv4: string, opts: { notify?: Notif
   const failing = !!n.reportFailAt && (!n.reportAt || n.reportFailAt > n.reportAt);
   const out: (AlertChange | null)[] = [
     await apply(ipv4, "warning", warning, (who) => `${who} crossed ${warn} % of its quota: ${used} of ${n.limitGb} GB used (${pct?.toFixed(1)} %)`, at, notify),
-    await apply(ipv4, "cut", bounded ? g.state === "cut" : false, (who) => `${who} is CUT: the enforcer paused k2s at ${used} of ${n.limitGb} GB (limit − 500 MiB); clients cannot connect until the cycle ends (${n.cycleEndAt?.toISOString().slice(0, 10) ?? "?"}) or the limit is raised`, at, notify),
-    await apply(ipv4, "reporter-failing", n.metering ? failing : false, (who) => `${who}: the usage reporter is failing (Center gets no usage from it): ${n.reportFailError ?? "see the sidecar log"}`, at, notify),
+    await apply(ipv4, "cut", bounded ? g.state === "cut" : false, (who) => `${who} is CUT: the enforcer paused k2s at ${used} of ${n.limitGb} GB (limit − 500 MiB); clients cannot connect until the cycle ends (${n.cycleEndAt?.toISOString().slice(0, 10) ?? "?"}) or the limit is raised`, at, notify, known("cut")),
+    await apply(ipv4, "reporter-failing", n.metering ? failing : false, (who) => `${who}: the usage reporter is failing (Center gets no usage from it): ${n.reportFailError ?? "see the sidecar log"}`, at, notify, known("reporter-failing")),
   ];
   return out.filter((x): x is AlertChange => !!x);
 }

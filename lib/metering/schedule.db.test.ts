@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { syncFleet } from "@/lib/fleet";
 import { BYTES_PER_GIB } from "./cycle";
 import type { MeterReading } from "./poll";
-import { runMeterPollTick, type MeterReader } from "./schedule";
+import { pollNode, runMeterPollTick, type MeterReader } from "./schedule";
 
 // A tick of the scheduled poll on the database (the SSH read replaced): who is
 // due, the next poll per node (sooner near the cutoff), failures backing off.
@@ -59,5 +59,30 @@ describe("a tick of the scheduled meter poll", () => {
     expect(failing.failures).toBe(2);
     expect(failing.nextPollAt.getTime() - failing.lastPolledAt!.getTime()).toBe(10 * 60_000);
     expect(await t.prisma.meterSample.count({ where: { nodeIpv4: "198.51.100.2" } })).toBe(3);
+  });
+
+  it("raises a node's warning from the poll once per crossing (the stored row and alert states carried, not read again) and clears it", async () => {
+    await syncFleet([{ id: 9, name: "m9", country: "JP", region: "r", ipv4: "198.51.100.9", ipv6: "", class: "shared", updatedAt: 1, tunnels: [] }]);
+    const sent: string[] = [];
+    const notify = async (n: { kind: string }) => void sent.push(n.kind);
+    let limitGb = 1000;
+    let at = new Date("2026-08-21T10:00:00Z");
+    let tx = 900n;
+    const reader: MeterReader = async () => ({ reading: { ...reading(tx), env: { ...reading(tx).env!, limitGb, limitRaw: String(limitGb) } }, at });
+    const first = await pollNode("198.51.100.9", { reader, baseMinutes: 5, notify });
+    expect(first.ok && first.result.activeAlerts).toEqual([]);
+    expect(sent).toEqual(["warning"]);
+    // still over the warning %: already active, nothing sent again
+    at = new Date("2026-08-21T10:01:00Z");
+    tx = 901n;
+    const second = await pollNode("198.51.100.9", { reader, baseMinutes: 5, notify });
+    expect(second.ok && second.result.activeAlerts).toEqual(["warning"]);
+    expect(sent).toEqual(["warning"]);
+    // the limit raised: 45 % used, the warning clears (and is not sent)
+    limitGb = 2000;
+    at = new Date("2026-08-21T10:06:00Z");
+    await pollNode("198.51.100.9", { reader, baseMinutes: 5, notify });
+    expect(await t.prisma.meterAlert.findUniqueOrThrow({ where: { nodeIpv4_kind: { nodeIpv4: "198.51.100.9", kind: "warning" } } })).toMatchObject({ active: false });
+    expect(sent).toEqual(["warning"]);
   });
 });

@@ -83,11 +83,11 @@ export async function pollNode(ipv4: string, opts: { reader?: MeterReader; baseM
   try {
     const { reading, at } = await (opts.reader ?? sshReader)(ipv4);
     // the next poll from what this reading says (the used figure as the node states it)
-    const prevRate = (await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 }, select: { rateBytesPerSec: true } }))?.rateBytesPerSec ?? 0;
-    const nextPollAt = new Date(at.getTime() + pollIntervalMs({ metering: reading.metering, limitGb: reading.env?.limitGb ?? null, usedBytes: nodeUsed(reading).usedBytes, cut: reading.cut, rateBytesPerSec: prevRate }, base));
-    const result = await recordReading(ipv4, reading, at, { linkBytesPerSec: linkBytesPerSec(), nextPollAt });
+    const next = (prevRate: number) => new Date(at.getTime() + pollIntervalMs({ metering: reading.metering, limitGb: reading.env?.limitGb ?? null, usedBytes: nodeUsed(reading).usedBytes, cut: reading.cut, rateBytesPerSec: prevRate }, base));
+    const result = await recordReading(ipv4, reading, at, { linkBytesPerSec: linkBytesPerSec(), nextPollAt: next });
+    const nextPollAt = result.node.nextPollAt;
     // warning %, cut, reporter failing: raised once per crossing (alerts.ts)
-    if (result.accepted) await evaluateReadingAlerts(ipv4, { notify: opts.notify }).catch((err) => logger.warn({ err, ipv4 }, "metering alerts could not be evaluated"));
+    if (result.accepted) await evaluateReadingAlerts(ipv4, { notify: opts.notify, stored: result }).catch((err) => logger.warn({ err, ipv4 }, "metering alerts could not be evaluated"));
     return { ipv4, ok: true, result, nextPollAt };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);

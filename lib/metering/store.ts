@@ -73,23 +73,37 @@ function prevOf(n: MeterNode): PrevPoint | null {
   };
 }
 
-export type RecordResult = { accepted: boolean; checked: Checked; annotations: Annotation[] };
+export type RecordResult = {
+  accepted: boolean;
+  checked: Checked;
+  annotations: Annotation[];
+  /** the node's MeterNode row as this reading left it (alerts read it from here, not again) */
+  node: MeterNode;
+  /** the kinds of the node's active metering alerts (MeterAlert) when the reading was stored */
+  activeAlerts: string[];
+};
 
 /**
  * Stores one reading of `ipv4` taken at `at` (the console's clock): the
  * integrity checks against the node's previous accepted sample, then in ONE
  * transaction under the node's MeterNode row lock the sample (raw counters +
  * derived figures), its deltas added to the hourly and daily rollups, its
- * annotations, and the node's latest row (with `nextPollAt`). A duplicate
- * (checkSample, or the same `at` twice) stores only its annotation and
- * changes no total.
+ * annotations, and the node's latest row (with `nextPollAt`: a date, or a
+ * function of the node's stored rate in bytes/s, read under the same lock). A
+ * duplicate (checkSample, or the same `at` twice) stores only its annotation
+ * and changes no total. The poll's hot path: 5 statements in the transaction
+ * (row lock + read, sample, both rollups, latest row; annotations when any).
  */
-export async function recordReading(ipv4: string, r: MeterReading, at: Date, opts: { linkBytesPerSec?: number; nextPollAt?: Date } = {}): Promise<RecordResult> {
+export async function recordReading(ipv4: string, r: MeterReading, at: Date, opts: { linkBytesPerSec?: number; nextPollAt?: Date | ((prevRateBytesPerSec: number) => Date) } = {}): Promise<RecordResult> {
   return db().$transaction(async (tx) => {
-    await tx.$executeRaw`INSERT INTO "MeterNode" ("nodeIpv4", "nextPollAt", "updatedAt") VALUES (${ipv4}, ${at}, now()) ON CONFLICT ("nodeIpv4") DO NOTHING`;
-    await tx.$queryRaw`SELECT "nodeIpv4" FROM "MeterNode" WHERE "nodeIpv4" = ${ipv4} FOR UPDATE`;
-    const node = await tx.meterNode.findUniqueOrThrow({ where: { nodeIpv4: ipv4 } });
+    // creates the row on a first reading, locks it and reads it, in one statement (a no-op update takes the row lock)
+    // (with the node's active alerts, which the poll's alert evaluation needs next)
+    const [{ activeAlerts, ...node }] = await tx.$queryRaw<(MeterNode & { activeAlerts: string[] | null })[]>`
+      INSERT INTO "MeterNode" ("nodeIpv4", "nextPollAt", "updatedAt") VALUES (${ipv4}, ${at}, now())
+      ON CONFLICT ("nodeIpv4") DO UPDATE SET "nodeIpv4" = EXCLUDED."nodeIpv4"
+      RETURNING *, (SELECT array_agg(a."kind") FROM "MeterAlert" a WHERE a."nodeIpv4" = ${ipv4} AND a."active") AS "activeAlerts"`;
     const prev = prevOf(node);
+    const nextPollAt = typeof opts.nextPollAt === "function" ? opts.nextPollAt(node.rateBytesPerSec) : opts.nextPollAt;
     const cur = pointOf(r, at);
     const checked = checkSample(prev, cur, { linkBytesPerSec: opts.linkBytesPerSec });
     const used = nodeUsed(r);
@@ -114,10 +128,9 @@ export async function recordReading(ipv4: string, r: MeterReading, at: Date, opt
       const cycleEndAt = st ? new Date(st.cycleEndUnix * 1000) : null;
       const limitGb = r.env?.limitGb ?? null;
       const cut = r.cut ?? (r.metering ? (r.k2s?.paused ?? null) : null);
-      for (const [table, bucket] of [["MeterHourly", hourOf(at)], ["MeterDaily", dayOf(at)]] as const) {
-        await tx.$executeRawUnsafe(
-          `INSERT INTO "${table}" ("nodeIpv4", "bucket", "rxBytes", "txBytes", "used", "usedAt", "cycleEndAt", "limitGb", "cut", "samples", "flags")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)
+      // both rollups in one statement (a data-modifying CTE): one round trip, one snapshot
+      const upsert = (table: string, bucketParam: string) => `INSERT INTO "${table}" ("nodeIpv4", "bucket", "rxBytes", "txBytes", "used", "usedAt", "cycleEndAt", "limitGb", "cut", "samples", "flags")
+           VALUES ($1, ${bucketParam}, $3, $4, $5, $6, $7, $8, $9, 1, $10)
            ON CONFLICT ("nodeIpv4", "bucket") DO UPDATE SET
              "rxBytes" = "${table}"."rxBytes" + EXCLUDED."rxBytes",
              "txBytes" = "${table}"."txBytes" + EXCLUDED."txBytes",
@@ -127,10 +140,11 @@ export async function recordReading(ipv4: string, r: MeterReading, at: Date, opt
              "cut" = CASE WHEN "${table}"."usedAt" IS NULL OR EXCLUDED."usedAt" >= "${table}"."usedAt" THEN EXCLUDED."cut" ELSE "${table}"."cut" END,
              "usedAt" = GREATEST("${table}"."usedAt", EXCLUDED."usedAt"),
              "samples" = "${table}"."samples" + 1,
-             "flags" = "${table}"."flags" | EXCLUDED."flags"`,
-          ipv4, bucket, checked.rxDeltaBytes, checked.txDeltaBytes, checked.usedBytes, at, cycleEndAt, limitGb, cut, flags,
-        );
-      }
+             "flags" = "${table}"."flags" | EXCLUDED."flags"`;
+      await tx.$executeRawUnsafe(
+        `WITH hourly AS (${upsert("MeterHourly", "$2")} RETURNING 1) ${upsert("MeterDaily", "$11")}`,
+        ipv4, hourOf(at), checked.rxDeltaBytes, checked.txDeltaBytes, checked.usedBytes, at, cycleEndAt, limitGb, cut, flags, dayOf(at),
+      );
     }
     if (checked.annotations.length) {
       await tx.meterAnnotation.createMany({ data: checked.annotations.map((a) => ({ nodeIpv4: ipv4, at: a.at, kind: a.kind, detail: { text: a.text, ...a.detail } })) });
@@ -139,10 +153,10 @@ export async function recordReading(ipv4: string, r: MeterReading, at: Date, opt
     const sameCycle = prev && prev.cycleEndUnix === cur.cycleEndUnix;
     const growth = accepted && prev && checked.usedBytes !== null && prev.usedBytes !== null && sameCycle ? checked.usedBytes - prev.usedBytes : null;
     const rate = !accepted ? node.rateBytesPerSec : !sameCycle ? 0 : nextRate(node.rateBytesPerSec, growth, elapsedS, { restart: node.rateBytesPerSec === 0 && growth !== null });
-    await tx.meterNode.update({
+    const updated = await tx.meterNode.update({
       where: { nodeIpv4: ipv4 },
       data: {
-        lastPolledAt: at, nextPollAt: opts.nextPollAt ?? at, lastError: null, failures: 0,
+        lastPolledAt: at, nextPollAt: nextPollAt ?? at, lastError: null, failures: 0,
         ...(accepted
           ? {
               at, nodeAt: r.nodeAt, metering: r.metering, billingDay: r.env?.billingDay ?? null, limitGb: r.env?.limitGb ?? null, runningLimitGb: runningLimitGb(r), mode: r.env?.mode ?? null,
@@ -154,7 +168,7 @@ export async function recordReading(ipv4: string, r: MeterReading, at: Date, opt
           : {}),
       },
     });
-    return { accepted, checked, annotations: checked.annotations };
+    return { accepted, checked, annotations: checked.annotations, node: updated, activeAlerts: activeAlerts ?? [] };
   });
 }
 
@@ -208,14 +222,15 @@ const RISK: Record<Gauge["state"], number> = { cut: 0, warning: 1, ok: 2, unlimi
  */
 export async function fleetLatest(opts: { now?: Date; warnPercent?: number } = {}): Promise<FleetRow[]> {
   const now = opts.now ?? new Date();
-  const rows = await db().meterNode.findMany({ orderBy: { nodeIpv4: "asc" } });
-  const names = new Map((await db().node.findMany({ where: { ipv4: { in: rows.map((r) => r.nodeIpv4) } }, select: { ipv4: true, name: true } })).map((n) => [n.ipv4, n.name]));
+  // every row with its node's name, in one statement
+  const rows = await db().$queryRaw<(MeterNode & { nodeName: string | null })[]>`
+    SELECT m.*, n."name" AS "nodeName" FROM "MeterNode" m LEFT JOIN "Node" n ON n."ipv4" = m."nodeIpv4" ORDER BY m."nodeIpv4"`;
   const out = rows.map((n): FleetRow => {
     const limitBytes = n.limitGb !== null && n.limitGb >= 0 ? limitBytesOf(n.limitGb) : 0n;
     const gauge = gaugeOf({ metering: !!n.metering, limitBytes, usedBytes: n.used, cutObserved: !!n.cut || (!!n.metering && !!n.k2sPaused), warnPercent: opts.warnPercent });
     const projection = n.used === null ? { rateBytesPerSec: n.rateBytesPerSec, cutAt: null, status: "insufficient-data" as const } : projectCutAtRate({ usedBytes: n.used, cutoffBytes: gauge.state === "metering-off" ? null : cutoffBytesOf(limitBytes), rateBytesPerSec: n.rateBytesPerSec, now, cycleEnd: n.cycleEndAt });
     return {
-      ipv4: n.nodeIpv4, name: names.get(n.nodeIpv4) || n.nodeIpv4, gauge, projection, cycleEnd: n.cycleEndAt, billingDay: n.billingDay, mode: n.mode, limitGb: n.limitGb,
+      ipv4: n.nodeIpv4, name: n.nodeName || n.nodeIpv4, gauge, projection, cycleEnd: n.cycleEndAt, billingDay: n.billingDay, mode: n.mode, limitGb: n.limitGb,
       limitNotApplied: n.runningLimitGb !== null && n.limitGb !== null && n.runningLimitGb !== n.limitGb,
       reporterFailing: !!n.reportFailAt && (!n.reportAt || n.reportFailAt > n.reportAt), polledAt: n.lastPolledAt, lastError: n.lastError,
     };
@@ -244,35 +259,39 @@ export type SeriesPoint = { at: Date; usedBytes: bigint | null; rxBytes: bigint;
  * previous reset of the node's billing day. Null when the node has no metered
  * reading yet.
  */
-export async function nodeCycleSeries(ipv4: string, opts: { cycleEnd?: Date; now?: Date; retention?: RetentionPolicy; resolution?: Resolution } = {}) {
-  const node = await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } });
+export async function nodeCycleSeries(
+  ipv4: string,
+  opts: { cycleEnd?: Date; now?: Date; retention?: RetentionPolicy; resolution?: Resolution; /** the node's MeterNode row when the caller has it (the node page reads it for the gauge): not read again */ node?: Pick<MeterNode, "cycleEndAt" | "billingDay" | "mode"> | null } = {},
+) {
+  const node = opts.node !== undefined ? opts.node : await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } });
   const end = opts.cycleEnd ?? node?.cycleEndAt ?? null;
   if (!node || !end || !node.billingDay) return null;
   const start = previousCycleEnd(node.billingDay, end);
   const now = opts.now ?? new Date();
   const resolution = opts.resolution ?? resolutionFor(start, now, opts.retention);
-  const where = { nodeIpv4: ipv4 };
-  type Row = { at: Date; used: bigint | null; rx: bigint; tx: bigint; limitGb: number | null; cut: boolean | null };
-  const readRows = async (): Promise<Row[]> => {
-    if (resolution === "5m") {
-      return (await db().meterSample.findMany({ where: { ...where, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, used: true, rxDelta: true, txDelta: true, limitGb: true, cut: true } })).map((r) => ({ at: r.at, used: r.used, rx: r.rxDelta, tx: r.txDelta, limitGb: r.limitGb, cut: r.cut }));
-    }
-    const q = { where: { ...where, bucket: { gte: resolution === "1h" ? start : dayOf(start), lt: end } }, orderBy: { bucket: "asc" as const }, select: { bucket: true, used: true, rxBytes: true, txBytes: true, limitGb: true, cut: true } };
-    const rs = resolution === "1h" ? await db().meterHourly.findMany(q) : await db().meterDaily.findMany(q);
-    return rs.map((r) => ({ at: r.bucket, used: r.used, rx: r.rxBytes, tx: r.txBytes, limitGb: r.limitGb, cut: r.cut }));
-  };
-  // the rows and the cycle's annotations at once (two index ranges, no dependency)
-  const [rows, annotations] = await Promise.all([
-    readRows(),
-    db().meterAnnotation.findMany({ where: { nodeIpv4: ipv4, at: { gt: start, lte: end } }, orderBy: { at: "asc" }, select: { at: true, kind: true, detail: true } }),
-  ]);
-  let rx = 0n;
-  let tx = 0n;
-  const points: SeriesPoint[] = rows.map((r) => {
-    rx += r.rx;
-    tx += r.tx;
-    return { at: r.at, usedBytes: r.used, rxBytes: rx, txBytes: tx, limitGb: r.limitGb, cut: r.cut };
-  });
+  // ONE statement: the rows with the cycle's running rx/tx sums (computed in SQL) and the cycle's annotations after them
+  const [table, at, rx, tx, from, lower] =
+    resolution === "5m" ? (["MeterSample", "at", "rxDelta", "txDelta", start, ">"] as const) : resolution === "1h" ? (["MeterHourly", "bucket", "rxBytes", "txBytes", start, ">="] as const) : (["MeterDaily", "bucket", "rxBytes", "txBytes", dayOf(start), ">="] as const);
+  const upper = resolution === "5m" ? "<=" : "<";
+  type Row = { a: boolean; at: Date; used: bigint | null; rx: string | null; tx: string | null; limitGb: number | null; cut: boolean | null; kind: string | null; detail: unknown };
+  const rows = await db().$queryRawUnsafe<Row[]>(
+    `(SELECT false AS a, "${at}" AS at, "used", (SUM("${rx}") OVER w)::text AS rx, (SUM("${tx}") OVER w)::text AS tx, "limitGb", "cut", NULL::text AS kind, NULL::jsonb AS detail
+       FROM "${table}" WHERE "nodeIpv4" = $1 AND "${at}" ${lower} $2 AND "${at}" ${upper} $3
+       WINDOW w AS (ORDER BY "${at}" ROWS UNBOUNDED PRECEDING) ORDER BY "${at}")
+     UNION ALL
+     (SELECT true, "at", NULL, NULL, NULL, NULL, NULL, "kind", "detail" FROM "MeterAnnotation" WHERE "nodeIpv4" = $1 AND "at" > $4 AND "at" <= $3 ORDER BY "at")`,
+    ipv4, from, end, start,
+  );
+  const points: SeriesPoint[] = [];
+  const annotations: { at: Date; kind: string; detail: unknown }[] = [];
+  for (const r of rows) {
+    if (r.a) annotations.push({ at: r.at, kind: r.kind!, detail: r.detail });
+    else points.push({ at: r.at, usedBytes: r.used, rxBytes: BigInt(r.rx ?? 0), txBytes: BigInt(r.tx ?? 0), limitGb: r.limitGb, cut: r.cut });
+  }
+  // each part comes ordered; SQL does not promise UNION ALL keeps it, so make sure (linear on sorted input)
+  const byAt = (x: { at: Date }, y: { at: Date }) => x.at.getTime() - y.at.getTime();
+  points.sort(byAt);
+  annotations.sort(byAt);
   return { ipv4, start, end, billingDay: node.billingDay, mode: node.mode, resolution, points, annotations };
 }
 

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db";
-import { cutoffBytesOf, limitBytesOf, projectCutAtRate, runningCycle, type BillingMode, type CutProjection, type Gauge, type GaugeState } from "./cycle";
+import { cutoffBytesOf, limitBytesOf, previousCycleEnd, projectCutAtRate, runningCycle, type BillingMode, type CutProjection, type Gauge, type GaugeState } from "./cycle";
 import { gaugeOfRow, meterKnown, meterWarnPercent } from "./gauge-row";
 import { latestProviderSamples, type StoredProviderSample } from "./provider";
 import { cycleHistory, fleetLatest, fleetTotals, nodeCycleSeries, type Resolution } from "./store";
@@ -150,13 +150,13 @@ export async function nodeMeterView(ipv4: string, opts: { now?: Date; warnPercen
       : projectCutAtRate({ usedBytes: n.used, cutoffBytes: gauge.state === "metering-off" ? null : cutoffBytesOf(limitBytes), rateBytesPerSec: n.rateBytesPerSec, now, cycleEnd: n.cycleEndAt });
   const mode = n.mode === "sum" || n.mode === "max" ? n.mode : null;
   const running = n.billingDay ? runningCycle(n.billingDay, now) : null;
-  const [current, sample, [provider]] = await Promise.all([
-    nodeCycleSeries(ipv4, { now }),
+  // the current cycle ends at the row's cycleEndAt; the previous one where the current one starts
+  const previousEnd = n.billingDay && n.cycleEndAt ? previousCycleEnd(n.billingDay, n.cycleEndAt) : null;
+  const [current, previous, sample, [provider], history] = await Promise.all([
+    nodeCycleSeries(ipv4, { now, node: n }),
+    previousEnd ? nodeCycleSeries(ipv4, { cycleEnd: previousEnd, now, node: n }) : null,
     db().meterSample.findFirst({ where: { nodeIpv4: ipv4 }, orderBy: { at: "desc" }, select: { seedGb: true } }),
     latestProviderSamples([ipv4]),
-  ]);
-  const [previous, history] = await Promise.all([
-    current ? nodeCycleSeries(ipv4, { cycleEnd: current.start, now }) : null,
     n.billingDay && n.metering ? cycleHistory(ipv4, n.billingDay, mode ?? "max", { count: 6, now }) : [],
   ]);
   return {
