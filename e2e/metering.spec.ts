@@ -139,4 +139,51 @@ test.describe("metering", () => {
     await expect(page.getByTestId("audit-metering-off").locator(`[data-ipv4="${offIp}"]`)).toBeVisible();
     await expect(page.getByTestId("audit-metering-off").getByTestId("audit-fix")).toHaveCount(0);
   });
+
+  test("an operator changes a node's quota end to end: bad input refused at its field, the change applied with up -d k2-sidecar, verified, shown and audited", async ({ page }) => {
+    test.setTimeout(180_000);
+    const IP = "127.0.0.18"; // hk.aliyun.wm01: healthy, metered
+    await signIn(page, OPERATOR);
+    await page.goto(`/nodes/${IP}#quota`);
+    const panel = page.getByTestId("quota-operations");
+    const form = panel.getByRole("form", { name: "Configure quota" });
+    await expect(form).toBeVisible({ timeout: 30_000 });
+    const limit = Number(await form.locator("#quota-limitGb").inputValue());
+    expect(limit).toBeGreaterThan(0);
+    // a day that no month has: refused at its field, nothing asked, nothing sent
+    await form.locator("#quota-billingDay").fill("32");
+    await form.getByRole("button", { name: "Apply with up -d k2-sidecar…" }).click();
+    await expect(form.getByTestId("error-quota-billingDay")).toHaveText("1-31");
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+    await form.getByRole("button", { name: "Reset to derived" }).click();
+
+    // the change: 100 GB more, same day and mode
+    const next = limit + 100;
+    await form.locator("#quota-limitGb").fill(String(next));
+    await form.getByRole("button", { name: "Apply with up -d k2-sidecar…" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(`K2_NODE_TRAFFIC_LIMIT_GB=${next}`);
+    await expect(dialog).toContainText("up -d, never restart");
+    await dialog.getByRole("button", { name: "Apply" }).click();
+    const result = panel.getByTestId("quota-result");
+    await expect(result).toContainText("Configure quota: verified", { timeout: 90_000 });
+    await expect(result).toContainText("up -d k2-sidecar");
+    await expect(result).not.toContainText("restart k2-sidecar");
+    // the panel and the node's gauge show the new limit (the operation stores the reading it verified with)
+    await expect(panel).toContainText(`/ ${next} GB`);
+    await expect(page.getByTestId("node-metering").getByTestId("quota-figures")).toContainText(`of ${next.toLocaleString("en-US")} GiB`);
+
+    await page.goto(`/audit?action=node.meter.configure&node=${IP}`);
+    const audit = page.getByTestId("audit-table");
+    await expect(audit).toContainText("succeeded");
+    await expect(audit).toContainText(String(next));
+    await expect(audit).not.toContainText("failed");
+
+    // a viewer sees the quota, not the operations
+    await signOut(page);
+    await signIn(page, VIEWER);
+    await page.goto(`/nodes/${IP}`);
+    await expect(page.getByTestId("quota-operations")).toContainText(`/ ${next} GB`);
+    await expect(page.getByRole("form", { name: "Configure quota" })).toHaveCount(0);
+  });
 });

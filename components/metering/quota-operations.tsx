@@ -120,26 +120,28 @@ function SetUsage({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { t
   const { register, handleSubmit, setValue, formState } = useForm<z.input<typeof setUsageForm>, unknown, z.output<typeof setUsageForm>>({ resolver: zodResolver(setUsageForm), defaultValues: { ipv4: ctx.ipv4, usedGb: initial } });
   const op = useConfirmedOp<z.output<typeof setUsageForm>>("Set usage", setUsageAction as never, onDone);
   return (
-    <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Set usage" className="space-y-2">
-      <h3 className="text-sm font-semibold">Set usage (set-usage)</h3>
-      <p className="text-xs text-muted-foreground">Declares the cycle&apos;s usage so far; the sidecar is restarted to load it (metering.md Part C). It clears at the next reset.</p>
-      {ctx.seed.gb !== null ? (
-        <div className="space-y-1 rounded-md border border-border p-2">
-          <Lines title="Proposed from the provider" items={ctx.seed.workings} />
-          <Button type="button" size="sm" variant="outline" onClick={() => setValue("usedGb", ctx.seed.gb!, { shouldValidate: true })}>
-            Use {ctx.seed.gb} GB
-          </Button>
-        </div>
-      ) : null}
-      <Lines items={ctx.seed.warnings} tone="warning" />
-      <Field id="quota-usedGb" label="Used this cycle (GB = GiB)" error={msg(formState.errors, "usedGb")}>
-        <Input id="quota-usedGb" type="number" min={0} step={1} className="w-40" {...register("usedGb", { valueAsNumber: true })} aria-invalid={msg(formState.errors, "usedGb") ? true : undefined} />
-      </Field>
-      <Button type="submit" size="sm">
-        Set usage…
-      </Button>
+    <>
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Set usage" className="space-y-2">
+        <h3 className="text-sm font-semibold">Set usage (set-usage)</h3>
+        <p className="text-xs text-muted-foreground">Declares the cycle&apos;s usage so far; the sidecar is restarted to load it (metering.md Part C). It clears at the next reset.</p>
+        {ctx.seed.gb !== null ? (
+          <div className="space-y-1 rounded-md border border-border p-2">
+            <Lines title="Proposed from the provider" items={ctx.seed.workings} />
+            <Button type="button" size="sm" variant="outline" onClick={() => setValue("usedGb", ctx.seed.gb!, { shouldValidate: true })}>
+              Use {ctx.seed.gb} GB
+            </Button>
+          </div>
+        ) : null}
+        <Lines items={ctx.seed.warnings} tone="warning" />
+        <Field id="quota-usedGb" label="Used this cycle (GB = GiB)" error={msg(formState.errors, "usedGb")}>
+          <Input id="quota-usedGb" type="number" min={0} step={1} className="w-40" {...register("usedGb", { valueAsNumber: true })} aria-invalid={msg(formState.errors, "usedGb") ? true : undefined} />
+        </Field>
+        <Button type="submit" size="sm">
+          Set usage…
+        </Button>
+      </form>
       <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={`set-usage ${op.pending?.usedGb ?? ""} GB?`} description="The node's count for this cycle becomes this figure plus new traffic; k2-sidecar restarts (a few seconds without usage reports, k2s keeps serving)." confirmLabel="Set usage" destructive={false} onConfirm={op.confirm} />
-    </form>
+    </>
   );
 }
 
@@ -154,39 +156,41 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
   const dayNow = useWatch({ control, name: "billingDay" });
   const reanchors = ctx.meter?.billingDay !== null && ctx.meter?.billingDay !== undefined && Number.isFinite(dayNow) && dayNow !== ctx.meter.billingDay;
   return (
-    <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Configure quota" className="space-y-2">
-      <h3 className="text-sm font-semibold">Configure quota</h3>
-      {fix ? <p className="text-xs text-info">Opened from an audit: the form holds the fix&apos;s values; check them before applying.</p> : null}
-      <Lines
-        title={`Derived from ${q.provider ?? "the provider"} (confirm before applying)`}
-        items={[`billing day: ${q.billingDay.value ?? "?"} — ${q.billingDay.why}`, `limit: ${q.limitGb.value ?? "?"} GB — ${q.limitGb.why}`, `mode: ${q.mode.value} — ${q.mode.why}`]}
-      />
-      <Lines items={q.warnings} tone="warning" />
-      <div className="grid gap-3 sm:grid-cols-3">
-        <Field id="quota-billingDay" label="Billing day (1-31)" error={msg(formState.errors, "billingDay")}>
-          <Input id="quota-billingDay" type="number" min={1} max={31} {...register("billingDay", { valueAsNumber: true })} />
+    <>
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Configure quota" className="space-y-2">
+        <h3 className="text-sm font-semibold">Configure quota</h3>
+        {fix ? <p className="text-xs text-info">Opened from an audit: the form holds the fix&apos;s values; check them before applying.</p> : null}
+        <Lines
+          title={`Derived from ${q.provider ?? "the provider"} (confirm before applying)`}
+          items={[`billing day: ${q.billingDay.value ?? "?"} — ${q.billingDay.why}`, `limit: ${q.limitGb.value ?? "?"} GB — ${q.limitGb.why}`, `mode: ${q.mode.value} — ${q.mode.why}`]}
+        />
+        <Lines items={q.warnings} tone="warning" />
+        <div className="grid gap-3 sm:grid-cols-3">
+          <Field id="quota-billingDay" label="Billing day (1-31)" error={msg(formState.errors, "billingDay")}>
+            <Input id="quota-billingDay" type="number" min={1} max={31} {...register("billingDay", { valueAsNumber: true })} />
+          </Field>
+          <Field id="quota-limitGb" label="Limit (GB; 0 = unlimited)" error={msg(formState.errors, "limitGb")}>
+            <Input id="quota-limitGb" type="number" min={0} {...register("limitGb", { valueAsNumber: true })} />
+          </Field>
+          <Field id="quota-mode" label="Billing mode" error={msg(formState.errors, "mode")}>
+            <Select id="quota-mode" {...register("mode")}>
+              <option value="max">max(rx, tx)</option>
+              <option value="sum">rx + tx (sum)</option>
+            </Select>
+          </Field>
+        </div>
+        <Field id="quota-seedGb" label="Then seed (set-usage GB, optional)" hint={reanchors ? "A new billing day re-anchors the cycle (usage back to 0): seed it from the provider." : "Leave empty to keep the node's count."} error={msg(formState.errors, "seedGb")}>
+          <Input id="quota-seedGb" type="number" min={0} className="w-40" placeholder={ctx.seed.gb !== null ? String(ctx.seed.gb) : ""} {...register("seedGb", { setValueAs: (v: string) => (v === "" || v === null ? null : Number(v)) })} />
         </Field>
-        <Field id="quota-limitGb" label="Limit (GB; 0 = unlimited)" error={msg(formState.errors, "limitGb")}>
-          <Input id="quota-limitGb" type="number" min={0} {...register("limitGb", { valueAsNumber: true })} />
-        </Field>
-        <Field id="quota-mode" label="Billing mode" error={msg(formState.errors, "mode")}>
-          <Select id="quota-mode" {...register("mode")}>
-            <option value="max">max(rx, tx)</option>
-            <option value="sum">rx + tx (sum)</option>
-          </Select>
-        </Field>
-      </div>
-      <Field id="quota-seedGb" label="Then seed (set-usage GB, optional)" hint={reanchors ? "A new billing day re-anchors the cycle (usage back to 0): seed it from the provider." : "Leave empty to keep the node's count."} error={msg(formState.errors, "seedGb")}>
-        <Input id="quota-seedGb" type="number" min={0} className="w-40" placeholder={ctx.seed.gb !== null ? String(ctx.seed.gb) : ""} {...register("seedGb", { setValueAs: (v: string) => (v === "" || v === null ? null : Number(v)) })} />
-      </Field>
-      <div className="flex gap-2">
-        <Button type="submit" size="sm">
-          Apply with up -d k2-sidecar…
-        </Button>
-        <Button type="button" size="sm" variant="ghost" onClick={() => reset(derived)}>
-          Reset to derived
-        </Button>
-      </div>
+        <div className="flex gap-2">
+          <Button type="submit" size="sm">
+            Apply with up -d k2-sidecar…
+          </Button>
+          <Button type="button" size="sm" variant="ghost" onClick={() => reset(derived)}>
+            Reset to derived
+          </Button>
+        </div>
+      </form>
       <ConfirmDialog
         open={!!op.pending}
         onOpenChange={(o) => !o && op.close()}
@@ -196,7 +200,7 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
         destructive={false}
         onConfirm={op.confirm}
       />
-    </form>
+    </>
   );
 }
 
@@ -239,18 +243,20 @@ function Recover({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: stri
   const { register, handleSubmit, formState } = useForm<z.input<typeof recoverForm>, unknown, z.output<typeof recoverForm>>({ resolver: zodResolver(recoverForm), defaultValues: { ipv4: ctx.ipv4, limitGb: r.limitGb } });
   const op = useConfirmedOp<z.output<typeof recoverForm>>("Recover", recoverCutAction as never, onDone);
   return (
-    <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Recover a cut node" className="space-y-2 rounded-md border border-destructive/50 p-2">
-      <h3 className="text-sm font-semibold">Recover: raise the limit (k2s is paused)</h3>
-      <Lines items={r.workings} />
-      <Lines items={r.warnings} tone="warning" />
-      <Field id="quota-recover-limit" label={`New limit (GB, at least ${r.minimumGb})`} error={msg(formState.errors, "limitGb")}>
-        <Input id="quota-recover-limit" type="number" min={r.minimumGb} className="w-40" {...register("limitGb", { valueAsNumber: true })} />
-      </Field>
-      <Button type="submit" size="sm" variant="destructive">
-        Raise the limit and unpause…
-      </Button>
+    <>
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Recover a cut node" className="space-y-2 rounded-md border border-destructive/50 p-2">
+        <h3 className="text-sm font-semibold">Recover: raise the limit (k2s is paused)</h3>
+        <Lines items={r.workings} />
+        <Lines items={r.warnings} tone="warning" />
+        <Field id="quota-recover-limit" label={`New limit (GB, at least ${r.minimumGb})`} error={msg(formState.errors, "limitGb")}>
+          <Input id="quota-recover-limit" type="number" min={r.minimumGb} className="w-40" {...register("limitGb", { valueAsNumber: true })} />
+        </Field>
+        <Button type="submit" size="sm" variant="destructive">
+          Raise the limit and unpause…
+        </Button>
+      </form>
       <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={`Raise the limit to ${op.pending?.limitGb} GB?`} description="Writes K2_NODE_TRAFFIC_LIMIT_GB, recreates k2-sidecar (up -d); its enforcer unpauses k2s within seconds. k2ops waits until k2s runs." confirmLabel="Raise and unpause" onConfirm={op.confirm} />
-    </form>
+    </>
   );
 }
 

@@ -81,6 +81,8 @@ function ConfirmBody({
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
+    // React bubbles a submit through the component tree: never let it reach a form this dialog sits in
+    e.stopPropagation();
     if (!matches || working) return;
     setBusy(true);
     try {
