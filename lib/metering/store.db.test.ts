@@ -170,6 +170,13 @@ describe("schedule and retention", () => {
     expect((await dueNodes(at("2026-08-20T10:05:00Z"))).filter((ip) => ip.startsWith("203.0.113.4"))).toEqual(["203.0.113.41", "203.0.113.42"]);
   });
 
+  it("due nodes: a decommissioned record (zero tunnels, the IP as its name) is never polled; a node added by hand is, whatever its name", async () => {
+    await syncFleet([{ id: 51, name: "203.0.113.51", country: "US", region: "r", ipv4: "203.0.113.51", ipv6: "", class: "shared", updatedAt: 1, tunnels: [] }]);
+    await t.prisma.node.create({ data: { ipv4: "203.0.113.52", name: "203.0.113.52", source: "manual", inCenter: false } });
+    const due = (await dueNodes(at("2026-08-20T10:00:00Z"))).filter((ip) => ip.startsWith("203.0.113.5"));
+    expect(due).toEqual(["203.0.113.52"]);
+  });
+
   it("retention: samples after N days, hourly after M, daily and annotations after a year+; configurable by env", async () => {
     const now = at("2027-09-01T00:00:00Z");
     const ago = (days: number) => new Date(now.getTime() - days * 86_400_000);

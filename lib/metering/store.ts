@@ -183,13 +183,15 @@ export async function recordPollFailure(ipv4: string, error: string, at: Date, n
 
 /**
  * The nodes due for a poll at `now`: every fleet node k2ops may reach (Center's,
- * or added by hand; host key not blocked) without a MeterNode row yet or whose
+ * or added by hand; host key not blocked; not a decommissioned record) without a MeterNode row yet or whose
  * nextPollAt has come, earliest first, at most `limit`.
  */
 export async function dueNodes(now: Date, limit = 500): Promise<string[]> {
   const rows = await db().$queryRaw<{ ipv4: string }[]>`
     SELECT n."ipv4" FROM "Node" n LEFT JOIN "MeterNode" m ON m."nodeIpv4" = n."ipv4"
     WHERE (n."inCenter" OR n."source" = 'manual') AND n."hostKeyState" IN ('unknown', 'trusted')
+      -- a decommissioned record (lib/fleet/activity: zero tunnels and the IP as its name) has no node behind it
+      AND NOT (n."source" <> 'manual' AND jsonb_array_length(n."tunnels") = 0 AND (btrim(n."name") = '' OR n."name" = n."ipv4"))
       AND (m."nodeIpv4" IS NULL OR m."nextPollAt" <= ${now})
     ORDER BY m."nextPollAt" ASC NULLS FIRST, n."ipv4" LIMIT ${limit}`;
   return rows.map((r) => r.ipv4);
