@@ -147,6 +147,8 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
   let usageFault: number | null = null;
   // every /app and /admin request (the console's side) answers with this status until cleared
   let appFault: number | null = null;
+  // the next answers on matching paths are lost AFTER the handler ran (a proxy timing out on a write that happened)
+  const lostAnswers: { path: RegExp; status: number; left: number }[] = [];
   const provisionTimeoutSec = opts.provisionTimeoutSec ?? 1800;
   const realCerts = opts.realCerts ?? true;
   const hooks: CenterSimHooks = {
@@ -1340,7 +1342,13 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       if (m.r.auth === "slave-path" && m.params.ipv4 !== n.ipv4) return fail(403, "ipv4 mismatch with authenticated node");
     }
     try {
-      return await m.r.h(c);
+      const reply = await m.r.h(c);
+      const lost = lostAnswers.find((l) => l.left > 0 && l.path.test(`${method} ${u.pathname}`));
+      if (lost) {
+        lost.left--;
+        return new Reply(lost.status, "upstream timed out", "text/plain");
+      }
+      return reply;
     } catch (e) {
       if (e instanceof BindError) return fail(422, e.message);
       log(`handler error ${method} ${u.pathname}: ${e instanceof Error ? e.message : String(e)}`);
@@ -1660,6 +1668,10 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     /** the console's API (/app, /admin) answers with this HTTP status until cleared (null): a Center outage */
     setAppFault(status: number | null) {
       appFault = status;
+    },
+    /** the next `times` requests matching "METHOD /path" (regex) are handled, then answered with `status` instead: the write happened, its answer is lost */
+    loseAnswers(path: RegExp, status = 504, times = 1) {
+      lostAnswers.push({ path, status, left: times });
     },
     /** replaces hooks at run time (the node simulator may start after Center) */
     setHooks(h: CenterSimHooks) {
