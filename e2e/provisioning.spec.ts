@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { VIEWER, signIn } from "./helpers";
+import { OPERATOR, VIEWER, signIn } from "./helpers";
 
 test.describe("provisioning", () => {
   test("the Provisioning page lists Center's work items with what each asks for and Center's deadline; filters live in the URL", async ({ page }) => {
@@ -15,6 +15,8 @@ test.describe("provisioning", () => {
     await expect(tokyo.getByTestId("deadline")).toHaveText(/^\d+:\d\d left$/);
     await expect(tokyo.getByTestId("deadline")).toHaveAttribute("title", /Center fails it if the node has not registered within \d+ min/);
     await expect(queued.filter({ hasText: "us-virginia · 2,000 GiB a month sold · residential" })).toHaveCount(1);
+    // a viewer reads; claiming is an operator's
+    await expect(table.getByRole("button", { name: "Claim" })).toHaveCount(0);
 
     await page.getByLabel("Status").selectOption("done");
     await expect(page).toHaveURL(/\?status=done/);
@@ -25,5 +27,45 @@ test.describe("provisioning", () => {
     await page.goto("/provisioning?status=bogus&action=provision");
     await expect(table.locator('tr[data-action="provision"][data-status="queued"]')).toHaveCount(3);
     await expect(table.locator('tr[data-action]:not([data-action="provision"])')).toHaveCount(0);
+  });
+
+  test("an operator claims a queued item (its one-time token sealed, never shown) and gives it up: Center records it failed with the reason; both audited", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/provisioning?action=provision");
+    const table = page.getByTestId("work-items");
+    const item = table.locator('tr[data-action="provision"]').filter({ hasText: "ap-singapore · 500 GiB a month sold" });
+    await expect(item).toHaveAttribute("data-status", "queued");
+    const id = (await item.getAttribute("data-id"))!;
+    await item.getByRole("button", { name: "Claim" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText(`Claim work item ${id}?`);
+    await expect(dialog).toContainText("30-minute provisioning deadline");
+    await dialog.getByRole("button", { name: "Claim" }).click();
+    const row = table.locator(`tr[data-id="${id}"]`);
+    await expect(row).toHaveAttribute("data-status", "claimed");
+    await expect(row).toContainText("k2ops:operator@k2ops.local");
+    await expect(row.getByTestId("run-state")).toHaveAttribute("data-run-status", "claimed");
+    await expect(row.getByTestId("run-state")).toContainText("next: choose · claim token sealed");
+    await expect(row.getByRole("button", { name: "Claim" })).toHaveCount(0);
+    // the token (64 hex) is on no row of the page
+    expect(await table.innerText()).not.toMatch(/[0-9a-f]{64}/);
+
+    // giving it up: a reason is required, the item's number typed
+    await row.getByRole("button", { name: "Abort…" }).click();
+    const abort = page.getByRole("dialog");
+    await abort.getByLabel(`Type ${id} to confirm`).fill(id);
+    await abort.getByRole("button", { name: "Abort the work item" }).click();
+    await expect(abort.getByTestId("abort-error")).toContainText("say why");
+    await abort.getByLabel("Reason (Center records it)").fill("wrong region for this customer");
+    await abort.getByRole("button", { name: "Abort the work item" }).click();
+    await expect(row).toHaveAttribute("data-status", "failed");
+    await expect(row).toContainText(`aborted in k2ops by ${OPERATOR}: wrong region for this customer`);
+    await expect(row.getByTestId("run-state")).toHaveAttribute("data-run-status", "aborted");
+
+    for (const action of ["provisioning.claim", "provisioning.abort"]) {
+      await page.goto(`/audit?action=${action}`);
+      await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+      await expect(page.getByTestId("audit-table")).toContainText(id);
+    }
   });
 });

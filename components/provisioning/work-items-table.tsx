@@ -8,12 +8,13 @@ import type { WorkItemView } from "@/lib/provisioning/work-items";
 import { Badge } from "@/components/ui/badge";
 import { Select } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { AbortButton, ClaimButton, RunCell, type RunView, type WorkItemActions } from "./work-item-actions";
 
 // Center's work items (issue #14, the Provisioning page): every action and
 // status, newest first, filterable (?action=&status=, nuqs: the server page
 // reads them), with what each asks for, its holder and lease and, for an open
-// provision item, Center's own deadline counting down. Read-only: the claim and
-// the wizard come with the provisioning job.
+// provision item, Center's own deadline counting down; k2ops' own state of the
+// items it claimed, and (operators) Claim on a queued item, Abort on one held here.
 
 const STATUS_VARIANT: Record<WorkItemView["status"], "warning" | "info" | "success" | "destructive" | "secondary"> = {
   queued: "warning",
@@ -36,6 +37,7 @@ const columns = helper.columns([
   helper.display({ id: "deadline", header: "Center's deadline" }),
   helper.display({ id: "outcome", header: "Result / last error" }),
   helper.accessor("createdAt", { header: "Created" }),
+  helper.display({ id: "k2ops", header: "In k2ops" }),
 ]);
 
 const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
@@ -68,7 +70,7 @@ function FilterSelect<T extends string>({ label, value, options, onChange }: { l
   );
 }
 
-export function WorkItemsTable({ items, nowMs: serverNow }: { items: WorkItemView[]; nowMs: number }) {
+export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: { items: WorkItemView[]; nowMs: number; runs?: Record<number, RunView>; /** operators only: viewers get no buttons */ actions?: WorkItemActions }) {
   const [{ action, status }, setQuery] = useQueryStates(
     { action: parseAsStringLiteral(WORK_ITEM_ACTIONS), status: parseAsStringLiteral(WORK_ITEM_STATUSES) },
     { history: "replace", scroll: false, shallow: false },
@@ -96,7 +98,7 @@ export function WorkItemsTable({ items, nowMs: serverNow }: { items: WorkItemVie
         <TableBody>
           {items.length === 0 ? (
             <TableRow>
-              <TableCell colSpan={9} className="p-6 text-center text-muted-foreground">
+              <TableCell colSpan={10} className="p-6 text-center text-muted-foreground">
                 No work item matches{action || status ? " this filter" : ""}.
               </TableCell>
             </TableRow>
@@ -136,6 +138,11 @@ export function WorkItemsTable({ items, nowMs: serverNow }: { items: WorkItemVie
                 <TableCell className="whitespace-nowrap text-xs">
                   {utc(w.createdAt)}
                   <span className="block text-muted-foreground">{w.createdBy}</span>
+                </TableCell>
+                <TableCell className="max-w-72 space-y-1 text-xs">
+                  <RunCell run={runs[w.id]} />
+                  {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={w.asks} actions={actions} /> : null}
+                  {actions && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) && ["claimed", "in_progress"].includes(w.status) ? <AbortButton id={w.id} actions={actions} /> : null}
                 </TableCell>
               </TableRow>
             );

@@ -12,3 +12,10 @@ export const workItemFilterSchema = z.object({
   status: z.enum(WORK_ITEM_STATUSES).optional().catch(undefined),
 });
 export type WorkItemFilter = z.infer<typeof workItemFilterSchema>;
+
+/** A work item named by Center's operation id (claim). */
+export const workItemRefSchema = z.object({ operationId: z.number({ error: "a work item number" }).int("a work item number").positive("a work item number") });
+/** Giving up a claimed item: the reason Center records (concise; never a secret). */
+export const abortWorkItemSchema = workItemRefSchema.extend({
+  reason: z.string().trim().min(3, "say why, in a few words (3+ characters)").max(200, "keep it under 200 characters"),
+});

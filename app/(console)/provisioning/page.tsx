@@ -1,4 +1,7 @@
 import { requireUser } from "@/lib/auth/page";
+import { hasRole } from "@/lib/auth/roles";
+import { provisionRuns } from "@/lib/provisioning/claim";
+import { abortWorkItemAction, claimWorkItemAction } from "./actions";
 import { listWorkItems } from "@/lib/provisioning";
 import { workItemFilterSchema } from "@/lib/provisioning/filters";
 import { PageHeader } from "@/components/shell/page-header";
@@ -9,11 +12,15 @@ export const metadata = { title: "Provisioning" };
 export const dynamic = "force-dynamic";
 
 export default async function ProvisioningPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  await requireUser();
+  const user = await requireUser();
   const sp = await searchParams;
   const filter = workItemFilterSchema.parse({ action: sp.action, status: sp.status });
   const now = new Date();
   const list = await listWorkItems(filter, { now });
+  const runs = Object.fromEntries(
+    [...(await provisionRuns(list.items.map((i) => i.id))).values()].map((r) => [r.operationId, { status: r.status, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt?.toISOString() ?? null, lastError: r.lastError, claimHeld: r.claimHeld }]),
+  );
+  const canOperate = hasRole(user.role, "operator");
   return (
     <>
       <PageHeader title="Provisioning" description="Center's work items for private nodes (provision, change IP, stop, destroy), newest first, with what each asks for and Center's own deadline." />
@@ -41,8 +48,8 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
           {list.error}
         </p>
       ) : null}
-      <WorkItemsTable items={list.items} nowMs={now.getTime()} />
-      <p className="mt-3 text-xs text-muted-foreground">The claim and the provisioning wizard (create the VPS, prepare, deploy, wait for self-registration, verify) are not built yet.</p>
+      <WorkItemsTable items={list.items} nowMs={now.getTime()} runs={runs} actions={canOperate ? { claim: claimWorkItemAction, abort: abortWorkItemAction } : undefined} />
+      <p className="mt-3 text-xs text-muted-foreground">Claim and abort work here; the rest of the provisioning wizard (choose the plan, create the VPS, prepare, deploy, wait for self-registration, verify) is not built yet.</p>
     </>
   );
 }
