@@ -1,8 +1,9 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { defineAction } from "@/lib/actions/safe-action";
-import { centerClientFromEnv } from "@/lib/center/client";
+import type { z } from "zod";
+import { defineAction, type ActionContext } from "@/lib/actions/safe-action";
+import { centerClientFromEnv, type CenterClient } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { abortWorkItem, claimWorkItem } from "@/lib/provisioning/claim";
 import { abortWorkItemSchema, workItemRefSchema } from "@/lib/provisioning/filters";
@@ -17,27 +18,24 @@ const client = () => {
 };
 const target = (i: { operationId: number }) => ({ type: "work-item", id: String(i.operationId) });
 
-export const claimWorkItemAction = defineAction({
-  name: "provisioning.claim",
-  role: "operator",
-  input: workItemRefSchema,
-  target,
-  run: async (i, ctx) => {
-    const r = await claimWorkItem(i.operationId, { actor: ctx.user.email, requestId: ctx.audit.requestId, client: client() });
-    revalidatePath("/provisioning");
-    return r;
-  },
-  auditResult: (r) => ({ subId: r.subId, action: r.action, holder: r.holder, params: r.params, claimCaptured: r.claimCaptured }),
-});
+/** The definition of an operator's change to one work item (each export passes it to defineAction itself, as the server boundary requires). */
+function workItemChange<S extends z.ZodType<{ operationId: number }>, R>(name: string, input: S, op: (i: z.infer<S>, c: { actor: string; requestId: string; client: CenterClient }) => Promise<R>, auditResult?: (r: R) => unknown) {
+  return {
+    name,
+    role: "operator" as const,
+    input,
+    target,
+    run: async (i: z.infer<S>, ctx: ActionContext) => {
+      const r = await op(i, { actor: ctx.user.email, requestId: ctx.audit.requestId, client: client() });
+      revalidatePath("/provisioning");
+      return r;
+    },
+    ...(auditResult ? { auditResult } : {}),
+  };
+}
 
-export const abortWorkItemAction = defineAction({
-  name: "provisioning.abort",
-  role: "operator",
-  input: abortWorkItemSchema,
-  target,
-  run: async (i, ctx) => {
-    const r = await abortWorkItem(i.operationId, i.reason, { actor: ctx.user.email, requestId: ctx.audit.requestId, client: client() });
-    revalidatePath("/provisioning");
-    return r;
-  },
-});
+export const claimWorkItemAction = defineAction(
+  workItemChange("provisioning.claim", workItemRefSchema, (i, c) => claimWorkItem(i.operationId, c), (r) => ({ subId: r.subId, action: r.action, holder: r.holder, params: r.params, claimCaptured: r.claimCaptured })),
+);
+
+export const abortWorkItemAction = defineAction(workItemChange("provisioning.abort", abortWorkItemSchema, (i, c) => abortWorkItem(i.operationId, i.reason, c)));
