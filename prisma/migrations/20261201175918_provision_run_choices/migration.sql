@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ProvisionRun" ADD COLUMN     "choices" JSONB;
