@@ -68,4 +68,55 @@ test.describe("provisioning", () => {
       await expect(page.getByTestId("audit-table")).toContainText(id);
     }
   });
+
+  test("an operator claims an item and takes the wizard's step 2: the rules on every option, a floating version refused at its field, the choices confirmed and kept", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/provisioning?action=provision");
+    const table = page.getByTestId("work-items");
+    const item = table.locator('tr[data-action="provision"][data-status="queued"]').filter({ hasText: "us-virginia · 2,000 GiB a month sold · residential" });
+    const id = (await item.getAttribute("data-id"))!;
+    await item.getByRole("button", { name: "Claim" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Claim" }).click();
+    const row = table.locator(`tr[data-id="${id}"]`);
+    await expect(row).toHaveAttribute("data-status", "claimed");
+    await row.getByRole("link", { name: "Open the wizard →" }).click();
+    await expect(page).toHaveURL(new RegExp(`/provisioning/${id}$`));
+    const form = page.getByRole("form", { name: "Choose where the node runs" });
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(/Provision pn-\d+/);
+    // the item's region preselected on an account that offers it; Lightsail's rule shown
+    await expect(form.locator("#choose-region")).toHaveValue("us-virginia");
+    await expect(page.getByTestId("metering-rule")).toContainText("resets on the 1st (billing day 1)");
+    // the first plan offered fits 2,000 GiB + headroom, and says by how much; a short one says so too
+    await expect(form).toContainText(/GB above the sold 2000 GiB/);
+    const short = await form.locator("#choose-plan option", { hasText: "✗" }).first().getAttribute("value");
+    await form.locator("#choose-plan").selectOption(short!);
+    await expect(form).toContainText(/GB short of the sold 2000 GiB/);
+    await form.locator("#choose-plan").selectOption({ index: 0 });
+    // Ubuntu only: another image is marked and explained
+    const debian = await form.locator("#choose-image option", { hasText: "Debian" }).getAttribute("value");
+    await form.locator("#choose-image").selectOption(debian!);
+    await expect(form).toContainText("provision-node.sh runs on Ubuntu only");
+    await form.locator("#choose-image").selectOption({ index: 0 });
+    // a floating tag is refused at its field, nothing sent
+    // the fleet's pinned tag once k2ops has read the nodes' versions; before that the operator types it
+    let pinned = await form.locator("#choose-version").inputValue();
+    if (!pinned) {
+      await expect(form).toContainText("no pinned tag in the fleet yet");
+      pinned = "v0.4.8-9d7c6f95";
+    }
+    expect(pinned).toMatch(/^v\d+\.\d+\.\d+-[0-9a-f]{8}$/);
+    await form.locator("#choose-version").fill("latest");
+    await form.getByRole("button", { name: "Confirm these choices" }).click();
+    await expect(form.getByTestId("error-choose-version")).toContainText("a pinned tag");
+    await form.locator("#choose-version").fill(pinned);
+    await form.getByRole("button", { name: "Confirm these choices" }).click();
+    const confirmed = page.getByTestId("choices-confirmed");
+    await expect(confirmed).toContainText("confirmed by operator@k2ops.local");
+    await expect(confirmed).toContainText("metering: billing day 1, limit 2000 GB");
+    await expect(confirmed).toContainText(pinned);
+    await page.reload();
+    await expect(page.getByTestId("choices-confirmed")).toContainText(pinned);
+    await page.goto("/audit?action=provisioning.choose");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+  });
 });

@@ -14,7 +14,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 
 // The node page's quota operations (issue #13 "Operate"; metering.md Parts B,
@@ -46,22 +46,6 @@ function Lines({ title, items, tone = "muted" }: { title?: string; items: string
   );
 }
 
-function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: React.ReactNode; error?: string; children: React.ReactNode }) {
-  return (
-    <div className="space-y-1">
-      <Label htmlFor={id} className="text-foreground">
-        {label}
-      </Label>
-      {children}
-      {hint ? <p className="text-xs text-muted-foreground">{hint}</p> : null}
-      {error ? (
-        <p className="text-xs text-destructive" data-testid={`error-${id}`}>
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 /** The result of the last operation: summary, each verification check, the raw output. */
 function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }) {

@@ -1,6 +1,7 @@
 "use client";
 
 import * as React from "react";
+import Link from "next/link";
 import { parseAsStringLiteral, useQueryStates } from "nuqs";
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import { WORK_ITEM_ACTIONS, WORK_ITEM_STATUSES } from "@/lib/provisioning/filters";
@@ -142,6 +143,11 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                 <TableCell className="max-w-72 space-y-1 text-xs">
                   <RunCell run={runs[w.id]} />
                   {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={w.asks} actions={actions} /> : null}
+                  {w.action === "provision" && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) ? (
+                    <Link href={`/provisioning/${w.id}`} className="block text-primary underline-offset-2 hover:underline">
+                      Open the wizard →
+                    </Link>
+                  ) : null}
                   {actions && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) && ["claimed", "in_progress"].includes(w.status) ? <AbortButton id={w.id} actions={actions} /> : null}
                 </TableCell>
               </TableRow>

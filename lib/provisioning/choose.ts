@@ -1,13 +1,15 @@
-import { z } from "zod";
+import type { z } from "zod";
 import type { CenterClient } from "@/lib/center/client";
 import type { CloudAccount, CloudRegion } from "@/lib/center/schemas";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { providerRulesFromEnv, ruleOf, type ProviderRule } from "@/lib/metering/provider";
-import { PINNED_TAG } from "@/lib/node-ops/env-schema";
 import { redactText } from "@/lib/redact";
 import { fleetPinnedVersion, imageOptions, planOptions, type ImageOption, type PlanOption } from "./choices";
+import { chooseSchema } from "./choose-schema";
 import { decideMetering, privateNodeName, type MeteringChoice } from "./node-env";
+
+export { chooseSchema, type ChooseInput } from "./choose-schema";
 
 // The wizard's step 2 (issue #14; provisioning.md Step 2): for a provision item
 // k2ops claimed, Center's cloud lists (accounts, the account's regions, plans and
@@ -16,22 +18,6 @@ import { decideMetering, privateNodeName, type MeteringChoice } from "./node-env
 // fleet's, the node's metering from the provider's rules); the operator confirms
 // and the choices are stored on the run, checked again on the server.
 
-export const chooseSchema = z.object({
-  operationId: z.number({ error: "a work item number" }).int().positive(),
-  account: z.string({ error: "choose an account" }).trim().min(1, "choose an account"),
-  region: z.string({ error: "choose a region" }).trim().min(1, "choose a region"),
-  plan: z.string({ error: "choose a plan" }).trim().min(1, "choose a plan"),
-  image: z.string({ error: "choose an image" }).trim().min(1, "choose an image"),
-  version: z.string({ error: "a pinned tag" }).trim().regex(PINNED_TAG, "a pinned tag like v0.4.8-9d7c6f95 (never latest or a bare version)"),
-  /** plan-day providers (Bandwagon): the plan's own reset day, read off the provider */
-  planResetDay: z.number().int("1-31").min(1, "1-31").max(31, "1-31").nullable().default(null),
-  /** providers without a monthly fixed-day reset: accept the calendar-month approximation */
-  approximateCalendarMonth: z.boolean().default(false),
-  /** run without metering: the reason (empty = metered) */
-  meteringOff: z.string().trim().max(200, "keep it under 200 characters").nullable().default(null),
-  seedGb: z.number({ error: "a whole number of GB" }).int("a whole number of GB").min(0, "0 or more").default(0),
-});
-export type ChooseInput = z.input<typeof chooseSchema>;
 
 /** What the operator confirmed (stored on the run as `choices`). */
 export type ConfirmedChoices = {

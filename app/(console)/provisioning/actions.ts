@@ -7,6 +7,7 @@ import { centerClientFromEnv, type CenterClient } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { abortWorkItem, claimWorkItem } from "@/lib/provisioning/claim";
 import { abortWorkItemSchema, workItemRefSchema } from "@/lib/provisioning/filters";
+import { chooseSchema, confirmChoices } from "@/lib/provisioning/choose";
 
 // The Provisioning page's changes (issue #14): claim a Center work item, give
 // one up. Operators only, audited; the claim token never leaves lib/provisioning
@@ -39,3 +40,7 @@ export const claimWorkItemAction = defineAction(
 );
 
 export const abortWorkItemAction = defineAction(workItemChange("provisioning.abort", abortWorkItemSchema, (i, c) => abortWorkItem(i.operationId, i.reason, c)));
+
+export const confirmChoicesAction = defineAction(
+  workItemChange("provisioning.choose", chooseSchema, (i, c) => confirmChoices(i, c), (r) => ({ name: r.name, account: r.account, region: r.region, plan: r.plan, image: r.image, version: r.version, metering: r.metering })),
+);

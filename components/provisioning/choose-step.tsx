@@ -1,0 +1,164 @@
+"use client";
+
+import * as React from "react";
+import { useRouter } from "next/navigation";
+import { parseAsString, useQueryStates } from "nuqs";
+import { get, useForm, useWatch, type FieldErrors } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { toast } from "sonner";
+import type { z } from "zod";
+import { chooseSchema } from "@/lib/provisioning/choose-schema";
+import type { ChooseView } from "@/lib/provisioning/choose";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Select } from "@/components/ui/select";
+
+// The wizard's step 2 (issue #14): account and region in the URL (the server
+// reads Center's lists for them), plan / image / version / metering in a form
+// validated with the server's own zod schema; every option says why it fits or
+// not. The server checks everything again on confirm.
+
+type Res = { ok: true; data: unknown } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+const msg = (errors: FieldErrors, path: string) => (get(errors, path) as { message?: string } | undefined)?.message;
+
+export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; canOperate: boolean; confirm: (input: unknown) => Promise<Res> }) {
+  const router = useRouter();
+  const [, setQuery] = useQueryStates({ account: parseAsString, region: parseAsString }, { history: "replace", scroll: false, shallow: false });
+  const firstPlan = view.plans.find((p) => p.fits);
+  const firstImage = view.images.find((i) => i.usable);
+  const c = view.confirmed;
+  const { register, handleSubmit, control, formState } = useForm<z.input<typeof chooseSchema>, unknown, z.output<typeof chooseSchema>>({
+    resolver: zodResolver(chooseSchema),
+    defaultValues: {
+      operationId: view.operationId,
+      account: view.account?.name ?? "",
+      region: view.region ?? "",
+      plan: c?.plan.id ?? firstPlan?.id ?? "",
+      image: c?.image.id ?? firstImage?.id ?? "",
+      version: c?.version ?? view.version ?? "",
+      planResetDay: null,
+      approximateCalendarMonth: false,
+      meteringOff: null,
+      seedGb: 0,
+    },
+  });
+  const planId = useWatch({ control, name: "plan" });
+  const imageId = useWatch({ control, name: "image" });
+  const plan = view.plans.find((p) => p.id === planId);
+  const image = view.images.find((i) => i.id === imageId);
+  const [busy, setBusy] = React.useState(false);
+
+  async function submit(v: z.output<typeof chooseSchema>) {
+    setBusy(true);
+    try {
+      const res = await confirm(v);
+      if (!res.ok) {
+        toast.error(res.error.message);
+        return;
+      }
+      toast.success("Choices confirmed: the next step creates the VPS");
+      router.refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="space-y-4">
+      {view.errors.length ? (
+        <p role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-2 text-sm" data-testid="choose-errors">
+          {view.errors.join("; ")}
+        </p>
+      ) : null}
+      {c ? (
+        <section aria-label="Confirmed choices" className="rounded-md border border-success/50 p-3 text-sm" data-testid="choices-confirmed">
+          <p className="font-medium">
+            <Badge variant="success">confirmed</Badge> by {c.confirmedBy} at {c.confirmedAt.slice(0, 16).replace("T", " ")} UTC
+          </p>
+          <p>
+            {c.name}: {c.account} ({c.provider}) · {c.region} · plan {c.plan.name} ({c.plan.transferGb} GB a month, {c.plan.marginGb} GB spare) · {c.image.name} · {c.version}
+          </p>
+          <p>{c.metering.kind === "meter" ? `metering: billing day ${c.metering.billingDay}, limit ${c.metering.limitGb} GB, mode ${c.metering.mode}, seed ${c.metering.seedGb} GB` : `metering off: ${c.metering.reason}`}</p>
+        </section>
+      ) : null}
+      <form onSubmit={handleSubmit(submit)} noValidate aria-label="Choose where the node runs" className="space-y-4 rounded-lg border border-border bg-card p-4 text-sm">
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field id="choose-account" label="Cloud account (Center)" error={msg(formState.errors, "account")}>
+            <Select id="choose-account" {...register("account", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ account: e.target.value || null, region: null }) })} disabled={!canOperate}>
+              {view.accounts.map((a) => (
+                <option key={a.name} value={a.name}>
+                  {a.name} ({a.provider})
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field id="choose-region" label="Region" hint={`the item asks for ${view.ask.region}`} error={msg(formState.errors, "region")}>
+            <Select id="choose-region" {...register("region", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ region: e.target.value || null }) })} disabled={!canOperate}>
+              <option value="">—</option>
+              {view.regions.map((r) => (
+                <option key={r.slug} value={r.slug} disabled={!r.available}>
+                  {r.slug} · {r.nameEn}
+                  {r.providerId ? ` (${r.providerId})` : ""}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field id="choose-plan" label="Plan (bundle)" hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{plan.why}</span> : `its transfer must exceed the sold ${view.ask.soldGib} GiB by ${view.rule.headroomGb} GB`} error={msg(formState.errors, "plan")}>
+            <Select id="choose-plan" {...register("plan")} disabled={!canOperate}>
+              {view.plans.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.fits ? "" : "✗ "}
+                  {p.name} · {p.transferGb} GB/month · {p.cpu} vCPU {p.memoryMb} MB · {p.priceMonthly}/month
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field id="choose-image" label="Image" hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{image.why}</span> : "Ubuntu 20.04, 22.04 or 24.04 (provision-node.sh)"} error={msg(formState.errors, "image")}>
+            <Select id="choose-image" {...register("image")} disabled={!canOperate}>
+              {view.images.map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.usable ? "" : "✗ "}
+                  {i.name}
+                </option>
+              ))}
+            </Select>
+          </Field>
+          <Field id="choose-version" label="K2_VERSION (pinned image tag)" hint={view.version ? `the fleet runs ${view.version}` : "no pinned tag in the fleet yet"} error={msg(formState.errors, "version")}>
+            <Input id="choose-version" className="font-mono" {...register("version")} disabled={!canOperate} />
+          </Field>
+          <Field id="choose-seedGb" label="Seed (GB used this cycle already)" hint="0 for a new node; the provider's used figure if the VPS already carried traffic" error={msg(formState.errors, "seedGb")}>
+            <Input id="choose-seedGb" type="number" min={0} className="w-32" {...register("seedGb", { valueAsNumber: true })} disabled={!canOperate} />
+          </Field>
+        </div>
+        <div className="space-y-2" data-testid="metering-rule">
+          <p>
+            Metering from {view.rule.provider || "the provider"}&apos;s rules: resets {view.rule.reset === "calendar-1st" ? "on the 1st (billing day 1)" : view.rule.reset === "plan-day" ? "on the plan's own day (enter it)" : "not monthly on a fixed day"}; counts {view.rule.billingMode}
+            {view.rule.verified ? "" : " (configured default, not confirmed)"}; limit = the sold quota in GiB.
+          </p>
+          {view.rule.reset === "plan-day" ? (
+            <Field id="choose-planResetDay" label="The plan's reset day (from the provider's panel, never today's date)" error={msg(formState.errors, "planResetDay")}>
+              <Input id="choose-planResetDay" type="number" min={1} max={31} className="w-24" {...register("planResetDay", { setValueAs: (v: string) => (v === "" || v === null ? null : Number(v)) })} disabled={!canOperate} />
+            </Field>
+          ) : null}
+          {view.rule.reset === "not-monthly" ? (
+            <label className="flex items-center gap-2">
+              <input type="checkbox" {...register("approximateCalendarMonth")} disabled={!canOperate} /> accept the calendar-month approximation (billing day 1)
+            </label>
+          ) : null}
+          <Field id="choose-meteringOff" label="Or run without metering: why (leave empty to meter)" error={msg(formState.errors, "meteringOff")}>
+            <Input id="choose-meteringOff" {...register("meteringOff", { setValueAs: (v: string) => (v ? v : null) })} disabled={!canOperate} />
+          </Field>
+        </div>
+        {canOperate ? (
+          <Button type="submit" loading={busy} disabled={busy || !!view.errors.length}>
+            {c ? "Confirm again" : "Confirm these choices"}
+          </Button>
+        ) : (
+          <p className="text-muted-foreground">Operators confirm the choices; you can read them.</p>
+        )}
+      </form>
+    </div>
+  );
+}
