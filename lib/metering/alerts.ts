@@ -99,7 +99,7 @@ export async function evaluateReadingAlerts(ipv4: string, opts: { notify?: Notif
   const warning = !bounded ? false : pct === null ? null : pct >= warn ? true : pct < warn - WARN_HYSTERESIS_POINTS ? false : null;
   const failing = !!n.reportFailAt && (!n.reportAt || n.reportFailAt > n.reportAt);
   const out: (AlertChange | null)[] = [
-    await apply(ipv4, "warning", warning, (who) => `${who} crossed ${warn} % of its quota: ${used} of ${n.limitGb} GB used (${pct?.toFixed(1)} %)`, at, notify),
+    await apply(ipv4, "warning", warning, (who) => `${who} crossed ${warn} % of its quota: ${used} of ${n.limitGb} GB used (${pct?.toFixed(1)} %)`, at, notify, known("warning")),
     await apply(ipv4, "cut", bounded ? g.state === "cut" : false, (who) => `${who} is CUT: the enforcer paused k2s at ${used} of ${n.limitGb} GB (limit − 500 MiB); clients cannot connect until the cycle ends (${n.cycleEndAt?.toISOString().slice(0, 10) ?? "?"}) or the limit is raised`, at, notify, known("cut")),
     await apply(ipv4, "reporter-failing", n.metering ? failing : false, (who) => `${who}: the usage reporter is failing (Center gets no usage from it): ${n.reportFailError ?? "see the sidecar log"}`, at, notify, known("reporter-failing")),
   ];
