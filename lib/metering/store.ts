@@ -224,9 +224,12 @@ const RISK: Record<Gauge["state"], number> = { cut: 0, warning: 1, ok: 2, unlimi
  */
 export async function fleetLatest(opts: { now?: Date; warnPercent?: number } = {}): Promise<FleetRow[]> {
   const now = opts.now ?? new Date();
-  // every row with its node's name, in one statement
-  const rows = await db().$queryRaw<(MeterNode & { nodeName: string | null })[]>`
-    SELECT m.*, n."name" AS "nodeName" FROM "MeterNode" m LEFT JOIN "Node" n ON n."ipv4" = m."nodeIpv4" ORDER BY m."nodeIpv4"`;
+  // every row (the columns the gauge and projection need) with its node's name, in one statement
+  type Row = Pick<MeterNode, "nodeIpv4" | "metering" | "limitGb" | "runningLimitGb" | "used" | "cut" | "k2sPaused" | "rateBytesPerSec" | "cycleEndAt" | "billingDay" | "mode" | "reportAt" | "reportFailAt" | "lastPolledAt" | "lastError"> & { nodeName: string | null };
+  const rows = await db().$queryRaw<Row[]>`
+    SELECT m."nodeIpv4", m."metering", m."limitGb", m."runningLimitGb", m."used", m."cut", m."k2sPaused", m."rateBytesPerSec", m."cycleEndAt", m."billingDay", m."mode",
+      m."reportAt", m."reportFailAt", m."lastPolledAt", m."lastError", n."name" AS "nodeName"
+    FROM "MeterNode" m LEFT JOIN "Node" n ON n."ipv4" = m."nodeIpv4" ORDER BY m."nodeIpv4"`;
   const out = rows.map((n): FleetRow => {
     const limitBytes = n.limitGb !== null && n.limitGb >= 0 ? limitBytesOf(n.limitGb) : 0n;
     const gauge = gaugeOf({ metering: !!n.metering, limitBytes, usedBytes: n.used, cutObserved: !!n.cut || (!!n.metering && !!n.k2sPaused), warnPercent: opts.warnPercent });

@@ -261,14 +261,20 @@ export type MeteringPageView = {
  */
 export async function topConsumers(from: Date, to: Date, limit = 10): Promise<TopConsumer[]> {
   const day = new Date(Math.floor(from.getTime() / 86_400_000) * 86_400_000);
+  // the aggregate first, the names of the top rows only
   const rows = await db().$queryRaw<{ ipv4: string; name: string | null; rx: string; tx: string }[]>`
-    SELECT d."nodeIpv4" AS ipv4, n."name" AS name, SUM(d."rxBytes")::text AS rx, SUM(d."txBytes")::text AS tx
-    FROM "MeterDaily" d LEFT JOIN "Node" n ON n."ipv4" = d."nodeIpv4"
-    WHERE d."bucket" >= ${day} AND d."bucket" < ${to}
-    GROUP BY d."nodeIpv4", n."name"
-    HAVING SUM(d."rxBytes" + d."txBytes") > 0
-    ORDER BY SUM(d."rxBytes" + d."txBytes") DESC, d."nodeIpv4"
-    LIMIT ${limit}`;
+    WITH top AS (
+      SELECT d."nodeIpv4", SUM(d."rxBytes") AS rx, SUM(d."txBytes") AS tx
+      FROM "MeterDaily" d
+      WHERE d."bucket" >= ${day} AND d."bucket" < ${to}
+      GROUP BY d."nodeIpv4"
+      HAVING SUM(d."rxBytes" + d."txBytes") > 0
+      ORDER BY SUM(d."rxBytes" + d."txBytes") DESC, d."nodeIpv4"
+      LIMIT ${limit}
+    )
+    SELECT top."nodeIpv4" AS ipv4, n."name" AS name, top.rx::text AS rx, top.tx::text AS tx
+    FROM top LEFT JOIN "Node" n ON n."ipv4" = top."nodeIpv4"
+    ORDER BY top.rx + top.tx DESC, top."nodeIpv4"`;
   return rows.map((r) => {
     const rx = Number(r.rx);
     const tx = Number(r.tx);
