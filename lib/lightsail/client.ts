@@ -1,4 +1,5 @@
 import {
+  CreateInstancesCommand,
   GetInstanceCommand,
   GetInstanceMetricDataCommand,
   GetInstancesCommand,
@@ -6,7 +7,7 @@ import {
   RebootInstanceCommand,
   type Instance,
 } from "@aws-sdk/client-lightsail";
-import { registerSecret } from "@/lib/redact";
+import { MIN_SECRET_LENGTH, registerSecret } from "@/lib/redact";
 
 // The console's AWS Lightsail wrapper: reboot, instance facts, and monthly
 // NetworkIn/NetworkOut sums (the provider's view of billable transfer).
@@ -132,7 +133,8 @@ export function createLightsailClient(cfg: LightsailConfig) {
   const timeoutMs = cfg.timeoutMs ?? 20_000;
   registerSecret(cfg.credentials?.secretAccessKey);
   registerSecret(cfg.credentials?.sessionToken);
-  const secrets = [cfg.credentials?.secretAccessKey ?? "", cfg.credentials?.sessionToken ?? "", cfg.credentials?.accessKeyId ?? ""];
+  // as the redactor: a value too short to be a credential would mangle every message it occurs in
+  const secrets = [cfg.credentials?.secretAccessKey ?? "", cfg.credentials?.sessionToken ?? "", cfg.credentials?.accessKeyId ?? ""].filter((s) => s.length >= MIN_SECRET_LENGTH);
 
   function client(region?: string): LightsailClient {
     const r = regionOf(region || cfg.region);
@@ -204,6 +206,28 @@ export function createLightsailClient(cfg: LightsailConfig) {
     /** Reboots an instance; resolves once AWS accepted the operation. */
     async rebootInstance(name: string, region?: string): Promise<{ operationId: string; status: string }> {
       const out = await send(region, (c, abortSignal) => c.send(new RebootInstanceCommand({ instanceName: name }), { abortSignal }));
+      const op = out.operations?.[0];
+      return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
+    },
+    /**
+     * Creates one instance (CreateInstances) in `availabilityZone` (e.g. ap-northeast-1a) and
+     * resolves once AWS accepted it; the instance is then "pending" until it runs. Names are
+     * unique per region: an existing name fails with code InvalidInputException ("Some names are
+     * already in use"), which is what makes a create by name safe to repeat (look up first).
+     */
+    async createInstance(spec: { name: string; availabilityZone: string; bundleId: string; blueprintId: string; tags?: Record<string, string> }): Promise<{ operationId: string; status: string }> {
+      const out = await send(regionOf(spec.availabilityZone), (c, abortSignal) =>
+        c.send(
+          new CreateInstancesCommand({
+            instanceNames: [spec.name],
+            availabilityZone: spec.availabilityZone,
+            bundleId: spec.bundleId,
+            blueprintId: spec.blueprintId,
+            tags: Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value })),
+          }),
+          { abortSignal },
+        ),
+      );
       const op = out.operations?.[0];
       return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
     },

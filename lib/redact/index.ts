@@ -14,7 +14,7 @@ export const SECRET_NAME = /SECRET|CLAIM|TOKEN|KEY|PASSWORD|PASSWD|CREDENTIAL|WE
 // Values shorter than this are not registered: masking "1" or "on" everywhere
 // would destroy output without protecting anything real. Longer than the max is
 // no secret k2ops handles (the largest is a private key) and would only slow masking.
-const MIN_SECRET_LENGTH = 6;
+export const MIN_SECRET_LENGTH = 6;
 const MAX_SECRET_LENGTH = 16 * 1024;
 
 // ONE registry per process, whatever the bundler does: Next.js builds separate

@@ -1651,6 +1651,28 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       touch();
       return inst.id;
     },
+    /**
+     * A Lightsail instance created at the provider itself (the Lightsail simulator's
+     * CreateInstances): a fresh machine comes up through `onCreateInstance` (the node
+     * simulator: sshd on 22, nothing deployed) and the instance joins the provider's
+     * inventory, under the aws_lightsail account that covers its region (the one Center's
+     * sync lists it under). Returns its address; throws when the hook does.
+     */
+    async createLightsailInstance(req: { name: string; availabilityZone: string; bundleId: string; blueprintId: string }): Promise<{ ipv4: string; ipv6?: string; account: string }> {
+      const region = lightsailRegionOf(req.availabilityZone);
+      const acct = state.accounts.find((a) => a.provider === "aws_lightsail" && a.region === region) ?? state.accounts.find((a) => a.provider === "aws_lightsail" && !a.region);
+      if (!acct) throw new Error(`no aws_lightsail account covers ${region}`);
+      const got = hooks.onCreateInstance
+        ? await hooks.onCreateInstance({ taskId: `lightsail:${req.name}`, accountName: acct.name, provider: "aws_lightsail", region: req.availabilityZone, plan: req.bundleId, imageId: req.blueprintId, name: req.name })
+        : { ipv4: allocateIp() };
+      const inst = blankInstance("aws_lightsail", acct.name, req.name, req.name, got.ipv4, region, req.bundleId, req.blueprintId);
+      if (got.ipv6) inst.ipv6_address = got.ipv6;
+      state.instances.push(inst);
+      refreshTraffic(inst);
+      touch();
+      log(`lightsail created ${req.name} (${got.ipv4}) under ${acct.name}`);
+      return { ...got, account: acct.name };
+    },
     /** The provider's traffic of the instance at `ipv4` over [fromSec, toSec) (the Lightsail simulator's metric data); null: not linked. */
     providerTrafficOf(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null {
       return hooks.providerTraffic?.(ipv4, fromSec, toSec) ?? null;

@@ -9,8 +9,10 @@ export { setTrafficProfile, trafficBytes, trafficProfile } from "./traffic";
 // AWS Lightsail simulator speaking the AWS JSON 1.1 protocol
 // (POST, X-Amz-Target: Lightsail_20161128.<Op>, Content-Type:
 // application/x-amz-json-1.1), enough for the official @aws-sdk/client-lightsail:
-// GetInstances, GetInstance, RebootInstance, GetInstanceMetricData (NetworkIn/NetworkOut from
-// the node simulator's host NIC when Center links the instance to a simulated node).
+// GetInstances, GetInstance, RebootInstance, CreateInstances, GetInstanceMetricData
+// (NetworkIn/NetworkOut from the node simulator's host NIC when Center links the instance to a
+// simulated node). A created instance is "pending" (no address yet) while its machine comes up
+// (with `center`: a fresh simulated node, sshd on 22), then for `pendingSeconds`, then "running".
 // Instances are scoped by the region in the request's SigV4 credential scope,
 // as in AWS (one endpoint per region).
 
@@ -33,7 +35,14 @@ export type LightsailSimOptions = {
   /** live inventory; default: the Center simulator's (if `center` given) or the default fleet's Lightsail nodes */
   inventory?: () => LsInstanceSpec[];
   /** a Center simulator to mirror (inventory + reboot hook) */
-  center?: { lightsailInventory(): LsInstanceSpec[]; rebootInstance(ipv4: string): Promise<void>; providerTrafficOf?(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null };
+  center?: {
+    lightsailInventory(): LsInstanceSpec[];
+    rebootInstance(ipv4: string): Promise<void>;
+    providerTrafficOf?(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null;
+    createLightsailInstance?(req: { name: string; availabilityZone: string; bundleId: string; blueprintId: string }): Promise<{ ipv4: string; ipv6?: string }>;
+  };
+  /** seconds a created instance stays "pending" once its machine is up (default 3) */
+  pendingSeconds?: number;
   /** called (not awaited by the HTTP answer) on RebootInstance */
   onRebootInstance?: (ipv4: string, name: string) => Promise<void>;
   /** seconds an instance reports state "rebooting" after RebootInstance (default 5) */
@@ -97,6 +106,28 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   const reboots: { name: string; ipv4: string; at: number; error?: string }[] = [];
   const rebootSeconds = opts.rebootSeconds ?? 5;
   let accountId = "123456789012";
+  const pendingSeconds = opts.pendingSeconds ?? 3;
+  // instances created here: pending until their machine is up (ipv4 set) and `readyAt` has passed
+  type Created = { spec: LsInstanceSpec; readyAt: number; error?: string };
+  const created = new Map<string, Created>();
+  const creates: { name: string; availabilityZone: string; bundleId: string; blueprintId: string; at: number }[] = [];
+  let createFailures: { times: number; type: string; message: string } | null = null;
+  // what the provider lists: the inventory plus creations still pending (a linked Center lists them once up)
+  const listed = (): LsInstanceSpec[] => {
+    const inv = inventory();
+    const names = new Set(inv.map((i) => i.name));
+    const out = inv.map((i) => {
+      const c = created.get(i.name);
+      return c && now() < c.readyAt ? { ...i, state: "pending" } : i;
+    });
+    for (const c of created.values()) {
+      if (names.has(c.spec.name)) continue;
+      // a linked Center lists the instance once its machine is up; before that (or without Center) it is ours to list
+      if (opts.center && c.spec.ipv4) continue;
+      out.push(c.error || (c.spec.ipv4 && now() >= c.readyAt) ? c.spec : { ...c.spec, state: "pending" });
+    }
+    return out;
+  };
 
   function instanceDto(i: LsInstanceSpec) {
     const b = BUNDLES[i.bundleId] ?? BUNDLES.micro_3_2;
@@ -119,7 +150,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
       addOns: [],
       isStaticIp: true,
       privateIpAddress: `172.26.${parseInt(id.slice(0, 2), 16) % 32}.${parseInt(id.slice(2, 4), 16) % 250 + 2}`,
-      publicIpAddress: i.ipv4,
+      publicIpAddress: i.ipv4 || undefined,
       ipv6Addresses: i.ipv6 ? [i.ipv6] : [],
       ipAddressType: i.ipv6 ? "dualstack" : "ipv4",
       hardware: {
@@ -144,7 +175,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
 
   function findInstance(name: unknown, region: string | null): LsInstanceSpec {
     if (typeof name !== "string" || !name) throw new AwsError("InvalidInputException", "instanceName is required", 400, { code: "InvalidInput" });
-    const i = inventory().find((x) => x.name === name && (region === null || regionOf(x.region) === region));
+    const i = listed().find((x) => x.name === name && (region === null || regionOf(x.region) === region));
     if (!i) {
       throw new AwsError("NotFoundException", `The Instance does not exist: ${name}`, 400, {
         code: "NotFound",
@@ -159,7 +190,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   type Op = (body: Record<string, unknown>, region: string | null) => unknown;
   const ops: Record<string, Op> = {
     GetInstances: (body, region) => {
-      const all = inventory().filter((x) => region === null || regionOf(x.region) === region).sort((a, b) => a.name.localeCompare(b.name));
+      const all = listed().filter((x) => region === null || regionOf(x.region) === region).sort((a, b) => a.name.localeCompare(b.name));
       const start = typeof body.pageToken === "string" && body.pageToken ? Number(Buffer.from(body.pageToken, "base64").toString()) || 0 : 0;
       const slice = all.slice(start, start + PAGE);
       const out: Record<string, unknown> = { instances: slice.map(instanceDto) };
@@ -198,6 +229,63 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
           },
         ],
       };
+    },
+    CreateInstances: (body, region) => {
+      const invalid = (m: string) => new AwsError("InvalidInputException", m, 400, { code: "InvalidInput" });
+      const names = body.instanceNames;
+      const az = body.availabilityZone;
+      const bundleId = body.bundleId;
+      const blueprintId = body.blueprintId;
+      if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/.test(n))) throw invalid("instanceNames must be a list of valid names");
+      if (typeof az !== "string" || !/^[a-z]{2}-[a-z]+-\d[a-z]$/.test(az)) throw invalid(`The Availability Zone is not valid: ${String(az)}`);
+      if (region !== null && regionOf(az) !== region) throw invalid(`The Availability Zone ${az} is not in region ${region}`);
+      if (typeof bundleId !== "string" || !BUNDLES[bundleId]) throw invalid(`The bundle does not exist: ${String(bundleId)}`);
+      if (typeof blueprintId !== "string" || !BLUEPRINTS[blueprintId]) throw invalid(`The blueprint does not exist: ${String(blueprintId)}`);
+      const taken = (names as string[]).filter((n) => listed().some((x) => x.name === n && regionOf(x.region) === regionOf(az)));
+      if (taken.length) throw invalid(`Some names are already in use: ${taken.join(", ")}`);
+      if (createFailures && createFailures.times > 0) {
+        createFailures.times--;
+        const f = createFailures;
+        if (f.times === 0) createFailures = null;
+        throw new AwsError(f.type, f.message, f.type === "ServiceException" ? 500 : 400, { code: f.type });
+      }
+      const t = now();
+      const operations = (names as string[]).map((name) => {
+        const spec: LsInstanceSpec = { name, ipv4: "", region: az, bundleId, blueprintId, createdAt: t, state: "pending" };
+        const c: Created = { spec, readyAt: Number.POSITIVE_INFINITY };
+        created.set(name, c);
+        creates.push({ name, availabilityZone: az, bundleId, blueprintId, at: t });
+        log(`lightsail create ${name} in ${az} (${bundleId}, ${blueprintId})`);
+        const up: Promise<{ ipv4: string; ipv6?: string }> = opts.center?.createLightsailInstance ? opts.center.createLightsailInstance({ name, availabilityZone: az, bundleId, blueprintId }) : Promise.resolve({ ipv4: `203.0.113.${(created.size % 250) + 2}` });
+        up.then(
+          (got) => {
+            spec.ipv4 = got.ipv4;
+            if (got.ipv6) spec.ipv6 = got.ipv6;
+            spec.state = "running";
+            c.readyAt = now() + pendingSeconds;
+          },
+          (e: unknown) => {
+            // the machine never came up: AWS shows it stopped
+            c.error = e instanceof Error ? e.message : String(e);
+            spec.state = "stopped";
+            c.readyAt = now();
+            log(`lightsail create ${name} failed: ${c.error}`);
+          },
+        );
+        return {
+          id: randomUUID(),
+          resourceName: name,
+          resourceType: "Instance",
+          createdAt: t,
+          location: { availabilityZone: az, regionName: regionOf(az) },
+          isTerminal: false,
+          operationDetails: blueprintId,
+          operationType: "CreateInstance",
+          status: "Started",
+          statusChangedAt: t,
+        };
+      });
+      return { operations };
     },
     GetInstanceMetricData: (body, region) => {
       const i = findInstance(body.instanceName, region);
@@ -309,7 +397,13 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
     /** env for the console's Lightsail client (dummy credentials; the simulator ignores the signature) */
     env: { LIGHTSAIL_ENDPOINT: url, AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: opts.accessKeyId ?? "AKIASIMULATED000000", AWS_SECRET_ACCESS_KEY: "simulated-secret-not-checked" },
     reboots,
-    inventory,
+    /** every CreateInstances request taken, in order (tests count VPSs created) */
+    creates,
+    inventory: listed,
+    /** the next `times` CreateInstances fail with this AWS error (after validation) */
+    failCreates(times: number, type = "ServiceException", message = "We encountered an internal error. Please try again.") {
+      createFailures = times > 0 ? { times, type, message } : null;
+    },
     setAccountId(id: string) {
       accountId = id;
     },

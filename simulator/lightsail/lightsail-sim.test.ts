@@ -122,3 +122,37 @@ describe("Lightsail simulator through the real AWS SDK", () => {
     c.destroy();
   });
 });
+
+describe("Lightsail simulator: CreateInstances (the wizard's step 3)", () => {
+  let sim: LightsailSim;
+  beforeAll(async () => {
+    sim = await startLightsailSim({ inventory: () => [{ name: "jp-tokyo-01", ipv4: "127.0.0.11", region: "ap-northeast-1a", bundleId: "small_3_2", blueprintId: "ubuntu_22_04", createdAt: 1 }], pendingSeconds: 1 });
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  const w = () => createLightsailClient({ region: "ap-northeast-1", endpoint: sim.url, credentials: { accessKeyId: "AKIAX", secretAccessKey: "y" }, maxAttempts: 1 });
+  const refusal = (p: Promise<unknown>) => p.then(() => null, (e: LightsailError) => [e.code, e.message]);
+
+  it("creates a pending instance that runs a moment later with an address, in the zone's region only", async () => {
+    const op = await w().createInstance({ name: "pn-3001", availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_24_04" });
+    expect(op).toMatchObject({ operationId: expect.any(String), status: "Started" });
+    expect(await w().getInstance("pn-3001")).toMatchObject({ state: "pending", availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_24_04" });
+    await expect(w().getInstance("pn-3001", "us-east-1")).rejects.toMatchObject({ code: "NotFoundException" });
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await w().getInstance("pn-3001")).toMatchObject({ state: "running", publicIp: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+    expect((await w().listInstances()).map((i) => i.name).sort()).toEqual(["jp-tokyo-01", "pn-3001"]);
+  });
+
+  it("refuses a name in use (the idempotency key), an unknown zone, bundle or blueprint, naming what is wrong; and can fail on demand", async () => {
+    const spec = { name: "jp-tokyo-01", availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_22_04" };
+    expect(await refusal(w().createInstance(spec))).toEqual(["InvalidInputException", "Some names are already in use: jp-tokyo-01"]);
+    expect(await refusal(w().createInstance({ ...spec, name: "x1", availabilityZone: "ap-northeast-1" }))).toEqual(["InvalidInputException", "The Availability Zone is not valid: ap-northeast-1"]);
+    expect(await refusal(w().createInstance({ ...spec, name: "x1", bundleId: "huge_9_9" }))).toEqual(["InvalidInputException", "The bundle does not exist: huge_9_9"]);
+    expect(await refusal(w().createInstance({ ...spec, name: "x1", blueprintId: "windows_2022" }))).toEqual(["InvalidInputException", "The blueprint does not exist: windows_2022"]);
+    sim.failCreates(1);
+    expect(await refusal(w().createInstance({ ...spec, name: "x1" }))).toEqual(["ServiceException", "We encountered an internal error. Please try again."]);
+    expect(await refusal(w().createInstance({ ...spec, name: "x1" }))).toBeNull();
+    expect(sim.creates.map((c) => c.name)).toEqual(["pn-3001", "x1"]);
+  });
+});
