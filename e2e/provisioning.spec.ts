@@ -118,5 +118,23 @@ test.describe("provisioning", () => {
     await expect(page.getByTestId("choices-confirmed")).toContainText(pinned);
     await page.goto("/audit?action=provisioning.choose");
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+
+    // step 3 on the durable job: the VPS pn-<subId> created at Lightsail (a fresh simulated machine), shown on the stepper
+    await page.goto(`/provisioning/${id}`);
+    const stepper = page.getByTestId("run-stepper");
+    await expect(stepper.getByTestId("step-create-vps")).toHaveAttribute("data-state", "current");
+    await stepper.getByTestId("run-start").click();
+    await page.getByRole("dialog").getByRole("button", { name: "Create" }).click();
+    await expect(stepper.getByTestId("step-create-vps")).toHaveAttribute("data-state", "done", { timeout: 90_000 });
+    await expect(stepper.getByTestId("step-create-vps")).toContainText(/created pn-\d+ at 127\.0\.0\.\d+ \(us-east-1a, /);
+    await expect(stepper.getByTestId("run-vps")).toContainText(/VPS pn-\d+ at 127\.0\.0\.\d+/);
+    await expect(stepper.getByTestId("step-os")).toHaveAttribute("data-state", "not-built");
+    await expect(stepper.getByTestId("run-start")).toHaveCount(0);
+    // the choices are fixed now; Center shows the item in progress
+    await expect(page.getByRole("form", { name: "Choose where the node runs" })).toHaveCount(0);
+    await page.goto("/provisioning?action=provision");
+    await expect(page.getByTestId("work-items").locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "in_progress");
+    await page.goto("/audit?action=provisioning.step");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
   });
 });

@@ -9,6 +9,7 @@ export async function registerJobKinds(): Promise<void> {
   await import("@/lib/fleet/verify-job");
   await import("@/lib/rollout/kind");
   await import("@/lib/fleet-reports/kinds");
+  await import("@/lib/provisioning/run");
 }
 
 /** Starts the engine with every kind and the schedules (fleet sync, verification). */

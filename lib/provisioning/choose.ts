@@ -24,7 +24,9 @@ export type ConfirmedChoices = {
   name: string;
   account: string;
   provider: string;
+  /** Center's region slug (ap-tokyo) and the provider's id for it (ap-northeast-1) */
   region: string;
+  providerRegion?: string;
   plan: { id: string; name: string; transferGb: number; marginGb: number };
   image: { id: string; name: string; ubuntu: string };
   version: string;
@@ -55,7 +57,7 @@ export type ChooseView = {
   confirmed: ConfirmedChoices | null;
 };
 
-type Run = { operationId: number; subId: number; action: string; status: string; step: string; params: unknown; choices: unknown };
+type Run = { operationId: number; subId: number; action: string; status: string; step: string; params: unknown; choices: unknown; vps: unknown };
 
 async function claimedRun(operationId: number): Promise<Run> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
@@ -141,7 +143,7 @@ export async function chooseView(operationId: number, opts: { client: CenterClie
  */
 export async function confirmChoices(input: z.output<typeof chooseSchema>, ctx: { actor: string; client: CenterClient; now?: Date }): Promise<ConfirmedChoices> {
   const run = await claimedRun(input.operationId);
-  if (!["choose", "create-vps"].includes(run.step)) throw new ActionFailure("conflict", `Work item ${input.operationId} is past choosing (step ${run.step}): its VPS is being or has been created.`);
+  if (!["choose", "create-vps"].includes(run.step) || run.vps) throw new ActionFailure("conflict", `Work item ${input.operationId} is past choosing (step ${run.step}): its VPS is being or has been created.`);
   const view = await chooseView(input.operationId, { client: ctx.client, account: input.account, region: input.region });
   if (view.errors.length) throw new ActionFailure("failed", `Nothing was confirmed: ${view.errors.join("; ")}`);
   const problems: string[] = [];
@@ -171,6 +173,7 @@ export async function confirmChoices(input: z.output<typeof chooseSchema>, ctx: 
     account: input.account,
     provider: view.account!.provider,
     region: input.region,
+    providerRegion: view.regions.find((r) => r.slug === input.region)?.providerId || undefined,
     plan: { id: plan.id, name: plan.name, transferGb: plan.transferGb, marginGb: plan.marginGb },
     image: { id: image.id, name: image.name, ubuntu: image.ubuntu },
     version: input.version,

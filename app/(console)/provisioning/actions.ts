@@ -8,6 +8,7 @@ import { ActionFailure } from "@/lib/errors";
 import { abortWorkItem, claimWorkItem } from "@/lib/provisioning/claim";
 import { abortWorkItemSchema, workItemRefSchema } from "@/lib/provisioning/filters";
 import { chooseSchema, confirmChoices } from "@/lib/provisioning/choose";
+import { startProvisionRun } from "@/lib/provisioning/run";
 
 // The Provisioning page's changes (issue #14): claim a Center work item, give
 // one up. Operators only, audited; the claim token never leaves lib/provisioning
@@ -20,14 +21,14 @@ const client = () => {
 const target = (i: { operationId: number }) => ({ type: "work-item", id: String(i.operationId) });
 
 /** The definition of an operator's change to one work item (each export passes it to defineAction itself, as the server boundary requires). */
-function workItemChange<S extends z.ZodType<{ operationId: number }>, R>(name: string, input: S, op: (i: z.infer<S>, c: { actor: string; requestId: string; client: CenterClient }) => Promise<R>, auditResult?: (r: R) => unknown) {
+function workItemChange<S extends z.ZodType<{ operationId: number }>, R>(name: string, input: S, op: (i: z.infer<S>, c: { actor: string; requestId: string; auditId: string; client: CenterClient }) => Promise<R>, auditResult?: (r: R) => unknown) {
   return {
     name,
     role: "operator" as const,
     input,
     target,
     run: async (i: z.infer<S>, ctx: ActionContext) => {
-      const r = await op(i, { actor: ctx.user.email, requestId: ctx.audit.requestId, client: client() });
+      const r = await op(i, { actor: ctx.user.email, requestId: ctx.audit.requestId, auditId: ctx.auditId, client: client() });
       revalidatePath("/provisioning");
       return r;
     },
@@ -43,4 +44,9 @@ export const abortWorkItemAction = defineAction(workItemChange("provisioning.abo
 
 export const confirmChoicesAction = defineAction(
   workItemChange("provisioning.choose", chooseSchema, (i, c) => confirmChoices(i, c), (r) => ({ name: r.name, account: r.account, region: r.region, plan: r.plan, image: r.image, version: r.version, metering: r.metering })),
+);
+
+// steps 3+ on the durable job "provision" (each step audited again by the job as provisioning.step)
+export const startProvisionRunAction = defineAction(
+  workItemChange("provisioning.start", workItemRefSchema, (i, c) => startProvisionRun(i.operationId, { createdBy: c.actor, auditId: c.auditId }), (r) => ({ jobId: r.jobId, fromStep: r.step })),
 );

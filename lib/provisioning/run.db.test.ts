@@ -1,0 +1,160 @@
+import crypto from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCenterClient } from "@/lib/center/client";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
+import { getJob, waitForJob } from "@/lib/jobs";
+import { createLightsailClient } from "@/lib/lightsail/client";
+import { startCenterSim, type CenterSim } from "@/simulator/center";
+import { startLightsailSim, type LightsailSim } from "@/simulator/lightsail";
+import { claimWorkItem } from "./claim";
+import { chooseSchema, chooseView, confirmChoices } from "./choose";
+import { ensureVps, type VpsRecord } from "./create-vps";
+import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
+
+// The wizard's step 3 on the durable job (issue #14): the VPS pn-<subId> created
+// at the Lightsail simulator (linked to the Center simulator, whose inventory is
+// the provider's), idempotently — a crash after the create, a retry, an instance
+// someone already made all end with ONE instance; failures reach Center as
+// `failed` with a concise error and are retried from the failed step.
+
+let t: TestDatabase;
+let center: CenterSim;
+let ls: LightsailSim;
+const key = { key: crypto.randomBytes(32), id: "k1", source: "env" as const };
+const client = () => createCenterClient({ baseUrl: center.url, accessKey: center.accessKeys.editor, getRetries: 0 });
+const lightsail = () => createLightsailClient({ region: "ap-northeast-1", endpoint: ls.url, credentials: { accessKeyId: "AKIASIM", secretAccessKey: "not-checked" }, maxAttempts: 1 });
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  center = await startCenterSim({
+    fleet: [],
+    decommissioned: [],
+    realCerts: false,
+    sweepIntervalMs: 0,
+    cloudSyncIntervalMs: 0,
+    provisionQueue: Array.from({ length: 7 }, () => ({ region: "ap-tokyo", trafficTotalBytes: 500 * 2 ** 30, ipType: "non_residential" })),
+  });
+  ls = await startLightsailSim({ center, pendingSeconds: 1 });
+  await t.prisma.node.create({ data: { ipv4: "10.0.0.1", name: "n1", inCenter: true, versionTag: "v0.4.8-9d7c6f95" } });
+  setProvisionDeps(() => ({ center: client(), lightsail: lightsail() }));
+  await import("./run");
+  await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
+});
+afterAll(async () => {
+  setProvisionDeps(null);
+  await stopJobEngine({ timeoutMs: 5000 });
+  await ls?.close();
+  await center?.close();
+  await t?.close();
+});
+
+const queued = () => center.state.ops.filter((o) => o.status === "queued" && o.action === "provision").map((o) => o.id);
+
+/** Claims the next queued item and confirms a fitting Lightsail plan on an Ubuntu image (steps 1-2). */
+async function claimedAndChosen(): Promise<{ opId: number; name: string }> {
+  const opId = queued()[0];
+  await claimWorkItem(opId, { actor: "op@k2ops.local", requestId: "r", client: client(), key });
+  const v = await chooseView(opId, { client: client() });
+  const plan = v.plans.find((p) => p.fits)!;
+  const image = v.images.find((i) => i.usable)!;
+  await confirmChoices(chooseSchema.parse({ operationId: opId, account: v.account!.name, region: v.region!, plan: plan.id, image: image.id, version: v.version! }), { actor: "op@k2ops.local", client: client() });
+  return { opId, name: v.name };
+}
+
+const createsOf = (name: string) => ls.creates.filter((c) => c.name === name).length;
+const runOf = (opId: number) => t.prisma.provisionRun.findUniqueOrThrow({ where: { operationId: opId } });
+
+async function runJobFor(opId: number) {
+  const { jobId } = await startProvisionRun(opId, { createdBy: "op@k2ops.local" });
+  const status = await waitForJob(jobId, { timeoutMs: 60_000 });
+  return { jobId, status, job: await getJob(jobId) };
+}
+
+describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created once", () => {
+  it("creates pn-<subId> at Lightsail in the region's first zone, waits for it to run, records it, reports in_progress to Center; the run waits at the next step", async () => {
+    const { opId, name } = await claimedAndChosen();
+    const { status, job } = await runJobFor(opId);
+    expect(status).toBe("succeeded");
+    expect(job!.items[0]).toMatchObject({ nodeIpv4: name, status: "succeeded" });
+    expect(job!.items[0].summary).toMatch(new RegExp(`create-vps: created ${name} at \\d+\\.\\d+\\.\\d+\\.\\d+ \\(ap-northeast-1a, `));
+    expect(job!.items[0].summary).toMatch(/the run waits at step "os", which this version of k2ops does not run yet/);
+    expect(createsOf(name)).toBe(1);
+    const run = await runOf(opId);
+    const vps = run.vps as VpsRecord;
+    expect(run).toMatchObject({ step: "os", status: "in_progress", leaseOwner: null });
+    expect(vps).toMatchObject({ name, provider: "aws_lightsail", region: "ap-northeast-1", availabilityZone: "ap-northeast-1a", reused: false });
+    expect((run.steps as Record<string, StepState>)["create-vps"]).toMatchObject({ status: "succeeded", summary: expect.stringContaining(vps.ipv4) });
+    // the provider's inventory (Center's cloud instances come from it) holds exactly one such instance, running
+    expect(center.lightsailInventory().filter((i) => i.name === name)).toHaveLength(1);
+    const op = center.state.ops.find((o) => o.id === opId)!;
+    expect(op.status).toBe("in_progress");
+    expect(JSON.parse(op.result ?? "{}")).toEqual({ instanceId: name, ipv4: vps.ipv4 });
+    // audited per step, under the operator who started it
+    const audits = await t.prisma.auditEvent.findMany({ where: { action: "provisioning.step", targetType: "node", targetId: name } });
+    expect(audits.map((a) => [a.status, a.actorEmail])).toEqual([["succeeded", "op@k2ops.local"]]);
+    // the choices are fixed once the VPS exists
+    await expect(confirmChoices(chooseSchema.parse({ operationId: opId, account: "aws-tokyo", region: "ap-tokyo", plan: "micro_3_2", image: "ubuntu_22_04", version: "v0.4.8-9d7c6f95" }), { actor: "op@k2ops.local", client: client() })).rejects.toThrow(/is past choosing \(step os\): its VPS is being or has been created/);
+  });
+
+  it("a console killed after the create (before it recorded the instance) resumes with the SAME instance: no second VPS", async () => {
+    const { opId, name } = await claimedAndChosen();
+    const abort = new AbortController();
+    // the "kill": the step stops while it waits for the new instance to run
+    const killed = await ensureVps(opId, { center: client(), lightsail: lightsail(), signal: abort.signal, pollMs: 200, progress: (line) => void (/waiting/.test(line) && abort.abort()) }).catch((e: Error) => e);
+    expect(killed).toBeInstanceOf(Error);
+    expect(createsOf(name)).toBe(1);
+    expect(await runOf(opId)).toMatchObject({ step: "create-vps", vps: { name, requestedAt: expect.any(String) } });
+    const { status } = await runJobFor(opId);
+    expect(status).toBe("succeeded");
+    expect(createsOf(name)).toBe(1);
+    expect((await runOf(opId)).vps).toMatchObject({ name, reused: false, ipv4: expect.stringMatching(/^\d+\./) });
+  });
+
+  it("an instance pn-<subId> that already exists (someone made it) is reused, never created again", async () => {
+    const { opId, name } = await claimedAndChosen();
+    await lightsail().createInstance({ name, availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_22_04" });
+    const { status, job } = await runJobFor(opId);
+    expect(status).toBe("succeeded");
+    expect(job!.items[0].summary).toMatch(`create-vps: reused ${name}`);
+    expect(createsOf(name)).toBe(1);
+    expect((await runOf(opId)).vps).toMatchObject({ reused: true });
+  });
+
+  it("Lightsail refusing the create fails the step with its reason, tells Center `failed`, and a retry runs from the failed step", async () => {
+    const { opId, name } = await claimedAndChosen();
+    ls.failCreates(1, "ServiceException", "We encountered an internal error. Please try again.");
+    const first = await runJobFor(opId);
+    expect(first.status).toBe("failed");
+    expect(first.job!.items[0].error).toMatch(/^create-vps: Lightsail refused to create pn-\d+ in ap-northeast-1a: We encountered an internal error/);
+    const run = await runOf(opId);
+    expect(run).toMatchObject({ step: "create-vps", status: "claimed", leaseOwner: null, lastError: expect.stringMatching(/Lightsail refused/) });
+    expect((run.steps as Record<string, StepState>)["create-vps"]).toMatchObject({ status: "failed", error: expect.stringMatching(/internal error/) });
+    const op = center.state.ops.find((o) => o.id === opId)!;
+    expect(op).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^create-vps: Lightsail refused/) });
+    expect(createsOf(name)).toBe(0);
+    const again = await runJobFor(opId);
+    expect(again.status).toBe("succeeded");
+    expect(createsOf(name)).toBe(1);
+  });
+
+  it("another console process holding the run's lease: the job does nothing and says who holds it", async () => {
+    const { opId, name } = await claimedAndChosen();
+    await t.prisma.provisionRun.update({ where: { operationId: opId }, data: { leaseOwner: "other-host:4242", leaseUntil: new Date(Date.now() + 60_000) } });
+    const { status, job } = await runJobFor(opId);
+    expect(status).toBe("failed");
+    expect(job!.items[0].error).toMatch(/being worked by another console process \(other-host:4242/);
+    expect(createsOf(name)).toBe(0);
+  });
+
+  it("a second start while the job works the run is refused; an item without confirmed choices cannot start", async () => {
+    const opId = queued()[0];
+    await claimWorkItem(opId, { actor: "op@k2ops.local", requestId: "r", client: client(), key });
+    await expect(startProvisionRun(opId, { createdBy: "op@k2ops.local" })).rejects.toThrow(/confirm step 2/);
+    await expect(startProvisionRun(999_999, { createdBy: "op@k2ops.local" })).rejects.toThrow(/not held by k2ops/);
+    const { opId: other } = await claimedAndChosen();
+    const { jobId } = await startProvisionRun(other, { createdBy: "op@k2ops.local" });
+    await expect(startProvisionRun(other, { createdBy: "op@k2ops.local" })).rejects.toThrow(/already being worked \(job /);
+    await waitForJob(jobId, { timeoutMs: 60_000 });
+  });
+});

@@ -1,0 +1,149 @@
+import { z } from "zod";
+import type { CenterClient } from "@/lib/center/client";
+import { db } from "@/lib/db";
+import { ActionFailure } from "@/lib/errors";
+import { createJob, startJob } from "@/lib/jobs";
+import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
+import type { LightsailWrapper } from "@/lib/lightsail/client";
+import { redactText } from "@/lib/redact";
+import { LEASE_MS, leaseOwnerName } from "./claim";
+import type { ConfirmedChoices } from "./choose";
+import { ensureVps } from "./create-vps";
+
+// The wizard's steps after the operator's choices (issue #14 steps 3-8) as ONE
+// durable job of kind "provision" with a single item, the node-to-be
+// (pn-<subId>). The job engine persists and resumes it: a console killed mid-step
+// leaves the item "running", and the next sweep runs it again (attempt 2) from
+// the run's recorded step; every step is idempotent (step 3 looks its instance up
+// by name before creating one). While a step runs, this process holds the run's
+// lease (ProvisionRun.leaseOwner/leaseUntil) and renews it; another process finds
+// it held and does not work the run twice.
+
+export const PROVISION_JOB_KIND = "provision";
+
+/** The wizard's steps in order (provisioning.md Steps 1-7); `os`, `env`, `deploy`, `register`, `verify` follow create-vps. */
+export const WIZARD_STEPS = ["claim", "choose", "create-vps", "os", "env", "deploy", "register", "verify"] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+/** Steps this version runs on the job; the run waits at the first step not listed (the page says so). */
+export const BUILT_JOB_STEPS: readonly WizardStep[] = ["create-vps"];
+
+export type StepState = { status: "running" | "succeeded" | "failed"; startedAt: string; finishedAt?: string; summary?: string; error?: string; attempt?: number };
+
+const paramsSchema = z.object({ operationId: z.number().int().positive() });
+
+type Deps = { center: CenterClient; lightsail: LightsailWrapper };
+let depsOverride: (() => Deps) | null = null;
+
+/** Tests and the bench give the kind their clients; the console uses KAITU_CENTER_URL and the Lightsail environment. */
+export function setProvisionDeps(fn: (() => Deps) | null): void {
+  depsOverride = fn;
+}
+
+async function deps(): Promise<Deps> {
+  if (depsOverride) return depsOverride();
+  const { centerClientFromEnv } = await import("@/lib/center/client");
+  const { lightsailClientFromEnv } = await import("@/lib/lightsail/client");
+  return { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() };
+}
+
+async function markStep(operationId: number, step: WizardStep, state: StepState): Promise<void> {
+  // read-modify-write under the run's row lock: two steps never race on the JSON
+  await db().$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT "operationId" FROM "ProvisionRun" WHERE "operationId" = ${operationId} FOR UPDATE`;
+    const run = await tx.provisionRun.findUnique({ where: { operationId }, select: { steps: true } });
+    const steps = { ...((run?.steps as Record<string, StepState> | null) ?? {}), [step]: { ...state, ...(state.error ? { error: redactText(state.error).slice(0, 500) } : {}) } };
+    await tx.provisionRun.update({ where: { operationId }, data: { steps: steps as object } });
+  });
+}
+
+/** Takes the run's lease for this process; false when another live process holds it. */
+async function takeLease(operationId: number, owner: string): Promise<boolean> {
+  const now = new Date();
+  const r = await db().provisionRun.updateMany({
+    where: { operationId, OR: [{ leaseOwner: null }, { leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }] },
+    data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + LEASE_MS) },
+  });
+  return r.count === 1;
+}
+
+async function runSteps(ctx: StepContext): Promise<StepResult> {
+  const { operationId } = paramsSchema.parse(ctx.params);
+  const owner = leaseOwnerName();
+  const run0 = await db().provisionRun.findUnique({ where: { operationId } });
+  if (!run0 || !["claimed", "in_progress"].includes(run0.status)) return { status: "failed", error: `work item ${operationId} is no longer held by k2ops (${run0?.status ?? "no run"}): nothing was done` };
+  // a dead attempt's lease is this process's to take over: the engine only runs one attempt at a time
+  if (!(ctx.resumed ? (await db().provisionRun.update({ where: { operationId }, data: { leaseOwner: owner, leaseUntil: new Date(Date.now() + LEASE_MS) } }), true) : await takeLease(operationId, owner))) {
+    return { status: "failed", error: `work item ${operationId} is being worked by another console process (${run0.leaseOwner}, until ${run0.leaseUntil?.toISOString()}): nothing was done` };
+  }
+  const renew = setInterval(() => {
+    void db()
+      .provisionRun.updateMany({ where: { operationId, leaseOwner: owner }, data: { leaseUntil: new Date(Date.now() + LEASE_MS) } })
+      .catch(() => undefined);
+  }, LEASE_MS / 3);
+  renew.unref?.();
+  const d = await deps();
+  const done: string[] = [];
+  try {
+    for (;;) {
+      const run = await db().provisionRun.findUnique({ where: { operationId } });
+      if (!run || !["claimed", "in_progress"].includes(run.status)) return { status: "failed", error: `work item ${operationId} stopped being held by k2ops (${run?.status ?? "gone"}) while its steps ran` };
+      const step = run.step as WizardStep;
+      if (!BUILT_JOB_STEPS.includes(step)) {
+        const waiting = `the run waits at step "${step}", which this version of k2ops does not run yet`;
+        return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
+      }
+      const startedAt = new Date().toISOString();
+      await markStep(operationId, step, { status: "running", startedAt, attempt: ctx.attempt });
+      await ctx.progress(step);
+      try {
+        const r = await ensureVps(operationId, { ...d, signal: ctx.signal, progress: (line) => ctx.progress(`${step}: ${line}`.slice(0, 200)) });
+        await markStep(operationId, step, { status: "succeeded", startedAt, finishedAt: new Date().toISOString(), summary: r.summary, attempt: ctx.attempt });
+        done.push(`${step}: ${r.summary}`);
+      } catch (e) {
+        const error = redactText(e instanceof Error ? e.message : String(e));
+        await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, attempt: ctx.attempt });
+        await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
+        // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it)
+        await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
+        return { status: "failed", error: `${step}: ${error}` };
+      }
+    }
+  } finally {
+    clearInterval(renew);
+    await db()
+      .provisionRun.updateMany({ where: { operationId, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } })
+      .catch(() => undefined);
+  }
+}
+
+export const provisionJobKind = defineJobKind({
+  kind: PROVISION_JOB_KIND,
+  // a cancel stops a wait (the instance's pending state); a create in flight is looked up again on the next attempt
+  abortInFlightOnCancel: true,
+  auditAction: () => "provisioning.step",
+  run: runSteps,
+});
+
+const OPEN_JOB = ["queued", "running", "paused", "halted"];
+
+/**
+ * Starts (or retries from its recorded step) the job that works the run of
+ * `operationId`: one item, the node-to-be pn-<subId>. Returns the job id.
+ * Errors (ActionFailure): not_found (k2ops holds no claim), conflict (step 2 not
+ * confirmed; a job already works the run).
+ */
+export async function startProvisionRun(operationId: number, opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
+  const run = await db().provisionRun.findUnique({ where: { operationId } });
+  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
+  if (run.action !== "provision") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a provision.`);
+  const choices = run.choices as ConfirmedChoices | null;
+  if (!choices) throw new ActionFailure("conflict", `Work item ${operationId}: confirm step 2 (account, region, plan, image) first.`);
+  if (run.jobId) {
+    const job = await db().job.findUnique({ where: { id: run.jobId }, select: { status: true } });
+    if (job && OPEN_JOB.includes(job.status)) throw new ActionFailure("conflict", `Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
+  }
+  const jobId = await createJob({ kind: PROVISION_JOB_KIND, createdBy: opts.createdBy, auditId: opts.auditId, params: { operationId }, items: [{ nodeIpv4: choices.name }], concurrency: 1, start: false });
+  await db().provisionRun.update({ where: { operationId }, data: { jobId } });
+  await startJob(jobId);
+  return { jobId, step: run.step };
+}
