@@ -134,6 +134,16 @@ export const REGION_REGISTRY: RegionRow[] = [
   { slug: "cn-hongkong", nameEn: "China (Hong Kong)", nameZh: "中国香港", country: "HK", ids: { alibaba_swas: "cn-hongkong", tencent_lighthouse: "ap-hongkong", bandwagon: "HK_85" } },
 ];
 
+/**
+ * The country a machine in `region` geolocates to (what a sidecar's IP lookup finds):
+ * a Center slug (ap-tokyo), a provider region (ap-northeast-1) or zone (ap-northeast-1a).
+ * "" when unknown.
+ */
+export function countryOfRegion(region: string): string {
+  const r = lightsailRegionOf(region);
+  return REGION_REGISTRY.find((x) => x.slug === r || Object.values(x.ids).includes(r))?.country ?? "";
+}
+
 export function staticRegions(provider?: string): CloudRegion[] {
   return REGION_REGISTRY.filter((r) => !provider || r.ids[provider as SimProvider]).map((r) => ({
     slug: r.slug,

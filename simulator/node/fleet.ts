@@ -9,10 +9,23 @@
 // inside the containers (`docker exec k2-sidecar …`). Every shim invocation is a separate
 // process (as on a real node) reading and writing state.json under a flock.
 //
+// The node's /etc, /usr/bin and /usr/local/bin are overlays (inside its namespace
+// only) whose upper layers are in its state dir: the host's files are the read-only
+// lower layer, whatever a node writes there (provision-node.sh: sysctl.conf, fstab,
+// ssh/sshd_config.d, docker/daemon.json, apt sources, the docker-compose wrapper …)
+// lands in the node's own layer, and its /etc is an Ubuntu's (ubuntu-etc.ts:
+// os-release, sshd_config, sysctl.conf, fstab). /swapfile is the node's own file,
+// bind-mounted over an empty mount point the host preparation makes once. The
+// kernel-wide things a command could change (swap, sysctls, the time zone, the
+// listening sshd) are shims on the node's simulated state, never the host's.
+//
 // Layout of <stateRoot>/<ip>/:
 //   root/apps/k2s/{docker-compose.yml,.env,users,logs/k2s.log,auto-update.log}   (/apps)
 //   root/var/lib/docker/{volumes/<vol>/_data,overlay2/<id>/merged,image/k2sim}   (/var/lib/docker)
-//   bin/                       shims: docker, timedatectl, sysctl, …             (/usr/local/sbin)
+//   root/swapfile              the node's /swapfile (empty until a swap file is made)
+//   overlay/{etc,usr-bin,usr-local-bin}/{upper,work}                             (/etc, /usr/bin, /usr/local/bin)
+//   bin/                       shims: timedatectl, sysctl, apt-get, … (docker, snap while installed)  (/usr/local/sbin)
+//   pkg/                       the shims a package brings (docker, snap): apt-get installs them into bin/
 //   state.json                 containers (name, image, state, health, restartCount, env, created, …)
 //   commands.jsonl             every command line that arrived over SSH
 //   node.env sidecar.log faults/ ssh/ wrapper.sh
@@ -22,6 +35,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { ageMeterState, defaultProviderDrift, initialMeterState, meterNodeEnv, nicAt, parseMeterSh, providerTrafficOf } from "./meter-init";
+import { FOCAL, JAMMY, etcSeeds } from "./ubuntu-etc";
 
 const HERE = import.meta.dirname;
 const SHIMS = path.join(HERE, "shims");
@@ -29,6 +43,44 @@ const WRAPPER = path.join(HERE, "wrapper.sh");
 const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose.yml");
 /** where a node sees its own simulator dir (a bind mount inside its namespace) */
 const SIM_MOUNT = "/var/lib/k2sim";
+/** the node's swap file (a bind mount of its own file inside its namespace) */
+const SWAPFILE = "/swapfile";
+/** the host directories a node sees through an overlay of its own (node dir name → path) */
+const OVERLAYS: readonly (readonly [string, string])[] = [
+  ["etc", "/etc"],
+  ["usr-bin", "/usr/bin"],
+  ["usr-local-bin", "/usr/local/bin"],
+];
+/** the shims a package brings: on a node only while that package is installed (apt-get installs and removes them) */
+const PACKAGE_SHIMS: Record<string, string> = { docker: "docker-ce-cli", snap: "snapd" };
+/** host commands a fresh Ubuntu has not got (hidden in the node's overlays: a node's own come from its packages) */
+const HIDDEN_COMMANDS = ["docker", "dockerd", "docker-compose", "snap", "ufw", "containerd"];
+/** A fresh Ubuntu cloud machine's packages that matter here (node.env APT_PKGS); a provisioned one's. */
+const FRESH_PACKAGES = "openssh-server iptables snapd ufw unattended-upgrades curl gnupg ca-certificates";
+const PROVISIONED_PACKAGES = "openssh-server iptables ufw curl gnupg ca-certificates docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin";
+/** A fresh Lightsail/EC2 Ubuntu 22.04's snaps (node.env SNAPS). */
+const FRESH_SNAPS = "amazon-ssm-agent core18 core20 lxd snapd";
+
+function lexists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a node.env (KEY='v' as the simulator writes it, KEY=v\ w as bash's printf %q does). */
+function parseNodeEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    const v = m[2];
+    out[m[1]] = /^'.*'$/s.test(v) ? v.slice(1, -1).replace(/'\\''/g, "'") : v.replace(/\\(.)/g, "$1");
+  }
+  return out;
+}
 const DEFAULT_VERSION = "v0.4.8-9d7c6f95";
 /** The release the fleet ran before DEFAULT_VERSION (docs/test-matrix.md: 16 of 24 nodes were on c911d237). */
 export const PREVIOUS_VERSION = "v0.4.8-c911d237";
@@ -66,7 +118,11 @@ export type NodeSpec = {
   scenario: Scenario;
   secret: string;
   centerUrl: string;
-  /** 1022 (provisioned, default) or 22 (fresh machine; default for "unprovisioned") */
+  /**
+   * 1022 (provisioned, default) or 22 (fresh machine; default for "unprovisioned"). Only for a new
+   * state dir: once laid out, the node listens where its own sshd config says (node.env SSH_PORT,
+   * e.g. 1022 after provision-node.sh moved it), also after a restart of the simulator.
+   */
   port?: number;
   version?: string;
   /** simulated seconds per real second for the usage reporter and the traffic meter (default 12: a 60 s report every 5 s) */
@@ -121,7 +177,20 @@ export type Fault = {
   k2sNotReady?: boolean;
   /** the node's Docker Compose version from now on (see NodeSpec.composeVersion) */
   composeVersion?: string;
+  /** provision-node.sh fails at this point (see SimNode.failProvision) */
+  provisionFails?: ProvisionFailure;
+  /** sshd presents a new host key when it starts listening on a new port (see SimNode.rekeyOnPortMove) */
+  rekeyOnPortMove?: boolean;
 };
+
+/**
+ * Where provisioning (provision-node.sh, node-behavior.md §8) fails on a node:
+ * - "docker-key": Docker's GPG key cannot be downloaded (curl: could not resolve host) → FATAL, exit 1
+ * - "apt-update": `apt-get update` fails (the apt lists are locked by another apt) → FATAL, exit 1
+ * - "docker-install": `apt-get install docker-ce …` cannot fetch the packages → FATAL: Docker CE could not be installed, exit 1
+ * - "ssh-port": sshd cannot bind port 1022 (something else holds it): the script rolls SSH back to 22, exit 1
+ */
+export type ProvisionFailure = "docker-key" | "apt-update" | "docker-install" | "ssh-port";
 
 export type CommandRecord = { ts: number; user: string; command: string };
 
@@ -171,8 +240,10 @@ export function prepareHost(): void {
   sh("usermod", ["-p", "*", "ubuntu"]);
   fs.writeFileSync("/etc/sudoers.d/k2ops-sim", "ubuntu ALL=(ALL) NOPASSWD: ALL\n", { mode: 0o440 });
   for (const d of ["/apps", "/var/lib/docker", SIM_MOUNT, "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
+  // the mount point of each node's own /swapfile (an empty file; a host's own swap file, if it has one, is left as it is)
+  if (!lexists(SWAPFILE)) fs.closeSync(fs.openSync(SWAPFILE, "a", 0o600));
   // busybox (Debian's `busybox`): the containers' userland (`docker exec` runs busybox's sh, cat, wget … in the container's root)
-  for (const b of ["jq", "flock", "unshare", "/usr/sbin/sshd", "ssh-keygen", "/bin/busybox", "sudo"]) {
+  for (const b of ["jq", "flock", "unshare", "nsenter", "mknod", "/usr/sbin/sshd", "ssh-keygen", "/bin/busybox", "sudo"]) {
     if (spawnSync("sh", ["-c", `command -v ${b}`]).status !== 0) throw new Error(`the node simulator needs ${b} (scripts/ensure-system-deps.sh)`);
   }
   hostReady = true;
@@ -246,7 +317,13 @@ function nodeEnv(s: NodeSpec, dir: string): string {
     NFT_BROKEN: sc === "nftables" ? "1" : "0",
     LEGACY: sc === "legacy-k2-slave" ? "1" : "0",
     DEPLOY_DIR: isLegacyDir(sc) ? "/apps/kaitu-slave" : "/apps/k2s",
+    // the ports the node's sshd listens on (a list: "22 1022" while provisioning moves it)
     SSH_PORT: String(s.port ?? (sc === "unprovisioned" ? 22 : 1022)),
+    // the packages, snaps, swap and services provisioning changes (node-behavior.md §8)
+    APT_PKGS: sc === "unprovisioned" ? FRESH_PACKAGES : PROVISIONED_PACKAGES,
+    SNAPS: sc === "unprovisioned" ? FRESH_SNAPS : "",
+    SWAPPINESS: sc === "unprovisioned" ? "60" : "10",
+    CRASHMON: sc === "unprovisioned" ? "0" : "1",
     HOST_DIR: dir,
     HEALTH_DELAY_MS: "1500",
     ...meterNodeEnv(s),
@@ -308,7 +385,6 @@ function killStaleSshds(stateRoot: string): void {
 
 export class SimNode {
   readonly ip: string;
-  readonly port: number;
   readonly dir: string;
   private proc: ChildProcess | null = null;
   private ns: string | null = null;
@@ -321,8 +397,35 @@ export class SimNode {
     private readonly clientPublicKey: string,
   ) {
     this.ip = spec.ip;
-    this.port = spec.port ?? (spec.scenario === "unprovisioned" ? 22 : 1022);
     this.dir = path.join(stateRoot, spec.ip);
+  }
+
+  /** The node's facts as its shims see them now (node.env; empty before the node is laid out). */
+  env(): Record<string, string> {
+    try {
+      return parseNodeEnv(fs.readFileSync(this.p("node.env"), "utf8"));
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * The ports the node's sshd listens on (node.env SSH_PORT): the spec's port on a new node,
+   * then wherever the node's own sshd config moved it (provision-node.sh: 22, then 22 + 1022,
+   * then 1022). Kept in the state dir, so a restarted simulator finds the node where it was.
+   */
+  sshPorts(): number[] {
+    const ports = (this.env().SSH_PORT ?? "")
+      .split(/\s+/)
+      .filter((x) => /^\d+$/.test(x))
+      .map(Number);
+    return ports.length ? ports : [this.spec.port ?? (this.spec.scenario === "unprovisioned" ? 22 : 1022)];
+  }
+
+  /** The port to reach the node on: 1022 when it listens there, else its first port. */
+  get port(): number {
+    const ports = this.sshPorts();
+    return ports.includes(1022) ? 1022 : ports[0];
   }
 
   private p(...parts: string[]): string {
@@ -333,11 +436,8 @@ export class SimNode {
   private layout(): boolean {
     const s = this.spec;
     const fresh = !fs.existsSync(this.p("state.json"));
-    for (const d of ["root/apps", "root/var/lib/docker/volumes", "bin", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
+    for (const d of ["root/apps", "root/var/lib/docker/volumes", "bin", "pkg", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
     fs.chmodSync(this.dir, 0o755);
-    // shims (copied: per node, and readable whatever the repo's permissions)
-    for (const f of fs.readdirSync(SHIMS)) fs.copyFileSync(path.join(SHIMS, f), this.p("bin", f));
-    for (const f of fs.readdirSync(this.p("bin"))) fs.chmodSync(this.p("bin", f), 0o755);
     fs.copyFileSync(WRAPPER, this.p("wrapper.sh"));
     fs.chmodSync(this.p("wrapper.sh"), 0o755);
     if (fresh) {
@@ -369,6 +469,8 @@ export class SimNode {
       }
       for (const f of ["state.json", "commands.jsonl", "sidecar.log", ".lock", "node.env"]) fs.chmodSync(this.p(f), 0o666);
     }
+    this.layoutShims();
+    this.layoutOwnFiles();
     if (!fs.existsSync(this.p("registry"))) this.setRegistryTags(registryTagsOf(s));
     this.migrateEtcKaitu();
     // the simulator dir is writable for both users (shims write state, logs, crontabs); the Docker
@@ -381,6 +483,61 @@ export class SimNode {
     fs.writeFileSync(this.p("ssh/authorized_keys"), this.clientPublicKey + "\n", { mode: 0o644 });
     fs.writeFileSync(this.p("ssh/sshd_config"), this.sshdConfig());
     return fresh;
+  }
+
+  /**
+   * The shims (copied: per node, and readable whatever the repo's permissions). A package's
+   * shims (PACKAGE_SHIMS: docker, snap) are on the node only while it has that package (node.env
+   * APT_PKGS): `docker` on a fresh machine is "command not found" until apt-get installs Docker.
+   */
+  private layoutShims(): void {
+    const env = this.env();
+    const installed = new Set((env.APT_PKGS ?? (this.spec.scenario === "unprovisioned" ? FRESH_PACKAGES : PROVISIONED_PACKAGES)).split(/\s+/));
+    for (const f of fs.readdirSync(SHIMS)) {
+      const pkg = PACKAGE_SHIMS[f];
+      if (pkg) {
+        fs.copyFileSync(path.join(SHIMS, f), this.p("pkg", f));
+        fs.chmodSync(this.p("pkg", f), 0o755);
+      }
+      if (!pkg || installed.has(pkg)) fs.copyFileSync(path.join(SHIMS, f), this.p("bin", f));
+      else fs.rmSync(this.p("bin", f), { force: true });
+    }
+    for (const f of fs.readdirSync(this.p("bin"))) fs.chmodSync(this.p("bin", f), 0o755);
+  }
+
+  /**
+   * The node's own layers of /etc, /usr/bin, /usr/local/bin (overlay upper + work dirs), its
+   * /swapfile, the Ubuntu files of its /etc (laid once: afterwards they are the node's to change),
+   * and whiteouts hiding what the host has and a fresh Ubuntu has not (a Docker CLI, snap,
+   * the host's own sshd drop-ins).
+   */
+  private layoutOwnFiles(): void {
+    const upper = (n: string, ...rel: string[]) => this.p("overlay", n, "upper", ...rel);
+    const seed = !fs.existsSync(upper("etc"));
+    for (const [n] of OVERLAYS) {
+      for (const d of ["upper", "work"]) fs.mkdirSync(this.p("overlay", n, d), { recursive: true });
+      fs.chmodSync(upper(n), 0o755);
+    }
+    if (!lexists(this.p("root/swapfile"))) fs.closeSync(fs.openSync(this.p("root/swapfile"), "a", 0o600));
+    if (seed) {
+      const env = this.env();
+      const files = etcSeeds({ release: this.spec.scenario === "nftables" ? FOCAL : JAMMY, provisioned: this.spec.scenario !== "unprovisioned", sshPorts: this.sshPorts(), bbr: env.BBR === "bbr" });
+      for (const [rel, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(upper("etc", rel)), { recursive: true, mode: 0o755 });
+        fs.writeFileSync(upper("etc", rel), text, { mode: 0o644 });
+      }
+    }
+    const whiteout = (p: string) => {
+      if (lexists(p)) return;
+      fs.mkdirSync(path.dirname(p), { recursive: true, mode: 0o755 });
+      sh("mknod", [p, "c", "0", "0"]);
+    };
+    for (const [n, d] of OVERLAYS) {
+      if (n === "etc") continue;
+      for (const c of HIDDEN_COMMANDS) if (lexists(path.join(d, c))) whiteout(upper(n, c));
+    }
+    const dropins = "/etc/ssh/sshd_config.d";
+    if (fs.existsSync(dropins)) for (const f of fs.readdirSync(dropins)) whiteout(upper("etc", "ssh/sshd_config.d", f));
   }
 
   /** A state dir laid out before the config volumes were real (root/etc/kaitu + parked volumes/): its content moves into them. */
@@ -416,9 +573,9 @@ export class SimNode {
       .map((l) => l.split("=")[0]);
   }
 
+  /** The simulator's own sshd config (its ListenAddress lines come from node.env SSH_PORT at each start: see startSshd). */
   private sshdConfig(): string {
     return [
-      `ListenAddress ${this.ip}:${this.port}`,
       ...this.hostKeyTypes.map((t) => `HostKey ${this.p(`ssh/host_${t}_key`)}`),
       `PidFile ${this.p("ssh/sshd.pid")}`,
       `AuthorizedKeysFile ${this.p("ssh/authorized_keys")}`,
@@ -437,22 +594,40 @@ export class SimNode {
     ].join("\n");
   }
 
+  /** The node's mounts, made in each namespace of the node before anything runs in it (a failed one aborts: nothing runs on the host's own files). */
   private mounts(): string {
     const r = this.p("root");
-    return `mount --bind ${r}/apps /apps && mount --bind ${r}/var/lib/docker /var/lib/docker && mount --bind ${this.p("bin")} /usr/local/sbin && mount --bind ${this.dir} ${SIM_MOUNT}`;
+    const overlays = OVERLAYS.map(([n, d]) => `mount -t overlay overlay -o index=off,lowerdir=${d},upperdir=${this.p("overlay", n, "upper")},workdir=${this.p("overlay", n, "work")} ${d}`);
+    return [
+      `mount --bind ${r}/apps /apps`,
+      `mount --bind ${r}/var/lib/docker /var/lib/docker`,
+      `mount --bind ${this.p("bin")} /usr/local/sbin`,
+      `mount --bind ${this.dir} ${SIM_MOUNT}`,
+      `mount --bind ${r}/swapfile ${SWAPFILE}`,
+      ...overlays,
+    ].join(" && ");
+  }
+
+  /** The pid of the process holding the node's running namespace (its sshd supervisor), if any. */
+  private nsPid(): number | null {
+    const p = this.proc;
+    return p && p.exitCode === null && p.signalCode === null && p.pid ? p.pid : null;
   }
 
   /**
-   * Runs a shell command inside a fresh namespace with the node's mounts (set-up steps).
+   * Runs a shell command on the node (set-up steps): in its running namespace (the one its sshd
+   * sessions see), else in a fresh namespace with the node's mounts.
    * Asynchronous on purpose: the shims call the Center simulator, which may live
    * in this very process and must keep answering.
    */
   inNode(command: string, user: "root" | "ubuntu" = "root"): Promise<{ code: number; stdout: string; stderr: string }> {
     const run = user === "root" ? command : `exec setpriv --reuid=ubuntu --regid=ubuntu --init-groups -- bash -c ${q(command)}`;
+    const body = `cd / && export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin && ${run}`;
+    const pid = this.nsPid();
     return new Promise((resolve) => {
-      const p = spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${this.mounts()} && cd / && export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin && ${run}`], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const p = pid
+        ? spawn("nsenter", [`--mount=/proc/${pid}/ns/mnt`, "--", "sh", "-c", body], { stdio: ["ignore", "pipe", "pipe"] })
+        : spawn("unshare", ["--mount", "--propagation", "private", "--", "sh", "-c", `${this.mounts()} && ${body}`], { stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       p.stdout.on("data", (d) => (stdout += d));
@@ -515,7 +690,9 @@ export class SimNode {
   }
 
   private async startSshd(): Promise<void> {
-    if (this.proc) return;
+    if (this.nsPid()) return;
+    // its sshd went down on the node (ssh.service restarted with a config sshd refuses): what is left of it goes first
+    if (this.proc) await this.stopSshd();
     const config = this.p("ssh/sshd_config");
     // an sshd left behind by a killed earlier run of the same state dir would answer in our place
     const stale = Number(fs.existsSync(this.p("ssh/sshd.pid")) ? fs.readFileSync(this.p("ssh/sshd.pid"), "utf8").trim() : NaN);
@@ -529,8 +706,29 @@ export class SimNode {
     // sshd lives only as long as the process that started it: if that process is
     // killed outright (SIGKILL: no exit handler runs), `tail --pid` returns within
     // a second and the node's sshd goes with it — no orphaned node survives a run.
-    const watch = `/usr/sbin/sshd -D -e -f ${config} & s=$!; tail --pid=${process.pid} -f /dev/null & t=$!; wait -n; kill $s $t 2>/dev/null; wait`;
-    const proc = spawn("unshare", ["--mount", "--propagation", "private", "--", "bash", "-c", `{ ${this.mounts()}; } || exit 1; ${watch}`], {
+    // The supervisor is the node's systemd for ssh.service: `systemctl restart ssh` on the
+    // node (shims/systemctl → sshd __restart) sets the new ports in node.env, leaves a restart
+    // request and stops the listener; the supervisor starts it again, in the same namespace, on
+    // the ports node.env names, while the sessions (their own processes) go on.
+    const restart = this.p("ssh/restart");
+    const watch = [
+      `tail --pid=${process.pid} -f /dev/null & t=$!`,
+      `while :; do`,
+      // node.env is rewritten in place by the shims: a read that finds no ports at all is tried again
+      `  for i in 1 2 3 4 5 6 7 8 9 10; do ports=$(sed -n 's/^SSH_PORT=//p' ${this.p("node.env")} | tr -c '0-9' ' '); [ -n "\${ports// }" ] && break; sleep 0.1; done`,
+      `  la=(); for p in $ports; do la+=(-o "ListenAddress=${this.ip}:$p"); done`,
+      // no port (a restart with a config sshd refuses): ssh.service stays down, the open sessions go on
+      `  [ \${#la[@]} -gt 0 ] || { kill $t 2>/dev/null; break; }`,
+      `  rm -f ${restart}`,
+      `  /usr/sbin/sshd -D -e -f ${config} "\${la[@]}" & s=$!; echo $s > ${this.p("ssh/listener.pid")}`,
+      `  wait -n $s $t`,
+      `  kill -0 $t 2>/dev/null || { kill $s 2>/dev/null; break; }`,
+      `  [ -e ${restart} ] || { kill $t 2>/dev/null; break; }`,
+      `  wait $s 2>/dev/null`,
+      `done`,
+      `wait`,
+    ].join("\n");
+    const proc = spawn("unshare", ["--mount", "--propagation", "private", "--", "bash", "-c", `{ ${this.mounts()}; } || exit 1\n${watch}`], {
       stdio: ["ignore", "ignore", "pipe"],
       detached: true, // own process group: stop() kills the group
     });
@@ -540,7 +738,7 @@ export class SimNode {
     live.add(proc);
     proc.once("exit", () => live.delete(proc));
     try {
-      await waitForPort(this.ip, this.port, 15_000, proc);
+      for (const port of this.sshPorts()) await waitForPort(this.ip, port, 15_000, proc);
       // someone else may hold the address (then ours exits at once): make sure the listener is ours
       await new Promise((r) => setTimeout(r, 30));
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error("sshd exited");
@@ -639,13 +837,38 @@ export class SimNode {
     return fs.readFileSync(this.p("ssh/host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
   }
 
+  private putFault(name: string, on: boolean, content = ""): void {
+    const p = this.p("faults", name);
+    if (on) fs.writeFileSync(p, content, { mode: 0o666 });
+    else fs.rmSync(p, { force: true });
+  }
+
+  /**
+   * Makes provision-node.sh fail at `stage` from now on (null: it succeeds again). E.g.
+   * failProvision("docker-install"): `apt-get install … docker-ce …` cannot fetch the packages,
+   * the script ends "FATAL: Docker CE could not be installed" (exit 1) and Docker stays absent.
+   * The other stages: see ProvisionFailure. Also `setFault({ provisionFails })`.
+   */
+  failProvision(stage: ProvisionFailure | null): void {
+    this.putFault("provision-fails", !!stage, stage ?? "");
+    this.faults = { ...this.faults, provisionFails: stage ?? undefined };
+  }
+
+  /**
+   * From now on (until rekeyOnPortMove(false)) the node's sshd comes back with NEW host keys
+   * whenever it starts listening on a port it did not listen on before: provision-node.sh's move
+   * to 1022 then shows a different machine (rebuilt, or someone in between) there. The script's
+   * own session goes on; k2ops' pin from port 22 (per host address) must refuse 1022.
+   * Also `setFault({ rekeyOnPortMove: true })`.
+   */
+  rekeyOnPortMove(on = true): void {
+    this.putFault("rekey-on-port-move", on);
+    this.faults = { ...this.faults, rekeyOnPortMove: on || undefined };
+  }
+
   /** Run-time fault injection (fields left out keep their current value; `{}` after `clearFaults()` semantics: see SimFleet.setFault). */
   async setFault(f: Fault): Promise<void> {
-    const put = (name: string, on: boolean, content = "") => {
-      const p = this.p("faults", name);
-      if (on) fs.writeFileSync(p, content, { mode: 0o666 });
-      else fs.rmSync(p, { force: true });
-    };
+    const put = (name: string, on: boolean, content = "") => this.putFault(name, on, content);
     put("latency", !!f.latencyMs, String((f.latencyMs ?? 0) / 1000));
     put("hang", !!f.hangPattern, f.hangPattern ?? "");
     put("shim-hang", !!f.shimHang, f.shimHang ?? "");
@@ -654,6 +877,8 @@ export class SimNode {
     put("unhealthy-tag", !!f.unhealthyTag, f.unhealthyTag ?? "");
     put("k2s-not-ready", !!f.k2sNotReady);
     put("compose-version", !!f.composeVersion, f.composeVersion ?? "");
+    put("provision-fails", !!f.provisionFails, f.provisionFails ?? "");
+    put("rekey-on-port-move", !!f.rekeyOnPortMove);
     if (!f.unhealthyAfterUpdate) {
       put("unhealthy", false);
       put("unhealthy-once", false);
@@ -724,19 +949,68 @@ export class SimNode {
   }
 
   /**
-   * A file of the node (path inside the node: /apps/…, /var/lib/docker/…), or /etc/kaitu/… as the
+   * A file of the node (path inside the node: /apps/…, /var/lib/docker/…, /swapfile, and /etc/…,
+   * /usr/bin/…, /usr/local/bin/… as the node sees them through its overlays), or /etc/kaitu/… as the
    * sidecar sees it: its config volume, /var/lib/docker/volumes/<project>_config/_data on the host
    * (there is no /etc/kaitu on a node's host). Read by the test process (root), not over SSH.
    */
   readFile(nodePath: string): string {
-    return fs.readFileSync(this.hostPath(nodePath), "utf8");
+    const at = this.nodeFile(nodePath);
+    if (at === null) throw Object.assign(new Error(`ENOENT: node ${this.ip} has no ${nodePath}`), { code: "ENOENT" });
+    return fs.readFileSync(at, "utf8");
   }
 
+  /** Does the node have this file (symlinks followed as the node follows them)? */
+  hasFile(nodePath: string): boolean {
+    return this.nodeFile(nodePath) !== null;
+  }
+
+  /**
+   * Where a node's file is on the host, the overlays resolved (the node's own layer, else the
+   * host's file it sees through; symlinks followed as the node follows them); null if it has none.
+   */
+  private nodeFile(nodePath: string, depth = 0): string | null {
+    const ov = OVERLAYS.find(([, d]) => nodePath.startsWith(d + "/"));
+    const kaitu = nodePath.startsWith("/etc/kaitu/");
+    if (!ov || kaitu) {
+      let p = nodePath; // elsewhere the node sees the host's own files (read-only for a reader here)
+      if (kaitu || nodePath === SWAPFILE || nodePath.startsWith("/apps/") || nodePath.startsWith("/var/lib/docker/")) p = this.hostPath(nodePath);
+      return lexists(p) ? p : null;
+    }
+    const [n, d] = ov;
+    const rel = nodePath.slice(d.length + 1).split("/").filter(Boolean);
+    let src: string | null = null;
+    for (let i = 1; i <= rel.length; i++) {
+      const up = this.p("overlay", n, "upper", ...rel.slice(0, i));
+      let st: fs.Stats | null = null;
+      try {
+        st = fs.lstatSync(up);
+      } catch {
+        /* not in the node's layer */
+      }
+      if (st?.isCharacterDevice() && st.rdev === 0) return null; // a whiteout: the node deleted it
+      src = st ? up : path.join(d, ...rel.slice(0, i));
+      const at = fs.lstatSync(src, { throwIfNoEntry: false });
+      if (!at) return null;
+      if (at.isSymbolicLink()) {
+        if (depth > 8) return null;
+        const target = fs.readlinkSync(src);
+        const abs = path.posix.resolve(path.posix.join(d, ...rel.slice(0, i - 1)), target);
+        return this.nodeFile(path.posix.join(abs, ...rel.slice(i)), depth + 1);
+      }
+    }
+    return src;
+  }
+
+  /** Where a node path is on the host: for /etc, /usr/bin, /usr/local/bin the node's own overlay layer (where its writes land). */
   hostPath(nodePath: string): string {
     if (nodePath.startsWith("/apps/")) return this.p("root/apps", nodePath.slice(6));
     if (nodePath.startsWith("/var/lib/docker/")) return this.p("root/var/lib/docker", nodePath.slice(16));
     if (nodePath.startsWith("/etc/kaitu/")) return this.p("root/var/lib/docker/volumes", `${this.configProject()}_config`, "_data", nodePath.slice(11));
-    throw new Error("only /apps, /var/lib/docker and (the sidecar's) /etc/kaitu are simulated");
+    if (nodePath === SWAPFILE) return this.p("root/swapfile");
+    const ov = OVERLAYS.find(([, d]) => nodePath.startsWith(d + "/"));
+    if (ov) return this.p("overlay", ov[0], "upper", nodePath.slice(ov[1].length + 1));
+    throw new Error("only /apps, /var/lib/docker, /swapfile, /etc, /usr/bin, /usr/local/bin and (the sidecar's) /etc/kaitu are simulated");
   }
 
   /** The project whose config volume the sidecar mounts (its container's, else the last project that was up). */

@@ -5,7 +5,7 @@
 // restarts one, and a delete stops one.
 import net from "node:net";
 import path from "node:path";
-import { fleetNodeSecret } from "../center/seed";
+import { countryOfRegion, fleetNodeSecret } from "../center/seed";
 import { monthStartUtc, setTrafficProfile } from "../lightsail/traffic";
 import { SimFleet, type Scenario } from "./fleet";
 
@@ -119,7 +119,8 @@ export async function launchNodes(o: {
     onCreateInstance: async (req: { name: string; region: string }) => {
       const ip = await freeIp();
       used.add(ip);
-      await fleet.addNode({ ip, name: req.name, country: "", region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });
+      // the sidecar geolocates its address: the country of the region it was created in
+      await fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });
       return { ipv4: ip };
     },
     // a reboot: the sidecar unregisters gracefully, the machine goes away, comes back, re-registers

@@ -11,6 +11,16 @@
 K2SIM=/var/lib/k2sim
 # shellcheck disable=SC1091
 . "$K2SIM/node.env"
+# what provisioning changes (node-behavior.md §8): a state dir laid out before it was simulated
+# has none of these facts; its node is a provisioned one (a fresh one for "unprovisioned")
+if [ "${SCENARIO:-}" = unprovisioned ]; then
+  : "${APT_PKGS=openssh-server iptables snapd ufw unattended-upgrades curl gnupg ca-certificates}" "${SNAPS=amazon-ssm-agent core18 core20 lxd snapd}" "${SWAPPINESS:=60}" "${CRASHMON:=0}"
+else
+  : "${APT_PKGS=openssh-server iptables ufw curl gnupg ca-certificates docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin}" "${SNAPS=}" "${SWAPPINESS:=10}" "${CRASHMON:=1}"
+fi
+pkg_has() { [[ " $APT_PKGS " == *" $1 "* ]]; } # pkg_has NAME — is the package installed?
+# fault provision-fails: provision-node.sh fails at this stage (fleet.ts ProvisionFailure)
+provision_fails() { [ -s "$K2SIM/faults/provision-fails" ] && [ "$(< "$K2SIM/faults/provision-fails")" = "$1" ]; }
 # the simulator's own first `up -d` stands for a provisioning long past: no health wait
 [ -n "${K2SIM_PROVISIONED_LONG_AGO:-}" ] && HEALTH_DELAY_MS=0
 STATE="$K2SIM/state.json"
@@ -264,8 +274,9 @@ tick() {
   [ -s "$buf" ] && awk '{t=(substr($0,3,5)=="time=")?substr($0,8,23):""} t==""{p=p $0 "\001"; next} {printf "%s\t%s%s\n", t, p, $0; p=""} END{if(p!="")printf "~\t%s\n", p}' "$buf" | sort -s -t$'\t' -k1,1 | cut -f2- | tr '\001' '\n' | sed '/^$/d' >> "$real"
   return 0
 }
-setvar() { # setvar KEY VALUE — change a host fact in node.env (in place: the dir may not be writable)
-  local body; body=$(grep -v "^$1=" "$K2SIM/node.env"); printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"
+setvar() { # setvar KEY VALUE — change a host fact in node.env (renamed into place: a reader, or a command killed half-way, never leaves it half-written; in place if the dir is not writable)
+  local body t="$K2SIM/.node.env.$$"; body=$(grep -v "^$1=" "$K2SIM/node.env")
+  if printf '%s\n%s=%q\n' "$body" "$1" "$2" 2> /dev/null > "$t"; then chmod 666 "$t"; mv -f "$t" "$K2SIM/node.env"; else printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"; fi
 }
 
 # shellcheck disable=SC1091
