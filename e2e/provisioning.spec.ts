@@ -69,7 +69,8 @@ test.describe("provisioning", () => {
     }
   });
 
-  test("an operator claims an item and takes the wizard's step 2: the rules on every option, a floating version refused at its field, the choices confirmed and kept", async ({ page }) => {
+  test("an operator takes a queued item through the wizard to a registered private node: the rules on every option, a floating version refused at its field, then VPS, OS, .env, deploy, registration and checklist on the stepper", async ({ page }) => {
+    test.setTimeout(900_000);
     await signIn(page, OPERATOR);
     await page.goto("/provisioning?action=provision");
     const table = page.getByTestId("work-items");
@@ -119,21 +120,31 @@ test.describe("provisioning", () => {
     await page.goto("/audit?action=provisioning.choose");
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
 
-    // step 3 on the durable job: the VPS pn-<subId> created at Lightsail (a fresh simulated machine), shown on the stepper
+    // steps 3-8 on the durable job: the VPS pn-<subId> created at Lightsail (a fresh simulated machine), provision-node.sh,
+    // .env on stdin, the stack up, the node's own registration with its claim, the checklist — all on the stepper
     await page.goto(`/provisioning/${id}`);
+    await expect(page.getByTestId("run-deadline")).toContainText(/Center's deadline: \d+:\d\d left/);
     const stepper = page.getByTestId("run-stepper");
     await expect(stepper.getByTestId("step-create-vps")).toHaveAttribute("data-state", "current");
     await stepper.getByTestId("run-start").click();
     await page.getByRole("dialog").getByRole("button", { name: "Create" }).click();
     await expect(stepper.getByTestId("step-create-vps")).toHaveAttribute("data-state", "done", { timeout: 90_000 });
     await expect(stepper.getByTestId("step-create-vps")).toContainText(/created pn-\d+ at 127\.0\.0\.\d+ \(us-east-1a, /);
-    await expect(stepper.getByTestId("run-vps")).toContainText(/VPS pn-\d+ at 127\.0\.0\.\d+/);
-    await expect(stepper.getByTestId("step-os")).toHaveAttribute("data-state", "not-built");
-    await expect(stepper.getByTestId("run-start")).toHaveCount(0);
-    // the choices are fixed now; Center shows the item in progress
+    const ip = /VPS pn-\d+ at (127\.0\.0\.\d+)/.exec((await stepper.getByTestId("run-vps").textContent()) ?? "")![1];
+    // the choices are fixed now
     await expect(page.getByRole("form", { name: "Choose where the node runs" })).toHaveCount(0);
+    await expect(stepper.getByTestId("step-os")).toHaveAttribute("data-state", "done", { timeout: 240_000 });
+    await expect(stepper.getByTestId("step-os")).toContainText(/Provisioning complete\. \d+ warning\(s\); SSH now on 1022/);
+    await expect(stepper.getByTestId("step-verify")).toHaveAttribute("data-state", "done", { timeout: 300_000 });
+    await expect(stepper.getByTestId("step-register")).toContainText("class private, work item done (set by the node's registration)");
+    await expect(stepper.getByTestId("step-verify")).toContainText(`the checklist passes on ${ip}`);
+    await expect(page.getByTestId("run-center-status")).toContainText("At Center: done");
+    await expect(stepper.getByTestId("run-start")).toHaveCount(0);
+    // Center shows the item done; the fleet shows the node private, its checklist passed
     await page.goto("/provisioning?action=provision");
-    await expect(page.getByTestId("work-items").locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "in_progress");
+    await expect(page.getByTestId("work-items").locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "done");
+    await page.goto(`/nodes/${ip}`);
+    await expect(page.getByRole("main")).toContainText("private");
     await page.goto("/audit?action=provisioning.step");
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
   });

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { Select } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { AbortButton, ClaimButton, RunCell, type RunView, type WorkItemActions } from "./work-item-actions";
+import { Countdown } from "./countdown";
 
 // Center's work items (issue #14, the Provisioning page): every action and
 // status, newest first, filterable (?action=&status=, nuqs: the server page
@@ -42,18 +43,6 @@ const columns = helper.columns([
 ]);
 
 const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
-
-function Countdown({ failsFrom, nowMs }: { failsFrom: string; nowMs: number }) {
-  const ms = new Date(failsFrom).getTime() - nowMs;
-  if (ms <= 0) return <span className="text-destructive">passed {Math.ceil(-ms / 60_000)} min ago</span>;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.floor((ms % 60_000) / 1000);
-  return (
-    <span className={m < 10 ? "text-warning" : undefined}>
-      {m}:{String(s).padStart(2, "0")} left
-    </span>
-  );
-}
 
 function FilterSelect<T extends string>({ label, value, options, onChange }: { label: string; value: T | null; options: readonly T[]; onChange: (v: T | null) => void }) {
   return (

@@ -215,7 +215,7 @@ export function createLightsailClient(cfg: LightsailConfig) {
      * unique per region: an existing name fails with code InvalidInputException ("Some names are
      * already in use"), which is what makes a create by name safe to repeat (look up first).
      */
-    async createInstance(spec: { name: string; availabilityZone: string; bundleId: string; blueprintId: string; tags?: Record<string, string> }): Promise<{ operationId: string; status: string }> {
+    async createInstance(spec: { name: string; availabilityZone: string; bundleId: string; blueprintId: string; tags?: Record<string, string>; /** the Lightsail key pair whose public key the instance's user accepts (default: the region's default pair) */ keyPairName?: string }): Promise<{ operationId: string; status: string }> {
       const out = await send(regionOf(spec.availabilityZone), (c, abortSignal) =>
         c.send(
           new CreateInstancesCommand({
@@ -223,6 +223,7 @@ export function createLightsailClient(cfg: LightsailConfig) {
             availabilityZone: spec.availabilityZone,
             bundleId: spec.bundleId,
             blueprintId: spec.blueprintId,
+            ...(spec.keyPairName ? { keyPairName: spec.keyPairName } : {}),
             tags: Object.entries(spec.tags ?? {}).map(([key, value]) => ({ key, value })),
           }),
           { abortSignal },

@@ -59,9 +59,10 @@ export type ChooseView = {
 
 type Run = { operationId: number; subId: number; action: string; status: string; step: string; params: unknown; choices: unknown; vps: unknown };
 
-async function claimedRun(operationId: number): Promise<Run> {
+/** The run k2ops holds for the item; `view`: a finished (done) run too, for its page. */
+async function claimedRun(operationId: number, o: { view?: boolean } = {}): Promise<Run> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
+  if (!run || !["claimed", "in_progress", ...(o.view ? ["done"] : [])].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
   if (run.action !== "provision") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item: there is no plan to choose.`);
   return run;
 }
@@ -82,7 +83,7 @@ const readErr = (what: string, e: unknown) => redactText(`${what} could not be r
  * Throws ActionFailure(not_found) when k2ops holds no claim on the item.
  */
 export async function chooseView(operationId: number, opts: { client: CenterClient; account?: string | null; region?: string | null }): Promise<ChooseView> {
-  const run = await claimedRun(operationId);
+  const run = await claimedRun(operationId, { view: true });
   const ask = askOf(run.params);
   const errors: string[] = [];
   const { rules } = providerRulesFromEnv();

@@ -1,3 +1,4 @@
+import { setTimeout as wait } from "node:timers/promises";
 import type { CenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
@@ -50,12 +51,8 @@ export type CreateVpsDeps = {
 /** States in which an instance of ours will never run without an operator (k2ops neither starts nor deletes it here). */
 const DEAD_STATES = new Set(["stopped", "stopping", "shutting-down", "terminated"]);
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error("cancelled"));
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(new Error("cancelled"))), { once: true });
-  });
+// the signal (a cancel, the worker stopping) ends a wait at once
+const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal });
 
 async function lookup(lightsail: LightsailWrapper, name: string, region: string): Promise<LightsailInstanceSummary | null> {
   try {
@@ -114,7 +111,9 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
     await db().provisionRun.update({ where: { operationId }, data: { vps: { name, provider: "aws_lightsail", region, availabilityZone: zone, requestedAt, bundleId: choices.plan.id, blueprintId: choices.image.id } } });
     await say(`creating ${name} in ${zone} (${choices.plan.id}, ${choices.image.id})`);
     try {
-      await deps.lightsail.createInstance({ name, availabilityZone: zone, bundleId: choices.plan.id, blueprintId: choices.image.id, tags: { "k2ops-work-item": String(operationId) } });
+      // K2OPS_LIGHTSAIL_KEY_PAIR: the key pair holding k2ops' SSH public key (step 4 logs in with it)
+      const keyPairName = process.env.K2OPS_LIGHTSAIL_KEY_PAIR?.trim() || undefined;
+      await deps.lightsail.createInstance({ name, availabilityZone: zone, bundleId: choices.plan.id, blueprintId: choices.image.id, keyPairName, tags: { "k2ops-work-item": String(operationId) } });
     } catch (e) {
       // a create whose answer was lost and was retried by the SDK, or a concurrent one: the name exists now
       if (!(e instanceof LightsailError && /already in use/i.test(e.message))) {

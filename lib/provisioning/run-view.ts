@@ -56,7 +56,7 @@ export async function runStepper(operationId: number, now = Date.now()): Promise
     const s = states[key];
     const current = i === at;
     let state: StepperStep["state"];
-    if (i < at) state = "done";
+    if (i < at || run.status === "done") state = "done";
     else if (current && s?.status === "running" && jobOpen) state = "running";
     else if (current && s?.status === "failed") state = "failed";
     else if (i >= 2 && !BUILT_JOB_STEPS.includes(key)) state = "not-built";

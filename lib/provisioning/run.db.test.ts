@@ -16,12 +16,15 @@ import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
 // at the Lightsail simulator (linked to the Center simulator, whose inventory is
 // the provider's), idempotently — a crash after the create, a retry, an instance
 // someone already made all end with ONE instance; failures reach Center as
-// `failed` with a concise error and are retried from the failed step.
+// `failed` with a concise error and are retried from the failed step. This
+// console has no SSH key (no machines here: provision.int.test.ts runs the rest),
+// so every job stops at step 4 saying so.
 
 let t: TestDatabase;
 let center: CenterSim;
 let ls: LightsailSim;
 const key = { key: crypto.randomBytes(32), id: "k1", source: "env" as const };
+const reports: { id: number; status: string; result?: unknown; error?: string }[] = [];
 const client = () => createCenterClient({ baseUrl: center.url, accessKey: center.accessKeys.editor, getRetries: 0 });
 const lightsail = () => createLightsailClient({ region: "ap-northeast-1", endpoint: ls.url, credentials: { accessKeyId: "AKIASIM", secretAccessKey: "not-checked" }, maxAttempts: 1 });
 
@@ -37,7 +40,11 @@ beforeAll(async () => {
   });
   ls = await startLightsailSim({ center, pendingSeconds: 1 });
   await t.prisma.node.create({ data: { ipv4: "10.0.0.1", name: "n1", inCenter: true, versionTag: "v0.4.8-9d7c6f95" } });
-  setProvisionDeps(() => ({ center: client(), lightsail: lightsail() }));
+  setProvisionDeps(() => {
+    // what k2ops reports to Center, in order
+    const c = client();
+    return { center: { ...c, updateNodeOperation: (id: number, body: Parameters<typeof c.updateNodeOperation>[1], ro?: Parameters<typeof c.updateNodeOperation>[2]) => (reports.push({ id, ...body }), c.updateNodeOperation(id, body, ro)) }, lightsail: lightsail() };
+  });
   await import("./run");
   await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
 });
@@ -70,29 +77,36 @@ async function runJobFor(opId: number) {
   const status = await waitForJob(jobId, { timeoutMs: 60_000 });
   return { jobId, status, job: await getJob(jobId) };
 }
+const NO_SSH = /^os: no SSH key is configured in this console/;
+const stepsOf = async (opId: number) => (await runOf(opId)).steps as Record<string, StepState>;
 
 describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created once", () => {
-  it("creates pn-<subId> at Lightsail in the region's first zone, waits for it to run, records it, reports in_progress to Center; the run waits at the next step", async () => {
+  it("creates pn-<subId> at Lightsail in the region's first zone, waits for it to run, records it, reports in_progress to Center; step 4 then needs SSH", async () => {
     const { opId, name } = await claimedAndChosen();
     const { status, job } = await runJobFor(opId);
-    expect(status).toBe("succeeded");
-    expect(job!.items[0]).toMatchObject({ nodeIpv4: name, status: "succeeded" });
-    expect(job!.items[0].summary).toMatch(new RegExp(`create-vps: created ${name} at \\d+\\.\\d+\\.\\d+\\.\\d+ \\(ap-northeast-1a, `));
-    expect(job!.items[0].summary).toMatch(/the run waits at step "os", which this version of k2ops does not run yet/);
+    expect(status).toBe("failed");
+    expect(job!.items[0]).toMatchObject({ nodeIpv4: name, status: "failed", error: expect.stringMatching(NO_SSH) });
     expect(createsOf(name)).toBe(1);
     const run = await runOf(opId);
     const vps = run.vps as VpsRecord;
     expect(run).toMatchObject({ step: "os", status: "in_progress", leaseOwner: null });
     expect(vps).toMatchObject({ name, provider: "aws_lightsail", region: "ap-northeast-1", availabilityZone: "ap-northeast-1a", reused: false });
-    expect((run.steps as Record<string, StepState>)["create-vps"]).toMatchObject({ status: "succeeded", summary: expect.stringContaining(vps.ipv4) });
+    const steps = run.steps as Record<string, StepState>;
+    expect(steps["create-vps"]).toMatchObject({ status: "succeeded", summary: expect.stringMatching(new RegExp(`^created ${name} at ${vps.ipv4.replace(/\./g, "\\.")} \\(ap-northeast-1a, `)) });
+    expect(steps.os).toMatchObject({ status: "failed" });
     // the provider's inventory (Center's cloud instances come from it) holds exactly one such instance, running
     expect(center.lightsailInventory().filter((i) => i.name === name)).toHaveLength(1);
+    // Center heard in_progress with the instance, then the step 4 failure
+    expect(reports.filter((r) => r.id === opId).map((r) => [r.status, r.result ?? r.error])).toEqual([
+      ["in_progress", { instanceId: name, ipv4: vps.ipv4 }],
+      ["failed", expect.stringMatching(NO_SSH)],
+    ]);
     const op = center.state.ops.find((o) => o.id === opId)!;
-    expect(op.status).toBe("in_progress");
+    expect(op).toMatchObject({ status: "failed", lastError: expect.stringMatching(NO_SSH) });
     expect(JSON.parse(op.result ?? "{}")).toEqual({ instanceId: name, ipv4: vps.ipv4 });
     // audited per step, under the operator who started it
     const audits = await t.prisma.auditEvent.findMany({ where: { action: "provisioning.step", targetType: "node", targetId: name } });
-    expect(audits.map((a) => [a.status, a.actorEmail])).toEqual([["succeeded", "op@k2ops.local"]]);
+    expect(audits.map((a) => [a.status, a.actorEmail])).toEqual([["failed", "op@k2ops.local"]]);
     // the choices are fixed once the VPS exists
     await expect(confirmChoices(chooseSchema.parse({ operationId: opId, account: "aws-tokyo", region: "ap-tokyo", plan: "micro_3_2", image: "ubuntu_22_04", version: "v0.4.8-9d7c6f95" }), { actor: "op@k2ops.local", client: client() })).rejects.toThrow(/is past choosing \(step os\): its VPS is being or has been created/);
   });
@@ -105,8 +119,8 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
     expect(killed).toBeInstanceOf(Error);
     expect(createsOf(name)).toBe(1);
     expect(await runOf(opId)).toMatchObject({ step: "create-vps", vps: { name, requestedAt: expect.any(String) } });
-    const { status } = await runJobFor(opId);
-    expect(status).toBe("succeeded");
+    await runJobFor(opId);
+    expect((await stepsOf(opId))["create-vps"]).toMatchObject({ status: "succeeded" });
     expect(createsOf(name)).toBe(1);
     expect((await runOf(opId)).vps).toMatchObject({ name, reused: false, ipv4: expect.stringMatching(/^\d+\./) });
   });
@@ -114,9 +128,8 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
   it("an instance pn-<subId> that already exists (someone made it) is reused, never created again", async () => {
     const { opId, name } = await claimedAndChosen();
     await lightsail().createInstance({ name, availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_22_04" });
-    const { status, job } = await runJobFor(opId);
-    expect(status).toBe("succeeded");
-    expect(job!.items[0].summary).toMatch(`create-vps: reused ${name}`);
+    await runJobFor(opId);
+    expect((await stepsOf(opId))["create-vps"].summary).toMatch(`reused ${name}`);
     expect(createsOf(name)).toBe(1);
     expect((await runOf(opId)).vps).toMatchObject({ reused: true });
   });
@@ -134,7 +147,8 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
     expect(op).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^create-vps: Lightsail refused/) });
     expect(createsOf(name)).toBe(0);
     const again = await runJobFor(opId);
-    expect(again.status).toBe("succeeded");
+    expect(again.job!.items[0].error).toMatch(NO_SSH);
+    expect((await stepsOf(opId))["create-vps"]).toMatchObject({ status: "succeeded", attempt: 1 });
     expect(createsOf(name)).toBe(1);
   });
 

@@ -5,10 +5,13 @@ import { ActionFailure } from "@/lib/errors";
 import { createJob, startJob } from "@/lib/jobs";
 import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
 import type { LightsailWrapper } from "@/lib/lightsail/client";
+import type { SshEngine } from "@/lib/ssh/engine";
 import { redactText } from "@/lib/redact";
 import { LEASE_MS, leaseOwnerName } from "./claim";
 import type { ConfirmedChoices } from "./choose";
 import { ensureVps } from "./create-vps";
+import { prepareOs } from "./os-step";
+import { awaitRegistration, deployStack, verifyProvisioned, writeNodeEnv } from "./node-steps";
 
 // The wizard's steps after the operator's choices (issue #14 steps 3-8) as ONE
 // durable job of kind "provision" with a single item, the node-to-be
@@ -24,14 +27,37 @@ export const PROVISION_JOB_KIND = "provision";
 /** The wizard's steps in order (provisioning.md Steps 1-7); `os`, `env`, `deploy`, `register`, `verify` follow create-vps. */
 export const WIZARD_STEPS = ["claim", "choose", "create-vps", "os", "env", "deploy", "register", "verify"] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
-/** Steps this version runs on the job; the run waits at the first step not listed (the page says so). */
-export const BUILT_JOB_STEPS: readonly WizardStep[] = ["create-vps"];
+/** Steps the job runs (steps 1-2 are the operator's, on the page). */
+export const BUILT_JOB_STEPS: readonly WizardStep[] = ["create-vps", "os", "env", "deploy", "register", "verify"];
 
 export type StepState = { status: "running" | "succeeded" | "failed"; startedAt: string; finishedAt?: string; summary?: string; error?: string; attempt?: number };
 
 const paramsSchema = z.object({ operationId: z.number().int().positive() });
 
-type Deps = { center: CenterClient; lightsail: LightsailWrapper };
+type StepRunner = (operationId: number, d: Deps, signal: AbortSignal, progress: (line: string) => Promise<void>, createdBy: string) => Promise<{ summary: string }>;
+const needSsh = (d: Deps): SshEngine => {
+  if (!d.ssh) throw new ActionFailure("failed", "no SSH key is configured in this console (K2OPS_SSH_KEY_PATH): the machine cannot be reached");
+  return d.ssh();
+};
+/** What each built step runs; each is idempotent (safe to run again after a crash). */
+const STEP_RUNNERS: Partial<Record<WizardStep, StepRunner>> = {
+  "create-vps": (id, d, signal, progress) => ensureVps(id, { center: d.center, lightsail: d.lightsail, signal, progress }),
+  os: (id, d, signal, progress) => prepareOs(id, { ssh: needSsh(d), user: d.sshUser, signal, progress }),
+  env: (id, d, signal, progress) => writeNodeEnv(id, { ssh: needSsh(d), center: d.center, signal, progress }),
+  deploy: (id, d, signal, progress) => deployStack(id, { ssh: needSsh(d), center: d.center, signal, progress }),
+  register: (id, d, signal, progress) => awaitRegistration(id, { ssh: needSsh(d), center: d.center, signal, progress, ...d.timing }),
+  verify: (id, d, signal, progress, createdBy) => verifyProvisioned(id, { ssh: needSsh(d), center: d.center, signal, progress, triggeredBy: createdBy, ...d.timing }),
+};
+
+/** The clients the steps use; `ssh` is asked for only by the steps that reach the machine. */
+type Deps = {
+  center: CenterClient;
+  lightsail: LightsailWrapper;
+  ssh?: () => SshEngine;
+  sshUser?: string;
+  /** tests shorten the waits (registration poll, checklist re-reads) */
+  timing?: { pollMs?: number; registerWaitMs?: number; attempts?: number; everyMs?: number };
+};
 let depsOverride: (() => Deps) | null = null;
 
 /** Tests and the bench give the kind their clients; the console uses KAITU_CENTER_URL and the Lightsail environment. */
@@ -43,7 +69,8 @@ async function deps(): Promise<Deps> {
   if (depsOverride) return depsOverride();
   const { centerClientFromEnv } = await import("@/lib/center/client");
   const { lightsailClientFromEnv } = await import("@/lib/lightsail/client");
-  return { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() };
+  const { sshEngine } = await import("@/lib/node-ops/engine");
+  return { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv(), ssh: sshEngine };
 }
 
 async function markStep(operationId: number, step: WizardStep, state: StepState): Promise<void> {
@@ -86,9 +113,11 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
   try {
     for (;;) {
       const run = await db().provisionRun.findUnique({ where: { operationId } });
+      if (run?.status === "done") return { status: "succeeded", summary: done.join("; ") || "the node is provisioned, registered and verified" };
       if (!run || !["claimed", "in_progress"].includes(run.status)) return { status: "failed", error: `work item ${operationId} stopped being held by k2ops (${run?.status ?? "gone"}) while its steps ran` };
       const step = run.step as WizardStep;
-      if (!BUILT_JOB_STEPS.includes(step)) {
+      const runner = BUILT_JOB_STEPS.includes(step) ? STEP_RUNNERS[step] : undefined;
+      if (!runner) {
         const waiting = `the run waits at step "${step}", which this version of k2ops does not run yet`;
         return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
       }
@@ -96,15 +125,16 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
       await markStep(operationId, step, { status: "running", startedAt, attempt: ctx.attempt });
       await ctx.progress(step);
       try {
-        const r = await ensureVps(operationId, { ...d, signal: ctx.signal, progress: (line) => ctx.progress(`${step}: ${line}`.slice(0, 200)) });
+        const r = await runner(operationId, d, ctx.signal, (line) => ctx.progress(`${step}: ${line}`.slice(0, 200)), ctx.createdBy);
         await markStep(operationId, step, { status: "succeeded", startedAt, finishedAt: new Date().toISOString(), summary: r.summary, attempt: ctx.attempt });
         done.push(`${step}: ${r.summary}`);
       } catch (e) {
         const error = redactText(e instanceof Error ? e.message : String(e));
         await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, attempt: ctx.attempt });
         await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
-        // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it)
-        await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
+        // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it) —
+        // but not after the node registered: Center applies any update, and `failed` would undo the registration's `done`
+        if (step !== "verify") await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
         return { status: "failed", error: `${step}: ${error}` };
       }
     }

@@ -66,6 +66,18 @@ describe("SSH engine against simulated nodes", () => {
     expect(commands.join("\n")).not.toContain(secret);
   });
 
+  it("hands a long command's output over live, line by line and redacted, as well as whole in the result", async () => {
+    const secret = "l1ve-" + "e".repeat(40);
+    registerSecret(secret);
+    const seen: { line: string; at: number }[] = [];
+    const t0 = performance.now();
+    const res = await engine.runScript({ host: B }, `echo 'step 1'; sleep 1; printf 'key=%s\n' '${secret}'; printf 'no newline at the end'`, { onLine: (line) => seen.push({ line, at: performance.now() - t0 }) });
+    expect(seen.map((s) => s.line)).toEqual(["step 1", "key=<redacted>", "no newline at the end"]);
+    // the first line arrived before the command ended
+    expect(seen[0].at).toBeLessThan(res.durationMs - 500);
+    expect(res.stdout).toContain("step 1\n");
+  });
+
   it("quotes every argument: injection payloads reach no shell", async () => {
     expect(() => container("k2s; reboot")).toThrow();
     expect(() => tailLines(Number("1; id"))).toThrow();

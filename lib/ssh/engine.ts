@@ -71,6 +71,8 @@ export type ExecOptions = {
   deployDir?: DeployDir;
   /** reject with SshTimeoutError instead of resolving with `timedOut: true` (the remote work is killed either way) */
   throwOnTimeout?: boolean;
+  /** live output: each complete stdout line as it arrives, redacted (the result still holds the whole output) */
+  onLine?: (line: string) => void;
 };
 
 /** The command outlived its timeout; its remote process group was killed (see `partial.killed`). */
@@ -634,7 +636,12 @@ export class SshEngine {
           }
           phase = "run";
           stream = ch;
+          const live = o.onLine ? new LineRedactor() : null;
+          const emitLines = (text: string) => {
+            for (const l of text.split("\n")) if (l) o.onLine!(l);
+          };
           ch.on("data", (d: Buffer) => {
+            if (live) emitLines(live.push(d));
             if (outLen >= maxOut) return void (truncated = true);
             out.push(d.subarray(0, maxOut - outLen));
             outLen += d.length;
@@ -647,6 +654,7 @@ export class SshEngine {
           });
           const onClose = () => {
             closed = true;
+            if (live) emitLines(live.end());
             if (!interrupting) finish();
           };
           ch.on("close", onClose);

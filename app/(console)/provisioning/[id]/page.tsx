@@ -6,9 +6,11 @@ import { centerClientFromEnv } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { chooseView } from "@/lib/provisioning/choose";
 import { runStepper } from "@/lib/provisioning/run-view";
+import { provisionDeadline } from "@/lib/provisioning/work-items";
 import { PageHeader } from "@/components/shell/page-header";
 import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
+import { DeadlineNote } from "@/components/provisioning/countdown";
 import { confirmChoicesAction, startProvisionRunAction } from "../actions";
 
 export const metadata = { title: "Provisioning wizard" };
@@ -47,13 +49,28 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   const stepper = await runStepper(operationId);
   const canOperate = hasRole(user.role, "operator");
   const choosing = view.step === "choose" || view.step === "create-vps";
+  // Center's own deadline for the item (center-api.md §5.6), from its creation time
+  const now = new Date();
+  const nowMs = now.getTime();
+  const op = await centerClientFromEnv()
+    .listNodeOperations({ action: "provision", pageSize: 100 }, { timeoutMs: 10_000 })
+    .then((r) => r.items.find((o) => o.id === operationId) ?? null)
+    .catch(() => null);
+  const deadline = op ? provisionDeadline(op, now) : null;
   return (
     <>
-      <PageHeader title={`Provision ${view.name} (work item ${operationId})`} description={`Sold: ${view.ask.region} · ${view.ask.soldGib.toLocaleString("en-US")} GiB a month · ${view.ask.ipType}. Choose where the node runs (k2ops checks every choice again when you confirm), then let k2ops create the VPS.`} />
+      <PageHeader title={`Provision ${view.name} (work item ${operationId})`} description={`Sold: ${view.ask.region} · ${view.ask.soldGib.toLocaleString("en-US")} GiB a month · ${view.ask.ipType}. Choose where the node runs (k2ops checks every choice again when you confirm), then k2ops creates the VPS, prepares it, deploys the stack and waits for the node to register itself.`} />
+      {op ? (
+        <p className="text-sm text-muted-foreground" data-testid="run-center-status">
+          At Center: {op.status}
+          {op.lastError ? ` (${op.lastError})` : ""}
+        </p>
+      ) : null}
+      {deadline ? <DeadlineNote deadline={deadline} serverNowMs={nowMs} /> : null}
       {choosing && !stepper?.vps ? <ChooseStep view={view} canOperate={canOperate} confirm={confirmChoicesAction} /> : null}
       {stepper ? <RunStepper view={stepper} canOperate={canOperate} start={startProvisionRunAction} /> : null}
       <p className="mt-4 text-xs text-muted-foreground">
-        Steps 4 to 8 (provision-node.sh and the move to port 1022, .env on stdin, deploy, wait for self-registration, verify) are not built yet: the run waits at step 4 with its VPS running. <Link href="/provisioning" className="underline-offset-2 hover:underline">Back to Provisioning</Link>
+        k2ops never reports the item done: the node&apos;s own registration with its claim does. <Link href="/provisioning" className="underline-offset-2 hover:underline">Back to Provisioning</Link>
       </p>
     </>
   );
