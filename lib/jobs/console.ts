@@ -23,5 +23,6 @@ export async function startConsoleJobs(opts: StartEngineOptions = {}): Promise<v
   // the fleet's first view must not say "0 failing" about nodes nobody checked (K2OPS_VERIFY_EVERY_MINUTES)
   const verify = await scheduleFleetVerify();
   await (await import("@/lib/metering/schedule")).scheduleMeterPoll(); // K2OPS_METER_POLL_MINUTES (default 5, 0 = off)
+  await (await import("@/lib/provisioning/watch")).scheduleWorkItemWatch(); // new queued work items → the notification channels
   logger.info({ sync, verify }, "schedules registered");
 }
