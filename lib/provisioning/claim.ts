@@ -5,6 +5,7 @@ import { dataDir } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { ProvisionRun } from "@/lib/db/generated/client";
 import { ActionFailure } from "@/lib/errors";
+import { cancelJob } from "@/lib/jobs";
 import { redactText } from "@/lib/redact";
 import { loadClaimKey, openClaim, sealClaim, type ClaimKey } from "./claim-vault";
 
@@ -171,6 +172,10 @@ export async function abortWorkItem(operationId: number, reason: string, ctx: Om
   if (!run || !(OPEN_RUN_STATUSES as readonly string[]).includes(run.status) || run.status === "claiming") {
     throw new ActionFailure("not_found", `Work item ${operationId}: k2ops holds no claim on it to abort${run ? ` (its run is ${run.status})` : ""}.`);
   }
+  // after the node's registration Center's item is done: a `failed` now would undo it (Center applies any update)
+  if (run.step === "verify") throw new ActionFailure("conflict", `Work item ${operationId}: the node has registered and Center's item is done; there is nothing to give up (only its checklist is left).`);
+  // the job working the run stops first (its in-flight step is cancelled, Center is not told by it)
+  if (run.jobId) await cancelJob(run.jobId).catch(() => false);
   const reported = redactText(`aborted in k2ops by ${ctx.actor}: ${reason.trim() || "no reason given"}`).slice(0, 300);
   try {
     await ctx.client.updateNodeOperation(operationId, { status: "failed", error: reported }, { timeoutMs: 20_000 });

@@ -7,7 +7,7 @@ import { getJob, waitForJob } from "@/lib/jobs";
 import { createLightsailClient } from "@/lib/lightsail/client";
 import { startCenterSim, type CenterSim } from "@/simulator/center";
 import { startLightsailSim, type LightsailSim } from "@/simulator/lightsail";
-import { claimWorkItem } from "./claim";
+import { abortWorkItem, claimWorkItem } from "./claim";
 import { chooseSchema, chooseView, confirmChoices } from "./choose";
 import { ensureVps, type VpsRecord } from "./create-vps";
 import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
@@ -36,7 +36,7 @@ beforeAll(async () => {
     realCerts: false,
     sweepIntervalMs: 0,
     cloudSyncIntervalMs: 0,
-    provisionQueue: Array.from({ length: 7 }, () => ({ region: "ap-tokyo", trafficTotalBytes: 500 * 2 ** 30, ipType: "non_residential" })),
+    provisionQueue: Array.from({ length: 9 }, () => ({ region: "ap-tokyo", trafficTotalBytes: 500 * 2 ** 30, ipType: "non_residential" })),
   });
   ls = await startLightsailSim({ center, pendingSeconds: 1 });
   await t.prisma.node.create({ data: { ipv4: "10.0.0.1", name: "n1", inCenter: true, versionTag: "v0.4.8-9d7c6f95" } });
@@ -159,6 +159,24 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
     expect(status).toBe("failed");
     expect(job!.items[0].error).toMatch(/being worked by another console process \(other-host:4242/);
     expect(createsOf(name)).toBe(0);
+  });
+
+  it("an abort while the job works stops the job first (its step cancelled, Center told only the operator's reason); after the node's registration an abort is refused", async () => {
+    const { opId } = await claimedAndChosen();
+    const { jobId } = await startProvisionRun(opId, { createdBy: "op@k2ops.local" });
+    // the step is waiting for the new instance to run (Lightsail: pending ~1 s, read every 3 s)
+    await expect.poll(async () => (await stepsOf(opId))["create-vps"]?.status, { timeout: 10_000, interval: 100 }).toBe("running");
+    const before = reports.length;
+    await abortWorkItem(opId, "customer cancelled", { actor: "op@k2ops.local", requestId: "r", client: client() });
+    expect(await waitForJob(jobId, { timeoutMs: 30_000 })).toMatch(/cancelled|failed/);
+    expect(reports.slice(before).filter((r) => r.id === opId)).toEqual([]);
+    expect(center.state.ops.find((o) => o.id === opId)).toMatchObject({ status: "failed", lastError: "aborted in k2ops by op@k2ops.local: customer cancelled" });
+    expect(await runOf(opId)).toMatchObject({ status: "aborted", claimSealed: null });
+    expect((await stepsOf(opId))["create-vps"]).toMatchObject({ status: "failed", error: expect.stringMatching(/^cancelled while it ran/) });
+
+    const { opId: other } = await claimedAndChosen();
+    await t.prisma.provisionRun.update({ where: { operationId: other }, data: { step: "verify", status: "in_progress" } });
+    await expect(abortWorkItem(other, "too late", { actor: "op@k2ops.local", requestId: "r", client: client() })).rejects.toThrow(/the node has registered and Center's item is done; there is nothing to give up/);
   });
 
   it("a second start while the job works the run is refused; an item without confirmed choices cannot start", async () => {

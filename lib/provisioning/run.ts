@@ -83,11 +83,11 @@ async function markStep(operationId: number, step: WizardStep, state: StepState)
   });
 }
 
-/** Takes the run's lease for this process; false when another live process holds it. */
-async function takeLease(operationId: number, owner: string): Promise<boolean> {
+/** Takes the run's lease for this process; false when another live process holds it (`force`: take it regardless). */
+async function takeLease(operationId: number, owner: string, o: { force?: boolean } = {}): Promise<boolean> {
   const now = new Date();
   const r = await db().provisionRun.updateMany({
-    where: { operationId, OR: [{ leaseOwner: null }, { leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }] },
+    where: { operationId, ...(o.force ? {} : { OR: [{ leaseOwner: null }, { leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }] }) },
     data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + LEASE_MS) },
   });
   return r.count === 1;
@@ -98,8 +98,9 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
   const owner = leaseOwnerName();
   const run0 = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run0 || !["claimed", "in_progress"].includes(run0.status)) return { status: "failed", error: `work item ${operationId} is no longer held by k2ops (${run0?.status ?? "no run"}): nothing was done` };
-  // a dead attempt's lease is this process's to take over: the engine only runs one attempt at a time
-  if (!(ctx.resumed ? (await db().provisionRun.update({ where: { operationId }, data: { leaseOwner: owner, leaseUntil: new Date(Date.now() + LEASE_MS) } }), true) : await takeLease(operationId, owner))) {
+  // a resumed attempt takes over its dead predecessor's lease (the engine runs one attempt of an item at a time)
+  const leased = ctx.resumed ? await takeLease(operationId, owner, { force: true }) : await takeLease(operationId, owner);
+  if (!leased) {
     return { status: "failed", error: `work item ${operationId} is being worked by another console process (${run0.leaseOwner}, until ${run0.leaseUntil?.toISOString()}): nothing was done` };
   }
   const renew = setInterval(() => {
@@ -118,7 +119,7 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
       const step = run.step as WizardStep;
       const runner = BUILT_JOB_STEPS.includes(step) ? STEP_RUNNERS[step] : undefined;
       if (!runner) {
-        const waiting = `the run waits at step "${step}", which this version of k2ops does not run yet`;
+        const waiting = `the run waits at step "${step}", which is the operator's (on the wizard page)`;
         return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
       }
       const startedAt = new Date().toISOString();
@@ -129,8 +130,11 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
         await markStep(operationId, step, { status: "succeeded", startedAt, finishedAt: new Date().toISOString(), summary: r.summary, attempt: ctx.attempt });
         done.push(`${step}: ${r.summary}`);
       } catch (e) {
-        const error = redactText(e instanceof Error ? e.message : String(e));
+        // a cancel (or this worker stopping) is not the machine failing: Center is not told, the run stays at its step
+        const cancelled = ctx.signal.aborted;
+        const error = cancelled ? "cancelled while it ran; start the job again to resume this step" : redactText(e instanceof Error ? e.message : String(e));
         await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, attempt: ctx.attempt });
+        if (cancelled) return { status: "failed", error: `${step}: ${error}` };
         await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
         // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it) —
         // but not after the node registered: Center applies any update, and `failed` would undo the registration's `done`

@@ -11,7 +11,8 @@ import { PageHeader } from "@/components/shell/page-header";
 import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
 import { DeadlineNote } from "@/components/provisioning/countdown";
-import { confirmChoicesAction, startProvisionRunAction } from "../actions";
+import { AbortButton } from "@/components/provisioning/work-item-actions";
+import { abortWorkItemAction, claimWorkItemAction, confirmChoicesAction, startProvisionRunAction } from "../actions";
 
 export const metadata = { title: "Provisioning wizard" };
 export const dynamic = "force-dynamic";
@@ -69,6 +70,11 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
       {deadline ? <DeadlineNote deadline={deadline} serverNowMs={nowMs} /> : null}
       {choosing && !stepper?.vps ? <ChooseStep view={view} canOperate={canOperate} confirm={confirmChoicesAction} /> : null}
       {stepper ? <RunStepper view={stepper} canOperate={canOperate} start={startProvisionRunAction} /> : null}
+      {canOperate && stepper && ["claimed", "in_progress"].includes(stepper.status) && stepper.step !== "verify" ? (
+        <div className="mt-3" data-testid="run-abort">
+          <AbortButton id={operationId} actions={{ claim: claimWorkItemAction, abort: abortWorkItemAction }} />
+        </div>
+      ) : null}
       <p className="mt-4 text-xs text-muted-foreground">
         k2ops never reports the item done: the node&apos;s own registration with its claim does. <Link href="/provisioning" className="underline-offset-2 hover:underline">Back to Provisioning</Link>
       </p>
