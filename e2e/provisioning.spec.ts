@@ -1,5 +1,10 @@
+import fs from "node:fs";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { OPERATOR, VIEWER, signIn } from "./helpers";
+
+// the e2e console's state directory (playwright.config.ts): the simulated machines' files live under it
+const DATA = process.env.E2E_DATA_DIR ?? "/tmp/k2ops-e2e";
 
 test.describe("provisioning", () => {
   test("the Provisioning page lists Center's work items with what each asks for and Center's deadline; filters live in the URL", async ({ page }) => {
@@ -145,6 +150,16 @@ test.describe("provisioning", () => {
     await expect(page.getByTestId("work-items").locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "done");
     await page.goto(`/nodes/${ip}`);
     await expect(page.getByRole("main")).toContainText("private");
+    // the node's secret and its claim (read from the simulated machine's own .env) appear on no page and in no export
+    const env = fs.readFileSync(path.join(DATA, "sim/nodes/nodes", ip, "root/apps/k2s/.env"), "utf8");
+    const secrets = [/^K2_NODE_SECRET=(\S+)$/m.exec(env)![1], /^K2_PRIVATE_CLAIM=(\S+)$/m.exec(env)![1]];
+    const seen = [await page.content()];
+    for (const url of [`/provisioning/${id}`, "/provisioning?action=provision", `/audit?action=provisioning.step`, "/operations"]) {
+      await page.goto(url);
+      seen.push(await page.content());
+    }
+    seen.push(await (await page.request.get("/api/audit/export")).text());
+    for (const text of seen) for (const s of secrets) expect(text).not.toContain(s);
     await page.goto("/audit?action=provisioning.step");
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
   });

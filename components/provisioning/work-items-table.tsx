@@ -132,9 +132,9 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                 <TableCell className="max-w-72 space-y-1 text-xs">
                   <RunCell run={runs[w.id]} />
                   {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={w.asks} actions={actions} /> : null}
-                  {w.action === "provision" && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) ? (
+                  {w.action !== "change_ip" && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) ? (
                     <Link href={`/provisioning/${w.id}`} className="block text-primary underline-offset-2 hover:underline">
-                      Open the wizard →
+                      {w.action === "provision" ? "Open the wizard →" : `Open the ${w.action} →`}
                     </Link>
                   ) : null}
                   {actions && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) && ["claimed", "in_progress"].includes(w.status) ? <AbortButton id={w.id} actions={actions} /> : null}

@@ -1,5 +1,7 @@
 import {
   CreateInstancesCommand,
+  DeleteInstanceCommand,
+  StopInstanceCommand,
   GetInstanceCommand,
   GetInstanceMetricDataCommand,
   GetInstancesCommand,
@@ -229,6 +231,18 @@ export function createLightsailClient(cfg: LightsailConfig) {
           { abortSignal },
         ),
       );
+      const op = out.operations?.[0];
+      return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
+    },
+    /** Stops an instance (its disk and static IP kept; billed for storage only); resolves once AWS accepted it. */
+    async stopInstance(name: string, region?: string): Promise<{ operationId: string; status: string }> {
+      const out = await send(region, (c, abortSignal) => c.send(new StopInstanceCommand({ instanceName: name }), { abortSignal }));
+      const op = out.operations?.[0];
+      return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
+    },
+    /** Deletes an instance and its system disk (irreversible); resolves once AWS accepted it. */
+    async deleteInstance(name: string, region?: string): Promise<{ operationId: string; status: string }> {
+      const out = await send(region, (c, abortSignal) => c.send(new DeleteInstanceCommand({ instanceName: name }), { abortSignal }));
       const op = out.operations?.[0];
       return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
     },

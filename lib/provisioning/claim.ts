@@ -192,7 +192,7 @@ export async function destroyClaim(operationId: number, data: { status: string; 
 }
 
 /** k2ops' runs by operation id (the Provisioning page shows them beside Center's items). */
-export async function provisionRuns(operationIds?: number[]): Promise<Map<number, Pick<ProvisionRun, "operationId" | "status" | "step" | "claimedBy" | "claimedAt" | "lastError"> & { claimHeld: boolean }>> {
+export async function provisionRuns(operationIds?: number[]): Promise<Map<number, Pick<ProvisionRun, "operationId" | "action" | "status" | "step" | "claimedBy" | "claimedAt" | "lastError"> & { claimHeld: boolean }>> {
   const rows = await db().provisionRun.findMany({ where: operationIds ? { operationId: { in: operationIds } } : {} });
-  return new Map(rows.map((r) => [r.operationId, { operationId: r.operationId, status: r.status, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt, lastError: r.lastError, claimHeld: !!r.claimSealed }]));
+  return new Map(rows.map((r) => [r.operationId, { operationId: r.operationId, action: r.action, status: r.status, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt, lastError: r.lastError, claimHeld: !!r.claimSealed }]));
 }

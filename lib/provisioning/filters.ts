@@ -19,3 +19,7 @@ export const workItemRefSchema = z.object({ operationId: z.number({ error: "a wo
 export const abortWorkItemSchema = workItemRefSchema.extend({
   reason: z.string().trim().min(3, "say why, in a few words (3+ characters)").max(200, "keep it under 200 characters"),
 });
+/** Carrying out a stop / destroy item: the instance's name, typed by the operator (checked again on the server). */
+export const lifecycleSchema = workItemRefSchema.extend({
+  name: z.string().trim().min(1, "type the instance's name").max(100, "an instance name is under 100 characters"),
+});

@@ -74,6 +74,8 @@ export type CenterSimHooks = {
   onRebootInstance?: (ipv4: string) => Promise<void>;
   /** A deferred delete ran: the machine goes away. */
   onDeleteInstance?: (ipv4: string, instance: { provider: string; instanceId: string; name: string }) => Promise<void>;
+  /** The provider stopped the instance (Lightsail StopInstance): the machine is down, its disk kept. */
+  onStopInstance?: (ipv4: string, instance: { provider: string; instanceId: string; name: string }) => Promise<void>;
   /** A deferred change-ip ran (aws_lightsail / bandwagon): return the new address. */
   onChangeIp?: (oldIpv4: string, instance: { provider: string; instanceId: string; name: string; targetRegion?: string }) => Promise<{ ipv4: string }>;
   /** PUT traffic-config on an ssh_standalone instance (Center writes the YAML over SSH). */
@@ -1672,6 +1674,28 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       touch();
       log(`lightsail created ${req.name} (${got.ipv4}) under ${acct.name}`);
       return { ...got, account: acct.name };
+    },
+    /**
+     * A Lightsail instance stopped or deleted at the provider itself (the Lightsail simulator's
+     * StopInstance / DeleteInstance): its machine goes away (`onStopInstance`, else
+     * `onDeleteInstance`; the node simulator stops or removes it), and the instance is stopped, or
+     * gone from the provider's inventory (Center's next sync drops it). False: no such instance.
+     */
+    async providerInstanceAction(name: string, action: "stop" | "delete"): Promise<boolean> {
+      const inst = state.instances.find((i) => i.provider === "aws_lightsail" && i.instance_id === name && !i.deletedAt);
+      if (!inst) return false;
+      const ref = { provider: inst.provider, instanceId: inst.instance_id, name: inst.name };
+      if (action === "stop") {
+        if (hooks.onStopInstance) await hooks.onStopInstance(inst.ip_address, ref);
+        inst.state = "stopped";
+      } else {
+        if (hooks.onDeleteInstance) await hooks.onDeleteInstance(inst.ip_address, ref);
+        inst.deletedAt = now();
+        inst.state = "stopped";
+      }
+      touch();
+      log(`lightsail ${action} ${name} (${inst.ip_address})`);
+      return true;
     },
     /** The provider's traffic of the instance at `ipv4` over [fromSec, toSec) (the Lightsail simulator's metric data); null: not linked. */
     providerTrafficOf(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null {

@@ -40,6 +40,7 @@ export type LightsailSimOptions = {
     rebootInstance(ipv4: string): Promise<void>;
     providerTrafficOf?(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null;
     createLightsailInstance?(req: { name: string; availabilityZone: string; bundleId: string; blueprintId: string }): Promise<{ ipv4: string; ipv6?: string }>;
+    providerInstanceAction?(name: string, action: "stop" | "delete"): Promise<boolean>;
   };
   /** seconds a created instance stays "pending" once its machine is up (default 3) */
   pendingSeconds?: number;
@@ -111,10 +112,28 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   type Created = { spec: LsInstanceSpec; readyAt: number; error?: string };
   const created = new Map<string, Created>();
   const creates: { name: string; availabilityZone: string; bundleId: string; blueprintId: string; at: number }[] = [];
+  const stops: { name: string; at: number }[] = [];
+  const deletes: { name: string; at: number }[] = [];
+  // deleted here (no linked Center to forget them)
+  const deleted = new Set<string>();
+  const stopping = new Set<string>();
+  const stopped = new Set<string>();
+  const operationOf = (i: LsInstanceSpec, operationType: string) => ({
+    id: randomUUID(),
+    resourceName: i.name,
+    resourceType: "Instance",
+    createdAt: now(),
+    location: { availabilityZone: azOf(i.region), regionName: regionOf(i.region) },
+    isTerminal: false,
+    operationDetails: "",
+    operationType,
+    status: "Started",
+    statusChangedAt: now(),
+  });
   let createFailures: { times: number; type: string; message: string } | null = null;
   // what the provider lists: the inventory plus creations still pending (a linked Center lists them once up)
   const listed = (): LsInstanceSpec[] => {
-    const inv = inventory();
+    const inv = inventory().filter((i) => !deleted.has(i.name));
     const names = new Set(inv.map((i) => i.name));
     const out = inv.map((i) => {
       const c = created.get(i.name);
@@ -126,7 +145,8 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
       if (opts.center && c.spec.ipv4) continue;
       out.push(c.error || (c.spec.ipv4 && now() >= c.readyAt) ? c.spec : { ...c.spec, state: "pending" });
     }
-    return out;
+    // a stop in progress, or done, whatever the inventory says
+    return out.map((i) => (stopping.has(i.name) ? { ...i, state: "stopping" } : stopped.has(i.name) ? { ...i, state: "stopped" } : i));
   };
 
   function instanceDto(i: LsInstanceSpec) {
@@ -135,7 +155,15 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
     const id = createHash("sha256").update(i.name + region).digest("hex");
     const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20, 32)}`;
     const rebooting = (rebootUntil.get(i.name) ?? 0) > now();
-    const st = rebooting ? { code: 16, name: "rebooting" } : i.state === "stopped" ? { code: 80, name: "stopped" } : i.state === "pending" ? { code: 0, name: "pending" } : { code: 16, name: "running" };
+    const st = rebooting
+      ? { code: 16, name: "rebooting" }
+      : i.state === "stopped"
+        ? { code: 80, name: "stopped" }
+        : i.state === "stopping"
+          ? { code: 64, name: "stopping" }
+          : i.state === "pending"
+            ? { code: 0, name: "pending" }
+            : { code: 16, name: "running" };
     return {
       name: i.name,
       arn: `arn:aws:lightsail:${region}:${accountId}:Instance/${uuid}`,
@@ -254,6 +282,8 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
         const spec: LsInstanceSpec = { name, ipv4: "", region: az, bundleId, blueprintId, createdAt: t, state: "pending" };
         const c: Created = { spec, readyAt: Number.POSITIVE_INFINITY };
         created.set(name, c);
+        deleted.delete(name);
+        stopped.delete(name);
         creates.push({ name, availabilityZone: az, bundleId, blueprintId, at: t });
         log(`lightsail create ${name} in ${az} (${bundleId}, ${blueprintId})`);
         const up: Promise<{ ipv4: string; ipv6?: string }> = opts.center?.createLightsailInstance ? opts.center.createLightsailInstance({ name, availabilityZone: az, bundleId, blueprintId }) : Promise.resolve({ ipv4: `203.0.113.${(created.size % 250) + 2}` });
@@ -286,6 +316,32 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
         };
       });
       return { operations };
+    },
+    StopInstance: (body, region) => {
+      const i = findInstance(body.instanceName, region);
+      // "stopping" while the machine goes down, then "stopped" (a linked Center's inventory says so from then on)
+      stopping.add(i.name);
+      const done = () => {
+        stopping.delete(i.name);
+        stopped.add(i.name);
+      };
+      if (opts.center?.providerInstanceAction) void opts.center.providerInstanceAction(i.name, "stop").then(done, done);
+      else setTimeout(done, 500);
+      stops.push({ name: i.name, at: now() });
+      log(`lightsail stop ${i.name}`);
+      return { operations: [operationOf(i, "StopInstance")] };
+    },
+    DeleteInstance: (body, region) => {
+      const i = findInstance(body.instanceName, region);
+      created.delete(i.name);
+      stopping.delete(i.name);
+      stopped.delete(i.name);
+      // gone from the provider's list at once (a linked Center forgets it when its machine is gone)
+      deleted.add(i.name);
+      if (opts.center?.providerInstanceAction) void opts.center.providerInstanceAction(i.name, "delete").catch(() => undefined);
+      deletes.push({ name: i.name, at: now() });
+      log(`lightsail delete ${i.name}`);
+      return { operations: [operationOf(i, "DeleteInstance")] };
     },
     GetInstanceMetricData: (body, region) => {
       const i = findInstance(body.instanceName, region);
@@ -399,6 +455,9 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
     reboots,
     /** every CreateInstances request taken, in order (tests count VPSs created) */
     creates,
+    /** every StopInstance / DeleteInstance taken, in order */
+    stops,
+    deletes,
     inventory: listed,
     /** the next `times` CreateInstances fail with this AWS error (after validation) */
     failCreates(times: number, type = "ServiceException", message = "We encountered an internal error. Please try again.") {

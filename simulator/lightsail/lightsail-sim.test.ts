@@ -155,4 +155,17 @@ describe("Lightsail simulator: CreateInstances (the wizard's step 3)", () => {
     expect(await refusal(w().createInstance({ ...spec, name: "x1" }))).toBeNull();
     expect(sim.creates.map((c) => c.name)).toEqual(["pn-3001", "x1"]);
   });
+
+  it("StopInstance: stopping, then stopped; DeleteInstance: gone at once; unknown names are NotFound", async () => {
+    await w().stopInstance("x1");
+    expect(await w().getInstance("x1")).toMatchObject({ state: "stopping" });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await w().getInstance("x1")).toMatchObject({ state: "stopped" });
+    await w().deleteInstance("x1");
+    await expect(w().getInstance("x1")).rejects.toMatchObject({ code: "NotFoundException" });
+    await expect(w().deleteInstance("x1")).rejects.toMatchObject({ code: "NotFoundException" });
+    await expect(w().stopInstance("nope")).rejects.toMatchObject({ code: "NotFoundException" });
+    expect(sim.stops.map((x) => x.name)).toEqual(["x1"]);
+    expect(sim.deletes.map((x) => x.name)).toEqual(["x1"]);
+  });
 });

@@ -134,6 +134,10 @@ export async function launchNodes(o: {
     onDeleteInstance: async (ip: string) => {
       await fleet.removeNode(ip);
     },
+    // a stopped instance: the machine is off (SSH refused)
+    onStopInstance: async (ip: string) => {
+      if (fleet.has(ip)) await fleet.setReachable(ip, false);
+    },
     // the provider's own traffic figures (Center's cloud instances, Lightsail's metric data): the node's host NIC, a little off its meter
     providerTraffic: (ip: string, fromSec: number, toSec: number) => (fleet.has(ip) ? fleet.providerTraffic(ip, fromSec, toSec) : null),
   });

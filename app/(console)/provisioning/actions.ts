@@ -6,7 +6,9 @@ import { defineAction, type ActionContext } from "@/lib/actions/safe-action";
 import { centerClientFromEnv, type CenterClient } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { abortWorkItem, claimWorkItem } from "@/lib/provisioning/claim";
-import { abortWorkItemSchema, workItemRefSchema } from "@/lib/provisioning/filters";
+import { abortWorkItemSchema, lifecycleSchema, workItemRefSchema } from "@/lib/provisioning/filters";
+import { carryOutLifecycle } from "@/lib/provisioning/lifecycle";
+import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { chooseSchema, confirmChoices } from "@/lib/provisioning/choose";
 import { startProvisionRun } from "@/lib/provisioning/run";
 
@@ -49,4 +51,9 @@ export const confirmChoicesAction = defineAction(
 // steps 3+ on the durable job "provision" (each step audited again by the job as provisioning.step)
 export const startProvisionRunAction = defineAction(
   workItemChange("provisioning.start", workItemRefSchema, (i, c) => startProvisionRun(i.operationId, { createdBy: c.actor, auditId: c.auditId }), (r) => ({ jobId: r.jobId, fromStep: r.step })),
+);
+
+// a stop / destroy item carried out at Lightsail (typed-name confirmation, checked again in lib)
+export const carryOutLifecycleAction = defineAction(
+  workItemChange("provisioning.lifecycle", lifecycleSchema, (i, c) => carryOutLifecycle(i.operationId, i.name, { center: c.client, lightsail: lightsailClientFromEnv(), actor: c.actor }), (r) => ({ state: r.state, summary: r.summary })),
 );

@@ -6,13 +6,17 @@ import { centerClientFromEnv } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { chooseView } from "@/lib/provisioning/choose";
 import { runStepper } from "@/lib/provisioning/run-view";
+import { provisionRuns } from "@/lib/provisioning/claim";
+import { lifecycleView } from "@/lib/provisioning/lifecycle";
+import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { provisionDeadline } from "@/lib/provisioning/work-items";
 import { PageHeader } from "@/components/shell/page-header";
 import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
 import { DeadlineNote } from "@/components/provisioning/countdown";
+import { LifecycleStep } from "@/components/provisioning/lifecycle-step";
 import { AbortButton } from "@/components/provisioning/work-item-actions";
-import { abortWorkItemAction, claimWorkItemAction, confirmChoicesAction, startProvisionRunAction } from "../actions";
+import { abortWorkItemAction, carryOutLifecycleAction, claimWorkItemAction, confirmChoicesAction, startProvisionRunAction } from "../actions";
 
 export const metadata = { title: "Provisioning wizard" };
 export const dynamic = "force-dynamic";
@@ -28,6 +32,30 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   const operationId = Number(id);
   if (!Number.isInteger(operationId) || operationId <= 0 || !process.env.KAITU_CENTER_URL) notFound();
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : null);
+  const held = (await provisionRuns([operationId])).get(operationId);
+  if (held && (held.action === "stop" || held.action === "destroy") && ["claimed", "in_progress"].includes(held.status)) {
+    const lv = await lifecycleView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+    return (
+      <>
+        <PageHeader title={`${held.action === "stop" ? "Stop" : "Destroy"} — work item ${operationId}`} description="A private subscription's lifecycle item (Center's daily sweep): k2ops acts at Lightsail, confirms the result there, then reports the item done." />
+        {typeof lv === "string" ? (
+          <p role="alert" className="rounded-md border border-warning/50 bg-warning/10 p-3 text-sm">
+            {lv}
+          </p>
+        ) : (
+          <LifecycleStep view={lv} canOperate={hasRole(user.role, "operator")} carryOut={carryOutLifecycleAction} />
+        )}
+        {hasRole(user.role, "operator") ? (
+          <div className="mt-3">
+            <AbortButton id={operationId} actions={{ claim: claimWorkItemAction, abort: abortWorkItemAction }} />
+          </div>
+        ) : null}
+        <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
+          Back to Provisioning
+        </Link>
+      </>
+    );
+  }
   let view;
   try {
     view = await chooseView(operationId, { client: centerClientFromEnv(), account: one(sp.account), region: one(sp.region) });
