@@ -6,7 +6,7 @@ import { db } from "@/lib/db";
 import type { ProvisionRun } from "@/lib/db/generated/client";
 import { ActionFailure } from "@/lib/errors";
 import { cancelJob } from "@/lib/jobs";
-import { redactText } from "@/lib/redact";
+import { redactText, registerSecret } from "@/lib/redact";
 import { loadClaimKey, openClaim, sealClaim, type ClaimKey } from "./claim-vault";
 
 // Claiming a Center work item (issue #14 step 1; provisioning.md Step 1;
@@ -157,7 +157,10 @@ export async function claimWorkItem(operationId: number, ctx: ClaimCtx): Promise
 export async function openRunClaim(operationId: number, key: ClaimKey = claimKey()): Promise<string> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run?.claimSealed) throw new ActionFailure("not_found", `Work item ${operationId}: k2ops holds no claim token for it (never claimed here, or already destroyed).`);
-  return openClaim(run.claimSealed, key, contextOf(operationId));
+  const token = openClaim(run.claimSealed, key, contextOf(operationId));
+  // masked in every sink of this process too (a console started after the claim never saw it arrive)
+  registerSecret(token);
+  return token;
 }
 
 /**

@@ -6,7 +6,7 @@ import { ActionFailure } from "@/lib/errors";
 import { autoUpdatePushScript, cronEnsureScript, loadCanonicalAutoUpdate, parseCronOutcome, parseScriptOutcome } from "@/lib/node-ops/auto-update";
 import { composePushScript, loadCanonicalCompose, parsePushOutcome } from "@/lib/node-ops/compose";
 import { centerUrlAllowList } from "@/lib/node-ops/env-schema";
-import { redactText } from "@/lib/redact";
+import { redactText, registerSecret } from "@/lib/redact";
 import type { ExecResult, SshEngine } from "@/lib/ssh/engine";
 import { destroyClaim, openRunClaim } from "./claim";
 import type { ConfirmedChoices } from "./choose";
@@ -90,6 +90,8 @@ export function envWriteScript(content: string): string {
 export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promise<{ summary: string }> {
   const { run, choices, target } = await runOf(operationId);
   const claimToken = await openRunClaim(operationId);
+  const nodeSecret = newNodeSecret();
+  registerSecret(nodeSecret);
   const params = (run.params ?? {}) as Record<string, unknown>;
   const env = privateNodeEnv(
     {
@@ -98,7 +100,7 @@ export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promis
       ipType: String(params.ipType ?? "unknown"),
       version: choices.version,
       metering: choices.metering,
-      nodeSecret: newNodeSecret(),
+      nodeSecret,
     },
     { allowedCenterUrls: centerUrlAllowList() },
   );
