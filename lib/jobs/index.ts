@@ -72,6 +72,10 @@ export async function startJob(jobId: string): Promise<void> {
 }
 
 const FINAL = ["succeeded", "failed", "cancelled", "interrupted"];
+/** A job in one of these statuses has not finished (it may still take or run steps). */
+export const UNFINISHED_JOB_STATUSES = ["queued", "running", "paused", "halted"] as const;
+/** Whether a job in `status` has not finished yet (see UNFINISHED_JOB_STATUSES). */
+export const isUnfinishedJob = (status: string): boolean => (UNFINISHED_JOB_STATUSES as readonly string[]).includes(status);
 
 /** Resolves when the job has finished (polls its row every `everyMs`); rejects after `timeoutMs`. */
 export async function waitForJob(jobId: string, opts: { timeoutMs?: number; everyMs?: number } = {}): Promise<string> {
@@ -102,7 +106,7 @@ export async function runJob(jobId: string, runner: ItemRunner): Promise<void> {
  * job had already finished.
  */
 export async function cancelJob(jobId: string): Promise<boolean> {
-  const res = await db().job.updateMany({ where: { id: jobId, status: { in: ["queued", "running", "paused", "halted"] } }, data: { cancelRequested: true } });
+  const res = await db().job.updateMany({ where: { id: jobId, status: { in: [...UNFINISHED_JOB_STATUSES] } }, data: { cancelRequested: true } });
   if (!res.count) return false;
   abortLocalSteps(jobId);
   await advance(jobId);

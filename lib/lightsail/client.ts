@@ -193,6 +193,15 @@ export function createLightsailClient(cfg: LightsailConfig) {
       if (!out.instance) throw new LightsailError("NotFoundException", `instance ${name} not found`);
       return toSummary(out.instance);
     },
+    /** One instance by name, or null when Lightsail has none of that name in the region. */
+    async findInstance(name: string, region?: string): Promise<LightsailInstanceSummary | null> {
+      try {
+        return await this.getInstance(name, region);
+      } catch (e) {
+        if (e instanceof LightsailError && (e.code === "NotFoundException" || /does not exist/i.test(e.message))) return null;
+        throw e;
+      }
+    },
     /** Every instance of a region (follows nextPageToken). */
     async listInstances(region?: string): Promise<LightsailInstanceSummary[]> {
       const all: LightsailInstanceSummary[] = [];

@@ -2,7 +2,7 @@ import { setTimeout as wait } from "node:timers/promises";
 import type { CenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
-import { LightsailError, type LightsailInstanceSummary, type LightsailWrapper } from "@/lib/lightsail/client";
+import { LightsailError, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
 import type { ConfirmedChoices } from "./choose";
 
@@ -51,17 +51,6 @@ export type CreateVpsDeps = {
 /** States in which an instance of ours will never run without an operator (k2ops neither starts nor deletes it here). */
 const DEAD_STATES = new Set(["stopped", "stopping", "shutting-down", "terminated"]);
 
-// the signal (a cancel, the worker stopping) ends a wait at once
-const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal });
-
-async function lookup(lightsail: LightsailWrapper, name: string, region: string): Promise<LightsailInstanceSummary | null> {
-  try {
-    return await lightsail.getInstance(name, region);
-  } catch (e) {
-    if (e instanceof LightsailError && (e.code === "NotFoundException" || /does not exist/i.test(e.message))) return null;
-    throw e;
-  }
-}
 
 /** The Lightsail region of the confirmed Center region slug (from the choices, else Center's list for the account). */
 async function providerRegionOf(choices: ConfirmedChoices, center: CenterClient): Promise<string> {
@@ -102,7 +91,7 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
   const prior = run.vps as Partial<VpsRecord> | null;
 
   await say(`looking up ${name} in ${region}`);
-  let inst = await lookup(deps.lightsail, name, region);
+  let inst = await deps.lightsail.findInstance(name, region);
   let reused = !!inst && !prior?.requestedAt;
   let requestedAt = prior?.requestedAt;
   if (!inst) {
@@ -123,14 +112,14 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
     }
   }
   for (;;) {
-    inst ??= await lookup(deps.lightsail, name, region);
+    inst ??= await deps.lightsail.findInstance(name, region);
     if (inst && DEAD_STATES.has(inst.state)) {
       throw new ActionFailure("failed", `${name} exists at Lightsail but is ${inst.state}: start it there (or delete it) and retry this step; k2ops does not create a second instance of the same name.`);
     }
     if (inst?.state === "running" && inst.publicIp) break;
     if (Date.now() > deadline) throw new ActionFailure("failed", `${name} is still ${inst?.state ?? "not listed"} at Lightsail after ${Math.round((deps.runningTimeoutMs ?? 600_000) / 60_000)} min; retry this step to keep waiting (nothing is created twice).`);
     await say(`${name} is ${inst?.state ?? "not listed yet"}; waiting for it to run`);
-    await sleep(pollMs, deps.signal);
+    await wait(pollMs, undefined, { signal: deps.signal });
     inst = null;
   }
   const vps: VpsRecord = {

@@ -1,4 +1,5 @@
 import type { CenterClient } from "@/lib/center/client";
+import type { NodeOperation } from "@/lib/center/schemas";
 import { redactText } from "@/lib/redact";
 import type { WorkItemFilter } from "./filters";
 import { workItemView, type WorkItemView } from "./work-items";
@@ -36,4 +37,19 @@ export async function listWorkItems(filter: WorkItemFilter, opts: { now?: Date; 
     return { configured: true, items, total, truncated: false, error: redactText(`Center's work items could not be read: ${e instanceof Error ? e.message : String(e)}`), queued: 0 };
   }
   return { configured: true, items, total, truncated: items.length < total, error: null, queued: items.filter((i) => i.status === "queued").length };
+}
+
+/**
+ * Center's work item `id` (Center has no read by id: its list of `action`,
+ * newest first, 100 a page, up to `maxPages`), or null when not listed.
+ * Throws what the Center client throws.
+ */
+export async function findWorkItem(client: CenterClient, id: number, action: string, opts: { timeoutMs?: number; maxPages?: number } = {}): Promise<NodeOperation | null> {
+  for (let page = 1; page <= (opts.maxPages ?? 5); page++) {
+    const r = await client.listNodeOperations({ action, page, pageSize: 100 }, { timeoutMs: opts.timeoutMs ?? 15_000 });
+    const op = r.items.find((o) => o.id === id);
+    if (op) return op;
+    if (r.items.length < 100 || page * 100 >= r.pagination.total) return null;
+  }
+  return null;
 }

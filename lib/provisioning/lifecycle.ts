@@ -3,8 +3,9 @@ import type { CenterClient } from "@/lib/center/client";
 import type { CloudInstance } from "@/lib/center/schemas";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
-import { LightsailError, lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client";
+import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
+import { findWorkItem } from "./index";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a
 // private subscription's grace ended) and `destroy` (its suspension ended) name
@@ -40,12 +41,7 @@ async function heldRun(operationId: number) {
 }
 
 async function providerState(lightsail: LightsailWrapper, name: string, region: string): Promise<string> {
-  try {
-    return (await lightsail.getInstance(name, region)).state;
-  } catch (e) {
-    if (e instanceof LightsailError && (e.code === "NotFoundException" || /does not exist/i.test(e.message))) return "gone";
-    throw e;
-  }
+  return (await lightsail.findInstance(name, region))?.state ?? "gone";
 }
 
 /**
@@ -55,7 +51,7 @@ async function providerState(lightsail: LightsailWrapper, name: string, region: 
  */
 export async function lifecycleView(operationId: number, d: Deps): Promise<LifecycleView> {
   const run = await heldRun(operationId);
-  const op = (await d.center.listNodeOperations({ action: run.action, pageSize: 100 }, { timeoutMs: 15_000 })).items.find((o) => o.id === operationId);
+  const op = await findWorkItem(d.center, operationId, run.action);
   const reason = String(((run.params ?? {}) as Record<string, unknown>).reason ?? "");
   const base = { operationId, action: run.action, reason };
   if (!op?.cloudInstanceId) return { ...base, instance: null, providerState: "unknown", confirmName: null, blocked: "Center names no cloud instance for this item: there is nothing k2ops can act on." };

@@ -6,11 +6,13 @@ import { ActionFailure } from "@/lib/errors";
 import { autoUpdatePushScript, cronEnsureScript, loadCanonicalAutoUpdate, parseCronOutcome, parseScriptOutcome } from "@/lib/node-ops/auto-update";
 import { composePushScript, loadCanonicalCompose, parsePushOutcome } from "@/lib/node-ops/compose";
 import { centerUrlAllowList } from "@/lib/node-ops/env-schema";
+import { check } from "@/lib/node-ops/ops";
 import { redactText, registerSecret } from "@/lib/redact";
-import type { ExecResult, SshEngine } from "@/lib/ssh/engine";
+import type { SshEngine } from "@/lib/ssh/engine";
 import { destroyClaim, openRunClaim } from "./claim";
 import type { ConfirmedChoices } from "./choose";
 import type { VpsRecord } from "./create-vps";
+import { findWorkItem } from "./index";
 import { newNodeSecret, privateNodeEnv } from "./node-env";
 
 // The wizard's steps 5-8 (issue #14; provisioning.md Steps 5-7): the private
@@ -33,8 +35,6 @@ export type NodeStepDeps = {
 };
 
 const DIR = "/apps/k2s";
-// the signal (a cancel, the worker stopping) ends a wait at once
-const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal });
 
 async function runOf(operationId: number) {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
@@ -42,11 +42,6 @@ async function runOf(operationId: number) {
   const choices = run?.choices as ConfirmedChoices | null;
   if (!run || !vps?.ipv4 || !choices) throw new ActionFailure("conflict", `Work item ${operationId} has no VPS or no confirmed choices.`);
   return { run, vps, choices, target: { host: vps.ipv4, port: 1022 } };
-}
-
-function check(r: ExecResult, what: string): void {
-  if (r.timedOut) throw new ActionFailure("failed", `${what}: timed out`);
-  if (r.code !== 0) throw new ActionFailure("failed", redactText(`${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")}`));
 }
 
 /**
@@ -178,12 +173,8 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
   const { vps } = await runOf(operationId);
   const until = Date.now() + (d.registerWaitMs ?? 25 * 60_000);
   for (;;) {
-    const [nodes, ops] = await Promise.all([
-      d.center.listAllNodes().catch(() => null),
-      d.center.listNodeOperations({ action: "provision", pageSize: 100 }, { timeoutMs: 15_000 }).catch(() => null),
-    ]);
+    const [nodes, op] = await Promise.all([d.center.listAllNodes().catch(() => null), findWorkItem(d.center, operationId, "provision").catch(() => null)]);
     const node = nodes?.find((n) => n.ipv4 === vps.ipv4) ?? null;
-    const op = ops?.items.find((o) => o.id === operationId) ?? null;
     if (node?.class === "private" && op?.status === "done") {
       await destroyClaim(operationId, { status: "in_progress" });
       await db().provisionRun.update({ where: { operationId }, data: { step: "verify" } });
@@ -199,7 +190,7 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
       throw new ActionFailure("failed", `the node did not register with its claim in time (${seen}). Read the sidecar's log on the node; Center's 30-minute sweep fails the item.`);
     }
     await d.progress?.(`waiting for the node's registration (${node ? `listed, class ${node.class}` : "not listed yet"}; item ${op?.status ?? "?"})`);
-    await sleep(d.pollMs ?? 5_000, d.signal);
+    await wait(d.pollMs ?? 5_000, undefined, { signal: d.signal });
   }
 }
 
@@ -228,7 +219,7 @@ export async function verifyProvisioned(operationId: number, d: NodeStepDeps & {
       return { summary: `the checklist passes on ${vps.ipv4} (${out.checks.length} checks, reporter and Center cross-check included); ${vps.name} is in the fleet as class private` };
     }
     last = out.status === "error" ? `could not run: ${out.error}` : `${out.status}: ${out.checks.filter((c) => c.status === "fail" || c.status === "unknown").map((c) => `${c.key} (${c.status})`).join(", ")}`;
-    if (i < attempts) await sleep(d.everyMs ?? 20_000, d.signal);
+    if (i < attempts) await wait(d.everyMs ?? 20_000, undefined, { signal: d.signal });
   }
   throw new ActionFailure("failed", redactText(`the checklist does not pass on ${vps.ipv4} after ${attempts} reads: ${last}`));
 }

@@ -38,8 +38,6 @@ export type OsStepDeps = {
 
 export type OsStepResult = { summary: string; ports: { before: number; after: number }; warnings: number; tail: string[] };
 
-// the signal (a cancel, the worker stopping) ends a wait at once
-const sleep = (ms: number, signal?: AbortSignal) => wait(ms, undefined, { signal });
 
 const keyRefusal = (e: unknown, ip: string, port: number) =>
   e instanceof HostKeyChangedError || e instanceof HostKeyNewTypeError
@@ -83,7 +81,7 @@ export async function prepareOs(operationId: number, d: OsStepDeps): Promise<OsS
   await say(`waiting for SSH on ${ip}`);
   while ((port = await reachable(ip, d)) === null) {
     if (Date.now() > deadline) throw new ActionFailure("failed", `${ip} did not answer SSH on 22 or 1022 within ${Math.round((d.sshWaitMs ?? 300_000) / 1000)} s of running.`);
-    await sleep(d.retryMs ?? 3_000, d.signal);
+    await wait(d.retryMs ?? 3_000, undefined, { signal: d.signal });
   }
   await say(`SSH answers on ${ip}:${port}; running provision-node.sh`);
   const target = { host: ip, port, ...(d.user ? { user: d.user } : {}) };

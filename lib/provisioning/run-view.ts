@@ -1,4 +1,5 @@
 import { db } from "@/lib/db";
+import { isUnfinishedJob } from "@/lib/jobs";
 import type { VpsRecord } from "./create-vps";
 import { BUILT_JOB_STEPS, WIZARD_STEPS, type StepState, type WizardStep } from "./run";
 
@@ -42,14 +43,13 @@ export type RunStepper = {
   lastError: string | null;
 };
 
-const OPEN_JOB = new Set(["queued", "running", "paused", "halted"]);
 
 /** The stepper of the run of `operationId`, or null when k2ops holds no run for it. `now` (ms) for elapsed times. */
 export async function runStepper(operationId: number, now = Date.now()): Promise<RunStepper | null> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run) return null;
   const job = run.jobId ? await db().job.findUnique({ where: { id: run.jobId }, select: { id: true, status: true, items: { select: { step: true, status: true }, take: 1 } } }) : null;
-  const jobOpen = !!job && OPEN_JOB.has(job.status);
+  const jobOpen = !!job && isUnfinishedJob(job.status);
   const states = (run.steps as Record<string, StepState> | null) ?? {};
   const at = WIZARD_STEPS.indexOf(run.step as WizardStep);
   const steps = WIZARD_STEPS.map((key, i): StepperStep => {

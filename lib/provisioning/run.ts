@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { CenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
-import { createJob, startJob } from "@/lib/jobs";
+import { createJob, isUnfinishedJob, startJob } from "@/lib/jobs";
 import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
 import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
@@ -158,7 +158,6 @@ export const provisionJobKind = defineJobKind({
   run: runSteps,
 });
 
-const OPEN_JOB = ["queued", "running", "paused", "halted"];
 
 /**
  * Starts (or retries from its recorded step) the job that works the run of
@@ -174,7 +173,7 @@ export async function startProvisionRun(operationId: number, opts: { createdBy: 
   if (!choices) throw new ActionFailure("conflict", `Work item ${operationId}: confirm step 2 (account, region, plan, image) first.`);
   if (run.jobId) {
     const job = await db().job.findUnique({ where: { id: run.jobId }, select: { status: true } });
-    if (job && OPEN_JOB.includes(job.status)) throw new ActionFailure("conflict", `Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
+    if (job && isUnfinishedJob(job.status)) throw new ActionFailure("conflict", `Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
   }
   const jobId = await createJob({ kind: PROVISION_JOB_KIND, createdBy: opts.createdBy, auditId: opts.auditId, params: { operationId }, items: [{ nodeIpv4: choices.name }], concurrency: 1, start: false });
   await db().provisionRun.update({ where: { operationId }, data: { jobId } });

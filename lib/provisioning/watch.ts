@@ -57,9 +57,10 @@ export async function announceNewWorkItems(client: CenterClient, opts: { now?: D
   return fresh.map((w) => w.id);
 }
 
-/** Puts the watch on the job engine: every minute, one run across the console processes. False without a Center. */
+/** Puts the watch on the job engine: every minute, one run across the console processes. False (nothing scheduled) without a Center or a notification channel. */
 export async function scheduleWorkItemWatch(): Promise<boolean> {
-  if (!process.env.KAITU_CENTER_URL) return false;
+  // the channels come from the environment: without one at start there is nothing to announce until a restart
+  if (!process.env.KAITU_CENTER_URL || !notifyTargets().length) return false;
   const { engine } = await import("@/lib/jobs/engine");
   const e = engine();
   if (!e) throw new Error("the job engine is not running in this process");

@@ -3,7 +3,7 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { fleetTable, parseFleetQuery } from "@/lib/fleet";
 import { advance } from "@/lib/jobs/engine";
-import { cancelJob, createJob } from "@/lib/jobs";
+import { cancelJob, createJob, UNFINISHED_JOB_STATUSES } from "@/lib/jobs";
 import { ROLLOUT_JOB_KIND } from "./kind";
 import { FAILED_ITEM } from "./advance";
 import { planRollout, type Plan, type PlanNode } from "./plan";
@@ -220,15 +220,13 @@ export async function retryFailedNodes(jobId: string): Promise<number> {
   return n;
 }
 
-const UNFINISHED_JOB = ["queued", "running", "paused", "halted"] as const;
-
 /**
  * The newest unfinished rollout and each taking-part node's step in it (the
  * item's status before its first step), for the fleet table's badge: one query.
  */
 export async function activeRollout(): Promise<{ jobId: string; status: string; steps: Map<string, string> } | null> {
   const job = await db().job.findFirst({
-    where: { kind: ROLLOUT_JOB_KIND, status: { in: [...UNFINISHED_JOB] } },
+    where: { kind: ROLLOUT_JOB_KIND, status: { in: [...UNFINISHED_JOB_STATUSES] } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     select: { id: true, status: true, items: { where: { status: { not: "skipped" } }, select: { nodeIpv4: true, step: true, status: true } } },
   });

@@ -6,6 +6,7 @@ import { centerClientFromEnv } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { chooseView } from "@/lib/provisioning/choose";
 import { runStepper } from "@/lib/provisioning/run-view";
+import { findWorkItem } from "@/lib/provisioning";
 import { provisionRuns } from "@/lib/provisioning/claim";
 import { lifecycleView } from "@/lib/provisioning/lifecycle";
 import { lightsailClientFromEnv } from "@/lib/lightsail/client";
@@ -81,10 +82,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   // Center's own deadline for the item (center-api.md §5.6), from its creation time
   const now = new Date();
   const nowMs = now.getTime();
-  const op = await centerClientFromEnv()
-    .listNodeOperations({ action: "provision", pageSize: 100 }, { timeoutMs: 10_000 })
-    .then((r) => r.items.find((o) => o.id === operationId) ?? null)
-    .catch(() => null);
+  const op = await findWorkItem(centerClientFromEnv(), operationId, "provision", { timeoutMs: 10_000 }).catch(() => null);
   const deadline = op ? provisionDeadline(op, now) : null;
   return (
     <>
