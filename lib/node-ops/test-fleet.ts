@@ -62,3 +62,35 @@ export async function verifyFixture(ips: string[], triggeredBy = "fixture"): Pro
   );
   if (broken.length) throw new Error(`fixture: ${broken.length} node(s) could not be checked: ${broken.slice(0, 3).join("; ")}`);
 }
+
+/**
+ * Makes the fixture's Center (and a Lightsail simulator linked to it) bring up a
+ * fresh machine for every instance created: an "unprovisioned" simulated node,
+ * sshd on 22, nothing deployed, at `<prefix>.<first>`, `<prefix>.<first+1>`, ….
+ */
+export function createsFreshMachines(f: TestFleet, prefix: string, first = 10): void {
+  let next = first;
+  f.center.setHooks({
+    onCreateInstance: async (req: { name: string; region: string }) => {
+      const ip = `${prefix}.${next++}`;
+      const { countryOfRegion } = await import("@/simulator/center/seed");
+      await f.fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: f.center.url, port: 22 });
+      return { ipv4: ip };
+    },
+  });
+}
+
+/**
+ * The PostgreSQL 15 server of a multi-process suite: the test command's
+ * (K2OPS_IT_PG_URL), else one of its own in `dir` on `port`. Returns its URL and
+ * a stop() (a no-op for the test command's server).
+ */
+export async function itPostgres(dir: string, port: number): Promise<{ url: string; stop(): void }> {
+  const given = process.env.K2OPS_IT_PG_URL;
+  if (given) return { url: given, stop: () => undefined };
+  const { spawnSync } = await import("node:child_process");
+  const script = new URL("../../scripts/pg-test-server.sh", import.meta.url).pathname;
+  const r = spawnSync("bash", [script, "start", dir, String(port)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`PostgreSQL could not start: ${r.stderr}`);
+  return { url: r.stdout.trim(), stop: () => void spawnSync("bash", [script, "stop", dir]) };
+}

@@ -28,7 +28,7 @@ export const CLAIM_IN_FLIGHT_MS = 60_000;
 /** Statuses of a run that k2ops is still working. */
 export const OPEN_RUN_STATUSES = ["claiming", "claimed", "in_progress"] as const;
 
-export type ClaimCtx = { actor: string; requestId: string; client: CenterClient; key?: ClaimKey; now?: Date; owner?: string };
+export type ClaimCtx = { actor: string; requestId: string; client: CenterClient; key?: ClaimKey; now?: Date };
 
 export type ClaimResult = {
   operationId: number;
@@ -69,7 +69,7 @@ function parseParams(raw: string): Record<string, unknown> {
  * Claims Center's work item `operationId` for `ctx.actor` (center-api.md §5.4):
  * records k2ops' intent (ProvisionRun "claiming"), sends the claim with holder
  * `k2ops:<actor>` and then, in one write, seals a provision item's claim token
- * and records the claim (status "claimed", k2ops' lease for this process).
+ * and records the claim (status "claimed"; the working lease is taken by the process that runs its steps).
  *
  * Errors (ActionFailure, nothing retried):
  * - conflict: k2ops already works this item (its run is open), or Center
@@ -141,8 +141,9 @@ export async function claimWorkItem(operationId: number, ctx: ClaimCtx): Promise
       domain: r.identity?.domain ?? null,
       claimSealed: token ? sealClaim(token, key, contextOf(operationId)) : null,
       claimKeyId: token ? key.id : null,
-      leaseOwner: ctx.owner ?? leaseOwnerName(),
-      leaseUntil: new Date(now.getTime() + LEASE_MS),
+      // no working lease yet: the process that runs the job's steps takes it (a replica other than the claiming one may)
+      leaseOwner: null,
+      leaseUntil: null,
     },
   });
   return { operationId, subId: op.subId, action: op.action, status: "claimed", params, centerUrl: r.identity?.centerUrl ?? null, claimCaptured: !!token, holder };

@@ -8,8 +8,7 @@ import { registerJobKinds } from "@/lib/jobs/console";
 import { startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
 import { createLightsailClient } from "@/lib/lightsail/client";
 import { sshEngine } from "@/lib/node-ops/engine";
-import { startTestFleet, type TestFleet } from "@/lib/node-ops/test-fleet";
-import { countryOfRegion } from "@/simulator/center/seed";
+import { createsFreshMachines, startTestFleet, type TestFleet } from "@/lib/node-ops/test-fleet";
 import { startLightsailSim, type LightsailSim } from "@/simulator/lightsail";
 import { claimWorkItem } from "./claim";
 import { chooseSchema, chooseView, confirmChoices } from "./choose";
@@ -26,7 +25,6 @@ import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
 
 let f: TestFleet;
 let ls: LightsailSim;
-let nextIp = 10;
 const timing = { pollMs: 1000, registerWaitMs: 90_000, attempts: 6, everyMs: 5000 };
 const client = () => createCenterClient({ baseUrl: f.center.url, accessKey: f.center.accessKeys.editor, getRetries: 0 });
 const lightsail = () => createLightsailClient({ region: "ap-northeast-1", endpoint: ls.url, credentials: { accessKeyId: "AKIASIMULATED", secretAccessKey: "simulated-secret-not-checked" }, maxAttempts: 1 });
@@ -38,13 +36,7 @@ beforeAll(async () => {
   // the console's claim key (the job opens the claim with it)
   process.env.K2OPS_CLAIM_KEY = crypto.randomBytes(32).toString("hex");
   // a created instance is a fresh machine: sshd on 22, nothing deployed
-  f.center.setHooks({
-    onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = `127.0.62.${nextIp++}`;
-      await f.fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: f.center.url, port: 22 });
-      return { ipv4: ip };
-    },
-  });
+  createsFreshMachines(f, "127.0.62");
   ls = await startLightsailSim({ center: f.center, pendingSeconds: 1 });
   setProvisionDeps(() => ({ center: client(), lightsail: lightsail(), ssh: sshEngine, timing }));
   await registerJobKinds();

@@ -122,6 +122,12 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
         const waiting = `the run waits at step "${step}", which is the operator's (on the wizard page)`;
         return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
       }
+      // a step advances the run itself before it is recorded: a process killed in between left it "running" though the run went past it
+      const states = (run.steps as Record<string, StepState> | null) ?? {};
+      for (const earlier of BUILT_JOB_STEPS.slice(0, BUILT_JOB_STEPS.indexOf(step))) {
+        const st = states[earlier];
+        if (st?.status === "running") await markStep(operationId, earlier, { ...st, status: "succeeded", finishedAt: new Date().toISOString(), summary: "finished (the console process that ran it stopped before recording its summary)" });
+      }
       const startedAt = new Date().toISOString();
       await markStep(operationId, step, { status: "running", startedAt, attempt: ctx.attempt });
       await ctx.progress(step);

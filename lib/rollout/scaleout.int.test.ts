@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
-import { startTestFleet, verifyFixture, type TestFleet } from "@/lib/node-ops/test-fleet";
+import { itPostgres, startTestFleet, verifyFixture, type TestFleet } from "@/lib/node-ops/test-fleet";
 import { registerJobKinds } from "@/lib/jobs/console";
 import { startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
 import { getJob, waitForJob } from "@/lib/jobs";
@@ -23,20 +23,13 @@ const SECRET = "7c".repeat(32);
 const NEW = "v0.4.9-0a1b2c3d";
 const ips = Array.from({ length: 8 }, (_, i) => `127.0.82.${i + 10}`);
 let f: TestFleet;
-let pgUrl: string | undefined;
-let ownPg = false;
+let pg: Awaited<ReturnType<typeof itPostgres>> | undefined;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   // the test command passes its PostgreSQL 15 server; alone, this suite starts its own
-  pgUrl = process.env.K2OPS_IT_PG_URL;
-  if (!pgUrl) {
-    const r = spawnSync("bash", [path.join(ROOT, "scripts/pg-test-server.sh"), "start", "/tmp/k2ops-pg-scaleout", "55461"], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`PostgreSQL could not start: ${r.stderr}`);
-    pgUrl = r.stdout.trim();
-    ownPg = true;
-  }
-  process.env.K2OPS_TEST_PG_URL = pgUrl;
+  pg = await itPostgres("/tmp/k2ops-pg-scaleout", 55461);
+  process.env.K2OPS_TEST_PG_URL = pg.url;
   f = await startTestFleet("/tmp/k2ops-test-scaleout", ips.map((ip) => ({ ip, scenario: "healthy" as const })), { secret: SECRET, namePrefix: "so", registryTags: [...DEFAULT_REGISTRY_TAGS, NEW, "v0.5.0-1a2b3c4d"] });
   delete process.env.K2OPS_TEST_PG_URL;
   await registerJobKinds();
@@ -48,7 +41,7 @@ afterAll(async () => {
   for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
   await stopJobEngine({ timeoutMs: 5000 });
   await f?.stop();
-  if (ownPg) spawnSync("bash", [path.join(ROOT, "scripts/pg-test-server.sh"), "stop", "/tmp/k2ops-pg-scaleout"]);
+  pg?.stop();
 });
 
 function startWorker(id: string): ChildProcess {
