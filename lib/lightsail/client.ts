@@ -1,17 +1,26 @@
 import {
+  AllocateStaticIpCommand,
+  AttachStaticIpCommand,
   CreateInstancesCommand,
   DeleteInstanceCommand,
+  DetachStaticIpCommand,
   StopInstanceCommand,
   GetInstanceCommand,
   GetInstanceMetricDataCommand,
   GetInstancesCommand,
+  GetStaticIpCommand,
+  GetStaticIpsCommand,
   LightsailClient,
   RebootInstanceCommand,
+  ReleaseStaticIpCommand,
   type Instance,
+  type Operation,
+  type StaticIp,
 } from "@aws-sdk/client-lightsail";
 import { MIN_SECRET_LENGTH, registerSecret } from "@/lib/redact";
 
-// The console's AWS Lightsail wrapper: reboot, instance facts, and monthly
+// The console's AWS Lightsail wrapper: reboot, instance facts, create/stop/delete,
+// static IPs (a node's public address: allocate, attach, detach, release), and monthly
 // NetworkIn/NetworkOut sums (the provider's view of billable transfer).
 // Configuration from the environment: LIGHTSAIL_ENDPOINT (optional, e.g. the
 // simulator), AWS_REGION, and the standard AWS credential variables. One SDK
@@ -37,12 +46,30 @@ export type LightsailInstanceSummary = {
   availabilityZone: string;
   state: string;
   publicIp: string;
+  /** a static IP is attached (publicIp is its address); false: a dynamic address, which changes on stop/start or a detach */
+  isStaticIp: boolean;
   ipv6: string[];
   bundleId: string;
   blueprintId: string;
   createdAt: number; // unix s
   transferGbPerMonth: number;
 };
+
+/**
+ * A static IP of the account in one region: a public IPv4 reserved until released. Attached to
+ * at most one instance (whose public address it then is); names are unique per region.
+ */
+export type LightsailStaticIp = {
+  name: string;
+  /** dotted IPv4 */
+  ipAddress: string;
+  /** the instance's name, null when unattached */
+  attachedTo: string | null;
+  isAttached: boolean;
+};
+
+/** What AWS answered to a change: the first operation (the static IP's, for attach/detach) and its status ("Succeeded", "Started"). */
+export type LightsailOperation = { operationId: string; status: string };
 
 export type MonthlyTransfer = {
   instanceName: string;
@@ -111,6 +138,7 @@ function toSummary(i: Instance): LightsailInstanceSummary {
     availabilityZone: i.location?.availabilityZone ?? "",
     state: i.state?.name ?? "unknown",
     publicIp: i.publicIpAddress ?? "",
+    isStaticIp: i.isStaticIp ?? false,
     ipv6: i.ipv6Addresses ?? [],
     bundleId: i.bundleId ?? "",
     blueprintId: i.blueprintId ?? "",
@@ -118,6 +146,15 @@ function toSummary(i: Instance): LightsailInstanceSummary {
     transferGbPerMonth: i.networking?.monthlyTransfer?.gbPerMonthAllocated ?? 0,
   };
 }
+
+function toStaticIp(s: StaticIp): LightsailStaticIp {
+  return { name: s.name ?? "", ipAddress: s.ipAddress ?? "", attachedTo: s.attachedTo || null, isAttached: s.isAttached ?? !!s.attachedTo };
+}
+
+const firstOp = (ops: Operation[] | undefined): LightsailOperation => ({ operationId: ops?.[0]?.id ?? "", status: ops?.[0]?.status ?? "Started" });
+
+/** Lightsail's "no such resource" (GetInstance / GetStaticIp of a name the region has not got). */
+const isNotFound = (e: unknown) => e instanceof LightsailError && (e.code === "NotFoundException" || /does not exist/i.test(e.message));
 
 function wrapError(e: unknown, secrets: string[]): LightsailError {
   if (e instanceof LightsailError) return e;
@@ -198,7 +235,7 @@ export function createLightsailClient(cfg: LightsailConfig) {
       try {
         return await this.getInstance(name, region);
       } catch (e) {
-        if (e instanceof LightsailError && (e.code === "NotFoundException" || /does not exist/i.test(e.message))) return null;
+        if (isNotFound(e)) return null;
         throw e;
       }
     },
@@ -254,6 +291,70 @@ export function createLightsailClient(cfg: LightsailConfig) {
       const out = await send(region, (c, abortSignal) => c.send(new DeleteInstanceCommand({ instanceName: name }), { abortSignal }));
       const op = out.operations?.[0];
       return { operationId: op?.id ?? "", status: op?.status ?? "Started" };
+    },
+    /**
+     * One static IP by name (GetStaticIp), or null when the region has none of that name.
+     * Errors: LightsailError (InvalidInputException for a malformed name; auth, throttling, timeout).
+     */
+    async findStaticIp(name: string, region?: string): Promise<LightsailStaticIp | null> {
+      try {
+        const out = await send(region, (c, abortSignal) => c.send(new GetStaticIpCommand({ staticIpName: name }), { abortSignal }));
+        return out.staticIp ? toStaticIp(out.staticIp) : null;
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    },
+    /** Every static IP of a region (GetStaticIps, follows nextPageToken), attached or not. */
+    async listStaticIps(region?: string): Promise<LightsailStaticIp[]> {
+      const all: LightsailStaticIp[] = [];
+      let pageToken: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const out = await send(region, (c, abortSignal) => c.send(new GetStaticIpsCommand({ pageToken }), { abortSignal }));
+        all.push(...(out.staticIps ?? []).map(toStaticIp));
+        pageToken = out.nextPageToken;
+        if (!pageToken) break;
+      }
+      return all;
+    },
+    /**
+     * Reserves a new static IP named `name` (pattern \w[\w-]*\w, unique per region) in the region;
+     * unattached until attachStaticIp (AWS bills an unattached one by the hour). Its address:
+     * findStaticIp. A name in use fails with code InvalidInputException (look it up first to
+     * repeat an allocation safely); so does reaching the account's static-IP quota [not simulated].
+     */
+    async allocateStaticIp(name: string, region?: string): Promise<LightsailOperation> {
+      const out = await send(region, (c, abortSignal) => c.send(new AllocateStaticIpCommand({ staticIpName: name }), { abortSignal }));
+      return firstOp(out.operations);
+    },
+    /**
+     * Attaches an unattached static IP to a running instance of the same region: the instance's
+     * public address becomes the static IP's at once (its dynamic address is gone; connections to
+     * it break). NotFoundException for an unknown static IP or instance; InvalidInputException when
+     * the static IP is attached already (to any instance) or the instance is not running [the
+     * simulator also refuses an instance that has another static IP attached].
+     */
+    async attachStaticIp(name: string, instanceName: string, region?: string): Promise<LightsailOperation> {
+      const out = await send(region, (c, abortSignal) => c.send(new AttachStaticIpCommand({ staticIpName: name, instanceName }), { abortSignal }));
+      return firstOp(out.operations);
+    },
+    /**
+     * Detaches a static IP from its instance: the instance gets a new dynamic public address
+     * (read it with getInstance), the static IP keeps its address, unattached, until released.
+     * NotFoundException for an unknown name; InvalidInputException when it is not attached.
+     */
+    async detachStaticIp(name: string, region?: string): Promise<LightsailOperation> {
+      const out = await send(region, (c, abortSignal) => c.send(new DetachStaticIpCommand({ staticIpName: name }), { abortSignal }));
+      return firstOp(out.operations);
+    },
+    /**
+     * Releases an unattached static IP (its address goes back to AWS: irreversible).
+     * NotFoundException for an unknown name; [the simulator refuses an attached one with
+     * InvalidInputException: detach first].
+     */
+    async releaseStaticIp(name: string, region?: string): Promise<LightsailOperation> {
+      const out = await send(region, (c, abortSignal) => c.send(new ReleaseStaticIpCommand({ staticIpName: name }), { abortSignal }));
+      return firstOp(out.operations);
     },
     /** NetworkIn/NetworkOut sums for a calendar month (UTC), up to now for the current month. */
     async monthlyTransfer(name: string, o: { region?: string; month?: string; nowSec?: number } = {}): Promise<MonthlyTransfer> {

@@ -29,6 +29,7 @@ import { BindError, Reply, bindJson, displayProtocol, fail, hex32, normIpType, n
 import { issueCert } from "./certs";
 import { calculateNodeLoad, latestLoadRow } from "./loads";
 import { slaveRoutes } from "./slave";
+import { lightsailAddresses } from "./provider";
 import type { CenterSimState, RegisterBody, SimDeviceLog, SimInstance, SimNode, SimOp, SimReply, SimSub, SimTask, SimTaskResult, SimTicket, SimTunnel, SimUsage, SimUser } from "./types";
 
 export { DEFAULT_FLEET, DEFAULT_DECOMMISSIONED, fleetNodeSecret, seedAccessKey, defaultDomain } from "./seed";
@@ -76,8 +77,14 @@ export type CenterSimHooks = {
   onDeleteInstance?: (ipv4: string, instance: { provider: string; instanceId: string; name: string }) => Promise<void>;
   /** The provider stopped the instance (Lightsail StopInstance): the machine is down, its disk kept. */
   onStopInstance?: (ipv4: string, instance: { provider: string; instanceId: string; name: string }) => Promise<void>;
-  /** A deferred change-ip ran (aws_lightsail / bandwagon): return the new address. */
-  onChangeIp?: (oldIpv4: string, instance: { provider: string; instanceId: string; name: string; targetRegion?: string }) => Promise<{ ipv4: string }>;
+  /**
+   * The machine at `oldIpv4` gets another public address: a deferred change-ip ran (aws_lightsail /
+   * bandwagon), or a Lightsail static IP was attached or detached (`wantedIpv4`: the address it
+   * must get, one `onReserveAddress` handed out). Move the machine; return the new address.
+   */
+  onChangeIp?: (oldIpv4: string, instance: { provider: string; instanceId: string; name: string; targetRegion?: string; wantedIpv4?: string }) => Promise<{ ipv4: string }>;
+  /** A free public address for the account (a Lightsail static IP, or a dynamic IP after a detach): never handed to a new machine. */
+  onReserveAddress?: () => Promise<string>;
   /** PUT traffic-config on an ssh_standalone instance (Center writes the YAML over SSH). */
   onTrafficConfig?: (ipv4: string, trafficTotalBytes: number) => Promise<void>;
   /**
@@ -157,7 +164,9 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
     onCreateInstance: opts.onCreateInstance,
     onRebootInstance: opts.onRebootInstance,
     onDeleteInstance: opts.onDeleteInstance,
+    onStopInstance: opts.onStopInstance,
     onChangeIp: opts.onChangeIp,
+    onReserveAddress: opts.onReserveAddress,
     onTrafficConfig: opts.onTrafficConfig,
     providerTraffic: opts.providerTraffic,
   };
@@ -1697,6 +1706,7 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
       log(`lightsail ${action} ${name} (${inst.ip_address})`);
       return true;
     },
+    ...lightsailAddresses({ state: () => state, hooks, allocateIp, touch, log }),
     /** The provider's traffic of the instance at `ipv4` over [fromSec, toSec) (the Lightsail simulator's metric data); null: not linked. */
     providerTrafficOf(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null {
       return hooks.providerTraffic?.(ipv4, fromSec, toSec) ?? null;

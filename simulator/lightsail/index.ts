@@ -2,16 +2,21 @@ import http from "node:http";
 import { createHash, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { DEFAULT_FLEET } from "../center/seed";
+import { AwsError, azOf, invalidInput, notFound, regionOf } from "./common";
+import { STATIC_IP_OPS, staticIps, type StaticIpOp } from "./static-ip";
 import { trafficBytes } from "./traffic";
 
 export { setTrafficProfile, trafficBytes, trafficProfile } from "./traffic";
+export type { StaticIpCall, StaticIpOp } from "./static-ip";
 
 // AWS Lightsail simulator speaking the AWS JSON 1.1 protocol
 // (POST, X-Amz-Target: Lightsail_20161128.<Op>, Content-Type:
 // application/x-amz-json-1.1), enough for the official @aws-sdk/client-lightsail:
-// GetInstances, GetInstance, RebootInstance, CreateInstances, GetInstanceMetricData
-// (NetworkIn/NetworkOut from the node simulator's host NIC when Center links the instance to a
-// simulated node). A created instance is "pending" (no address yet) while its machine comes up
+// GetInstances, GetInstance, RebootInstance, CreateInstances, StopInstance, DeleteInstance,
+// GetInstanceMetricData (NetworkIn/NetworkOut from the node simulator's host NIC when Center links
+// the instance to a simulated node), and the static IPs (static-ip.ts: Allocate/Attach/Detach/
+// ReleaseStaticIp, GetStaticIp(s); an attach or detach moves the machine to its new address).
+// A created instance is "pending" (no address yet) while its machine comes up
 // (with `center`: a fresh simulated node, sshd on 22), then for `pendingSeconds`, then "running".
 // Instances are scoped by the region in the request's SigV4 credential scope,
 // as in AWS (one endpoint per region).
@@ -41,6 +46,10 @@ export type LightsailSimOptions = {
     providerTrafficOf?(ipv4: string, fromSec: number, toSec: number): { inBytes: number; outBytes: number } | null;
     createLightsailInstance?(req: { name: string; availabilityZone: string; bundleId: string; blueprintId: string }): Promise<{ ipv4: string; ipv6?: string }>;
     providerInstanceAction?(name: string, action: "stop" | "delete"): Promise<boolean>;
+    /** a public address for the account (a static IP, a dynamic IP after a detach) */
+    reserveLightsailAddress?(): Promise<string>;
+    /** the instance's machine moves to this address; false: Center has no such instance */
+    moveLightsailInstance?(name: string, newIp: string, region?: string): Promise<boolean>;
   };
   /** seconds a created instance stays "pending" once its machine is up (default 3) */
   pendingSeconds?: number;
@@ -71,9 +80,6 @@ const BLUEPRINTS: Record<string, string> = {
   debian_12: "Debian",
 };
 
-const regionOf = (r: string) => (/\d[a-z]$/.test(r) ? r.slice(0, -1) : r);
-const azOf = (r: string) => (/\d[a-z]$/.test(r) ? r : `${r}a`);
-
 function defaultInventory(): LsInstanceSpec[] {
   const REG: Record<string, string> = { JP: "ap-northeast-1", SG: "ap-southeast-1", US: "us-east-1", AU: "ap-southeast-2" };
   const t = Math.floor(Date.now() / 1000);
@@ -87,22 +93,15 @@ function defaultInventory(): LsInstanceSpec[] {
   }));
 }
 
-class AwsError extends Error {
-  constructor(
-    public type: string,
-    message: string,
-    public status = 400,
-    public extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   const log = opts.log ?? (() => {});
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const fixed = opts.inventory || opts.center ? null : defaultInventory();
   const inventory = () => (opts.inventory ? opts.inventory() : opts.center ? opts.center.lightsailInventory() : fixed!);
+  // Center's inventory follows a move itself (moveLightsailInstance); any other keeps its addresses, moves are ours to show
+  const centerInventory = !opts.inventory && !!opts.center;
+  const movedTo = new Map<string, string>();
+  const instKey = (i: LsInstanceSpec) => `${regionOf(i.region)}/${i.name}`;
   const rebootUntil = new Map<string, number>();
   const reboots: { name: string; ipv4: string; at: number; error?: string }[] = [];
   const rebootSeconds = opts.rebootSeconds ?? 5;
@@ -146,8 +145,45 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
       out.push(c.error || (c.spec.ipv4 && now() >= c.readyAt) ? c.spec : { ...c.spec, state: "pending" });
     }
     // a stop in progress, or done, whatever the inventory says
-    return out.map((i) => (stopping.has(i.name) ? { ...i, state: "stopping" } : stopped.has(i.name) ? { ...i, state: "stopped" } : i));
+    return out.map((i) => {
+      const at = centerInventory ? undefined : movedTo.get(instKey(i));
+      const j = at !== undefined && i.ipv4 ? { ...i, ipv4: at } : i;
+      return stopping.has(i.name) ? { ...j, state: "stopping" } : stopped.has(i.name) ? { ...j, state: "stopped" } : j;
+    });
   };
+  // addresses in 203.0.113.x (TEST-NET-3) when no Center hands them out: none twice
+  const handedOut = new Set<string>();
+  let testNet = 1; // the host number handed out last
+  const testNetAddress = (): string => {
+    const taken = new Set([...handedOut, ...listed().map((i) => i.ipv4), ...statics.addresses()]);
+    for (let n = 0; n < 253; n++) {
+      testNet = testNet >= 254 ? 2 : testNet + 1;
+      const ip = `203.0.113.${testNet}`;
+      if (!taken.has(ip)) {
+        handedOut.add(ip);
+        return ip;
+      }
+    }
+    throw new AwsError("ServiceException", "no free address", 500, { code: "ServiceException" });
+  };
+  const statics = staticIps({
+    instances: listed,
+    createdHere: (name, region) => {
+      const c = created.get(name);
+      return !!c && regionOf(c.spec.region) === region;
+    },
+    reserve: () => (opts.center?.reserveLightsailAddress ? opts.center.reserveLightsailAddress() : Promise.resolve(testNetAddress())),
+    move: async (i, ip) => {
+      if (opts.center?.moveLightsailInstance) {
+        const known = await opts.center.moveLightsailInstance(i.name, ip, regionOf(i.region));
+        if (!known && centerInventory) throw new Error(`Center has no Lightsail instance ${i.name}`);
+      }
+      if (!centerInventory) movedTo.set(instKey(i), ip);
+    },
+    accountId: () => accountId,
+    now,
+    log,
+  });
 
   function instanceDto(i: LsInstanceSpec) {
     const b = BUNDLES[i.bundleId] ?? BUNDLES.micro_3_2;
@@ -176,7 +212,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
       blueprintName: BLUEPRINTS[i.blueprintId] ?? "Ubuntu",
       bundleId: i.bundleId,
       addOns: [],
-      isStaticIp: true,
+      isStaticIp: statics.isStatic(i),
       privateIpAddress: `172.26.${parseInt(id.slice(0, 2), 16) % 32}.${parseInt(id.slice(2, 4), 16) % 250 + 2}`,
       publicIpAddress: i.ipv4 || undefined,
       ipv6Addresses: i.ipv6 ? [i.ipv6] : [],
@@ -202,20 +238,14 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   }
 
   function findInstance(name: unknown, region: string | null): LsInstanceSpec {
-    if (typeof name !== "string" || !name) throw new AwsError("InvalidInputException", "instanceName is required", 400, { code: "InvalidInput" });
+    if (typeof name !== "string" || !name) throw invalidInput("instanceName is required");
     const i = listed().find((x) => x.name === name && (region === null || regionOf(x.region) === region));
-    if (!i) {
-      throw new AwsError("NotFoundException", `The Instance does not exist: ${name}`, 400, {
-        code: "NotFound",
-        docs: "https://docs.aws.amazon.com/lightsail/2016-11-28/api-reference/API_GetInstance.html",
-        tip: "Please check the Instance name and region.",
-      });
-    }
+    if (!i) throw notFound("Instance", name, "GetInstance");
     return i;
   }
 
   const PAGE = 25;
-  type Op = (body: Record<string, unknown>, region: string | null) => unknown;
+  type Op = (body: Record<string, unknown>, region: string | null) => unknown; // or a promise of it
   const ops: Record<string, Op> = {
     GetInstances: (body, region) => {
       const all = listed().filter((x) => region === null || regionOf(x.region) === region).sort((a, b) => a.name.localeCompare(b.name));
@@ -286,7 +316,8 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
         stopped.delete(name);
         creates.push({ name, availabilityZone: az, bundleId, blueprintId, at: t });
         log(`lightsail create ${name} in ${az} (${bundleId}, ${blueprintId})`);
-        const up: Promise<{ ipv4: string; ipv6?: string }> = opts.center?.createLightsailInstance ? opts.center.createLightsailInstance({ name, availabilityZone: az, bundleId, blueprintId }) : Promise.resolve({ ipv4: `203.0.113.${(created.size % 250) + 2}` });
+        // a dynamic public address: the new machine's (with a Center), else one of TEST-NET-3
+        const up: Promise<{ ipv4: string; ipv6?: string }> = opts.center?.createLightsailInstance ? opts.center.createLightsailInstance({ name, availabilityZone: az, bundleId, blueprintId }) : Promise.resolve({ ipv4: testNetAddress() });
         up.then(
           (got) => {
             spec.ipv4 = got.ipv4;
@@ -389,6 +420,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
       }
       return { metricName: metric, metricData: data };
     },
+    ...statics.ops,
   };
 
   function regionFromAuth(h: string): { keyId: string; region: string } | null {
@@ -406,7 +438,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
+    req.on("end", async () => {
       try {
         if (req.method !== "POST") throw new AwsError("UnknownOperationException", "", 404);
         const target = String(req.headers["x-amz-target"] ?? "");
@@ -428,7 +460,9 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
             throw new AwsError("SerializationException", "Start of structure or map found where not expected.");
           }
         }
-        const out = ops[m[1]](body, opts.ignoreRegion ? null : auth.region);
+        // the static IPs as the instances are now (a linked Center may have moved one)
+        statics.sync();
+        const out = await ops[m[1]](body, opts.ignoreRegion ? null : auth.region);
         log(`lightsail ${m[1]} region=${auth.region} -> 200`);
         respond(res, 200, out);
       } catch (e) {
@@ -436,6 +470,8 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
           log(`lightsail error ${e.type}`);
           respond(res, e.status, { __type: e.type, message: e.message, ...e.extra }, e.type);
         } else {
+          // e.g. a machine that could not move (the node simulator's hook threw)
+          log(`lightsail internal error: ${e instanceof Error ? e.message : String(e)}`);
           respond(res, 500, { __type: "ServiceException", message: "internal error", code: "InternalFailure" }, "ServiceException");
         }
       }
@@ -459,6 +495,21 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
     stops,
     deletes,
     inventory: listed,
+    /** every static-IP change taken (Allocate/Attach/Detach/ReleaseStaticIp), in order */
+    staticIpCalls: statics.calls,
+    /** the static IPs now, every region (`attachedTo` null when unattached) */
+    staticIps: () => {
+      statics.sync();
+      return statics.list();
+    },
+    /**
+     * The next `times` calls of a static-IP operation fail with this AWS error (after validation:
+     * nothing happened); 0 clears it.
+     */
+    failStaticIp(op: StaticIpOp, times: number, type = "ServiceException", message = "We encountered an internal error. Please try again.") {
+      if (!STATIC_IP_OPS.includes(op)) throw new Error(`not a static-IP operation: ${op}`);
+      statics.fail(op, times, type, message);
+    },
     /** the next `times` CreateInstances fail with this AWS error (after validation) */
     failCreates(times: number, type = "ServiceException", message = "We encountered an internal error. Please try again.") {
       createFailures = times > 0 ? { times, type, message } : null;

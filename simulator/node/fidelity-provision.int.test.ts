@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { acceptsTcp } from "./net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostKeyChangedError, MemoryHostKeyStore } from "@/lib/ssh/host-keys";
 import { SshEngine, SshUnreachableError, type SshTarget } from "@/lib/ssh/engine";
@@ -102,14 +102,6 @@ async function provision(ip: string, port: number) {
   ssh.forget(target);
   return { out: plain(r.stdout), err: r.stderr, code: r.code };
 }
-/** Does anything accept a TCP connection on ip:port? */
-function accepts(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: ip, port }, () => (s.destroy(), resolve(true)));
-    s.on("error", () => resolve(false));
-    s.setTimeout(2000, () => (s.destroy(), resolve(false)));
-  });
-}
 /** The key k2ops pinned for an address (one per address, whatever the port). */
 const pinned = async (ip: string) => (await keys.list(ip)).map((k) => `${k.algorithm} ${k.publicKey}`);
 const onDisk = (ip: string) => fleet.node(ip).hostPublicKey();
@@ -117,7 +109,7 @@ const onDisk = (ip: string) => fleet.node(ip).hostPublicKey();
 describe("a fresh machine (scenario unprovisioned) before provisioning", () => {
   it("is an Ubuntu 22.04 with SSH on 22 only, no Docker, a few snaps, no swap, UTC, cubic", async () => {
     expect((await run(P, 22, ". /etc/os-release && echo $ID $VERSION_ID $VERSION_CODENAME")).out).toBe("ubuntu 22.04 jammy\n");
-    expect(await accepts(P, 1022)).toBe(false);
+    expect(await acceptsTcp(P, 1022)).toBe(false);
     expect(await pinned(P)).toEqual([onDisk(P)]);
     // Docker is absent: bash's own answer, and sudo's (secure_path's directories, seen through the node's mounts)
     expect(await run(P, 22, "docker ps")).toMatchObject({ out: "", err: "bash: line 1: docker: command not found\n", code: 127 });
@@ -188,8 +180,8 @@ describe("provision-node.sh on it, as k2ops runs it (sudo bash -s over SSH on 22
     // the script came on stdin: the command line is only sudo's bash
     expect(fleet.commands(P).at(-1)?.command).toBe("sudo -n bash -s");
     // SSH: 1022 only, the SAME host key, accepted by the pin taken on 22
-    expect(await accepts(P, 22)).toBe(false);
-    expect(await accepts(P, 1022)).toBe(true);
+    expect(await acceptsTcp(P, 22)).toBe(false);
+    expect(await acceptsTcp(P, 1022)).toBe(true);
     expect(onDisk(P)).toBe(before);
     expect(await run(P, 1022, "echo ok")).toMatchObject({ out: "ok\n", code: 0 });
     expect(await pinned(P)).toEqual([before]);
@@ -268,10 +260,10 @@ describe("provision-node.sh on it, as k2ops runs it (sudo bash -s over SSH on 22
   it("the node stays on 1022 (same key) when the simulator restarts it on the same state dir", async () => {
     const key = onDisk(P);
     await fleet.removeNode(P);
-    expect(await accepts(P, 1022)).toBe(false);
+    expect(await acceptsTcp(P, 1022)).toBe(false);
     await fleet.addNode(spec(P, 1)); // the spec still says 22: the node's own state wins
     expect(fleet.node(P).sshPorts()).toEqual([1022]);
-    expect(await accepts(P, 22)).toBe(false);
+    expect(await acceptsTcp(P, 22)).toBe(false);
     expect(onDisk(P)).toBe(key);
     ssh.forget({ host: P, port: 1022 });
     expect(await run(P, 1022, "docker --version && swapon --show --noheadings | awk '{ print $1 }'")).toMatchObject({ out: "Docker version 28.2.2, build e6534b4\n/swapfile\n", code: 0 });
@@ -293,7 +285,7 @@ describe("fault knobs", () => {
     expect(await run(F, 22, "docker ps")).toMatchObject({ code: 127 });
     expect((await run(F, 22, "dpkg -s docker-ce")).code).toBe(1);
     expect(fleet.node(F).sshPorts()).toEqual([22]);
-    expect(await accepts(F, 1022)).toBe(false);
+    expect(await acceptsTcp(F, 1022)).toBe(false);
     // what ran before it stays (idempotent steps): the timezone, the swap, Docker's apt source
     expect((await run(F, 22, "timedatectl show -p Timezone --value && swapon --show --noheadings | wc -l")).out).toBe("Asia/Singapore\n1\n");
     node.failProvision(null);
@@ -327,7 +319,7 @@ describe("fault knobs", () => {
     expect(lines).toContain("SSH port:    NOT 1022 only");
     expect(lines).toContain("Provisioning completed with 1 error(s), 2 warning(s).");
     expect(node.sshPorts()).toEqual([22]);
-    expect(await accepts(R, 1022)).toBe(false);
+    expect(await acceptsTcp(R, 1022)).toBe(false);
     expect(await run(R, 22, "ls /etc/ssh/sshd_config.d/ && docker --version")).toMatchObject({ out: "60-cloudimg-settings.conf\nDocker version 28.2.2, build e6534b4\n", code: 0 });
     expect(onDisk(R)).toBe(key);
     expect(await pinned(R)).toEqual([key]);

@@ -384,8 +384,9 @@ function killStaleSshds(stateRoot: string): void {
 }
 
 export class SimNode {
-  readonly ip: string;
+  /** the state dir: named after the address the node was made at (it stays there when the node moves) */
   readonly dir: string;
+  private addr: string;
   private proc: ChildProcess | null = null;
   private ns: string | null = null;
   private faults: Fault = {};
@@ -396,8 +397,13 @@ export class SimNode {
     stateRoot: string,
     private readonly clientPublicKey: string,
   ) {
-    this.ip = spec.ip;
+    this.addr = spec.ip;
     this.dir = path.join(stateRoot, spec.ip);
+  }
+
+  /** The machine's public address now (its spec's, until a cloud provider moves it: moveAddress). */
+  get ip(): string {
+    return this.addr;
   }
 
   /** The node's facts as its shims see them now (node.env; empty before the node is laid out). */
@@ -436,6 +442,9 @@ export class SimNode {
   private layout(): boolean {
     const s = this.spec;
     const fresh = !fs.existsSync(this.p("state.json"));
+    // a node moved in an earlier run (moveAddress) is where its node.env says, like its SSH ports
+    const moved = fresh ? "" : this.env().IP;
+    if (moved && /^\d+\.\d+\.\d+\.\d+$/.test(moved)) this.addr = moved;
     for (const d of ["root/apps", "root/var/lib/docker/volumes", "bin", "pkg", "faults", "ssh"]) fs.mkdirSync(this.p(d), { recursive: true });
     fs.chmodSync(this.dir, 0o755);
     fs.copyFileSync(WRAPPER, this.p("wrapper.sh"));
@@ -793,6 +802,45 @@ export class SimNode {
     await this.startSshd();
   }
 
+  /**
+   * The cloud provider gives the machine another public address (a Lightsail static IP attached
+   * or detached): sshd stops listening on the old address (connection refused there) and listens
+   * on `newIp`, same ports, same host keys; open sessions end, as their connections to the old
+   * address do. node.env IP becomes `newIp`, so what runs from now on sees it (the public-IP echo
+   * services, a sidecar's next start: its registration, its sslip domain); a sidecar already
+   * running keeps the address it started with (_sidecar.sh SC_IP) until it restarts. The state
+   * dir stays where it is. A machine that is off (unreachable) is moved without starting it.
+   */
+  async moveAddress(newIp: string): Promise<void> {
+    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(newIp)) throw new Error(`not an IPv4 address: ${newIp}`);
+    const old = this.addr;
+    if (newIp === old) return;
+    const up = this.nsPid() !== null;
+    if (up) await this.stopSshd();
+    this.setNodeEnvIp(newIp);
+    if (!up) return;
+    try {
+      await this.startSshd();
+    } catch (e) {
+      // the new address is taken (someone else listens there): the machine stays where it was
+      this.setNodeEnvIp(old);
+      await this.startSshd();
+      throw e;
+    }
+  }
+
+  private setNodeEnvIp(ip: string): void {
+    const file = this.p("node.env");
+    const text = fs.readFileSync(file, "utf8");
+    const next = /^IP=.*$/m.test(text) ? text.replace(/^IP=.*$/m, `IP=${q(ip)}`) : `IP=${q(ip)}\n${text}`;
+    // renamed into place, as the shims' setvar does: a shim never reads half a file
+    const tmp = this.p(`.node.env.move.${process.pid}`);
+    fs.writeFileSync(tmp, next, { mode: 0o666 });
+    fs.chmodSync(tmp, 0o666);
+    fs.renameSync(tmp, file);
+    this.addr = ip;
+  }
+
   async setReachable(reachable: boolean): Promise<void> {
     if (reachable) await this.startSshd();
     else await this.stopSshd();
@@ -936,7 +984,8 @@ export class SimNode {
    */
   providerTraffic(fromSec: number, toSec: number, nowMs = Date.now()): { inBytes: number; outBytes: number } | null {
     const f = this.meterFacts();
-    return f ? providerTrafficOf(f.env, f.m, f.tunnelRunning, nowMs, fromSec, toSec, this.providerDrift ?? defaultProviderDrift(this.ip)) : null;
+    // the drift belongs to the instance, whatever address it has now
+    return f ? providerTrafficOf(f.env, f.m, f.tunnelRunning, nowMs, fromSec, toSec, this.providerDrift ?? defaultProviderDrift(this.spec.ip)) : null;
   }
 
   /**
@@ -1075,15 +1124,46 @@ export class SimFleet {
   async addNode(spec: NodeSpec): Promise<SimNode> {
     if (this.nodes.has(spec.ip)) throw new Error(`node ${spec.ip} already exists`);
     const node = new SimNode(this.registry && !spec.registryTags ? { ...spec, registryTags: [...this.registry] } : spec, this.stateRoot, this.clientPublicKey);
+    // a node that moved away still has its state dir under its first address: a new machine there would be it
+    const owner = [...this.nodes.values()].find((n) => n.dir === node.dir);
+    if (owner) throw new Error(`node ${spec.ip}: its state dir belongs to the node now at ${owner.ip}`);
     this.nodes.set(spec.ip, node);
     try {
       await node.start();
+      // a node that moved in an earlier run comes back where it went
+      if (node.ip !== spec.ip) {
+        if (this.nodes.has(node.ip)) throw new Error(`node ${spec.ip} moved to ${node.ip}, where another node is`);
+        this.nodes.delete(spec.ip);
+        this.nodes.set(node.ip, node);
+      }
     } catch (e) {
-      this.nodes.delete(spec.ip);
+      if (this.nodes.get(spec.ip) === node) this.nodes.delete(spec.ip);
       await node.stop().catch(() => undefined);
       throw e;
     }
     return node;
+  }
+
+  /**
+   * The machine at `oldIp` gets the public address `newIp` (SimNode.moveAddress): SSH refused at
+   * the old address, the same host key at the new one; the fleet knows it by `newIp` from now on
+   * (its provider traffic and drift go with it). Throws when no node is at `oldIp`, or one is
+   * already at `newIp` (the fleet is unchanged then).
+   */
+  async moveNode(oldIp: string, newIp: string): Promise<SimNode> {
+    const n = this.node(oldIp);
+    if (oldIp === newIp) return n;
+    if (this.nodes.has(newIp)) throw new Error(`node ${newIp} already exists`);
+    this.nodes.delete(oldIp);
+    this.nodes.set(newIp, n);
+    try {
+      await n.moveAddress(newIp);
+    } catch (e) {
+      this.nodes.delete(newIp);
+      this.nodes.set(oldIp, n);
+      throw e;
+    }
+    return n;
   }
 
   /** Starts many nodes, `parallel` at a time. */

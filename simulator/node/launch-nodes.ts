@@ -2,8 +2,9 @@
 // node per Center fleet entry, a few of them in the failure states operators
 // meet in practice, and Center hooks so "create instance" brings up a fresh,
 // unprovisioned machine (sshd on 127.0.0.N:22, nothing deployed), a reboot
-// restarts one, and a delete stops one.
-import net from "node:net";
+// restarts one, a delete stops one, and a change of public address (a Lightsail
+// static IP attached or detached, Center's change-ip task) moves one.
+import { acceptsTcp } from "./net";
 import path from "node:path";
 import { countryOfRegion, fleetNodeSecret } from "../center/seed";
 import { monthStartUtc, setTrafficProfile } from "../lightsail/traffic";
@@ -37,19 +38,42 @@ export function scenarioFor(f: FleetEntry, k2v5Index: number): Scenario {
   return DEMO_ORDER[k2v5Index] ?? "healthy";
 }
 
-/** Is something already listening on ip:port (another run, or a node of ours)? */
-function listening(ip: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: ip, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on("error", () => resolve(false));
-    s.setTimeout(300, () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
+/**
+ * The machine addresses of a fleet (`<prefix>.N`, N from `first` to 254) and the Center hooks that
+ * hand them out and move machines: `onReserveAddress` (a new static or dynamic IP at Lightsail),
+ * `onChangeIp` (a machine gets another address: the wanted one, else a fresh one). An address once
+ * handed out is never handed out again in this run, so no new machine lands where a moved one was
+ * (its state dir is still named after that address), nor on a reserved static IP nobody uses yet.
+ */
+export function machineAddresses(fleet: SimFleet, o: { prefix: string; first: number; used?: Iterable<string> }) {
+  const used = new Set(o.used ?? []);
+  let next = o.first;
+  /** A free address, marked used at once (two reservations at the same time never get the same one). */
+  const reserve = async (): Promise<string> => {
+    while (next < 255) {
+      const ip = `${o.prefix}.${next++}`;
+      if (used.has(ip) || fleet.has(ip)) continue;
+      used.add(ip);
+      // another run, or something else, may hold it
+      if (await acceptsTcp(ip, 22, 300)) continue;
+      return ip;
+    }
+    throw new Error(`no free ${o.prefix}.N address for a machine`);
+  };
+  return {
+    reserve,
+    used,
+    hooks: {
+      onReserveAddress: reserve,
+      // the provider moved the instance (Lightsail static IP attach/detach, Center's change-ip task)
+      onChangeIp: async (oldIp: string, inst: { wantedIpv4?: string }) => {
+        const ip = inst.wantedIpv4 ?? (await reserve());
+        used.add(ip);
+        if (fleet.has(oldIp)) await fleet.moveNode(oldIp, ip);
+        return { ipv4: ip };
+      },
+    },
+  };
 }
 
 export async function launchNodes(o: {
@@ -102,23 +126,12 @@ export async function launchNodes(o: {
     throw e;
   }
   const took = Math.round(performance.now() - t0);
-  const used = new Set(specs.map((s) => s.ip));
-  let next = 100;
-  const freeIp = async (): Promise<string> => {
-    for (; next < 255; next++) {
-      const ip = `127.0.0.${next}`;
-      if (used.has(ip) || fleet.has(ip)) continue;
-      if (await listening(ip, 22)) continue;
-      next++;
-      return ip;
-    }
-    throw new Error("no free 127.0.0.N address for a new machine");
-  };
+  const addresses = machineAddresses(fleet, { prefix: "127.0.0", first: 100, used: specs.map((s) => s.ip) });
   o.center.setHooks({
+    ...addresses.hooks,
     // a fresh machine: sshd on port 22, nothing deployed
     onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = await freeIp();
-      used.add(ip);
+      const ip = await addresses.reserve();
       // the sidecar geolocates its address: the country of the region it was created in
       await fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });
       return { ipv4: ip };

@@ -364,8 +364,9 @@ post_usage() { # post_usage BODY → EL (ms taken), PERR (the error as Go words 
   url="$center/slave/usage"
   PERR="" NEXT_S=0 AUTH=0
   mono; t0=$MONO
-  # Basic ipv4:secret: curl reads the credentials as config on stdin (the secret is never in an argument list)
-  resp=$(printf 'user = "%s:%s"\n' "$IP" "$secret" | curl -s -m $(((CENTER_TIMEOUT_MS + 999) / 1000)) -K - -H 'Content-Type: application/json' \
+  # Basic ipv4:secret: curl reads the credentials as config on stdin (the secret is never in an argument list);
+  # the ipv4 is the sidecar process's own (_sidecar.sh PIP), kept while the machine's address changes
+  resp=$(printf 'user = "%s:%s"\n' "${PIP:-$IP}" "$secret" | curl -s -m $(((CENTER_TIMEOUT_MS + 999) / 1000)) -K - -H 'Content-Type: application/json' \
     --data-binary "$body" -w '\n%{http_code} %{exitcode}' "$url" 2>/dev/null)
   mono; t1=$MONO; EL=$((t1 - t0))
   m=${resp##*$'\n'}; resp=${resp%$'\n'*}; code=${m%% *}; rc=${m#* }
@@ -530,9 +531,9 @@ meter_boot() { # meter_boot BILLDATE LIMITGB MODE CENTER NOW — NewCollector (t
   M_G0=$t M_EP=$(((DUR_MS + TIME_SCALE - 1) / TIME_SCALE)) M_AT=$t
   nic_flag; stats_at "$t"; enforce_at "$t"
   # the reporter: its first cycle at once
-  slog INFO "Usage reporter started (all-node)" "component=sidecar ipv4=$IP"
+  slog INFO "Usage reporter started (all-node)" "component=sidecar ipv4=${PIP:-$IP}"
   slog INFO "Service started successfully, waiting for shutdown signal..." "component=sidecar"
-  slog INFO "DIAG: usage-reporter-start" "component=usage center=$center ipv4=$IP"
+  slog INFO "DIAG: usage-reporter-start" "component=usage center=$center ipv4=${PIP:-$IP}"
   R_SEQ=0 R_INT=$((60000 / TIME_SCALE))
   mono; t=$MONO; ((t > M_AT)) || t=$((M_AT + 1))
   report_at "$t"; M_AT=$RT_END

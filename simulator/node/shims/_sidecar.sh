@@ -13,13 +13,18 @@
 
 SC_FILE="$K2SIM/sidecar.run"
 SC_NEVER=99999999999999
-SC_VARS="SC_UP SC_RUN SC_NEXT SC_FAIL SC_FAIL_ST SC_FAIL_MSG SC_FAIL_NS SC_LOOP_DONE SC_POLL SC_POLL_START SC_WAITS SC_LONG SC_K2S_RUN SC_ST_EVERY SC_ST_NEXT SC_ST_N SC_NET_IN SC_NET_OUT"
+SC_VARS="SC_IP SC_REG_IP SC_UP SC_RUN SC_NEXT SC_FAIL SC_FAIL_ST SC_FAIL_MSG SC_FAIL_NS SC_LOOP_DONE SC_POLL SC_POLL_START SC_WAITS SC_LONG SC_K2S_RUN SC_ST_EVERY SC_ST_NEXT SC_ST_N SC_NET_IN SC_NET_OUT"
 
-sc_reset() { # a new process: nothing scheduled
-  SC_UP=0 SC_RUN=0 SC_NEXT=$SC_NEVER SC_FAIL="" SC_FAIL_ST=0 SC_FAIL_MSG="" SC_FAIL_NS=0 SC_LOOP_DONE=0
+sc_reset() { # a new process: nothing scheduled, no address of its own yet
+  SC_IP="" SC_REG_IP="" SC_UP=0 SC_RUN=0 SC_NEXT=$SC_NEVER SC_FAIL="" SC_FAIL_ST=0 SC_FAIL_MSG="" SC_FAIL_NS=0 SC_LOOP_DONE=0
   SC_POLL=0 SC_POLL_START=0 SC_WAITS=0 SC_LONG=0 SC_ST_EVERY=0 SC_ST_NEXT=0 SC_ST_N=0 SC_NET_IN=0 SC_NET_OUT=0
+  sc_ident
 }
-sc_load() { sc_reset; SC_K2S_RUN=""; [ -f "$SC_FILE" ] && . "$SC_FILE"; }
+# The process's own IPv4 (config.GetConfig's auto-detection at its start, kept in memory: the
+# registration path, Basic auth, the sslip domain) → PIP, PDOMAIN. The machine's address (node.env
+# IP) may change under a running process (a Lightsail static IP swap); only its next start sees it.
+sc_ident() { PIP=${SC_IP:-$IP}; PDOMAIN="${PIP//./-}.sslip.io"; }
+sc_load() { sc_reset; SC_K2S_RUN=""; [ -f "$SC_FILE" ] && . "$SC_FILE"; sc_ident; }
 sc_save() {
   local v out=""
   for v in $SC_VARS; do printf -v out '%s%s=%q\n' "$out" "$v" "${!v}"; done
@@ -108,7 +113,7 @@ sc_config() { # CF_* from the container's env (Compose's defaults where .env has
   CF_CENTER=${C_ENV[${e}K2_CENTER_URL]:-https://k2.52j.me}
   CF_SECRET=${C_ENV[${e}K2_NODE_SECRET]:-}
   CF_CLAIM=${C_ENV[${e}K2_PRIVATE_CLAIM]:-}
-  CF_NAME=${C_ENV[${e}K2_NODE_NAME]:-}; CF_NAME=${CF_NAME:-$IP}
+  CF_NAME=${C_ENV[${e}K2_NODE_NAME]:-}; CF_NAME=${CF_NAME:-${PIP:-$IP}}
   CF_REGION_SET=${C_ENV[${e}K2_NODE_REGION]:-}
   CF_GEO=${REGION%%.*}; CF_GEO=${CF_GEO,,}; CF_GEO=${CF_GEO// /-}   # slugify(CountryCode-City) of the geo lookup
   CF_REGION=${CF_REGION_SET:-$CF_GEO}
@@ -142,7 +147,7 @@ sc_req() { # sc_req METHOD PATH [BODY] → CR_ST (HTTP status; 000 = transport e
   # Basic ipv4:secret and the body reach curl as a config on stdin, never in its argument list
   local m=$1 p=$2 body=${3-} cfg url t0 t1 resp rc host hp
   url="$CF_CENTER$p"
-  printf -v cfg 'user = "%s:%s"\n' "$IP" "$CF_SECRET"
+  printf -v cfg 'user = "%s:%s"\n' "${PIP:-$IP}" "$CF_SECRET"
   if [ -n "$body" ]; then body=${body//\\/\\\\}; cfg+="data-binary = \"${body//\"/\\\"}\""$'\n'; fi
   t0=${EPOCHREALTIME/./}
   resp=$(curl -sS -m $(( (CENTER_TIMEOUT_MS + 999) / 1000 )) -K - -X "$m" -H 'Content-Type: application/json' -w '\n%{http_code}' "$url" 2>/dev/null <<< "$cfg"); rc=$?
@@ -182,11 +187,11 @@ sc_server_url() { # BuildServerURL(connect-url.txt, domain, 443, ipv4, ipv6) →
   [[ $q =~ \&pin=([^&]*) ]] && pin=${BASH_REMATCH[1]}
   [[ $q =~ \&hop=([^&]*) ]] && hop=${BASH_REMATCH[1]}
   [ -n "$ech$pin" ] || return 0
-  REPLY="k2v5://$DOMAIN:443?"
+  REPLY="k2v5://$PDOMAIN:443?"
   [ -n "$ech" ] && REPLY+="ech=$ech&"
   [ -n "$pin" ] && REPLY+="pin=$pin&"
   [ -n "$hop" ] && REPLY+="hop=$hop&"
-  REPLY+="ip=$IP"
+  REPLY+="ip=$PIP"
   [ -n "$CF_IPV6" ] && REPLY+="&ip6=$CF_IPV6"
 }
 sc_body() { # SERVERURL → REPLY: NodeUpsertRequest as json.Marshal writes it (field order, omitempty)
@@ -199,7 +204,7 @@ sc_body() { # SERVERURL → REPLY: NodeUpsertRequest as json.Marshal writes it (
     b+=',"brands":['; s=""; for t in "${CF_BRANDS[@]}"; do _dv_json "$t"; b+=$s$REPLY; s=,; done; b+=']'
   fi
   _dv_json "$CF_SECRET"; b+=",\"secretToken\":$REPLY"
-  _dv_json "$DOMAIN"; t="{\"domain\":$REPLY,\"protocol\":\"k2v5\",\"port\":443"
+  _dv_json "$PDOMAIN"; t="{\"domain\":$REPLY,\"protocol\":\"k2v5\",\"port\":443"
   [ "$CF_HOP_MIN" -gt 0 ] && t+=",\"hopPortStart\":$CF_HOP_MIN"
   [ "$CF_HOP_MAX" -gt 0 ] && t+=",\"hopPortEnd\":$CF_HOP_MAX"
   [ "$CF_TEST" = true ] && t+=',"isTest":true'
@@ -213,13 +218,13 @@ sc_body() { # SERVERURL → REPLY: NodeUpsertRequest as json.Marshal writes it (
 }
 sc_register() { # sc_register SERVERURL [AT] — Node.Register: PUT /slave/nodes/<ip> and its lines (at AT + the request's time,
   # or as it happens); status 1 = failed with REPLY = Register's error; SC_REG_* = the result
-  local now path="/slave/nodes/$IP" parsed CODE=x MSG="" DATA=false RIP="" NC=false CERT="" KEY="" TD=() TP=() TC=() i n
+  local now path="/slave/nodes/$PIP" parsed CODE=x MSG="" DATA=false RIP="" NC=false CERT="" KEY="" TD=() TP=() TC=() i n
   sc_body "$1"; local body=$REPLY; REPLY="" # the body holds the secret: nothing but curl's config sees it
   sc_req PUT "$path" "$body"; body=""
   if [ -n "${2:-}" ]; then now=$(( $2 + CR_NS / 1000000 )); else sc_now; now=$REPLY; fi
   SC_REG_NOW=$now
   if ! sc_req_lines "$now" PUT "$path" "$CR_ST" "$CR_NS" "$CR_ERR" "$CR_BODY"; then sc_req_err; REPLY="failed to register node: $REPLY"; return 1; fi
-  parsed=$(printf '%s' "$CR_BODY" | jq -r --arg d "$DOMAIN" '@sh "CODE=\(.code // 0) MSG=\(.message // "") DATA=\(.data != null) RIP=\(.data.ipv4 // "") NC=\(.data.created == true)",
+  parsed=$(printf '%s' "$CR_BODY" | jq -r --arg d "$PDOMAIN" '@sh "CODE=\(.code // 0) MSG=\(.message // "") DATA=\(.data != null) RIP=\(.data.ipv4 // "") NC=\(.data.created == true)",
     @sh "TD=(\([(.data.tunnels // [])[] | .domain // ""])) TP=(\([(.data.tunnels // [])[] | .protocol // ""])) TC=(\([(.data.tunnels // [])[] | (.created == true)]))",
     @sh "CERT=\([(.data.tunnels // [])[] | select(.domain == $d)][0].sslCert // "") KEY=\([(.data.tunnels // [])[] | select(.domain == $d)][0].sslKey // "")"' 2>/dev/null) \
     || { REPLY="failed to parse response: invalid character looking for beginning of value"; return 1; }
@@ -259,31 +264,31 @@ sc_run_config() { # S T — main() up to the end of config.GetConfig; T = when t
     sc_emit $((s + 30000)) ERROR "Failed to get IPv4 address (K2 mode requires IPv4)" 'component=config err="all ipv4 services failed: Get \"https://ipwhois.app/json/\": dial tcp4: lookup ipwhois.app: i/o timeout"'
     return 0
   fi
-  sc_emit "$t" INFO "Auto-detected IPv4" "component=config ipv4=$IP"
+  sc_emit "$t" INFO "Auto-detected IPv4" "component=config ipv4=$PIP"
   sc_val "$CF_REGION"
   if [ -n "$CF_REGION_SET" ]; then sc_emit "$t" INFO "Using configured region" "component=config region=$REPLY"
   else sc_emit "$t" INFO "Auto-generated region" "component=config region=$REPLY"; fi
-  sc_emit "$t" INFO "Auto-generated tunnel domain" "component=config domain=$DOMAIN"
-  sc_emit "$t" INFO "Config loaded" "component=config ipv4=$IP country=US region=$REPLY tunnelPort=443 k2Enabled=true tunnelDomain=$DOMAIN"
+  sc_emit "$t" INFO "Auto-generated tunnel domain" "component=config domain=$PDOMAIN"
+  sc_emit "$t" INFO "Config loaded" "component=config ipv4=$PIP country=US region=$REPLY tunnelPort=443 k2Enabled=true tunnelDomain=$PDOMAIN"
 }
 sc_tunnel_lines() { # T — buildTunnelConfigs (reads /etc/k2v5/connect-url.txt if there; SC_URL = the server URL built from it)
   sc_server_url; SC_URL=$REPLY
   [ -n "$SC_URL" ] && { sc_val "$SC_URL"; sc_emit "$1" INFO "Built k2v5 server URL" "component=sidecar url=$REPLY"; }
   local sfx='""'; [ "$CF_TEST" = true ] && sfx='" (test node)"'
-  sc_emit "$1" INFO "K2 tunnel configured" "component=sidecar domain=$DOMAIN port=443 protocol=k2v5 hopPortStart=$CF_HOP_MIN hopPortEnd=$CF_HOP_MAX suffix=$sfx"
+  sc_emit "$1" INFO "K2 tunnel configured" "component=sidecar domain=$PDOMAIN port=443 protocol=k2v5 hopPortStart=$CF_HOP_MIN hopPortEnd=$CF_HOP_MAX suffix=$sfx"
 }
 sc_run_node() { # T — NewNode's own geo lookup (Detected IP), then Start() up to the registration request
   local t=$1
-  sc_emit "$t" INFO "Detected IP" "component=node ipv4=$IP country=$COUNTRY region=$CF_GEO"
+  sc_emit "$t" INFO "Detected IP" "component=node ipv4=$PIP country=$COUNTRY region=$CF_GEO"
   [ -n "$CF_IPV6" ] && sc_emit "$t" INFO "Detected IPv6" "component=node ipv6=$CF_IPV6"
   sc_val "$CF_CENTER"; sc_emit "$t" INFO "Center URL" "component=sidecar url=$REPLY"
   sc_emit "$t" INFO "Config Dir" "component=sidecar dir=/etc/kaitu"
   sc_tunnel_lines "$t"
   sc_emit "$t" INFO "Tunnels to register" "component=sidecar count=1"
-  sc_emit "$t" INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$IP country=$COUNTRY"
+  sc_emit "$t" INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$PIP country=$COUNTRY"
 }
 sc_run() { # S — one failing run from S (SC_FAIL says how it fails)
-  local s=$1 t d path="/slave/nodes/$IP"
+  local s=$1 t d path="/slave/nodes/$PIP"
   if [ "$SC_FAIL" = net ]; then sc_run_config "$s" 0; return 0; fi
   sc_run_config "$s" $((s + 900))
   if [ "$SC_FAIL" = secret ]; then sc_emit $((s + 900)) ERROR "Failed to initialize" 'component=sidecar err="failed to create node: secret is required"'; return 0; fi
@@ -305,6 +310,7 @@ sc_run() { # S — one failing run from S (SC_FAIL says how it fails)
 loop_period() { case "$1" in net) echo 32000 ;; center) echo 12000 ;; *) echo 10000 ;; esac; }
 sc_loop_lines() { # NOW — the restart loop's runs (one every period from the container's start) up to NOW
   local now=$1 st=${C_STARTED[k2-sidecar]} p i last
+  local PIP=$IP PDOMAIN=$DOMAIN # each run is a new process: it detects the address the machine has now
   case "${C_LOOP[k2-sidecar]}" in net) p=32000 ;; center) p=12000 ;; *) p=10000 ;; esac
   last=$(( (now - st) / p ))
   W_FROM=$SC_LOOP_DONE W_TO=$now W_NEXT=$((st + (last + 1) * p))
@@ -332,7 +338,9 @@ sc_fail_start() { # S LOOP DONE — this run fails: the container restarts every
 
 # ---- start-up (main.go main → NewSidecar → Start) -----------------------------------
 sidecar_boot() { # the sidecar process starts in its (existing) container; returns 1 when this run fails (a restart loop)
-  load; sc_config; sc_load; sc_reset
+  load; sc_load; sc_reset
+  SC_IP=$IP; sc_ident # the address it detects now, kept for its whole run
+  sc_config
   local t0 now; sc_now; t0=$REPLY now=$REPLY
   SC_RUN=$t0
   [ -n "${K2SIM_PROVISIONED_LONG_AGO:-}" ] && SC_LONG=1
@@ -364,13 +372,13 @@ sidecar_boot() { # the sidecar process starts in its (existing) container; retur
   sc_log "$now" INFO "Node registered" "component=sidecar ipv4=$SC_REG_IP tunnels=$SC_REG_N"
   if [ -n "$SC_REG_CERT" ] && [ -n "$SC_REG_KEY" ]; then
     # replaced, not rewritten: an earlier start (as root or the other user) owns the old files
-    mkdir -p "$CFG/certs"; rm -f "$CFG/certs/$DOMAIN-cert.pem" "$CFG/certs/$DOMAIN-key.pem"
-    printf '%s' "$SC_REG_CERT" > "$CFG/certs/$DOMAIN-cert.pem"; (umask 077; printf '%s' "$SC_REG_KEY" > "$CFG/certs/$DOMAIN-key.pem")
-    sc_log "$now" INFO "Saved certificate" "component=certificate path=/etc/kaitu/certs/$DOMAIN-cert.pem"
-    sc_log "$now" INFO "Saved private key" "component=certificate path=/etc/kaitu/certs/$DOMAIN-key.pem"
-    sc_log "$now" INFO "Saved K2 certificate" "component=sidecar dir=/etc/kaitu/certs file=$DOMAIN-cert.pem"
+    mkdir -p "$CFG/certs"; rm -f "$CFG/certs/$PDOMAIN-cert.pem" "$CFG/certs/$PDOMAIN-key.pem"
+    printf '%s' "$SC_REG_CERT" > "$CFG/certs/$PDOMAIN-cert.pem"; (umask 077; printf '%s' "$SC_REG_KEY" > "$CFG/certs/$PDOMAIN-key.pem")
+    sc_log "$now" INFO "Saved certificate" "component=certificate path=/etc/kaitu/certs/$PDOMAIN-cert.pem"
+    sc_log "$now" INFO "Saved private key" "component=certificate path=/etc/kaitu/certs/$PDOMAIN-key.pem"
+    sc_log "$now" INFO "Saved K2 certificate" "component=sidecar dir=/etc/kaitu/certs file=$PDOMAIN-cert.pem"
     # §1.4: server-cert.pem / server-key.pem are symlinks to the domain's files
-    ln -sfn "$DOMAIN-cert.pem" "$CFG/certs/server-cert.pem"; ln -sfn "$DOMAIN-key.pem" "$CFG/certs/server-key.pem"
+    ln -sfn "$PDOMAIN-cert.pem" "$CFG/certs/server-cert.pem"; ln -sfn "$PDOMAIN-key.pem" "$CFG/certs/server-key.pem"
     sc_log "$now" INFO "Linked K2 certificate to server-cert.pem" "component=sidecar"
   fi
   sc_k2v5_config
@@ -411,14 +419,15 @@ sidecar_graceful_stop() {
   # before Start() reaches signal.Notify (a start-up under way, a failing run) SIGTERM kills at once: no lines
   if [ "$SC_UP" = 1 ] && has k2-sidecar && [ -z "${C_LOOP[k2-sidecar]}" ]; then
     sc_config
-    local now path="/slave/nodes/$IP"; sc_now; now=$REPLY
+    # Unregister: the address it registered (in memory), not the one the machine may have now
+    local now reg=${SC_REG_IP:-$PIP} path; path="/slave/nodes/$reg"; sc_now; now=$REPLY
     sc_log "$now" INFO "Received signal, shutting down..." "component=sidecar signal=terminated"
     sc_log "$now" INFO "Shutting down..." "component=sidecar"
-    sc_log "$now" INFO "Unregistering node" "component=node ipv4=$IP"
+    sc_log "$now" INFO "Unregistering node" "component=node ipv4=$reg"
     sc_req DELETE "$path"
     sc_now; now=$REPLY
     if sc_req_lines "$now" DELETE "$path" "$CR_ST" "$CR_NS" "$CR_ERR" "$CR_BODY"; then
-      sc_log "$now" INFO "Node unregistered successfully" "component=node ipv4=$IP"
+      sc_log "$now" INFO "Node unregistered successfully" "component=node ipv4=$reg"
       sc_log "$now" INFO "Node unregistered successfully" "component=sidecar"
     else
       sc_req_err; sc_val "failed to unregister node: $REPLY"
@@ -475,7 +484,7 @@ sc_reregister() { # AT — the poller found the file at AT: buildTunnelConfigs a
   SC_POLL=0 SC_LONG=0
   W_FROM=$((at - 1)) W_TO=$SC_NEVER W_NEXT=$SC_NEVER
   sc_tunnel_lines "$at"
-  sc_log "$at" INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$IP country=$COUNTRY"
+  sc_log "$at" INFO "Registering node with tunnels" "component=node tunnels=1 ipv4=$PIP country=$COUNTRY"
   if sc_register "$url" "$at"; then
     sc_val "$url"; sc_log "$SC_REG_NOW" INFO "Updated k2v5 serverURL" "component=sidecar url=$REPLY"
   else
