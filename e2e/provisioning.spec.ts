@@ -14,7 +14,9 @@ test.describe("provisioning", () => {
     // the simulated Center's queue: three provision items from payments
     const queued = table.locator('tr[data-action="provision"][data-status="queued"]');
     await expect(queued).toHaveCount(3);
-    await expect(page.getByTestId("work-items-summary")).toContainText("3 queued");
+    // and an admin's change_ip for the private node pn-1001
+    await expect(table.locator('tr[data-action="change_ip"][data-status="queued"]')).toHaveCount(1);
+    await expect(page.getByTestId("work-items-summary")).toContainText("4 queued");
     const tokyo = queued.filter({ hasText: "ap-tokyo · 1,000 GiB a month sold · non_residential" });
     await expect(tokyo).toHaveCount(1);
     await expect(tokyo.getByTestId("deadline")).toHaveText(/^\d+:\d\d left$/);
@@ -161,6 +163,46 @@ test.describe("provisioning", () => {
     seen.push(await (await page.request.get("/api/audit/export")).text());
     for (const text of seen) for (const s of secrets) expect(text).not.toContain(s);
     await page.goto("/audit?action=provisioning.step");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+  });
+
+  test("an operator changes a private node's address (change_ip): Center's ownership consequence shown first, the typed name required, then the static IP swap, the node registering from its new address with the same host key, and the checklist there", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/provisioning?action=change_ip");
+    const table = page.getByTestId("work-items");
+    const item = table.locator('tr[data-action="change_ip"][data-status="queued"]');
+    await expect(item).toHaveCount(1);
+    const id = (await item.getAttribute("data-id"))!;
+    await item.getByRole("button", { name: "Claim" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Claim" }).click();
+    await expect(table.locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "claimed");
+
+    await page.goto(`/provisioning/${id}`);
+    const step = page.getByTestId("change-ip-step");
+    await expect(step).toContainText("the address is blocked from mainland China");
+    await expect(step.getByTestId("change-ip-address")).toHaveText("127.0.0.22");
+    await expect(step.getByTestId("change-ip-state")).toHaveText("running");
+    await expect(step.getByTestId("change-ip-ownership")).toContainText("Center binds this node's subscription to 127.0.0.22 and has no endpoint to rebind it");
+    await step.getByTestId("change-ip-start").click();
+    const dialog = page.getByRole("dialog");
+    const go = dialog.getByRole("button", { name: "Change the address" });
+    // the instance's name must be typed
+    await expect(go).toBeDisabled();
+    await dialog.getByRole("textbox").fill("pn-1001");
+    await go.click();
+
+    const stepper = page.getByTestId("run-stepper");
+    await expect(stepper.getByTestId("step-verify-ip")).toHaveAttribute("data-state", "done", { timeout: 240_000 });
+    await expect(stepper.getByTestId("step-move-ip")).toContainText(/pn-1001: 127\.0\.0\.22 → 127\.0\.0\.\d+ \(static IP pn-1001-ip-\d+\); the old static IP StaticIp-pn-1001 released/);
+    await expect(stepper.getByTestId("step-reregister")).toContainText(/registered at Center from 127\.0\.0\.\d+; 1 host key pin\(s\) carried from 127\.0\.0\.22/);
+    await expect(stepper.getByTestId("step-verify-ip")).toContainText("WARNING: Center left the node private but owned by no one");
+    const newIp = /→ (127\.0\.0\.\d+)/.exec((await stepper.getByTestId("run-change-ip").textContent()) ?? "")![1];
+    await page.goto("/provisioning?action=change_ip");
+    await expect(page.getByTestId("work-items").locator(`tr[data-id="${id}"]`)).toHaveAttribute("data-status", "done");
+    await page.goto(`/nodes/${newIp}`);
+    await expect(page.getByRole("main")).toContainText("pn-1001");
+    await expect(page.getByRole("main")).toContainText("private");
+    await page.goto("/audit?action=provisioning.change_ip");
     await expect(page.getByTestId("audit-table")).toContainText("succeeded");
   });
 });

@@ -59,6 +59,8 @@ export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: num
     // without simulated machines the nodes cannot register themselves
     registerFleet: !haveNodes,
     deferred: "immediate",
+    // the demo's Provisioning page shows every kind of work item: a change_ip for the private node pn-1001
+    changeIpQueue: [{ subId: 1001, reason: "the address is blocked from mainland China" }],
     snapshotPath: path.join(opts.stateDir, "center.json"),
   });
   const lightsail = await startLightsailSim({ center });

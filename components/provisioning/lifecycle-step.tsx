@@ -7,6 +7,7 @@ import { Power, Trash2 } from "lucide-react";
 import type { LifecycleView } from "@/lib/provisioning/lifecycle";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { InstanceFacts, WarningNote } from "./instance-facts";
 
 // A stop / destroy work item (issue #14): what it names (Center's cloud
 // instance, its state at Lightsail), why k2ops cannot act when it cannot, and
@@ -33,25 +34,8 @@ export function LifecycleStep({ view, canOperate, carryOut }: { view: LifecycleV
       <p>
         Center asks to <strong>{view.action}</strong> this subscription&apos;s instance{view.reason ? ` (${view.reason})` : ""}.
       </p>
-      {view.instance ? (
-        <dl className="grid grid-cols-[10rem_1fr] gap-1">
-          <dt className="text-muted-foreground">Instance</dt>
-          <dd className="font-mono">{view.instance.name}</dd>
-          <dt className="text-muted-foreground">Address</dt>
-          <dd className="font-mono">{view.instance.ip_address}</dd>
-          <dt className="text-muted-foreground">Provider</dt>
-          <dd>
-            {view.instance.provider} · {view.instance.account_name} · {view.instance.region}
-          </dd>
-          <dt className="text-muted-foreground">At the provider now</dt>
-          <dd data-testid="lifecycle-state">{view.providerState}</dd>
-        </dl>
-      ) : null}
-      {view.blocked ? (
-        <p role="alert" className="rounded-md border border-warning/50 bg-warning/10 p-3">
-          {view.blocked}
-        </p>
-      ) : null}
+      {view.instance ? <InstanceFacts instance={view.instance} state={view.providerState} testIdPrefix="lifecycle" /> : null}
+      {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
       {alreadyGone ? <p>The instance is already deleted (Center no longer lists it): reporting the item done changes nothing else.</p> : null}
       {canOperate && !view.blocked ? (
         <>

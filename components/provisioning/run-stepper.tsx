@@ -31,7 +31,16 @@ const ICON: Record<StepperStep["state"], React.ReactNode> = {
 };
 const STATE_TEXT: Record<StepperStep["state"], string> = { done: "done", running: "running", failed: "failed", current: "next", todo: "to do", "not-built": "not built yet" };
 
-export function RunStepper({ view, canOperate, start }: { view: RunStepperView; canOperate: boolean; start: (input: unknown) => Promise<Res> }) {
+/** The start button's words (default: a provision run's). */
+export type StartWording = { button: string; title: string; description: string; started: string };
+const PROVISION_WORDING: StartWording = {
+  button: "Create the VPS and continue",
+  title: "Create the VPS?",
+  description: "k2ops looks for the instance by its name first and reuses it: a retry never buys a second VPS. The steps run as a durable job; a console restart resumes it.",
+  started: "Started: the VPS is being created",
+};
+
+export function RunStepper({ view, canOperate, start, wording = PROVISION_WORDING }: { view: RunStepperView; canOperate: boolean; start: (input: unknown) => Promise<Res>; wording?: StartWording }) {
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const running = view.steps.some((s) => s.state === "running") || view.job?.status === "queued" || view.job?.status === "running";
@@ -40,7 +49,7 @@ export function RunStepper({ view, canOperate, start }: { view: RunStepperView; 
     const res = await start({ operationId: view.operationId });
     router.refresh();
     if (!res.ok) toast.error(res.error.message);
-    else toast.success(failed ? `Retrying from "${failed.label}"` : "Started: the VPS is being created");
+    else toast.success(failed ? `Retrying from "${failed.label}"` : wording.started);
   }
   return (
     <section aria-labelledby="stepper-title" className="mt-6 rounded-lg border p-4" data-testid="run-stepper">
@@ -79,6 +88,12 @@ export function RunStepper({ view, canOperate, start }: { view: RunStepperView; 
           VPS <span className="font-mono">{view.vps.name}</span> at <span className="font-mono">{view.vps.ipv4}</span> ({view.vps.availabilityZone}, {view.vps.bundleId}, {view.vps.blueprintId}){view.vps.reused ? ", reused" : ""}
         </p>
       ) : null}
+      {view.changeIp ? (
+        <p className="mt-3 text-sm" data-testid="run-change-ip">
+          <span className="font-mono">{view.changeIp.instanceName}</span>: <span className="font-mono">{view.changeIp.oldIp}</span> →{" "}
+          <span className="font-mono">{view.changeIp.newIp ?? `static IP ${view.changeIp.newStaticIpName} (not attached yet)`}</span>
+        </p>
+      ) : null}
       {view.job ? (
         <p className="mt-1 text-xs text-muted-foreground">
           Job{" "}
@@ -91,14 +106,14 @@ export function RunStepper({ view, canOperate, start }: { view: RunStepperView; 
       {canOperate && view.canStart ? (
         <>
           <Button className="mt-3" onClick={() => setOpen(true)} data-testid="run-start">
-            {failed ? `Retry from step ${failed.label.split(".")[0]}` : "Create the VPS and continue"}
+            {failed ? `Retry from step ${failed.label.split(".")[0]}` : wording.button}
           </Button>
           <ConfirmDialog
             open={open}
             onOpenChange={setOpen}
             destructive={false}
-            title={failed ? "Retry the failed step?" : "Create the VPS?"}
-            description="k2ops looks for the instance by its name first and reuses it: a retry never buys a second VPS. The steps run as a durable job; a console restart resumes it."
+            title={failed ? "Retry the failed step?" : wording.title}
+            description={wording.description}
             confirmLabel={failed ? "Retry" : "Create"}
             onConfirm={go}
           />

@@ -16,7 +16,7 @@ type Res = { ok: true; data: unknown } | { ok: false; error: { message: string }
 export type WorkItemActions = { claim: (input: unknown) => Promise<Res>; abort: (input: unknown) => Promise<Res> };
 
 /** k2ops' own record of an item it claimed (lib/provisioning/claim provisionRuns). */
-export type RunView = { status: string; step: string; claimedBy: string; claimedAt: string | null; lastError: string | null; claimHeld: boolean };
+export type RunView = { status: string; action: string; step: string; claimedBy: string; claimedAt: string | null; lastError: string | null; claimHeld: boolean };
 
 export function ClaimButton({ id, asks, actions }: { id: number; asks: string; actions: WorkItemActions }) {
   const router = useRouter();
@@ -96,11 +96,13 @@ export function AbortButton({ id, actions }: { id: number; actions: WorkItemActi
 /** k2ops' state of an item beside Center's: who claimed it here, the wizard step, what went wrong. */
 export function RunCell({ run }: { run: RunView | undefined }) {
   if (!run) return <span className="text-muted-foreground">—</span>;
+  // a claimed stop / destroy / change_ip waits for the operator's typed-name confirmation on the item's page
+  const next = run.step === "claim" && run.action !== "provision" ? `confirm the ${run.action} (typed name)` : run.step;
   const tone = run.status === "claim-unknown" || run.status === "failed" ? "text-destructive" : run.status === "aborted" ? "text-muted-foreground" : "text-info";
   return (
     <span className={`block ${tone}`} data-testid="run-state" data-run-status={run.status}>
       {run.status === "claim-unknown" ? "claim unknown" : run.status} · {run.claimedBy}
-      {run.status === "claimed" || run.status === "in_progress" ? <span className="block text-muted-foreground">next: {run.step}{run.claimHeld ? " · claim token sealed" : ""}</span> : null}
+      {run.status === "claimed" || run.status === "in_progress" ? <span className="block text-muted-foreground">next: {next}{run.claimHeld ? " · claim token sealed" : ""}</span> : null}
       {run.lastError ? <span className="block">{run.lastError}</span> : null}
     </span>
   );

@@ -66,14 +66,17 @@ export async function verifyFixture(ips: string[], triggeredBy = "fixture"): Pro
 /**
  * Makes the fixture's Center (and a Lightsail simulator linked to it) bring up a
  * fresh machine for every instance created: an "unprovisioned" simulated node,
- * sshd on 22, nothing deployed, at `<prefix>.<first>`, `<prefix>.<first+1>`, ….
+ * sshd on 22, nothing deployed, at a free `<prefix>.N` (N from `first`); static
+ * IPs and address moves (change_ip) take their addresses from the same range.
  */
-export function createsFreshMachines(f: TestFleet, prefix: string, first = 10): void {
-  let next = first;
+export async function createsFreshMachines(f: TestFleet, prefix: string, first = 10): Promise<void> {
+  const { machineAddresses } = await import("@/simulator/node/launch-nodes");
+  const { countryOfRegion } = await import("@/simulator/center/seed");
+  const addrs = machineAddresses(f.fleet, { prefix, first });
   f.center.setHooks({
+    ...addrs.hooks,
     onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = `${prefix}.${next++}`;
-      const { countryOfRegion } = await import("@/simulator/center/seed");
+      const ip = await addrs.reserve();
       await f.fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: f.center.url, port: 22 });
       return { ipv4: ip };
     },

@@ -204,6 +204,20 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
  */
 export async function verifyProvisioned(operationId: number, d: NodeStepDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: string }> {
   const { vps } = await runOf(operationId);
+  const { checks } = await checklistUntilPass(vps.ipv4, d);
+  await db().provisionRun.update({ where: { operationId }, data: { status: "done", lastError: null } });
+  return { summary: `the checklist passes on ${vps.ipv4} (${checks} checks, reporter and Center cross-check included); ${vps.name} is in the fleet as class private` };
+}
+
+/**
+ * The fleet table synced from Center, then the §6 checklist on `ip` (with the
+ * reporter and the Center cross-check; stored with the node's history) read
+ * until it passes, up to `attempts` (default 6) times `everyMs` (default 20 s)
+ * apart: a check still settling (k2s ready, the reporter's first cycle) is read
+ * again. Returns Center's view of the nodes and the number of checks. Errors
+ * (ActionFailure): it does not pass, naming the checks that fail or stay unknown.
+ */
+export async function checklistUntilPass(ip: string, d: { center: CenterClient; triggeredBy: string; attempts?: number; everyMs?: number; signal?: AbortSignal; progress?: (line: string) => Promise<void> | void }): Promise<{ centerNodes: Map<string, AdminNodeItem>; checks: number }> {
   const walk = await d.center.listAllNodesChecked();
   const { syncFleet } = await import("@/lib/fleet");
   await syncFleet(walk.items, walk);
@@ -212,14 +226,11 @@ export async function verifyProvisioned(operationId: number, d: NodeStepDeps & {
   const attempts = d.attempts ?? 6;
   let last = "";
   for (let i = 1; i <= attempts; i++) {
-    await d.progress?.(`checklist on ${vps.ipv4} (attempt ${i} of ${attempts})`);
-    const out = await verifyNode(vps.ipv4, { triggeredBy: d.triggeredBy, centerNodes, signal: d.signal });
-    if (out.status === "pass") {
-      await db().provisionRun.update({ where: { operationId }, data: { status: "done", lastError: null } });
-      return { summary: `the checklist passes on ${vps.ipv4} (${out.checks.length} checks, reporter and Center cross-check included); ${vps.name} is in the fleet as class private` };
-    }
+    await d.progress?.(`checklist on ${ip} (attempt ${i} of ${attempts})`);
+    const out = await verifyNode(ip, { triggeredBy: d.triggeredBy, centerNodes, signal: d.signal });
+    if (out.status === "pass") return { centerNodes, checks: out.checks.length };
     last = out.status === "error" ? `could not run: ${out.error}` : `${out.status}: ${out.checks.filter((c) => c.status === "fail" || c.status === "unknown").map((c) => `${c.key} (${c.status})`).join(", ")}`;
     if (i < attempts) await wait(d.everyMs ?? 20_000, undefined, { signal: d.signal });
   }
-  throw new ActionFailure("failed", redactText(`the checklist does not pass on ${vps.ipv4} after ${attempts} reads: ${last}`));
+  throw new ActionFailure("failed", redactText(`the checklist does not pass on ${ip} after ${attempts} reads: ${last}`));
 }

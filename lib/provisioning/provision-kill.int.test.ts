@@ -35,7 +35,7 @@ beforeAll(async () => {
   process.env.K2OPS_TEST_PG_URL = pg.url;
   f = await startTestFleet(DIR, [], { secret: "7f".repeat(32), namePrefix: "pk" });
   delete process.env.K2OPS_TEST_PG_URL;
-  createsFreshMachines(f, "127.0.63");
+  await createsFreshMachines(f, "127.0.63");
   ls = await startLightsailSim({ center: f.center, pendingSeconds: 1 });
   process.env.K2OPS_CLAIM_KEY = crypto.randomBytes(32).toString("hex");
   await registerJobKinds();
@@ -61,7 +61,8 @@ function startWorker(id: string): ChildProcess {
       K2OPS_INSTANCE_ID: id,
       K2OPS_WORKER_SCHEDULES: "0",
       K2OPS_JOB_HEARTBEAT_SECONDS: "10",
-      LOG_LEVEL: "info",
+      // everything the console logs, for the secret search below
+      LOG_LEVEL: "debug",
       KAITU_CENTER_URL: f.center.url,
       KAITU_ACCESS_KEY: f.center.accessKeys.editor,
       ...ls.env,
@@ -115,5 +116,21 @@ describe("a console killed at each step of the provision job", () => {
     const secret = /^K2_NODE_SECRET=([0-9a-f]{64})$/m.exec(env)![1];
     expect(f.center.state.nodes.find((n) => n.ipv4 === ip)?.secretToken).toBe(secret);
     expect(await db().node.findUnique({ where: { ipv4: ip } })).toMatchObject({ class: "private", verificationStatus: "pass" });
+    // the claim token and the node secret: in no console log line, no command line, nowhere in the database
+    const claim = /^K2_PRIVATE_CLAIM=([0-9a-f]{64})$/m.exec(env)![1];
+    // the last process stops gently, so its log is complete (the others were killed)
+    const alive = workers.filter((w) => w.exitCode === null && w.signalCode === null);
+    await Promise.all(alive.map((w) => new Promise((r) => (w.once("exit", r), w.kill("SIGTERM")))));
+    const logs = fs.readdirSync(DIR).filter((n) => n.startsWith("worker-"));
+    expect(logs.length).toBe(BUILT_JOB_STEPS.length + 1);
+    const logText = logs.map((n) => fs.readFileSync(`${DIR}/${n}`, "utf8")).join("\n");
+    expect(logText).toMatch(/job engine started/);
+    for (const s of [secret, claim]) {
+      expect(logText).not.toContain(s);
+      for (const c of f.fleet.commands(ip)) expect(c.command).not.toContain(s);
+    }
+    const dump = JSON.stringify(await Promise.all([db().provisionRun.findMany(), db().auditEvent.findMany(), db().jobItem.findMany(), db().job.findMany(), db().node.findMany(), db().verificationRun.findMany()]), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    expect(dump).not.toContain(secret);
+    expect(dump).not.toContain(claim);
   }, 900_000);
 });

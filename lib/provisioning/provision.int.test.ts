@@ -1,19 +1,15 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
 import { getJob, waitForJob } from "@/lib/jobs";
-import { registerJobKinds } from "@/lib/jobs/console";
-import { startJobEngine, stopJobEngine } from "@/lib/jobs/engine";
-import { createLightsailClient } from "@/lib/lightsail/client";
 import { sshEngine } from "@/lib/node-ops/engine";
-import { createsFreshMachines, startTestFleet, type TestFleet } from "@/lib/node-ops/test-fleet";
-import { startLightsailSim, type LightsailSim } from "@/simulator/lightsail";
+import type { TestFleet } from "@/lib/node-ops/test-fleet";
+import type { LightsailSim } from "@/simulator/lightsail";
 import { claimWorkItem } from "./claim";
 import { chooseSchema, chooseView, confirmChoices } from "./choose";
 import { prepareOs } from "./os-step";
-import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
+import { startProvisionRun, type StepState } from "./run";
+import { startProvisioningFixture, type ProvisioningFixture } from "./test-fixture";
 
 // The wizard's steps 3-8 on real sshd machines (issue #14): a work item from
 // Center's queue to a registered private node whose checklist passes — the VPS
@@ -23,32 +19,19 @@ import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
 // registers with the claim, Center marks the item done and the node private.
 // Addresses 127.0.62.x are this suite's own.
 
+let fx: ProvisioningFixture;
 let f: TestFleet;
 let ls: LightsailSim;
-const timing = { pollMs: 1000, registerWaitMs: 90_000, attempts: 6, everyMs: 5000 };
-const client = () => createCenterClient({ baseUrl: f.center.url, accessKey: f.center.accessKeys.editor, getRetries: 0 });
-const lightsail = () => createLightsailClient({ region: "ap-northeast-1", endpoint: ls.url, credentials: { accessKeyId: "AKIASIMULATED", secretAccessKey: "simulated-secret-not-checked" }, maxAttempts: 1 });
+const client = () => fx.client();
+const lightsail = () => fx.lightsail();
 const ipOf = (name: string) => ls.inventory().find((i) => i.name === name)?.ipv4 ?? "";
 
 beforeAll(async () => {
-  f = await startTestFleet("/tmp/k2ops-test-provision", [], { secret: "7e".repeat(32), namePrefix: "pv" });
-  process.env.KAITU_CENTER_URL = f.center.url;
-  // the console's claim key (the job opens the claim with it)
-  process.env.K2OPS_CLAIM_KEY = crypto.randomBytes(32).toString("hex");
-  // a created instance is a fresh machine: sshd on 22, nothing deployed
-  createsFreshMachines(f, "127.0.62");
-  ls = await startLightsailSim({ center: f.center, pendingSeconds: 1 });
-  setProvisionDeps(() => ({ center: client(), lightsail: lightsail(), ssh: sshEngine, timing }));
-  await registerJobKinds();
-  await startJobEngine({ databaseUrl: f.t.url, schedules: false, pollingIntervalSeconds: 0.5 });
+  fx = await startProvisioningFixture("/tmp/k2ops-test-provision", { prefix: "127.0.62", secret: "7e".repeat(32), namePrefix: "pv" });
+  ({ f, ls } = fx);
 }, 300_000);
 afterAll(async () => {
-  setProvisionDeps(null);
-  delete process.env.KAITU_CENTER_URL;
-  delete process.env.K2OPS_CLAIM_KEY;
-  await stopJobEngine({ timeoutMs: 10_000 });
-  await ls?.close();
-  await f?.stop();
+  await fx?.stop();
 });
 
 /** Claims the queued item for `region` (ordered at Center when none is queued) and confirms the first fitting plan on an Ubuntu image. */
@@ -163,7 +146,7 @@ describe("provisioning a private node end to end on simulated machines", () => {
     // Center no longer knows the claim (as after its sweep): the sidecar registers (private: any claim does that), the item stays open
     const sub = f.center.state.subs.find((x) => x.id === opOf(opId).subId)!;
     sub.provisionClaimToken = "0".repeat(64);
-    timing.registerWaitMs = 15_000;
+    fx.timing.registerWaitMs = 15_000;
     try {
       const r = await runJobFor(opId);
       expect(r.status).toBe("failed");
@@ -172,7 +155,7 @@ describe("provisioning a private node end to end on simulated machines", () => {
       const run = await db().provisionRun.findUniqueOrThrow({ where: { operationId: opId } });
       expect(run).toMatchObject({ step: "register", claimSealed: expect.any(String) });
     } finally {
-      timing.registerWaitMs = 90_000;
+      fx.timing.registerWaitMs = 90_000;
     }
   }, 600_000);
 

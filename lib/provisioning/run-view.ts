@@ -1,7 +1,8 @@
 import { db } from "@/lib/db";
 import { isUnfinishedJob } from "@/lib/jobs";
 import type { VpsRecord } from "./create-vps";
-import { BUILT_JOB_STEPS, WIZARD_STEPS, type StepState, type WizardStep } from "./run";
+import { jobStepsOf, WIZARD_STEPS, type StepState, type WizardStep } from "./run";
+import { CHANGE_IP_STEPS, type ChangeIpPlan, type ChangeIpStep } from "./change-ip";
 
 // The wizard's stepper (issue #14): every step with its state, times and
 // evidence, from the run (ProvisionRun.step/steps/vps) and the job working it.
@@ -17,8 +18,17 @@ export const STEP_LABELS: Record<WizardStep, string> = {
   verify: "8. Verify (checklist, reporter, Center)",
 };
 
+/** A change_ip run's steps: the claim, the operator's typed-name confirmation, then the job's. */
+export const CHANGE_IP_LABELS: Record<"claim" | "confirm" | ChangeIpStep, string> = {
+  claim: "1. Claim the work item",
+  confirm: "2. Confirm (type the instance's name)",
+  "move-ip": "3. New static IP at Lightsail (allocate, swap, release the old one)",
+  reregister: "4. Sidecar registers again from the new address",
+  "verify-ip": "5. Verify at the new address (checklist; ownership at Center)",
+};
+
 export type StepperStep = {
-  key: WizardStep;
+  key: string;
   label: string;
   /** done: finished; current: the run's step (running when a job works it); failed: its last attempt failed; todo: later; not-built: this version does not run it */
   state: "done" | "running" | "failed" | "current" | "todo" | "not-built";
@@ -37,6 +47,8 @@ export type RunStepper = {
   status: string;
   steps: StepperStep[];
   vps: VpsRecord | null;
+  /** a change_ip run: what was confirmed and how far the address change got */
+  changeIp: ChangeIpPlan | null;
   job: { id: string; status: string; live: string | null } | null;
   /** the job can be started (or retried from the run's step) now */
   canStart: boolean;
@@ -51,21 +63,26 @@ export async function runStepper(operationId: number, now = Date.now()): Promise
   const job = run.jobId ? await db().job.findUnique({ where: { id: run.jobId }, select: { id: true, status: true, items: { select: { step: true, status: true }, take: 1 } } }) : null;
   const jobOpen = !!job && isUnfinishedJob(job.status);
   const states = (run.steps as Record<string, StepState> | null) ?? {};
-  const at = WIZARD_STEPS.indexOf(run.step as WizardStep);
-  const steps = WIZARD_STEPS.map((key, i): StepperStep => {
+  const changeIp = run.action === "change_ip";
+  const keys: readonly string[] = changeIp ? ["claim", "confirm", ...CHANGE_IP_STEPS] : WIZARD_STEPS;
+  const labels: Record<string, string> = changeIp ? CHANGE_IP_LABELS : STEP_LABELS;
+  const jobSteps: readonly string[] = jobStepsOf(run.action);
+  // a claimed change_ip item waits for the operator's confirmation
+  const at = changeIp && run.step === "claim" ? 1 : keys.indexOf(run.step);
+  const steps = keys.map((key, i): StepperStep => {
     const s = states[key];
     const current = i === at;
     let state: StepperStep["state"];
     if (i < at || run.status === "done") state = "done";
     else if (current && s?.status === "running" && jobOpen) state = "running";
     else if (current && s?.status === "failed") state = "failed";
-    else if (i >= 2 && !BUILT_JOB_STEPS.includes(key)) state = "not-built";
+    else if (i >= 2 && !jobSteps.includes(key)) state = "not-built";
     else state = current ? "current" : "todo";
     const start = s?.startedAt ?? null;
     const end = state === "running" ? null : (s?.finishedAt ?? null);
     return {
       key,
-      label: STEP_LABELS[key],
+      label: labels[key] ?? key,
       state,
       summary: s?.summary ?? null,
       error: s?.error ?? null,
@@ -81,9 +98,10 @@ export async function runStepper(operationId: number, now = Date.now()): Promise
     step: run.step,
     status: run.status,
     steps,
-    vps: (run.vps as VpsRecord | null)?.ipv4 ? (run.vps as VpsRecord) : null,
+    vps: !changeIp && (run.vps as VpsRecord | null)?.ipv4 ? (run.vps as VpsRecord) : null,
+    changeIp: changeIp ? ((run.choices as ChangeIpPlan | null) ?? null) : null,
     job: job ? { id: job.id, status: job.status, live: jobOpen ? (job.items[0]?.step ?? null) : null } : null,
-    canStart: open && !!run.choices && !jobOpen && BUILT_JOB_STEPS.includes(run.step as WizardStep),
+    canStart: open && !!run.choices && !jobOpen && jobSteps.includes(run.step),
     lastError: run.lastError,
   };
 }

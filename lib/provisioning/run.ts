@@ -8,10 +8,10 @@ import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
 import { redactText } from "@/lib/redact";
 import { LEASE_MS, leaseOwnerName } from "./claim";
-import type { ConfirmedChoices } from "./choose";
 import { ensureVps } from "./create-vps";
 import { prepareOs } from "./os-step";
 import { awaitRegistration, deployStack, verifyProvisioned, writeNodeEnv } from "./node-steps";
+import { CHANGE_IP_STEPS, moveAddress, reregister, verifyChangedIp, type ChangeIpStep } from "./change-ip";
 
 // The wizard's steps after the operator's choices (issue #14 steps 3-8) as ONE
 // durable job of kind "provision" with a single item, the node-to-be
@@ -23,6 +23,8 @@ import { awaitRegistration, deployStack, verifyProvisioned, writeNodeEnv } from 
 // it held and does not work the run twice.
 
 export const PROVISION_JOB_KIND = "provision";
+/** The job kind of a change_ip item's run (its steps: CHANGE_IP_STEPS). */
+export const CHANGE_IP_JOB_KIND = "change-ip";
 
 /** The wizard's steps in order (provisioning.md Steps 1-7); `os`, `env`, `deploy`, `register`, `verify` follow create-vps. */
 export const WIZARD_STEPS = ["claim", "choose", "create-vps", "os", "env", "deploy", "register", "verify"] as const;
@@ -34,19 +36,25 @@ export type StepState = { status: "running" | "succeeded" | "failed"; startedAt:
 
 const paramsSchema = z.object({ operationId: z.number().int().positive() });
 
+type RunStep = WizardStep | ChangeIpStep;
+/** The steps a job runs for a run of `action`, in order. */
+export const jobStepsOf = (action: string): readonly RunStep[] => (action === "change_ip" ? CHANGE_IP_STEPS : BUILT_JOB_STEPS);
 type StepRunner = (operationId: number, d: Deps, signal: AbortSignal, progress: (line: string) => Promise<void>, createdBy: string) => Promise<{ summary: string }>;
 const needSsh = (d: Deps): SshEngine => {
   if (!d.ssh) throw new ActionFailure("failed", "no SSH key is configured in this console (K2OPS_SSH_KEY_PATH): the machine cannot be reached");
   return d.ssh();
 };
 /** What each built step runs; each is idempotent (safe to run again after a crash). */
-const STEP_RUNNERS: Partial<Record<WizardStep, StepRunner>> = {
+const STEP_RUNNERS: Partial<Record<RunStep, StepRunner>> = {
   "create-vps": (id, d, signal, progress) => ensureVps(id, { center: d.center, lightsail: d.lightsail, signal, progress }),
   os: (id, d, signal, progress) => prepareOs(id, { ssh: needSsh(d), user: d.sshUser, signal, progress }),
   env: (id, d, signal, progress) => writeNodeEnv(id, { ssh: needSsh(d), center: d.center, signal, progress }),
   deploy: (id, d, signal, progress) => deployStack(id, { ssh: needSsh(d), center: d.center, signal, progress }),
   register: (id, d, signal, progress) => awaitRegistration(id, { ssh: needSsh(d), center: d.center, signal, progress, ...d.timing }),
   verify: (id, d, signal, progress, createdBy) => verifyProvisioned(id, { ssh: needSsh(d), center: d.center, signal, progress, triggeredBy: createdBy, ...d.timing }),
+  "move-ip": (id, d, signal, progress) => moveAddress(id, { center: d.center, lightsail: d.lightsail, signal, progress, pollMs: d.timing?.pollMs }),
+  reregister: (id, d, signal, progress, createdBy) => reregister(id, { center: d.center, lightsail: d.lightsail, ssh: needSsh(d), signal, progress, actor: createdBy, pollMs: d.timing?.pollMs, registerWaitMs: d.timing?.registerWaitMs }),
+  "verify-ip": (id, d, signal, progress, createdBy) => verifyChangedIp(id, { center: d.center, lightsail: d.lightsail, ssh: needSsh(d), signal, progress, triggeredBy: createdBy, ...d.timing }),
 };
 
 /** The clients the steps use; `ssh` is asked for only by the steps that reach the machine. */
@@ -73,7 +81,7 @@ async function deps(): Promise<Deps> {
   return { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv(), ssh: sshEngine };
 }
 
-async function markStep(operationId: number, step: WizardStep, state: StepState): Promise<void> {
+async function markStep(operationId: number, step: RunStep, state: StepState): Promise<void> {
   // read-modify-write under the run's row lock: two steps never race on the JSON
   await db().$transaction(async (tx) => {
     await tx.$queryRaw`SELECT "operationId" FROM "ProvisionRun" WHERE "operationId" = ${operationId} FOR UPDATE`;
@@ -114,17 +122,18 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
   try {
     for (;;) {
       const run = await db().provisionRun.findUnique({ where: { operationId } });
-      if (run?.status === "done") return { status: "succeeded", summary: done.join("; ") || "the node is provisioned, registered and verified" };
+      if (run?.status === "done") return { status: "succeeded", summary: done.join("; ") || (run.action === "change_ip" ? "the node has its new address, registered and verified" : "the node is provisioned, registered and verified") };
       if (!run || !["claimed", "in_progress"].includes(run.status)) return { status: "failed", error: `work item ${operationId} stopped being held by k2ops (${run?.status ?? "gone"}) while its steps ran` };
-      const step = run.step as WizardStep;
-      const runner = BUILT_JOB_STEPS.includes(step) ? STEP_RUNNERS[step] : undefined;
+      const step = run.step as RunStep;
+      const jobSteps = jobStepsOf(run.action);
+      const runner = jobSteps.includes(step) ? STEP_RUNNERS[step] : undefined;
       if (!runner) {
         const waiting = `the run waits at step "${step}", which is the operator's (on the wizard page)`;
         return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
       }
       // a step advances the run itself before it is recorded: a process killed in between left it "running" though the run went past it
       const states = (run.steps as Record<string, StepState> | null) ?? {};
-      for (const earlier of BUILT_JOB_STEPS.slice(0, BUILT_JOB_STEPS.indexOf(step))) {
+      for (const earlier of jobSteps.slice(0, jobSteps.indexOf(step))) {
         const st = states[earlier];
         if (st?.status === "running") await markStep(operationId, earlier, { ...st, status: "succeeded", finishedAt: new Date().toISOString(), summary: "finished (the console process that ran it stopped before recording its summary)" });
       }
@@ -144,7 +153,7 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
         await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
         // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it) —
         // but not after the node registered: Center applies any update, and `failed` would undo the registration's `done`
-        if (step !== "verify") await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
+        if (step !== "verify" || run.action !== "provision") await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
         return { status: "failed", error: `${step}: ${error}` };
       }
     }
@@ -155,6 +164,13 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
       .catch(() => undefined);
   }
 }
+
+export const changeIpJobKind = defineJobKind({
+  kind: CHANGE_IP_JOB_KIND,
+  abortInFlightOnCancel: true,
+  auditAction: () => "provisioning.change_ip.step",
+  run: runSteps,
+});
 
 export const provisionJobKind = defineJobKind({
   kind: PROVISION_JOB_KIND,
@@ -171,17 +187,34 @@ export const provisionJobKind = defineJobKind({
  * Errors (ActionFailure): not_found (k2ops holds no claim), conflict (step 2 not
  * confirmed; a job already works the run).
  */
-export async function startProvisionRun(operationId: number, opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
+export function startProvisionRun(operationId: number, opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
+  return startRun(operationId, "provision", opts);
+}
+
+/**
+ * Starts (or retries from its recorded step) the job that works the confirmed
+ * change_ip run of `operationId`: one item, the instance. Returns the job id.
+ * Errors (ActionFailure): not_found (k2ops holds no claim), conflict (not
+ * confirmed; a job already works the run).
+ */
+export function startChangeIpRun(operationId: number, opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
+  return startRun(operationId, "change_ip", opts);
+}
+
+async function startRun(operationId: number, action: "provision" | "change_ip", opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (run.action !== "provision") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a provision.`);
-  const choices = run.choices as ConfirmedChoices | null;
-  if (!choices) throw new ActionFailure("conflict", `Work item ${operationId}: confirm step 2 (account, region, plan, image) first.`);
+  if (run.action !== action) throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a ${action}.`);
+  // the job's one item: the node-to-be (provision), the instance (change_ip)
+  const choices = run.choices as { name?: string; instanceName?: string } | null;
+  const item = action === "provision" ? choices?.name : choices?.instanceName;
+  if (!item) throw new ActionFailure("conflict", action === "provision" ? `Work item ${operationId}: confirm step 2 (account, region, plan, image) first.` : `Work item ${operationId}: confirm the change (type the instance's name) first.`);
   if (run.jobId) {
     const job = await db().job.findUnique({ where: { id: run.jobId }, select: { status: true } });
     if (job && isUnfinishedJob(job.status)) throw new ActionFailure("conflict", `Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
   }
-  const jobId = await createJob({ kind: PROVISION_JOB_KIND, createdBy: opts.createdBy, auditId: opts.auditId, params: { operationId }, items: [{ nodeIpv4: choices.name }], concurrency: 1, start: false });
+  const kind = action === "provision" ? PROVISION_JOB_KIND : CHANGE_IP_JOB_KIND;
+  const jobId = await createJob({ kind, createdBy: opts.createdBy, auditId: opts.auditId, params: { operationId }, items: [{ nodeIpv4: item }], concurrency: 1, start: false });
   await db().provisionRun.update({ where: { operationId }, data: { jobId } });
   await startJob(jobId);
   return { jobId, step: run.step };

@@ -42,4 +42,32 @@ describe("PrismaHostKeyStore: one pin per key type, new key types wait for an ad
     expect(await t.prisma.hostKey.count({ where: { nodeIpv4: IP, status: { in: ["trusted", "rejected", "pending"] } } })).toBe(0);
     expect((await t.prisma.node.findUnique({ where: { ipv4: IP } }))?.hostKeyState).toBe("unknown");
   });
+
+  it("a host not in the fleet table yet keeps its pin in the database for every process; it becomes a HostKey row when the host joins; carryPins moves a machine's pins to its new address", async () => {
+    const NEW = "203.0.113.77";
+    const MOVED = "203.0.113.78";
+    await new PrismaHostKeyStore(t.prisma).pin(NEW, ed);
+    // another console process (another store) sees the pin
+    expect(await new PrismaHostKeyStore(t.prisma).list(NEW)).toEqual([ed]);
+    expect(await t.prisma.hostKey.count({ where: { nodeIpv4: NEW } })).toBe(0);
+    await syncFleet([
+      { id: 1, name: "n1", country: "JP", region: "r", ipv4: IP, ipv6: "", class: "shared", updatedAt: 1, tunnels: [] },
+      { id: 2, name: "pn-7", country: "JP", region: "r", ipv4: NEW, ipv6: "", class: "private", updatedAt: 1, tunnels: [] },
+    ]);
+    expect(await new PrismaHostKeyStore(t.prisma).list(NEW)).toEqual([ed]);
+    expect(await t.prisma.hostKey.count({ where: { nodeIpv4: NEW, status: "trusted" } })).toBe(1);
+    expect(await t.prisma.setting.count({ where: { key: `hostkey.unmanaged:${NEW}` } })).toBe(0);
+    expect((await t.prisma.node.findUnique({ where: { ipv4: NEW } }))?.hostKeyState).toBe("trusted");
+    // the same machine at a new address: its row first, then the pins carried (audited); other pins there are refused
+    const store = new PrismaHostKeyStore(t.prisma);
+    await expect(store.carryPins(NEW, MOVED, "op@example.test")).rejects.toThrow(/is not in the fleet table/);
+    await t.prisma.node.create({ data: { ipv4: MOVED, name: "pn-7", inCenter: false } });
+    expect(await store.carryPins(NEW, MOVED, "op@example.test")).toBe(1);
+    expect(await store.list(MOVED)).toEqual([ed]);
+    expect(await store.carryPins(NEW, MOVED, "op@example.test")).toBe(0);
+    expect(await t.prisma.auditEvent.count({ where: { targetId: MOVED, action: "hostkey.carry" } })).toBe(1);
+    await store.pin("203.0.113.79", rsa);
+    await t.prisma.node.create({ data: { ipv4: "203.0.113.79", name: "other" } });
+    await expect(store.carryPins(NEW, "203.0.113.79", "op@example.test")).rejects.toThrow(/already has other pinned host keys/);
+  });
 });

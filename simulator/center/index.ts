@@ -108,6 +108,8 @@ export type CenterSimOptions = CenterSimHooks & {
   registerFleet?: boolean;
   /** queued provision work items (default 3) */
   provisionQueue?: number | ProvisionSeed[];
+  /** private subscriptions (by id, seeded by the fleet's privateSubId) given a queued change_ip item, as an admin creates it (default none) */
+  changeIpQueue?: { subId: number; reason: string }[];
   /** "scheduled" = next 02:00 Asia/Shanghai (default); "immediate" = right after the response; "manual" = only runDeferredTasks() */
   deferred?: "scheduled" | "immediate" | "manual";
   /** /slave/usage next_report_interval (default 60) */
@@ -1478,6 +1480,10 @@ export async function startCenterSim(opts: CenterSimOptions = {}) {
           { region: "us-virginia", trafficTotalBytes: 2000 * GiB, ipType: "residential" as const },
         ].slice(0, pq);
     for (const s of seeds) createProvisionRequest(s);
+    for (const c of opts.changeIpQueue ?? []) {
+      const sub = state.subs.find((x) => x.id === c.subId);
+      if (sub?.cloudInstanceId) newOp("change_ip", sub, "admin:ops@kaitu.example", { reason: c.reason });
+    }
     seedTickets(t);
     syncCloud();
   }

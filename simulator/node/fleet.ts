@@ -133,6 +133,8 @@ export type NodeSpec = {
   usedBytes?: number;
   /** the inbound (rx) share of the synthetic traffic, 0–1 (default by the IP: 0.4–0.6, so under billing mode max rx binds on some nodes, tx on others) */
   rxShare?: number;
+  /** K2_PRIVATE_CLAIM in .env: a private node's one-time claim token (64 hex; default none: a shared node) */
+  privateClaim?: string;
   /** K2_NODE_TRAFFIC_LIMIT_GB in .env (default 1000) */
   limitGb?: number;
   /** the node's Docker Compose version (default 2.36.2); before 2.21 `ps` prints the old table and `--format json` ONE array */
@@ -268,6 +270,7 @@ function envFile(s: NodeSpec): string {
     `K2_NODE_NAME=${s.name}`,
     `K2_NODE_REGION=${s.region}`,
     `K2_IP_TYPE=${s.ipType ?? "non_residential"}`,
+    ...(s.privateClaim ? [`K2_PRIVATE_CLAIM=${s.privateClaim}`] : []),
     ...(s.scenario === "metering-off" ? [] : ["K2_NODE_BILLING_START_DATE=2026-01-01", `K2_NODE_TRAFFIC_LIMIT_GB=${s.scenario === "cut" ? 1000 : (s.limitGb ?? 1000)}`, "K2_NODE_TRAFFIC_BILLING_MODE=sum"]),
   ];
   return lines.join("\n") + "\n";

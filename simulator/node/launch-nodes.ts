@@ -4,13 +4,14 @@
 // unprovisioned machine (sshd on 127.0.0.N:22, nothing deployed), a reboot
 // restarts one, a delete stops one, and a change of public address (a Lightsail
 // static IP attached or detached, Center's change-ip task) moves one.
-import { acceptsTcp } from "./net";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { countryOfRegion, fleetNodeSecret } from "../center/seed";
 import { monthStartUtc, setTrafficProfile } from "../lightsail/traffic";
 import { SimFleet, type Scenario } from "./fleet";
+import { acceptsTcp } from "./net";
 
-type FleetEntry = { name: string; ipv4: string; country: string; region: string; ipType?: string; arch?: "k2v5" | "k2-slave" | "kaitu-slave" };
+type FleetEntry = { name: string; ipv4: string; country: string; region: string; ipType?: string; arch?: "k2v5" | "k2-slave" | "kaitu-slave"; privateSubId?: number };
 
 // demo variety: each shows a distinct failing check in the console (by position among the k2v5 nodes)
 const DEMO_ORDER: Scenario[] = ["healthy", "healthy", "wrong-timezone", "healthy", "cut", "restart-loop-net", "healthy", "metering-off", "k2-oc-orphan"];
@@ -113,6 +114,8 @@ export async function launchNodes(o: {
     scenario: scenarioFor(f, f.arch === "k2-slave" || f.arch === "kaitu-slave" ? -1 : k2v5++),
     secret: fleetNodeSecret(f.ipv4),
     centerUrl: o.center.url,
+    // a private node keeps its (long spent) one-time claim in .env: Center re-binds it by its subscription's bound address
+    ...(f.privateSubId ? { privateClaim: createHash("sha256").update(`k2ops-demo-claim:${f.privateSubId}`).digest("hex") } : {}),
     ...(cloud.has(f.ipv4) ? { usedBytes: cloud.get(f.ipv4)!.trafficUsedBytes, limitGb: Math.floor(cloud.get(f.ipv4)!.trafficTotalBytes / 2 ** 30) } : {}),
   }));
   for (const x of o.extras ? DEMO_EXTRA : []) {

@@ -10,7 +10,8 @@ import { abortWorkItemSchema, lifecycleSchema, workItemRefSchema } from "@/lib/p
 import { carryOutLifecycle } from "@/lib/provisioning/lifecycle";
 import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { chooseSchema, confirmChoices } from "@/lib/provisioning/choose";
-import { startProvisionRun } from "@/lib/provisioning/run";
+import { startChangeIpRun, startProvisionRun } from "@/lib/provisioning/run";
+import { confirmChangeIp } from "@/lib/provisioning/change-ip";
 
 // The Provisioning page's changes (issue #14): claim a Center work item, give
 // one up. Operators only, audited; the claim token never leaves lib/provisioning
@@ -56,4 +57,23 @@ export const startProvisionRunAction = defineAction(
 // a stop / destroy item carried out at Lightsail (typed-name confirmation, checked again in lib)
 export const carryOutLifecycleAction = defineAction(
   workItemChange("provisioning.lifecycle", lifecycleSchema, (i, c) => carryOutLifecycle(i.operationId, i.name, { center: c.client, lightsail: lightsailClientFromEnv(), actor: c.actor }), (r) => ({ state: r.state, summary: r.summary })),
+);
+
+// a change_ip item: the typed-name confirmation (checked again in lib) fixes the plan, then the durable job "change-ip" runs it
+export const changeIpAction = defineAction(
+  workItemChange(
+    "provisioning.change_ip",
+    lifecycleSchema,
+    async (i, c) => {
+      const plan = await confirmChangeIp(i.operationId, i.name, { center: c.client, lightsail: lightsailClientFromEnv(), actor: c.actor });
+      const r = await startChangeIpRun(i.operationId, { createdBy: c.actor, auditId: c.auditId });
+      return { jobId: r.jobId, instance: plan.instanceName, oldIp: plan.oldIp, newStaticIp: plan.newStaticIpName };
+    },
+    (r) => r,
+  ),
+);
+
+// a change_ip run retried from its failed step
+export const startChangeIpRunAction = defineAction(
+  workItemChange("provisioning.change_ip.start", workItemRefSchema, (i, c) => startChangeIpRun(i.operationId, { createdBy: c.actor, auditId: c.auditId }), (r) => ({ jobId: r.jobId, fromStep: r.step })),
 );

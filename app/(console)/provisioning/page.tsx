@@ -18,7 +18,7 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
   const now = new Date();
   const list = await listWorkItems(filter, { now });
   const runs = Object.fromEntries(
-    [...(await provisionRuns(list.items.map((i) => i.id))).values()].map((r) => [r.operationId, { status: r.status, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt?.toISOString() ?? null, lastError: r.lastError, claimHeld: r.claimHeld }]),
+    [...(await provisionRuns(list.items.map((i) => i.id))).values()].map((r) => [r.operationId, { status: r.status, action: r.action, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt?.toISOString() ?? null, lastError: r.lastError, claimHeld: r.claimHeld }]),
   );
   const canOperate = hasRole(user.role, "operator");
   return (

@@ -9,6 +9,7 @@ import { runStepper } from "@/lib/provisioning/run-view";
 import { findWorkItem } from "@/lib/provisioning";
 import { provisionRuns } from "@/lib/provisioning/claim";
 import { lifecycleView } from "@/lib/provisioning/lifecycle";
+import { changeIpView } from "@/lib/provisioning/change-ip";
 import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { provisionDeadline } from "@/lib/provisioning/work-items";
 import { PageHeader } from "@/components/shell/page-header";
@@ -16,8 +17,10 @@ import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
 import { DeadlineNote } from "@/components/provisioning/countdown";
 import { LifecycleStep } from "@/components/provisioning/lifecycle-step";
+import { ChangeIpStep } from "@/components/provisioning/change-ip-step";
+import { WarningNote } from "@/components/provisioning/instance-facts";
 import { AbortButton } from "@/components/provisioning/work-item-actions";
-import { abortWorkItemAction, carryOutLifecycleAction, claimWorkItemAction, confirmChoicesAction, startProvisionRunAction } from "../actions";
+import { abortWorkItemAction, carryOutLifecycleAction, changeIpAction, claimWorkItemAction, confirmChoicesAction, startChangeIpRunAction, startProvisionRunAction } from "../actions";
 
 export const metadata = { title: "Provisioning wizard" };
 export const dynamic = "force-dynamic";
@@ -40,9 +43,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
       <>
         <PageHeader title={`${held.action === "stop" ? "Stop" : "Destroy"} — work item ${operationId}`} description="A private subscription's lifecycle item (Center's daily sweep): k2ops acts at Lightsail, confirms the result there, then reports the item done." />
         {typeof lv === "string" ? (
-          <p role="alert" className="rounded-md border border-warning/50 bg-warning/10 p-3 text-sm">
-            {lv}
-          </p>
+          <WarningNote>{lv}</WarningNote>
         ) : (
           <LifecycleStep view={lv} canOperate={hasRole(user.role, "operator")} carryOut={carryOutLifecycleAction} />
         )}
@@ -51,9 +52,37 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
             <AbortButton id={operationId} actions={{ claim: claimWorkItemAction, abort: abortWorkItemAction }} />
           </div>
         ) : null}
-        <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
-          Back to Provisioning
-        </Link>
+        <BackToProvisioning />
+      </>
+    );
+  }
+  if (held?.action === "change_ip") {
+    const stepper = await runStepper(operationId);
+    const open = ["claimed", "in_progress"].includes(held.status);
+    const cv = open ? await changeIpView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => (e instanceof Error ? e.message : String(e))) : null;
+    const canOperate = hasRole(user.role, "operator");
+    return (
+      <>
+        <PageHeader title={`Change IP — work item ${operationId}`} description="A private node's new public address: k2ops swaps the instance's Lightsail static IP, has the node register again from the new address (same host key), verifies it there and reports the item done." />
+        {typeof cv === "string" ? (
+          <WarningNote>{cv}</WarningNote>
+        ) : cv && !cv.plan ? (
+          <ChangeIpStep view={cv} canOperate={canOperate} change={changeIpAction} />
+        ) : null}
+        {stepper ? (
+          <RunStepper
+            view={stepper}
+            canOperate={canOperate}
+            start={startChangeIpRunAction}
+            wording={{ button: "Continue the change", title: "Continue the address change?", description: "Every move is looked up at Lightsail before it is made: a retry never allocates a second static IP. The steps run as a durable job; a console restart resumes it.", started: "Started: the address change continues" }}
+          />
+        ) : null}
+        {canOperate && open && !(typeof cv === "object" && cv?.plan) ? (
+          <div className="mt-3">
+            <AbortButton id={operationId} actions={{ claim: claimWorkItemAction, abort: abortWorkItemAction }} />
+          </div>
+        ) : null}
+        <BackToProvisioning />
       </>
     );
   }
@@ -65,9 +94,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
       return (
         <>
           <PageHeader title={`Work item ${operationId}`} description="The provisioning wizard." />
-          <p role="alert" className="rounded-md border border-warning/50 bg-warning/10 p-3 text-sm" data-testid="wizard-unavailable">
-            {e.message}
-          </p>
+          <WarningNote testId="wizard-unavailable">{e.message}</WarningNote>
           <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
             Back to Provisioning
           </Link>
@@ -105,5 +132,13 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
         k2ops never reports the item done: the node&apos;s own registration with its claim does. <Link href="/provisioning" className="underline-offset-2 hover:underline">Back to Provisioning</Link>
       </p>
     </>
+  );
+}
+
+function BackToProvisioning() {
+  return (
+    <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
+      Back to Provisioning
+    </Link>
   );
 }

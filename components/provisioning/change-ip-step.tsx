@@ -1,0 +1,58 @@
+"use client";
+
+import * as React from "react";
+import { useRouter } from "next/navigation";
+import { toast } from "sonner";
+import { ArrowRightLeft } from "lucide-react";
+import type { ChangeIpView } from "@/lib/provisioning/change-ip";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { InstanceFacts, WarningNote } from "./instance-facts";
+
+// A change_ip work item before it is confirmed (issue #14): the instance and its
+// address now, why k2ops cannot act when it cannot, Center's ownership
+// consequence, and the change behind a typed-name confirmation.
+
+type Res = { ok: true; data: unknown } | { ok: false; error: { message: string } };
+
+export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView; canOperate: boolean; change: (input: unknown) => Promise<Res> }) {
+  const router = useRouter();
+  const [open, setOpen] = React.useState(false);
+  async function go() {
+    const res = await change({ operationId: view.operationId, name: view.confirmName ?? "" });
+    router.refresh();
+    if (!res.ok) {
+      toast.error(res.error.message);
+      throw new Error(res.error.message); // keeps the dialog open
+    }
+    toast.success("Started: the address is being changed");
+  }
+  return (
+    <section className="mt-4 space-y-3 rounded-lg border p-4 text-sm" data-testid="change-ip-step">
+      <p>
+        Center asks for a <strong>new public address</strong> for this subscription&apos;s node{view.reason ? ` (${view.reason})` : ""}
+        {view.targetRegion ? `, in ${view.targetRegion}` : ""}.
+      </p>
+      {view.instance ? <InstanceFacts instance={view.instance} address={view.publicIp} state={view.providerState} testIdPrefix="change-ip" /> : null}
+      {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
+      {view.ownershipWarning ? <WarningNote testId="change-ip-ownership">{view.ownershipWarning}</WarningNote> : null}
+      {canOperate && !view.blocked ? (
+        <>
+          <Button variant="destructive" onClick={() => setOpen(true)} data-testid="change-ip-start">
+            <ArrowRightLeft aria-hidden className="size-4" />
+            Change the address of {view.confirmName}…
+          </Button>
+          <ConfirmDialog
+            open={open}
+            onOpenChange={setOpen}
+            title={`Give ${view.confirmName} a new address?`}
+            description="k2ops allocates a new Lightsail static IP, swaps it in and releases the old one (the old address is gone for good; users connected to it drop). It then restarts the sidecar over SSH at the new address (same host key required) so the node registers from it, runs the checklist there and reports the item done."
+            requireText={view.confirmName ?? undefined}
+            confirmLabel="Change the address"
+            onConfirm={go}
+          />
+        </>
+      ) : null}
+    </section>
+  );
+}
