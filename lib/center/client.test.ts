@@ -212,6 +212,31 @@ describe("Center client", () => {
     await expect(c.downloadDeviceLog("../x")).rejects.toThrow(/invalid s3Key/);
     expect(decodeLogArchive("x.log", Buffer.from("plain\n")).format).toBe("raw");
   });
+
+  it("an upload over 64 MiB is abandoned as it arrives, whether or not it declares its length", async () => {
+    const MiB = 2 ** 20;
+    let sent = 0;
+    handler = (s, res) => {
+      // chunked (no content-length) unless the key says so: 80 MiB in 1 MiB writes, stopped when the client goes away
+      if (s.url.includes("declared")) res.writeHead(200, { "content-length": String(80 * MiB) });
+      else res.writeHead(200);
+      const chunk = Buffer.alloc(MiB, 0x61);
+      const next = () => {
+        if (sent >= 80 * MiB || res.destroyed) return res.end();
+        sent += MiB;
+        if (res.write(chunk)) setImmediate(next);
+        else res.once("drain", next);
+      };
+      next();
+    };
+    const c = client({ logBucketUrl: `${base}/bucket` });
+    await expect(c.downloadDeviceLog("service/u/declared.log")).rejects.toThrow(/log archive too large: 83886080 bytes/);
+    sent = 0;
+    await expect(c.downloadDeviceLog("service/u/chunked.log")).rejects.toThrow(/log archive too large: more than 64 MiB/);
+    // the server stopped short of the whole 80 MiB: the client went away
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sent).toBeLessThan(80 * MiB);
+  });
 });
 
 describe("schema helpers", () => {

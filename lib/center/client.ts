@@ -388,16 +388,42 @@ async function downloadDeviceLog(bucketUrl: string, s3Key: string, timeoutMs: nu
   let buf: Buffer;
   try {
     res = await fetch(`${bucketUrl}/${keyPath}`, { signal: signal ? AbortSignal.any([timer, signal]) : timer });
-    buf = Buffer.from(await res.arrayBuffer());
+    buf = await readCapped(res, MAX_LOG_BYTES);
   } catch (e) {
+    if (e instanceof LogTooLargeError) throw e;
     const kind = timer.aborted ? "timeout" : signal?.aborted ? "aborted" : "network";
     throw new CenterUnavailableError(kind, `log download: ${kind === "network" ? describeCause(e) : kind}`, "GET", "<bucket>");
   }
   if (!res.ok) {
     throw new CenterUnavailableError(res.status >= 500 ? "http_5xx" : "http_status", `log download: HTTP ${res.status}`, "GET", "<bucket>", res.status);
   }
-  if (buf.length > MAX_LOG_BYTES) throw new Error("log archive too large");
   return decodeLogArchive(s3Key, buf);
+}
+
+class LogTooLargeError extends Error {}
+
+/** The body, read as it arrives and abandoned past `max` bytes (an upload is never held whole when it is too large). */
+async function readCapped(res: Response, max: number): Promise<Buffer> {
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new LogTooLargeError(`log archive too large: ${declared} bytes (the cap is ${max / 2 ** 20} MiB)`);
+  }
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new LogTooLargeError(`log archive too large: more than ${max / 2 ** 20} MiB`);
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks);
 }
 
 function fileOf(name: string, data: Buffer): DeviceLogFile {
@@ -411,6 +437,16 @@ const isGzip = (b: Buffer) => b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
 
 /** Exported for tests: decompresses a device-log object the way the MCP does. */
 export function decodeLogArchive(s3Key: string, buf: Buffer): DeviceLogDownload {
+  try {
+    return decodeLogArchiveUnsafe(s3Key, buf);
+  } catch (e) {
+    // zlib's cap (maxOutputLength) speaks of buffer sizes: say what it means
+    if (e instanceof RangeError) throw new Error(`log archive too large: it decompresses to more than ${MAX_LOG_BYTES / 2 ** 20} MiB`);
+    throw e;
+  }
+}
+
+function decodeLogArchiveUnsafe(s3Key: string, buf: Buffer): DeviceLogDownload {
   if (s3Key.endsWith(".tar.gz") || s3Key.endsWith(".tgz")) {
     const tar = gunzipSync(buf, { maxOutputLength: MAX_LOG_BYTES });
     return { s3Key, archiveBytes: buf.length, format: "tar.gz", files: untar(tar) };
@@ -505,10 +541,18 @@ function unzip(buf: Buffer): DeviceLogFile[] {
     if (buf.readUInt32LE(localOff) !== 0x04034b50) throw new Error("bad zip local header");
     const start = localOff + 30 + buf.readUInt16LE(localOff + 26) + buf.readUInt16LE(localOff + 28);
     const comp = buf.subarray(start, start + compSize);
-    total += size;
-    if (total > MAX_LOG_BYTES) throw new Error("log archive too large");
-    const data = method === 0 ? comp : method === 8 ? inflateRawSync(comp, { maxOutputLength: MAX_LOG_BYTES }) : null;
+    if (total + size > MAX_LOG_BYTES) throw new Error("log archive too large");
+    // a member's declared size may lie: what it inflates to counts, against what is left of the cap
+    let data: Buffer | null;
+    try {
+      data = method === 0 ? comp : method === 8 ? inflateRawSync(comp, { maxOutputLength: MAX_LOG_BYTES - total }) : null;
+    } catch (e) {
+      if (e instanceof RangeError) throw new Error("log archive too large");
+      throw e;
+    }
     if (!data) continue; // unsupported compression method: skipped
+    total += data.length;
+    if (total > MAX_LOG_BYTES) throw new Error("log archive too large");
     files.push(fileOf(name, data));
   }
   return files;
