@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { VIEWER, signIn } from "./helpers";
+import { OPERATOR, VIEWER, signIn } from "./helpers";
 
 // Device-log triage in the browser (issue #15) on the simulated Center: a
 // user's ticket, its replies and uploads, a log downloaded and analysed by
@@ -27,6 +27,8 @@ test.describe("device logs", () => {
 
     await expect(page.getByTestId("ticket")).toContainText("Connected but pages do not load.");
     await expect(page.getByTestId("replies")).toContainText("It started after I changed Wi-Fi.");
+    // resolving and replying are an operator's
+    await expect(page.getByTestId("ticket-actions")).toHaveCount(0);
     const logs = page.getByTestId("logs");
     await expect(logs.locator("tr[data-log-type]")).toHaveCount(2);
     await logs.locator('tr[data-log-type="service"]').getByRole("link").click();
@@ -62,5 +64,25 @@ test.describe("device logs", () => {
     await expect(page.getByTestId("verdict-rules")).toContainText("any panic in the log");
     await expect(page.getByTestId("panics")).toContainText("runtime error: index out of range [3] with length 3");
     await expect(page.getByTestId("panics").locator("pre")).toContainText("engine/route.go:188");
+  });
+
+  test("an operator replies to a ticket (an empty reply refused at its field) and resolves it, with Center's support role; both audited", async ({ page }) => {
+    await signIn(page, OPERATOR);
+    await page.goto("/device-logs?email=carol%40");
+    await page.getByTestId("tickets").getByRole("link", { name: "fb-c0ffee42" }).click();
+    const actions = page.getByTestId("ticket-actions");
+    await actions.getByRole("button", { name: "Send reply" }).click();
+    await expect(actions.getByTestId("error-content")).toHaveText("write the reply");
+    await actions.getByLabel("Reply to the user (Center e-mails it)").fill("We switched your DNS upstream; please try again tomorrow morning.");
+    await actions.getByRole("button", { name: "Send reply" }).click();
+    await expect(page.getByTestId("replies")).toContainText("We switched your DNS upstream");
+    await actions.getByTestId("ticket-resolve").click();
+    await page.getByRole("dialog").getByRole("button", { name: "Resolve" }).click();
+    await expect(page.getByTestId("ticket")).toContainText("resolved");
+    await expect(page.getByTestId("ticket")).toContainText("by k2ops:operator@k2ops.local");
+    await page.goto("/audit?action=device_logs.ticket.resolve");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
+    await page.goto("/audit?action=device_logs.ticket.reply");
+    await expect(page.getByTestId("audit-table")).toContainText("succeeded");
   });
 });

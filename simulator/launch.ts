@@ -90,6 +90,8 @@ export async function launchSimulatedFleet(opts: { stateDir: string; nodes?: num
   const env: Record<string, string> = {
     KAITU_CENTER_URL: center.url,
     KAITU_ACCESS_KEY: center.accessKeys.editor,
+    // tickets are resolved and answered with Center's support role (devops keys cannot)
+    KAITU_SUPPORT_ACCESS_KEY: center.accessKeys.support,
     KAITU_LOG_BUCKET_URL: center.logBucketUrl,
     ...lightsail.env,
     ...sshEnv,

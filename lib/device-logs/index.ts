@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { CenterClient, DeviceLogFile } from "@/lib/center/client";
+import { CenterError, type CenterClient, type DeviceLogFile } from "@/lib/center/client";
 import type { DeviceLog, FeedbackTicket, TicketReply } from "@/lib/center/schemas";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
@@ -185,4 +185,52 @@ export async function rawLogPage(s3Key: string, file: string, o: { layer: LayerF
     total++;
   }
   return { lines: out, total, page: Math.max(1, o.page), pages: Math.max(1, Math.ceil(total / RAW_PAGE_LINES)) };
+}
+
+/**
+ * A Center client with the support role (KAITU_SUPPORT_ACCESS_KEY): Center lets
+ * only its support role resolve, close or reply to a ticket (center-api.md
+ * §9.5; the devops editor key k2ops runs with cannot). Null when not configured.
+ */
+export async function supportClient(env: Record<string, string | undefined> = process.env): Promise<CenterClient | null> {
+  const key = env.KAITU_SUPPORT_ACCESS_KEY?.trim();
+  if (!key || !env.KAITU_CENTER_URL) return null;
+  const { centerClientFromEnv } = await import("@/lib/center/client");
+  return centerClientFromEnv({ ...env, KAITU_ACCESS_KEY: key });
+}
+
+const noSupport = () => new ActionFailure("failed", "Center lets only its support role resolve or reply to tickets: configure KAITU_SUPPORT_ACCESS_KEY (a support key) in this console.");
+
+/**
+ * Marks ticket `id` resolved at Center, by `k2ops:<actor>`. Errors
+ * (ActionFailure): failed when no support key is configured; not_found when
+ * Center has no such open ticket; failed when Center refuses or is unreachable.
+ */
+export async function resolveTicket(id: number, actor: string, client?: CenterClient | null): Promise<{ id: number; resolvedBy: string }> {
+  const c = client === undefined ? await supportClient() : client;
+  if (!c) throw noSupport();
+  const resolvedBy = `k2ops:${actor}`;
+  try {
+    await c.resolveTicket(id, resolvedBy, { timeoutMs: 15_000 });
+  } catch (e) {
+    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", `Center has no ticket ${id} to resolve (or it is resolved already).`);
+    throw new ActionFailure("failed", redactText(`Center did not resolve ticket ${id}: ${e instanceof Error ? e.message : String(e)}`));
+  }
+  return { id, resolvedBy };
+}
+
+/**
+ * Replies to ticket `id` (Center e-mails the user). Errors as resolveTicket.
+ * The reply's text is the operator's; it is not a secret and is audited by length only.
+ */
+export async function replyToTicket(id: number, content: string, client?: CenterClient | null): Promise<{ id: number; replyId: number }> {
+  const c = client === undefined ? await supportClient() : client;
+  if (!c) throw noSupport();
+  try {
+    const r = await c.replyTicket(id, { content }, { timeoutMs: 15_000 });
+    return { id, replyId: r.id };
+  } catch (e) {
+    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", `Center has no ticket ${id}.`);
+    throw new ActionFailure("failed", redactText(`Center did not take the reply to ticket ${id}: ${e instanceof Error ? e.message : String(e)}`));
+  }
 }

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/page";
+import { hasRole } from "@/lib/auth/roles";
 import { centerClientFromEnv } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { ticketView } from "@/lib/device-logs";
@@ -8,6 +9,8 @@ import { PageHeader } from "@/components/shell/page-header";
 import { LogsTable } from "@/components/device-logs/tables";
 import { WarningNote } from "@/components/provisioning/instance-facts";
 import { Badge } from "@/components/ui/badge";
+import { TicketActions } from "@/components/device-logs/ticket-actions";
+import { replyTicketAction, resolveTicketAction } from "../../actions";
 
 export const metadata = { title: "Ticket" };
 export const dynamic = "force-dynamic";
@@ -17,7 +20,7 @@ const when = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replac
 // One feedback ticket (issue #15): what the user said, the replies, and the
 // logs uploaded with it (by its feedbackId), each opening its analysis.
 export default async function TicketPage({ params }: { params: Promise<{ id: string }> }) {
-  await requireUser();
+  const user = await requireUser();
   const id = Number((await params).id);
   if (!Number.isInteger(id) || id <= 0 || !process.env.KAITU_CENTER_URL) notFound();
   let v;
@@ -59,6 +62,13 @@ export default async function TicketPage({ params }: { params: Promise<{ id: str
       ) : (
         <p className="text-sm text-muted-foreground">No replies.</p>
       )}
+      {hasRole(user.role, "operator") ? (
+        process.env.KAITU_SUPPORT_ACCESS_KEY ? (
+          <TicketActions id={t.id} status={t.status} actions={{ resolve: resolveTicketAction, reply: replyTicketAction }} />
+        ) : (
+          <p className="mt-4 text-xs text-muted-foreground">Center lets only its support role resolve or reply to tickets: configure KAITU_SUPPORT_ACCESS_KEY to do it from here.</p>
+        )
+      ) : null}
       <h2 className="mt-6 mb-2 text-base font-semibold">Logs uploaded with it</h2>
       <LogsTable logs={v.logs} />
       <Link href="/device-logs" className="mt-4 inline-block text-sm underline-offset-2 hover:underline">
