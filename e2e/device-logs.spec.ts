@@ -44,6 +44,9 @@ test.describe("device logs", () => {
     await expect(page.getByTestId("timeline")).toContainText("transport-switch");
     // the server the client used, in the fleet
     await expect(page.getByTestId("server-node").getByRole("link")).toHaveText("jp-tokyo-01 (127.0.0.11)");
+    // and its state when the user had the problem: the checklist before it, its meter then (the demo's history)
+    await expect(page.getByTestId("server-around")).toContainText(/Around the log's end \(2026-\d\d-\d\d \d\d:\d\d:\d\d UTC\): (no checklist ran before it|the checklist before it)/);
+    await expect(page.getByTestId("server-around")).toContainText(/its meter at \d\d:\d\d: [\d.]+ GiB used of \d+ GiB/);
 
     // the raw log, filtered by the transport layer
     await page.getByRole("link", { name: "raw log" }).first().click();

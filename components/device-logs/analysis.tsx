@@ -88,6 +88,19 @@ export function SessionCard({ a, server }: { a: DiagAnalysis; server: ServerLink
               in the fleet: checklist {server.node.verificationStatus ?? "never run"}
               {server.node.verificationAt ? ` at ${server.node.verificationAt.slice(0, 16).replace("T", " ")} UTC` : ""}
               {server.node.failingChecks.length ? ` (failing: ${server.node.failingChecks.join(", ")})` : ""}.
+              {server.node.around ? (
+                <span className="mt-1 block text-xs text-muted-foreground" data-testid="server-around">
+                  Around the log&apos;s end ({ts(a.lastAt)} UTC):{" "}
+                  {server.node.around.checkBefore
+                    ? `the checklist before it (${server.node.around.checkBefore.at.slice(0, 16).replace("T", " ")}) was ${server.node.around.checkBefore.status}${server.node.around.checkBefore.failingChecks.length ? ` (failing: ${server.node.around.checkBefore.failingChecks.join(", ")})` : ""}`
+                    : "no checklist ran before it"}
+                  ;{" "}
+                  {server.node.around.usage
+                    ? `its meter at ${server.node.around.usage.hour.slice(11, 16)}: ${server.node.around.usage.usedBytes === null ? "used unknown" : `${(server.node.around.usage.usedBytes / 2 ** 30).toFixed(1)} GiB used`}${server.node.around.usage.limitGb ? ` of ${server.node.around.usage.limitGb} GiB` : ""}${server.node.around.usage.cut ? ", CUT (over its limit: it served no one)" : server.node.around.usage.cut === false ? ", not cut" : ""}`
+                    : "no meter reading within 2 h of it"}
+                  .
+                </span>
+              ) : null}
             </>
           ) : (
             <span className="text-muted-foreground">No fleet node matches the server {server.server}.</span>

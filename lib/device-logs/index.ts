@@ -106,16 +106,37 @@ export function fileKind(name: string): "service" | "crash" | "desktop" | "syste
 }
 
 export type OpenedFile = { name: string; kind: ReturnType<typeof fileKind>; size: number; lines: number; analysis: DiagAnalysis | null };
-export type ServerLink = { server: string; node: { ipv4: string; name: string; verificationStatus: string | null; verificationAt: string | null; failingChecks: string[]; class: string } | null };
+/** The node's state around a log's time: the checklist run closest before it (and the latest), its meter's hour nearest it (used bytes, limit GiB, cut). */
+export type NodeAround = {
+  checkBefore: { at: string; status: string; failingChecks: string[] } | null;
+  usage: { hour: string; usedBytes: number | null; limitGb: number | null; cut: boolean | null } | null;
+};
+export type ServerLink = { server: string; node: ({ ipv4: string; name: string; verificationStatus: string | null; verificationAt: string | null; failingChecks: string[]; class: string } & { around: NodeAround | null }) | null };
 
-/** The node the client was connected to: a fleet node whose tunnel domain or name matches the log's server (exact, then by its first label). */
-export async function nodeOfServer(server: string): Promise<ServerLink> {
+/** The node `ipv4`'s checklist and meter around `atMs` (ms since the epoch): the last run started before it, the metered hour within 2 h of it. */
+export async function nodeAround(ipv4: string, atMs: number): Promise<NodeAround> {
+  const at = new Date(atMs);
+  const [run, hours] = await Promise.all([
+    db().verificationRun.findFirst({ where: { nodeIpv4: ipv4, startedAt: { lte: at } }, orderBy: { startedAt: "desc" }, select: { startedAt: true, status: true, failingChecks: true } }),
+    db().meterHourly.findMany({ where: { nodeIpv4: ipv4, bucket: { gte: new Date(atMs - 2 * 3_600_000), lte: new Date(atMs + 2 * 3_600_000) } }, select: { bucket: true, used: true, limitGb: true, cut: true } }),
+  ]);
+  const near = hours.sort((x, y) => Math.abs(x.bucket.getTime() - atMs) - Math.abs(y.bucket.getTime() - atMs))[0];
+  return {
+    checkBefore: run ? { at: run.startedAt.toISOString(), status: run.status, failingChecks: run.failingChecks } : null,
+    usage: near ? { hour: near.bucket.toISOString(), usedBytes: near.used === null ? null : Number(near.used), limitGb: near.limitGb, cut: near.cut } : null,
+  };
+}
+
+/** The node the client was connected to: a fleet node whose tunnel domain or name matches the log's server (exact, then by its first label), with its state around `atMs` when given. */
+export async function nodeOfServer(server: string, atMs?: number | null): Promise<ServerLink> {
   const host = server.replace(/:\d+$/, "").toLowerCase();
   const nodes = await db().node.findMany({ select: { ipv4: true, name: true, tunnels: true, verificationStatus: true, verificationAt: true, failingChecks: true, class: true } });
   const domains = (n: (typeof nodes)[number]) => (Array.isArray(n.tunnels) ? (n.tunnels as { domain?: unknown }[]).map((t) => String(t.domain ?? "").toLowerCase()) : []);
   const first = host.split(".")[0];
   const hit = nodes.find((n) => n.ipv4 === host || domains(n).includes(host) || n.name.toLowerCase() === host) ?? nodes.find((n) => n.name.toLowerCase() === first || n.name.toLowerCase().startsWith(`${first}.`));
-  return { server, node: hit ? { ipv4: hit.ipv4, name: hit.name, verificationStatus: hit.verificationStatus, verificationAt: hit.verificationAt?.toISOString() ?? null, failingChecks: hit.failingChecks, class: hit.class } : null };
+  if (!hit) return { server, node: null };
+  const around = atMs ? await nodeAround(hit.ipv4, atMs) : null;
+  return { server, node: { ipv4: hit.ipv4, name: hit.name, verificationStatus: hit.verificationStatus, verificationAt: hit.verificationAt?.toISOString() ?? null, failingChecks: hit.failingChecks, class: hit.class, around } };
 }
 
 async function download(s3Key: string, client: CenterClient): Promise<DeviceLogFile[]> {
@@ -138,8 +159,10 @@ export async function openLog(s3Key: string, client: CenterClient): Promise<{ s3
     const kind = fileKind(f.name);
     return { name: f.name, kind, size: f.size, lines: f.lines, analysis: kind === "service" || kind === "crash" ? analyseDiagLog(f.text) : null };
   });
-  const server = opened.map((f) => f.analysis?.session.server).find((s): s is string => !!s) ?? null;
-  return { s3Key, files: opened, server: server ? await nodeOfServer(server) : null };
+  const withServer = opened.find((f) => f.analysis?.session.server)?.analysis ?? null;
+  const server = withServer?.session.server ?? null;
+  // the node's state when the user had the problem: the log's last line
+  return { s3Key, files: opened, server: server ? await nodeOfServer(server, withServer?.lastAt ?? null) : null };
 }
 
 export const RAW_PAGE_LINES = 500;
