@@ -112,6 +112,8 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
     }
   }
   for (;;) {
+    // a cancel (or a worker stopping) between the create and the instance's record stops here, as at any wait
+    deps.signal?.throwIfAborted();
     inst ??= await deps.lightsail.findInstance(name, region);
     if (inst && DEAD_STATES.has(inst.state)) {
       throw new ActionFailure("failed", `${name} exists at Lightsail but is ${inst.state}: start it there (or delete it) and retry this step; k2ops does not create a second instance of the same name.`);
