@@ -4,7 +4,8 @@ import { Badge } from "@/components/ui/badge";
 
 // The Device logs page's ticket and log tables (presentational; server-rendered).
 
-const when = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ");
+/** unix seconds → "YYYY-MM-DD HH:MM" (UTC) */
+export const when = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ");
 export const logHref = (s3Key: string) => `/device-logs/log?key=${encodeURIComponent(s3Key)}`;
 
 export function TicketsTable({ tickets }: { tickets: TicketRow[] }) {

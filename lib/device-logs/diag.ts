@@ -162,6 +162,18 @@ const STAMP = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d))/;
 const PANIC = /panic/i;
 const PANIC_START = /^panic:/i;
 
+/** The lines of `text`, split on \n with a trailing \r dropped (no empty line after a final \n). */
+export function* textLines(text: string): Generator<string> {
+  const n = text.length;
+  let pos = 0;
+  while (pos < n) {
+    let end = text.indexOf("\n", pos);
+    if (end < 0) end = n;
+    yield text.charCodeAt(end - 1) === 13 ? text.slice(pos, end - 1) : text.slice(pos, end);
+    pos = end + 1;
+  }
+}
+
 const RANK: Record<Verdict, number> = { OK: 0, WARN: 1, CRITICAL: 2, PANIC: 3 };
 
 /**
@@ -200,14 +212,8 @@ export function analyseDiagLog(text: string): DiagAnalysis {
   let panicLines = 0;
   let stack: Panic | null = null;
   let lastStamp: number | null = null;
-  const n = text.length;
-  let pos = 0;
   let lineNo = 0;
-  while (pos < n) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = n;
-    const line = text.charCodeAt(end - 1) === 13 ? text.slice(pos, end - 1) : text.slice(pos, end);
-    pos = end + 1;
+  for (const line of textLines(text)) {
     lineNo++;
     // a panic's stack: everything up to the next timestamped log line (frames, goroutine headers, blank lines)
     if (stack) {

@@ -4,7 +4,7 @@ import type { DeviceLog, FeedbackTicket, TicketReply } from "@/lib/center/schema
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { redactText } from "@/lib/redact";
-import { analyseDiagLog, layerOf, type DiagAnalysis, type DiagLayer } from "./diag";
+import { analyseDiagLog, layerOf, textLines, type DiagAnalysis, type DiagLayer } from "./diag";
 
 // The Device logs page's data (issue #15; seed reference device-logs.md; Center
 // center-api.md §9): tickets and log uploads searched at Center, a log
@@ -195,13 +195,7 @@ export async function rawLogPage(s3Key: string, file: string, o: { layer: LayerF
   const out: { n: number; text: string }[] = [];
   let total = 0;
   let n = 0;
-  let pos = 0;
-  const text = f.text;
-  while (pos < text.length) {
-    let end = text.indexOf("\n", pos);
-    if (end < 0) end = text.length;
-    const line = text.slice(pos, end);
-    pos = end + 1;
+  for (const line of textLines(f.text)) {
     n++;
     if (!lineMatches(line, o.layer, q)) continue;
     if (total >= start && out.length < RAW_PAGE_LINES) out.push({ n, text: line.length > 2000 ? `${line.slice(0, 2000)}…` : line });

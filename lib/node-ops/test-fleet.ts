@@ -70,17 +70,9 @@ export async function verifyFixture(ips: string[], triggeredBy = "fixture"): Pro
  * IPs and address moves (change_ip) take their addresses from the same range.
  */
 export async function createsFreshMachines(f: TestFleet, prefix: string, first = 10): Promise<void> {
-  const { machineAddresses } = await import("@/simulator/node/launch-nodes");
-  const { countryOfRegion } = await import("@/simulator/center/seed");
+  const { freshMachineHook, machineAddresses } = await import("@/simulator/node/launch-nodes");
   const addrs = machineAddresses(f.fleet, { prefix, first });
-  f.center.setHooks({
-    ...addrs.hooks,
-    onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = await addrs.reserve();
-      await f.fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: f.center.url, port: 22 });
-      return { ipv4: ip };
-    },
-  });
+  f.center.setHooks({ ...addrs.hooks, onCreateInstance: freshMachineHook(f.fleet, addrs, f.center.url) });
 }
 
 /**

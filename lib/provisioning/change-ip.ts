@@ -9,6 +9,7 @@ import { redactText } from "@/lib/redact";
 import type { SshEngine } from "@/lib/ssh/engine";
 import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
+import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
 import { checklistUntilPass } from "./node-steps";
 
@@ -73,13 +74,6 @@ export type ChangeIpView = {
 
 type Deps = { center: CenterClient; lightsail: LightsailWrapper; signal?: AbortSignal; progress?: (line: string) => Promise<void> | void; pollMs?: number; timeoutMs?: number };
 
-async function heldChangeRun(operationId: number) {
-  const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (run.action !== "change_ip") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a change_ip.`);
-  return run;
-}
-
 function ownershipWarningOf(node: AdminNodeItem | undefined, oldIp: string): string | null {
   if (!node || node.class !== "private") return null;
   return `Center binds this node's subscription to ${oldIp} and has no endpoint to rebind it: at its new address the node registers as private but owned by no one (it serves no one) until Center's side rebinds the subscription. Plan that with Center's developers before you change the address.`;
@@ -92,7 +86,7 @@ function ownershipWarningOf(node: AdminNodeItem | undefined, oldIp: string): str
  * Center's ownership consequence. Errors: not_found (not held), conflict (another action).
  */
 export async function changeIpView(operationId: number, d: Deps): Promise<ChangeIpView> {
-  const run = await heldChangeRun(operationId);
+  const run = await heldRun(operationId, ["change_ip"] as const);
   const params = (run.params ?? {}) as Record<string, unknown>;
   const base = { operationId, reason: String(params.reason ?? ""), targetRegion: typeof params.targetRegion === "string" && params.targetRegion ? params.targetRegion : null, plan: (run.choices as ChangeIpPlan | null) ?? null };
   const op = await findWorkItem(d.center, operationId, "change_ip");
@@ -152,7 +146,7 @@ export async function confirmChangeIp(operationId: number, typedName: string, d:
 }
 
 async function planOf(operationId: number): Promise<ChangeIpPlan> {
-  const run = await heldChangeRun(operationId);
+  const run = await heldRun(operationId, ["change_ip"] as const);
   const plan = run.choices as ChangeIpPlan | null;
   if (!plan) throw new ActionFailure("conflict", `Work item ${operationId}: the change is not confirmed yet.`);
   return plan;

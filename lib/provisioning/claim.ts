@@ -48,6 +48,18 @@ export function leaseOwnerName(): string {
   return process.env.K2OPS_INSTANCE_ID || `${os.hostname()}:${process.pid}`;
 }
 
+/**
+ * The run of `operationId` k2ops holds (claimed or in progress), of one of
+ * `actions`. Errors (ActionFailure): not_found when k2ops holds no claim on the
+ * item; conflict when it is another action's item.
+ */
+export async function heldRun<A extends string>(operationId: number, actions: readonly A[]): Promise<ProvisionRun & { action: A }> {
+  const run = await db().provisionRun.findUnique({ where: { operationId } });
+  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
+  if (!(actions as readonly string[]).includes(run.action)) throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a ${actions.join(" or ")}.`);
+  return run as ProvisionRun & { action: A };
+}
+
 /** The key claim tokens are sealed with: K2OPS_CLAIM_KEY, else `$K2OPS_DATA_DIR/claim-key` (generated once, 0600). */
 export function claimKey(): ClaimKey {
   return loadClaimKey({ keyFile: path.join(dataDir(), "claim-key") });

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
+import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a
@@ -33,13 +34,6 @@ export type LifecycleView = {
 
 type Deps = { center: CenterClient; lightsail: LightsailWrapper; signal?: AbortSignal; pollMs?: number; timeoutMs?: number };
 
-async function heldRun(operationId: number) {
-  const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (run.action !== "stop" && run.action !== "destroy") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a stop or destroy.`);
-  return run as typeof run & { action: "stop" | "destroy" };
-}
-
 async function providerState(lightsail: LightsailWrapper, name: string, region: string): Promise<string> {
   return (await lightsail.findInstance(name, region))?.state ?? "gone";
 }
@@ -50,7 +44,7 @@ async function providerState(lightsail: LightsailWrapper, name: string, region: 
  * and the name to type. Errors: not_found (not held), conflict (another action).
  */
 export async function lifecycleView(operationId: number, d: Deps): Promise<LifecycleView> {
-  const run = await heldRun(operationId);
+  const run = await heldRun(operationId, ["stop", "destroy"] as const);
   const op = await findWorkItem(d.center, operationId, run.action);
   const reason = String(((run.params ?? {}) as Record<string, unknown>).reason ?? "");
   const base = { operationId, action: run.action, reason };

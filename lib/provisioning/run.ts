@@ -7,7 +7,7 @@ import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kin
 import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
 import { redactText } from "@/lib/redact";
-import { LEASE_MS, leaseOwnerName } from "./claim";
+import { heldRun, LEASE_MS, leaseOwnerName } from "./claim";
 import { ensureVps } from "./create-vps";
 import { prepareOs } from "./os-step";
 import { awaitRegistration, deployStack, verifyProvisioned, writeNodeEnv } from "./node-steps";
@@ -202,9 +202,7 @@ export function startChangeIpRun(operationId: number, opts: { createdBy: string;
 }
 
 async function startRun(operationId: number, action: "provision" | "change_ip", opts: { createdBy: string; auditId?: string }): Promise<{ jobId: string; step: string }> {
-  const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (run.action !== action) throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a ${action}.`);
+  const run = await heldRun(operationId, [action]);
   // the job's one item: the node-to-be (provision), the instance (change_ip)
   const choices = run.choices as { name?: string; instanceName?: string } | null;
   const item = action === "provision" ? choices?.name : choices?.instanceName;

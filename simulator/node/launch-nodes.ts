@@ -77,6 +77,19 @@ export function machineAddresses(fleet: SimFleet, o: { prefix: string; first: nu
   };
 }
 
+/**
+ * The Center hook that brings up a machine for every instance created: an
+ * "unprovisioned" simulated node (sshd on 22, nothing deployed) at an address
+ * of `addresses`, geolocated in the country of the region it was created in.
+ */
+export function freshMachineHook(fleet: SimFleet, addresses: { reserve(): Promise<string> }, centerUrl: string) {
+  return async (req: { name: string; region: string }): Promise<{ ipv4: string }> => {
+    const ip = await addresses.reserve();
+    await fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl, port: 22 });
+    return { ipv4: ip };
+  };
+}
+
 export async function launchNodes(o: {
   stateDir: string;
   center: { url: string; setHooks(h: object): void; syncCloud?: () => unknown; state?: { instances: { name: string; ip_address: string; deletedAt?: number | null; trafficUsedBytes: number; trafficTotalBytes: number }[] } };
@@ -133,12 +146,7 @@ export async function launchNodes(o: {
   o.center.setHooks({
     ...addresses.hooks,
     // a fresh machine: sshd on port 22, nothing deployed
-    onCreateInstance: async (req: { name: string; region: string }) => {
-      const ip = await addresses.reserve();
-      // the sidecar geolocates its address: the country of the region it was created in
-      await fleet.addNode({ ip, name: req.name, country: countryOfRegion(req.region), region: req.region, scenario: "unprovisioned", secret: "", centerUrl: o.center.url, port: 22 });
-      return { ipv4: ip };
-    },
+    onCreateInstance: freshMachineHook(fleet, addresses, o.center.url),
     // a reboot: the sidecar unregisters gracefully, the machine goes away, comes back, re-registers
     onRebootInstance: async (ip: string) => {
       if (!fleet.has(ip)) return;

@@ -6,7 +6,7 @@ import { centerClientFromEnv } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { ticketView } from "@/lib/device-logs";
 import { PageHeader } from "@/components/shell/page-header";
-import { LogsTable } from "@/components/device-logs/tables";
+import { LogsTable, when } from "@/components/device-logs/tables";
 import { WarningNote } from "@/components/provisioning/instance-facts";
 import { Badge } from "@/components/ui/badge";
 import { TicketActions } from "@/components/device-logs/ticket-actions";
@@ -14,8 +14,6 @@ import { replyTicketAction, resolveTicketAction } from "../../actions";
 
 export const metadata = { title: "Ticket" };
 export const dynamic = "force-dynamic";
-
-const when = (s: number) => new Date(s * 1000).toISOString().slice(0, 16).replace("T", " ");
 
 // One feedback ticket (issue #15): what the user said, the replies, and the
 // logs uploaded with it (by its feedbackId), each opening its analysis.
