@@ -765,11 +765,20 @@ export class SshEngine {
     }
   }
 
-  /** Open connections and their busy channels (never recycled while busy). */
-  stats(): { connections: number; busyChannels: number } {
+  /**
+   * Open connections and their busy channels (never recycled while busy).
+   * `connections` counts pooled connections (connecting or ready; live streams
+   * have their own, unpooled ones), `idleConnections` those with no channel in
+   * use, `busyChannels` the channels in use across them.
+   */
+  stats(): { connections: number; idleConnections: number; busyChannels: number } {
     let busy = 0;
-    for (const c of this.pool.values()) busy += c.active;
-    return { connections: this.pool.size, busyChannels: busy };
+    let idle = 0;
+    for (const c of this.pool.values()) {
+      busy += c.active;
+      if (c.active === 0) idle++;
+    }
+    return { connections: this.pool.size, idleConnections: idle, busyChannels: busy };
   }
 
   /** Drops a node's idle connection (e.g. after a host key was cleared). Busy connections are left alone. */
