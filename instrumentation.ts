@@ -8,9 +8,13 @@ export async function register() {
     // nothing has been served yet: every unfinished job or audit intent is a previous process's
     const startedAt = new Date();
     const { logger } = await import("@/lib/log");
-    const { markInterruptedAudit } = await import("@/lib/audit");
-    const intents = await markInterruptedAudit(startedAt).catch(() => 0);
-    if (intents) logger.warn({ intents }, "marked audit intents of a previous console process as interrupted");
+    // this process's heartbeat; intents of a process that stopped (not a live replica's) become interrupted, now and every minute
+    const { startProcessHeartbeat } = await import("@/lib/audit/process");
+    const intents = await startProcessHeartbeat(startedAt).catch((e) => {
+      logger.error({ err: e }, "the console process heartbeat could not start");
+      return 0;
+    });
+    if (intents) logger.warn({ intents }, "marked audit intents of a stopped console process as interrupted");
     // also when started with `next start` directly rather than the launcher
     const { ensureFirstAdmin } = await import("@/lib/auth/users");
     await ensureFirstAdmin()

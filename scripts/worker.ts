@@ -10,6 +10,8 @@ import { logger } from "@/lib/log";
 async function main(): Promise<void> {
   registerSecretsFromEnv();
   if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set (the worker needs the console's database)");
+  // registered with a heartbeat: intents this worker writes are not taken for a dead process's
+  await (await import("@/lib/audit/process")).startProcessHeartbeat(new Date());
   const { startConsoleJobs } = await import("@/lib/jobs/console");
   const { stopJobEngine } = await import("@/lib/jobs/engine");
   await startConsoleJobs({ schedules: process.env.K2OPS_WORKER_SCHEDULES !== "0" });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
+import { beat, consoleProcessId, sweepInterrupted } from "./process";
 import { INTERRUPTED_MESSAGE, auditCsv, listAuditEvents, markInterruptedAudit, parseAuditFilter, recordDenied, recordIntent, recordOutcome } from "./index";
 
 let t: TestDatabase;
@@ -61,17 +62,46 @@ describe("time filter", () => {
 });
 
 describe("a console killed mid-operation", () => {
-  it("its unfinished intents become interrupted at the next start; this process's own pending rows stay", async () => {
-    const orphan = await recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.1" } });
+  const as = async <T,>(proc: string | undefined, f: () => Promise<T>): Promise<T> => {
+    const g = globalThis as unknown as { k2opsProcessId?: string };
+    const saved = g.k2opsProcessId;
+    g.k2opsProcessId = proc;
+    try {
+      return await f();
+    } finally {
+      g.k2opsProcessId = saved;
+    }
+  };
+  it("its unfinished intents become interrupted; a live replica's and this process's own pending rows stay", async () => {
+    const me = consoleProcessId();
+    await beat(me);
+    // a replica that beat 2 minutes ago (dead), one beating now (live), one never registered
+    await t.prisma.consoleProcess.create({ data: { id: "replica-dead", host: "h1", pid: 1, lastSeen: new Date(Date.now() - 120_000) } });
+    await beat("replica-live");
+    const dead = await as("replica-dead", () => recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.1" } }));
+    const live = await as("replica-live", () => recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.3" } }));
+    const ghost = await as("replica-ghost", () => recordIntent(ctx("op9@example.test"), { action: "node.update", target: { type: "node", id: "198.51.100.4" } }));
+    // a row from before processes were recorded: closed only when it predates this start
+    const legacy = (await t.prisma.auditEvent.create({ data: { requestId: "r-legacy", actorEmail: "op9@example.test", actorRole: "operator", action: "node.update", status: "pending" } })).id;
     await new Promise((r) => setTimeout(r, 20));
     const started = new Date();
     const mine = await recordIntent(ctx("op9@example.test"), { action: "node.restart", target: { type: "node", id: "198.51.100.2" } });
-    expect(await markInterruptedAudit(started)).toBe(1);
-    const rows = await t.prisma.auditEvent.findMany({ where: { id: { in: [orphan, mine] } } });
-    expect(rows.find((r) => r.id === orphan)).toMatchObject({ status: "interrupted", error: INTERRUPTED_MESSAGE });
-    expect(rows.find((r) => r.id === orphan)?.finishedAt).not.toBeNull();
-    expect(rows.find((r) => r.id === mine)).toMatchObject({ status: "pending", finishedAt: null });
-    expect((await listAuditEvents(parseAuditFilter({ outcome: "interrupted" }))).rows.map((r) => r.id)).toEqual([orphan]);
+    expect(await markInterruptedAudit(started)).toBe(3);
+    const rows = await t.prisma.auditEvent.findMany({ where: { id: { in: [dead, live, ghost, legacy, mine] } } });
+    const st = (id: string) => rows.find((r) => r.id === id);
+    for (const id of [dead, ghost, legacy]) {
+      expect(st(id)).toMatchObject({ status: "interrupted", error: INTERRUPTED_MESSAGE });
+      expect(st(id)?.finishedAt).not.toBeNull();
+    }
+    expect(st(live)).toMatchObject({ status: "pending", finishedAt: null, process: "replica-live" });
+    expect(st(mine)).toMatchObject({ status: "pending", finishedAt: null, process: me });
+    expect((await listAuditEvents(parseAuditFilter({ outcome: "interrupted" }))).rows.map((r) => r.id).sort()).toEqual([dead, ghost, legacy].sort());
+    // the live replica stops beating: a later sweep (any process, every minute) closes its row
+    await t.prisma.consoleProcess.update({ where: { id: "replica-live" }, data: { lastSeen: new Date(Date.now() - 120_000) } });
+    expect(await sweepInterrupted({ startedBefore: started })).toBe(1);
+    expect((await t.prisma.auditEvent.findUniqueOrThrow({ where: { id: live } })).status).toBe("interrupted");
+    // which process wrote an intent is part of it: never rewritten
+    await expect(t.prisma.auditEvent.update({ where: { id: mine }, data: { process: "replica-live" } })).rejects.toThrow(/never rewritten/);
     await recordOutcome(mine, { status: "succeeded", startedAt: performance.now() });
   });
 });

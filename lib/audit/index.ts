@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { redactText, redactValue } from "@/lib/redact";
+import { consoleProcessId } from "./process-id";
 
 // The audit log: one row per operation, written as intent BEFORE the
 // operation runs and completed with the outcome AFTER. Everything stored is
@@ -67,7 +68,7 @@ export async function recordIntent(
   op: { action: string; target?: AuditTarget; params?: unknown },
   tx: Tx = db(),
 ): Promise<string> {
-  const row = await tx.auditEvent.create({ data: { ...rowOf(ctx, op), status: "pending" }, select: { id: true } });
+  const row = await tx.auditEvent.create({ data: { ...rowOf(ctx, op), status: "pending", process: consoleProcessId() }, select: { id: true } });
   return row.id;
 }
 
@@ -101,17 +102,14 @@ export async function recordDenied(
 }
 
 /**
- * At start-up: intents a previous process wrote but never completed (it was
- * killed mid-operation) get the outcome `interrupted`, so no row stays
- * `pending` forever. Rows written by this process are left alone.
+ * At start-up: intents a process that has stopped wrote but never completed (it
+ * was killed mid-operation) get the outcome `interrupted`, so no row stays
+ * `pending` forever; a live replica's are left alone (lib/audit/process.ts).
+ * Rows written by this process are left alone.
  */
 export async function markInterruptedAudit(startedBefore: Date): Promise<number> {
-  const r = await db().auditEvent.updateMany({
-    // node steps of durable jobs are not this process's: the job engine closes them when it takes a dead attempt up again
-    where: { status: "pending", at: { lt: startedBefore }, NOT: { userAgent: { startsWith: "k2ops job engine" } } },
-    data: { status: "interrupted", finishedAt: new Date(), error: INTERRUPTED_MESSAGE },
-  });
-  return r.count;
+  const { sweepInterrupted } = await import("./process");
+  return sweepInterrupted({ startedBefore });
 }
 
 // ---- reading -------------------------------------------------------------

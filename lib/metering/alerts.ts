@@ -1,7 +1,7 @@
 import { db } from "@/lib/db";
 import type { MeterNode } from "@/lib/db/generated/client";
 import { logger } from "@/lib/log";
-import { deliver, notifyTargets } from "@/lib/notify";
+import { consoleLink, notify } from "@/lib/notify";
 import { gaugeOf, gibOf, limitBytesOf } from "./cycle";
 import { meterWarnPercent } from "./gauge-row";
 import type { ProviderSampleResult } from "./provider";
@@ -26,10 +26,7 @@ export type AlertChange = { kind: AlertKind; change: "raised" | "cleared"; text:
 export type Notifier = (n: { ipv4: string; kind: AlertKind; text: string }) => Promise<void>;
 
 const defaultNotifier: Notifier = async ({ ipv4, kind, text }) => {
-  const targets = notifyTargets();
-  if (!targets.length) return;
-  const base = process.env.K2OPS_PUBLIC_URL ?? process.env.AUTH_URL ?? null;
-  await deliver({ event: `meter.${kind}`, jobId: `meter:${ipv4}`, kind: "meter", status: kind, total: 1, done: 0, failed: 0, text, link: base ? `${base.replace(/\/$/, "")}/nodes/${ipv4}` : null }, targets);
+  await notify("metering", { event: `meter.${kind}`, jobId: `meter:${ipv4}`, kind: "meter", status: kind, total: 1, done: 0, failed: 0, text, link: consoleLink(`/nodes/${ipv4}`) });
 };
 
 /** Sets the alert's condition; returns "raised" on the inactive → active transition (exactly once across processes), "cleared" on active → inactive. */

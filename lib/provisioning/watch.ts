@@ -1,7 +1,7 @@
 import type { CenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
-import { deliver, notifyTargets } from "@/lib/notify";
+import { consoleLink, hasTargets, notify } from "@/lib/notify";
 import { workItemView } from "./work-items";
 
 // New queued work items announced to the operators' channels (issue #14: "new
@@ -22,8 +22,7 @@ export const WORK_ITEM_WATCH_QUEUE = "k2ops-work-item-watch";
  * configuring one later announces what is waiting then.
  */
 export async function announceNewWorkItems(client: CenterClient, opts: { now?: Date } = {}): Promise<number[]> {
-  const targets = notifyTargets();
-  if (!targets.length) return [];
+  if (!(await hasTargets("provisioning"))) return [];
   const r = await client.listNodeOperations({ status: "queued", pageSize: 100 }, { timeoutMs: 15_000 });
   const queued = r.items.map((op) => workItemView(op, opts.now ?? new Date()));
   const fresh = await db().$transaction(async (tx) => {
@@ -37,9 +36,9 @@ export async function announceNewWorkItems(client: CenterClient, opts: { now?: D
     await tx.setting.update({ where: { key: SETTING }, data: { value: keep, updatedBy: "work-item watch" } });
     return fresh;
   });
-  const base = process.env.K2OPS_PUBLIC_URL ?? process.env.AUTH_URL ?? null;
   for (const w of fresh) {
-    await deliver(
+    await notify(
+      "provisioning",
       {
         event: "work-item-queued",
         jobId: `work-item:${w.id}`,
@@ -49,18 +48,17 @@ export async function announceNewWorkItems(client: CenterClient, opts: { now?: D
         done: 0,
         failed: 0,
         text: `new ${w.action} work item ${w.id} queued at Center: ${w.asks}${w.deadline ? `; ${w.deadline.text}` : ""}`,
-        link: base ? `${base.replace(/\/$/, "")}/provisioning?status=queued` : null,
+        link: consoleLink("/provisioning?status=queued"),
       },
-      targets,
     );
   }
   return fresh.map((w) => w.id);
 }
 
-/** Puts the watch on the job engine: every minute, one run across the console processes. False (nothing scheduled) without a Center or a notification channel. */
+/** Puts the watch on the job engine: every minute, one run across the console processes. False (nothing scheduled) without a Center. */
 export async function scheduleWorkItemWatch(): Promise<boolean> {
-  // the channels come from the environment: without one at start there is nothing to announce until a restart
-  if (!process.env.KAITU_CENTER_URL || !notifyTargets().length) return false;
+  // scheduled even with no channel yet: an admin may add one on Settings → Notifications at any time (a run without one reads nothing from Center)
+  if (!process.env.KAITU_CENTER_URL) return false;
   const { engine } = await import("@/lib/jobs/engine");
   const e = engine();
   if (!e) throw new Error("the job engine is not running in this process");

@@ -36,6 +36,11 @@ export default async function SettingsPage() {
               Manage users and roles →
             </Link>
           ) : null}
+          {hasRole(user.role, "admin") ? (
+            <Link href="/settings/notifications" className="font-medium underline underline-offset-4">
+              Notifications (webhook, Slack) →
+            </Link>
+          ) : null}
         </p>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-border bg-card p-4 text-sm md:grid-cols-[14rem_1fr]">
           {Object.entries(cfg).map(([k, v]) => (
