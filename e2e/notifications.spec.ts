@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
-import { ADMIN, OPERATOR, signIn } from "./helpers";
+import { ADMIN, OPERATOR, alertBox, signIn } from "./helpers";
 
 // Settings → Notifications (issue #16): an admin adds a webhook target (a real
 // receiver in this test process), sends a test, sees a failed delivery with its
@@ -97,6 +97,6 @@ test("an admin adds a target, tests it, sees a failed delivery and sends it agai
 test("an operator cannot manage notifications", async ({ page }) => {
   await signIn(page, OPERATOR);
   await page.goto("/settings/notifications");
-  await expect(page.getByRole("alert")).toContainText("You need the admin role to manage notifications");
+  await expect(alertBox(page)).toContainText("You need the admin role to manage notifications");
   await expect(page.getByRole("form", { name: "Add a target" })).toHaveCount(0);
 });
