@@ -45,8 +45,11 @@ export function ConfirmDialog({
   onConfirm,
   pending = false,
 }: ConfirmDialogProps) {
+  // Busy while onConfirm's promise is pending: the dialog must not close mid-request (Escape,
+  // backdrop and close button do nothing; Cancel is disabled) so the outcome is always seen.
+  const [busy, setBusy] = React.useState(false);
   return (
-    <Dialog open={open} onOpenChange={onOpenChange} title={title} description={description} dismissible={!pending} size="sm">
+    <Dialog open={open} onOpenChange={onOpenChange} title={title} description={description} dismissible={!pending && !busy} size="sm">
       <ConfirmBody
         confirmLabel={confirmLabel}
         cancelLabel={cancelLabel}
@@ -54,6 +57,8 @@ export function ConfirmDialog({
         requireText={requireText}
         onConfirm={onConfirm}
         pending={pending}
+        busy={busy}
+        setBusy={setBusy}
         onClose={() => onOpenChange(false)}
       >
         {children}
@@ -70,10 +75,16 @@ function ConfirmBody({
   requireText,
   onConfirm,
   pending,
+  busy,
+  setBusy,
   onClose,
-}: Pick<ConfirmDialogProps, "children" | "confirmLabel" | "cancelLabel" | "destructive" | "requireText" | "onConfirm" | "pending"> & { onClose: () => void }) {
+}: Pick<ConfirmDialogProps, "children" | "confirmLabel" | "cancelLabel" | "destructive" | "requireText" | "onConfirm" | "pending"> & {
+  busy: boolean;
+  setBusy: (busy: boolean) => void;
+  onClose: () => void;
+}) {
+  // Mounted only while the dialog is open: the typed text starts empty each time.
   const [typed, setTyped] = React.useState("");
-  const [busy, setBusy] = React.useState(false);
   const inputId = React.useId();
   const hintId = React.useId();
   const matches = !requireText || typed === requireText;
