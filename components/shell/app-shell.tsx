@@ -1,26 +1,38 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { Badge } from "@/components/ui/badge";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
+import { LocaleSwitch } from "@/components/i18n/locale-switch";
+import { ROLES, type Role } from "@/lib/auth/roles";
+
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
 
 export type ShellUser = { name: string; email: string; role: string };
+
+type SaveLocale = React.ComponentProps<typeof LocaleSwitch>["save"];
 
 const ROLE_VARIANT: Record<string, "destructive" | "default" | "outline"> = { admin: "destructive", operator: "default" };
 
 /**
- * Presentational console frame: top bar (product name, theme, user, sign out), left navigation
- * (a scrolling strip on narrow screens), main content. Server component; only the nav, the theme
- * toggle and the sign-out button are client components.
+ * Presentational console frame: top bar (product name, language, theme, user, sign out), left
+ * navigation (a scrolling strip on narrow screens), main content. Server component; only the nav,
+ * the language switch, the theme toggle and the sign-out button are client components. Every
+ * text comes from the catalogs (messages/*.json); `saveLocale` is the server action that saves
+ * the language (passed in: components do not import app/).
  */
-export function AppShell({ user, children }: { user: ShellUser | null; children: React.ReactNode }) {
+export function AppShell({ user, saveLocale, children }: { user: ShellUser | null; saveLocale?: SaveLocale; children: React.ReactNode }) {
+  const t = useTranslations("shell");
+  const tRoles = useTranslations("roles");
+  const role = user ? (isRole(user.role) ? tRoles(user.role) : user.role) : "";
   return (
     <div className="flex min-h-screen flex-col">
       <a
         href="#main"
         className="sr-only focus:not-sr-only focus:fixed focus:left-2 focus:top-2 focus:z-50 focus:rounded-md focus:bg-background focus:px-3 focus:py-1.5 focus:shadow"
       >
-        Skip to content
+        {t("skipToContent")}
       </a>
       <header className="sticky top-0 z-30 flex h-11 shrink-0 items-center gap-3 border-b border-border bg-card/95 px-3 backdrop-blur">
         <Link href="/" className="flex items-center gap-1.5 rounded-md px-1 text-base font-semibold tracking-tight">
@@ -31,6 +43,7 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
         </Link>
         {/* min-w-0 lets the email shrink (truncated) on a phone instead of pushing the bar wider than the screen */}
         <div className="ml-auto flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+          {saveLocale ? <LocaleSwitch save={saveLocale} /> : null}
           <ThemeToggle />
           {user ? (
             <>
@@ -38,19 +51,19 @@ export function AppShell({ user, children }: { user: ShellUser | null; children:
                 <span className="hidden truncate font-medium sm:inline" title={user.name}>
                   {user.name}
                 </span>
-                <Link href="/settings/account" className="min-w-0 max-w-[8rem] truncate text-muted-foreground hover:underline sm:max-w-xs" title={`Your account (${user.email})`}>
+                <Link href="/settings/account" className="min-w-0 max-w-[8rem] truncate text-muted-foreground hover:underline sm:max-w-xs" title={t("yourAccount", { email: user.email })}>
                   {user.email}
                 </Link>
-                <Badge variant={ROLE_VARIANT[user.role] ?? "outline"} title={`Role: ${user.role}`}>
-                  <span className="sr-only">Role: </span>
-                  {user.role}
+                <Badge variant={ROLE_VARIANT[user.role] ?? "outline"} title={t("roleTitle", { role })}>
+                  <span className="sr-only">{t("rolePrefix")} </span>
+                  {role}
                 </Badge>
               </div>
               <SignOutButton />
             </>
           ) : (
             <Link href="/login" className="text-sm font-medium text-primary hover:underline">
-              Sign in
+              {t("signIn")}
             </Link>
           )}
         </div>

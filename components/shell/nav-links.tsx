@@ -2,19 +2,22 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
 import { ActivityIcon, FileTextIcon, GaugeIcon, PackagePlusIcon, ScrollIcon, ServerIcon, SettingsIcon, type IconProps } from "@/components/ui/icons";
 
-type NavLink = { href: string; label: string; Icon: React.ComponentType<IconProps>; also?: string[] };
+/** `label` is the link's key in the "nav" namespace of the catalogs (messages/*.json). */
+type NavLabel = "fleet" | "operations" | "metering" | "provisioning" | "deviceLogs" | "audit" | "settings";
+type NavLink = { href: string; label: NavLabel; Icon: React.ComponentType<IconProps>; also?: string[] };
 
 export const NAV_LINKS: NavLink[] = [
-  { href: "/", label: "Fleet", Icon: ServerIcon, also: ["/nodes"] },
-  { href: "/operations", label: "Operations", Icon: ActivityIcon },
-  { href: "/metering", label: "Metering", Icon: GaugeIcon },
-  { href: "/provisioning", label: "Provisioning", Icon: PackagePlusIcon },
-  { href: "/device-logs", label: "Device logs", Icon: FileTextIcon },
-  { href: "/audit", label: "Audit log", Icon: ScrollIcon },
-  { href: "/settings", label: "Settings", Icon: SettingsIcon },
+  { href: "/", label: "fleet", Icon: ServerIcon, also: ["/nodes"] },
+  { href: "/operations", label: "operations", Icon: ActivityIcon },
+  { href: "/metering", label: "metering", Icon: GaugeIcon },
+  { href: "/provisioning", label: "provisioning", Icon: PackagePlusIcon },
+  { href: "/device-logs", label: "deviceLogs", Icon: FileTextIcon },
+  { href: "/audit", label: "audit", Icon: ScrollIcon },
+  { href: "/settings", label: "settings", Icon: SettingsIcon },
 ];
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(prefix + "/");
@@ -27,8 +30,9 @@ export function isActive(path: string, link: NavLink) {
 /** Main navigation; the current section is highlighted and marked aria-current="page". */
 export function NavLinks({ className }: { className?: string }) {
   const path = usePathname() ?? "/";
+  const t = useTranslations("nav");
   return (
-    <nav aria-label="Main" className={className}>
+    <nav aria-label={t("label")} className={className}>
       <ul className="flex gap-0.5 overflow-x-auto md:flex-col md:overflow-visible">
         {NAV_LINKS.map((l) => {
           const active = isActive(path, l);
@@ -43,7 +47,7 @@ export function NavLinks({ className }: { className?: string }) {
                 )}
               >
                 <l.Icon size={15} className={active ? "text-primary" : undefined} />
-                {l.label}
+                {t(l.label)}
               </Link>
             </li>
           );
