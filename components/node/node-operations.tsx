@@ -1,13 +1,16 @@
 "use client";
 
-import { useEffect, useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
+import { useQueryState } from "nuqs";
 import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { EnvEditor, type EnvField } from "./env-editor";
 import { LogFollower } from "./log-follower";
+// command palette (issue 16): ?op=<operation> opens that operation's confirmation below
+import { NODE_OP_LABELS, NODE_OP_PARAM, isNodeOp, opsOnNodePage, type NodeOp } from "@/components/command/commands";
 
 type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
 type Res<T = unknown> = { ok: true; data: T; outcome?: "succeeded" | "degraded" | "failed"; outcomeReason?: string } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
@@ -34,10 +37,25 @@ function RawOutput({ r }: { r: OpResult }) {
   );
 }
 
-/** A button that asks before it acts; `typeName` demands the node's name typed for dangerous operations. */
-function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outline" }: { label: string; warning: string; typeName?: string; busy: boolean; onConfirm: (typed: string) => void; variant?: "outline" | "destructive" }) {
-  const [open, setOpen] = useState(false);
+/**
+ * A button that asks before it acts; `typeName` demands the node's name typed for dangerous operations.
+ * `requested` (the command palette's ?op=) opens the same confirmation; `onDismiss` clears it when it closes.
+ */
+function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outline", requested = false, onDismiss }: { label: string; warning: string; typeName?: string; busy: boolean; onConfirm: (typed: string) => void; variant?: "outline" | "destructive"; requested?: boolean; onDismiss?: () => void }) {
+  const [clicked, setClicked] = useState(false);
   const [typed, setTyped] = useState("");
+  const open = clicked || requested;
+  const setOpen = (o: boolean) => {
+    setClicked(o);
+    if (!o && requested) onDismiss?.();
+  };
+  // opened from the palette: bring the confirmation into view and focus it (or its name field)
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!requested || !box.current) return;
+    box.current.scrollIntoView({ block: "center" });
+    (box.current.querySelector("input") ?? box.current).focus();
+  }, [requested]);
   if (!open) {
     return (
       <Button variant={variant} size="sm" disabled={busy} onClick={() => setOpen(true)}>
@@ -46,7 +64,7 @@ function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outli
     );
   }
   return (
-    <div className="w-full space-y-2 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm" role="dialog" aria-label={`Confirm ${label}`}>
+    <div ref={box} tabIndex={-1} className="w-full space-y-2 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm focus:outline-none" role="dialog" aria-label={`Confirm ${label}`}>
       <p>{warning}</p>
       {typeName ? <Input aria-label="Type the node name to confirm" placeholder={typeName} value={typed} onChange={(e) => setTyped(e.target.value)} /> : null}
       <div className="flex gap-2">
@@ -103,6 +121,20 @@ export function NodeOperations(props: {
   const [restartC, setRestartC] = useState("k2s");
   const router = useRouter();
   const name = props.name || props.ipv4;
+
+  // command palette (issue 16): ?op=<operation> opens that operation's own confirmation (never
+  // runs it; Verify now is the header's VerifyButton); closing it clears ?op. An operation this
+  // page does not offer (role, host key, provider) is refused with a note.
+  const [requestedOp, setRequestedOp] = useQueryState(NODE_OP_PARAM);
+  const dismissOp = () => void setRequestedOp(null);
+  const asked = (op: NodeOp) => requestedOp === op;
+  const pageOps = opsOnNodePage({ canOperate: props.canOperate, hostKeyBlocked: !!(props.hostKeyChanged || props.hostKeyNewType), lightsailReboot: props.offers.lightsailReboot });
+  const unavailable = requestedOp !== null && !(isNodeOp(requestedOp) && pageOps.includes(requestedOp));
+  useEffect(() => {
+    if (!unavailable) return;
+    toast.warning(isNodeOp(requestedOp) ? `${NODE_OP_LABELS[requestedOp].label} is not available on this node.` : `No operation "${requestedOp}".`, { id: "palette-op-unavailable" });
+    void setRequestedOp(null);
+  }, [unavailable, requestedOp, setRequestedOp]);
 
   // a long change runs under an id the operator can cancel; elapsed time is shown while it runs
   const [running, setRunning] = useState<{ title: string; operationId: string; startedAt: number } | null>(null);
@@ -202,18 +234,18 @@ export function NodeOperations(props: {
 
       {props.canOperate ? (
         <div className="flex flex-wrap items-start gap-2 border-t border-border pt-3">
-          <Confirmed label="Update (pull + up -d)" busy={busy} warning="Pulls the pinned images and runs docker compose up -d --remove-orphans (never down); only changed containers are recreated. The verification checklist runs after." onConfirm={() => run("Update", props.actions.update, { confirm: true })} />
-          <Confirmed label="Push compose" busy={busy} warning="Copies the canonical docker-compose.yml (deploy-assets) to /apps/k2s when its md5 differs, on stdin. Restarts nothing. Refused while the node still runs from /apps/kaitu-slave (DIR-migration guard)." onConfirm={() => run("Push compose", props.actions.pushCompose, { apply: false, confirm: true })} />
-          <Confirmed label="Deploy compose" busy={busy} warning="Pushes the canonical docker-compose.yml, then pull + up -d --remove-orphans (never down) and the verification checklist. Refused when K2_VERSION in .env is not a pinned tag." onConfirm={() => run("Deploy compose", props.actions.pushCompose, { apply: true, confirm: true })} />
+          <Confirmed label="Update (pull + up -d)" requested={asked("update")} onDismiss={dismissOp} busy={busy} warning="Pulls the pinned images and runs docker compose up -d --remove-orphans (never down); only changed containers are recreated. The verification checklist runs after." onConfirm={() => run("Update", props.actions.update, { confirm: true })} />
+          <Confirmed label="Push compose" requested={asked("push-compose")} onDismiss={dismissOp} busy={busy} warning="Copies the canonical docker-compose.yml (deploy-assets) to /apps/k2s when its md5 differs, on stdin. Restarts nothing. Refused while the node still runs from /apps/kaitu-slave (DIR-migration guard)." onConfirm={() => run("Push compose", props.actions.pushCompose, { apply: false, confirm: true })} />
+          <Confirmed label="Deploy compose" requested={asked("deploy-compose")} onDismiss={dismissOp} busy={busy} warning="Pushes the canonical docker-compose.yml, then pull + up -d --remove-orphans (never down) and the verification checklist. Refused when K2_VERSION in .env is not a pinned tag." onConfirm={() => run("Deploy compose", props.actions.pushCompose, { apply: true, confirm: true })} />
           <span className="flex items-center gap-1">
             <select aria-label="Container to restart" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
               {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
             </select>
-            <Confirmed label="Restart" busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
+            <Confirmed label="Restart" requested={asked("restart")} onDismiss={dismissOp} busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
           </span>
           {/* only where it applies: a Lightsail instance Center still lists */}
           {props.offers.lightsailReboot ? (
-            <Confirmed label="Reboot (Lightsail)" typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
+            <Confirmed label="Reboot (Lightsail)" requested={asked("reboot")} onDismiss={dismissOp} typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
           ) : null}
           <EnvEditor ipv4={props.ipv4} fields={props.envFields} isAdmin={props.isAdmin} preview={props.actions.previewEnv} apply={props.actions.applyEnv} />
         </div>

@@ -1,17 +1,30 @@
 "use client";
 
-import { useTransition } from "react";
+import { useEffect, useRef, useTransition } from "react";
 import { useRouter } from "next/navigation";
+import { useQueryState } from "nuqs";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
+import { NODE_OP_PARAM } from "@/components/command/commands";
 
 type Res = { ok: true; data: { status: string; failingChecks?: string[]; error?: string } } | { ok: false; error: { message: string } };
 
 export function VerifyButton({ ipv4, verify }: { ipv4: string; verify: (input: unknown) => Promise<Res> }) {
   const [pending, start] = useTransition();
   const router = useRouter();
+  // command palette (issue 16): ?op=verify brings this button into view and focuses it; it does
+  // not run the checklist (Enter or a click does), then clears ?op
+  const [op, setOp] = useQueryState(NODE_OP_PARAM);
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (op !== "verify") return;
+    button.current?.scrollIntoView({ block: "center" });
+    button.current?.focus();
+    void setOp(null);
+  }, [op, setOp]);
   return (
     <Button
+      ref={button}
       disabled={pending}
       onClick={() =>
         start(async () => {

@@ -5,6 +5,7 @@ import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { NavLinks } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 import { LocaleSwitch } from "@/components/i18n/locale-switch";
+import { CommandPalette } from "@/components/command/command-palette";
 import { ROLES, type Role } from "@/lib/auth/roles";
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
@@ -43,6 +44,7 @@ export function AppShell({ user, saveLocale, children }: { user: ShellUser | nul
         </Link>
         {/* min-w-0 lets the email shrink (truncated) on a phone instead of pushing the bar wider than the screen */}
         <div className="ml-auto flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+          {user ? <CommandPalette role={user.role} /> : null}
           {saveLocale ? <LocaleSwitch save={saveLocale} /> : null}
           <ThemeToggle />
           {user ? (
