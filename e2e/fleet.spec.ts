@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { ADMIN, VIEWER, signIn } from "./helpers";
+import { ADMIN, OPERATOR, VIEWER, signIn, syncFleetFromCenter } from "./helpers";
 
 // The console runs against the simulated fleet: 17 machines, of which 13 registered with
 // Center; 4 never register (127.0.0.16 loops on a broken container network, .23-.25 on
@@ -57,5 +57,78 @@ test.describe("fleet table", () => {
     await expect(phone.getByRole("button", { name: "Sign out" })).toBeInViewport();
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await phone.close();
+  });
+  test("at 1280 px the default columns fit without sideways scrolling, Name, IPv4, Verification and Quota in view; the header sticks (issue 16)", async ({ browser }) => {
+    await syncFleetFromCenter(browser);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, ADMIN);
+    const frame = page.getByTestId("fleet-table-frame");
+    await expect(frame.locator('[role="row"][data-ip]').first()).toBeVisible();
+    for (const name of ["Name", "IPv4", "Verification", "Quota"]) {
+      const header = page.getByRole("columnheader", { name: new RegExp(`^${name}`) });
+      await expect(header, name).toBeInViewport();
+      const box = await header.boundingBox();
+      expect(box!.x + box!.width, name).toBeLessThanOrEqual(1280);
+    }
+    const widths = await frame.evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(widths.scroll, "the table frame does not scroll sideways").toBeLessThanOrEqual(widths.client);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), "nor does the page").toBeLessThanOrEqual(0);
+
+    // the rows scroll under the header, which stays at the top of the frame
+    const top = (await frame.boundingBox())!.y;
+    await frame.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+    await expect.poll(() => frame.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    const name = (await page.getByRole("columnheader", { name: /^Name/ }).boundingBox())!;
+    expect(Math.abs(name.y - top)).toBeLessThanOrEqual(2);
+    await page.close();
+  });
+
+  test("the column choice is saved per user: hidden after a reload, others keep the default, reset to default (issue 16)", async ({ browser }) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, OPERATOR);
+    const header = (name: string) => page.getByRole("columnheader", { name: new RegExp(`^${name}`) });
+    const saved = () => page.waitForResponse((r) => r.request().method() === "POST" && r.request().headers()["next-action"] !== undefined);
+    await expect(header("Region")).toBeVisible();
+    await expect(header("Arch")).toHaveCount(0);
+
+    await page.getByRole("button", { name: "Columns" }).click();
+    const menu = page.getByRole("menu");
+    // neither the selection column nor Name can be hidden
+    await expect(menu.getByRole("menuitemcheckbox")).toHaveCount(10);
+    await expect(menu.getByRole("menuitemcheckbox", { name: "Name" })).toHaveCount(0);
+    await expect(menu.getByRole("menuitemcheckbox", { name: "Region · ctry" })).toHaveAttribute("aria-checked", "true");
+    let done = saved();
+    await menu.getByRole("menuitemcheckbox", { name: "Region · ctry" }).click();
+    await done;
+    done = saved();
+    await menu.getByRole("menuitemcheckbox", { name: "Arch" }).click();
+    await done;
+    await page.keyboard.press("Escape");
+    await expect(header("Region")).toHaveCount(0);
+    await expect(header("Arch")).toBeVisible();
+
+    await page.reload();
+    await expect(header("Name")).toBeVisible();
+    await expect(header("Region")).toHaveCount(0);
+    await expect(header("Arch")).toBeVisible();
+    await expect(page.locator('[data-ip] [role="cell"]').first()).toBeVisible();
+
+    // another user still sees the default
+    const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(other, VIEWER);
+    await expect(other.getByRole("columnheader", { name: /^Region/ })).toBeVisible();
+    await expect(other.getByRole("columnheader", { name: /^Arch/ })).toHaveCount(0);
+    await other.close();
+
+    await page.getByRole("button", { name: "Columns" }).click();
+    done = saved();
+    await page.getByRole("menuitem", { name: "Reset to default" }).click();
+    await done;
+    await expect(header("Region")).toBeVisible();
+    await expect(header("Arch")).toHaveCount(0);
+    await page.reload();
+    await expect(header("Region")).toBeVisible();
+    await expect(header("Arch")).toHaveCount(0);
+    await page.close();
   });
 });

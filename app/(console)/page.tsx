@@ -9,6 +9,8 @@ import { addManualNodeAction, cancelJobAction, removeManualNodeAction, syncFleet
 import { lastSyncError } from "@/lib/fleet/sync";
 import { runningVerifyJob } from "@/lib/fleet/verify-schedule";
 import { activeRollout } from "@/lib/rollout";
+import { userFleetColumns } from "@/lib/fleet/columns";
+import { saveFleetColumnsAction } from "./fleet-columns-action";
 
 export const metadata = { title: "Fleet" };
 export const dynamic = "force-dynamic";
@@ -19,7 +21,15 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const query = parseFleetQuery(params);
   const dropped = droppedFleetParams(params);
   const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
-  const [{ rows, summary }, facets, sync, syncError, running, rollout] = await Promise.all([fleetTable(query), fleetFacets(), lastSync(), lastSyncError(), runningVerifyJob(), activeRollout()]);
+  const [{ rows, summary }, facets, sync, syncError, running, rollout, columns] = await Promise.all([
+    fleetTable(query),
+    fleetFacets(),
+    lastSync(),
+    lastSyncError(),
+    runningVerifyJob(),
+    activeRollout(),
+    userFleetColumns(user.id),
+  ]);
   const operator = hasRole(user.role, "operator");
   return (
     <>
@@ -48,6 +58,8 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
         removeNode={removeManualNodeAction}
         runningJob={running}
         rollout={rollout ? { jobId: rollout.jobId, steps: Object.fromEntries(rollout.steps) } : null}
+        hiddenColumns={columns.hidden}
+        saveColumns={saveFleetColumnsAction}
       />
     </>
   );

@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
-import { FleetTable } from "./fleet-table";
+import { FleetTable, type SaveFleetColumns } from "./fleet-table";
+import type { FleetColumnId } from "@/lib/fleet/column-ids";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { AddNodeDialog } from "./add-node-dialog";
@@ -29,6 +30,10 @@ export function FleetView(props: {
   runningJob?: { id: string; createdBy: string } | null;
   /** the newest unfinished rollout and each node's step in it (the table shows it per row) */
   rollout?: { jobId: string; steps: Record<string, string> } | null;
+  /** the columns this user hides (their saved choice, else the default) */
+  hiddenColumns?: FleetColumnId[];
+  /** saves this user's column choice (any role) */
+  saveColumns?: SaveFleetColumns;
 }) {
   const router = useRouter();
   const [jobId, setJobId] = useState<string | null>(props.runningJob?.id ?? null);
@@ -155,6 +160,8 @@ export function FleetView(props: {
         onRemove={props.canOperate && props.removeNode ? setRemoving : undefined}
         canRollout={props.canOperate}
         rollout={props.rollout}
+        hiddenColumns={props.hiddenColumns}
+        saveColumns={props.saveColumns}
       />
     </div>
   );
