@@ -44,7 +44,8 @@ export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: Ga
       aria-label={label}
       aria-valuemin={0}
       aria-valuemax={100}
-      aria-valuenow={pct === null ? undefined : Math.round(pct * 10) / 10}
+      // a meter needs a value: with no figure (uncapped, unlimited, not read) 0, and the text says why
+      aria-valuenow={pct === null ? 0 : Math.round(pct * 10) / 10}
       aria-valuetext={valueText}
       data-testid="quota-gauge"
       data-state={gauge.state}

@@ -31,7 +31,8 @@ export function Gauge({ value, label, detail, warnAt = 80, dangerAt = 95, size =
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={100}
-        aria-valuenow={known ? Math.round(value * 10) / 10 : undefined}
+        // a meter needs a value: unknown is 0 with the text "unknown"
+        aria-valuenow={known ? Math.round(value * 10) / 10 : 0}
         aria-valuetext={known ? `${shown} used` : "unknown"}
         className="relative"
         style={{ width: size, height: size }}
