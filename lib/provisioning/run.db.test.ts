@@ -163,9 +163,12 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
 
   it("an abort while the job works stops the job first (its step cancelled, Center told only the operator's reason); after the node's registration an abort is refused", async () => {
     const { opId } = await claimedAndChosen();
+    // the instance stays pending long enough that the abort always finds the step waiting on it
+    // (with the usual 1 s, a loaded machine could see the step finish before the first look)
+    ls.setPendingSeconds(60);
     const { jobId } = await startProvisionRun(opId, { createdBy: "op@k2ops.local" });
-    // the step is waiting for the new instance to run (Lightsail: pending ~1 s, read every 3 s)
     await expect.poll(async () => (await stepsOf(opId))["create-vps"]?.status, { timeout: 10_000, interval: 100 }).toBe("running");
+    ls.setPendingSeconds(1);
     const before = reports.length;
     await abortWorkItem(opId, "customer cancelled", { actor: "op@k2ops.local", requestId: "r", client: client() });
     expect(await waitForJob(jobId, { timeoutMs: 30_000 })).toMatch(/cancelled|failed/);

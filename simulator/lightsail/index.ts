@@ -106,7 +106,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
   const reboots: { name: string; ipv4: string; at: number; error?: string }[] = [];
   const rebootSeconds = opts.rebootSeconds ?? 5;
   let accountId = "123456789012";
-  const pendingSeconds = opts.pendingSeconds ?? 3;
+  let pendingSeconds = opts.pendingSeconds ?? 3;
   // instances created here: pending until their machine is up (ipv4 set) and `readyAt` has passed
   type Created = { spec: LsInstanceSpec; readyAt: number; error?: string };
   const created = new Map<string, Created>();
@@ -516,6 +516,10 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
     },
     setAccountId(id: string) {
       accountId = id;
+    },
+    /** instances created from now on stay pending this long after their machine is up (tests that must catch a create mid-wait) */
+    setPendingSeconds(seconds: number) {
+      pendingSeconds = seconds;
     },
     async close() {
       const done = new Promise<void>((r) => server.close(() => r()));
