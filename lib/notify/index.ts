@@ -110,7 +110,7 @@ export function consoleLink(path: string): string | null {
 export async function notifyJobEvents(jobId: string, events: { event: string; text: string }[], finished?: string): Promise<void> {
   const job = await db().job.findUnique({ where: { id: jobId }, select: { kind: true, status: true, total: true, done: true, failed: true, haltReason: true } });
   if (!job) return;
-  const category: NotifyCategory = job.kind.startsWith("rollout") ? "rollout" : job.kind === "provision" || job.kind === "change-ip" ? "provisioning" : "rollout";
+  const category: NotifyCategory = job.kind === "provision" || job.kind === "change-ip" ? "provisioning" : "rollout";
   if (!(await hasTargets(category))) return;
   // only kinds an operator waits on announce their end (a scheduled verify every 30 min would be noise)
   const all = [...events];
