@@ -76,30 +76,46 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function fencedScript(token: string, sections: [key: string, command: string][]): string {
   if (!/^[0-9a-f]{16,64}$/.test(token)) throw new Error("token must be 16-64 hex characters");
-  const gated = sections.map(([k, c]) => (NEEDS_SIDECAR_START.has(k) ? `[ -n "$SS" ] && run ${k} ${q(c)}` : `run ${k} ${q(c)}`));
+  const line = ([k, c]: [string, string]) => (NEEDS_SIDECAR_START.has(k) ? `[ -n "$SS" ] && run ${k} ${q(c)}` : `run ${k} ${q(c)}`);
+  // the names section, when asked for, runs first: the tunnel container's name comes from its output (one `docker ps` less)
+  const names = sections.find(([k]) => k === "names");
+  const tunnel = names
+    ? `${line(names)}\nfor n in "\${OUT[@]}"; do [ "$n" = k2-slave ] && C=k2-slave; done`
+    : `if timeout 5 docker ps --format '{{.Names}}' 2>/dev/null | grep -qx k2-slave; then C=k2-slave; fi`;
+  const rest = sections.filter(([k]) => k !== "names").map(line);
+  // Few processes on the node: output is read by mapfile in this shell (lastpipe), not by $(…)
+  // subshells; the clock comes from bash itself. Per section: timeout, bash and the command's own.
   return `set -u
+shopt -s lastpipe
 T=${token}
+OUT=()
 sec() { echo "===K2OPS $T BEGIN $1==="; }
 fin() { echo "===K2OPS $T END $1 rc=$2==="; }
 # every stage's exit status of the command's last pipeline, then its own exit status
 TRAILER='
 k2ops_ps=("\${PIPESTATUS[@]}"); echo "===K2OPS '"$T"' PIPE \${k2ops_ps[*]}==="; exit "\${k2ops_ps[\${#k2ops_ps[@]}-1]}"'
-# output is captured so the END fence always starts a line (wget prints no newline)
-run() { local out rc; sec "$1"; out=$(timeout ${SECTION_TIMEOUT_S} bash -c "$2$TRAILER" 2>&1 </dev/null); rc=$?; [ -n "$out" ] && printf '%s\\n' "$out"; fin "$1" $rc; }
+# output is captured (into OUT) so the END fence always starts a line (wget prints no newline)
+run() {
+  local rc; sec "$1"
+  timeout ${SECTION_TIMEOUT_S} bash -c "$2$TRAILER" 2>&1 </dev/null | mapfile -t OUT; rc=\${PIPESTATUS[0]}
+  while [ \${#OUT[@]} -gt 0 ] && [ -z "\${OUT[-1]}" ]; do unset 'OUT[-1]'; done
+  [ \${#OUT[@]} -gt 0 ] && printf '%s\\n' "\${OUT[@]}"; fin "$1" $rc
+}
 D=/apps/k2s
 if [ ! -f "$D/docker-compose.yml" ] && [ -d /apps/kaitu-slave ]; then D=/apps/kaitu-slave; fi
 C=k2s
-if timeout 5 docker ps --format '{{.Names}}' 2>/dev/null | grep -qx k2-slave; then C=k2-slave; fi
+${tunnel}
 # when each container's current run started (evidence older than that belongs to an earlier run)
-SI=$(timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' k2-sidecar 2>&1 </dev/null); SRC=$?
-KI=$(timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' "$C" 2>&1 </dev/null); KRC=$?
+timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' k2-sidecar 2>&1 </dev/null | mapfile -t OUT; SRC=\${PIPESTATUS[0]}; SI=\${OUT[0]:-}
+timeout 5 docker inspect --format '{{.State.StartedAt}} {{.RestartCount}}' "$C" 2>&1 </dev/null | mapfile -t OUT; KRC=\${PIPESTATUS[0]}; KI=\${OUT[0]:-}
 SS=; KS=
 [ $SRC = 0 ] && SS=\${SI%% *}; case $SS in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*) ;; *) SS= ;; esac
 [ $KRC = 0 ] && KS=\${KI%% *}; case $KS in [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*) ;; *) KS= ;; esac
 export D C SS KS
-sec meta; echo "dir=$D"; echo "tunnel=$C"; echo "now=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)"
-echo "sidecar_inspect=$SRC $(printf '%s' "$SI" | head -n 1)"; echo "tunnel_inspect=$KRC $(printf '%s' "$KI" | head -n 1)"; fin meta 0
-${gated.join("\n")}
+if [ -n "\${EPOCHREALTIME:-}" ]; then e=\${EPOCHREALTIME/,/.}; TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%S)T.%sZ' "\${e%.*}" "\${e#*.}"; else now=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ); fi
+sec meta; echo "dir=$D"; echo "tunnel=$C"; echo "now=$now"
+echo "sidecar_inspect=$SRC $SI"; echo "tunnel_inspect=$KRC $KI"; fin meta 0
+${rest.join("\n")}
 exit 0
 `;
 }
