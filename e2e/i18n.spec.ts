@@ -8,9 +8,20 @@ import { ADMIN, addUser, signIn, signOut } from "./helpers";
 const PASSWORD = "i18n-e2e-password-0123";
 const SAVER = "i18n-saver@k2ops.local";
 const BROWSER_ZH = "i18n-browser@k2ops.local";
+const FLEET_ZH = "i18n-fleet@k2ops.local";
 
 const nav = (page: Page) => page.getByRole("navigation").first();
 const header = (page: Page) => page.getByRole("banner");
+
+/** Signs in on the sign-in page in Chinese (the helpers' signIn fills the English form). */
+async function signInZh(page: Page, email: string, password: string) {
+  await page.goto("/login");
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await page.getByLabel("邮箱").fill(email);
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
 
 test.describe("languages", () => {
   test.beforeAll(async ({ browser }) => {
@@ -18,6 +29,7 @@ test.describe("languages", () => {
     await signIn(page, ADMIN);
     await addUser(page, SAVER, PASSWORD);
     await addUser(page, BROWSER_ZH, PASSWORD);
+    await addUser(page, FLEET_ZH, PASSWORD);
     await page.close();
   });
 
@@ -42,7 +54,7 @@ test.describe("languages", () => {
     await expect(page).toHaveURL(/\/login\?reason=signedout/);
     await expect(page.getByText("你已退出登录。")).toBeVisible();
     await expect(page.getByText("Kaitu k2s 节点集群控制台")).toBeVisible();
-    await signIn(page, SAVER, PASSWORD);
+    await signInZh(page, SAVER, PASSWORD);
     await expect(nav(page).getByRole("link", { name: "节点", exact: true })).toBeVisible();
 
     // saved per user, not only in this browser: without any cookie (another browser) it is still Chinese
@@ -71,6 +83,37 @@ test.describe("languages", () => {
     await expect(nav(page).getByRole("link", { name: "Audit log", exact: true })).toBeVisible();
   });
 
+  test("the fleet page in 中文: headings, filters, buttons, the table and the theme switch from the Chinese catalog", async ({ page }) => {
+    await signIn(page, FLEET_ZH, PASSWORD);
+    const main = page.getByRole("main");
+    await expect(main.getByRole("heading", { level: 1, name: "Fleet" })).toBeVisible();
+    await expect(main.getByRole("button", { name: "Columns" })).toBeVisible();
+
+    await header(page).getByRole("radiogroup", { name: "Language" }).getByRole("radio", { name: "中文" }).click();
+    await expect(main.getByRole("heading", { level: 1, name: "节点" })).toBeVisible();
+    await expect(page).toHaveTitle("节点 · k2ops");
+    await expect(main.getByText("全部 k2s 节点：Center 的节点列表，合并 k2ops 自己通过 SSH 获取的信息。")).toBeVisible();
+    await expect(page.getByTestId("fleet-summary")).toContainText("个节点");
+    // filters
+    await expect(main.getByRole("textbox", { name: "搜索名称或 IPv4" })).toHaveAttribute("placeholder", "名称或 IPv4");
+    await expect(main.getByRole("combobox", { name: "校验状态" })).toBeVisible();
+    await expect(main.getByRole("combobox", { name: "类型", exact: true }).getByRole("option", { name: "专属" })).toHaveCount(1);
+    await expect(main.getByText("显示已下线节点")).toBeVisible();
+    // the table: its name, headers, the count line
+    await expect(main.getByRole("table", { name: "节点列表" })).toBeVisible();
+    for (const name of ["名称", "校验", "配额"]) await expect(main.getByRole("columnheader", { name: new RegExp(`^${name}`) })).toBeVisible();
+    await expect(main.getByRole("checkbox", { name: "选择所有显示的节点" })).toBeVisible();
+    await expect(page.getByTestId("fleet-count")).toContainText(/显示 \d+ 个 · 已选 0 个/);
+    // the Columns menu
+    await main.getByRole("button", { name: "列", exact: true }).click();
+    await expect(page.getByRole("menu").getByRole("menuitem", { name: "恢复默认" })).toBeVisible();
+    await page.keyboard.press("Escape");
+    // the theme switch in the top bar
+    await expect(header(page).getByRole("radiogroup", { name: "主题" }).getByRole("radio", { name: "深色主题" })).toBeVisible();
+    // a viewer: no operator buttons, in any language
+    await expect(main.getByRole("button", { name: "从 Center 同步" })).toHaveCount(0);
+  });
+
   test.describe("a Chinese browser", () => {
     test.use({ locale: "zh-CN" });
 
@@ -80,7 +123,7 @@ test.describe("languages", () => {
       await expect(page.getByText("Kaitu k2s 节点集群控制台")).toBeVisible();
       await expect(page).toHaveTitle("登录 · k2ops");
 
-      await signIn(page, BROWSER_ZH, PASSWORD);
+      await signInZh(page, BROWSER_ZH, PASSWORD);
       await expect(nav(page).getByRole("link", { name: "节点", exact: true })).toBeVisible();
       await expect(header(page).getByRole("radio", { name: "中文" })).toHaveAttribute("aria-checked", "true");
 
@@ -89,7 +132,7 @@ test.describe("languages", () => {
       await expect(header(page).getByRole("button", { name: "Sign out" })).toBeVisible();
       // the saved choice wins over the browser's language, also after signing in again
       await signOut(page);
-      await signIn(page, BROWSER_ZH, PASSWORD);
+      await signInZh(page, BROWSER_ZH, PASSWORD);
       await expect(nav(page).getByRole("link", { name: "Fleet", exact: true })).toBeVisible();
       await expect(page.locator("html")).toHaveAttribute("lang", "en");
     });

@@ -1,7 +1,9 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { droppedFleetParams, fleetFacets, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
 import { PageHeader } from "@/components/shell/page-header";
+import { Time } from "@/components/i18n/time";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
 import { FleetFilters } from "@/components/fleet/fleet-filters";
 import { FleetView } from "@/components/fleet/fleet-view";
@@ -12,8 +14,12 @@ import { activeRollout } from "@/lib/rollout";
 import { userFleetColumns } from "@/lib/fleet/columns";
 import { saveFleetColumnsAction } from "./fleet-columns-action";
 
-export const metadata = { title: "Fleet" };
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata() {
+  const t = await getTranslations("fleet");
+  return { title: t("title") };
+}
 
 export default async function FleetPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
@@ -31,18 +37,24 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
     userFleetColumns(user.id),
   ]);
   const operator = hasRole(user.role, "operator");
+  const t = await getTranslations("fleet");
+  // lib/fleet says why a parameter was dropped in one of two (English) phrases: too long, or not a value it knows
+  const why = (reason: string) => (/longer/.test(reason) ? t("dropped.tooLong") : t("dropped.unknownValue"));
+  const droppedText = dropped
+    .map((d) => (d.key === "q" ? t("dropped.search", { reason: why(d.reason) }) : t("dropped.filter", { filter: d.key, reason: why(d.reason) })))
+    .join(t("dropped.separator"));
   return (
     <>
-      <PageHeader title="Fleet" description="Every k2s node: Center's list merged with what k2ops learned itself over SSH." />
+      <PageHeader title={t("title")} description={t("description")} />
       <FleetSummaryBar summary={summary} lastSync={sync} />
       {syncError ? (
         <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm">
-          Last sync with Center failed at {syncError.at.replace("T", " ").slice(0, 19)} UTC: {syncError.message}. Showing the last known fleet.
+          {t.rich("syncFailed", { time: () => <Time value={syncError.at} format="seconds" />, message: syncError.message })}
         </p>
       ) : null}
       {dropped.length ? (
         <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm" data-testid="fleet-dropped-filters">
-          Not applied: {dropped.map((d) => `${d.key === "q" ? "the search" : `the ${d.key} filter`} ${d.reason}`).join("; ")}. The table shows the fleet without it.
+          {t("dropped.notice", { list: droppedText })}
         </p>
       ) : null}
       <FleetFilters {...facets} />

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -12,6 +13,7 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
   const [error, setError] = useState(initialError);
   const [pending, setPending] = useState(false);
   const router = useRouter();
+  const t = useTranslations("login.form");
 
   async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -25,7 +27,7 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
     });
     setPending(false);
     if (!res || res.error) {
-      setError(res?.error === "CredentialsSignin" || !res?.error ? "Wrong email or password." : res.error);
+      setError(res?.error === "CredentialsSignin" || !res?.error ? t("wrongCredentials") : res.error);
       return;
     }
     router.replace("/");
@@ -42,20 +44,20 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
       ) : null}
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <div className="space-y-1.5">
-          <Label htmlFor="email">Email</Label>
+          <Label htmlFor="email">{t("email")}</Label>
           <Input id="email" name="email" type="email" autoComplete="username" required />
         </div>
         <div className="space-y-1.5">
-          <Label htmlFor="password">Password</Label>
+          <Label htmlFor="password">{t("password")}</Label>
           <Input id="password" name="password" type="password" autoComplete="current-password" required />
         </div>
         <Button type="submit" className="w-full" disabled={pending}>
-          {pending ? "Signing in…" : "Sign in"}
+          {pending ? t("submitting") : t("submit")}
         </Button>
       </form>
       {oidc ? (
         <Button variant="outline" className="w-full" onClick={() => signIn("oidc", { callbackUrl: "/" })}>
-          Sign in with {oidc}
+          {t("withProvider", { provider: oidc })}
         </Button>
       ) : null}
     </div>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -15,6 +16,7 @@ type Res = { ok: true; data: { ipv4: string; name: string; converted: boolean } 
  * the address and refuses one Center lists; its field errors are shown here.
  */
 export function AddNodeDialog(props: { open: boolean; onOpenChange: (open: boolean) => void; add: (input: unknown) => Promise<Res>; onAdded: () => void }) {
+  const t = useTranslations("fleet.addNode");
   const [pending, start] = useTransition();
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<string | null>(null);
@@ -31,11 +33,11 @@ export function AddNodeDialog(props: { open: boolean; onOpenChange: (open: boole
       onOpenChange={close}
       dismissible={!pending}
       size="sm"
-      title="Add a node Center does not list"
-      description="For a machine whose sidecar never registered with Center. k2ops reaches it over SSH like any node; it is shown as “not in Center” until Center lists it."
+      title={t("title")}
+      description={t("description")}
     >
       <form
-        aria-label="Add node"
+        aria-label={t("form")}
         className="space-y-3 text-sm"
         onSubmit={(e) => {
           e.preventDefault();
@@ -43,7 +45,7 @@ export function AddNodeDialog(props: { open: boolean; onOpenChange: (open: boole
           start(async () => {
             const r = await props.add({ ipv4: String(f.get("ipv4") ?? ""), name: String(f.get("name") ?? "") });
             if (r.ok) {
-              toast.success(r.data.converted ? `${r.data.ipv4} is now kept as a node added by hand` : `${r.data.ipv4} added (not in Center)`);
+              toast.success(r.data.converted ? t("converted", { ip: r.data.ipv4 }) : t("added", { ip: r.data.ipv4 }));
               close(false);
               props.onAdded();
             } else {
@@ -56,13 +58,13 @@ export function AddNodeDialog(props: { open: boolean; onOpenChange: (open: boole
       >
         <div className="space-y-1">
           <Label htmlFor="add-node-ipv4" required>
-            IPv4 address
+            {t("ipv4")}
           </Label>
           <Input id="add-node-ipv4" name="ipv4" required data-autofocus placeholder="203.0.113.7" inputMode="decimal" autoComplete="off" aria-invalid={Boolean(errors.ipv4)} />
           {errors.ipv4 ? <p className="text-xs text-destructive">{errors.ipv4[0]}</p> : null}
         </div>
         <div className="space-y-1">
-          <Label htmlFor="add-node-name">Name (optional)</Label>
+          <Label htmlFor="add-node-name">{t("name")}</Label>
           <Input id="add-node-name" name="name" maxLength={200} placeholder="jp-tokyo-03" autoComplete="off" aria-invalid={Boolean(errors.name)} />
           {errors.name ? <p className="text-xs text-destructive">{errors.name[0]}</p> : null}
         </div>
@@ -73,10 +75,10 @@ export function AddNodeDialog(props: { open: boolean; onOpenChange: (open: boole
         ) : null}
         <div className="flex justify-end gap-2">
           <Button type="button" variant="outline" onClick={() => close(false)} disabled={pending}>
-            Cancel
+            {t("cancel")}
           </Button>
           <Button type="submit" disabled={pending} aria-busy={pending}>
-            Add node
+            {t("submit")}
           </Button>
         </div>
       </form>

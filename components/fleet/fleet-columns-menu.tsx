@@ -1,6 +1,7 @@
 "use client";
 
 import { Columns3 } from "lucide-react";
+import { useTranslations } from "next-intl";
 import { DropdownMenu, DropdownMenuCheckboxItem, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 
 /**
@@ -20,16 +21,17 @@ export function FleetColumnsMenu({
   /** the choice is the default one (Reset has nothing to do) */
   isDefault: boolean;
 }) {
+  const t = useTranslations("fleet.columnsMenu");
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
         <button type="button" className="inline-flex h-8 items-center gap-1.5 rounded-md border border-border px-3 text-sm hover:bg-muted" data-testid="fleet-columns">
           <Columns3 size={16} aria-hidden="true" />
-          Columns
+          {t("button")}
         </button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="end" className="min-w-48">
-        <DropdownMenuLabel>Shown columns (saved for you)</DropdownMenuLabel>
+        <DropdownMenuLabel>{t("heading")}</DropdownMenuLabel>
         {columns.map((c) => (
           <DropdownMenuCheckboxItem key={c.id} checked={c.visible} onCheckedChange={(v) => onToggle(c.id, v === true)} onSelect={(e) => e.preventDefault()}>
             {c.label}
@@ -37,7 +39,7 @@ export function FleetColumnsMenu({
         ))}
         <DropdownMenuSeparator />
         <DropdownMenuItem onSelect={onReset} disabled={isDefault}>
-          Reset to default
+          {t("reset")}
         </DropdownMenuItem>
       </DropdownMenuContent>
     </DropdownMenu>

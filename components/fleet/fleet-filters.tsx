@@ -2,9 +2,15 @@
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
+import { useTranslations } from "next-intl";
+
+// the values these filters know (lib/fleet fleetQuerySchema); their texts are in the catalogs
+const CLASSES = ["shared", "private"] as const;
+const STATUSES = ["pass", "fail", "error", "never"] as const;
 
 // Filters live in the URL (shareable, reload-safe); typing updates it after a short pause.
 export function FleetFilters({ countries, regions, archs, checks }: { countries: string[]; regions: string[]; archs: string[]; checks: string[] }) {
+  const t = useTranslations("fleet.filters");
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -19,44 +25,48 @@ export function FleetFilters({ countries, regions, archs, checks }: { countries:
 
   useEffect(() => {
     if ((params.get("q") ?? "") === q) return;
-    const t = setTimeout(() => set("q", q), 300);
-    return () => clearTimeout(t);
+    const timer = setTimeout(() => set("q", q), 300);
+    return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [q]);
 
   const sel = "h-8 rounded-md border border-input bg-background px-2 text-sm";
-  const select = (key: string, label: string, options: string[]) => (
+  // options: the values (in the URL), each with the text shown for it
+  const select = (key: string, label: string, options: { value: string; label: string }[]) => (
     <label className="flex items-center gap-1 text-xs text-muted-foreground">
       {label}
       <select aria-label={label} className={sel} value={params.get(key) ?? ""} onChange={(e) => set(key, e.target.value)}>
-        <option value="">any</option>
+        <option value="">{t("any")}</option>
         {options.map((o) => (
-          <option key={o} value={o}>
-            {o}
+          <option key={o.value} value={o.value}>
+            {o.label}
           </option>
         ))}
       </select>
     </label>
   );
 
+  // countries, regions, archs and check names are the nodes' own values: shown as they are
+  const raw = (values: string[]) => values.map((v) => ({ value: v, label: v }));
+
   return (
     <div className="mb-3 flex flex-wrap items-center gap-3" role="search">
       <input
-        aria-label="Search name or IPv4"
-        placeholder="name or IPv4"
+        aria-label={t("search")}
+        placeholder={t("searchPlaceholder")}
         className="h-8 w-56 rounded-md border border-input bg-background px-2 text-sm"
         value={q}
         onChange={(e) => setQ(e.target.value)}
       />
-      {select("country", "Country", countries)}
-      {select("region", "Region", regions)}
-      {select("class", "Class", ["shared", "private"])}
-      {select("arch", "Arch", archs)}
-      {select("status", "Status", ["pass", "fail", "error", "never"])}
-      {select("check", "Failing check", checks)}
+      {select("country", t("country"), raw(countries))}
+      {select("region", t("region"), raw(regions))}
+      {select("class", t("class"), CLASSES.map((c) => ({ value: c, label: t(`classOption.${c}`) })))}
+      {select("arch", t("arch"), raw(archs))}
+      {select("status", t("status"), STATUSES.map((v) => ({ value: v, label: t(`statusOption.${v}`) })))}
+      {select("check", t("check"), raw(checks))}
       <label className="flex items-center gap-1 text-xs text-muted-foreground">
         <input type="checkbox" checked={params.get("all") === "1"} onChange={(e) => set("all", e.target.checked ? "1" : "")} />
-        show decommissioned
+        {t("showDecommissioned")}
       </label>
     </div>
   );

@@ -5,12 +5,13 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { columnVisibilityFeature, createColumnHelper, rowSortingFeature, tableFeatures, useTable, type ColumnVisibilityState, type Updater } from "@tanstack/react-table";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
 import { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS, type FleetColumnId } from "@/lib/fleet/column-ids";
 import { Badge } from "@/components/ui/badge";
 import { StepBadge } from "@/components/rollout/step-badge";
-import { STATE_HELP } from "@/components/metering/format";
+import { Time } from "@/components/i18n/time";
 import { FleetColumnsMenu } from "./fleet-columns-menu";
 
 // The fleet table (issue 16): TanStack Table (v9) holds the columns, their visibility (the
@@ -25,30 +26,34 @@ import { FleetColumnsMenu } from "./fleet-columns-menu";
 // sideways on a screen too narrow for them, never the page).
 
 type ColumnId = "sel" | "name" | FleetColumnId;
-type Layout = { label: string; track: string; /** rem */ min: number };
+/** a column's header text is its id's key in "fleet.table.columns" of the catalogs (the selection column has none) */
+type Layout = { track: string; /** rem */ min: number };
 const LAYOUT: Record<ColumnId, Layout> = {
-  sel: { label: "", track: "2rem", min: 2 },
-  name: { label: "Name", track: "minmax(12rem,1.3fr)", min: 12 },
-  region: { label: "Region · ctry", track: "minmax(7rem,1fr)", min: 7 },
-  ipv4: { label: "IPv4", track: "7.5rem", min: 7.5 },
-  class: { label: "Class · IP", track: "6.5rem", min: 6.5 },
-  arch: { label: "Arch", track: "5rem", min: 5 },
-  version: { label: "Version", track: "7rem", min: 7 },
-  activity: { label: "Activity", track: "5.5rem", min: 5.5 },
-  status: { label: "Verification", track: "minmax(6.5rem,1fr)", min: 6.5 },
-  sidecar: { label: "Sidecar", track: "4.5rem", min: 4.5 },
-  quota: { label: "Quota", track: "5rem", min: 5 },
-  lastop: { label: "Last operation", track: "minmax(6rem,1fr)", min: 6 },
+  sel: { track: "2rem", min: 2 },
+  name: { track: "minmax(12rem,1.3fr)", min: 12 },
+  region: { track: "minmax(7rem,1fr)", min: 7 },
+  ipv4: { track: "7.5rem", min: 7.5 },
+  class: { track: "6.5rem", min: 6.5 },
+  arch: { track: "5rem", min: 5 },
+  version: { track: "7rem", min: 7 },
+  activity: { track: "5.5rem", min: 5.5 },
+  status: { track: "minmax(6.5rem,1fr)", min: 6.5 },
+  sidecar: { track: "4.5rem", min: 4.5 },
+  quota: { track: "5rem", min: 5 },
+  lastop: { track: "minmax(6rem,1fr)", min: 6 },
 };
 /** the columns the URL can sort by (lib/fleet SORT_KEYS): their ids are the sort keys */
 const SORTABLE = new Set<ColumnId>(["name", "region", "ipv4", "arch", "status", "lastop"]);
+
+/** the columns with a header text (all but the selection column) */
+type HeaderId = Exclude<ColumnId, "sel">;
 
 const features = tableFeatures({ columnVisibilityFeature, rowSortingFeature });
 const helper = createColumnHelper<typeof features, FleetRow>();
 const ORDER: ColumnId[] = ["sel", "name", ...FLEET_HIDEABLE_COLUMNS];
 const columns = helper.columns(
   ORDER.map((id) =>
-    helper.display({ id, header: LAYOUT[id].label, enableHiding: id !== "sel" && id !== "name", enableSorting: SORTABLE.has(id) }),
+    helper.display({ id, enableHiding: id !== "sel" && id !== "name", enableSorting: SORTABLE.has(id) }),
   ),
 );
 
@@ -56,48 +61,56 @@ const hiddenToVisibility = (hidden: readonly string[]): ColumnVisibilityState =>
 const isHideable = (id: string): id is FleetColumnId => (FLEET_HIDEABLE_COLUMNS as readonly string[]).includes(id);
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-// the Quota cell: % of the limit used this cycle and the gauge's state (lib/metering/gauge-row)
-const QUOTA_SHORT: Record<NonNullable<FleetRow["quotaState"]>, string> = { ok: "ok", warning: "warn", cut: "cut", "metering-off": "uncapped", unlimited: "unlimited" };
+type Translate = ReturnType<typeof useTranslations<"fleet.table">>;
+
+// the Quota cell: % of the limit used this cycle and the gauge's state (lib/metering/gauge-row);
+// QUOTA_KEY: the state's key in "fleet.table.quota.short" and ".help" of the catalogs
+const QUOTA_KEY = { ok: "ok", warning: "warning", cut: "cut", "metering-off": "meteringOff", unlimited: "unlimited" } as const satisfies Record<NonNullable<FleetRow["quotaState"]>, string>;
 const QUOTA_TONE: Record<NonNullable<FleetRow["quotaState"]>, string> = { ok: "text-success", warning: "text-warning", cut: "font-medium text-destructive", "metering-off": "text-warning", unlimited: "text-muted-foreground" };
 
-function QuotaCell({ r }: { r: FleetRow }) {
+function QuotaCell({ r, t }: { r: FleetRow; t: Translate }) {
   if (!r.quotaState) return null;
   // metered with a limit but no used figure yet (no traffic.state): not known to be ok
   if (r.quotaUsedPct === null && (r.quotaState === "ok" || r.quotaState === "warning"))
     return (
-      <span className="text-muted-foreground" title="metered, but the node has no used figure yet (no traffic.state)" data-testid="quota-cell" data-state="no-figure">
-        no figure
+      <span className="text-muted-foreground" title={t("quota.noFigureTitle")} data-testid="quota-cell" data-state="no-figure">
+        {t("quota.noFigure")}
       </span>
     );
+  const key = QUOTA_KEY[r.quotaState];
+  const help = t(`quota.help.${key}`);
   const pct = r.quotaUsedPct === null ? "" : `${Math.floor(r.quotaUsedPct)}% `;
   return (
-    <Link href={`/nodes/${r.ipv4}`} className={`hover:underline ${QUOTA_TONE[r.quotaState]}`} title={`${r.quotaUsedPct === null ? "" : `${r.quotaUsedPct}% of the limit used: `}${STATE_HELP[r.quotaState]}`} data-testid="quota-cell" data-state={r.quotaState}>
+    <Link href={`/nodes/${r.ipv4}`} className={`hover:underline ${QUOTA_TONE[r.quotaState]}`} title={r.quotaUsedPct === null ? help : t("quota.used", { pct: r.quotaUsedPct, help })} data-testid="quota-cell" data-state={r.quotaState}>
       {pct}
-      {QUOTA_SHORT[r.quotaState]}
+      {t(`quota.short.${key}`)}
     </Link>
   );
 }
 
-const IP_TYPE_SHORT: Record<string, string> = { residential: "res", non_residential: "non-res", unknown: "?" };
+// Center's class and IP type: the known values have a text in the catalogs, any other is shown as it is
+const isClass = (c: string): c is "shared" | "private" => c === "shared" || c === "private";
+const isIpType = (i: string): i is "residential" | "non_residential" => i === "residential" || i === "non_residential";
 const ROW_HEIGHT = 34;
 /** the sticky header row's height: the virtualizer's rows start below it (its scrollMargin) */
 const HEADER_HEIGHT = 34;
 
-function StatusCell({ r }: { r: FleetRow }) {
-  if (r.hostKeyState === "changed") return <span className="font-medium text-destructive">host key changed</span>;
-  if (!r.verificationStatus) return <span className="text-muted-foreground">never</span>;
-  if (r.verificationStatus === "pass") return <span className="text-success">pass</span>;
-  if (r.verificationStatus === "error") return <span className="text-warning">error</span>;
+function StatusCell({ r, t }: { r: FleetRow; t: Translate }) {
+  if (r.hostKeyState === "changed") return <span className="font-medium text-destructive">{t("status.hostKeyChanged")}</span>;
+  if (!r.verificationStatus) return <span className="text-muted-foreground">{t("status.never")}</span>;
+  if (r.verificationStatus === "pass") return <span className="text-success">{t("status.pass")}</span>;
+  if (r.verificationStatus === "error") return <span className="text-warning">{t("status.error")}</span>;
   // no check failed, but some could not read their evidence: not known good
   if (r.verificationStatus === "unknown")
     return (
-      <span className="text-warning" title="no check failed, but some could not be read: open the node's checklist">
-        unknown
+      <span className="text-warning" title={t("status.unknownTitle")}>
+        {t("status.unknown")}
       </span>
     );
+  // the failing checks' names are the checklist's own (technical) names: not translated
   return (
     <span className="text-destructive" title={r.failingChecks.join(", ")}>
-      fail: {r.failingChecks.join(", ")}
+      {t("status.fail", { checks: r.failingChecks.join(", ") })}
     </span>
   );
 }
@@ -108,32 +121,33 @@ export type SaveFleetColumns = (input: { hidden: FleetColumnId[] | null }) => Pr
 function renderCell(
   id: string,
   r: FleetRow,
-  ctx: { selected: boolean; toggle: () => void; onRemove?: (row: FleetRow) => void; rollout?: { jobId: string; steps: Record<string, string> } | null },
+  ctx: { selected: boolean; toggle: () => void; onRemove?: (row: FleetRow) => void; rollout?: { jobId: string; steps: Record<string, string> } | null; t: Translate },
 ) {
+  const t = ctx.t;
   switch (id) {
     case "sel":
       return (
         <div role="cell" key={id} className="px-2">
-          <input type="checkbox" aria-label={`Select ${r.name || r.ipv4}`} checked={ctx.selected} onChange={ctx.toggle} />
+          <input type="checkbox" aria-label={t("select", { node: r.name || r.ipv4 })} checked={ctx.selected} onChange={ctx.toggle} />
         </div>
       );
     case "name":
       // the name gives way (truncated) so the badge and the remove control always stay visible
       return (
         <div role="cell" key={id} className="flex min-w-0 items-center gap-1 px-2 font-medium [&>*:not(:first-child)]:shrink-0">
-          <Link href={`/nodes/${r.ipv4}`} className="min-w-0 truncate hover:underline" title={r.domains.length ? `tunnel: ${r.domains.join(", ")}` : "no tunnel"}>
+          <Link href={`/nodes/${r.ipv4}`} className="min-w-0 truncate hover:underline" title={r.domains.length ? t("tunnel", { domains: r.domains.join(", ") }) : t("noTunnel")}>
             {r.name || r.ipv4}
           </Link>
           {r.source === "manual" ? (
-            <Badge variant="warning" data-testid="not-in-center" title="Added by hand: Center does not list this node">
-              not in Center
+            <Badge variant="warning" data-testid="not-in-center" title={t("manualTitle")}>
+              {t("manualBadge")}
             </Badge>
           ) : !r.inCenter ? (
-            <span className="text-xs text-warning">(not in Center)</span>
+            <span className="text-xs text-warning">{t("notInCenter")}</span>
           ) : null}
           {r.source === "manual" && ctx.onRemove ? (
-            <button type="button" className="text-xs text-muted-foreground hover:text-destructive hover:underline" aria-label={`Remove ${r.name || r.ipv4} from k2ops`} onClick={() => ctx.onRemove!(r)}>
-              remove
+            <button type="button" className="text-xs text-muted-foreground hover:text-destructive hover:underline" aria-label={t("removeLabel", { node: r.name || r.ipv4 })} onClick={() => ctx.onRemove!(r)}>
+              {t("remove")}
             </button>
           ) : null}
         </div>
@@ -153,7 +167,7 @@ function renderCell(
     case "class":
       return (
         <div role="cell" key={id} className="truncate px-2 text-xs" title={`${r.class} · ${r.ipType}`}>
-          {r.class} · {IP_TYPE_SHORT[r.ipType] ?? r.ipType}
+          {isClass(r.class) ? t(`class.${r.class}`) : r.class} · {isIpType(r.ipType) ? t(`ipType.${r.ipType}`) : r.ipType === "unknown" ? "?" : r.ipType}
         </div>
       );
     case "arch":
@@ -171,13 +185,13 @@ function renderCell(
     case "activity":
       return (
         <div role="cell" key={id} className="px-2 text-xs">
-          {r.activity}
+          {t(`activity.${r.activity}`)}
         </div>
       );
     case "status":
       return (
         <div role="cell" key={id} className="truncate px-2 text-xs" data-testid="verification-cell">
-          <StatusCell r={r} />
+          <StatusCell r={r} t={t} />
         </div>
       );
     case "sidecar":
@@ -189,7 +203,7 @@ function renderCell(
     case "quota":
       return (
         <div role="cell" key={id} className="truncate px-2 text-xs">
-          <QuotaCell r={r} />
+          <QuotaCell r={r} t={t} />
         </div>
       );
     case "lastop":
@@ -197,11 +211,14 @@ function renderCell(
         <div role="cell" key={id} className="truncate px-2 text-xs text-muted-foreground">
           {ctx.rollout?.steps[r.ipv4] ? (
             // a rollout under way says where this node stands in it (as of this page load)
-            <Link href={`/operations?job=${ctx.rollout.jobId}`} data-testid="rollout-badge" title="This node's step in the running rollout (open it)">
-              <StepBadge prefix="rollout: " step={ctx.rollout.steps[r.ipv4]} />
+            <Link href={`/operations?job=${ctx.rollout.jobId}`} data-testid="rollout-badge" title={t("rolloutTitle")}>
+              <StepBadge prefix={t("rolloutPrefix")} step={ctx.rollout.steps[r.ipv4]} />
             </Link>
           ) : r.lastOperation ? (
-            `${r.lastOperation} · ${r.lastOperationAt?.slice(0, 16).replace("T", " ")}`
+            // the operation's name is the job kind's (technical); its time in the viewer's zone, UTC on hover
+            <>
+              {r.lastOperation} · <Time value={r.lastOperationAt} />
+            </>
           ) : (
             ""
           )}
@@ -236,6 +253,7 @@ export function FleetTable({
   /** saves the user's column choice on the server (null: back to the default) */
   saveColumns?: SaveFleetColumns;
 }) {
+  const t = useTranslations("fleet.table");
   const parentRef = useRef<HTMLDivElement>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState(false);
@@ -251,7 +269,7 @@ export function FleetTable({
   async function save(next: FleetColumnId[] | null) {
     if (!saveColumns) return;
     const res = await saveColumns({ hidden: next });
-    if (!res.ok) toast.error(`Your column choice was not saved: ${res.error.message}`);
+    if (!res.ok) toast.error(t("columnsNotSaved", { message: res.error.message }));
   }
   function changeVisibility(updater: Updater<ColumnVisibilityState>) {
     const next = typeof updater === "function" ? updater(columnVisibility) : updater;
@@ -305,7 +323,7 @@ export function FleetTable({
     <div>
       <div className="mb-2 flex flex-wrap items-center gap-3 text-sm">
         <span className="text-muted-foreground" data-testid="fleet-count">
-          {rows.length} shown · {selected.size} selected
+          {t("count", { shown: rows.length, selected: selected.size })}
         </span>
         {canVerify && onVerify ? (
           <button
@@ -321,7 +339,7 @@ export function FleetTable({
               }
             }}
           >
-            Verify selected
+            {t("verifySelected")}
           </button>
         ) : null}
         {canRollout ? (
@@ -335,7 +353,7 @@ export function FleetTable({
               router.push(`/operations/rollout/new?${new URLSearchParams({ target: "selection", nodes: nodes.join(",") })}`);
             }}
           >
-            Roll out to selected
+            {t("rolloutSelected")}
           </button>
         ) : null}
         <div className="ml-auto">
@@ -343,7 +361,7 @@ export function FleetTable({
             columns={table
               .getAllLeafColumns()
               .filter((c) => c.getCanHide())
-              .map((c) => ({ id: c.id, label: LAYOUT[c.id as ColumnId].label, visible: c.getIsVisible() }))}
+              .map((c) => ({ id: c.id, label: t(`columns.${c.id as HeaderId}`), visible: c.getIsVisible() }))}
             onToggle={(id, show) => {
               if (isHideable(id)) table.getColumn(id)?.toggleVisibility(show);
             }}
@@ -354,7 +372,7 @@ export function FleetTable({
       </div>
       {/* one scrolling frame: the header row sticks to its top; on a screen too narrow for the chosen columns the frame scrolls sideways, the page never gets wider than the screen */}
       <div ref={parentRef} className="overflow-auto rounded-lg border border-border" style={{ maxHeight: "70vh" }} data-testid="fleet-table-frame">
-        <div role="table" aria-label="Fleet" aria-rowcount={rows.length + 1} className="text-sm" style={{ minWidth }}>
+        <div role="table" aria-label={t("label")} aria-rowcount={rows.length + 1} className="text-sm" style={{ minWidth }}>
           <div role="rowgroup" className="sticky top-0 z-10 bg-muted">
             {table.getHeaderGroups().map((group) => (
               <div role="row" key={group.id} className="grid items-center border-b border-border text-xs font-medium uppercase text-muted-foreground" style={{ gridTemplateColumns: grid, height: HEADER_HEIGHT }}>
@@ -365,13 +383,13 @@ export function FleetTable({
                       <div role="columnheader" key={h.id} className="px-2 py-2">
                         <input
                           type="checkbox"
-                          aria-label="Select all shown nodes"
+                          aria-label={t("selectAll")}
                           checked={allSelected}
                           onChange={() => setSelected(allSelected ? new Set() : new Set(rows.map((r) => r.ipv4)))}
                         />
                       </div>
                     );
-                  const label = LAYOUT[id as ColumnId].label;
+                  const label = t(`columns.${id as HeaderId}`);
                   const sorted = h.column.getIsSorted();
                   return (
                     <div role="columnheader" key={h.id} className="truncate px-2 py-2" aria-sort={sorted ? (sorted === "asc" ? "ascending" : "descending") : undefined}>
@@ -390,11 +408,11 @@ export function FleetTable({
             ))}
           </div>
           <div role="rowgroup" className="relative" style={{ height: tableRows.length ? virtualizer.getTotalSize() : ROW_HEIGHT * 3 }}>
-            {tableRows.length === 0 ? <div className="p-6 text-center text-muted-foreground">No nodes match these filters.</div> : null}
+            {tableRows.length === 0 ? <div className="p-6 text-center text-muted-foreground">{t("empty")}</div> : null}
             {virtualizer.getVirtualItems().map((v) => {
               const row = tableRows[v.index];
               const r = row.original;
-              const ctx = { selected: selected.has(r.ipv4), toggle: () => toggle(r.ipv4), onRemove, rollout };
+              const ctx = { selected: selected.has(r.ipv4), toggle: () => toggle(r.ipv4), onRemove, rollout, t };
               return (
                 <div
                   role="row"

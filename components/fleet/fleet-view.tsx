@@ -3,6 +3,7 @@
 import { useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
 import { FleetTable, type SaveFleetColumns } from "./fleet-table";
@@ -35,6 +36,7 @@ export function FleetView(props: {
   /** saves this user's column choice (any role) */
   saveColumns?: SaveFleetColumns;
 }) {
+  const t = useTranslations("fleet.actions");
   const router = useRouter();
   const [jobId, setJobId] = useState<string | null>(props.runningJob?.id ?? null);
   const [adding, setAdding] = useState(false);
@@ -61,16 +63,18 @@ export function FleetView(props: {
     const res = await props.syncFleet({});
     setSyncing(false);
     if (res.ok) {
-      if (res.data.complete) toast.success(`Synced ${res.data.total} nodes from Center (${res.data.added} new, ${res.data.gone} no longer listed)`);
+      if (res.data.complete) toast.success(t("synced", { total: res.data.total, added: res.data.added, gone: res.data.gone }));
       else
-        toast.warning(`Incomplete sync: ${res.data.total} nodes read (${res.data.added} new); no node was marked gone`, {
-          description: `${res.data.incompleteReason ?? "Center's list changed while it was read"}. Sync again to complete it.`,
+        toast.warning(t("syncIncomplete", { total: res.data.total, added: res.data.added }), {
+          // the reason is lib/fleet's (as Center's walk reported it)
+          description: t("syncIncompleteDetail", { reason: res.data.incompleteReason ?? t("centerListChanged") }),
           duration: 15_000,
         });
       const bad = res.data.rejected;
       if (bad.length) {
-        toast.warning(`${bad.length} Center row(s) refused and not stored`, {
-          description: bad.slice(0, 5).map((r) => `#${r.id} ${r.ipv4}: ${r.reason}`).join("\n") + (bad.length > 5 ? `\n… and ${bad.length - 5} more` : ""),
+        // each refused row: Center's id and address, and the validator's reason (data, as stored in the audit)
+        toast.warning(t("rejected", { count: bad.length }), {
+          description: bad.slice(0, 5).map((r) => `#${r.id} ${r.ipv4}: ${r.reason}`).join("\n") + (bad.length > 5 ? `\n${t("rejectedMore", { count: bad.length - 5 })}` : ""),
           duration: 15_000,
         });
       }
@@ -82,7 +86,7 @@ export function FleetView(props: {
     if (!props.removeNode || !removing) return;
     const res = await props.removeNode({ ipv4: removing.ipv4 });
     if (res.ok) {
-      toast.success(`${res.data.ipv4} removed from k2ops`);
+      toast.success(t("removed", { ip: res.data.ipv4 }));
       router.refresh();
     } else {
       toast.error(res.error.message);
@@ -102,11 +106,11 @@ export function FleetView(props: {
       {props.canOperate ? (
         <div className="flex flex-wrap gap-2">
           <button type="button" onClick={sync} disabled={syncing} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
-            {syncing ? "Syncing…" : "Sync from Center"}
+            {syncing ? t("syncing") : t("sync")}
           </button>
           {props.verifyAll ? (
             <button type="button" onClick={() => setConfirmAll(true)} disabled={activeCount === 0} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
-              {filtered ? `Verify all matching (${activeCount})` : `Verify all (${activeCount})`}
+              {filtered ? t("verifyAllMatching", { count: activeCount }) : t("verifyAll", { count: activeCount })}
             </button>
           ) : null}
           {/* the rollout form, prefilled with the table's filter (its URL parameters, order included: the first row is the canary) */}
@@ -114,36 +118,38 @@ export function FleetView(props: {
             href={`/operations/rollout/new?${new URLSearchParams({ target: "filter", ...(props.filters ?? {}) })}`}
             className="inline-flex h-8 items-center rounded-md border border-border px-3 text-sm hover:bg-muted"
           >
-            {filtered ? "Roll out to this filter" : "Roll out to the fleet"}
+            {filtered ? t("rolloutFilter") : t("rolloutFleet")}
           </Link>
           {props.addNode ? (
             <button type="button" onClick={() => setAdding(true)} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted">
-              Add node by IP
+              {t("addNode")}
             </button>
           ) : null}
           {props.addNode ? <AddNodeDialog open={adding} onOpenChange={setAdding} add={props.addNode} onAdded={() => router.refresh()} /> : null}
           <ConfirmDialog
             open={removing !== null}
             onOpenChange={(open) => !open && setRemoving(null)}
-            title={`Remove ${removing?.name || removing?.ipv4} from k2ops?`}
-            description="The node was added by hand (Center does not list it). k2ops forgets it: its pinned host keys and verification history go; the audit log keeps the record. Nothing on the machine changes."
-            confirmLabel="Remove from k2ops"
+            title={t("removeTitle", { node: removing?.name || removing?.ipv4 || "" })}
+            description={t("removeDescription")}
+            confirmLabel={t("removeConfirm")}
+            cancelLabel={t("cancel")}
             onConfirm={removeNode}
           />
           <ConfirmDialog
             open={confirmAll}
             onOpenChange={setConfirmAll}
             destructive={false}
-            title={`Verify ${activeCount} node${activeCount === 1 ? "" : "s"}?`}
-            description={`Runs the post-deploy checklist on every active node ${filtered ? "matching the current filters" : "in the fleet"} (decommissioned nodes are skipped), a bounded number at a time. It reads only; nothing on the nodes changes.`}
-            confirmLabel={`Verify ${activeCount} nodes`}
+            title={t("verifyAllTitle", { count: activeCount })}
+            description={filtered ? t("verifyAllDescriptionFiltered") : t("verifyAllDescriptionFleet")}
+            confirmLabel={t("verifyAllConfirm", { count: activeCount })}
+            cancelLabel={t("cancel")}
             onConfirm={verifyAll}
           />
         </div>
       ) : null}
       {jobId && jobId === props.runningJob?.id && props.runningJob.createdBy === "schedule" ? (
         <p className="text-sm text-muted-foreground" data-testid="scheduled-verify">
-          Scheduled verification of the fleet is running; the table updates when it finishes.
+          {t("scheduled")}
         </p>
       ) : null}
       {jobId ? (

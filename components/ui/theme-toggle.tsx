@@ -2,19 +2,22 @@
 
 import * as React from "react";
 import { useTheme } from "next-themes";
+import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
 import { MonitorIcon, MoonIcon, SunIcon } from "./icons";
 
+/** `value` is also the option's key in the "theme" namespace of the catalogs. */
 const OPTIONS = [
-  { value: "light", label: "Light theme", Icon: SunIcon },
-  { value: "dark", label: "Dark theme", Icon: MoonIcon },
-  { value: "system", label: "System theme", Icon: MonitorIcon },
+  { value: "light", Icon: SunIcon },
+  { value: "dark", Icon: MoonIcon },
+  { value: "system", Icon: MonitorIcon },
 ] as const;
 
 const subscribe = () => () => {};
 
 /** Light / dark / system switch (a radio group of three icon buttons). */
 export function ThemeToggle({ className }: { className?: string }) {
+  const t = useTranslations("theme");
   const { theme, setTheme } = useTheme();
   // The stored theme is only known on the client; render "nothing selected" on the server.
   const mounted = React.useSyncExternalStore(subscribe, () => true, () => false);
@@ -31,9 +34,10 @@ export function ThemeToggle({ className }: { className?: string }) {
   }
 
   return (
-    <div role="radiogroup" aria-label="Theme" className={cn("inline-flex items-center rounded-md border border-border p-0.5", className)}>
-      {OPTIONS.map(({ value, label, Icon }, i) => {
+    <div role="radiogroup" aria-label={t("label")} className={cn("inline-flex items-center rounded-md border border-border p-0.5", className)}>
+      {OPTIONS.map(({ value, Icon }, i) => {
         const checked = current === value;
+        const label = t(value);
         return (
           <button
             key={value}

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { signOut } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -11,6 +12,7 @@ type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?
 
 /** Own password change. On success every session ends, this one too, so the user signs in again. */
 export function PasswordChangeForm({ changePassword }: { changePassword: (input: unknown) => Promise<Result> }) {
+  const t = useTranslations("account.password");
   const [pending, start] = useTransition();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
 
@@ -24,7 +26,7 @@ export function PasswordChangeForm({ changePassword }: { changePassword: (input:
         toast.error(res.error.message);
         return;
       }
-      toast.success("Password changed. Sign in again with the new password.");
+      toast.success(t("changed"));
       await signOut({ callbackUrl: "/login?reason=password" });
     });
   }
@@ -42,14 +44,14 @@ export function PasswordChangeForm({ changePassword }: { changePassword: (input:
   );
 
   return (
-    <form onSubmit={onSubmit} aria-label="Change password" noValidate className="max-w-sm space-y-3 rounded-lg border border-border bg-card p-4">
-      <h2 className="text-sm font-semibold">Change password</h2>
-      {field("currentPassword", "Current password", "current-password")}
-      {field("newPassword", "New password", "new-password")}
-      {field("confirmPassword", "New password again", "new-password")}
-      <p className="text-xs text-muted-foreground">Changing it signs you out everywhere, here too.</p>
+    <form onSubmit={onSubmit} aria-label={t("heading")} noValidate className="max-w-sm space-y-3 rounded-lg border border-border bg-card p-4">
+      <h2 className="text-sm font-semibold">{t("heading")}</h2>
+      {field("currentPassword", t("current"), "current-password")}
+      {field("newPassword", t("new"), "new-password")}
+      {field("confirmPassword", t("confirm"), "new-password")}
+      <p className="text-xs text-muted-foreground">{t("help")}</p>
       <Button type="submit" disabled={pending}>
-        Change password
+        {t("submit")}
       </Button>
     </form>
   );

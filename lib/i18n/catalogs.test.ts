@@ -38,6 +38,16 @@ const MOVED = [
   "components/i18n/locale-switch.tsx",
   "components/i18n/time.tsx",
   "components/i18n/time-zone-note.tsx",
+  "components/ui/theme-toggle.tsx",
+  "components/auth/login-form.tsx",
+  "components/users/password-change-form.tsx",
+  "app/(console)/page.tsx",
+  "components/fleet/fleet-view.tsx",
+  "components/fleet/fleet-table.tsx",
+  "components/fleet/fleet-filters.tsx",
+  "components/fleet/fleet-columns-menu.tsx",
+  "components/fleet/fleet-summary.tsx",
+  "components/fleet/add-node-dialog.tsx",
 ];
 
 /** Verbatim in every language: product names and technical tokens. */
