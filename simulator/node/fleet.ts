@@ -34,7 +34,9 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { RelaySet, checkProfile, innerAddress, type NetworkProfile } from "./latency-relay";
 import { ageMeterState, defaultProviderDrift, initialMeterState, meterNodeEnv, nicAt, parseMeterSh, providerTrafficOf } from "./meter-init";
+import { acceptsTcp } from "./net";
 import { FOCAL, JAMMY, etcSeeds } from "./ubuntu-etc";
 
 const HERE = import.meta.dirname;
@@ -45,6 +47,8 @@ const COMPOSE_ASSET = path.join(HERE, "../../deploy-assets/docker/docker-compose
 const SIM_MOUNT = "/var/lib/k2sim";
 /** the node's swap file (a bind mount of its own file inside its namespace) */
 const SWAPFILE = "/swapfile";
+/** how often a node's network relays look for ports its sshd moved to (ms) */
+const RELAY_POLL_MS = 200;
 /** the host directories a node sees through an overlay of its own (node dir name → path) */
 const OVERLAYS: readonly (readonly [string, string])[] = [
   ["etc", "/etc"],
@@ -143,6 +147,8 @@ export type NodeSpec = {
   registryTags?: string[];
   /** k2s's slog lines (server ready, DIAG: auth-rollout) also on its container stderr, i.e. in `docker logs k2s` (default: its log file only, node-behavior.md §2.4) */
   k2sLogsToStderr?: boolean;
+  /** the network between the console and the node: added RTT (ms), jitter (ms), bandwidth (kbit/s); wins over the fleet's (default none: sshd answers on loopback speed). See SimNode.setNetwork. */
+  network?: NetworkProfile;
 };
 
 export type StartNodeOptions = {
@@ -394,6 +400,12 @@ export class SimNode {
   private ns: string | null = null;
   private faults: Fault = {};
   private hostKeyTypes: HostKeyType[] = ["ed25519"];
+  /** the network in front of the node's sshd (null: none, sshd listens on the node's address itself) */
+  private network: NetworkProfile | null;
+  /** while it has one: the delaying relays on the node's address, its sshd on innerAddress(ip) (for the life of one sshd) */
+  private relays: RelaySet | null = null;
+  private relayPoll: NodeJS.Timeout | null = null;
+  private followingPorts = false;
 
   constructor(
     readonly spec: NodeSpec,
@@ -402,6 +414,7 @@ export class SimNode {
   ) {
     this.addr = spec.ip;
     this.dir = path.join(stateRoot, spec.ip);
+    this.network = spec.network ? checkProfile(spec.network) : null;
   }
 
   /** The machine's public address now (its spec's, until a cloud provider moves it: moveAddress). */
@@ -723,12 +736,15 @@ export class SimNode {
     // request and stops the listener; the supervisor starts it again, in the same namespace, on
     // the ports node.env names, while the sessions (their own processes) go on.
     const restart = this.p("ssh/restart");
+    // the address sshd listens on: the node's own, or the inner one behind its relays (a file: setNetwork moves it at run time)
+    const sshdIp = this.network ? innerAddress(this.addr) : this.addr;
+    fs.writeFileSync(this.p("ssh/listen-ip"), sshdIp + "\n");
     const watch = [
       `tail --pid=${process.pid} -f /dev/null & t=$!`,
       `while :; do`,
       // node.env is rewritten in place by the shims: a read that finds no ports at all is tried again
       `  for i in 1 2 3 4 5 6 7 8 9 10; do ports=$(sed -n 's/^SSH_PORT=//p' ${this.p("node.env")} | tr -c '0-9' ' '); [ -n "\${ports// }" ] && break; sleep 0.1; done`,
-      `  la=(); for p in $ports; do la+=(-o "ListenAddress=${this.ip}:$p"); done`,
+      `  la=(); ip=$(cat ${this.p("ssh/listen-ip")}); for p in $ports; do la+=(-o "ListenAddress=\${ip:-${this.ip}}:$p"); done`,
       // no port (a restart with a config sshd refuses): ssh.service stays down, the open sessions go on
       `  [ \${#la[@]} -gt 0 ] || { kill $t 2>/dev/null; break; }`,
       `  rm -f ${restart}`,
@@ -750,13 +766,15 @@ export class SimNode {
     live.add(proc);
     proc.once("exit", () => live.delete(proc));
     try {
-      for (const port of this.sshPorts()) await waitForPort(this.ip, port, 15_000, proc);
+      for (const port of this.sshPorts()) await waitForPort(sshdIp, port, 15_000, proc);
       // someone else may hold the address (then ours exits at once): make sure the listener is ours
       await new Promise((r) => setTimeout(r, 30));
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error("sshd exited");
       this.ns = fs.readlinkSync(`/proc/${proc.pid}/ns/mnt`);
+      if (this.network) await this.startRelays(0);
     } catch (e) {
       this.proc = null;
+      this.stopRelays();
       proc.kill("SIGKILL");
       throw new Error(`sshd for ${this.ip}:${this.port} could not start: ${(e as Error).message} ${err.trim()}`);
     }
@@ -767,6 +785,7 @@ export class SimNode {
     const ns = this.ns;
     this.proc = null;
     this.ns = null;
+    this.stopRelays();
     if (p && p.exitCode === null && p.signalCode === null) {
       await new Promise<void>((resolve) => {
         p.once("exit", () => resolve());
@@ -847,6 +866,93 @@ export class SimNode {
   async setReachable(reachable: boolean): Promise<void> {
     if (reachable) await this.startSshd();
     else await this.stopSshd();
+  }
+
+  /** The node's network profile now (null: none). */
+  networkProfile(): NetworkProfile | null {
+    return this.network;
+  }
+
+  /**
+   * The network between the console and the node from now on (latency-relay.ts: rttMs and jitterMs
+   * in ms, bandwidthKbps in kbit/s; null: none). With a profile the node's address is a delaying
+   * relay in front of its sshd, which listens on innerAddress(ip) instead, on the same ports:
+   * the relays follow the ports sshd moves to (node.env SSH_PORT, checked every RELAY_POLL_MS),
+   * stop listening when sshd does (unreachable, stop, reboot: connection refused) and move with
+   * the node (moveAddress). A change from one profile to another applies to data sent from then
+   * on; a change between none and a profile moves sshd's listener (as `systemctl restart ssh`
+   * does: open sessions go on, on the path they were opened on). A stopped node takes it at its
+   * next start.
+   */
+  async setNetwork(profile: NetworkProfile | null): Promise<void> {
+    const had = this.network;
+    this.network = profile ? checkProfile(profile) : null;
+    const proc = this.proc;
+    if (!proc || !this.nsPid()) return;
+    if (had && this.network) return this.relays?.setProfile(this.network);
+    if (!had && !this.network) return;
+    // sshd moves: relays give the address back first (their open connections go on undelayed)
+    if (!this.network) {
+      this.relays?.setProfile({ rttMs: 0 });
+      this.stopRelays(false);
+    }
+    const sshdIp = this.network ? innerAddress(this.addr) : this.addr;
+    fs.writeFileSync(this.p("ssh/listen-ip"), sshdIp + "\n");
+    // ssh.service's restart, as shims/sshd does it: the supervisor starts sshd again, the sessions go on
+    fs.writeFileSync(this.p("ssh/restart"), "");
+    try {
+      process.kill(Number(fs.readFileSync(this.p("ssh/listener.pid"), "utf8")), "SIGTERM");
+    } catch {
+      /* between two listeners: the next one reads the new address */
+    }
+    for (const port of this.sshPorts()) await waitForPort(sshdIp, port, 15_000, proc);
+    // the old listener lets go of the node's address in a moment
+    if (this.network) await this.startRelays(3000);
+  }
+
+  /** Relays on the node's address for the ports its sshd listens on (trying `retryMs` while the address is still taken), then following its ports. */
+  private async startRelays(retryMs: number): Promise<void> {
+    const profile = this.network!;
+    this.relays ??= new RelaySet(this.addr, innerAddress(this.addr), profile);
+    this.relays.setProfile(profile);
+    for (const until = Date.now() + retryMs; ; await new Promise((r) => setTimeout(r, 50))) {
+      try {
+        await this.relays.sync(this.sshPorts());
+        break;
+      } catch (e) {
+        if (Date.now() > until) throw new Error(`the network relay for ${this.addr} could not listen: ${(e as Error).message}`);
+      }
+    }
+    this.relayPoll ??= setInterval(() => void this.followPorts(), RELAY_POLL_MS);
+    this.relayPoll.unref();
+  }
+
+  /** The relays follow sshd: its ports now (a new one once sshd listens there), none while its supervisor is gone (ssh.service down). */
+  private async followPorts(): Promise<void> {
+    const r = this.relays;
+    if (!r || this.followingPorts) return;
+    this.followingPorts = true;
+    try {
+      if (!this.nsPid()) return r.unlisten();
+      const have = r.ports();
+      const ports: number[] = [];
+      for (const p of this.sshPorts()) if (have.includes(p) || (await acceptsTcp(r.targetHost, p, 300))) ports.push(p);
+      // still following (not stopped or given back meanwhile)
+      if (this.relays === r && this.relayPoll) await r.sync(ports);
+    } catch {
+      /* a port still taken: the next round tries again */
+    } finally {
+      this.followingPorts = false;
+    }
+  }
+
+  /** Stops the relays following sshd; `close`: also their connections (the machine goes away), else they only stop listening. */
+  private stopRelays(close = true): void {
+    if (this.relayPoll) clearInterval(this.relayPoll);
+    this.relayPoll = null;
+    if (!close) return this.relays?.unlisten();
+    this.relays?.close();
+    this.relays = null;
   }
 
   async changeHostKey(): Promise<void> {
@@ -1107,13 +1213,18 @@ export async function startNode(opts: StartNodeOptions): Promise<SimNode> {
 export class SimFleet {
   private readonly nodes = new Map<string, SimNode>();
   private registry: readonly string[] | undefined;
+  private network: NetworkProfile | null;
   constructor(
     readonly stateRoot: string,
     readonly clientPublicKey: string,
-    /** registryTags: the image tags the registry has for every node (a NodeSpec's own list wins) */
-    opts: { registryTags?: readonly string[] } = {},
+    /**
+     * registryTags: the image tags the registry has for every node (a NodeSpec's own list wins);
+     * network: the network between the console and every node (a NodeSpec's own wins; default none; see SimNode.setNetwork)
+     */
+    opts: { registryTags?: readonly string[]; network?: NetworkProfile } = {},
   ) {
     this.registry = opts.registryTags;
+    this.network = opts.network ? checkProfile(opts.network) : null;
     prepareHost();
     fs.mkdirSync(stateRoot, { recursive: true });
     killStaleSshds(stateRoot);
@@ -1126,7 +1237,8 @@ export class SimFleet {
 
   async addNode(spec: NodeSpec): Promise<SimNode> {
     if (this.nodes.has(spec.ip)) throw new Error(`node ${spec.ip} already exists`);
-    const node = new SimNode(this.registry && !spec.registryTags ? { ...spec, registryTags: [...this.registry] } : spec, this.stateRoot, this.clientPublicKey);
+    const own = { ...spec, ...(this.registry && !spec.registryTags ? { registryTags: [...this.registry] } : {}), ...(this.network && !spec.network ? { network: this.network } : {}) };
+    const node = new SimNode(own, this.stateRoot, this.clientPublicKey);
     // a node that moved away still has its state dir under its first address: a new machine there would be it
     const owner = [...this.nodes.values()].find((n) => n.dir === node.dir);
     if (owner) throw new Error(`node ${spec.ip}: its state dir belongs to the node now at ${owner.ip}`);
@@ -1217,6 +1329,16 @@ export class SimFleet {
   setRegistryTags(tags: readonly string[], ip?: string): void {
     if (!ip) this.registry = [...tags];
     for (const n of ip ? [this.node(ip)] : this.nodes.values()) n.setRegistryTags(tags);
+  }
+
+  /**
+   * The network between the console and a node from now on (SimNode.setNetwork; null: none), or
+   * with "*": every node's, and the default for nodes added later (whose NodeSpec.network still wins).
+   */
+  async setNetwork(ip: string, profile: NetworkProfile | null): Promise<void> {
+    if (ip !== "*") return this.node(ip).setNetwork(profile);
+    this.network = profile ? checkProfile(profile) : null;
+    await Promise.all([...this.nodes.values()].map((n) => n.setNetwork(profile)));
   }
 
   /** The node stops answering SSH (connection refused), or comes back. */

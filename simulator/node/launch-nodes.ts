@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { countryOfRegion, fleetNodeSecret } from "../center/seed";
 import { monthStartUtc, setTrafficProfile } from "../lightsail/traffic";
-import { SimFleet, type Scenario } from "./fleet";
+import { SimFleet, type NodeSpec, type Scenario } from "./fleet";
+import { checkProfile, type NetworkProfile } from "./latency-relay";
 import { acceptsTcp } from "./net";
 
 type FleetEntry = { name: string; ipv4: string; country: string; region: string; ipType?: string; arch?: "k2v5" | "k2-slave" | "kaitu-slave"; privateSubId?: number };
@@ -32,6 +33,36 @@ export const DEMO_EXTRA: (FleetEntry & { scenario: Scenario })[] = [
   { name: "de-frankfurt-02", ipv4: "127.0.0.26", country: "DE", region: "de-frankfurt", scenario: "bbr-off" },
   { name: "gb-london-01", ipv4: "127.0.0.27", country: "GB", region: "gb-london", scenario: "no-ipv6" },
 ];
+
+/** The demo's network (README "The simulated fleet"): the fleet's profile and the nodes' own (by name or IPv4). */
+export type DemoNetwork = { fleet?: NetworkProfile; nodes: Map<string, NetworkProfile> };
+
+/**
+ * The demo's network from the environment: K2SIM_RTT_MS (ms), K2SIM_JITTER_MS (ms) and
+ * K2SIM_BANDWIDTH_KBPS (kbit/s) for every node; K2SIM_NODE_NETWORK for some nodes, winning over
+ * those: comma-separated `<name or IPv4>=<rtt ms>[/<jitter ms>[/<kbit/s>]]`, e.g.
+ * "jp-tokyo-01=80,us-oregon-01=180/20/8000". Nothing set: no network (loopback speed).
+ * Throws on a value that is not a number.
+ */
+export function networkFromEnv(env: Record<string, string | undefined> = process.env): DemoNetwork {
+  const num = (v: string | undefined, what: string) => {
+    if (v === undefined || v.trim() === "") return undefined;
+    if (!/^\d+(\.\d+)?$/.test(v.trim())) throw new Error(`${what} must be a number, not ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const profile = (rtt?: number, jitter?: number, bw?: number) => checkProfile({ rttMs: rtt ?? 0, ...(jitter ? { jitterMs: jitter } : {}), ...(bw ? { bandwidthKbps: bw } : {}) });
+  const [rtt, jitter, bw] = [num(env.K2SIM_RTT_MS, "K2SIM_RTT_MS"), num(env.K2SIM_JITTER_MS, "K2SIM_JITTER_MS"), num(env.K2SIM_BANDWIDTH_KBPS, "K2SIM_BANDWIDTH_KBPS")];
+  const nodes = new Map<string, NetworkProfile>();
+  for (const item of (env.K2SIM_NODE_NETWORK ?? "").split(",").filter((x) => x.trim())) {
+    const [who, what = ""] = item.split("=").map((x) => x.trim());
+    const [r, j, b] = what.split("/").map((x, i) => num(x, `K2SIM_NODE_NETWORK ${who} (${["rtt", "jitter", "bandwidth"][i]})`));
+    if (!who || r === undefined) throw new Error(`K2SIM_NODE_NETWORK: "${item}" is not <name or IPv4>=<rtt ms>[/<jitter ms>[/<kbit/s>]]`);
+    nodes.set(who, profile(r, j, b));
+  }
+  return { ...(rtt !== undefined || jitter || bw ? { fleet: profile(rtt, jitter, bw) } : {}), nodes };
+}
+
+const describeProfile = (p: NetworkProfile) => `rtt ${p.rttMs} ms${p.jitterMs ? ` + jitter 0-${p.jitterMs} ms` : ""}${p.bandwidthKbps ? `, ${p.bandwidthKbps} kbit/s` : ""}`;
 
 export function scenarioFor(f: FleetEntry, k2v5Index: number): Scenario {
   if (f.arch === "k2-slave") return "legacy-k2-slave";
@@ -98,6 +129,8 @@ export async function launchNodes(o: {
   extras?: { remap: (ip: string) => string };
   /** the image tags the simulated registry has (default DEFAULT_REGISTRY_TAGS: the current and previous releases) */
   registryTags?: readonly string[];
+  /** the network between the console and the nodes (default: networkFromEnv(), none when nothing is set) */
+  network?: DemoNetwork;
 }): Promise<{ stop(): Promise<void>; sshEnv: Record<string, string>; describe(): string; unregistered: { ipv4: string; name: string; scenario: Scenario }[] }> {
   // a node's meter and its provider's traffic counter measure the same traffic: start each
   // node at what Center's cloud inventory says it used, with its plan's allowance as the limit
@@ -115,10 +148,11 @@ export async function launchNodes(o: {
   o.center.syncCloud?.();
   const cloud = new Map(live.map((i) => [i.ip_address, i] as const));
   const key = SimFleet.clientKey(path.join(o.stateDir, "keys"));
-  const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey, { registryTags: o.registryTags });
+  const network = o.network ?? networkFromEnv();
+  const fleet = new SimFleet(path.join(o.stateDir, "nodes"), key.publicKey, { registryTags: o.registryTags, network: network.fleet });
   const t0 = performance.now();
   let k2v5 = 0;
-  const specs = o.fleet.map((f) => ({
+  const specs: NodeSpec[] = o.fleet.map((f) => ({
     ip: f.ipv4,
     name: f.name,
     country: f.country,
@@ -134,6 +168,10 @@ export async function launchNodes(o: {
   for (const x of o.extras ? DEMO_EXTRA : []) {
     const ip = o.extras!.remap(x.ipv4);
     specs.push({ ip, name: x.name, country: x.country, region: x.region, ipType: x.ipType, scenario: x.scenario, secret: fleetNodeSecret(ip), centerUrl: o.center.url });
+  }
+  for (const s of specs) {
+    const own = network.nodes.get(s.name) ?? network.nodes.get(s.ip);
+    if (own) s.network = own;
   }
   try {
     await fleet.addNodes(specs, 8);
@@ -173,6 +211,9 @@ export async function launchNodes(o: {
       `${specs.length} simulated nodes (real sshd on 127.0.0.N:1022; ${specs
         .filter((s) => s.scenario !== "healthy")
         .map((s) => `${s.ip} ${s.scenario}`)
-        .join(", ")}) started in ${took} ms; console SSH key ${key.privateKeyPath}`,
+        .join(", ")}) started in ${took} ms; console SSH key ${key.privateKeyPath}` +
+      (network.fleet || network.nodes.size
+        ? `; network: ${[...(network.fleet ? [describeProfile(network.fleet)] : []), ...[...network.nodes].map(([n, p]) => `${n} ${describeProfile(p)}`)].join(", ")}`
+        : ""),
   };
 }
