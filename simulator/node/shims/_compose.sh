@@ -211,16 +211,28 @@ compose_env_json() { # compose_env_json SERVICE → the container's environment 
   printf '{%s}\n' "$out"
 }
 
-compose_conf() { # compose_conf SERVICE → the service's resolved configuration, canonical (compose's config hash input):
-  # everything but depends_on, the environment as a sorted map, the image; equal text = compose would not recreate
-  local s=$1 k lines=()
+compose_conf_r() { # compose_conf_r SERVICE → REPLY: the service's resolved configuration, canonical (compose's config hash input):
+  # everything but depends_on, the environment as a sorted map, the image; equal text = compose would not recreate.
+  # Lines in byte order (LC_ALL=C sort), sorted here (a few dozen lines: no sort process); no trailing newline.
+  local s=$1 k lines=() i j x out=""
   lines+=("image=${CP_IMG[$s]:-}")
   for k in ${CP_ENVK[$s]:-}; do [ -n "${CP_ENVV[$s|$k]+x}" ] && lines+=("environment.$k=${CP_ENVV[$s|$k]}"); done
   while IFS= read -r k; do [ -n "$k" ] && lines+=("$k"); done <<< "${CP_REST[$s]:-}"
-  printf '%s\n' "${lines[@]}" | LC_ALL=C sort
+  # a value with a newline is more than one line to sort: sort would sort each on its own
+  if [[ ${lines[*]} == *$'\n'* ]]; then REPLY=$(printf '%s\n' "${lines[@]}" | LC_ALL=C sort); return; fi
+  local LC_ALL=C
+  for ((i = 1; i < ${#lines[@]}; i++)); do
+    x=${lines[i]}
+    for ((j = i - 1; j >= 0; j--)); do [[ ${lines[j]} > $x ]] || break; lines[j + 1]=${lines[j]}; done
+    lines[j + 1]=$x
+  done
+  printf -v out '%s\n' "${lines[@]}"
+  REPLY=${out%$'\n'}
 }
+compose_conf() { compose_conf_r "$1"; printf '%s\n' "$REPLY"; }
 
-compose_order() { # the services (or the given ones) in dependency order: dependencies first
+compose_order() { compose_order_r "$@"; printf '%s\n' "${ORDER[@]}"; }
+compose_order_r() { # → ORDER: the services (or the given ones) in dependency order: dependencies first
   local want=("$@") out=() s d ok progress=1
   [ ${#want[@]} -gt 0 ] || want=("${CP_SVCS[@]}")
   local -A done=()
@@ -233,7 +245,7 @@ compose_order() { # the services (or the given ones) in dependency order: depend
       [ "$ok" = 1 ] && { out+=("$s"); done[$s]=1; progress=1; }
     done
   done
-  printf '%s\n' "${out[@]}"
+  ORDER=("${out[@]}"); [ ${#out[@]} -gt 0 ] || ORDER=("") # (as `mapfile < <(printf '%s\n')` reads none: one empty name)
 }
 
 compose_with_deps() { # the given services plus everything they depend on (compose's WithSelectedServices)

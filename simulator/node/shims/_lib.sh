@@ -36,9 +36,14 @@ umask 000
 
 # the node's clock: real time plus $K2SIM/clock-offset-ms (a node whose clock runs ahead, e.g. to reach a billing-cycle boundary)
 CLOCK_OFFSET_MS=0; [ -s "$K2SIM/clock-offset-ms" ] && read -r CLOCK_OFFSET_MS < "$K2SIM/clock-offset-ms"
-nowms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $(( ${t:0:13} + CLOCK_OFFSET_MS )); }
-ts() { tsat "$(nowms)"; }
-tsat() { date -u -d "@$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))" +%Y-%m-%dT%H:%M:%S.%3NZ; }
+# (the *_r forms set REPLY: no $(...) fork; the echoing forms are for the odd caller)
+nowms_r() { local t=${EPOCHREALTIME//[!0-9]/}; REPLY=$(( ${t:0:13} + CLOCK_OFFSET_MS )); }
+nowms() { nowms_r; echo "$REPLY"; }
+ts() { nowms_r; tsat_r "$REPLY"; echo "$REPLY"; }
+tsat_r() { # tsat_r MS → REPLY: the time in UTC, milliseconds (2026-01-02T03:04:05.678Z)
+  TZ=UTC printf -v REPLY '%(%Y-%m-%dT%H:%M:%S)T.%03dZ' $(($1 / 1000)) $(($1 % 1000))
+}
+tsat() { tsat_r "$1"; echo "$REPLY"; }
 fault() { [ -e "$K2SIM/faults/$1" ]; }
 lock() { exec 9>>"$K2SIM/.lock"; flock 9; }
 unlock() { flock -u 9; }
@@ -46,36 +51,42 @@ unlock() { flock -u 9; }
 # fault: one node command hangs inside a session (a wedged daemon), matched on "<command> <args>"
 if [ -s "$K2SIM/faults/shim-hang" ] && printf '%s %s' "${0##*/}" "$*" | grep -qE -f "$K2SIM/faults/shim-hang"; then sleep 600; fi
 
-human() { # Docker's human duration (go-units HumanDuration)
+human_r() { # Docker's human duration (go-units HumanDuration) → REPLY
   local s=$1
-  if [ "$s" -lt 1 ]; then echo "Less than a second"; elif [ "$s" -eq 1 ]; then echo "1 second"; elif [ "$s" -lt 60 ]; then echo "$s seconds"
-  elif [ "$s" -lt 120 ]; then echo "About a minute"; elif [ "$s" -lt 2820 ]; then echo "$((s / 60)) minutes"
-  elif [ "$s" -lt 5400 ]; then echo "About an hour"; elif [ "$s" -lt 172800 ]; then echo "$(((s + 1800) / 3600)) hours"
-  elif [ "$s" -lt 1209600 ]; then echo "$(((s + 43200) / 86400)) days"; elif [ "$s" -lt 7862400 ]; then echo "$(((s + 302400) / 604800)) weeks"
-  elif [ "$s" -lt 31536000 ]; then echo "$(((s + 1296000) / 2592000)) months"; else echo "$(((s + 15768000) / 31536000)) years"; fi
+  if [ "$s" -lt 1 ]; then REPLY="Less than a second"; elif [ "$s" -eq 1 ]; then REPLY="1 second"; elif [ "$s" -lt 60 ]; then REPLY="$s seconds"
+  elif [ "$s" -lt 120 ]; then REPLY="About a minute"; elif [ "$s" -lt 2820 ]; then REPLY="$((s / 60)) minutes"
+  elif [ "$s" -lt 5400 ]; then REPLY="About an hour"; elif [ "$s" -lt 172800 ]; then REPLY="$(((s + 1800) / 3600)) hours"
+  elif [ "$s" -lt 1209600 ]; then REPLY="$(((s + 43200) / 86400)) days"; elif [ "$s" -lt 7862400 ]; then REPLY="$(((s + 302400) / 604800)) weeks"
+  elif [ "$s" -lt 31536000 ]; then REPLY="$(((s + 1296000) / 2592000)) months"; else REPLY="$(((s + 15768000) / 31536000)) years"; fi
 }
+human() { human_r "$1"; echo "$REPLY"; }
 
 # ---- state.json -------------------------------------------------------------
 # jq costs ~20 ms per start on a small machine; reads (most commands) use a
 # bash rendering of state.json (state.sh) that is rebuilt only after a write.
 STATE_SH="$K2SIM/state.sh"
-jq_state() { # jq_state [jq args...] FILTER — rewrites state.json in place (caller holds the lock)
-  local out
-  out=$(jq -c "$@" "$STATE") || return 1
-  printf '%s\n' "$out" > "$STATE"
-  rm -f "$STATE_SH"
-}
-declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER C_ENV C_ID C_IMGID C_CONF C_SVC C_MOUNTS C_ENVK I_ID I_CREATED I_SIZE
-NAMES=() IMAGES=() VOLUMES=() NETWORKS=()
-render_state() {
-  jq -r '
+# the rendering (bash assignments) of a state (jq filter on it)
+# shellcheck disable=SC2016
+STATE_RENDER='
     @sh "METER_START=\(.meterStart // 0); USED_BASE=\(.usedBase // 0); REPORTED=\(.reported // 0); LOOP_LOGGED=\(.loopLogged // 0); SEQ=\(.seq // 0); REPORT_MS=\(.reportEveryMs // 0); VOL_PROJ=\(.volume // ""); AUTH_START=\(.authStart // 0); AUTH_N=\(.authN // 0)",
     @sh "VOLUMES=(\(.volumeNames // ((.volumes // []) | map(. + "_config", . + "_k2v5-data")) | unique)); NETWORKS=(\(.networks // []))",
     (.images // [] | .[] | @sh "IMAGES+=(\(.ref)); I_ID[\(.ref)]=\(.id); I_CREATED[\(.ref)]=\(.created); I_SIZE[\(.ref)]=\(.size)"),
     (.containers[] | @sh "NAMES+=(\(.name)); C_IMG[\(.name)]=\(.image); C_STATE[\(.name)]=\(.state); C_HEALTH[\(.name)]=\(.health); C_RC[\(.name)]=\(.restartCount); C_CREATED[\(.name)]=\(.created); C_STARTED[\(.name)]=\(.started); C_HAT[\(.name)]=\(.healthyAt); C_LOOP[\(.name)]=\(.loop // ""); C_EXIT[\(.name)]=\(.exitCode); C_DIR[\(.name)]=\(.workdir); C_PROJ[\(.name)]=\(.project); C_BILL[\(.name)]=\(.env.K2_NODE_BILLING_START_DATE // ""); C_LIMIT[\(.name)]=\(.env.K2_NODE_TRAFFIC_LIMIT_GB // "0"); C_VER[\(.name)]=\(.image | split(":") | last); C_ID[\(.name)]=\(.id // ""); C_IMGID[\(.name)]=\(.imageId // ""); C_CONF[\(.name)]=\(.conf // ""); C_SVC[\(.name)]=\(.service // .name); C_MOUNTS[\(.name)]=\(.mounts // [] | map(.src + "|" + .dst + "|" + (if .ro then "ro" else "rw" end)) | join("\n"))"),
     (.containers[] | @sh "C_ENVK[\(.name)]=\(.env | keys_unsorted | join(" "))"),
     (.containers[] | .name as $n | .env | to_entries[] | @sh "C_ENV[\($n + "|" + .key)]=\(.value)")
-  ' "$STATE" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH"
+  '
+jq_state() { # jq_state [jq args...] FILTER — rewrites state.json in place (caller holds the lock), and its rendering
+  # (state.sh) with it: the same jq process writes both, the next load has nothing to render
+  local out
+  out=$(jq -r "${@:1:$#-1}" "(${*: -1}) | (tojson, ($STATE_RENDER))" "$STATE") || return 1
+  printf '%s\n' "${out%%$'\n'*}" > "$STATE"
+  # the rendering replaces the old one at once (a reader without the lock never sources half of it)
+  printf '%s\n' "${out#*$'\n'}" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH" || rm -f "$STATE_SH"
+}
+declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER C_ENV C_ID C_IMGID C_CONF C_SVC C_MOUNTS C_ENVK I_ID I_CREATED I_SIZE
+NAMES=() IMAGES=() VOLUMES=() NETWORKS=()
+render_state() {
+  jq -r "$STATE_RENDER" "$STATE" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH"
 }
 load() {
   NAMES=(); C_IMG=(); C_STATE=(); C_HEALTH=(); C_RC=(); C_CREATED=(); C_STARTED=(); C_HAT=(); C_LOOP=(); C_EXIT=(); C_DIR=(); C_PROJ=(); C_BILL=(); C_LIMIT=(); C_VER=(); C_ENV=()
@@ -92,12 +103,13 @@ has() { [ -n "${C_STATE[$1]:-}" ]; }
 cupd() { # cupd NAME JQ-EXPR [jq args] — update one container record
   local n=$1 e=$2; shift 2
   nic_sync # traffic flowed (or not) under the old state up to now
-  jq_state --arg n "$n" --argjson now "$(nowms)" "$@" "(.containers[] | select(.name == \$n)) |= ($e)"
+  nowms_r
+  jq_state --arg n "$n" --argjson now "$REPLY" "$@" "(.containers[] | select(.name == \$n)) |= ($e)"
 }
 cdel() { nic_sync; ctr_fs_remove "$1"; jq_state --arg n "$1" 'del(.containers[] | select(.name == $n))'; }
 cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT [SERVICE CONF IMAGEID MOUNTSJSON] — a created (not started) container
   nic_sync
-  local now id; now=$(nowms)
+  local now id; nowms_r; now=$REPLY
   ctr_fs_remove "$1"
   id=$(printf '%s %s %s' "$1" "$now" "$RANDOM" | sha256sum); id=${id%% *}
   jq_state --arg n "$1" --arg i "$2" --argjson env "$3" --arg d "$4" --arg p "$5" --argjson now "$now" --arg id "$id" \
@@ -106,10 +118,12 @@ cnew() { # cnew NAME IMAGE ENVJSON WORKDIR PROJECT [SERVICE CONF IMAGEID MOUNTSJ
   load
   ctr_fs_create "$1"
 }
-full_id() { # a container's 64-hex ID (stored at creation; derived for containers the simulator placed itself)
-  if [ -n "${C_ID[$1]:-}" ]; then echo "${C_ID[$1]}"; else local h; h=$(printf '%s%s' "$1" "${C_CREATED[$1]}" | sha256sum); echo "${h%% *}"; fi
+full_id_r() { # a container's 64-hex ID (stored at creation; derived for containers the simulator placed itself) → REPLY
+  if [ -n "${C_ID[$1]:-}" ]; then REPLY=${C_ID[$1]}; else REPLY=$(printf '%s%s' "$1" "${C_CREATED[$1]}" | sha256sum); REPLY=${REPLY%% *}; fi
 }
-cid() { if [ -n "${C_ID[$1]:-}" ]; then echo "${C_ID[$1]:0:12}"; else local f; f=$(full_id "$1"); echo "${f:0:12}"; fi; }
+full_id() { full_id_r "$1"; echo "$REPLY"; }
+cid_r() { full_id_r "$1"; REPLY=${REPLY:0:12}; }
+cid() { cid_r "$1"; echo "$REPLY"; }
 image_id() { # image_id REPO:TAG → the ID a registry tag resolves to (sha256 of the release it names)
   local ref=$1 repo=${1%:*} tag=${1##*:} l
   [ -f "$K2SIM/registry" ] && while IFS= read -r l; do [ "${l%%=*}" = "$tag" ] && [[ $l == *=* ]] && tag=${l#*=}; done < "$K2SIM/registry"
@@ -122,19 +136,17 @@ image_id() { # image_id REPO:TAG → the ID a registry tag resolves to (sha256 o
 # it and the C library it links are bind-mounted read-only at exec time) with its applet links,
 # /etc as Alpine has it, the image's own files; the sidecar image adds curl. The network
 # tools (wget, curl) answer as this node's container network does.
-ctr_root() { echo "$DOCKER_ROOT/overlay2/$(full_id "$1")/merged"; }
-ctr_fs_remove() { [ "$EUID" = 0 ] && has "$1" && rm -rf "${DOCKER_ROOT:?}/overlay2/$(full_id "$1")"; return 0; }
-image_fs() { # image_fs IMAGE → the image's root (built once per node and repository)
-  local repo=${1%:*}; repo=${repo##*/}
-  local t="$DOCKER_ROOT/image/k2sim/$repo"
-  [ -f "$t/.complete" ] && { echo "$t/rootfs"; return; }
-  rm -rf "$t"; mkdir -p "$t/rootfs"
-  local r="$t/rootfs" d
-  for d in bin sbin etc lib usr/bin usr/sbin usr/local/bin usr/lib root tmp var/run var/log proc sys dev app home mnt opt media srv run; do mkdir -p "$r/$d"; done
-  chmod 1777 "$r/tmp"; chmod 700 "$r/root"
-  : > "$r/bin/busybox"; chmod 755 "$r/bin/busybox"
-  mkdir -p "$r/lib/x86_64-linux-gnu" "$r/lib64"; ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$r/lib64/ld-linux-x86-64.so.2"
-  mkdir -p "$r/dev/pts" "$r/dev/shm"
+ctr_root_r() { full_id_r "$1"; REPLY="$DOCKER_ROOT/overlay2/$REPLY/merged"; }
+ctr_root() { ctr_root_r "$1"; echo "$REPLY"; }
+ctr_fs_remove() { [ "$EUID" = 0 ] && has "$1" && full_id_r "$1" && rm -rf "${DOCKER_ROOT:?}/overlay2/$REPLY"; return 0; }
+image_base() { # image_base DIR — the Alpine base every image starts from (built once per node, copied per image)
+  local t=$1 r=$1/rootfs
+  rm -rf "$t"
+  # (one mkdir for them all: each is a process)
+  local dirs=(bin sbin etc lib usr/bin usr/sbin usr/local/bin usr/lib root tmp var/run var/log proc sys dev app home mnt opt media srv run lib/x86_64-linux-gnu lib64 dev/pts dev/shm etc/ssl/certs)
+  mkdir -p "${dirs[@]/#/$r/}"
+  : > "$r/bin/busybox"; chmod 755 "$r/bin/busybox"; chmod 1777 "$r/tmp"; chmod 700 "$r/root"
+  ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$r/lib64/ld-linux-x86-64.so.2"
   mknod -m 666 "$r/dev/null" c 1 3; mknod -m 666 "$r/dev/zero" c 1 5; mknod -m 666 "$r/dev/full" c 1 7
   mknod -m 666 "$r/dev/random" c 1 8; mknod -m 666 "$r/dev/urandom" c 1 9; mknod -m 666 "$r/dev/tty" c 5 0
   # the applet links busybox itself installs (/bin/sh, /bin/cat, /usr/bin/wget, ...)
@@ -144,7 +156,19 @@ image_fs() { # image_fs IMAGE → the image's root (built once per node and repo
   printf 'root:x:0:0:root:/root:/bin/sh\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n' > "$r/etc/passwd"
   printf 'root:x:0:root\nbin:x:1:root,bin,daemon\ndaemon:x:2:root,bin,daemon\nnogroup:x:65533:\nnobody:x:65534:\n' > "$r/etc/group"
   printf '/bin/sh\n' > "$r/etc/shells"
-  mkdir -p "$r/etc/ssl/certs"; : > "$r/etc/ssl/certs/ca-certificates.crt"
+  : > "$r/etc/ssl/certs/ca-certificates.crt"
+  : > "$t/.complete"
+}
+image_fs() { image_fs_r "$1"; echo "$REPLY"; }
+image_fs_r() { # image_fs_r IMAGE → REPLY: the image's root (built once per node and repository)
+  local repo=${1%:*}; repo=${repo##*/}
+  local t="$DOCKER_ROOT/image/k2sim/$repo"
+  [ -f "$t/.complete" ] && { REPLY="$t/rootfs"; return; }
+  local b="$DOCKER_ROOT/image/k2sim/.alpine-base"
+  [ -f "$b/.complete" ] || image_base "$b"
+  rm -rf "$t"; mkdir -p "$t"
+  cp -a "$b/rootfs" "$t/rootfs"
+  local r="$t/rootfs"
   case "$repo" in
     k2-sidecar)
       mkdir -p "$r/etc/kaitu" "$r/etc/k2v5" "$r/host/proc" "$r/host/sys"; : > "$r/var/run/docker.sock"
@@ -158,15 +182,15 @@ image_fs() { # image_fs IMAGE → the image's root (built once per node and repo
       chmod 755 "$r/app/entrypoint.sh" "$r/app/k2s" ;;
   esac
   : > "$t/.complete"
-  echo "$r"
+  REPLY=$r
 }
 ctr_fs_create() { # ctr_fs_create NAME — the container's root from its image (root only; a no-op for the unprivileged)
   [ "$EUID" = 0 ] || return 0
-  local n=$1 img; img=$(image_fs "${C_IMG[$n]}")
-  local top; top=$(ctr_root "$n"); top=${top%/merged}
+  local n=$1 img; image_fs_r "${C_IMG[$n]}"; img=$REPLY
+  local top; ctr_root_r "$n"; top=${REPLY%/merged}
   rm -rf "$top"; mkdir -p "$top"
   cp -a "$img" "$top/merged"
-  local r="$top/merged" h; h=$(cid "$n")
+  local r="$top/merged" h; cid_r "$n"; h=$REPLY
   printf '%s\n' "$h" > "$r/etc/hostname"
   printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n172.18.0.%s\t%s\n' "$(( ${#NAMES[@]} + 1 ))" "$h" > "$r/etc/hosts"
   printf 'nameserver 127.0.0.11\noptions ndots:0\n' > "$r/etc/resolv.conf"
@@ -174,7 +198,7 @@ ctr_fs_create() { # ctr_fs_create NAME — the container's root from its image (
 }
 sidecar_entrypoint() { # the sidecar's entrypoint: /tmp/sidecar-config.yaml from the container's env (it holds the secret: inside the container only)
   [ "$EUID" = 0 ] && has k2-sidecar || return 0
-  local r; r=$(ctr_root k2-sidecar)
+  local r; ctr_root_r k2-sidecar; r=$REPLY
   [ -d "$r/tmp" ] || ctr_fs_create k2-sidecar
   local -n E=C_ENV
   local p="k2-sidecar|"
@@ -184,8 +208,6 @@ sidecar_entrypoint() { # the sidecar's entrypoint: /tmp/sidecar-config.yaml from
     "${E[${p}K2_NODE_TRAFFIC_LIMIT_GB]:-0}" "${E[${p}K2_NODE_TRAFFIC_USED_GB]:-0}" "${E[${p}K2_NODE_TRAFFIC_BILLING_MODE]:-}" "${E[${p}K2_NODE_NAME]:-}" "${E[${p}K2_NODE_REGION]:-}" "${E[${p}K2_NODE_BRANDS]:-}" \
     "${E[${p}K2_DOMAIN]:-}" "${E[${p}K2_PORT]:-443}" "${E[${p}K2_ECH_ENABLED]:-false}" "${E[${p}K2_HAS_RELAY]:-false}" "${E[${p}K2_TEST_NODE]:-false}" "${E[${p}K2_CONFIG_DIR]:-/etc/kaitu}" > "$r/tmp/sidecar-config.yaml")
 }
-# shellcheck disable=SC1091
-. "${BASH_SOURCE[0]%/*}/_dotenv.sh"
 cenv() { # cenv NAME KEY — a container's env snapshot value (called in $(...): loading here leaves the caller alone)
   load
   printf '%s\n' "${C_ENV[$1|$2]:-}"
@@ -194,9 +216,10 @@ cenv() { # cenv NAME KEY — a container's env snapshot value (called in $(...):
 # ---- sidecar log ------------------------------------------------------------
 out1() { printf '1 %s\n' "$1" >> "$SLOG"; }
 slog_at() { # slog_at MS LEVEL MSG [ATTRS]
-  printf '2 time=%s level=%s msg="%s"%s\n' "$(tsat "$1")" "$2" "$3" "${4:+ $4}" >> "$SLOG"
+  tsat_r "$1"
+  printf '2 time=%s level=%s msg="%s"%s\n' "$REPLY" "$2" "$3" "${4:+ $4}" >> "$SLOG"
 }
-slog() { slog_at "$(nowms)" "$@"; }
+slog() { nowms_r; slog_at "$REPLY" "$@"; }
 
 tunnel_name() { # the tunnel container that exists (a migrated legacy node runs k2s); the host fact before the first up
   if has k2-slave; then echo k2-slave; elif has k2s; then echo k2s; elif [ "$LEGACY" = 1 ]; then echo k2-slave; else echo k2s; fi
@@ -230,13 +253,14 @@ k2s_slog() { # k2s_slog NAME MS LINE — a k2s slog line: its log file (/var/log
   return 0
 }
 k2s_start() { # the tunnel container starts: entrypoint lines (docker logs) + "server ready" in its log file
-  local n=$1 now; now=$(nowms)
+  local n=$1 now; nowms_r; now=$REPLY
   cupd "$n" '.state = "running" | .started = $t0 | .exitCode = 0 | .health = ""' --argjson t0 "$now"
   jq_state --argjson now "$now" '.authStart = $now | .authN = 0'
   clog "$n" 1 "$now" "[INFO] Waiting for sidecar to generate config: /etc/kaitu/k2v5-config.yaml" "[INFO] Sidecar ready flag found" \
     "[INFO] Config file found: /etc/kaitu/k2v5-config.yaml" "[INFO] Starting k2s with config: /etc/kaitu/k2v5-config.yaml"
   # fault: a k2s that hangs in its start-up never logs "server ready"
-  fault k2s-not-ready || k2s_slog "$n" "$now" "time=$(tsat "$now") level=INFO msg=\"k2s server ready\" listen=:443"
+  tsat_r "$now"
+  fault k2s-not-ready || k2s_slog "$n" "$now" "time=$REPLY level=INFO msg=\"k2s server ready\" listen=:443"
 }
 k2s_tick() { # k2s_tick NOW — k2s's periodic auth summary (k2v5 auth spec: `DIAG: auth-rollout` every 5 min, simulated
   # time TIME_SCALE× faster), for each period it ran; a paused or stopped k2s writes nothing for its periods
@@ -251,7 +275,8 @@ k2s_tick() { # k2s_tick NOW — k2s's periodic auth summary (k2v5 auth spec: `DI
     for ((i = i + 1; i <= due; i++)); do
       t=$((AUTH_START + i * p)); h=$(( (i * 7919 + ip * 104729) % 1000 ))
       tot=$((40 + h % 61)); un=$((h % 4)); legacy=$un; au=$((tot - un)); ck=$((au * (70 + h % 25) / 100))
-      k2s_slog "$n" "$t" "time=$(tsat "$t") level=INFO msg=\"DIAG: auth-rollout\" total=$tot authed=$au cookie_hit=$ck cold=$((au - ck)) unauthed=$un legacy_no_metadata=$legacy"
+      tsat_r "$t"
+      k2s_slog "$n" "$t" "time=$REPLY level=INFO msg=\"DIAG: auth-rollout\" total=$tot authed=$au cookie_hit=$ck cold=$((au - ck)) unauthed=$un legacy_no_metadata=$legacy"
     done
   fi
   jq_state --argjson n "$due" '.authN = $n'
@@ -261,7 +286,7 @@ k2s_tick() { # k2s_tick NOW — k2s's periodic auth summary (k2v5 auth spec: `DI
 # ---- time passes: health checks, restart loops (_sidecar.sh), the meter (_meter.sh) ----
 tick() {
   load
-  local now; now=$(nowms)
+  local now; nowms_r; now=$REPLY
   local loop=${C_LOOP[k2-sidecar]:-}
   # the sidecar's own lines and the meter's catch-up lines are written in time order, as one process writes them
   local real=$SLOG buf=$K2SIM/.tick.buf; SLOG=$buf; : > "$buf"
@@ -270,8 +295,36 @@ tick() {
   meter_tick "$now" "$loop"
   k2s_tick "$now"
   SLOG=$real
-  # each entrypoint line (no time of its own) stays with the line after it; forks only when something was written
-  [ -s "$buf" ] && awk '{t=(substr($0,3,5)=="time=")?substr($0,8,23):""} t==""{p=p $0 "\001"; next} {printf "%s\t%s%s\n", t, p, $0; p=""} END{if(p!="")printf "~\t%s\n", p}' "$buf" | sort -s -t$'\t' -k1,1 | cut -f2- | tr '\001' '\n' | sed '/^$/d' >> "$real"
+  # each entrypoint line (no time of its own) stays with the line after it, the lines in time order (a stable sort)
+  [ -s "$buf" ] && tick_merge "$buf" "$real"
+  return 0
+}
+tick_merge() { # tick_merge BUF DEST — BUF's lines appended to DEST in time order, entrypoint lines kept with the line after
+  # them. What the sidecar and the meter wrote are each in time order already: merged here, else (never seen) sorted
+  local lines l pend="" keys=() grps=() n i d=-1
+  mapfile -t lines < "$1"
+  for l in "${lines[@]}"; do
+    [ -n "$l" ] || { tick_sort "$1" "$2"; return; }
+    if [ "${l:2:5}" = time= ]; then keys+=("${l:7:23}"); grps+=("$pend$l"$'\n'); pend=""; else pend+="$l"$'\n'; fi
+  done
+  [ -z "$pend" ] || { keys+=("~"); grps+=("$pend"); }
+  n=${#keys[@]}
+  for ((i = 1; i < n; i++)); do
+    [[ ${keys[i]} < ${keys[i - 1]} ]] || continue
+    [ "$d" -lt 0 ] || { tick_sort "$1" "$2"; return; } # more than two runs
+    d=$i
+  done
+  if [ "$d" -lt 0 ]; then printf '%s' "${grps[@]}" >> "$2"; return; fi
+  local out="" a=0 b=$d
+  while [ "$a" -lt "$d" ] && [ "$b" -lt "$n" ]; do
+    if [[ ${keys[b]} < ${keys[a]} ]]; then out+=${grps[b]}; b=$((b + 1)); else out+=${grps[a]}; a=$((a + 1)); fi
+  done
+  for ((; a < d; a++)); do out+=${grps[a]}; done
+  for ((; b < n; b++)); do out+=${grps[b]}; done
+  printf '%s' "$out" >> "$2"
+}
+tick_sort() { # tick_sort BUF DEST — the same by sort(1)
+  awk '{t=(substr($0,3,5)=="time=")?substr($0,8,23):""} t==""{p=p $0 "\001"; next} {printf "%s\t%s%s\n", t, p, $0; p=""} END{if(p!="")printf "~\t%s\n", p}' "$1" | sort -s -t$'\t' -k1,1 | cut -f2- | tr '\001' '\n' | sed '/^$/d' >> "$2"
   return 0
 }
 setvar() { # setvar KEY VALUE — change a host fact in node.env (renamed into place: a reader, or a command killed half-way, never leaves it half-written; in place if the dir is not writable)
@@ -279,7 +332,14 @@ setvar() { # setvar KEY VALUE — change a host fact in node.env (renamed into p
   if printf '%s\n%s=%q\n' "$body" "$1" "$2" 2> /dev/null > "$t"; then chmod 666 "$t"; mv -f "$t" "$K2SIM/node.env"; else printf '%s\n%s=%q\n' "$body" "$1" "$2" > "$K2SIM/node.env"; fi
 }
 
-# shellcheck disable=SC1091
-. "${BASH_SOURCE[0]%/*}/_sidecar.sh"
-# shellcheck disable=SC1091
-. "${BASH_SOURCE[0]%/*}/_meter.sh"
+# The simulated sidecar (_sidecar.sh), its meter (_meter.sh) and compose's .env reader (_dotenv.sh): only the
+# docker shim runs them (time passing, containers changing). A shim that reads node facts and the state alone
+# says K2SIM_LIB=light before sourcing this file: ~1,400 lines less for bash to parse on each of its calls.
+if [ "${K2SIM_LIB:-}" != light ]; then
+  # shellcheck disable=SC1091
+  . "${BASH_SOURCE[0]%/*}/_dotenv.sh"
+  # shellcheck disable=SC1091
+  . "${BASH_SOURCE[0]%/*}/_sidecar.sh"
+  # shellcheck disable=SC1091
+  . "${BASH_SOURCE[0]%/*}/_meter.sh"
+fi

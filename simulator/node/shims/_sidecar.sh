@@ -325,7 +325,7 @@ sc_fail_start() { # S LOOP DONE — this run fails: the container restarts every
   local s=$1 loop=$2 p k next
   SC_LOOP_DONE=$3
   local now; sc_now; now=$REPLY
-  p=$(loop_period "$loop")
+  case "$loop" in net) p=32000 ;; center) p=12000 ;; *) p=10000 ;; esac
   W_FROM=$SC_LOOP_DONE W_TO=$now W_NEXT=$SC_NEVER
   # every run from S up to now: a node provisioned long ago has looped a few times already
   for ((k = s; k == s || k <= now; k += p)); do sc_run "$k"; done
@@ -364,7 +364,7 @@ sidecar_boot() { # the sidecar process starts in its (existing) container; retur
     else SC_FAIL=reject SC_FAIL_ST=$CR_ST SC_FAIL_MSG=$err; fi
     SC_FAIL_NS=$CR_NS
     sc_val "failed to register node: $err"; sc_log "$SC_REG_NOW" ERROR "Failed to start" "component=sidecar err=$REPLY"
-    local p; p=$(loop_period "$loop")
+    local p; case "$loop" in net) p=32000 ;; center) p=12000 ;; *) p=10000 ;; esac
     sc_fail_start "$t0" "$loop" $((t0 + p - 1))
     return 1
   fi

@@ -1,0 +1,46 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+// The shims' fork-free helpers against the external commands they replace (issue 17: a shim
+// call is a process, each `$(...)`, sort, awk or date in it one more). Each runs in ONE bash.
+const SHIMS = path.join(import.meta.dirname, "shims");
+
+function bash(script: string, input?: string): string {
+  const r = spawnSync("bash", ["-c", script, "bash", SHIMS], { input, encoding: "utf8", env: { ...process.env, LC_ALL: "C.UTF-8" } });
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+describe("tick_merge (_lib.sh): the sidecar's and the meter's lines in time order", () => {
+  it("writes what sort(1) writes, entrypoint lines kept with the line after them", () => {
+    // random buffers: up to three runs of timed lines (each in time order), untimed entrypoint lines among them
+    const script = `source <(sed -n '/^tick_merge()/,/^setvar()/p' "$1/_lib.sh" | sed '$d')
+      bad=0; d=$(mktemp -d)
+      for ((it = 0; it < 60; it++)); do
+        : > "$d/b"
+        for ((r = 0; r <= RANDOM % 3; r++)); do t=$((RANDOM % 50)); for ((i = 0; i < RANDOM % 7; i++)); do
+          t=$((t + RANDOM % 3))
+          if [ $((RANDOM % 4)) = 0 ]; then echo "1 [entrypoint] line $r.$i"; else printf '2 time=2026-01-01T00:00:%02d.%03dZ level=INFO msg="r%s i%s"\\n' $((t % 60)) $((RANDOM % 2)) $r $i; fi
+        done; done >> "$d/b"
+        : > "$d/o1"; : > "$d/o2"; tick_merge "$d/b" "$d/o1"; tick_sort "$d/b" "$d/o2"
+        cmp -s "$d/o1" "$d/o2" || { bad=$((bad + 1)); cat "$d/b" >&2; }
+      done
+      rm -rf "$d"; echo "bad=$bad"`;
+    expect(bash(script)).toBe("bad=0\n");
+  }, 60_000);
+});
+
+describe("compose_conf_r (_compose.sh): the configuration lines in byte order without sort(1)", () => {
+  it("orders as LC_ALL=C sort does", () => {
+    const script = `source "$1/_compose.sh"
+      declare -A CP_IMG=([s]=img:1) CP_ENVK=([s]="B a _x Z1 z0 K2_NODE_NAME K2_NODE-X") CP_ENVV=([s|B]=2 [s|a]=1 [s|_x]=x [s|Z1]=é [s|z0]="v w" [s|K2_NODE_NAME]=n [s|K2_NODE-X]=m) CP_REST=([s]=$'restart=unless-stopped\\nvolumes=./a:/b\\nnetworks.k2-internal\\ncontainer_name=k2s\\n')
+      compose_conf_r s; printf '%s\\n' "$REPLY"; echo ---
+      lines=("image=img:1"); for k in \${CP_ENVK[s]}; do lines+=("environment.$k=\${CP_ENVV[s|$k]}"); done
+      while IFS= read -r k; do [ -n "$k" ] && lines+=("$k"); done <<< "\${CP_REST[s]}"
+      printf '%s\\n' "\${lines[@]}" | LC_ALL=C sort`;
+    const [mine, theirs] = bash(script).split("---\n");
+    expect(mine).toBe(theirs);
+  });
+});
