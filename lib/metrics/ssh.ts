@@ -13,5 +13,6 @@ export type SshPoolStats = { connections: number; idleConnections: number; busyC
 export function sshPoolStats(): SshPoolStats {
   const engine = (globalThis as unknown as { k2opsSsh?: SshEngine }).k2opsSsh;
   if (!engine) return { connections: 0, idleConnections: 0, busyChannels: 0, connectionsOpened: 0 };
-  return { ...engine.stats(), connectionsOpened: engine.connectionsOpened };
+  const { connections, idleConnections, busyChannels } = engine.stats();
+  return { connections, idleConnections, busyChannels, connectionsOpened: engine.connectionsOpened };
 }

@@ -23,6 +23,9 @@ export function sshEngine(): SshEngine {
     privateKey: key,
     user: process.env.K2OPS_SSH_USER ?? "ubuntu",
     port: Number(process.env.K2OPS_SSH_PORT ?? 1022),
+    // idle pooled connections: closed after this many ms (0 = never), and beyond this many the least recently used at once
+    ...(process.env.K2OPS_SSH_IDLE_TIMEOUT_MS ? { idleTimeoutMs: Number(process.env.K2OPS_SSH_IDLE_TIMEOUT_MS) } : {}),
+    ...(process.env.K2OPS_SSH_MAX_IDLE_CONNECTIONS ? { maxIdleConnections: Number(process.env.K2OPS_SSH_MAX_IDLE_CONNECTIONS) } : {}),
     hostKeys: new PrismaHostKeyStore(),
   });
   return g.k2opsSsh;

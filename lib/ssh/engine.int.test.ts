@@ -2,7 +2,7 @@ import net from "node:net";
 import fs from "node:fs";
 import crypto from "node:crypto";
 import { Server, utils } from "ssh2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startCenterSim } from "@/simulator/center";
 import { SimFleet, type HostKeyType } from "@/simulator/node/fleet";
 import { Arg, cmd, container, tailLines } from "@/lib/guardrails/command";
@@ -392,5 +392,39 @@ describe("host keys are pinned per key type (issue #10, item 8)", () => {
     await fleet.changeHostKey(C); // a new ed25519 key
     eng.forget({ host: C });
     await expect(eng.exec({ host: C }, cmd`true`)).rejects.toBeInstanceOf(HostKeyChangedError);
+  });
+});
+
+describe("idle pooled connections to real nodes are reaped (issue 17)", () => {
+  const engineWith = (o: { idleTimeoutMs: number; maxIdleConnections?: number }) => new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore(), connectTimeoutMs: 3000, ...o });
+
+  it("a busy connection outlives the idle timeout; once idle for it, it is closed and the next command reconnects", async () => {
+    const eng = engineWith({ idleTimeoutMs: 300 });
+    try {
+      // a command running 4 times the idle timeout keeps its connection
+      expect((await eng.exec({ host: B }, cmd`sleep 1.2; echo long`)).stdout).toBe("long\n");
+      expect(eng.stats()).toMatchObject({ connections: 1, reaped: 0 });
+      await vi.waitFor(() => expect(eng.stats().connections).toBe(0), { timeout: 10_000, interval: 50 });
+      expect(eng.stats()).toMatchObject({ reaped: 1, reapedIdle: 1 });
+      expect((await eng.runScript({ host: B }, "echo script\n")).stdout).toBe("script\n");
+      expect(eng.connectionsOpened).toBe(2);
+    } finally {
+      await eng.closeAll();
+    }
+  });
+
+  it("over maxIdleConnections the least recently used idle connection is closed at once; its node reconnects", async () => {
+    const eng = engineWith({ idleTimeoutMs: 0, maxIdleConnections: 1 });
+    try {
+      expect((await eng.exec({ host: B }, cmd`echo b`)).stdout).toBe("b\n");
+      expect((await eng.exec({ host: A }, cmd`echo a`)).stdout).toBe("a\n");
+      // B's (the older) went when A's became idle
+      expect(eng.stats()).toMatchObject({ connections: 1, idleConnections: 1, reaped: 1, reapedOverCap: 1 });
+      expect((await eng.exec({ host: B }, cmd`echo again`)).stdout).toBe("again\n");
+      expect(eng.connectionsOpened).toBe(3);
+      expect(eng.stats()).toMatchObject({ connections: 1, reapedOverCap: 2 });
+    } finally {
+      await eng.closeAll();
+    }
   });
 });

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { describeInterruption, unwrappedCommand, wrapLine } from "./engine";
+import net from "node:net";
+import { Server, utils } from "ssh2";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { cmd } from "@/lib/guardrails/command";
+import { describeInterruption, SshEngine, unwrappedCommand, wrapLine, type SshEngineOptions } from "./engine";
+import { MemoryHostKeyStore } from "./host-keys";
 
 describe("the process-group wrapper", () => {
   it("keeps the command intact inside single quotes, and a node's record maps back to it", () => {
@@ -15,5 +19,137 @@ describe("the process-group wrapper", () => {
     expect(describeInterruption({ phase: "exec", killed: "unconfirmed" })).toBe("the node did not answer the exec request; k2ops could not confirm that it stopped: the node's state is unknown");
     expect(describeInterruption({ phase: "slot", killed: "not-started" })).toMatch(/free channel; nothing ran/);
     expect(describeInterruption({ phase: "run", killed: "confirmed" })).toMatch(/while it ran; its processes were killed and are gone/);
+  });
+});
+
+// ---- issue 17: idle pooled connections are reaped ----
+// In-process SSH servers (ssh2's Server on 127.0.0.1, one port per "node", one
+// host key for all: the host key store pins per host). Each answers an exec
+// with "ok" after the `sleep N` the command names, if any. Short option values;
+// the only waits are for the reap itself.
+
+type FakeNode = { port: number; opened: number; closed: number; close(): void };
+const hostKey = utils.generateKeyPairSync("ed25519").private;
+const clientKey = utils.generateKeyPairSync("ed25519").private;
+const nodes: FakeNode[] = [];
+
+async function fakeNode(): Promise<FakeNode> {
+  const node: FakeNode = { port: 0, opened: 0, closed: 0, close: () => undefined };
+  const srv = new Server({ hostKeys: [hostKey] }, (client) => {
+    node.opened++;
+    client.on("error", () => undefined);
+    client.on("close", () => node.closed++);
+    client.on("authentication", (ctx) => ctx.accept());
+    client.on("ready", () => {
+      client.on("session", (accept) => {
+        accept().on("exec", (acceptExec, _reject, info) => {
+          const ch = acceptExec();
+          const m = /sleep ([\d.]+)/.exec(info.command);
+          setTimeout(() => {
+            ch.write("ok\n");
+            ch.exit(0);
+            ch.end();
+          }, m ? Number(m[1]) * 1000 : 0);
+        });
+      });
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  node.port = (srv.address() as net.AddressInfo).port;
+  node.close = () => srv.close();
+  return node;
+}
+
+const at = (i: number) => ({ host: "127.0.0.1", port: nodes[i].port });
+const engineWith = (o: Partial<SshEngineOptions>) => new SshEngine({ privateKey: clientKey, hostKeys: new MemoryHostKeyStore(), connectTimeoutMs: 5000, ...o });
+const ok = async (eng: SshEngine, i: number, command = cmd`true`) => expect((await eng.exec(at(i), command)).stdout).toBe("ok\n");
+
+beforeAll(async () => {
+  for (let i = 0; i < 4; i++) nodes.push(await fakeNode());
+});
+afterAll(() => {
+  for (const n of nodes) n.close();
+});
+
+describe("idle pooled connections are reaped (issue 17)", () => {
+  it("closes a connection idle for idleTimeoutMs; the node's next command simply opens a new one", async () => {
+    const eng = engineWith({ idleTimeoutMs: 100 });
+    try {
+      const closedBefore = nodes[0].closed;
+      await ok(eng, 0);
+      expect(eng.stats()).toMatchObject({ connections: 1, idleConnections: 1, reaped: 0 });
+      await vi.waitFor(() => expect(eng.stats().connections).toBe(0), { timeout: 5000, interval: 20 });
+      expect(eng.stats()).toMatchObject({ idleConnections: 0, reaped: 1, reapedIdle: 1, reapedOverCap: 0 });
+      // the node saw its connection end
+      await vi.waitFor(() => expect(nodes[0].closed).toBe(closedBefore + 1), { timeout: 5000, interval: 20 });
+      await ok(eng, 0);
+      expect(eng.connectionsOpened).toBe(2);
+    } finally {
+      await eng.closeAll();
+    }
+  });
+
+  it("keeps at most maxIdleConnections idle: beyond it the least recently used go at once", async () => {
+    const eng = engineWith({ idleTimeoutMs: 0, maxIdleConnections: 2 });
+    try {
+      // the idle list, least recently used first, in the comments
+      await ok(eng, 0);
+      await ok(eng, 1); // [0, 1]
+      expect(eng.stats()).toMatchObject({ connections: 2, idleConnections: 2, reaped: 0 });
+      await ok(eng, 2); // [1, 2]: node 0's is closed at once
+      expect(eng.stats()).toMatchObject({ connections: 2, idleConnections: 2, reaped: 1, reapedOverCap: 1, reapedIdle: 0 });
+      await ok(eng, 1); // [2, 1]: still pooled, now the most recently used
+      expect(eng.connectionsOpened).toBe(3);
+      await ok(eng, 3); // [1, 3]: node 2's goes, not node 1's
+      expect(eng.stats()).toMatchObject({ connections: 2, reapedOverCap: 2 });
+      await ok(eng, 1);
+      await ok(eng, 3); // [1, 3]
+      expect(eng.connectionsOpened).toBe(4);
+      await ok(eng, 0); // [3, 0]: a new connection for node 0; node 1's goes
+      expect(eng.connectionsOpened).toBe(5);
+      await ok(eng, 3); // [0, 3]
+      expect(eng.connectionsOpened).toBe(5);
+      await ok(eng, 1); // a new one again
+      expect(eng.connectionsOpened).toBe(6);
+      expect(eng.stats()).toMatchObject({ connections: 2, reaped: 4 });
+    } finally {
+      await eng.closeAll();
+    }
+  });
+
+  it("never reaps a busy connection, however long its commands run or wait for a channel; the last one to finish leaves it idle", async () => {
+    // 0 idle connections kept and a 50 ms idle timeout: anything idle goes at once
+    const eng = engineWith({ idleTimeoutMs: 50, maxIdleConnections: 0, maxChannelsPerConn: 2 });
+    try {
+      // two run on the connection's 2 channels, the third waits for a slot; they end at different times
+      const running = [eng.exec(at(0), cmd`sleep 0.6`), eng.exec(at(0), cmd`sleep 0.3`), eng.exec(at(0), cmd`sleep 0.4`)];
+      await vi.waitFor(() => expect(eng.stats().busyChannels).toBe(2), { timeout: 5000, interval: 10 });
+      const seen: ReturnType<SshEngine["stats"]>[] = [];
+      const sample = setInterval(() => seen.push(eng.stats()), 20);
+      const results = await Promise.all(running);
+      clearInterval(sample);
+      expect(results.map((r) => r.stdout)).toEqual(["ok\n", "ok\n", "ok\n"]);
+      expect(eng.connectionsOpened).toBe(1);
+      // while any of them held it, the connection stayed pooled and nothing was reaped
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((s) => s.connections === 1 && s.reaped === 0)).toBe(true);
+      // then the last one left it idle, over the cap of 0: closed at once
+      expect(eng.stats()).toMatchObject({ connections: 0, reaped: 1, reapedOverCap: 1 });
+      await ok(eng, 0);
+      expect(eng.connectionsOpened).toBe(2);
+    } finally {
+      await eng.closeAll();
+    }
+  });
+
+  it("closeAll closes idle connections and stops their timers; the defaults are 60 s and 256", async () => {
+    const eng = engineWith({});
+    await ok(eng, 0);
+    await ok(eng, 1);
+    expect(eng.stats()).toMatchObject({ connections: 2, idleConnections: 2 });
+    await eng.closeAll();
+    expect(eng.stats()).toMatchObject({ connections: 0, idleConnections: 0, reaped: 0 });
+    expect(() => engineWith({ idleTimeoutMs: Number("x") })).toThrow(/idleTimeoutMs/);
+    expect(() => engineWith({ maxIdleConnections: -1 })).toThrow(/maxIdleConnections/);
   });
 });

@@ -8,7 +8,11 @@ import { ambientSignal, reportUnconfirmedKill } from "./scope";
 // The SSH engine: one pooled connection per node for short commands (at most
 // 8 channels at once; OpenSSH's MaxSessions is 10, the other 2 are kept for
 // kills), a separate connection per live stream, a global cap on concurrent
-// handshakes, connect/command timeouts and output caps. Secrets and scripts
+// handshakes, connect/command timeouts and output caps. Idle pooled
+// connections are reaped (after `idleTimeoutMs`, and beyond
+// `maxIdleConnections` the least recently used at once), so a fleet job over
+// thousands of nodes does not leave thousands of connections open; a
+// connection in use (or awaited) is never closed. Secrets and scripts
 // travel on stdin only; every command line passes the guardrails' final check
 // before it is sent.
 //
@@ -147,6 +151,19 @@ export type SshEngineOptions = {
   keepaliveMs?: number;
   /** the budget in ms for killing an interrupted command's process group and confirming it is gone (default 10 000) */
   killTimeoutMs?: number;
+  /**
+   * ms a pooled connection may stay idle (no command using or waiting for it)
+   * before it is closed (default 60 000; 0 = never closed for idleness). The
+   * node's next command opens a new connection.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * the most idle pooled connections kept open (default 256; Infinity = no cap,
+   * 0 = none: a connection is closed as soon as its last command ends). Beyond
+   * it the least recently used idle connections are closed at once. Busy
+   * connections do not count and are never closed.
+   */
+  maxIdleConnections?: number;
   hostKeys: HostKeyStore;
   onHostKeyEvent?: (e: HostKeyEvent) => void;
 };
@@ -271,17 +288,37 @@ const KILL_SCRIPT = [
 
 type RemoteGroup = { pgid: number; pid: number };
 
-type Conn = { key: string; client: Client; ready: Promise<void>; channels: Semaphore; active: number; broken: boolean };
+type Conn = {
+  key: string;
+  client: Client;
+  ready: Promise<void>;
+  channels: Semaphore;
+  /** channels in use */
+  active: number;
+  broken: boolean;
+  /** commands holding the connection: waiting for it to connect, for a channel slot, or running (0 = idle) */
+  users: number;
+  /** set while idle: closes the connection after idleTimeoutMs */
+  idleTimer?: NodeJS.Timeout;
+};
+
+/** The longest delay setTimeout honours (a larger one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How `run` sends a command: wrapped on its line, or with the prelude on stdin (a script), or as it is (the kill). */
 type Wrap = "line" | "stdin" | "none";
 
 export class SshEngine {
   private readonly pool = new Map<string, Conn>();
+  /** the pooled connections nobody uses, least recently used first (Map keeps insertion order) */
+  private readonly idle = new Map<string, Conn>();
   private readonly handshakes: Semaphore;
   private readonly opts: Required<Omit<SshEngineOptions, "hostKeys" | "privateKey" | "onHostKeyEvent">> & Pick<SshEngineOptions, "hostKeys" | "privateKey" | "onHostKeyEvent">;
   /** connections opened so far (tests and benchmarks read it) */
   connectionsOpened = 0;
+  /** idle connections closed so far: after idleTimeoutMs, and beyond maxIdleConnections */
+  private reapedIdle = 0;
+  private reapedOverCap = 0;
 
   constructor(opts: SshEngineOptions) {
     this.opts = {
@@ -292,8 +329,14 @@ export class SshEngine {
       maxChannelsPerConn: 8,
       keepaliveMs: 15_000,
       killTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+      maxIdleConnections: 256,
       ...opts,
     };
+    for (const k of ["idleTimeoutMs", "maxIdleConnections"] as const) {
+      const v = this.opts[k];
+      if (!(v >= 0)) throw new Error(`SshEngine: ${k} must be a number >= 0 (got ${v})`);
+    }
     registerSecret(typeof opts.privateKey === "string" ? opts.privateKey : opts.privateKey.toString("utf8"));
     this.handshakes = new Semaphore(this.opts.maxHandshakes);
   }
@@ -393,28 +436,71 @@ export class SshEngine {
     const key = this.targetKey(t);
     const existing = this.pool.get(key);
     if (existing && !existing.broken) return existing;
-    const conn: Conn = { key, client: null as unknown as Client, ready: Promise.resolve(), channels: new Semaphore(this.opts.maxChannelsPerConn), active: 0, broken: false };
+    const conn: Conn = { key, client: null as unknown as Client, ready: Promise.resolve(), channels: new Semaphore(this.opts.maxChannelsPerConn), active: 0, broken: false, users: 0 };
     conn.ready = this.connect(t).then((client) => {
       conn.client = client;
       const drop = () => {
         conn.broken = true;
-        if (this.pool.get(key) === conn) this.pool.delete(key);
+        this.unpool(conn);
       };
       client.on("close", drop);
       client.on("error", drop);
     });
     conn.ready.catch(() => {
       conn.broken = true;
-      if (this.pool.get(key) === conn) this.pool.delete(key);
+      this.unpool(conn);
     });
     this.pool.set(key, conn);
     return conn;
   }
 
+  /** Takes a connection out of the pool and out of the idle list (its idle timer stopped); it is not closed here. */
+  private unpool(conn: Conn): void {
+    if (this.pool.get(conn.key) === conn) this.pool.delete(conn.key);
+    if (this.idle.get(conn.key) === conn) this.idle.delete(conn.key);
+    clearTimeout(conn.idleTimer);
+    conn.idleTimer = undefined;
+  }
+
+  /** A command takes the connection (before waiting for it): it is busy, never reaped, until `unhold`. */
+  private hold(conn: Conn): void {
+    conn.users++;
+    if (this.idle.get(conn.key) === conn) this.idle.delete(conn.key);
+    clearTimeout(conn.idleTimer);
+    conn.idleTimer = undefined;
+  }
+
+  /** A command is done with the connection: the last one leaves it idle (most recently used), then the idle limits apply. */
+  private unhold(conn: Conn): void {
+    conn.users--;
+    if (conn.users > 0 || conn.broken || this.pool.get(conn.key) !== conn) return;
+    this.idle.set(conn.key, conn);
+    const ms = this.opts.idleTimeoutMs;
+    if (ms > 0 && Number.isFinite(ms)) {
+      conn.idleTimer = setTimeout(() => this.reap(conn, "idle"), Math.min(ms, MAX_TIMER_MS));
+      conn.idleTimer.unref();
+    }
+    // over the cap: the least recently used idle connections go at once (this one last)
+    while (this.idle.size > this.opts.maxIdleConnections) {
+      const oldest = this.idle.values().next().value as Conn;
+      this.reap(oldest, "cap");
+    }
+  }
+
+  /** Closes an idle pooled connection (idle too long, or over the idle cap); the node's next command opens a new one. */
+  private reap(conn: Conn, why: "idle" | "cap"): void {
+    if (conn.users > 0 || this.pool.get(conn.key) !== conn) return;
+    this.unpool(conn);
+    conn.broken = true;
+    if (why === "idle") this.reapedIdle++;
+    else this.reapedOverCap++;
+    conn.ready.then(() => conn.client.end()).catch(() => undefined);
+  }
+
   /** A connection whose server left a channel unanswered is not reused; it is closed once its last channel is done. */
   private retire(conn: Conn): void {
     conn.broken = true;
-    if (this.pool.get(conn.key) === conn) this.pool.delete(conn.key);
+    this.unpool(conn);
     if (conn.active === 0) conn.ready.then(() => conn.client.end()).catch(() => undefined);
   }
 
@@ -472,16 +558,21 @@ export class SshEngine {
     let res: ExecResult;
     try {
       const conn = this.getConn(t);
-      await unlessAborted(conn.ready, stop.signal);
-      phase = "slot";
-      const release = await conn.channels.acquire(stop.signal);
-      conn.active++;
+      this.hold(conn);
       try {
-        res = await this.run(t, conn, line, o, { wrap, sudo, stop: stop.signal, started });
+        await unlessAborted(conn.ready, stop.signal);
+        phase = "slot";
+        const release = await conn.channels.acquire(stop.signal);
+        conn.active++;
+        try {
+          res = await this.run(t, conn, line, o, { wrap, sudo, stop: stop.signal, started });
+        } finally {
+          conn.active--;
+          release();
+          if (conn.broken && conn.active === 0) this.retire(conn);
+        }
       } finally {
-        conn.active--;
-        release();
-        if (conn.broken && conn.active === 0) this.retire(conn);
+        this.unhold(conn);
       }
     } catch (e) {
       if (!(e instanceof Interrupted)) throw e;
@@ -685,6 +776,7 @@ export class SshEngine {
     try {
       for (;;) {
         const use = conn.broken ? this.getConn(t) : conn;
+        this.hold(use);
         try {
           await unlessAborted(use.ready, stop.signal);
           use.active++;
@@ -700,6 +792,8 @@ export class SshEngine {
           if (!(e instanceof SshUnreachableError) || stop.signal.aborted) return "unconfirmed";
           await new Promise((r) => setTimeout(r, 250));
           if (stop.signal.aborted) return "unconfirmed";
+        } finally {
+          this.unhold(use);
         }
       }
     } catch {
@@ -728,7 +822,7 @@ export class SshEngine {
             const g = group;
             if (!g) return void stream.close();
             // the stream's own connection, outside the pool
-            const conn: Conn = { key: "", client, ready: Promise.resolve(), channels: new Semaphore(1), active: 0, broken: false };
+            const conn: Conn = { key: "", client, ready: Promise.resolve(), channels: new Semaphore(1), active: 0, broken: false, users: 0 };
             killing = this.killGroup(t, conn, g, /\bsudo\b/.test(command)).finally(() => stream.close());
           };
           o.signal.addEventListener("abort", stop, { once: true });
@@ -766,33 +860,42 @@ export class SshEngine {
   }
 
   /**
-   * Open connections and their busy channels (never recycled while busy).
-   * `connections` counts pooled connections (connecting or ready; live streams
-   * have their own, unpooled ones), `idleConnections` those with no channel in
-   * use, `busyChannels` the channels in use across them.
+   * The pool: `connections` counts pooled connections (connecting or ready;
+   * live streams have their own, unpooled ones), `idleConnections` those no
+   * command uses or waits for (at most maxIdleConnections), `busyChannels` the
+   * channels in use across them; `reaped` the idle connections closed so far,
+   * `reapedIdle` of them after idleTimeoutMs, `reapedOverCap` beyond
+   * maxIdleConnections (least recently used first). Busy connections are never
+   * reaped or recycled.
    */
-  stats(): { connections: number; idleConnections: number; busyChannels: number } {
+  stats(): { connections: number; idleConnections: number; busyChannels: number; reaped: number; reapedIdle: number; reapedOverCap: number } {
     let busy = 0;
     let idle = 0;
     for (const c of this.pool.values()) {
       busy += c.active;
-      if (c.active === 0) idle++;
+      if (c.active === 0 && !c.users) idle++;
     }
-    return { connections: this.pool.size, idleConnections: idle, busyChannels: busy };
+    return { connections: this.pool.size, idleConnections: idle, busyChannels: busy, reaped: this.reapedIdle + this.reapedOverCap, reapedIdle: this.reapedIdle, reapedOverCap: this.reapedOverCap };
   }
 
-  /** Drops a node's idle connection (e.g. after a host key was cleared). Busy connections are left alone. */
+  /** Drops a node's idle connection (e.g. after a host key was cleared). Busy connections (in use or awaited) are left alone. */
   forget(t: SshTarget): void {
     const c = this.pool.get(this.targetKey(t));
-    if (c && c.active === 0) {
-      this.pool.delete(c.key);
+    if (c && c.users === 0) {
+      this.unpool(c);
+      c.broken = true;
       c.ready.then(() => c.client.end()).catch(() => undefined);
     }
   }
 
+  /** Closes every pooled connection (busy ones too) and stops the idle timers. */
   async closeAll(): Promise<void> {
     const conns = [...this.pool.values()];
-    this.pool.clear();
+    for (const c of conns) {
+      this.unpool(c);
+      c.broken = true;
+    }
+    this.idle.clear();
     await Promise.all(conns.map((c) => c.ready.then(() => c.client.end()).catch(() => undefined)));
   }
 }
