@@ -457,6 +457,11 @@ export class SshEngine {
   /** Takes a connection out of the pool and out of the idle list (its idle timer stopped); it is not closed here. */
   private unpool(conn: Conn): void {
     if (this.pool.get(conn.key) === conn) this.pool.delete(conn.key);
+    this.unidle(conn);
+  }
+
+  /** Takes a connection off the idle list and stops its idle timer. */
+  private unidle(conn: Conn): void {
     if (this.idle.get(conn.key) === conn) this.idle.delete(conn.key);
     clearTimeout(conn.idleTimer);
     conn.idleTimer = undefined;
@@ -465,9 +470,7 @@ export class SshEngine {
   /** A command takes the connection (before waiting for it): it is busy, never reaped, until `unhold`. */
   private hold(conn: Conn): void {
     conn.users++;
-    if (this.idle.get(conn.key) === conn) this.idle.delete(conn.key);
-    clearTimeout(conn.idleTimer);
-    conn.idleTimer = undefined;
+    this.unidle(conn);
   }
 
   /** A command is done with the connection: the last one leaves it idle (most recently used), then the idle limits apply. */
@@ -490,11 +493,10 @@ export class SshEngine {
   /** Closes an idle pooled connection (idle too long, or over the idle cap); the node's next command opens a new one. */
   private reap(conn: Conn, why: "idle" | "cap"): void {
     if (conn.users > 0 || this.pool.get(conn.key) !== conn) return;
-    this.unpool(conn);
-    conn.broken = true;
     if (why === "idle") this.reapedIdle++;
     else this.reapedOverCap++;
-    conn.ready.then(() => conn.client.end()).catch(() => undefined);
+    // nobody holds it, so no channel is open: retiring closes it now
+    this.retire(conn);
   }
 
   /** A connection whose server left a channel unanswered is not reused; it is closed once its last channel is done. */
