@@ -7,7 +7,7 @@ import { isEmbeddedUrl, pgConnectionString } from "@/lib/db/adapter";
 import { logger } from "@/lib/log";
 import { redactText, redactValue } from "@/lib/redact";
 import { withCancelSignal } from "@/lib/ssh/scope";
-import { jobKind, poolAdvance, TERMINAL_ITEM, type AdvanceDecision, type ItemView, type JobView, type StepResult } from "./kinds";
+import { countByStatus, jobKind, poolAdvance, TERMINAL_ITEM, type AdvanceDecision, type ItemCounts, type ItemView, type JobView, type StepResult } from "./kinds";
 
 // The durable job engine (issue #12): Job + JobItem rows are the record of a
 // fleet-wide job and each of its node steps; pg-boss (a PostgreSQL queue, here
@@ -197,24 +197,42 @@ export async function advance(jobId: string): Promise<void> {
     if (job.cancelRequested) {
       await tx.jobItem.updateMany({ where: { jobId, status: "queued" }, data: { status: "cancelled", finishedAt: new Date(), step: "cancelled" } });
     }
-    const items = await tx.jobItem.findMany({ where: { jobId }, select: { id: true, nodeIpv4: true, status: true, batch: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }] });
     const kind = jobKind(job.kind);
     const view = jobView(job);
-    const d: AdvanceDecision = kind?.advance ? kind.advance(view, items as ItemView[]) : poolAdvance(view, items as ItemView[]);
-    const dispatch = (d.dispatch ?? []).filter((id) => items.find((i) => i.id === id)?.status === "queued");
-    if (dispatch.length) await tx.jobItem.updateMany({ where: { id: { in: dispatch }, status: "queued" }, data: { status: "dispatched", step: "queued" } });
-    const counts = countItems(items.map((i) => (dispatch.includes(i.id) ? { ...i, status: "dispatched" } : i)));
-    if (d.finish) {
-      await tx.job.update({ where: { id: jobId }, data: { status: d.finish, finishedAt: new Date(), phase: "done", nextBatchAt: null, ...counts } });
+    // A kind with its own policy (rollouts: batches, canary) reads every item; the
+    // default pool needs only the status counts and the next queued items, so a
+    // 5,000-node job does not re-read 5,000 rows after each step (issue #17).
+    let d: AdvanceDecision;
+    let counts: ItemCounts;
+    let queuedIds: Set<string>;
+    if (kind?.advance) {
+      const items = await tx.jobItem.findMany({ where: { jobId }, select: { id: true, nodeIpv4: true, status: true, batch: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }] });
+      d = kind.advance(view, items as ItemView[]);
+      counts = countByStatus(items);
+      queuedIds = new Set(items.filter((i) => i.status === "queued").map((i) => i.id));
     } else {
-      const data: Record<string, unknown> = { ...counts, ...(d.job ?? {}) };
+      const groups = await tx.jobItem.groupBy({ by: ["status"], where: { jobId }, _count: { _all: true } });
+      counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+      const next = await tx.jobItem.findMany({ where: { jobId, status: "queued" }, select: { id: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }], take: Math.max(0, job.concurrency) });
+      queuedIds = new Set(next.map((i) => i.id));
+      d = poolAdvance(view, counts, [...queuedIds]);
+    }
+    const dispatch = (d.dispatch ?? []).filter((id) => queuedIds.has(id));
+    if (dispatch.length) await tx.jobItem.updateMany({ where: { id: { in: dispatch }, status: "queued" }, data: { status: "dispatched", step: "queued" } });
+    const after = { ...counts, queued: (counts.queued ?? 0) - dispatch.length, dispatched: (counts.dispatched ?? 0) + dispatch.length };
+    const totals = jobTotals(after);
+    if (d.finish) {
+      await tx.job.update({ where: { id: jobId }, data: { status: d.finish, finishedAt: new Date(), phase: "done", nextBatchAt: null, ...totals } });
+    } else {
+      const data: Record<string, unknown> = { ...totals, ...(d.job ?? {}) };
       if ((d.job?.status === "running" || dispatch.length) && job.status === "queued") {
         data.status = d.job?.status ?? "running";
         data.startedAt = job.startedAt ?? new Date();
       }
       await tx.job.update({ where: { id: jobId }, data });
     }
-    return { dispatch: items.filter((i) => dispatch.includes(i.id)), wakeAt: d.wakeAt, notify: d.notify ?? [], finished: d.finish, kind: job.kind };
+    const handOff = dispatch.length ? await tx.jobItem.findMany({ where: { id: { in: dispatch } }, select: { id: true, nodeIpv4: true } }) : [];
+    return { dispatch: handOff, wakeAt: d.wakeAt, notify: d.notify ?? [], finished: d.finish, kind: job.kind };
   });
   if (!out) return;
   await send(out.dispatch);
@@ -226,8 +244,10 @@ export async function advance(jobId: string): Promise<void> {
 }
 
 /** `failed` counts the steps whose change did not take: failed, and reverted (back on what it ran before). */
-function countItems(items: { status: string }[]): { done: number; failed: number } {
-  return { done: items.filter((i) => TERMINAL_ITEM.has(i.status)).length, failed: items.filter((i) => i.status === "failed" || i.status === "reverted").length };
+function jobTotals(counts: ItemCounts): { done: number; failed: number } {
+  let done = 0;
+  for (const [status, n] of Object.entries(counts)) if (TERMINAL_ITEM.has(status)) done += n ?? 0;
+  return { done, failed: (counts.failed ?? 0) + (counts.reverted ?? 0) };
 }
 
 /** One node step, as a queue worker takes it (see the file comment for claim and resume rules). */

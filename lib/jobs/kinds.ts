@@ -85,19 +85,32 @@ export function jobKind(kind: string): JobKind | undefined {
 export const TERMINAL_ITEM = new Set(["succeeded", "failed", "reverted", "skipped", "cancelled"]);
 export const IN_FLIGHT_ITEM = new Set(["dispatched", "running"]);
 
+/** How many of a job's items are in each status (status → count; absent = 0). */
+export type ItemCounts = Partial<Record<string, number>>;
+
+export function countByStatus(items: { status: string }[]): ItemCounts {
+  const c: Record<string, number> = {};
+  for (const i of items) c[i.status] = (c[i.status] ?? 0) + 1;
+  return c;
+}
+
 /**
  * The default policy: at most `concurrency` steps dispatched or running, the rest
  * queued in node order; a cancel ends the queued ones; the job finishes when every
  * item is terminal (failed if any failed, cancelled if the cancel ended any).
+ * Works from the status counts and the first queued item ids in node order
+ * (`nextQueued`, at least `concurrency` of them when that many are queued), so the
+ * engine never reads every item of a large job to decide.
  */
-export function poolAdvance(job: JobView, items: ItemView[]): AdvanceDecision {
-  const queued = items.filter((i) => i.status === "queued");
-  const inFlight = items.filter((i) => IN_FLIGHT_ITEM.has(i.status)).length;
+export function poolAdvance(job: JobView, counts: ItemCounts, nextQueued: string[]): AdvanceDecision {
+  const n = (s: string) => counts[s] ?? 0;
+  const queued = n("queued");
+  const inFlight = [...IN_FLIGHT_ITEM].reduce((a, s) => a + n(s), 0);
   if (job.cancelRequested) {
     if (inFlight) return {};
-    return { finish: items.some((i) => i.status === "cancelled") || queued.length ? "cancelled" : items.some((i) => i.status === "failed") ? "failed" : "succeeded" };
+    return { finish: n("cancelled") || queued ? "cancelled" : n("failed") ? "failed" : "succeeded" };
   }
-  if (!queued.length && !inFlight) return { finish: items.some((i) => i.status === "failed") ? "failed" : "succeeded" };
+  if (!queued && !inFlight) return { finish: n("failed") ? "failed" : "succeeded" };
   const room = Math.max(0, job.concurrency - inFlight);
-  return { dispatch: queued.slice(0, room).map((i) => i.id), job: job.status === "queued" ? { status: "running" } : undefined };
+  return { dispatch: nextQueued.slice(0, room), job: job.status === "queued" ? { status: "running" } : undefined };
 }
