@@ -9,6 +9,7 @@ const PASSWORD = "i18n-e2e-password-0123";
 const SAVER = "i18n-saver@k2ops.local";
 const BROWSER_ZH = "i18n-browser@k2ops.local";
 const FLEET_ZH = "i18n-fleet@k2ops.local";
+const AUDIT_ZH = "i18n-audit@k2ops.local";
 
 const nav = (page: Page) => page.getByRole("navigation").first();
 const header = (page: Page) => page.getByRole("banner");
@@ -30,6 +31,7 @@ test.describe("languages", () => {
     await addUser(page, SAVER, PASSWORD);
     await addUser(page, BROWSER_ZH, PASSWORD);
     await addUser(page, FLEET_ZH, PASSWORD);
+    await addUser(page, AUDIT_ZH, PASSWORD);
     await page.close();
   });
 
@@ -135,6 +137,26 @@ test.describe("languages", () => {
       await signInZh(page, BROWSER_ZH, PASSWORD);
       await expect(nav(page).getByRole("link", { name: "Fleet", exact: true })).toBeVisible();
       await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    });
+
+    test("the audit log in 中文: heading, filters, columns, outcomes and the pager from the Chinese catalog", async ({ page }) => {
+      await signInZh(page, AUDIT_ZH, PASSWORD);
+      await page.goto(`/audit?action=auth.signin&user=${encodeURIComponent(AUDIT_ZH)}`);
+      const main = page.getByRole("main");
+      await expect(main.getByRole("heading", { level: 1, name: "审计日志" })).toBeVisible();
+      await expect(page).toHaveTitle("审计日志 · k2ops");
+      await expect(main.getByRole("link", { name: "导出 CSV" })).toBeVisible();
+      // the filters (a GET form), with the outcome options in Chinese
+      await expect(main.getByRole("form", { name: "审计日志筛选" })).toBeVisible();
+      await expect(main.getByRole("combobox", { name: "结果" }).getByRole("option", { name: "降级（已完成，但不健康）" })).toHaveCount(1);
+      await expect(main.getByRole("textbox", { name: "用户" })).toHaveValue(AUDIT_ZH);
+      await expect(main.getByRole("button", { name: "筛选" })).toBeVisible();
+      // the table: headers, this sign-in as a succeeded event, the count and the pager
+      for (const name of ["时间（UTC）", "操作人", "操作", "对象", "结果", "详情"]) await expect(main.getByRole("columnheader", { name, exact: true })).toBeVisible();
+      await expect(page.getByTestId("audit-table")).toContainText("成功");
+      await expect(page.getByTestId("audit-table")).toContainText("只读");
+      await expect(page.getByTestId("audit-total")).toHaveText(/^共 \d+ 条事件$/);
+      await expect(main.getByRole("navigation", { name: "审计日志分页" })).toContainText(/第 1 页，共 1 页/);
     });
   });
 });

@@ -1,22 +1,28 @@
+import { useTranslations } from "next-intl";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Button } from "@/components/ui/button";
+
+/** The outcomes an audit event can have, each a key of the catalogs' audit.outcome. */
+export const AUDIT_OUTCOMES = ["succeeded", "degraded", "failed", "denied", "interrupted", "pending"] as const;
 
 type Value = { user?: string; action?: string; node?: string; outcome?: string; from?: string; to?: string };
 
 // A plain GET form: filters live in the URL, so a filtered view can be shared and reloaded.
 export function AuditFilters({ actions, value }: { actions: string[]; value: Value }) {
+  const t = useTranslations("audit.filters");
+  const tOutcome = useTranslations("audit.outcome");
   const select = "h-9 w-full rounded-md border border-input bg-background px-2 text-sm";
   return (
-    <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border border-border bg-card p-3 md:grid-cols-7" aria-label="Audit filters">
+    <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border border-border bg-card p-3 md:grid-cols-7" aria-label={t("label")}>
       <div className="space-y-1">
-        <Label htmlFor="f-user">User</Label>
-        <Input id="f-user" name="user" defaultValue={value.user} placeholder="email" />
+        <Label htmlFor="f-user">{t("user")}</Label>
+        <Input id="f-user" name="user" defaultValue={value.user} placeholder={t("userPlaceholder")} />
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-action">Action</Label>
+        <Label htmlFor="f-action">{t("action")}</Label>
         <select id="f-action" name="action" defaultValue={value.action ?? ""} className={select}>
-          <option value="">any</option>
+          <option value="">{t("any")}</option>
           {actions.map((a) => (
             <option key={a} value={a}>
               {a}
@@ -25,33 +31,32 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
         </select>
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-node">Node / target</Label>
-        <Input id="f-node" name="node" defaultValue={value.node} placeholder="IPv4 or id" />
+        <Label htmlFor="f-node">{t("node")}</Label>
+        <Input id="f-node" name="node" defaultValue={value.node} placeholder={t("nodePlaceholder")} />
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-outcome">Outcome</Label>
+        <Label htmlFor="f-outcome">{t("outcome")}</Label>
         <select id="f-outcome" name="outcome" defaultValue={value.outcome ?? ""} className={select}>
-          <option value="">any</option>
-          <option value="succeeded">succeeded</option>
-          <option value="degraded">degraded (done, not healthy)</option>
-          <option value="failed">failed</option>
-          <option value="denied">denied</option>
-          <option value="interrupted">interrupted</option>
-          <option value="pending">pending</option>
+          <option value="">{t("any")}</option>
+          {AUDIT_OUTCOMES.map((o) => (
+            <option key={o} value={o}>
+              {o === "degraded" ? t("degradedOption") : tOutcome(o)}
+            </option>
+          ))}
         </select>
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-from">From (UTC)</Label>
+        <Label htmlFor="f-from">{t("from")}</Label>
         <Input id="f-from" name="from" type="datetime-local" defaultValue={value.from} />
       </div>
       <div className="space-y-1">
-        <Label htmlFor="f-to">To (UTC)</Label>
+        <Label htmlFor="f-to">{t("to")}</Label>
         <Input id="f-to" name="to" type="datetime-local" defaultValue={value.to} />
       </div>
       <div className="flex items-end gap-2">
-        <Button type="submit">Filter</Button>
+        <Button type="submit">{t("submit")}</Button>
         <a href="/audit" className="text-sm text-muted-foreground underline underline-offset-4">
-          Reset
+          {t("reset")}
         </a>
       </div>
     </form>

@@ -15,7 +15,11 @@ export type NodeOp = (typeof NODE_OPS)[number];
 
 export const isNodeOp = (v: unknown): v is NodeOp => typeof v === "string" && (NODE_OPS as readonly string[]).includes(v);
 
-/** Labels as the node page's buttons say them, so the palette and the page read the same. */
+/**
+ * English labels as the node page's buttons say them, and search keywords. The palette shows the
+ * catalogs' command.ops.<op> (the same words in English) and matches the query against both, so
+ * "reboot" finds the operation in every language.
+ */
 export const NODE_OP_LABELS: Record<NodeOp, { label: string; keywords: string[] }> = {
   verify: { label: "Verify now", keywords: ["verification", "checklist", "check"] },
   update: { label: "Update (pull + up -d)", keywords: ["pull", "up", "upgrade", "deploy"] },

@@ -1,6 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { JobProgress } from "./job-progress";
 import { RolloutLive } from "@/components/rollout/rollout-view";
@@ -14,6 +15,7 @@ type Res = { ok: true; data: unknown } | { ok: false; error: { message: string }
  */
 export function JobDetail({ jobId, kind, cancel, rolloutControls }: { jobId: string; kind?: string; cancel?: (input: unknown) => Promise<Res>; rolloutControls?: RolloutControlActions }) {
   const router = useRouter();
+  const t = useTranslations("jobs");
   if (kind === "rollout") return <RolloutLive jobId={jobId} controls={rolloutControls} onFinished={() => router.refresh()} />;
   return (
     <JobProgress
@@ -25,7 +27,7 @@ export function JobDetail({ jobId, kind, cancel, rolloutControls }: { jobId: str
           ? async (id) => {
               const r = await cancel({ jobId: id });
               if (!r.ok) toast.error(r.error.message);
-              else toast.success("Cancelling: running nodes finish, queued ones will not start");
+              else toast.success(t("cancelRequested"));
             }
           : undefined
       }

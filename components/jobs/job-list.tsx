@@ -1,7 +1,8 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import type { JobListRow } from "@/lib/jobs";
 import { Badge } from "@/components/ui/badge";
-import { STATUS_TONE } from "./job-status";
+import { isJobStatus, STATUS_TONE } from "./job-status";
 
 function when(d: Date | null): string {
   return d ? d.toISOString().replace("T", " ").slice(0, 19) : "—";
@@ -15,16 +16,20 @@ function took(a: Date | null, b: Date | null): string {
 
 /** Fleet jobs, newest first; a row opens the job's detail (per-node results, live while it runs). */
 export function JobList({ rows, selected }: { rows: JobListRow[]; selected?: string }) {
+  const t = useTranslations("jobs.list");
+  const tProgress = useTranslations("jobs.progress");
+  const tStatus = useTranslations("jobs.status");
+  const status = (s: string) => (isJobStatus(s) ? tStatus(s) : s);
   return (
     <table className="w-full text-sm" data-testid="job-list">
       <thead>
         <tr className="border-b border-border text-left text-xs text-muted-foreground">
-          <th className="py-1.5 pr-3 font-medium">Job</th>
-          <th className="py-1.5 pr-3 font-medium">Status</th>
-          <th className="py-1.5 pr-3 font-medium">Progress</th>
-          <th className="py-1.5 pr-3 font-medium">Started by</th>
-          <th className="py-1.5 pr-3 font-medium">Created (UTC)</th>
-          <th className="py-1.5 font-medium">Took</th>
+          <th className="py-1.5 pr-3 font-medium">{t("job")}</th>
+          <th className="py-1.5 pr-3 font-medium">{t("status")}</th>
+          <th className="py-1.5 pr-3 font-medium">{t("progress")}</th>
+          <th className="py-1.5 pr-3 font-medium">{t("startedBy")}</th>
+          <th className="py-1.5 pr-3 font-medium">{t("created")}</th>
+          <th className="py-1.5 font-medium">{t("took")}</th>
         </tr>
       </thead>
       <tbody>
@@ -37,11 +42,11 @@ export function JobList({ rows, selected }: { rows: JobListRow[]; selected?: str
               <span className="font-mono text-xs text-muted-foreground">{j.id.slice(-8)}</span>
             </td>
             <td className="py-1.5 pr-3">
-              <Badge variant={STATUS_TONE[j.status]}>{j.status}{j.cancelRequested && ["running", "queued", "paused", "halted"].includes(j.status) ? " (cancelling)" : ""}</Badge>
+              <Badge variant={STATUS_TONE[j.status]}>{j.cancelRequested && ["running", "queued", "paused", "halted"].includes(j.status) ? tProgress("cancelling", { status: status(j.status) }) : status(j.status)}</Badge>
             </td>
             <td className="py-1.5 pr-3 tabular-nums">
               {j.done}/{j.total}
-              {j.failed ? <span className="text-destructive"> · {j.failed} failed</span> : null}
+              {j.failed ? <span className="text-destructive">{t("failed", { failed: j.failed })}</span> : null}
             </td>
             <td className="py-1.5 pr-3">{j.createdBy}</td>
             <td className="py-1.5 pr-3 font-mono text-xs">{when(j.createdAt)}</td>

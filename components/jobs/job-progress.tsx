@@ -1,8 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { RolloutProgress } from "@/lib/rollout/view";
-import { FINISHED } from "./job-status";
+import { FINISHED, isJobStatus } from "./job-status";
 
 export type JobView = {
   id: string;
@@ -57,11 +58,12 @@ const WAITING = new Set(["paused", "halted"]);
 
 /** One job, polled while it has not ended (the query is shared by every view of the job). */
 export function useJob(jobId: string, onFinished?: () => void) {
+  const t = useTranslations("jobs.progress");
   return useQuery<JobView>({
     queryKey: ["job", jobId],
     queryFn: async () => {
       const res = await fetch(`/api/jobs/${jobId}`, { cache: "no-store" });
-      if (!res.ok) throw new Error(`job status: HTTP ${res.status}`);
+      if (!res.ok) throw new Error(t("loadFailed", { status: res.status }));
       const j = (await res.json()) as JobView;
       if (FINISHED.has(j.status)) onFinished?.();
       return j;
@@ -73,8 +75,12 @@ export function useJob(jobId: string, onFinished?: () => void) {
 // Live progress of one fleet job: done/total, failures as they happen, cancel.
 export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void; detailed?: boolean }) {
   const { data, error } = useJob(jobId, onFinished);
-  if (error) return <p className="text-sm text-destructive">{String(error)}</p>;
-  if (!data) return <p className="text-sm text-muted-foreground">Starting…</p>;
+  const t = useTranslations("jobs.progress");
+  const tStatus = useTranslations("jobs.status");
+  // a known status in the page's language; anything else as the server said it
+  const status = (s: string) => (isJobStatus(s) ? tStatus(s) : s);
+  if (error) return <p className="text-sm text-destructive">{error instanceof Error ? error.message : String(error)}</p>;
+  if (!data) return <p className="text-sm text-muted-foreground">{t("starting")}</p>;
   const pct = data.total ? Math.round((data.done / data.total) * 100) : 100;
   const failures = data.items.filter((i) => i.status === "failed");
   return (
@@ -82,15 +88,14 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
       <div className="flex items-center gap-3">
         <strong>{data.kind}</strong>
         <span data-testid="job-counts">
-          {data.done}/{data.total} done · {data.failed} failed
+          {t("counts", { done: data.done, total: data.total, failed: data.failed })}
         </span>
         <span className="rounded bg-muted px-2 py-0.5 text-xs" data-testid="job-status">
-          {data.status}
-          {data.cancelRequested && !FINISHED.has(data.status) ? " (cancelling)" : ""}
+          {data.cancelRequested && !FINISHED.has(data.status) ? t("cancelling", { status: status(data.status) }) : status(data.status)}
         </span>
         {!FINISHED.has(data.status) && onCancel ? (
           <button type="button" className="ml-auto rounded-md border border-border px-2 py-1 text-xs hover:bg-muted" onClick={() => onCancel(data.id)}>
-            Cancel
+            {t("cancel")}
           </button>
         ) : null}
       </div>
@@ -106,10 +111,10 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
         <table className="w-full text-xs" data-testid="job-items">
           <thead>
             <tr className="text-left text-muted-foreground">
-              <th className="py-1 pr-3 font-medium">Node</th>
-              <th className="py-1 pr-3 font-medium">Status</th>
-              <th className="py-1 pr-3 font-medium">Duration</th>
-              <th className="py-1 font-medium">Result</th>
+              <th className="py-1 pr-3 font-medium">{t("columns.node")}</th>
+              <th className="py-1 pr-3 font-medium">{t("columns.status")}</th>
+              <th className="py-1 pr-3 font-medium">{t("columns.duration")}</th>
+              <th className="py-1 font-medium">{t("columns.result")}</th>
             </tr>
           </thead>
           <tbody>
@@ -120,7 +125,7 @@ export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: {
                     {i.name && i.name !== i.node ? `${i.name} (${i.node})` : i.node}
                   </a>
                 </td>
-                <td className={`py-1 pr-3 ${i.status === "failed" ? "text-destructive" : i.status === "succeeded" ? "text-success" : ""}`}>{i.status}</td>
+                <td className={`py-1 pr-3 ${i.status === "failed" ? "text-destructive" : i.status === "succeeded" ? "text-success" : ""}`}>{status(i.status)}</td>
                 <td className="py-1 pr-3 tabular-nums">{duration(i.startedAt, i.finishedAt)}</td>
                 <td className="py-1 break-all">{i.summary ?? i.error ?? ""}</td>
               </tr>

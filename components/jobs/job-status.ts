@@ -1,5 +1,10 @@
 import type { BadgeProps } from "@/components/ui/badge";
 
+/** The statuses of a job or of one of its node items, each a key of the catalogs' jobs.status. */
+export const JOB_STATUSES = ["queued", "pending", "running", "paused", "halted", "succeeded", "failed", "cancelled", "interrupted", "skipped", "reverted"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const isJobStatus = (s: string): s is JobStatus => (JOB_STATUSES as readonly string[]).includes(s);
+
 /** Job statuses after which nothing more happens (a paused or halted rollout has not ended). */
 export const FINISHED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 

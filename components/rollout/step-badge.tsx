@@ -1,11 +1,11 @@
+import { useTranslations } from "next-intl";
 import { Badge, type BadgeProps } from "@/components/ui/badge";
 
 // One colour per kind of step, so a glance over a batch says where it stands:
 // blue = changing or checking, green = healthy/done, amber = going back,
 // red = failed, grey = not (or no longer) running.
 
-const TONE: Record<string, BadgeProps["variant"]> = {
-  "": "outline",
+const TONE = {
   queued: "outline",
   starting: "info",
   "pre-check": "info",
@@ -23,19 +23,24 @@ const TONE: Record<string, BadgeProps["variant"]> = {
   failed: "destructive",
   skipped: "secondary",
   cancelled: "secondary",
-};
+} satisfies Record<string, BadgeProps["variant"]>;
+
+/** The steps the catalogs name (jobs.step): every step with a tone. */
+type Step = keyof typeof TONE;
+const isStep = (s: string): s is Step => Object.hasOwn(TONE, s);
 
 export function stepTone(step: string): BadgeProps["variant"] {
-  return TONE[step] ?? "info";
+  return isStep(step) ? TONE[step] : step ? "info" : "outline";
 }
 
 /** A node's rollout step as a coloured badge (the text carries the meaning; the colour is a hint). */
 export function StepBadge({ step, prefix, ...props }: { step: string; prefix?: string } & Omit<BadgeProps, "variant">) {
+  const t = useTranslations("jobs.step");
   const text = step || "queued";
   return (
     <Badge variant={stepTone(text)} data-step={text} {...props}>
       {prefix}
-      {text}
+      {isStep(text) ? t(text) : text}
     </Badge>
   );
 }

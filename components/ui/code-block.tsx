@@ -1,6 +1,7 @@
 "use client";
 
 import * as React from "react";
+import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
 import { CheckIcon, CopyIcon } from "./icons";
 
@@ -51,7 +52,8 @@ async function copyText(text: string): Promise<boolean> {
   return ok;
 }
 
-export function CopyButton({ value, label = "Copy", className }: { value: string; label?: string; className?: string }) {
+export function CopyButton({ value, label, className }: { value: string; label?: string; className?: string }) {
+  const t = useTranslations("copy");
   const [state, setState] = React.useState<"idle" | "copied" | "failed">("idle");
   React.useEffect(() => {
     if (state === "idle") return;
@@ -65,13 +67,14 @@ export function CopyButton({ value, label = "Copy", className }: { value: string
       className={cn("inline-flex h-6 items-center gap-1 rounded px-1.5 text-xs text-muted-foreground hover:bg-muted hover:text-foreground", className)}
     >
       {state === "copied" ? <CheckIcon size={13} className="text-success" /> : <CopyIcon size={13} />}
-      <span aria-live="polite">{state === "copied" ? "Copied" : state === "failed" ? "Copy failed" : label}</span>
+      <span aria-live="polite">{state === "copied" ? t("copied") : state === "failed" ? t("failed") : (label ?? t("copy"))}</span>
     </button>
   );
 }
 
 /** Monospace raw-output viewer with a copy button and a bounded, scrollable height. */
-export function CodeBlock({ value, label, maxHeight = "24rem", wrap = false, copyable = true, follow = false, emptyText = "(no output)", className, actions }: CodeBlockProps) {
+export function CodeBlock({ value, label, maxHeight = "24rem", wrap = false, copyable = true, follow = false, emptyText, className, actions }: CodeBlockProps) {
+  const t = useTranslations("copy");
   const ref = React.useRef<HTMLPreElement>(null);
   const pinned = React.useRef(true);
   const labelId = React.useId();
@@ -89,7 +92,7 @@ export function CodeBlock({ value, label, maxHeight = "24rem", wrap = false, cop
           </span>
           <span className="flex items-center gap-1">
             {actions}
-            {copyable && value ? <CopyButton value={value} label={label ? `Copy` : "Copy output"} /> : null}
+            {copyable && value ? <CopyButton value={value} label={label ? t("copy") : t("copyOutput")} /> : null}
           </span>
         </figcaption>
       ) : null}
@@ -98,7 +101,7 @@ export function CodeBlock({ value, label, maxHeight = "24rem", wrap = false, cop
         tabIndex={0}
         role="region"
         aria-labelledby={label ? labelId : undefined}
-        aria-label={label ? undefined : "Output"}
+        aria-label={label ? undefined : t("output")}
         onScroll={(e) => {
           const el = e.currentTarget;
           pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
@@ -106,7 +109,7 @@ export function CodeBlock({ value, label, maxHeight = "24rem", wrap = false, cop
         style={{ maxHeight }}
         className={cn("scrollbar-thin overflow-auto p-2 font-mono text-xs leading-relaxed", wrap ? "whitespace-pre-wrap break-all" : "whitespace-pre")}
       >
-        {value ? value : <span className="italic text-muted-foreground">{emptyText}</span>}
+        {value ? value : <span className="italic text-muted-foreground">{emptyText ?? t("empty")}</span>}
       </pre>
     </figure>
   );

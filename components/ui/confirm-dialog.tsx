@@ -1,6 +1,7 @@
 "use client";
 
 import * as React from "react";
+import { useTranslations } from "next-intl";
 import { Button } from "./button";
 import { Dialog } from "./dialog";
 import { Input } from "./input";
@@ -17,6 +18,7 @@ export type ConfirmDialogProps = {
   children?: React.ReactNode;
   /** Label of the confirming button, e.g. "Reboot instance". */
   confirmLabel: string;
+  /** Default: "Cancel" in the page's language. */
   cancelLabel?: string;
   /** Red confirm button (default true: this component is for dangerous operations). */
   destructive?: boolean;
@@ -39,7 +41,7 @@ export function ConfirmDialog({
   description,
   children,
   confirmLabel,
-  cancelLabel = "Cancel",
+  cancelLabel,
   destructive = true,
   requireText,
   onConfirm,
@@ -48,11 +50,12 @@ export function ConfirmDialog({
   // Busy while onConfirm's promise is pending: the dialog must not close mid-request (Escape,
   // backdrop and close button do nothing; Cancel is disabled) so the outcome is always seen.
   const [busy, setBusy] = React.useState(false);
+  const t = useTranslations("confirm");
   return (
     <Dialog open={open} onOpenChange={onOpenChange} title={title} description={description} dismissible={!pending && !busy} size="sm">
       <ConfirmBody
         confirmLabel={confirmLabel}
-        cancelLabel={cancelLabel}
+        cancelLabel={cancelLabel ?? t("cancel")}
         destructive={destructive}
         requireText={requireText}
         onConfirm={onConfirm}
@@ -85,6 +88,7 @@ function ConfirmBody({
 }) {
   // Mounted only while the dialog is open: the typed text starts empty each time.
   const [typed, setTyped] = React.useState("");
+  const t = useTranslations("confirm");
   const inputId = React.useId();
   const hintId = React.useId();
   const matches = !requireText || typed === requireText;
@@ -112,7 +116,7 @@ function ConfirmBody({
       {requireText ? (
         <div className="space-y-1">
           <Label htmlFor={inputId} className="text-foreground">
-            Type <span className="rounded bg-muted px-1 font-mono text-foreground">{requireText}</span> to confirm
+            {t.rich("typeToConfirm", { code: () => <span className="rounded bg-muted px-1 font-mono text-foreground">{requireText}</span> })}
           </Label>
           <Input
             id={inputId}
@@ -129,7 +133,7 @@ function ConfirmBody({
             disabled={working}
           />
           <p id={hintId} className="text-xs text-muted-foreground" aria-live="polite">
-            {typed.length > 0 && !matches ? "Does not match yet." : "Must match exactly."}
+            {typed.length > 0 && !matches ? t("noMatch") : t("mustMatch")}
           </p>
         </div>
       ) : null}

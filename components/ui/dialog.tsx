@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import * as DialogPrimitive from "@radix-ui/react-dialog";
+import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
 import { XIcon } from "./icons";
 
@@ -39,6 +40,7 @@ export function Dialog({ open, onOpenChange, title, description, children, foote
   // The dialog has no Radix Trigger (callers open it from their own state), so Radix cannot
   // return focus on close by itself: remember what had focus when it opened.
   const opener = React.useRef<HTMLElement | null>(null);
+  const t = useTranslations("dialog");
 
   return (
     <DialogPrimitive.Root
@@ -98,7 +100,7 @@ export function Dialog({ open, onOpenChange, title, description, children, foote
           {dismissible ? (
             <DialogPrimitive.Close
               className="absolute right-3 top-2.5 inline-flex size-7 items-center justify-center rounded text-muted-foreground hover:bg-muted hover:text-foreground focus-visible:outline-2 focus-visible:outline-ring"
-              aria-label="Close"
+              aria-label={t("close")}
             >
               <XIcon size={15} />
             </DialogPrimitive.Close>

@@ -1,5 +1,6 @@
 import * as React from "react";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
 import { buttonVariants } from "./button";
 import { ChevronLeftIcon, ChevronRightIcon } from "./icons";
@@ -14,7 +15,7 @@ export type PaginationProps = {
   onPageChange?: (page: number) => void;
   /** Total items, shown as "n items". */
   total?: number;
-  /** Accessible name of the nav landmark, e.g. "Audit pages". */
+  /** Accessible name of the nav landmark, e.g. "Audit pages" (default: "Pagination" in the page's language). */
   label?: string;
   className?: string;
 };
@@ -29,7 +30,8 @@ export function pageWindow(page: number, pageCount: number, radius = 1): (number
   return out;
 }
 
-export function Pagination({ page, pageCount, hrefFor, onPageChange, total, label = "Pagination", className }: PaginationProps) {
+export function Pagination({ page, pageCount, hrefFor, onPageChange, total, label, className }: PaginationProps) {
+  const t = useTranslations("pagination");
   const pages = Math.max(1, pageCount);
   const current = Math.min(Math.max(1, page), pages);
   const item = (p: number, content: React.ReactNode, opts: { label?: string; rel?: string; current?: boolean; disabled?: boolean } = {}) => {
@@ -55,24 +57,24 @@ export function Pagination({ page, pageCount, hrefFor, onPageChange, total, labe
     );
   };
   return (
-    <nav aria-label={label} className={cn("flex flex-wrap items-center justify-between gap-2 text-sm", className)}>
+    <nav aria-label={label ?? t("label")} className={cn("flex flex-wrap items-center justify-between gap-2 text-sm", className)}>
       <span className="text-xs text-muted-foreground tabular-nums">
-        Page {current} of {pages}
-        {typeof total === "number" ? ` · ${total.toLocaleString("en-US")} ${total === 1 ? "item" : "items"}` : null}
+        {t("page", { page: current, pages })}
+        {typeof total === "number" ? t("items", { count: total }) : null}
       </span>
       {pages > 1 ? (
         <ul className="flex items-center gap-0.5">
-          <li>{item(current - 1, <><ChevronLeftIcon size={14} /><span>Previous</span></>, { rel: "prev", disabled: current <= 1 })}</li>
+          <li>{item(current - 1, <><ChevronLeftIcon size={14} /><span>{t("previous")}</span></>, { rel: "prev", disabled: current <= 1 })}</li>
           {pageWindow(current, pages).map((p, i) =>
             p === "gap" ? (
               <li key={`gap-${i}`} aria-hidden="true" className="px-1 text-muted-foreground">
                 …
               </li>
             ) : (
-              <li key={p}>{item(p, p, { label: `Page ${p}`, current: p === current })}</li>
+              <li key={p}>{item(p, p, { label: t("goTo", { page: p }), current: p === current })}</li>
             ),
           )}
-          <li>{item(current + 1, <><span>Next</span><ChevronRightIcon size={14} /></>, { rel: "next", disabled: current >= pages })}</li>
+          <li>{item(current + 1, <><span>{t("next")}</span><ChevronRightIcon size={14} /></>, { rel: "next", disabled: current >= pages })}</li>
         </ul>
       ) : null}
     </nav>

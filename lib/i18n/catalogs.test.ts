@@ -48,6 +48,19 @@ const MOVED = [
   "components/fleet/fleet-columns-menu.tsx",
   "components/fleet/fleet-summary.tsx",
   "components/fleet/add-node-dialog.tsx",
+  "components/ui/dialog.tsx",
+  "components/ui/confirm-dialog.tsx",
+  "components/ui/pagination.tsx",
+  "components/ui/code-block.tsx",
+  "components/jobs/job-progress.tsx",
+  "components/jobs/job-list.tsx",
+  "components/jobs/job-detail.tsx",
+  "components/rollout/step-badge.tsx",
+  "components/command/command-palette.tsx",
+  "app/(console)/audit/page.tsx",
+  "components/audit/audit-filters.tsx",
+  "components/audit/audit-pager.tsx",
+  "components/audit/audit-table.tsx",
 ];
 
 /** Verbatim in every language: product names and technical tokens. */
@@ -158,6 +171,8 @@ export function hardcodedText(rel: string, text?: string): Hardcoded[] {
     }
     const lit = literal(n);
     if (!lit) return;
+    // an object's key ({ "verifying revert": "warning" }) names data, it is not shown as such
+    if ((ts.isPropertyAssignment(n.parent) || ts.isPropertySignature(n.parent)) && n.parent.name === n) return;
     const full = ts.isTemplateExpression(n) ? [n.head.text, ...n.templateSpans.map((s) => s.literal.text)].join(" ") : lit.text;
     if (!hasLetters(full) || verbatim(full) || classList(full) || inCode(n)) return;
     const attr = ts.isJsxAttribute(n.parent) ? n.parent : ts.isJsxExpression(n.parent) && ts.isJsxAttribute(n.parent.parent) ? n.parent.parent : null;
@@ -215,6 +230,7 @@ describe("catalogs", () => {
     const sample = `"use client";
 import { useTranslations } from "next-intl";
 const REASONS = { a: "Your session has expired." };
+const TONE = { "verifying revert": "warning" };
 export function X({ n, c = "text-xs text-muted-foreground" }: { n: number; c?: string }) {
   const t = useTranslations("shell");
   return (

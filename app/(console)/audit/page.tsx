@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { distinctAuditActions, listAuditEvents, parseAuditFilter } from "@/lib/audit";
 import { PageHeader } from "@/components/shell/page-header";
@@ -5,7 +6,10 @@ import { AuditFilters } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { AuditPager } from "@/components/audit/audit-pager";
 
-export const metadata = { title: "Audit log" };
+export async function generateMetadata() {
+  const t = await getTranslations("audit");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 type SP = Promise<Record<string, string | string[] | undefined>>;
@@ -15,22 +19,23 @@ export default async function AuditPage({ searchParams }: { searchParams: SP }) 
   const sp = await searchParams;
   const filter = parseAuditFilter(sp);
   const [data, actions] = await Promise.all([listAuditEvents(filter), distinctAuditActions()]);
+  const t = await getTranslations("audit");
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(sp)) if (typeof v === "string" && v && k !== "page") query.set(k, v);
   return (
     <>
       <PageHeader
-        title="Audit log"
-        description="Every mutating operation: who, what, where, when, and the redacted outcome. Read-only."
+        title={t("title")}
+        description={t("description")}
         actions={
           <a className="text-sm font-medium underline underline-offset-4" href={`/api/audit/export?${query.toString()}`} download>
-            Export CSV
+            {t("export")}
           </a>
         }
       />
       <AuditFilters actions={actions} value={{ user: filter.user, action: filter.action, node: filter.node, outcome: filter.outcome, from: sp.from as string | undefined, to: sp.to as string | undefined }} />
       <p className="my-2 text-sm text-muted-foreground" data-testid="audit-total">
-        {data.total} {data.total === 1 ? "event" : "events"}
+        {t("total", { count: data.total })}
       </p>
       <AuditTable
         rows={data.rows.map((r) => ({
