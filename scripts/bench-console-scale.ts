@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import ssh2 from "ssh2";
+import { generateEd25519KeyPair } from "@/lib/ssh/ed25519";
 import { cannedVerification, endpointIp } from "./bench-scale-endpoint";
 
 const args = process.argv.slice(2);
@@ -82,8 +83,8 @@ function child(script: string, argv: string[]): { proc: ChildProcess; first: Pro
 function writeKeys(): { clientKey: string; clientPub: string; hostKey: string } {
   const k = path.join(dir, "keys");
   fs.mkdirSync(k, { recursive: true, mode: 0o700 });
-  const client = utils.generateKeyPairSync("ed25519");
-  const host = utils.generateKeyPairSync("ed25519");
+  const client = generateEd25519KeyPair();
+  const host = generateEd25519KeyPair();
   const files = { clientKey: path.join(k, "id_ed25519"), clientPub: path.join(k, "id_ed25519.pub"), hostKey: path.join(k, "host_ed25519") };
   fs.writeFileSync(files.clientKey, client.private, { mode: 0o600 });
   fs.writeFileSync(files.clientPub, client.public);

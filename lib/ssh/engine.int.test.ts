@@ -1,7 +1,8 @@
 import net from "node:net";
 import fs from "node:fs";
 import crypto from "node:crypto";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
+import { generateEd25519KeyPair } from "./ed25519";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startCenterSim } from "@/simulator/center";
 import { SimFleet, type HostKeyType } from "@/simulator/node/fleet";
@@ -212,7 +213,7 @@ function markerJob() {
 describe("an exec the server never answers is bounded (issue #10, item 6)", () => {
   // a tiny SSH server that authenticates anyone, then ignores channel opens or exec requests
   async function silentServer(mode: "channel" | "exec"): Promise<{ port: number; close: () => void }> {
-    const hostKey = utils.generateKeyPairSync("ed25519").private;
+    const hostKey = generateEd25519KeyPair().private;
     const srv = new Server({ hostKeys: [hostKey] }, (client) => {
       client.on("error", () => undefined);
       client.on("authentication", (ctx) => ctx.accept());

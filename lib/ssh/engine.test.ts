@@ -1,5 +1,6 @@
 import net from "node:net";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
+import { generateEd25519KeyPair } from "./ed25519";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cmd } from "@/lib/guardrails/command";
 import { describeInterruption, SshEngine, unwrappedCommand, wrapLine, type SshEngineOptions } from "./engine";
@@ -29,8 +30,8 @@ describe("the process-group wrapper", () => {
 // the only waits are for the reap itself.
 
 type FakeNode = { port: number; opened: number; closed: number; close(): void };
-const hostKey = utils.generateKeyPairSync("ed25519").private;
-const clientKey = utils.generateKeyPairSync("ed25519").private;
+const hostKey = generateEd25519KeyPair().private;
+const clientKey = generateEd25519KeyPair().private;
 const nodes: FakeNode[] = [];
 
 async function fakeNode(): Promise<FakeNode> {
