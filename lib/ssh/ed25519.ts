@@ -1,4 +1,7 @@
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
+
+// CommonJS: a named import fails when a script loads this as ESM (tsx)
+const { utils } = ssh2;
 
 /**
  * A fresh ed25519 key pair in OpenSSH format ({ private, public }: PEM-like
