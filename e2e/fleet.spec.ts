@@ -30,8 +30,19 @@ test.describe("fleet table", () => {
 
     // the filter controls write the URL
     await page.goto("/");
-    await page.getByLabel("Search name or IPv4").fill("tokyo");
+    await expect(rows.first()).toBeVisible();
+    // the text filter runs in the browser (issue #17: no server render per keystroke); the URL follows after a pause
+    const serverRenders: string[] = [];
+    page.on("request", (r) => {
+      if (r.headers()["rsc"] === "1") serverRenders.push(r.url());
+    });
+    await page.getByLabel("Search name or IPv4").pressSequentially("tokyo");
+    await expect(rows).toHaveCount(2);
     await expect(page).toHaveURL(/q=tokyo/);
+    expect(serverRenders).toEqual([]);
+    // reload-safe: the text is read back from the URL
+    await page.reload();
+    await expect(page.getByLabel("Search name or IPv4")).toHaveValue("tokyo");
     await expect(rows).toHaveCount(2);
   });
 

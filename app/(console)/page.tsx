@@ -1,7 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
-import { droppedFleetParams, fleetFacets, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
+import { droppedFleetParams, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
 import { PageHeader } from "@/components/shell/page-header";
 import { Time } from "@/components/i18n/time";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
@@ -27,9 +27,9 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const query = parseFleetQuery(params);
   const dropped = droppedFleetParams(params);
   const filters = Object.fromEntries(Object.entries(params).flatMap(([k, v]) => (typeof v === "string" && v ? [[k, v]] : [])));
-  const [{ rows, summary }, facets, sync, syncError, running, rollout, columns] = await Promise.all([
-    fleetTable(query),
-    fleetFacets(),
+  // every filter but the text one: the table applies that as the operator types (same rule, lib/fleet/text-filter)
+  const [{ rows, summary, facets }, sync, syncError, running, rollout, columns] = await Promise.all([
+    fleetTable({ ...query, q: undefined }),
     lastSync(),
     lastSyncError(),
     runningVerifyJob(),

@@ -1,34 +1,33 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useEffect, useState } from "react";
 import { useTranslations } from "next-intl";
+import { useQueryState } from "nuqs";
+import { fleetTextParam } from "./fleet-text-param";
 
 // the values these filters know (lib/fleet fleetQuerySchema); their texts are in the catalogs
 const CLASSES = ["shared", "private"] as const;
 const STATUSES = ["pass", "fail", "error", "never"] as const;
 
-// Filters live in the URL (shareable, reload-safe); typing updates it after a short pause.
+// Filters live in the URL (shareable, reload-safe). The text filter is applied by the
+// table as you type and reaches the URL after a pause (no server round trip); the
+// dropdowns re-read the page from the server.
 export function FleetFilters({ countries, regions, archs, checks }: { countries: string[]; regions: string[]; archs: string[]; checks: string[] }) {
   const t = useTranslations("fleet.filters");
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
-  const [q, setQ] = useState(params.get("q") ?? "");
+  const [q, setQ] = useQueryState("q", fleetTextParam);
 
   function set(key: string, value: string) {
     const next = new URLSearchParams(params.toString());
+    // the text as typed (its URL update may still be waiting for the pause)
+    if (q.trim()) next.set("q", q);
+    else next.delete("q");
     if (value) next.set(key, value);
     else next.delete(key);
     router.replace(`${pathname}?${next.toString()}`, { scroll: false });
   }
-
-  useEffect(() => {
-    if ((params.get("q") ?? "") === q) return;
-    const timer = setTimeout(() => set("q", q), 300);
-    return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [q]);
 
   const sel = "h-8 rounded-md border border-input bg-background px-2 text-sm";
   // options: the values (in the URL), each with the text shown for it
@@ -56,7 +55,7 @@ export function FleetFilters({ countries, regions, archs, checks }: { countries:
         placeholder={t("searchPlaceholder")}
         className="h-8 w-56 rounded-md border border-input bg-background px-2 text-sm"
         value={q}
-        onChange={(e) => setQ(e.target.value)}
+        onChange={(e) => void setQ(e.target.value)}
       />
       {select("country", t("country"), raw(countries))}
       {select("region", t("region"), raw(regions))}

@@ -1,6 +1,7 @@
 "use client";
 
-import { useState } from "react";
+import { useMemo, useState } from "react";
+import { useQueryState } from "nuqs";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
@@ -11,10 +12,13 @@ import type { FleetColumnId } from "@/lib/fleet/column-ids";
 import { JobProgress } from "@/components/jobs/job-progress";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { AddNodeDialog } from "./add-node-dialog";
+import { fleetTextParam } from "./fleet-text-param";
+import { fleetTextQuery, matchesFleetText } from "@/lib/fleet/text-filter";
 
 type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 
 export function FleetView(props: {
+  /** the rows matching every filter but the text one, which is applied here as the operator types */
   rows: FleetRow[];
   canOperate: boolean;
   syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number; rejected: { id: string; ipv4: string; reason: string }[]; complete: boolean; incompleteReason?: string }>>;
@@ -43,12 +47,23 @@ export function FleetView(props: {
   const [removing, setRemoving] = useState<FleetRow | null>(null);
   const [syncing, setSyncing] = useState(false);
   const [confirmAll, setConfirmAll] = useState(false);
-  const activeCount = props.rows.filter((r) => r.activity !== "decommissioned").length;
-  const filtered = Object.keys(props.filters ?? {}).some((k) => k !== "sort" && k !== "dir");
+  // the text filter: the same rule as the server's (lib/fleet/text-filter), over the rows already here
+  const [q] = useQueryState("q", fleetTextParam);
+  const text = fleetTextQuery(q);
+  const rows = useMemo(() => (text === null ? props.rows : props.rows.filter((r) => matchesFleetText(r, text))), [props.rows, text]);
+  // what "verify all" and the rollout link send: the URL's filters with the text as typed now
+  const filters = useMemo(() => {
+    const f: Record<string, string> = { ...(props.filters ?? {}) };
+    delete f.q;
+    if (q.trim()) f.q = q.trim();
+    return f;
+  }, [props.filters, q]);
+  const activeCount = rows.filter((r) => r.activity !== "decommissioned").length;
+  const filtered = Object.keys(filters).some((k) => k !== "sort" && k !== "dir");
 
   async function verifyAll() {
     if (!props.verifyAll) return;
-    const res = await props.verifyAll({ filters: props.filters ?? {}, expectedCount: activeCount });
+    const res = await props.verifyAll({ filters, expectedCount: activeCount });
     if (res.ok) {
       setJobId(res.data.jobId);
       setConfirmAll(false);
@@ -115,7 +130,7 @@ export function FleetView(props: {
           ) : null}
           {/* the rollout form, prefilled with the table's filter (its URL parameters, order included: the first row is the canary) */}
           <Link
-            href={`/operations/rollout/new?${new URLSearchParams({ target: "filter", ...(props.filters ?? {}) })}`}
+            href={`/operations/rollout/new?${new URLSearchParams({ target: "filter", ...filters })}`}
             className="inline-flex h-8 items-center rounded-md border border-border px-3 text-sm hover:bg-muted"
           >
             {filtered ? t("rolloutFilter") : t("rolloutFleet")}
@@ -160,7 +175,7 @@ export function FleetView(props: {
         />
       ) : null}
       <FleetTable
-        rows={props.rows}
+        rows={rows}
         canVerify={props.canOperate && !!props.verifyNodes}
         onVerify={verify}
         onRemove={props.canOperate && props.removeNode ? setRemoving : undefined}

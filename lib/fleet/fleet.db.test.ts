@@ -48,6 +48,15 @@ describe("fleet sync and table", () => {
     expect((await fleetTable(parseFleetQuery({ status: "never" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.3"]);
     // an invalid value is dropped, not an error
     expect((await fleetTable(parseFleetQuery({ class: "bogus", sort: "ipv4", dir: "desc" }))).rows[0].ipv4).toBe("203.0.113.3");
+    // the text filter (lib/fleet/text-filter, the rule the table applies as you type): name in any case, or part of the IPv4
+    expect((await fleetTable(parseFleetQuery({ q: "RENAMED" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.1"]);
+    expect((await fleetTable(parseFleetQuery({ q: "113.2", sort: "ipv4" }))).rows.map((r) => r.ipv4)).toEqual(["203.0.113.2"]);
+    expect((await fleetTable(parseFleetQuery({ q: "x".repeat(101) }))).rows.length).toBe(all.rows.length);
+    // the dropdowns' values come from the same read: the whole fleet, whatever the filter
+    const filtered = await fleetTable(parseFleetQuery({ country: "us" }));
+    expect(filtered.facets).toEqual(all.facets);
+    expect(all.facets.archs).toEqual(["k2-slave", "k2s"]);
+    expect(all.facets.checks).toEqual(["timezone"]);
   });
 });
 

@@ -3,6 +3,7 @@ import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { activityOf, type Activity } from "./activity";
 import { ipv4Schema } from "./ipv4";
+import { FLEET_TEXT_MAX, fleetTextQuery, matchesFleetText } from "./text-filter";
 import { meterWarnPercent, quotaCellOf } from "@/lib/metering/gauge-row";
 import type { GaugeState } from "@/lib/metering/cycle";
 
@@ -156,7 +157,7 @@ export async function lastSync(): Promise<{ at: string; total: number; complete?
 export const SORT_KEYS = ["name", "region", "country", "ipv4", "arch", "status", "lastop"] as const;
 
 export const fleetQuerySchema = z.object({
-  q: z.string().trim().max(100).optional(), // name / IPv4 contains
+  q: z.string().trim().max(FLEET_TEXT_MAX).optional(), // name / IPv4 contains (lib/fleet/text-filter)
   country: z.string().trim().toUpperCase().max(8).optional(),
   region: z.string().trim().max(100).optional(),
   class: z.enum(["shared", "private"]).optional(),
@@ -250,45 +251,59 @@ function orderBy(q: FleetQuery): Prisma.NodeOrderByWithRelationInput[] {
   }
 }
 
-/** Rows for the fleet table plus the count summary (summary counts the whole fleet, not the filter). */
-export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; summary: FleetSummary }> {
-  const where: Prisma.NodeWhereInput = {
-    ...(q.q ? { OR: [{ name: { contains: q.q, mode: "insensitive" } }, { ipv4: { contains: q.q } }] } : {}),
-    ...(q.country ? { country: q.country } : {}),
-    ...(q.region ? { region: { contains: q.region, mode: "insensitive" } } : {}),
-    ...(q.class ? { class: q.class } : {}),
-    ...(q.arch ? { arch: q.arch } : {}),
-    ...(q.status === "never" ? { verificationStatus: null } : q.status ? { verificationStatus: q.status } : {}),
-    ...(q.check ? { failingChecks: { has: q.check } } : {}),
-  };
-  const nodes = await db().node.findMany({ where, orderBy: orderBy(q) });
-  const [all, meters] = await Promise.all([
-    db().node.findMany({
-      select: { ipv4: true, name: true, tunnels: true, lastSeenSshAt: true, lastSshError: true, hostKeyState: true, arch: true, verificationStatus: true, source: true },
-    }),
-    // the Quota column: every shown node's latest meter row, in one query
-    db().meterNode.findMany({ where: { nodeIpv4: { in: nodes.map((n) => n.ipv4) } }, select: { nodeIpv4: true, metering: true, limitGb: true, used: true, cut: true, k2sPaused: true, mode: true } }),
+/** Distinct values for the filter dropdowns (the nodes' own values, sorted). */
+export type FleetFacets = { countries: string[]; regions: string[]; archs: string[]; checks: string[] };
+
+type NodeRecord = Awaited<ReturnType<ReturnType<typeof db>["node"]["findMany"]>>[number];
+
+/** Whether a node passes the table's filters (all but `all`, which the caller applies to the activity). The text rule is lib/fleet/text-filter's, shared with the browser. */
+function matchesFleetQuery(n: NodeRecord, q: FleetQuery, text: string | null): boolean {
+  if (!matchesFleetText(n, text)) return false;
+  if (q.country && n.country !== q.country) return false;
+  if (q.region && !n.region.toLowerCase().includes(q.region.toLowerCase())) return false;
+  if (q.class && n.class !== q.class) return false;
+  if (q.arch && n.arch !== q.arch) return false;
+  if (q.status === "never" ? n.verificationStatus !== null : q.status && n.verificationStatus !== q.status) return false;
+  if (q.check && !n.failingChecks.includes(q.check)) return false;
+  return true;
+}
+
+/**
+ * Rows for the fleet table (in the query's order), the count summary (the whole
+ * fleet, not the filter) and the filter dropdowns' values, from ONE read of the
+ * node table (issue #17: a 5,000-node page read it three times).
+ */
+export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; summary: FleetSummary; facets: FleetFacets }> {
+  const [nodes, meters] = await Promise.all([
+    db().node.findMany({ orderBy: orderBy(q) }),
+    // the Quota column: every node's latest meter row (one per node), in one query
+    db().meterNode.findMany({ select: { nodeIpv4: true, metering: true, limitGb: true, used: true, cut: true, k2sPaused: true, mode: true } }),
   ]);
   const quota = new Map(meters.map((m) => [m.nodeIpv4, m]));
   const warnPercent = meterWarnPercent();
-  const summary: FleetSummary = { total: all.length, active: 0, failing: 0, unknown: 0, neverVerified: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
-  for (const n of all) {
-    const act = activityOf({ ...n, tunnelCount: Array.isArray(n.tunnels) ? n.tunnels.length : 0 });
-    if (act === "active") summary.active++;
-    if (act === "decommissioned") summary.decommissioned++;
-    if (act === "unreachable") summary.unreachable++;
-    if (n.verificationStatus === "fail") summary.failing++;
-    if (n.verificationStatus === "unknown") summary.unknown++;
-    // "0 failing" on a fleet nobody has verified yet is no answer: say how many were never checked
-    if (act === "active" && !n.verificationStatus) summary.neverVerified++;
-    if (n.arch && LEGACY.has(n.arch)) summary.legacy++;
-    if (n.hostKeyState === "changed" || n.hostKeyState === "new_key_type") summary.hostKeyChanged++;
-  }
+  const text = fleetTextQuery(q.q);
+  const summary: FleetSummary = { total: nodes.length, active: 0, failing: 0, unknown: 0, neverVerified: 0, legacy: 0, unreachable: 0, decommissioned: 0, hostKeyChanged: 0 };
+  const facet = { countries: new Set<string>(), regions: new Set<string>(), archs: new Set<string>(), checks: new Set<string>() };
   const rows: FleetRow[] = [];
   for (const n of nodes) {
     const tunnels = (Array.isArray(n.tunnels) ? n.tunnels : []) as CenterNode["tunnels"];
     const activity = activityOf({ ...n, tunnelCount: tunnels.length });
+    if (activity === "active") summary.active++;
+    if (activity === "decommissioned") summary.decommissioned++;
+    if (activity === "unreachable") summary.unreachable++;
+    if (n.verificationStatus === "fail") summary.failing++;
+    if (n.verificationStatus === "unknown") summary.unknown++;
+    // "0 failing" on a fleet nobody has verified yet is no answer: say how many were never checked
+    if (activity === "active" && !n.verificationStatus) summary.neverVerified++;
+    if (n.arch && LEGACY.has(n.arch)) summary.legacy++;
+    if (n.hostKeyState === "changed" || n.hostKeyState === "new_key_type") summary.hostKeyChanged++;
+    if (n.country) facet.countries.add(n.country);
+    if (n.region) facet.regions.add(n.region);
+    if (n.arch) facet.archs.add(n.arch);
+    for (const c of n.failingChecks) facet.checks.add(c);
+
     if (activity === "decommissioned" && !q.all) continue;
+    if (!matchesFleetQuery(n, q, text)) continue;
     const cell = quotaCellOf(quota.get(n.ipv4), warnPercent);
     rows.push({
       ipv4: n.ipv4,
@@ -315,7 +330,8 @@ export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; sum
       lastOperationAt: n.lastOperationAt?.toISOString() ?? null,
     });
   }
-  return { rows, summary };
+  const sorted = (xs: Set<string>) => [...xs].sort();
+  return { rows, summary, facets: { countries: sorted(facet.countries), regions: sorted(facet.regions), archs: sorted(facet.archs), checks: sorted(facet.checks) } };
 }
 
 /** "Verify all": the active (not decommissioned) nodes that match the filters, recomputed on the server. */
@@ -356,14 +372,3 @@ export async function recordSshContact(ipv4: string, ok: boolean, error?: string
   });
 }
 
-/** Distinct values for the filter dropdowns. */
-export async function fleetFacets(): Promise<{ countries: string[]; regions: string[]; archs: string[]; checks: string[] }> {
-  const nodes = await db().node.findMany({ select: { country: true, region: true, arch: true, failingChecks: true } });
-  const uniq = (xs: (string | null)[]) => [...new Set(xs.filter((x): x is string => !!x))].sort();
-  return {
-    countries: uniq(nodes.map((n) => n.country)),
-    regions: uniq(nodes.map((n) => n.region)),
-    archs: uniq(nodes.map((n) => n.arch)),
-    checks: uniq(nodes.flatMap((n) => n.failingChecks)),
-  };
-}
