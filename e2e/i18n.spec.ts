@@ -10,6 +10,7 @@ const SAVER = "i18n-saver@k2ops.local";
 const BROWSER_ZH = "i18n-browser@k2ops.local";
 const FLEET_ZH = "i18n-fleet@k2ops.local";
 const AUDIT_ZH = "i18n-audit@k2ops.local";
+const ROLLOUT_ZH = "i18n-rollout@k2ops.local";
 
 const nav = (page: Page) => page.getByRole("navigation").first();
 const header = (page: Page) => page.getByRole("banner");
@@ -32,6 +33,13 @@ test.describe("languages", () => {
     await addUser(page, BROWSER_ZH, PASSWORD);
     await addUser(page, FLEET_ZH, PASSWORD);
     await addUser(page, AUDIT_ZH, PASSWORD);
+    // an operator of its own: the rollout form is for operators
+    await page.goto("/settings/users");
+    await page.getByLabel("Email", { exact: true }).fill(ROLLOUT_ZH);
+    await page.getByLabel("Initial password").fill(PASSWORD);
+    await page.locator("#new-role").selectOption("operator");
+    await page.getByRole("button", { name: "Add user" }).click();
+    await expect(page.locator(`tr[data-email="${ROLLOUT_ZH}"]`)).toBeVisible();
     await page.close();
   });
 
@@ -157,6 +165,38 @@ test.describe("languages", () => {
       await expect(page.getByTestId("audit-table")).toContainText("只读");
       await expect(page.getByTestId("audit-total")).toHaveText(/^共 \d+ 条事件$/);
       await expect(main.getByRole("navigation", { name: "审计日志分页" })).toContainText(/第 1 页，共 1 页/);
+    });
+
+    test("the rollout form in 中文: heading, labels, hints, buttons and the browser's own validation from the Chinese catalog", async ({ page }) => {
+      await signInZh(page, ROLLOUT_ZH, PASSWORD);
+      await page.goto("/operations/rollout/new?target=selection&nodes=127.0.0.1,127.0.0.2");
+      const main = page.getByRole("main");
+      await expect(main.getByRole("heading", { level: 1, name: "新建发布" })).toBeVisible();
+      await expect(page).toHaveTitle("新建发布 · k2ops");
+      const form = main.getByRole("form", { name: "新建发布" });
+      await expect(form).toBeVisible();
+      // the target: the mode switch, the node list and its hint
+      await expect(form.getByRole("radiogroup", { name: "目标" }).getByRole("radio", { name: "按 IPv4 指定节点" })).toBeChecked();
+      await expect(form.getByLabel("节点（IPv4，每行一个或用逗号分隔）")).toHaveValue("127.0.0.1\n127.0.0.2");
+      await expect(page.locator("#rollout-target-nodes-hint")).toContainText("2 个节点，按此顺序执行（金丝雀最先）");
+      await expect(form.getByRole("link", { name: "节点列表" })).toBeVisible();
+      // what and how carefully: labels (with the schema's defaults), options and hints
+      await expect(form.getByLabel("类型", { exact: true })).toHaveValue("update");
+      await expect(form.getByLabel("目标标签")).toBeVisible();
+      await expect(form.getByText("同时推送标准 compose 文件")).toBeVisible();
+      await expect(form.getByLabel("金丝雀节点数")).toHaveValue("1");
+      await expect(form.getByLabel("晋级方式").getByRole("option", { name: "manual：等待操作员确认" })).toHaveCount(1);
+      await expect(form.getByLabel("批次大小单位").getByRole("option", { name: "% 的目标节点" })).toHaveCount(1);
+      await expect(form.getByLabel("最短健康时长（秒）")).toHaveValue("20");
+      await expect(form.getByLabel("健康截止时间（秒）")).toBeVisible();
+      await expect(form.getByText("自动回滚", { exact: true })).toBeVisible();
+      await expect(page.getByTestId("threshold-words")).toContainText("失败时中止");
+      // the form's own refusal (an emptied number) in Chinese; nothing is previewed
+      await form.getByLabel("金丝雀节点数").fill("");
+      await form.getByRole("button", { name: "预览发布" }).click();
+      await expect(page.getByTestId("error-strategy.canary")).toHaveText("请输入数字");
+      await expect(main.getByTestId("rollout-preview")).toHaveCount(0);
+      await expect(main.getByRole("link", { name: "返回任务" })).toBeVisible();
     });
   });
 });

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
@@ -29,6 +30,9 @@ export function EnvEditor(props: {
   const [diff, setDiff] = useState<Preview | null>(null);
   const [confirming, setConfirming] = useState(false);
   const router = useRouter();
+  const t = useTranslations("node.env");
+  const tConfirm = useTranslations("confirm");
+  const tDialog = useTranslations("dialog");
 
   function edit() {
     const set: Record<string, string> = {};
@@ -75,25 +79,25 @@ export function EnvEditor(props: {
   if (!current) {
     return (
       <Button size="sm" variant="outline" disabled={busy} onClick={load}>
-        Edit .env
+        {t("edit")}
       </Button>
     );
   }
 
   return (
-    <form className="w-full space-y-3 rounded-md border border-border p-3" aria-label=".env editor" onSubmit={(e) => e.preventDefault()}>
+    <form className="w-full space-y-3 rounded-md border border-border p-3" aria-label={t("aria")} onSubmit={(e) => e.preventDefault()}>
       <div className="grid grid-cols-1 gap-2 md:grid-cols-2">
         {props.fields.map((f) =>
           f.secret ? (
             <label key={f.key} className="space-y-0.5 text-xs">
-              <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">(write-only: leave empty to keep)</span>
-              <Input type="password" autoComplete="off" aria-label={f.key} value={secrets[f.key] ?? ""} onChange={(e) => setSecrets({ ...secrets, [f.key]: e.target.value })} placeholder="keep current" />
+              <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{t("writeOnly")}</span>
+              <Input type="password" autoComplete="off" aria-label={f.key} value={secrets[f.key] ?? ""} onChange={(e) => setSecrets({ ...secrets, [f.key]: e.target.value })} placeholder={t("keepCurrent")} />
               {notes(f.key)}
             </label>
           ) : (
             <label key={f.key} className="space-y-0.5 text-xs" title={f.help}>
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
-              {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground"> (admin only)</span> : null}
+              {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground">{t("adminOnly")}</span> : null}
               {f.choices ? (
                 <select
                   aria-label={f.key}
@@ -105,7 +109,7 @@ export function EnvEditor(props: {
                   {/* "" = not set: the line is removed and the sidecar's default applies */}
                   {[...new Set(["", ...f.choices, values[f.key] ?? ""])].map((c) => (
                     <option key={c} value={c}>
-                      {c === "" ? "(not set)" : f.choices!.includes(c) ? c : `${c} (not a valid value)`}
+                      {c === "" ? t("notSet") : f.choices!.includes(c) ? c : t("invalidValue", { value: c })}
                     </option>
                   ))}
                 </select>
@@ -113,7 +117,7 @@ export function EnvEditor(props: {
                 <Input
                   aria-label={f.key}
                   value={values[f.key] ?? ""}
-                  placeholder="(not set)"
+                  placeholder={t("notSet")}
                   disabled={f.adminOnly && !props.isAdmin}
                   onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
                 />
@@ -136,7 +140,7 @@ export function EnvEditor(props: {
             })
           }
         >
-          Preview changes
+          {t("preview")}
         </Button>
         {diff && diff.changes.length > 0 && diff.problems.length === 0 ? (
           confirming ? (
@@ -157,25 +161,25 @@ export function EnvEditor(props: {
                   })
                 }
               >
-                Confirm: write .env and run pull + up -d
+                {t("confirm")}
               </Button>
               <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
-                Cancel
+                {tConfirm("cancel")}
               </Button>
             </>
           ) : (
             <Button size="sm" disabled={busy} onClick={() => setConfirming(true)}>
-              Apply
+              {t("apply")}
             </Button>
           )
         ) : null}
         <Button size="sm" variant="ghost" onClick={() => setCurrent(null)}>
-          Close
+          {tDialog("close")}
         </Button>
       </div>
       {diff ? (
         <div data-testid="env-diff" className="text-xs">
-          {diff.problems.length ? <p className="text-destructive">{diff.problems.length} field(s) refused (see each field): nothing will be written.</p> : null}
+          {diff.problems.length ? <p className="text-destructive">{t("refused", { count: diff.problems.length })}</p> : null}
           {diff.problems
             .filter((p) => !props.fields.some((f) => f.key === p.key))
             .map((p) => (
@@ -183,7 +187,7 @@ export function EnvEditor(props: {
                 {p.key}: {p.message}
               </p>
             ))}
-          {diff.changes.length === 0 && diff.problems.length === 0 ? <p className="text-muted-foreground">No changes.</p> : null}
+          {diff.changes.length === 0 && diff.problems.length === 0 ? <p className="text-muted-foreground">{t("noChanges")}</p> : null}
           <table>
             <tbody>
               {diff.changes.map((c) => (

@@ -1,12 +1,14 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
+import { useTranslations } from "next-intl";
 import { Button } from "@/components/ui/button";
 
 const MAX_CHARS = 200_000;
 
 // Live `docker logs -f` over Server-Sent Events; closing it (or leaving the page) ends the SSH stream.
 export function LogFollower({ ipv4, container }: { ipv4: string; container: string }) {
+  const t = useTranslations("node.logs");
   const [on, setOn] = useState(false);
   const [text, setText] = useState("");
   const [note, setNote] = useState("");
@@ -17,19 +19,19 @@ export function LogFollower({ ipv4, container }: { ipv4: string; container: stri
     const es = new EventSource(`/api/nodes/${ipv4}/logs?container=${encodeURIComponent(container)}&tail=100&mode=follow`);
     es.addEventListener("log", (e) => {
       const { chunk } = JSON.parse((e as MessageEvent).data) as { chunk: string };
-      setText((t) => (t + chunk).slice(-MAX_CHARS));
+      setText((prev) => (prev + chunk).slice(-MAX_CHARS));
     });
     es.addEventListener("end", () => {
-      setNote("stream ended");
+      setNote(t("ended"));
       es.close();
     });
     es.addEventListener("error", (e) => {
       const data = (e as MessageEvent).data;
-      setNote(data ? (JSON.parse(data) as { message: string }).message : "connection closed");
+      setNote(data ? (JSON.parse(data) as { message: string }).message : t("closed"));
       es.close();
     });
     return () => es.close();
-  }, [on, ipv4, container]);
+  }, [on, ipv4, container, t]);
 
   useEffect(() => {
     pre.current?.scrollTo({ top: pre.current.scrollHeight });
@@ -44,15 +46,15 @@ export function LogFollower({ ipv4, container }: { ipv4: string; container: stri
         onClick={() => {
           if (!on) {
             setText("");
-            setNote("following…");
+            setNote(t("following"));
           }
           setOn(!on);
         }}
       >
-        {on ? "Stop following" : "Follow live"}
+        {on ? t("stop") : t("follow")}
       </Button>
       <a className="text-xs underline underline-offset-4" href={`/api/nodes/${ipv4}/logs?container=${encodeURIComponent(container)}&tail=5000&mode=download`} download>
-        Download last 5000 lines
+        {t("download", { lines: 5000 })}
       </a>
       {on || text ? (
         <div className="w-full">

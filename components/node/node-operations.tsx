@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useQueryState } from "nuqs";
 import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
@@ -10,7 +11,7 @@ import { Input } from "@/components/ui/input";
 import { EnvEditor, type EnvField } from "./env-editor";
 import { LogFollower } from "./log-follower";
 // command palette (issue 16): ?op=<operation> opens that operation's confirmation below
-import { NODE_OP_LABELS, NODE_OP_PARAM, isNodeOp, opsOnNodePage, type NodeOp } from "@/components/command/commands";
+import { NODE_OP_PARAM, isNodeOp, opsOnNodePage, type NodeOp } from "@/components/command/commands";
 
 type OpResult = { summary: string; parsed: unknown; raw: string; command: string };
 type Res<T = unknown> = { ok: true; data: T; outcome?: "succeeded" | "degraded" | "failed"; outcomeReason?: string } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
@@ -27,11 +28,12 @@ type Status = {
 const CONTAINERS = ["k2s", "k2-sidecar", "k2-slave", "k2-oc"];
 
 function RawOutput({ r }: { r: OpResult }) {
+  const t = useTranslations("node.ops");
   return (
     <details className="mt-2">
-      <summary className="cursor-pointer text-xs text-muted-foreground">raw output · {r.command}</summary>
+      <summary className="cursor-pointer text-xs text-muted-foreground">{t("rawOutput", { command: r.command })}</summary>
       <pre className="mt-1 max-h-80 overflow-auto whitespace-pre-wrap break-all rounded bg-muted p-2 font-mono text-xs" data-testid="raw-output">
-        {r.raw || "(no output)"}
+        {r.raw || t("noOutput")}
       </pre>
     </details>
   );
@@ -42,6 +44,8 @@ function RawOutput({ r }: { r: OpResult }) {
  * `requested` (the command palette's ?op=) opens the same confirmation; `onDismiss` clears it when it closes.
  */
 function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outline", requested = false, onDismiss }: { label: string; warning: string; typeName?: string; busy: boolean; onConfirm: (typed: string) => void; variant?: "outline" | "destructive"; requested?: boolean; onDismiss?: () => void }) {
+  const t = useTranslations("node.ops");
+  const tConfirm = useTranslations("confirm");
   const [clicked, setClicked] = useState(false);
   const [typed, setTyped] = useState("");
   const open = clicked || requested;
@@ -64,15 +68,15 @@ function Confirmed({ label, warning, typeName, busy, onConfirm, variant = "outli
     );
   }
   return (
-    <div ref={box} tabIndex={-1} className="w-full space-y-2 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm focus:outline-none" role="dialog" aria-label={`Confirm ${label}`}>
+    <div ref={box} tabIndex={-1} className="w-full space-y-2 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm focus:outline-none" role="dialog" aria-label={t("confirmAria", { action: label })}>
       <p>{warning}</p>
-      {typeName ? <Input aria-label="Type the node name to confirm" placeholder={typeName} value={typed} onChange={(e) => setTyped(e.target.value)} /> : null}
+      {typeName ? <Input aria-label={t("typeName")} placeholder={typeName} value={typed} onChange={(e) => setTyped(e.target.value)} /> : null}
       <div className="flex gap-2">
         <Button size="sm" variant={variant === "destructive" ? "destructive" : "default"} disabled={busy || (typeName !== undefined && typed !== typeName)} onClick={() => { onConfirm(typed); setOpen(false); setTyped(""); }}>
-          Confirm {label.toLowerCase()}
+          {t("confirmButton", { action: label.toLowerCase() })}
         </Button>
         <Button size="sm" variant="ghost" onClick={() => setOpen(false)}>
-          Cancel
+          {tConfirm("cancel")}
         </Button>
       </div>
     </div>
@@ -120,6 +124,9 @@ export function NodeOperations(props: {
   const [logC, setLogC] = useState("k2-sidecar");
   const [restartC, setRestartC] = useState("k2s");
   const router = useRouter();
+  const t = useTranslations("node.ops");
+  const tOp = useTranslations("command.ops");
+  const tConfirm = useTranslations("confirm");
   const name = props.name || props.ipv4;
 
   // command palette (issue 16): ?op=<operation> opens that operation's own confirmation (never
@@ -132,21 +139,21 @@ export function NodeOperations(props: {
   const unavailable = requestedOp !== null && !(isNodeOp(requestedOp) && pageOps.includes(requestedOp));
   useEffect(() => {
     if (!unavailable) return;
-    toast.warning(isNodeOp(requestedOp) ? `${NODE_OP_LABELS[requestedOp].label} is not available on this node.` : `No operation "${requestedOp}".`, { id: "palette-op-unavailable" });
+    toast.warning(isNodeOp(requestedOp) ? t("opUnavailable", { op: tOp(requestedOp) }) : t("noSuchOp", { op: requestedOp ?? "" }), { id: "palette-op-unavailable" });
     void setRequestedOp(null);
-  }, [unavailable, requestedOp, setRequestedOp]);
+  }, [unavailable, requestedOp, setRequestedOp, t, tOp]);
 
   // a long change runs under an id the operator can cancel; elapsed time is shown while it runs
   const [running, setRunning] = useState<{ title: string; operationId: string; startedAt: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!running) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
   }, [running]);
 
   function run<T extends OpResult>(title: string, act: Act<T>, input: Record<string, unknown>, then?: (r: T) => void) {
-    const cancellable = ("confirm" in input || "confirmName" in input) && title !== "Reboot" && !!props.actions.cancelOperation;
+    const cancellable = ("confirm" in input || "confirmName" in input) && act !== props.actions.reboot && !!props.actions.cancelOperation;
     const operationId = cancellable ? crypto.randomUUID() : undefined;
     start(async () => {
       if (operationId) setRunning({ title, operationId, startedAt: Date.now() });
@@ -166,13 +173,13 @@ export function NodeOperations(props: {
 
   if (props.hostKeyNewType) {
     return (
-      <section aria-label="Operations" className="space-y-2 rounded-lg border border-warning/50 bg-warning/5 p-3 text-sm" data-testid="hostkey-new-type">
-        <p className="font-medium">New host key type: confirm before anything runs.</p>
-        <p>The node no longer offers the key type pinned for it, only a new one (for example after an OS upgrade). This is not treated as trusted, nor as a changed key: an admin checks the new key&apos;s fingerprint out of band and confirms it.</p>
+      <section aria-label={t("aria")} className="space-y-2 rounded-lg border border-warning/50 bg-warning/5 p-3 text-sm" data-testid="hostkey-new-type">
+        <p className="font-medium">{t("newKeyType.heading")}</p>
+        <p>{t("newKeyType.body")}</p>
         {props.isAdmin && props.actions.confirmHostKeyType ? (
-          <Confirmed label="Confirm the new key type" typeName={name} busy={busy} warning="Confirming pins the key the node presented for this new type." onConfirm={(typed) => start(async () => {
+          <Confirmed label={t("newKeyType.label")} typeName={name} busy={busy} warning={t("newKeyType.warning")} onConfirm={(typed) => start(async () => {
             const res = await props.actions.confirmHostKeyType!({ ipv4: props.ipv4, confirmName: typed });
-            if (res.ok) { toast.success("New host key type confirmed"); router.refresh(); } else toast.error(res.error.message);
+            if (res.ok) { toast.success(t("newKeyType.done")); router.refresh(); } else toast.error(res.error.message);
           })} />
         ) : null}
       </section>
@@ -181,13 +188,13 @@ export function NodeOperations(props: {
 
   if (props.hostKeyChanged) {
     return (
-      <section aria-label="Operations" className="space-y-2 rounded-lg border border-destructive/50 bg-destructive/5 p-3 text-sm">
-        <p className="font-medium text-destructive">Host key changed: every operation on this node is blocked.</p>
-        <p>The node presented an SSH host key different from the one pinned on first contact. If the machine was rebuilt, an admin can clear the pinned key; the next connection pins the new one. If not, investigate before clearing.</p>
+      <section aria-label={t("aria")} className="space-y-2 rounded-lg border border-destructive/50 bg-destructive/5 p-3 text-sm">
+        <p className="font-medium text-destructive">{t("keyChanged.heading")}</p>
+        <p>{t("keyChanged.body")}</p>
         {props.isAdmin ? (
-          <Confirmed label="Clear host key" variant="destructive" typeName={name} busy={busy} warning="Clearing trusts whatever key the node presents next." onConfirm={(typed) => start(async () => {
+          <Confirmed label={t("keyChanged.label")} variant="destructive" typeName={name} busy={busy} warning={t("keyChanged.warning")} onConfirm={(typed) => start(async () => {
             const res = await props.actions.clearHostKey({ ipv4: props.ipv4, confirmName: typed });
-            if (res.ok) { toast.success("Host key cleared"); router.refresh(); } else toast.error(res.error.message);
+            if (res.ok) { toast.success(t("keyChanged.done")); router.refresh(); } else toast.error(res.error.message);
           })} />
         ) : null}
       </section>
@@ -195,57 +202,57 @@ export function NodeOperations(props: {
   }
 
   return (
-    <section aria-label="Operations" className="space-y-3 rounded-lg border border-border bg-card p-3 text-sm">
+    <section aria-label={t("aria")} className="space-y-3 rounded-lg border border-border bg-card p-3 text-sm">
       <div className="flex flex-wrap items-center gap-2">
-        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Status", props.actions.status, {}, (r) => setStatus(r.parsed as Status))}>
-          Read status
+        <Button size="sm" variant="outline" disabled={busy} onClick={() => run(t("titles.status"), props.actions.status, {}, (r) => setStatus(r.parsed as Status))}>
+          {t("readStatus")}
         </Button>
         <span className="flex items-center gap-1">
-          <select aria-label="Log container" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={logC} onChange={(e) => setLogC(e.target.value)}>
+          <select aria-label={t("logContainer")} className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={logC} onChange={(e) => setLogC(e.target.value)}>
             {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
           </select>
-          <Button size="sm" variant="outline" disabled={busy} onClick={() => run(`Logs of ${logC}`, props.actions.logs, { container: logC, lines: 200 })}>
-            Tail logs
+          <Button size="sm" variant="outline" disabled={busy} onClick={() => run(t("titles.logs", { container: logC }), props.actions.logs, { container: logC, lines: 200 })}>
+            {t("tailLogs")}
           </Button>
         </span>
         <LogFollower ipv4={props.ipv4} container={logC} />
-        <Button size="sm" variant="outline" disabled={busy} onClick={() => run("Users file", props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; hasToken: boolean }[]))}>
-          Users file
+        <Button size="sm" variant="outline" disabled={busy} onClick={() => run(t("usersFile"), props.actions.users, {}, (r) => setUsers(r.parsed as { udid: string; hasToken: boolean }[]))}>
+          {t("usersFile")}
         </Button>
         {busy && running ? (
           <span className="flex items-center gap-2 text-xs" role="status" data-testid="op-running">
-            {running.title} running on {props.ipv4}: {Math.max(0, Math.round((now - running.startedAt) / 1000))} s
+            {t("runningFor", { title: running.title, ip: props.ipv4, seconds: Math.max(0, Math.round((now - running.startedAt) / 1000)) })}
             <Button
               size="sm"
               variant="destructive"
               onClick={async () => {
                 const res = await props.actions.cancelOperation!({ ipv4: props.ipv4, operationId: running.operationId });
-                if (res.ok) toast.warning(`${running.title}: cancel sent; the node's state is checked before it is released`);
+                if (res.ok) toast.warning(t("cancelSent", { title: running.title }));
                 else toast.error(res.error.message);
               }}
             >
-              Cancel
+              {tConfirm("cancel")}
             </Button>
           </span>
         ) : busy ? (
-          <span className="text-xs text-muted-foreground" role="status">running on {props.ipv4}…</span>
+          <span className="text-xs text-muted-foreground" role="status">{t("runningOn", { ip: props.ipv4 })}</span>
         ) : null}
       </div>
 
       {props.canOperate ? (
         <div className="flex flex-wrap items-start gap-2 border-t border-border pt-3">
-          <Confirmed label="Update (pull + up -d)" requested={asked("update")} onDismiss={dismissOp} busy={busy} warning="Pulls the pinned images and runs docker compose up -d --remove-orphans (never down); only changed containers are recreated. The verification checklist runs after." onConfirm={() => run("Update", props.actions.update, { confirm: true })} />
-          <Confirmed label="Push compose" requested={asked("push-compose")} onDismiss={dismissOp} busy={busy} warning="Copies the canonical docker-compose.yml (deploy-assets) to /apps/k2s when its md5 differs, on stdin. Restarts nothing. Refused while the node still runs from /apps/kaitu-slave (DIR-migration guard)." onConfirm={() => run("Push compose", props.actions.pushCompose, { apply: false, confirm: true })} />
-          <Confirmed label="Deploy compose" requested={asked("deploy-compose")} onDismiss={dismissOp} busy={busy} warning="Pushes the canonical docker-compose.yml, then pull + up -d --remove-orphans (never down) and the verification checklist. Refused when K2_VERSION in .env is not a pinned tag." onConfirm={() => run("Deploy compose", props.actions.pushCompose, { apply: true, confirm: true })} />
+          <Confirmed label={tOp("update")} requested={asked("update")} onDismiss={dismissOp} busy={busy} warning={t("warnings.update")} onConfirm={() => run(t("titles.update"), props.actions.update, { confirm: true })} />
+          <Confirmed label={tOp("push-compose")} requested={asked("push-compose")} onDismiss={dismissOp} busy={busy} warning={t("warnings.pushCompose")} onConfirm={() => run(tOp("push-compose"), props.actions.pushCompose, { apply: false, confirm: true })} />
+          <Confirmed label={tOp("deploy-compose")} requested={asked("deploy-compose")} onDismiss={dismissOp} busy={busy} warning={t("warnings.deployCompose")} onConfirm={() => run(tOp("deploy-compose"), props.actions.pushCompose, { apply: true, confirm: true })} />
           <span className="flex items-center gap-1">
-            <select aria-label="Container to restart" className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
+            <select aria-label={t("restartContainer")} className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
               {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
             </select>
-            <Confirmed label="Restart" requested={asked("restart")} onDismiss={dismissOp} busy={busy} warning="docker restart does NOT re-read .env: the container keeps its old environment. To apply .env changes use Update (up -d)." onConfirm={() => run(`Restart ${restartC}`, props.actions.restart, { container: restartC, confirm: true })} />
+            <Confirmed label={t("restart")} requested={asked("restart")} onDismiss={dismissOp} busy={busy} warning={t("warnings.restart")} onConfirm={() => run(t("titles.restart", { container: restartC }), props.actions.restart, { container: restartC, confirm: true })} />
           </span>
           {/* only where it applies: a Lightsail instance Center still lists */}
           {props.offers.lightsailReboot ? (
-            <Confirmed label="Reboot (Lightsail)" requested={asked("reboot")} onDismiss={dismissOp} typeName={name} busy={busy} variant="destructive" warning="Reboots the whole machine through the AWS Lightsail API (AWS nodes only): every connection drops until it is back." onConfirm={(typed) => run("Reboot", props.actions.reboot, { confirmName: typed })} />
+            <Confirmed label={tOp("reboot")} requested={asked("reboot")} onDismiss={dismissOp} typeName={name} busy={busy} variant="destructive" warning={t("warnings.reboot")} onConfirm={(typed) => run(t("titles.reboot"), props.actions.reboot, { confirmName: typed })} />
           ) : null}
           <EnvEditor ipv4={props.ipv4} fields={props.envFields} isAdmin={props.isAdmin} preview={props.actions.previewEnv} apply={props.actions.applyEnv} />
         </div>
@@ -267,13 +274,13 @@ export function NodeOperations(props: {
                   <tr key={f.key} data-fact={f.key} data-state={f.state} className="align-top">
                     <td className="pr-3 text-muted-foreground">{f.label}</td>
                     <td className="pr-3">
-                      <Badge variant={f.state === "ok" ? "success" : f.state === "warn" ? "warning" : "outline"}>{f.state}</Badge>
+                      <Badge variant={f.state === "ok" ? "success" : f.state === "warn" ? "warning" : "outline"}>{f.state === "ok" || f.state === "warn" || f.state === "unknown" ? t(`factState.${f.state}`) : f.state}</Badge>
                     </td>
                     <td>
                       {f.value}
                       {f.raw ? (
                         <details>
-                          <summary className="cursor-pointer text-muted-foreground">raw</summary>
+                          <summary className="cursor-pointer text-muted-foreground">{t("raw")}</summary>
                           <pre className="mt-1 whitespace-pre-wrap rounded bg-muted p-2 font-mono">{f.raw}</pre>
                         </details>
                       ) : null}
@@ -289,28 +296,28 @@ export function NodeOperations(props: {
               <p className="text-xs">{d.detail}</p>
               {d.fix === "iptables-legacy" && props.canOperate ? (
                 <div className="mt-2">
-                  <Confirmed label="Apply the iptables-legacy fix" typeName={name} busy={busy} warning="Switches iptables/ip6tables to the legacy backend, restarts Docker (all containers restart) and runs up -d --remove-orphans." onConfirm={(typed) => run("iptables fix", props.actions.fixIptables, { confirmName: typed })} />
+                  <Confirmed label={t("fixes.iptables.label")} typeName={name} busy={busy} warning={t("fixes.iptables.warning")} onConfirm={(typed) => run(t("fixes.iptables.title"), props.actions.fixIptables, { confirmName: typed })} />
                 </div>
               ) : null}
               {d.fix === "timezone" && props.canOperate && props.actions.fixTimezone ? (
                 <div className="mt-2">
-                  <Confirmed label="Set timezone to Asia/Singapore" typeName={name} busy={busy} warning="Runs timedatectl set-timezone Asia/Singapore and restarts cron, so the 04:00 auto-update fires at 04:00 Singapore time. Containers are not restarted. The verification checklist runs after." onConfirm={(typed) => run("Timezone fix", props.actions.fixTimezone!, { confirmName: typed })} />
+                  <Confirmed label={t("fixes.timezone.label")} typeName={name} busy={busy} warning={t("fixes.timezone.warning")} onConfirm={(typed) => run(t("fixes.timezone.title"), props.actions.fixTimezone!, { confirmName: typed })} />
                 </div>
               ) : null}
               {d.fix === "migrate-k2slave" && props.canOperate && props.actions.migrateK2Slave ? (
                 <div className="mt-2">
-                  <Confirmed label="Migrate k2-slave to k2s" typeName={name} busy={busy} variant="destructive" warning="Writes the canonical compose into the node's deploy dir (project name kept, so the certificate and metering volumes stay), then pull + up -d --remove-orphans (never down): k2-slave is removed, k2s starts. Seconds of downtime. The verification checklist runs after." onConfirm={(typed) => run("k2-slave → k2s", props.actions.migrateK2Slave!, { confirmName: typed })} />
+                  <Confirmed label={t("fixes.k2slave.label")} typeName={name} busy={busy} variant="destructive" warning={t("fixes.k2slave.warning")} onConfirm={(typed) => run("k2-slave → k2s", props.actions.migrateK2Slave!, { confirmName: typed })} />
                 </div>
               ) : null}
               {d.fix === "migrate-dir" && props.canOperate && props.actions.migrateDir ? (
                 <div className="mt-2">
-                  <Confirmed label="Migrate to /apps/k2s" typeName={name} busy={busy} variant="destructive" warning="The directory cutover (dir-migration.md): reads this month's usage, creates /apps/k2s (.env copied on the node), runs the ONE docker compose down of the old kaitu-slave project, up -d of project k2s (certificate re-issued), restores the usage with set-usage, re-points cron and the crash monitor, then the checklist and the certificate check. /apps/kaitu-slave and its volumes are kept. Seconds of downtime." onConfirm={(typed) => run("Directory migration", props.actions.migrateDir!, { confirmName: typed })} />
+                  <Confirmed label={t("fixes.dir.label")} typeName={name} busy={busy} variant="destructive" warning={t("fixes.dir.warning")} onConfirm={(typed) => run(t("fixes.dir.title"), props.actions.migrateDir!, { confirmName: typed })} />
                 </div>
               ) : null}
             </div>
           ))}
           <details>
-            <summary className="cursor-pointer text-xs text-muted-foreground">.env (redacted on the node)</summary>
+            <summary className="cursor-pointer text-xs text-muted-foreground">{t("envRedacted")}</summary>
             <pre className="mt-1 whitespace-pre-wrap rounded bg-muted p-2 font-mono text-xs" data-testid="env-view">{status.sections.env}</pre>
           </details>
         </div>
@@ -318,14 +325,14 @@ export function NodeOperations(props: {
 
       {users ? (
         <div className="space-y-2 border-t border-border pt-3" data-testid="users-file">
-          {users.length === 0 ? <p className="text-xs text-muted-foreground">Empty: pure remote (Center) auth.</p> : null}
+          {users.length === 0 ? <p className="text-xs text-muted-foreground">{t("usersEmpty")}</p> : null}
           <ul className="space-y-1 font-mono text-xs">
             {users.map((u) => (
               <li key={u.udid} className="flex items-center gap-2">
-                {u.udid}:{u.hasToken ? "••••" : "(no token)"}
+                {u.udid}:{u.hasToken ? "••••" : t("noToken")}
                 {props.canOperate ? (
-                  <Button size="sm" variant="ghost" disabled={busy} onClick={() => run(`Remove ${u.udid}`, props.actions.removeUser, { udid: u.udid, confirm: true }, () => setUsers(users.filter((x) => x.udid !== u.udid)))}>
-                    remove
+                  <Button size="sm" variant="ghost" disabled={busy} onClick={() => run(t("titles.removeUser", { udid: u.udid }), props.actions.removeUser, { udid: u.udid, confirm: true }, () => setUsers(users.filter((x) => x.udid !== u.udid)))}>
+                    {t("removeUser")}
                   </Button>
                 ) : null}
               </li>
@@ -338,16 +345,16 @@ export function NodeOperations(props: {
                 e.preventDefault();
                 const f = new FormData(e.currentTarget);
                 const form = e.currentTarget;
-                run("Add user", props.actions.addUser, { udid: f.get("udid"), token: f.get("token") }, () => {
+                run(t("titles.addUser"), props.actions.addUser, { udid: f.get("udid"), token: f.get("token") }, () => {
                   form.reset();
                   setUsers([...(users ?? []), { udid: String(f.get("udid")), hasToken: true }]);
                 });
               }}
             >
-              <Input name="udid" aria-label="UDID" placeholder="udid" className="h-8 w-48" />
-              <Input name="token" aria-label="Token" placeholder="token (write-only)" type="password" autoComplete="off" className="h-8 w-48" />
-              <Button size="sm" type="submit" disabled={busy}>Add</Button>
-              <Confirmed label="Clear users file" typeName={name} busy={busy} variant="destructive" warning="Empties the users file: every client then authenticates against Center (remote auth)." onConfirm={(typed) => run("Clear users", props.actions.clearUsers, { confirmName: typed }, () => setUsers([]))} />
+              <Input name="udid" aria-label="UDID" placeholder={t("udidPlaceholder")} className="h-8 w-48" />
+              <Input name="token" aria-label={t("token")} placeholder={t("tokenPlaceholder")} type="password" autoComplete="off" className="h-8 w-48" />
+              <Button size="sm" type="submit" disabled={busy}>{t("add")}</Button>
+              <Confirmed label={t("clearUsers.label")} typeName={name} busy={busy} variant="destructive" warning={t("clearUsers.warning")} onConfirm={(typed) => run(t("clearUsers.title"), props.actions.clearUsers, { confirmName: typed }, () => setUsers([]))} />
             </form>
           ) : null}
         </div>

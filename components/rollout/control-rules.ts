@@ -13,6 +13,10 @@ export type Control = {
   confirmLabel: string;
   destructive?: boolean;
   done: (data: unknown) => string;
+  /** the numbers (and the halt reason) its texts name, for the catalogs' rollout.controls.<key>.* (the console shows those) */
+  values: { failed: number; nodes: number; batches: number; halted: boolean; reason: string | null };
+  /** how many nodes the server's answer names (retry) */
+  doneCount?: (data: unknown) => number;
 };
 
 /** Which controls a rollout in this state offers, each with what it does in words. */
@@ -23,6 +27,7 @@ export function controlsFor(job: JobView): Control[] {
   const live = !ended && !job.cancelRequested;
   const failed = r.failures;
   const out: Control[] = [];
+  const values: Control["values"] = { failed, nodes: 0, batches: 0, halted: job.status === "halted", reason: r.haltReason };
   if (live && job.status === "running")
     out.push({
       key: "pause",
@@ -31,6 +36,7 @@ export function controlsFor(job: JobView): Control[] {
       description: "No new node starts; nodes in flight finish their step (and its health gate). Resume to go on.",
       confirmLabel: "Pause rollout",
       done: () => "Paused: no new node starts; nodes in flight finish their step",
+      values,
     });
   if (live && (job.status === "paused" || job.status === "halted"))
     out.push({
@@ -43,6 +49,7 @@ export function controlsFor(job: JobView): Control[] {
           : "Nodes start again where the rollout stopped.",
       confirmLabel: "Resume rollout",
       done: () => "Resumed",
+      values,
     });
   if (live && r.phase === "awaiting_promotion") {
     const rest = r.batches.filter((b) => b.index > 0);
@@ -54,6 +61,7 @@ export function controlsFor(job: JobView): Control[] {
       description: `The canary passed its health gate. The batches start now: ${nodes} node${nodes === 1 ? "" : "s"} in ${rest.length} batch${rest.length === 1 ? "" : "es"}.`,
       confirmLabel: "Promote and start the batches",
       done: () => "Canary promoted: the batches start",
+      values: { ...values, nodes, batches: rest.length },
     });
   }
   if (failed > 0 && job.status !== "cancelled" && !job.cancelRequested)
@@ -67,6 +75,8 @@ export function controlsFor(job: JobView): Control[] {
         const n = (d as { nodes?: number } | null)?.nodes ?? failed;
         return `Retrying ${n} node${n === 1 ? "" : "s"}`;
       },
+      doneCount: (d) => (d as { nodes?: number } | null)?.nodes ?? failed,
+      values,
     });
   if (live)
     out.push({
@@ -77,6 +87,7 @@ export function controlsFor(job: JobView): Control[] {
       confirmLabel: "Yes, cancel the rollout",
       destructive: true,
       done: () => "Cancelling: nodes in flight finish and are verified; no new node starts",
+      values,
     });
   return out;
 }

@@ -3,6 +3,7 @@
 import * as React from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { Controller, get, useForm, useWatch, type FieldErrors, type Resolver } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
@@ -33,18 +34,13 @@ export type RolloutTargetInput = FormIn["target"];
 /** The schema's defaults, shown as the form's starting values and as hints. */
 const DEFAULTS = strategySchema.parse({});
 
-const KIND_HELP: Record<RolloutKind, string> = {
-  update: "pull a pinned image tag, set K2_VERSION, up -d --remove-orphans (optionally push the canonical compose first)",
-  "push-compose": "push the canonical docker-compose.yml (md5-compared); restarts nothing",
-  "restart-sidecar": "up -d k2-sidecar: applies the sidecar's .env (never `restart`)",
-  "dir-migration": "the documented /apps/kaitu-slave → /apps/k2s migration, one node at a time after the canary",
-  "set-env": "set fleet-wide .env settings (never secrets), up -d, gated and reverted like an update; K2_ENFORCE_AUTH=1 needs every targeted node's users file empty",
-  "auto-update": "install/refresh /apps/k2s/auto-update.sh (md5-compared) and its 04:00 root cron line, exactly once; restarts nothing",
-};
+
+/** The resolver's own refusal, shown in the page's language (the schemas' messages are the server's, as it says them). */
+const NUMBER_WANTED = "number-wanted";
 
 const schemaResolver = zodResolver(rolloutPreviewSchema, {
   // an emptied number field reaches zod as NaN: say what is wanted
-  error: (iss) => (iss.code === "invalid_type" && iss.expected === "number" ? "enter a number" : undefined),
+  error: (iss) => (iss.code === "invalid_type" && iss.expected === "number" ? NUMBER_WANTED : undefined),
 });
 
 /** The form keeps an update's tag while another kind is chosen (switching back restores it); the strict schema must not see it. */
@@ -103,6 +99,7 @@ export function RolloutForm({
   start: (input: unknown) => Promise<Res<{ jobId: string; targeted: number; skipped: number; batches: number }>>;
 }) {
   const router = useRouter();
+  const t = useTranslations("rollout.form");
   const {
     register,
     control,
@@ -145,7 +142,7 @@ export function RolloutForm({
     if (!plan) return;
     const res = await start({ ...plan.input, expectedCount: plan.data.targeted });
     if (res.ok) {
-      toast.success(`Rollout started: ${res.data.targeted} node${res.data.targeted === 1 ? "" : "s"} in ${res.data.batches} batch${res.data.batches === 1 ? "" : "es"}${res.data.skipped ? `, ${res.data.skipped} skipped` : ""}`);
+      toast.success(t("started", { count: res.data.targeted, batches: res.data.batches, skipped: res.data.skipped }));
       router.push(`/operations?job=${res.data.jobId}`);
       return;
     }
@@ -156,22 +153,25 @@ export function RolloutForm({
     else throw new Error(res.error.message); // keeps the dialog open for another try
   }
 
-  const e = (path: string) => message(errors, path);
+  const e = (path: string) => {
+    const m = message(errors, path);
+    return m === NUMBER_WANTED ? t("enterNumber") : m;
+  };
   const thresholdWords =
     threshold && Number.isFinite(threshold.value)
       ? targeted !== null
         ? describeThreshold({ failureThreshold: threshold }, targeted)
         : threshold.mode === "percent"
-          ? `halt when ${threshold.value}% of the targeted nodes failed (how many nodes that is, the preview says)`
-          : `halt when ${Math.max(1, Math.floor(threshold.value))} node${Math.max(1, Math.floor(threshold.value)) === 1 ? "" : "s"} failed (of the targeted nodes; the preview counts them)`
+          ? t("thresholdPercent", { value: threshold.value })
+          : t("thresholdCount", { count: Math.max(1, Math.floor(threshold.value)) })
       : null;
   const planKind = plan?.input.params.kind;
 
   return (
     <div className="space-y-6">
-      <form onSubmit={onPreview} noValidate aria-label="New rollout" className="space-y-6 rounded-lg border border-border bg-card p-4 text-sm">
+      <form onSubmit={onPreview} noValidate aria-label={t("aria")} className="space-y-6 rounded-lg border border-border bg-card p-4 text-sm">
         <fieldset className="space-y-2">
-          <legend className="mb-1 text-sm font-semibold">Target</legend>
+          <legend className="mb-1 text-sm font-semibold">{t("target")}</legend>
           <Controller
             control={control}
             name="target"
@@ -180,8 +180,8 @@ export function RolloutForm({
         </fieldset>
 
         <fieldset className="grid gap-4 sm:grid-cols-2">
-          <legend className="mb-2 text-sm font-semibold">What</legend>
-          <Field path="params.kind" label="Kind" hint={KIND_HELP[kind] ?? ""} error={e("params.kind") ?? e("params")}>
+          <legend className="mb-2 text-sm font-semibold">{t("what")}</legend>
+          <Field path="params.kind" label={t("kind")} hint={kind ? t(`kindHelp.${kind}`) : ""} error={e("params.kind") ?? e("params")}>
             <Select {...register("params.kind")} {...aria("params.kind", e("params.kind"))}>
               {ROLLOUT_KINDS.map((k) => (
                 <option key={k} value={k}>
@@ -192,17 +192,17 @@ export function RolloutForm({
           </Field>
           {kind === "update" ? (
             <>
-              <Field path="params.targetTag" label="Target tag" hint="A pinned tag like v0.4.8-9d7c6f95; latest and floating tags are refused." error={e("params.targetTag")}>
+              <Field path="params.targetTag" label={t("targetTag")} hint={t("targetTagHint")} error={e("params.targetTag")}>
                 <Input {...register("params.targetTag")} {...aria("params.targetTag", e("params.targetTag"))} placeholder="v0.4.8-9d7c6f95" className="font-mono" autoComplete="off" spellCheck={false} />
               </Field>
               <div className="flex items-start gap-2 sm:col-span-2">
                 <input type="checkbox" {...register("params.pushCompose")} {...aria("params.pushCompose", e("params.pushCompose"))} className="mt-0.5" />
                 <div>
                   <Label htmlFor={idOf("params.pushCompose")} className="text-foreground">
-                    Also push the canonical compose file
+                    {t("pushCompose")}
                   </Label>
                   <p id={`${idOf("params.pushCompose")}-hint`} className="text-xs text-muted-foreground">
-                    Backed up on the node first (the revert restores it). Default: off.
+                    {t("pushComposeHint")}
                   </p>
                 </div>
               </div>
@@ -218,54 +218,54 @@ export function RolloutForm({
         </fieldset>
 
         <fieldset className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-          <legend className="mb-2 text-sm font-semibold">How carefully</legend>
-          <Field path="strategy.canary" label="Canary nodes" hint={`Changed first, alone; 0 = no canary. Default ${DEFAULTS.canary}.`} error={e("strategy.canary")}>
+          <legend className="mb-2 text-sm font-semibold">{t("howCarefully")}</legend>
+          <Field path="strategy.canary" label={t("canary")} hint={t("canaryHint", { value: DEFAULTS.canary })} error={e("strategy.canary")}>
             <Input type="number" min={0} max={50} step={1} {...register("strategy.canary", { valueAsNumber: true })} {...aria("strategy.canary", e("strategy.canary"))} />
           </Field>
-          <Field path="strategy.promotion" label="Promotion" hint={`After a healthy canary. Default ${DEFAULTS.promotion}.`} error={e("strategy.promotion")}>
+          <Field path="strategy.promotion" label={t("promotion")} hint={t("promotionHint", { value: DEFAULTS.promotion })} error={e("strategy.promotion")}>
             <Select {...register("strategy.promotion")} {...aria("strategy.promotion", e("strategy.promotion"))}>
-              <option value="manual">manual: wait for an operator</option>
-              <option value="auto">auto: go on by itself</option>
+              <option value="manual">{t("promotionManual")}</option>
+              <option value="auto">{t("promotionAuto")}</option>
             </Select>
           </Field>
           <Field
             path="strategy.batchSize.value"
-            label="Batch size"
-            hint={`Nodes changed at once after the canary. Default ${DEFAULTS.batchSize.value} ${DEFAULTS.batchSize.mode === "count" ? "nodes" : "%"}.`}
+            label={t("batchSize")}
+            hint={t("batchSizeHint", { value: DEFAULTS.batchSize.value, unit: DEFAULTS.batchSize.mode === "count" ? t("unitNodes") : "%" })}
             error={e("strategy.batchSize.value") ?? e("strategy.batchSize")}
           >
             <div className="flex gap-2">
               <Input type="number" min={1} max={100} step={1} {...register("strategy.batchSize.value", { valueAsNumber: true })} {...aria("strategy.batchSize.value", e("strategy.batchSize.value"))} />
-              <Select aria-label="Batch size unit" className="w-36" {...register("strategy.batchSize.mode")}>
-                <option value="count">nodes</option>
-                <option value="percent">% of targeted</option>
+              <Select aria-label={t("batchSizeUnit")} className="w-36" {...register("strategy.batchSize.mode")}>
+                <option value="count">{t("unitNodes")}</option>
+                <option value="percent">{t("unitPercent")}</option>
               </Select>
             </div>
           </Field>
-          <Field path="strategy.staggerSeconds" label="Stagger between batches (seconds)" hint={`Default ${DEFAULTS.staggerSeconds} s.`} error={e("strategy.staggerSeconds")}>
+          <Field path="strategy.staggerSeconds" label={t("stagger")} hint={t("staggerHint", { value: DEFAULTS.staggerSeconds })} error={e("strategy.staggerSeconds")}>
             <Input type="number" min={0} max={3600} step={1} {...register("strategy.staggerSeconds", { valueAsNumber: true })} {...aria("strategy.staggerSeconds", e("strategy.staggerSeconds"))} />
           </Field>
-          <Field path="strategy.minHealthySeconds" label="Minimum healthy time (seconds)" hint={`The checklist must keep passing this long. Default ${DEFAULTS.minHealthySeconds} s.`} error={e("strategy.minHealthySeconds")}>
+          <Field path="strategy.minHealthySeconds" label={t("minHealthy")} hint={t("minHealthyHint", { value: DEFAULTS.minHealthySeconds })} error={e("strategy.minHealthySeconds")}>
             <Input type="number" min={0} max={3600} step={1} {...register("strategy.minHealthySeconds", { valueAsNumber: true })} {...aria("strategy.minHealthySeconds", e("strategy.minHealthySeconds"))} />
           </Field>
-          <Field path="strategy.healthyDeadlineSeconds" label="Healthy deadline (seconds)" hint={`Not healthy by then = failed. Default ${DEFAULTS.healthyDeadlineSeconds} s.`} error={e("strategy.healthyDeadlineSeconds")}>
+          <Field path="strategy.healthyDeadlineSeconds" label={t("deadline")} hint={t("deadlineHint", { value: DEFAULTS.healthyDeadlineSeconds })} error={e("strategy.healthyDeadlineSeconds")}>
             <Input type="number" min={10} max={7200} step={1} {...register("strategy.healthyDeadlineSeconds", { valueAsNumber: true })} {...aria("strategy.healthyDeadlineSeconds", e("strategy.healthyDeadlineSeconds"))} />
           </Field>
           <Field
             path="strategy.failureThreshold.value"
-            label="Failure threshold"
-            hint={
-              <>
-                <span data-testid="threshold-words">{thresholdWords}</span>. Default {DEFAULTS.failureThreshold.value} {DEFAULTS.failureThreshold.mode === "count" ? "node" : "%"}; a batch where every node failed always halts.
-              </>
-            }
+            label={t("threshold")}
+            hint={t.rich("thresholdHint", {
+              value: DEFAULTS.failureThreshold.value,
+              unit: DEFAULTS.failureThreshold.mode === "count" ? t("unitNode") : "%",
+              words: () => <span data-testid="threshold-words">{thresholdWords}</span>,
+            })}
             error={e("strategy.failureThreshold.value") ?? e("strategy.failureThreshold")}
           >
             <div className="flex gap-2">
               <Input type="number" min={0} max={100} step={1} {...register("strategy.failureThreshold.value", { valueAsNumber: true })} {...aria("strategy.failureThreshold.value", e("strategy.failureThreshold.value"))} />
-              <Select aria-label="Failure threshold unit" className="w-36" {...register("strategy.failureThreshold.mode")}>
-                <option value="count">nodes</option>
-                <option value="percent">% of targeted</option>
+              <Select aria-label={t("thresholdUnit")} className="w-36" {...register("strategy.failureThreshold.mode")}>
+                <option value="count">{t("unitNodes")}</option>
+                <option value="percent">{t("unitPercent")}</option>
               </Select>
             </div>
           </Field>
@@ -273,15 +273,15 @@ export function RolloutForm({
             <input type="checkbox" {...register("strategy.autoRevert")} {...aria("strategy.autoRevert", e("strategy.autoRevert"))} className="mt-0.5" />
             <div>
               <Label htmlFor={idOf("strategy.autoRevert")} className="text-foreground">
-                Auto-revert
+                {t("autoRevert")}
               </Label>
               <p id={`${idOf("strategy.autoRevert")}-hint`} className="text-xs text-muted-foreground">
-                An updated node that fails its gate goes back to what it ran before (tag + compose), verified the same way (update only). Default {DEFAULTS.autoRevert ? "on" : "off"}.
+                {t("autoRevertHint", { state: DEFAULTS.autoRevert ? t("on") : t("off") })}
               </p>
             </div>
           </div>
         </fieldset>
-        {batchMode === "percent" ? <p className="text-xs text-muted-foreground">A percentage batch size is rounded up to whole nodes (at least 1).</p> : null}
+        {batchMode === "percent" ? <p className="text-xs text-muted-foreground">{t("percentRounded")}</p> : null}
 
         {serverError ? (
           <p role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-2 text-sm" data-testid="rollout-server-error">
@@ -290,10 +290,10 @@ export function RolloutForm({
         ) : null}
         <div className="flex items-center gap-2">
           <Button type="submit" loading={isSubmitting}>
-            {plan ? "Preview again" : "Preview rollout"}
+            {plan ? t("previewAgain") : t("preview")}
           </Button>
           <Link href="/operations" className="text-sm text-muted-foreground underline-offset-2 hover:underline">
-            Back to Operations
+            {t("back")}
           </Link>
         </div>
       </form>
@@ -302,28 +302,28 @@ export function RolloutForm({
         <div className="space-y-3">
           {stale ? (
             <p role="status" className="rounded-md border border-warning/50 bg-warning/10 p-2 text-sm" data-testid="preview-stale">
-              The form changed since this preview: preview again before starting.
+              {t("stale")}
             </p>
           ) : null}
           <RolloutPlan plan={plan.data} stale={stale} />
           <Button onClick={() => setConfirming(true)} disabled={stale || plan.data.targeted === 0 || !!plan.data.usersFile?.dirty.length}>
-            Start rollout…
+            {t("start")}
           </Button>
           <ConfirmDialog
             open={confirming}
             onOpenChange={setConfirming}
             destructive={false}
-            title={`Start this rollout on ${plan.data.targeted} node${plan.data.targeted === 1 ? "" : "s"}?`}
+            title={t("confirmTitle", { count: plan.data.targeted })}
             description={
               <>
                 {planKind}
-                {plan.input.params.kind === "update" ? ` to ${plan.input.params.targetTag}` : ""}: {plan.data.batches[0]?.length ? `${plan.data.batches[0].length} canary node(s) first, ` : ""}
-                {plan.data.batches.length - 1} batch(es) after; {plan.data.threshold}.
-                {plan.data.skipped.length ? ` ${plan.data.skipped.length} skipped node(s) are left alone.` : ""} If the plan changed since the preview, nothing starts.
+                {plan.input.params.kind === "update" ? t("confirmTo", { tag: plan.input.params.targetTag }) : ""}: {plan.data.batches[0]?.length ? t("confirmCanary", { count: plan.data.batches[0].length }) : ""}
+                {t("confirmBatches", { count: plan.data.batches.length - 1, threshold: plan.data.threshold })}
+                {plan.data.skipped.length ? t("confirmSkipped", { count: plan.data.skipped.length }) : ""} {t("confirmNothingStarts")}
               </>
             }
             requireText={String(plan.data.targeted)}
-            confirmLabel={`Start rollout on ${plan.data.targeted} node${plan.data.targeted === 1 ? "" : "s"}`}
+            confirmLabel={t("confirmLabel", { count: plan.data.targeted })}
             onConfirm={onStart}
           />
         </div>
@@ -334,13 +334,14 @@ export function RolloutForm({
 
 /** The settings of a set-env rollout: up to 5 rows of a documented, non-secret key and its value (validated by the server's schema). */
 function EnvRows({ value, onChange, error, listError }: { value: EnvRow[]; onChange: (v: EnvRow[]) => void; error: (i: number, k: "key" | "value") => string | undefined; listError?: string }) {
+  const t = useTranslations("rollout.form");
   const rows = value.length ? value : [];
   const set = (i: number, patch: Partial<EnvRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <div className="space-y-2 sm:col-span-2" data-testid="set-env-rows">
       {rows.map((r, i) => (
         <div key={i} className="flex items-start gap-2">
-          <Field path={`params.env.${i}.key`} label={`Variable ${i + 1}`} error={error(i, "key")} className="w-64">
+          <Field path={`params.env.${i}.key`} label={t("variable", { n: i + 1 })} error={error(i, "key")} className="w-64">
             <Select value={r.key} onChange={(ev) => set(i, { key: ev.target.value as FleetEnvKey })} {...aria(`params.env.${i}.key`, error(i, "key"), false)}>
               {FLEET_ENV_KEYS.map((k) => (
                 <option key={k} value={k}>
@@ -349,20 +350,20 @@ function EnvRows({ value, onChange, error, listError }: { value: EnvRow[]; onCha
               ))}
             </Select>
           </Field>
-          <Field path={`params.env.${i}.value`} label="Value" error={error(i, "value")} className="flex-1">
+          <Field path={`params.env.${i}.value`} label={t("value")} error={error(i, "value")} className="flex-1">
             <Input value={r.value} onChange={(ev) => set(i, { value: ev.target.value })} {...aria(`params.env.${i}.value`, error(i, "value"), false)} className="font-mono" autoComplete="off" spellCheck={false} />
           </Field>
-          <Button type="button" variant="ghost" className="mt-6" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={`Remove variable ${i + 1}`}>
-            Remove
+          <Button type="button" variant="ghost" className="mt-6" onClick={() => onChange(rows.filter((_, j) => j !== i))} aria-label={t("removeVariable", { n: i + 1 })}>
+            {t("remove")}
           </Button>
         </div>
       ))}
       {rows.length < 5 ? (
         <Button type="button" variant="outline" onClick={() => onChange([...rows, { key: "K2_ENFORCE_AUTH", value: "1" }])}>
-          Add a variable
+          {t("addVariable")}
         </Button>
       ) : null}
-      <p className="text-xs text-muted-foreground">Only documented, non-secret settings; values are checked like the node&apos;s .env editor. K2_ENFORCE_AUTH=1 is refused while any targeted node&apos;s users file is not empty.</p>
+      <p className="text-xs text-muted-foreground">{t("envHelp")}</p>
       {listError ? (
         <p className="text-xs text-destructive" data-testid="error-params.env">
           {listError}
@@ -384,6 +385,7 @@ function TargetField({
   initial: RolloutTargetInput;
   errors: FieldErrors<FormIn>;
 }) {
+  const t = useTranslations("rollout.form");
   const initialFilter = "filter" in initial ? initial.filter : {};
   const [text, setText] = React.useState("selection" in initial ? initial.selection.join("\n") : "");
   const mode = "selection" in value ? "selection" : "filter";
@@ -396,20 +398,20 @@ function TargetField({
   const fText = filterText(initialFilter);
   return (
     <div className="space-y-2">
-      <div className="flex flex-wrap gap-4" role="radiogroup" aria-label="Target">
+      <div className="flex flex-wrap gap-4" role="radiogroup" aria-label={t("target")}>
         <label className="flex items-center gap-1.5">
           <input type="radio" name="target-mode" checked={mode === "selection"} onChange={() => onChange({ selection: parseNodes(text) })} />
-          Nodes by IPv4
+          {t("byIpv4")}
         </label>
         <label className="flex items-center gap-1.5">
           <input type="radio" name="target-mode" checked={mode === "filter"} onChange={() => onChange({ filter: initialFilter })} />
-          Fleet filter
+          {t("byFilter")}
         </label>
       </div>
       {mode === "selection" ? (
         <div className="space-y-1">
           <Label htmlFor="rollout-target-nodes" className="text-foreground">
-            Nodes (IPv4, one per line or comma-separated)
+            {t("nodesLabel")}
           </Label>
           <Textarea
             id="rollout-target-nodes"
@@ -424,26 +426,30 @@ function TargetField({
             aria-describedby="rollout-target-nodes-hint rollout-target-nodes-error"
           />
           <p id="rollout-target-nodes-hint" className="text-xs text-muted-foreground">
-            {nodes.length} node{nodes.length === 1 ? "" : "s"}, in this order (the canary comes first). Select nodes in the{" "}
-            <Link href="/" className="underline">
-              fleet table
-            </Link>{" "}
-            and use “Roll out to selected” to fill this in.
+            {t.rich("nodesHint", {
+              count: nodes.length,
+              link: (c) => (
+                <Link href="/" className="underline">
+                  {c}
+                </Link>
+              ),
+            })}
           </p>
           <div id="rollout-target-nodes-error" className="text-xs text-destructive" data-testid="error-target">
             {listError ?? null}
             {itemErrors.slice(0, 10).map((m) => (
               <p key={m}>{m}</p>
             ))}
-            {itemErrors.length > 10 ? <p>… and {itemErrors.length - 10} more</p> : null}
+            {itemErrors.length > 10 ? <p>{t("andMore", { count: itemErrors.length - 10 })}</p> : null}
           </div>
         </div>
       ) : (
         <p className="text-sm" data-testid="rollout-filter">
-          Every node the fleet table shows for{" "}
-          {fText ? <span className="rounded bg-muted px-1 font-mono text-xs">{fText}</span> : <strong>no filter: the whole fleet</strong>}, in the table&apos;s order (the first is the canary); decommissioned nodes are listed as skipped.{" "}
+          {t.rich("filterText", {
+            filter: () => (fText ? <span className="rounded bg-muted px-1 font-mono text-xs">{fText}</span> : <strong>{t("noFilter")}</strong>),
+          })}{" "}
           <Link href={`/?${new URLSearchParams(Object.entries(initialFilter).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])))}`} className="underline">
-            Open it in the fleet table
+            {t("openInFleet")}
           </Link>
         </p>
       )}

@@ -61,10 +61,22 @@ const MOVED = [
   "components/audit/audit-filters.tsx",
   "components/audit/audit-pager.tsx",
   "components/audit/audit-table.tsx",
+  "app/(console)/operations/rollout/new/page.tsx",
+  "components/rollout/rollout-form.tsx",
+  "components/rollout/rollout-plan.tsx",
+  "components/rollout/rollout-view.tsx",
+  "components/rollout/rollout-controls.tsx",
+  "app/(console)/nodes/[ip]/page.tsx",
+  "components/node/node-operations.tsx",
+  "components/node/env-editor.tsx",
+  "components/node/log-follower.tsx",
+  "components/node/ssh-override.tsx",
+  "components/node/verification-checklist.tsx",
+  "components/node/verify-button.tsx",
 ];
 
 /** Verbatim in every language: product names and technical tokens. */
-const VERBATIM = new Set(["k2", "k2ops", "k2s", "Center", "K2_VERSION", "SSH", "UTC"]);
+const VERBATIM = new Set(["k2", "k2ops", "k2s", "Center", "K2_VERSION", "SSH", "UTC", "UDID"]);
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

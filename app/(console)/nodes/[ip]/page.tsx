@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { getNode, ipv4Schema } from "@/lib/fleet";
 import { getVerificationRun, latestVerification, verificationHistory, type StoredCheck } from "@/lib/verification/store";
@@ -43,7 +44,8 @@ export const dynamic = "force-dynamic";
 
 
 export async function generateMetadata({ params }: { params: Promise<{ ip: string }> }) {
-  return { title: `Node ${(await params).ip}` };
+  const t = await getTranslations("node.page");
+  return { title: t("metaTitle", { ip: (await params).ip }) };
 }
 
 export default async function NodePage({ params, searchParams }: { params: Promise<{ ip: string }>; searchParams: Promise<Record<string, string | undefined>> }) {
@@ -58,21 +60,45 @@ export default async function NodePage({ params, searchParams }: { params: Promi
     verificationHistory(node.ipv4),
     providerOperations(node),
   ]);
+  const t = await getTranslations("node.page");
+  const tCheck = await getTranslations("node.checklist.status");
+  // a verification status in the page's language; anything else as stored
+  const checkStatus = (s: string) => (s === "pass" || s === "fail" || s === "unknown" || s === "skip" ? tCheck(s) : s);
   const tunnels = (Array.isArray(node.tunnels) ? node.tunnels : []) as { domain: string; protocol: string; port: number }[];
   const facts: [string, React.ReactNode][] = [
     ["IPv4", <span key="ip" className="font-mono">{node.ipv4}</span>],
-    ["Region / country", `${node.region} / ${node.country}`],
-    ["Class", node.class],
-    ["IP type", node.ipType],
-    ["Tunnels", tunnels.length ? tunnels.map((t) => `${t.domain} (${t.protocol}:${t.port})`).join(", ") : "none"],
-    ["Architecture", node.arch ?? "not detected yet"],
-    ["Image tag", node.versionTag ?? "—"],
-    ["Sidecar health", node.sidecarHealth ?? "—"],
-    ["Host key", node.hostKeyState === "changed" ? <Badge key="hk" variant="destructive">host key changed — operations blocked until an admin clears it</Badge> : node.hostKeyState],
-    ["SSH", `${node.sshUser ?? process.env.K2OPS_SSH_USER ?? "ubuntu"}@${node.ipv4}:${node.sshPort ?? process.env.K2OPS_SSH_PORT ?? 1022}${node.sshUser || node.sshPort ? " (per-node override)" : ""}`],
-    ["Last SSH contact", node.lastSeenSshAt ? node.lastSeenSshAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : "never"],
-    ["Last SSH error", node.lastSshError ?? "—"],
-    ["In Center", node.source === "manual" ? <Badge key="src" variant="warning" data-testid="not-in-center">not in Center — added by hand</Badge> : node.inCenter ? "yes" : "no (no longer listed)"],
+    [t("facts.region"), `${node.region} / ${node.country}`],
+    [t("facts.class"), node.class],
+    [t("facts.ipType"), node.ipType],
+    [t("facts.tunnels"), tunnels.length ? tunnels.map((tu) => `${tu.domain} (${tu.protocol}:${tu.port})`).join(", ") : t("facts.none")],
+    [t("facts.arch"), node.arch ?? t("facts.notDetected")],
+    [t("facts.imageTag"), node.versionTag ?? "—"],
+    [t("facts.sidecarHealth"), node.sidecarHealth ?? "—"],
+    [
+      t("facts.hostKey"),
+      node.hostKeyState === "changed" ? (
+        <Badge key="hk" variant="destructive">
+          {t("facts.hostKeyChanged")}
+        </Badge>
+      ) : (
+        node.hostKeyState
+      ),
+    ],
+    ["SSH", `${node.sshUser ?? process.env.K2OPS_SSH_USER ?? "ubuntu"}@${node.ipv4}:${node.sshPort ?? process.env.K2OPS_SSH_PORT ?? 1022}${node.sshUser || node.sshPort ? t("facts.perNodeOverride") : ""}`],
+    [t("facts.lastContact"), node.lastSeenSshAt ? node.lastSeenSshAt.toISOString().replace("T", " ").slice(0, 19) + " UTC" : t("facts.never")],
+    [t("facts.lastError"), node.lastSshError ?? "—"],
+    [
+      t("facts.inCenter"),
+      node.source === "manual" ? (
+        <Badge key="src" variant="warning" data-testid="not-in-center">
+          {t("facts.addedByHand")}
+        </Badge>
+      ) : node.inCenter ? (
+        t("facts.yes")
+      ) : (
+        t("facts.noLongerListed")
+      ),
+    ],
   ];
   return (
     <>
@@ -80,13 +106,13 @@ export default async function NodePage({ params, searchParams }: { params: Promi
           <>
             {hasRole(user.role, "operator") ? <VerifyButton ipv4={node.ipv4} verify={verifyNodeAction} /> : null}
             <Link href="/" className="text-sm underline underline-offset-4">
-              ← Fleet
+              {t("backToFleet")}
             </Link>
           </>
         }
       />
       <div className="grid gap-6 xl:grid-cols-[22rem_1fr]">
-        <section aria-label="Node facts">
+        <section aria-label={t("factsAria")}>
           <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1.5 rounded-lg border border-border bg-card p-3 text-sm">
             {facts.map(([k, v]) => (
               <div key={k} className="contents">
@@ -95,16 +121,16 @@ export default async function NodePage({ params, searchParams }: { params: Promi
               </div>
             ))}
           </dl>
-          <h2 className="mb-2 mt-6 text-sm font-semibold">Verification history</h2>
+          <h2 className="mb-2 mt-6 text-sm font-semibold">{t("history")}</h2>
           {history.length === 0 ? (
-            <p className="text-sm text-muted-foreground">Never verified.</p>
+            <p className="text-sm text-muted-foreground">{t("neverVerified")}</p>
           ) : (
             <ul className="space-y-1 text-xs" data-testid="verification-history">
               {history.map((h) => (
                 <li key={h.id}>
                   <Link href={`/nodes/${node.ipv4}?run=${h.id}`} className="hover:underline">
                     <span className="font-mono">{h.startedAt.toISOString().replace("T", " ").slice(0, 19)}</span>{" "}
-                    <span className={h.status === "pass" ? "text-success" : h.status === "fail" ? "text-destructive" : "text-warning"}>{h.status}</span>
+                    <span className={h.status === "pass" ? "text-success" : h.status === "fail" ? "text-destructive" : "text-warning"}>{checkStatus(h.status)}</span>
                     {h.failingChecks.length ? ` (${h.failingChecks.join(", ")})` : ""} · {h.triggeredBy}
                   </Link>
                 </li>
@@ -154,15 +180,15 @@ export default async function NodePage({ params, searchParams }: { params: Promi
           offers={{ lightsailReboot: offers.lightsailReboot }}
         />
         <QuotaOperations ipv4={node.ipv4} canOperate={hasRole(user.role, "operator")} />
-        <section aria-label="Verification checklist">
+        <section aria-label={t("checklistAria")}>
           <h2 className="mb-2 text-sm font-semibold">
-            Post-deploy verification {latest ? `· ${latest.status} · ${latest.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : ""}
+            {t("checklistHeading")} {latest ? `· ${checkStatus(latest.status)} · ${latest.startedAt.toISOString().replace("T", " ").slice(0, 19)} UTC` : ""}
           </h2>
           {!latest ? (
-            <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">This node has not been verified yet.</p>
+            <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">{t("notVerified")}</p>
           ) : latest.status === "error" ? (
             <p role="alert" className="rounded-lg border border-warning/50 bg-warning/10 p-3 text-sm">
-              The checklist could not run: {latest.error}
+              {t("couldNotRun", { error: latest.error ?? "" })}
             </p>
           ) : (
             <VerificationChecklist checks={latest.checks as unknown as StoredCheck[]} />

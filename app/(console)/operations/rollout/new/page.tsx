@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { fleetQuerySchema } from "@/lib/fleet";
@@ -6,7 +7,10 @@ import { PageHeader } from "@/components/shell/page-header";
 import { RolloutForm, type RolloutTargetInput } from "@/components/rollout/rollout-form";
 import { previewRolloutAction, startRolloutAction } from "../../rollout-actions";
 
-export const metadata = { title: "New rollout" };
+export async function generateMetadata() {
+  const t = await getTranslations("rollout.page");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 const FLEET_KEYS = Object.keys(fleetQuerySchema.shape);
@@ -33,17 +37,22 @@ function targetOf(sp: Record<string, string | string[] | undefined>): RolloutTar
 export default async function NewRolloutPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
   const sp = await searchParams;
-  const header = <PageHeader title="New rollout" description="Plan a change across nodes: canary first, then batches, each node behind a health gate; preview the plan and the exact commands before anything runs." />;
+  const t = await getTranslations("rollout.page");
+  const tRoles = await getTranslations("roles");
+  const header = <PageHeader title={t("title")} description={t("description")} />;
   if (!hasRole(user.role, "operator")) {
     return (
       <>
         {header}
         <p role="alert" className="rounded-md border border-warning/50 bg-warning/10 p-3 text-sm" data-testid="rollout-forbidden">
-          Starting a rollout needs the operator role; you are {user.role}. You can follow rollouts on the{" "}
-          <Link href="/operations" className="underline">
-            Operations page
-          </Link>
-          .
+          {t.rich("forbidden", {
+            role: tRoles(user.role),
+            link: (c) => (
+              <Link href="/operations" className="underline">
+                {c}
+              </Link>
+            ),
+          })}
         </p>
       </>
     );
