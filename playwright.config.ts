@@ -37,7 +37,7 @@ export default defineConfig({
     },
     {
       // scheduled verification off: specs count verification runs and jobs themselves (db tests cover the schedule)
-      command: `rm -rf ${DATA} && K2OPS_DATA_DIR=${DATA} K2OPS_VERIFY_EVERY_MINUTES=0 K2OPS_DEMO_USERS=1 OIDC_ISSUER=${OIDC.issuer} OIDC_CLIENT_ID=${OIDC.clientId} OIDC_CLIENT_SECRET=${OIDC.clientSecret} OIDC_NAME="Simulated SSO" npx tsx scripts/console.ts --port ${PORT}`,
+      command: `rm -rf ${DATA} && K2OPS_DATA_DIR=${DATA} K2OPS_VERIFY_EVERY_MINUTES=0 K2OPS_FLEET_FIRST_ROWS=10 K2OPS_DEMO_USERS=1 OIDC_ISSUER=${OIDC.issuer} OIDC_CLIENT_ID=${OIDC.clientId} OIDC_CLIENT_SECRET=${OIDC.clientSecret} OIDC_NAME="Simulated SSO" npx tsx scripts/console.ts --port ${PORT}`,
       url: `http://localhost:${PORT}/api/health`,
       timeout: 240_000,
       reuseExistingServer: false,

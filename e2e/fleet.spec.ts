@@ -23,8 +23,14 @@ test.describe("fleet table", () => {
     await expect(rows).toHaveCount(2);
     await expect(page.getByLabel("Country")).toHaveValue("US");
 
+    // the page carries its first 10 rows (K2OPS_FLEET_FIRST_ROWS in the e2e server, 200 by default),
+    // painted at once; the table fetches the rest, and "Verify all" waits for every row
+    const rest = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/fleet/rows");
     await page.goto("/?all=1&sort=ipv4&dir=desc");
+    expect((await rest).status()).toBe(200);
     await expect(rows).toHaveCount(19);
+    await expect(page.getByTestId("fleet-loading")).toHaveCount(0);
+    await expect(page.getByRole("button", { name: /Verify all/ })).toBeEnabled();
     await expect(rows.first()).toHaveAttribute("data-ip", "127.0.0.92");
     await expect(page.locator('[data-ip="127.0.0.92"]')).toContainText("decommissioned");
 

@@ -2,6 +2,7 @@ import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { droppedFleetParams, fleetTable, lastSync, parseFleetQuery } from "@/lib/fleet";
+import { fleetTextQuery, matchesFleetText } from "@/lib/fleet/text-filter";
 import { PageHeader } from "@/components/shell/page-header";
 import { Time } from "@/components/i18n/time";
 import { FleetSummaryBar } from "@/components/fleet/fleet-summary";
@@ -15,6 +16,13 @@ import { userFleetColumns } from "@/lib/fleet/columns";
 import { saveFleetColumnsAction } from "./fleet-columns-action";
 
 export const dynamic = "force-dynamic";
+
+/**
+ * Rows sent with the page's HTML; a larger fleet's other rows are fetched by the
+ * table after it paints (/api/fleet/rows), so the first render does not carry
+ * thousands of rows (issue #17). K2OPS_FLEET_FIRST_ROWS overrides it (tests).
+ */
+const FIRST_ROWS = Math.max(1, Number(process.env.K2OPS_FLEET_FIRST_ROWS) || 200);
 
 export async function generateMetadata() {
   const t = await getTranslations("fleet");
@@ -37,6 +45,9 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
     userFleetColumns(user.id),
   ]);
   const operator = hasRole(user.role, "operator");
+  // a small fleet comes whole; a large one: the first rows matching the URL's text, the rest fetched by the table
+  const text = fleetTextQuery(query.q);
+  const firstRows = rows.length <= FIRST_ROWS ? rows : rows.filter((r) => matchesFleetText(r, text)).slice(0, FIRST_ROWS);
   const t = await getTranslations("fleet");
   // lib/fleet says why a parameter was dropped in one of two (English) phrases: too long, or not a value it knows
   const why = (reason: string) => (/longer/.test(reason) ? t("dropped.tooLong") : t("dropped.unknownValue"));
@@ -59,7 +70,8 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
       ) : null}
       <FleetFilters {...facets} />
       <FleetView
-        rows={rows}
+        rows={firstRows}
+        rowCount={rows.length}
         canOperate={operator}
         syncFleet={syncFleetAction}
         verifyNodes={verifyNodesAction}

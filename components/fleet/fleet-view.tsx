@@ -1,6 +1,6 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useQueryState } from "nuqs";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -18,8 +18,14 @@ import { fleetTextQuery, matchesFleetText } from "@/lib/fleet/text-filter";
 type Res<T> = { ok: true; data: T } | { ok: false; error: { message: string } };
 
 export function FleetView(props: {
-  /** the rows matching every filter but the text one, which is applied here as the operator types */
+  /**
+   * The rows matching every filter but the text one, which is applied here as the
+   * operator types. A large fleet's page carries only its first rows (those matching
+   * the URL's text): then `rowCount` is larger and the rest is fetched after paint.
+   */
   rows: FleetRow[];
+  /** how many rows match every filter but the text one (default: rows.length) */
+  rowCount?: number;
   canOperate: boolean;
   syncFleet: (input: unknown) => Promise<Res<{ total: number; added: number; updated: number; gone: number; rejected: { id: string; ipv4: string; reason: string }[]; complete: boolean; incompleteReason?: string }>>;
   verifyNodes?: (input: unknown) => Promise<Res<{ jobId: string }>>;
@@ -50,7 +56,29 @@ export function FleetView(props: {
   // the text filter: the same rule as the server's (lib/fleet/text-filter), over the rows already here
   const [q] = useQueryState("q", fleetTextParam);
   const text = fleetTextQuery(q);
-  const rows = useMemo(() => (text === null ? props.rows : props.rows.filter((r) => matchesFleetText(r, text))), [props.rows, text]);
+  // a large fleet: every row, fetched once the first ones are on screen (again after each server render)
+  const partial = (props.rowCount ?? props.rows.length) > props.rows.length;
+  const [full, setFull] = useState<{ of: FleetRow[]; rows: FleetRow[] } | null>(null);
+  const [loadError, setLoadError] = useState<{ of: FleetRow[]; message: string } | null>(null);
+  useEffect(() => {
+    if (!partial) return;
+    const ctl = new AbortController();
+    const params = new URLSearchParams(props.filters ?? {});
+    params.delete("q");
+    fetch(`/api/fleet/rows?${params}`, { signal: ctl.signal, cache: "no-store" })
+      .then(async (res) => {
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const data = (await res.json()) as { rows: FleetRow[] };
+        setFull({ of: props.rows, rows: data.rows });
+      })
+      .catch((err: unknown) => {
+        if (!ctl.signal.aborted) setLoadError({ of: props.rows, message: err instanceof Error ? err.message : String(err) });
+      });
+    return () => ctl.abort();
+  }, [partial, props.rows, props.filters]);
+  const loaded = !partial || full?.of === props.rows;
+  const base = loaded && full?.of === props.rows ? full.rows : props.rows;
+  const rows = useMemo(() => (text === null ? base : base.filter((r) => matchesFleetText(r, text))), [base, text]);
   // what "verify all" and the rollout link send: the URL's filters with the text as typed now
   const filters = useMemo(() => {
     const f: Record<string, string> = { ...(props.filters ?? {}) };
@@ -124,7 +152,7 @@ export function FleetView(props: {
             {syncing ? t("syncing") : t("sync")}
           </button>
           {props.verifyAll ? (
-            <button type="button" onClick={() => setConfirmAll(true)} disabled={activeCount === 0} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
+            <button type="button" onClick={() => setConfirmAll(true)} disabled={activeCount === 0 || !loaded} className="h-8 rounded-md border border-border px-3 text-sm hover:bg-muted disabled:opacity-50">
               {filtered ? t("verifyAllMatching", { count: activeCount }) : t("verifyAll", { count: activeCount })}
             </button>
           ) : null}
@@ -173,6 +201,11 @@ export function FleetView(props: {
           onCancel={props.canOperate && props.cancelJob ? (id) => props.cancelJob!({ jobId: id }) : undefined}
           onFinished={() => router.refresh()}
         />
+      ) : null}
+      {!loaded ? (
+        <p className="text-sm text-muted-foreground" role="status" data-testid="fleet-loading">
+          {loadError?.of === props.rows ? t("loadRowsFailed", { message: loadError.message }) : t("loadingRows", { count: props.rowCount ?? 0 })}
+        </p>
       ) : null}
       <FleetTable
         rows={rows}
