@@ -130,7 +130,8 @@ describe("auth-rollout report (§6.6)", () => {
     const rotated = [
       `time=${iso(now - 25 * 3600_000)} level=INFO msg="DIAG: auth-rollout" total=1000 authed=1000 cookie_hit=0 cold=1000 unauthed=0 legacy_no_metadata=0`,
       `time=${iso(now - 25 * 3600_000)} level=WARN msg="DIAG: auth-center-unreachable" err="dial tcp: i/o timeout"`,
-      `time=${iso(now - 3600_000)} level=INFO msg="DIAG: auth-rollout" total=10 authed=7 cookie_hit=5 cold=2 unauthed=3 legacy_no_metadata=1`,
+      // 61 min ago: outside a 1 h window whenever it is read (at exactly 1 h it was inside when the report ran within the same second)
+      `time=${iso(now - 3660_000)} level=INFO msg="DIAG: auth-rollout" total=10 authed=7 cookie_hit=5 cold=2 unauthed=3 legacy_no_metadata=1`,
       `time=${iso(now - 1800_000)} level=INFO msg="DIAG: auth-rollout" total=20 authed=20 cookie_hit=15 cold=5 unauthed=0 legacy_no_metadata=0`,
     ];
     const logs = logOf(CLEAN).replace(/\/k2s\.log$/, "");
@@ -177,7 +178,7 @@ describe("auth-rollout report (§6.6)", () => {
       expect(rep2.rows.find((r) => r.ipv4 === MIRROR)).toMatchObject({ state: "unknown", counts: null, reason: expect.stringMatching(/^SSH failed/) });
       // CLEAN alone reads; its warnings are then "all reachable nodes": a fleet-wide note, not a page
       expect(rep2.fleet).toMatchObject({ read: 1, unknown: 1, alert: { level: "note" } });
-      // the 1h window leaves out the rotated line of 1 h ago and keeps the one of 30 min ago
+      // the 1h window leaves out the rotated line of 61 min ago and keeps the one of 30 min ago
       const clean = rep2.rows.find((r) => r.ipv4 === CLEAN)!;
       const ev = authRolloutEvidenceSchema.parse((await getJob(id2))!.items.find((i) => i.nodeIpv4 === CLEAN)!.evidence);
       if (!ev.ok) throw new Error(ev.reason);
