@@ -204,20 +204,21 @@ export async function advance(jobId: string): Promise<void> {
     // 5,000-node job does not re-read 5,000 rows after each step (issue #17).
     let d: AdvanceDecision;
     let counts: ItemCounts;
-    let queuedIds: Set<string>;
+    // queued items this decision may dispatch: id → node
+    let queued: Map<string, string>;
     if (kind?.advance) {
       const items = await tx.jobItem.findMany({ where: { jobId }, select: { id: true, nodeIpv4: true, status: true, batch: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }] });
       d = kind.advance(view, items as ItemView[]);
       counts = countByStatus(items);
-      queuedIds = new Set(items.filter((i) => i.status === "queued").map((i) => i.id));
+      queued = new Map(items.filter((i) => i.status === "queued").map((i) => [i.id, i.nodeIpv4]));
     } else {
       const groups = await tx.jobItem.groupBy({ by: ["status"], where: { jobId }, _count: { _all: true } });
       counts = Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
-      const next = await tx.jobItem.findMany({ where: { jobId, status: "queued" }, select: { id: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }], take: Math.max(0, job.concurrency) });
-      queuedIds = new Set(next.map((i) => i.id));
-      d = poolAdvance(view, counts, [...queuedIds]);
+      const next = await tx.jobItem.findMany({ where: { jobId, status: "queued" }, select: { id: true, nodeIpv4: true }, orderBy: [{ batch: "asc" }, { nodeIpv4: "asc" }], take: Math.max(0, job.concurrency) });
+      queued = new Map(next.map((i) => [i.id, i.nodeIpv4]));
+      d = poolAdvance(view, counts, [...queued.keys()]);
     }
-    const dispatch = (d.dispatch ?? []).filter((id) => queuedIds.has(id));
+    const dispatch = (d.dispatch ?? []).filter((id) => queued.has(id));
     if (dispatch.length) await tx.jobItem.updateMany({ where: { id: { in: dispatch }, status: "queued" }, data: { status: "dispatched", step: "queued" } });
     const after = { ...counts, queued: (counts.queued ?? 0) - dispatch.length, dispatched: (counts.dispatched ?? 0) + dispatch.length };
     const totals = jobTotals(after);
@@ -231,8 +232,7 @@ export async function advance(jobId: string): Promise<void> {
       }
       await tx.job.update({ where: { id: jobId }, data });
     }
-    const handOff = dispatch.length ? await tx.jobItem.findMany({ where: { id: { in: dispatch } }, select: { id: true, nodeIpv4: true } }) : [];
-    return { dispatch: handOff, wakeAt: d.wakeAt, notify: d.notify ?? [], finished: d.finish, kind: job.kind };
+    return { dispatch: dispatch.map((id) => ({ id, nodeIpv4: queued.get(id)! })), wakeAt: d.wakeAt, notify: d.notify ?? [], finished: d.finish, kind: job.kind };
   });
   if (!out) return;
   await send(out.dispatch);
