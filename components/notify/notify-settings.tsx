@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
+import { useTranslations } from "next-intl";
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import { CATEGORY_EVENTS, NOTIFY_CATEGORIES, targetInputSchema, type TargetInput } from "@/lib/notify/schema";
 import { Badge } from "@/components/ui/badge";
@@ -34,8 +35,12 @@ export type TargetRow = { id: string | null; name: string; kind: "webhook" | "sl
 export type DeliveryRow = { id: string; at: string; targetName: string; targetKind: string; category: string; event: string; status: "delivering" | "delivered" | "failed"; attempts: number; lastError: string | null; text: string; retryOf: string | null; canResend: boolean };
 
 const utc = (iso: string) => `${iso.slice(0, 19).replace("T", " ")} UTC`;
+/** An example Slack incoming webhook URL (verbatim in every language). */
+const SLACK_EXAMPLE = "https://hooks.slack.com/services/…";
 
 function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; actions: NotifyActions; onDone: () => void }) {
+  const tForm = useTranslations("notify.form");
+  const tConfirm = useTranslations("confirm");
   const router = useRouter();
   const blank: TargetInput = { name: "", kind: "webhook", webhookUrl: "", categories: [...NOTIFY_CATEGORIES], enabled: true };
   const form = useForm<TargetInput>({
@@ -58,29 +63,29 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
       if (!placed) form.setError("root", { message: r.error.message });
       return;
     }
-    toast.success(editing ? `Target ${v.name} saved` : `Target ${v.name} added`);
+    toast.success(editing ? tForm("saved", { name: v.name }) : tForm("added", { name: v.name }));
     form.reset(blank);
     onDone();
     router.refresh();
   });
   return (
-    <form onSubmit={submit} className="grid gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-2" aria-label={editing ? `Edit target ${editing.name}` : "Add a target"} noValidate>
-      <Field id="name" label="Name" error={errors.name?.message}>
+    <form onSubmit={submit} className="grid gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-2" aria-label={editing ? tForm("editLabel", { name: editing.name }) : tForm("addLabel")} noValidate>
+      <Field id="name" label={tForm("name")} error={errors.name?.message}>
         <Input id="name" {...form.register("name")} aria-invalid={!!errors.name} />
       </Field>
-      <Field id="kind" label="Kind" error={errors.kind?.message}>
+      <Field id="kind" label={tForm("kind")} error={errors.kind?.message}>
         <Select id="kind" {...form.register("kind")}>
-          <option value="webhook">Generic webhook (JSON POST)</option>
-          <option value="slack">Slack incoming webhook</option>
+          <option value="webhook">{tForm("kindWebhook")}</option>
+          <option value="slack">{tForm("kindSlack")}</option>
         </Select>
       </Field>
       <div className="md:col-span-2">
-        <Field id="webhookUrl" label="URL" hint={editing ? "Leave empty to keep the stored URL (it is never shown again)." : "Stored sealed; pages show only its scheme and host."} error={errors.webhookUrl?.message}>
-          <Input id="webhookUrl" type="url" autoComplete="off" placeholder={editing ? `${editing.hint}/… (kept)` : "https://hooks.slack.com/services/…"} {...form.register("webhookUrl")} aria-invalid={!!errors.webhookUrl} />
+        <Field id="webhookUrl" label={tForm("url")} hint={editing ? tForm("urlHintEdit") : tForm("urlHintNew")} error={errors.webhookUrl?.message}>
+          <Input id="webhookUrl" type="url" autoComplete="off" placeholder={editing ? tForm("urlKept", { hint: editing.hint }) : SLACK_EXAMPLE} {...form.register("webhookUrl")} aria-invalid={!!errors.webhookUrl} />
         </Field>
       </div>
       <fieldset className="space-y-1 md:col-span-2">
-        <legend className="text-sm font-medium">Events</legend>
+        <legend className="text-sm font-medium">{tForm("events")}</legend>
         {NOTIFY_CATEGORIES.map((c) => (
           <label key={c} className="flex items-start gap-2 text-sm">
             <Checkbox value={c} {...form.register("categories")} className="mt-1" />
@@ -96,7 +101,7 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
         ) : null}
       </fieldset>
       <label className="flex items-center gap-2 text-sm">
-        <Checkbox {...form.register("enabled")} /> Enabled
+        <Checkbox {...form.register("enabled")} /> {tForm("enabled")}
       </label>
       {errors.root ? (
         <p role="alert" className="text-sm text-destructive md:col-span-2">
@@ -105,11 +110,11 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
       ) : null}
       <div className="flex gap-2 md:col-span-2">
         <Button type="submit" disabled={form.formState.isSubmitting}>
-          {editing ? "Save target" : "Add target"}
+          {editing ? tForm("save") : tForm("add")}
         </Button>
         {editing ? (
           <Button type="button" variant="outline" onClick={onDone}>
-            Cancel
+            {tConfirm("cancel")}
           </Button>
         ) : null}
       </div>
@@ -120,23 +125,24 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
 const tf = tableFeatures({});
 const th = createColumnHelper<typeof tf, TargetRow>();
 const targetColumns = th.columns([
-  th.accessor("name", { header: "Target" }),
-  th.accessor("hint", { header: "Where" }),
-  th.accessor("categories", { header: "Events" }),
-  th.display({ id: "state", header: "State" }),
-  th.display({ id: "actions", header: "" }),
+  th.accessor("name", {}),
+  th.accessor("hint", {}),
+  th.accessor("categories", {}),
+  th.display({ id: "state" }),
+  th.display({ id: "actions" }),
 ]);
 const dh = createColumnHelper<typeof tf, DeliveryRow>();
 const deliveryColumns = dh.columns([
-  dh.accessor("at", { header: "When" }),
-  dh.accessor("targetName", { header: "Target" }),
-  dh.accessor("event", { header: "Event" }),
-  dh.accessor("status", { header: "Outcome" }),
-  dh.accessor("text", { header: "Message" }),
-  dh.display({ id: "actions", header: "" }),
+  dh.accessor("at", {}),
+  dh.accessor("targetName", {}),
+  dh.accessor("event", {}),
+  dh.accessor("status", {}),
+  dh.accessor("text", {}),
+  dh.display({ id: "actions" }),
 ]);
 
 export function NotifySettings({ targets, deliveries, total, actions }: { targets: TargetRow[]; deliveries: DeliveryRow[]; total: number; actions: NotifyActions }) {
+  const t = useTranslations("notify");
   const router = useRouter();
   const [editing, setEditing] = React.useState<TargetRow | null>(null);
   const [removing, setRemoving] = React.useState<TargetRow | null>(null);
@@ -148,8 +154,8 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
     try {
       const r = await run();
       if (!r.ok) toast.error(r.error.message);
-      else if (r.data.ok) toast.success(`${what}: delivered${r.data.attempts > 1 ? ` after ${r.data.attempts} attempts` : ""}`);
-      else toast.error(`${what}: not delivered after ${r.data.attempts} attempts (see the delivery log)`);
+      else if (r.data.ok) toast.success(r.data.attempts > 1 ? t("send.deliveredAfter", { what, attempts: r.data.attempts }) : t("send.delivered", { what }));
+      else toast.error(t("send.notDelivered", { what, attempts: r.data.attempts }));
     } finally {
       setBusy(null);
       router.refresh();
@@ -159,13 +165,13 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
     <div className="space-y-6">
       <section className="space-y-2" aria-labelledby="targets-h">
         <h2 id="targets-h" className="text-base font-semibold">
-          Targets
+          {t("targets.heading")}
         </h2>
-        <Table aria-label="Notification targets" data-testid="notify-targets">
+        <Table aria-label={t("targets.label")} data-testid="notify-targets">
           <TableHeader>
             <TableRow>
               {tt.getHeaderGroups()[0].headers.map((h) => (
-                <TableHead key={h.id}>{String(h.column.columnDef.header)}</TableHead>
+                <TableHead key={h.id}>{h.column.id === "actions" ? "" : t(`targets.columns.${h.column.id as "name" | "hint" | "categories" | "state"}`)}</TableHead>
               ))}
             </TableRow>
           </TableHeader>
@@ -173,32 +179,32 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
             {targets.length === 0 ? (
               <TableRow>
                 <TableCell colSpan={5} className="p-6 text-center text-muted-foreground">
-                  No target yet: rollouts, metering alerts and new work items notify nobody. Add one below, or set K2OPS_NOTIFY_WEBHOOK / K2OPS_NOTIFY_SLACK_WEBHOOK.
+                  {t("targets.empty")}
                 </TableCell>
               </TableRow>
             ) : null}
-            {tt.getRowModel().rows.map(({ original: t }) => (
-              <TableRow key={t.id ?? t.name} data-target={t.name}>
+            {tt.getRowModel().rows.map(({ original: row }) => (
+              <TableRow key={row.id ?? row.name} data-target={row.name}>
                 <TableCell>
-                  <span className="font-medium">{t.name}</span>
+                  <span className="font-medium">{row.name}</span>
                   <span className="block text-xs text-muted-foreground">
-                    {t.kind === "slack" ? "Slack" : "webhook"} · {t.source === "environment" ? "from the environment (every event)" : `changed by ${t.updatedBy || "?"}`}
+                    {row.kind === "slack" ? "Slack" : "webhook"} · {row.source === "environment" ? t("targets.fromEnvironment") : t("targets.changedBy", { who: row.updatedBy || "?" })}
                   </span>
                 </TableCell>
-                <TableCell className="font-mono text-xs">{t.hint}/…</TableCell>
-                <TableCell className="text-xs">{t.categories.join(", ")}</TableCell>
-                <TableCell>{t.enabled ? <Badge variant="success">enabled</Badge> : <Badge variant="secondary">disabled</Badge>}</TableCell>
+                <TableCell className="font-mono text-xs">{row.hint}/…</TableCell>
+                <TableCell className="text-xs">{row.categories.join(", ")}</TableCell>
+                <TableCell>{row.enabled ? <Badge variant="success">{t("targets.enabled")}</Badge> : <Badge variant="secondary">{t("targets.disabled")}</Badge>}</TableCell>
                 <TableCell className="space-x-2 whitespace-nowrap text-right">
-                  <Button size="sm" variant="outline" disabled={busy !== null} onClick={() => void send(`test:${t.name}`, () => actions.test(t.id ? { id: t.id } : { envName: t.name }), `Test to ${t.name}`)}>
-                    {busy === `test:${t.name}` ? "Sending…" : "Send test"}
+                  <Button size="sm" variant="outline" disabled={busy !== null} onClick={() => void send(`test:${row.name}`, () => actions.test(row.id ? { id: row.id } : { envName: row.name }), t("send.testTo", { name: row.name }))}>
+                    {busy === `test:${row.name}` ? t("send.sending") : t("send.test")}
                   </Button>
-                  {t.source === "settings" ? (
+                  {row.source === "settings" ? (
                     <>
-                      <Button size="sm" variant="outline" onClick={() => setEditing(t)}>
-                        Edit
+                      <Button size="sm" variant="outline" onClick={() => setEditing(row)}>
+                        {t("targets.edit")}
                       </Button>
-                      <Button size="sm" variant="outline" onClick={() => setRemoving(t)}>
-                        Remove…
+                      <Button size="sm" variant="outline" onClick={() => setRemoving(row)}>
+                        {t("targets.remove")}
                       </Button>
                     </>
                   ) : null}
@@ -212,13 +218,13 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
 
       <section className="space-y-2" aria-labelledby="log-h">
         <h2 id="log-h" className="text-base font-semibold">
-          Delivery log <span className="text-sm font-normal text-muted-foreground">(newest {deliveries.length} of {total}; each delivery is tried 3 times, 1 s and 4 s apart)</span>
+          {t("log.heading")} <span className="text-sm font-normal text-muted-foreground">{t("log.summary", { shown: deliveries.length, total })}</span>
         </h2>
-        <Table aria-label="Delivery log" data-testid="notify-log" containerClassName="max-h-[60vh]" stickyHeader>
+        <Table aria-label={t("log.heading")} data-testid="notify-log" containerClassName="max-h-[60vh]" stickyHeader>
           <TableHeader>
             <TableRow>
               {dt.getHeaderGroups()[0].headers.map((h) => (
-                <TableHead key={h.id}>{String(h.column.columnDef.header)}</TableHead>
+                <TableHead key={h.id}>{h.column.id === "actions" ? "" : t(`log.columns.${h.column.id as "at" | "targetName" | "event" | "status" | "text"}`)}</TableHead>
               ))}
             </TableRow>
           </TableHeader>
@@ -226,7 +232,7 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
             {deliveries.length === 0 ? (
               <TableRow>
                 <TableCell colSpan={6} className="p-6 text-center text-muted-foreground">
-                  Nothing sent yet.
+                  {t("log.empty")}
                 </TableCell>
               </TableRow>
             ) : null}
@@ -238,18 +244,18 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
                   {d.category} · {d.event}
                 </TableCell>
                 <TableCell className="text-xs">
-                  <Badge variant={d.status === "delivered" ? "success" : d.status === "failed" ? "destructive" : "info"}>{d.status}</Badge>
+                  <Badge variant={d.status === "delivered" ? "success" : d.status === "failed" ? "destructive" : "info"}>{t(`log.status.${d.status}`)}</Badge>
                   <span className="block text-muted-foreground">
-                    {d.attempts} attempt{d.attempts === 1 ? "" : "s"}
+                    {t("log.attempts", { count: d.attempts })}
                     {d.lastError ? ` · ${d.lastError}` : ""}
-                    {d.retryOf ? " · sent again" : ""}
+                    {d.retryOf ? ` · ${t("log.sentAgain")}` : ""}
                   </span>
                 </TableCell>
                 <TableCell className="max-w-96 text-xs">{d.text}</TableCell>
                 <TableCell className="text-right">
                   {d.canResend ? (
-                    <Button size="sm" variant="outline" disabled={busy !== null} onClick={() => void send(`resend:${d.id}`, () => actions.resend({ id: d.id }), "Sent again")}>
-                      {busy === `resend:${d.id}` ? "Sending…" : "Send again"}
+                    <Button size="sm" variant="outline" disabled={busy !== null} onClick={() => void send(`resend:${d.id}`, () => actions.resend({ id: d.id }), t("send.sentAgain"))}>
+                      {busy === `resend:${d.id}` ? t("send.sending") : t("send.again")}
                     </Button>
                   ) : null}
                 </TableCell>
@@ -262,9 +268,9 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
       <ConfirmDialog
         open={removing !== null}
         onOpenChange={(o) => (o ? null : setRemoving(null))}
-        title={`Remove target ${removing?.name ?? ""}?`}
-        description="It receives nothing from now on; its delivery log stays."
-        confirmLabel="Remove"
+        title={t("remove.title", { name: removing?.name ?? "" })}
+        description={t("remove.description")}
+        confirmLabel={t("remove.confirm")}
         onConfirm={async () => {
           const r = await actions.remove({ id: removing?.id });
           router.refresh();
@@ -272,7 +278,7 @@ export function NotifySettings({ targets, deliveries, total, actions }: { target
             toast.error(r.error.message);
             throw new Error(r.error.message);
           }
-          toast.success(`Target ${removing?.name} removed`);
+          toast.success(t("remove.done", { name: String(removing?.name) }));
         }}
       />
     </div>

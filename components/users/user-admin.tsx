@@ -3,6 +3,7 @@
 import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
+import { useTranslations } from "next-intl";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -20,6 +21,9 @@ export function UserAdmin(props: {
   changeUser: (input: unknown) => Promise<Result>;
   resetPassword: (input: unknown) => Promise<Result>;
 }) {
+  const t = useTranslations("users");
+  const tRoles = useTranslations("roles");
+  const tConfirm = useTranslations("confirm");
   const router = useRouter();
   const [pending, start] = useTransition();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
@@ -44,7 +48,7 @@ export function UserAdmin(props: {
     start(async () => {
       const res = await props.addUser(data);
       setFieldErrors(res.ok ? {} : (res.error.fieldErrors ?? {}));
-      if (report(res, `Added ${String(data.email)}`)) form.reset();
+      if (report(res, t("added", { email: String(data.email) }))) form.reset();
     });
   }
 
@@ -64,7 +68,7 @@ export function UserAdmin(props: {
       if (res.ok) {
         setResetFor(null);
         setResetError(null);
-        toast.success(`New password set for ${target.email}; their sessions ended`);
+        toast.success(t("passwordSet", { email: target.email }));
       } else {
         setResetError(res.error.fieldErrors?.password?.join(" ") ?? res.error.message);
       }
@@ -80,32 +84,32 @@ export function UserAdmin(props: {
 
   return (
     <div className="space-y-6">
-      <form onSubmit={onAdd} className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-5" aria-label="Add user" noValidate>
+      <form onSubmit={onAdd} className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-5" aria-label={t("add")} noValidate>
         <div className="space-y-1">
-          <Label htmlFor="new-email">Email</Label>
+          <Label htmlFor="new-email">{t("email")}</Label>
           <Input id="new-email" name="email" type="email" required aria-invalid={!!fieldErrors.email} />
           {err("email")}
         </div>
         <div className="space-y-1">
-          <Label htmlFor="new-name">Name</Label>
+          <Label htmlFor="new-name">{t("name")}</Label>
           <Input id="new-name" name="name" />
         </div>
         <div className="space-y-1">
-          <Label htmlFor="new-role">Role</Label>
+          <Label htmlFor="new-role">{t("role")}</Label>
           <select id="new-role" name="role" defaultValue="viewer" className={`${select} h-9 w-full`}>
-            <option value="viewer">viewer</option>
-            <option value="operator">operator</option>
-            <option value="admin">admin</option>
+            <option value="viewer">{tRoles("viewer")}</option>
+            <option value="operator">{tRoles("operator")}</option>
+            <option value="admin">{tRoles("admin")}</option>
           </select>
         </div>
         <div className="space-y-1">
-          <Label htmlFor="new-password">Initial password</Label>
+          <Label htmlFor="new-password">{t("initialPassword")}</Label>
           <Input id="new-password" name="password" type="password" autoComplete="new-password" required aria-invalid={!!fieldErrors.password} />
           {err("password")}
         </div>
         <div className="flex items-end">
           <Button type="submit" disabled={pending}>
-            Add user
+            {t("add")}
           </Button>
         </div>
       </form>
@@ -114,10 +118,10 @@ export function UserAdmin(props: {
         <table className="w-full text-sm" data-testid="users-table">
           <thead className="bg-muted/50 text-left text-xs uppercase text-muted-foreground">
             <tr>
-              <th className="px-3 py-2">User</th>
-              <th className="px-3 py-2">Role</th>
-              <th className="px-3 py-2">Status</th>
-              <th className="px-3 py-2">Last sign-in</th>
+              <th className="px-3 py-2">{t("columns.user")}</th>
+              <th className="px-3 py-2">{t("columns.role")}</th>
+              <th className="px-3 py-2">{t("columns.status")}</th>
+              <th className="px-3 py-2">{t("columns.lastSignIn")}</th>
               <th className="px-3 py-2" />
             </tr>
           </thead>
@@ -130,34 +134,34 @@ export function UserAdmin(props: {
                 </td>
                 <td className="px-3 py-2">
                   <select
-                    aria-label={`Role of ${u.email}`}
+                    aria-label={t("roleOf", { email: u.email })}
                     className={select}
                     value={u.role}
                     disabled={pending}
-                    onChange={(e) => change(u.id, { role: e.target.value as Role }, `${u.email} is now ${e.target.value}`)}
+                    onChange={(e) => change(u.id, { role: e.target.value as Role }, t("roleChanged", { email: u.email, role: tRoles(e.target.value as Role) }))}
                   >
-                    <option value="viewer">viewer</option>
-                    <option value="operator">operator</option>
-                    <option value="admin">admin</option>
+                    <option value="viewer">{tRoles("viewer")}</option>
+                    <option value="operator">{tRoles("operator")}</option>
+                    <option value="admin">{tRoles("admin")}</option>
                   </select>
                 </td>
-                <td className="px-3 py-2">{u.disabled ? <Badge variant="destructive">disabled</Badge> : <Badge variant="success">active</Badge>}</td>
-                <td className="px-3 py-2 text-xs text-muted-foreground">{u.lastLoginAt ? u.lastLoginAt.replace("T", " ").slice(0, 16) : "never"}</td>
+                <td className="px-3 py-2">{u.disabled ? <Badge variant="destructive">{t("disabled")}</Badge> : <Badge variant="success">{t("active")}</Badge>}</td>
+                <td className="px-3 py-2 text-xs text-muted-foreground">{u.lastLoginAt ? u.lastLoginAt.replace("T", " ").slice(0, 16) : t("never")}</td>
                 <td className="px-3 py-2 text-right">
                   {u.id === props.me ? (
-                    <span className="text-xs text-muted-foreground">you</span>
+                    <span className="text-xs text-muted-foreground">{t("you")}</span>
                   ) : (
                     <span className="inline-flex gap-2">
                     <Button size="sm" variant="outline" disabled={pending} onClick={() => { setResetError(null); setResetFor(u); }}>
-                      Reset password
+                      {t("resetPassword")}
                     </Button>
                     <Button
                       size="sm"
                       variant={u.disabled ? "outline" : "destructive"}
                       disabled={pending}
-                      onClick={() => change(u.id, { disabled: !u.disabled }, `${u.email} ${u.disabled ? "enabled" : "disabled"}`)}
+                      onClick={() => change(u.id, { disabled: !u.disabled }, u.disabled ? t("enabledToast", { email: u.email }) : t("disabledToast", { email: u.email }))}
                     >
-                      {u.disabled ? "Enable" : "Disable"}
+                      {u.disabled ? t("enable") : t("disable")}
                     </Button>
                     </span>
                   )}
@@ -172,12 +176,12 @@ export function UserAdmin(props: {
         open={resetFor !== null}
         onOpenChange={(o) => { if (!o) setResetFor(null); }}
         dismissible={!pending}
-        title={`Reset password of ${resetFor?.email ?? ""}`}
-        description="They sign in with the new password; every session they have now ends."
+        title={t("resetTitle", { email: resetFor?.email ?? "" })}
+        description={t("resetDescription")}
       >
-        <form onSubmit={onReset} aria-label="Reset password" noValidate className="space-y-3">
+        <form onSubmit={onReset} aria-label={t("resetPassword")} noValidate className="space-y-3">
           <div className="space-y-1">
-            <Label htmlFor="reset-password">New password</Label>
+            <Label htmlFor="reset-password">{t("newPassword")}</Label>
             <Input id="reset-password" name="password" type="password" autoComplete="new-password" data-autofocus aria-invalid={!!resetError} />
             {resetError ? (
               <p className="text-xs text-destructive" id="err-reset-password">
@@ -187,10 +191,10 @@ export function UserAdmin(props: {
           </div>
           <div className="flex justify-end gap-2">
             <Button type="button" variant="outline" onClick={() => setResetFor(null)} disabled={pending}>
-              Cancel
+              {tConfirm("cancel")}
             </Button>
             <Button type="submit" disabled={pending}>
-              Set password
+              {t("setPassword")}
             </Button>
           </div>
         </form>

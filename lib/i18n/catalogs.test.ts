@@ -73,10 +73,15 @@ const MOVED = [
   "components/node/ssh-override.tsx",
   "components/node/verification-checklist.tsx",
   "components/node/verify-button.tsx",
+  "app/(console)/settings/page.tsx",
+  "app/(console)/settings/users/page.tsx",
+  "app/(console)/settings/notifications/page.tsx",
+  "components/users/user-admin.tsx",
+  "components/notify/notify-settings.tsx",
 ];
 
 /** Verbatim in every language: product names and technical tokens. */
-const VERBATIM = new Set(["k2", "k2ops", "k2s", "Center", "K2_VERSION", "SSH", "UTC", "UDID"]);
+const VERBATIM = new Set(["k2", "k2ops", "k2s", "Center", "K2_VERSION", "SSH", "UTC", "UDID", "Lightsail", "Slack", "webhook"]);
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];

@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { listDeliveries } from "@/lib/notify/log";
@@ -6,17 +7,23 @@ import { PageHeader } from "@/components/shell/page-header";
 import { NotifySettings } from "@/components/notify/notify-settings";
 import { addNotifyTargetAction, changeNotifyTargetAction, removeNotifyTargetAction, resendNotifyAction, testNotifyTargetAction } from "./actions";
 
-export const metadata = { title: "Notifications" };
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata() {
+  const t = await getTranslations("notify");
+  return { title: t("title") };
+}
 
 export default async function NotificationsPage() {
   const user = await requireUser();
+  const t = await getTranslations("notify");
+  const tRoles = await getTranslations("roles");
   if (!hasRole(user.role, "admin")) {
     return (
       <>
-        <PageHeader title="Notifications" />
+        <PageHeader title={t("title")} />
         <p role="alert" className="rounded-lg border border-border bg-card p-4 text-sm">
-          You need the admin role to manage notifications. You are signed in as {user.role}.
+          {t("adminOnly", { role: tRoles(user.role) })}
         </p>
       </>
     );
@@ -24,7 +31,7 @@ export default async function NotificationsPage() {
   const [targets, log] = await Promise.all([listTargetViews(), listDeliveries({ limit: 100 })]);
   return (
     <>
-      <PageHeader title="Notifications" description="Where rollouts, metering alerts and new work items are announced (a webhook or a Slack incoming webhook), which events go where, and every delivery. Messages never carry a secret." />
+      <PageHeader title={t("title")} description={t("description")} />
       <NotifySettings
         targets={targets}
         deliveries={log.rows}

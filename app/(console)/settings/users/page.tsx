@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { listUsers } from "@/lib/auth/users";
@@ -6,17 +7,23 @@ import { PageHeader } from "@/components/shell/page-header";
 import { UserAdmin } from "@/components/users/user-admin";
 import { addUserAction, changeUserAction, resetPasswordAction } from "./actions";
 
-export const metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
+
+export async function generateMetadata() {
+  const t = await getTranslations("users");
+  return { title: t("title") };
+}
 
 export default async function UsersPage() {
   const user = await requireUser();
+  const t = await getTranslations("users");
+  const tRoles = await getTranslations("roles");
   if (!hasRole(user.role, "admin")) {
     return (
       <>
-        <PageHeader title="Users" />
+        <PageHeader title={t("title")} />
         <p role="alert" className="rounded-lg border border-border bg-card p-4 text-sm">
-          You need the admin role to manage users. You are signed in as {user.role}.
+          {t("adminOnly", { role: tRoles(user.role) })}
         </p>
       </>
     );
@@ -24,7 +31,7 @@ export default async function UsersPage() {
   const users = await listUsers();
   return (
     <>
-      <PageHeader title="Users" description="Local accounts and their roles: viewer reads, operator runs node operations, admin also manages users and host keys." />
+      <PageHeader title={t("title")} description={t("description")} />
       <UserAdmin
         me={user.id}
         // stored text is shown through the same redaction as every other sink (a secret typed as a name stays masked)
