@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { db } from "@/lib/db";
 import { activityOf, type Activity } from "./activity";
+import { matchesFleetText } from "./text-filter";
 
 // The command palette's node search (components/command, GET /api/command/nodes): a node by a
 // substring of its name or its IPv4, as the fleet table knows it. Only what the palette shows
@@ -35,7 +36,7 @@ export function rankNodeHits(rows: Candidate[], q: string, limit = NODE_SEARCH_L
     return 2;
   };
   const hits = rows
-    .filter((n) => n.name.toLowerCase().includes(needle) || n.ipv4.includes(needle))
+    .filter((n) => matchesFleetText(n, needle))
     .map((n) => ({ n, decom: n.state === "decommissioned" ? 1 : 0, s: score(n) }))
     .sort((a, b) => a.decom - b.decom || a.s - b.s || a.n.name.localeCompare(b.n.name) || a.n.ipv4.localeCompare(b.n.ipv4, undefined, { numeric: true }));
   return { nodes: hits.slice(0, limit).map(({ n }) => ({ ipv4: n.ipv4, name: n.name, region: n.region, state: n.state })), more: hits.length > limit };
