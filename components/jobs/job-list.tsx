@@ -2,7 +2,7 @@ import Link from "next/link";
 import { useTranslations } from "next-intl";
 import type { JobListRow } from "@/lib/jobs";
 import { Badge } from "@/components/ui/badge";
-import { isJobStatus, STATUS_TONE } from "./job-status";
+import { STATUS_TONE, useJobStatusText } from "./job-status";
 
 function when(d: Date | null): string {
   return d ? d.toISOString().replace("T", " ").slice(0, 19) : "—";
@@ -18,8 +18,7 @@ function took(a: Date | null, b: Date | null): string {
 export function JobList({ rows, selected }: { rows: JobListRow[]; selected?: string }) {
   const t = useTranslations("jobs.list");
   const tProgress = useTranslations("jobs.progress");
-  const tStatus = useTranslations("jobs.status");
-  const status = (s: string) => (isJobStatus(s) ? tStatus(s) : s);
+  const status = useJobStatusText();
   return (
     <table className="w-full text-sm" data-testid="job-list">
       <thead>

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslations } from "next-intl";
 import type { RolloutProgress } from "@/lib/rollout/view";
-import { FINISHED, isJobStatus } from "./job-status";
+import { FINISHED, useJobStatusText } from "./job-status";
 
 export type JobView = {
   id: string;
@@ -76,9 +76,8 @@ export function useJob(jobId: string, onFinished?: () => void) {
 export function JobProgress({ jobId, onCancel, onFinished, detailed = false }: { jobId: string; onCancel?: (id: string) => Promise<unknown>; onFinished?: () => void; detailed?: boolean }) {
   const { data, error } = useJob(jobId, onFinished);
   const t = useTranslations("jobs.progress");
-  const tStatus = useTranslations("jobs.status");
   // a known status in the page's language; anything else as the server said it
-  const status = (s: string) => (isJobStatus(s) ? tStatus(s) : s);
+  const status = useJobStatusText();
   if (error) return <p className="text-sm text-destructive">{error instanceof Error ? error.message : String(error)}</p>;
   if (!data) return <p className="text-sm text-muted-foreground">{t("starting")}</p>;
   const pct = data.total ? Math.round((data.done / data.total) * 100) : 100;

@@ -1,9 +1,16 @@
+import { useTranslations } from "next-intl";
 import type { BadgeProps } from "@/components/ui/badge";
 
 /** The statuses of a job or of one of its node items, each a key of the catalogs' jobs.status. */
-export const JOB_STATUSES = ["queued", "pending", "running", "paused", "halted", "succeeded", "failed", "cancelled", "interrupted", "skipped", "reverted"] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export const isJobStatus = (s: string): s is JobStatus => (JOB_STATUSES as readonly string[]).includes(s);
+const JOB_STATUSES = ["queued", "pending", "running", "paused", "halted", "succeeded", "failed", "cancelled", "interrupted", "skipped", "reverted"] as const;
+type JobStatus = (typeof JOB_STATUSES)[number];
+const isJobStatus = (s: string): s is JobStatus => (JOB_STATUSES as readonly string[]).includes(s);
+
+/** A job or item status in the page's language (jobs.status); a status the catalogs do not know is shown as the server sent it. */
+export function useJobStatusText(): (status: string) => string {
+  const tStatus = useTranslations("jobs.status");
+  return (s) => (isJobStatus(s) ? tStatus(s) : s);
+}
 
 /** Job statuses after which nothing more happens (a paused or halted rollout has not ended). */
 export const FINISHED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);

@@ -10,7 +10,7 @@ import { FINISHED, useJob, type JobItemView, type JobView } from "@/components/j
 import { elapsed, formatMs, nodeLabel } from "./format";
 import { RolloutControls, type RolloutControlActions } from "./rollout-controls";
 import { StepBadge } from "./step-badge";
-import { isJobStatus, STATUS_TONE } from "@/components/jobs/job-status";
+import { STATUS_TONE, useJobStatusText } from "@/components/jobs/job-status";
 
 // The live view of one rollout job: where it stands (status, phase, why it
 // halted), batch by batch with each node's step, the time it takes, what
@@ -64,8 +64,7 @@ function describeStrategy(t: T, s: Record<string, unknown> | null, kind: unknown
 /** The whole rollout as of the last poll (presentational but for the controls' dialogs). */
 export function RolloutJob({ job, controls, now }: { job: JobView; controls?: RolloutControlActions; now: number }) {
   const t = useTranslations("rollout.view");
-  const tStatus = useTranslations("jobs.status");
-  const status = (s: string) => (isJobStatus(s) ? tStatus(s) : s);
+  const status = useJobStatusText();
   const r = job.rollout;
   if (!r) return null;
   const phase = r.phase || "starting";
@@ -166,7 +165,7 @@ export function RolloutJob({ job, controls, now }: { job: JobView; controls?: Ro
             {r.skipped.map((s) => (
               <li key={s.node} data-node={s.node} className="flex gap-2 px-2 py-1">
                 <span className="shrink-0 font-mono">{nodeLabel(s)}</span>
-                <span className="text-muted-foreground">{s.summary ?? tStatus("skipped")}</span>
+                <span className="text-muted-foreground">{s.summary ?? status("skipped")}</span>
               </li>
             ))}
           </ul>
