@@ -77,7 +77,7 @@ export function FleetView(props: {
     return () => ctl.abort();
   }, [partial, props.rows, props.filters]);
   const loaded = !partial || full?.of === props.rows;
-  const base = loaded && full?.of === props.rows ? full.rows : props.rows;
+  const base = full?.of === props.rows ? full.rows : props.rows;
   const rows = useMemo(() => (text === null ? base : base.filter((r) => matchesFleetText(r, text))), [base, text]);
   // what "verify all" and the rollout link send: the URL's filters with the text as typed now
   const filters = useMemo(() => {
