@@ -51,7 +51,6 @@ function output(over: Record<string, Sec | null> = {}, meta: Partial<Record<"now
     names: { text: "k2s\nk2-sidecar", pipe: [0] },
     timezone: { text: "                Time zone: Asia/Singapore (+08, +0800)", pipe: [0, 0] },
     containers: { text: NDJSON, pipe: [0] },
-    sidecar_health: { text: "healthy", pipe: [0] },
     registration: { text: slog("2026-11-22T10:00:02.836Z", "Registration completed", `component=node ipv4=${IP} nodeCreated=false tunnels=1`), pipe: [0, 0, 0] },
     tunnel_domain: { text: slog("2026-11-22T10:00:02.836Z", "Tunnel registered", `component=node domain=${DOMAIN} protocol=k2v5 created=false`), pipe: [0, 0, 0] },
     meter: { text: slog("2026-11-22T10:00:03.001Z", "Traffic monitor initialized", "component=traffic interface=ens5 billingDate=2026-01-01 limitGB=1000 billingMode=sum rx=1 tx=2"), pipe: [0, 0, 0] },
@@ -60,13 +59,12 @@ function output(over: Record<string, Sec | null> = {}, meta: Partial<Record<"now
     k2s_ready: { text: slog("2026-11-22T10:00:06.806Z", "k2s server ready", "listen=:443"), pipe: [0, 0] },
     container_net: { text: IP, pipe: [0] },
     port_mapping: { text: PORTS, pipe: [0] },
-    version: { text: "public.ecr.aws/d6n9t2r2/k2s:v0.4.8-9d7c6f95", pipe: [0] },
     billing: { text: "K2_NODE_BILLING_START_DATE=2026-01-01\nK2_NODE_TRAFFIC_LIMIT_GB=1000", pipe: [0] },
     bbr: { text: "net.ipv4.tcp_congestion_control = bbr", pipe: [0] },
     ipv6: { text: "", pipe: [0] },
     iptables: { text: "iptables v1.8.7 (nf_tables)", pipe: [0] },
   };
-  const m = { now: "2026-11-24T10:00:00.000000000Z", sidecar: "0 2026-11-22T10:00:01.102345678Z 0", tunnel: "0 2026-11-22T10:00:05.5Z 0", ...meta };
+  const m = { now: "2026-11-24T10:00:00.000000000Z", sidecar: "0 2026-11-22T10:00:01.102345678Z 0", tunnel: "0 2026-11-22T10:00:05.5Z 0 public.ecr.aws/d6n9t2r2/k2s:v0.4.8-9d7c6f95", ...meta };
   let raw = `===K2OPS ${T} BEGIN meta===\ndir=/apps/k2s\ntunnel=k2s\nnow=${m.now}\nsidecar_inspect=${m.sidecar}\ntunnel_inspect=${m.tunnel}\n===K2OPS ${T} END meta rc=0===\n`;
   for (const [k, v0] of Object.entries({ ...base, ...over })) {
     if (!v0) continue;
@@ -100,17 +98,17 @@ describe("checklist output: the healthy baseline", () => {
 });
 
 describe("#10 fault 1: every check finds its line however long the node has run", () => {
-  it("each sidecar-log check reads the current run (--since StartedAt) with its own pattern and tail; no shared window", () => {
+  it("the sidecar-log checks read the whole current run (--since StartedAt) once, each keeping its own last line(s); no shared window", () => {
     const script = buildVerificationScript({ token: T });
     expect(script).not.toMatch(/tail -n 80/);
-    for (const k of ["registration", "tunnel_domain", "meter", "reporter"] as const) {
-      expect(COMMANDS[k]).toMatch(/^docker logs --since "\$SS" k2-sidecar 2>&1 \| grep -[FE] '[^']+' \| tail -n \d+$/);
-      expect(script).toContain(`run ${k} '${COMMANDS[k].replace(/'/g, `'\\''`)}'`);
-    }
+    expect(COMMANDS.sidecar_log).toMatch(/^docker logs --since "\$SS" k2-sidecar 2>&1 \| awk '[^']+'$/);
+    expect(script).toContain(`[ -n "$SS" ] && runlog '${COMMANDS.sidecar_log.replace(/'/g, `'\\''`)}'`);
+    expect(script.match(/docker logs --since/g)).toHaveLength(1);
   });
   it("the command shown to the operator is the command run, with the values the node had", () => {
     const c = check(output(), "registration");
-    expect(c.command).toBe("docker logs --since 2026-11-22T10:00:01.102Z k2-sidecar 2>&1 | grep -F 'Registration completed' | tail -n 1");
+    expect(c.command).toBe(COMMANDS.sidecar_log.replace('"$SS"', "2026-11-22T10:00:01.102Z"));
+    expect(c.command).toMatch(/^docker logs --since 2026-11-22T10:00:01.102Z k2-sidecar 2>&1 \| awk 'index\(\$0,"Registration completed"\)/);
     expect(check(output(), "k2s_ready").command).toBe("sudo -n grep -F 'server ready' /apps/k2s/logs/k2s.log | tail -n 1");
     expect(shownCommand("containers", { D: "/apps/kaitu-slave", C: "k2-slave", SS: "", KS: "" })).toBe("cd /apps/kaitu-slave && sudo -n docker compose ps --format json");
   });
@@ -232,6 +230,21 @@ describe("#10 fault 5: an unrecognised or half-read answer is unknown", () => {
     const p = parseVerificationOutput("", { token: T, ipv4: IP, centerNode: null });
     expect(p).toMatchObject({ status: "unknown", failingChecks: [] });
     expect(p.checks.every((c) => c.status === "unknown")).toBe(true);
+  });
+});
+
+describe("facts", () => {
+  it("the tunnel's image tag comes from its inspect in the preamble, the sidecar's health from compose's rows", () => {
+    expect(parse(output()).facts).toMatchObject({ versionTag: "v0.4.8-9d7c6f95", sidecarHealth: "healthy" });
+    const starting = [ps({ Name: "k2-sidecar", Service: "k2-sidecar", State: "running", Health: "starting", Status: "Up 3 seconds (health: starting)" }), ps({ Name: "k2s", Service: "k2s", State: "running", Status: "Up 2 days" })].join("\n");
+    expect(parse(output({ containers: { text: starting, pipe: [0] } })).facts.sidecarHealth).toBe("starting");
+  });
+  it("an unreadable inspect or compose gives no fact, never a guessed one; a sidecar that does not exist is missing", () => {
+    expect(parse(output({}, { tunnel: "1 Cannot connect to the Docker daemon" })).facts.versionTag).toBeNull();
+    expect(parse(output({}, { tunnel: "0 2026-11-22T10:00:05.5Z 0 <no value>" })).facts.versionTag).toBeNull();
+    expect(parse(output({ containers: { text: "no configuration file provided: not found", pipe: [1], rc: 1 } })).facts.sidecarHealth).toBeNull();
+    const gone = [ps({ Name: "k2s", Service: "k2s", State: "running", Status: "Up 2 days" })].join("\n");
+    expect(parse(output({ containers: { text: gone, pipe: [0] } }, { sidecar: "1 Error: No such object: k2-sidecar" })).facts.sidecarHealth).toBe("missing");
   });
 });
 

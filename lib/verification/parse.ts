@@ -180,18 +180,20 @@ export function grepOutcome(sec: Section, grepStage: number): { kind: "match" | 
 }
 
 /** A container's current run, from the preamble's `docker inspect` (StartedAt in Unix ms; null = could not be read). */
-type Run = { started: number | null; restarts: number | null; missing: boolean; error: string | null };
+type Run = { started: number | null; restarts: number | null; missing: boolean; error: string | null; image: string | null };
 
 function parseRun(meta: string, key: string): Run {
   const m = new RegExp(`^${key}=(\\d+) (.*)$`, "m").exec(meta);
-  if (!m) return { started: null, restarts: null, missing: false, error: "not reported" };
-  if (m[1] !== "0") return { started: null, restarts: null, missing: /No such (object|container)/i.test(m[2]), error: m[2].trim() || `exit ${m[1]}` };
-  const [at, rc] = m[2].trim().split(/\s+/);
+  if (!m) return { started: null, restarts: null, missing: false, error: "not reported", image: null };
+  if (m[1] !== "0") return { started: null, restarts: null, missing: /No such (object|container)/i.test(m[2]), error: m[2].trim() || `exit ${m[1]}`, image: null };
+  // "<StartedAt> <RestartCount>" and, for the tunnel container, " <Config.Image>"
+  const [at, rc, image] = m[2].trim().split(/\s+/);
   const started = parseTime(at);
   const restarts = /^\d+$/.test(rc ?? "") ? Number(rc) : null;
+  const img = image && /^[\w./:@-]+$/.test(image) ? image : null;
   // a container that exists but never started has the zero time: no run, no evidence
-  if (started === null && !/^0001-/.test(at ?? "")) return { started: null, restarts, missing: false, error: `unreadable StartedAt ${JSON.stringify(at ?? "")}` };
-  return { started, restarts, missing: false, error: null };
+  if (started === null && !/^0001-/.test(at ?? "")) return { started: null, restarts, missing: false, error: `unreadable StartedAt ${JSON.stringify(at ?? "")}`, image: img };
+  return { started, restarts, missing: false, error: null, image: img };
 }
 
 /**
@@ -318,7 +320,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
     return { status: "unknown", observed: "no output for this check (the script did not reach it)" };
   }
 
-  add("registration", "Sidecar registered", "The sidecar completed registration with Center (one tunnel) in its current run", shownCommand("registration", vars), "Registration completed … tunnels=1", "registration", (sec) =>
+  add("registration", "Sidecar registered", "The sidecar completed registration with Center (one tunnel) in its current run", shownCommand("sidecar_log", vars), "Registration completed … tunnels=1", "registration", (sec) =>
     sidecarLine(
       sec,
       "Registration completed",
@@ -330,7 +332,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
       () => ({ status: "fail", observed: loop ? `never registered: ${loop}` : "no 'Registration completed' line since the sidecar started" }),
     ), sidecarMissing);
 
-  add("tunnel_domain", "Tunnel domain", "The tunnel uses the node's own {ipv4-dashes}.sslip.io domain", shownCommand("tunnel_domain", vars), domain, "tunnel_domain", (sec) =>
+  add("tunnel_domain", "Tunnel domain", "The tunnel uses the node's own {ipv4-dashes}.sslip.io domain", shownCommand("sidecar_log", vars), domain, "tunnel_domain", (sec) =>
     sidecarLine(
       sec,
       "Tunnel registered",
@@ -406,7 +408,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
   const metering = (then: (date: string) => Verdict): Verdict =>
     billing.state === "off" ? { status: "skip", observed: "metering off (no billing date in .env)" } : billing.state === "unknown" ? { status: "unknown", observed: `could not tell whether metering is on: ${billing.why}` } : then(billing.date);
 
-  add("meter_initialized", "Meter initialized", "The traffic meter of the current sidecar run uses the configured billing date and quota", shownCommand("meter", vars), "Traffic monitor initialized billingDate=… limitGB=…", "meter", (sec) =>
+  add("meter_initialized", "Meter initialized", "The traffic meter of the current sidecar run uses the configured billing date and quota", shownCommand("sidecar_log", vars), "Traffic monitor initialized billingDate=… limitGB=…", "meter", (sec) =>
     metering((date) =>
       sidecarLine(
         sec,
@@ -421,7 +423,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
       ),
     ), () => metering(() => sidecarMissing()));
 
-  add("reporter", "Usage reporter", "Usage reports reach Center and the cumulative count climbs", shownCommand("reporter", vars), "periodic usage-reporter-cycle-ok, cumulative non-decreasing", "reporter", (sec) =>
+  add("reporter", "Usage reporter", "Usage reports reach Center and the cumulative count climbs", shownCommand("sidecar_log", vars), "periodic usage-reporter-cycle-ok, cumulative non-decreasing", "reporter", (sec) =>
     metering(() => {
       const g = grepOutcome(sec, 1);
       if (g.kind === "error") return { status: "unknown", observed: `could not read the sidecar log: ${g.why}` };
@@ -435,9 +437,11 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
     }), () => metering(() => sidecarMissing()));
 
   const names = (s.get("names")?.text ?? "").split("\n").map((x) => x.trim()).filter(Boolean);
-  const image = s.get("version")?.rc === 0 ? (s.get("version")?.text ?? "").trim() : "";
-  const healthSec = s.get("sidecar_health");
-  const health = healthSec?.rc === 0 ? healthSec.text.trim() : "";
+  const image = tun.image ?? "";
+  // the sidecar's health from compose's own rows (the containers check read them); a sidecar that does not exist is "missing"
+  const containersSec = s.get("containers");
+  const rows = containersSec?.rc === 0 ? parseComposePsJson(containersSec.text) : null;
+  const health = rows?.find((r) => r.name === "k2-sidecar")?.health ?? "";
   const bbr = /=\s*(\S+)/.exec(s.get("bbr")?.text ?? "")?.[1] ?? null;
   const ipv6Text = s.get("ipv6")?.rc === 0 ? s.get("ipv6")?.text : undefined;
   // a legacy k2-slave tunnel is named first: it may still run from the old dir, and an
@@ -458,7 +462,7 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
       arch,
       deployDir: dir === "/apps/kaitu-slave" || dir === "/apps/k2s" ? dir : null,
       versionTag: /:([^:\s]+)$/.exec(image)?.[1] ?? null,
-      sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : healthSec?.rc === 1 && /No such object/.test(healthSec.text) ? "missing" : null,
+      sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : side.missing ? "missing" : null,
       hygiene: { bbr, ipv6: ipv6Text === undefined ? null : /inet6 (?!fd00:)[0-9a-f:]+\/\d+ scope global/.test(ipv6Text), iptables: s.get("iptables")?.rc === 0 ? (s.get("iptables")?.text ?? "").trim() || null : null },
     },
   };

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { splitSections } from "./parse";
-import { buildVerificationScript, fencedScript, SECTIONS } from "./script";
+import { buildVerificationScript, COMMANDS, fencedScript, SECTIONS } from "./script";
 
 const T = "cd".repeat(10);
 let bin: string;
@@ -67,7 +67,7 @@ describe("the verification script on a node", () => {
     expect(splitSections(runScript(status).stdout, T).get("meta")!.text).toContain("tunnel=k2-slave");
   });
 
-  it("spawns at most 3 processes per section plus its commands' own (no $(…) subshells)", () => {
+  it("spawns one process per pipeline stage plus timeout (and bash for a pipeline), nothing more: no $(…) subshells", () => {
     stubs(bin, "k2-sidecar\nk2s");
     const script = buildVerificationScript({ token: T });
     fs.writeFileSync(path.join(bin, "verify.sh"), script);
@@ -76,10 +76,37 @@ describe("the verification script on a node", () => {
     const base = count("true");
     if (base.status !== 0) return expect.soft(base.stderr, "unshare --pid needs root").toBe("");
     const spawned = Number(count(`bash ${bin}/verify.sh >/dev/null 2>&1`).stdout.trim()) - Number(base.stdout.trim());
-    // each section: timeout + bash + one process per pipeline stage (the stubs stand for the node's binaries; sudo execs its command)
-    const stages = SECTIONS.reduce((n, k) => n + 2 + (buildVerificationScript({ token: T }).match(new RegExp(`run ${k} '[^\\n]*`))![0].split(" | ").length), 0);
+    // a one-stage command: timeout + the command; a pipeline: timeout + bash + its stages (the stubs stand for the node's binaries; sudo execs its command)
+    const perCommand = Object.values(COMMANDS).map((c) => (/[|&;<>`$(]/.test(c.replace(/"\$(D|C|SS|KS)"/g, "")) ? 2 + c.replace(/'[^']*'/g, "''").split(" | ").length : 2));
     // + the script's bash + two docker inspects under timeout
-    expect(spawned).toBeLessThanOrEqual(stages + 1 + 4);
-    expect(spawned).toBeGreaterThan(SECTIONS.length * 2);
+    // (the compose section's `cd` fails here, before its sudo: one less)
+    expect(spawned).toBeLessThanOrEqual(perCommand.reduce((a, b) => a + b, 0) + 1 + 4);
+    // 15 sections from 11 commands (the sidecar log is read once for four checks): 71 processes before
+    expect(SECTIONS).toHaveLength(15);
+    expect(spawned).toBeLessThanOrEqual(40);
+  });
+
+  it("one sidecar-log read fills the four sections, each shaped as a grep pipeline (PIPE <docker> <matched> <awk>)", () => {
+    stubs(bin, "k2-sidecar\nk2s");
+    const rep = (i: number) => `time=2026-12-01T10:${String(i).padStart(2, "0")}:00.000Z level=INFO msg="DIAG: usage-reporter-cycle-ok" epoch=1 cumulative=${i}`;
+    const lines = ["time=2026-12-01T10:00:00Z msg=\"Registration completed\" tunnels=1", "time=2026-12-01T10:00:01Z msg=\"Registration completed\" tunnels=2", "time=2026-12-01T10:00:01Z msg=\"Tunnel registered\" domain=x", ...Array.from({ length: 25 }, (_, i) => rep(i)), "noise"];
+    fs.writeFileSync(path.join(bin, "log.txt"), lines.join("\n") + "\n");
+    const logs = (body: string) => fs.writeFileSync(path.join(bin, "docker"), fs.readFileSync(path.join(bin, "docker"), "utf8").replace(/^case/m, `[ "$1 $2" = "logs --since" ] && { ${body}; }\ncase`), { mode: 0o755 });
+    logs(`cat ${bin}/log.txt >&2; exit 0`);
+    const s = splitSections(runScript(buildVerificationScript({ token: T })).stdout, T);
+    expect(s.get("registration")).toEqual({ text: lines[1], rc: 0, pipe: [0, 0, 0] });
+    expect(s.get("tunnel_domain")).toEqual({ text: lines[2], rc: 0, pipe: [0, 0, 0] });
+    expect(s.get("meter")).toEqual({ text: "", rc: 0, pipe: [0, 1, 0] });
+    expect(s.get("reporter")!.text.split("\n")).toEqual(Array.from({ length: 20 }, (_, i) => rep(i + 5)));
+    // docker failing in front: its message reaches every section, the failed stage is reported
+    stubs(bin, "k2-sidecar\nk2s");
+    logs(`echo "Error response from daemon: dial unix /var/run/docker.sock: connect: permission denied" >&2; exit 1`);
+    const f = splitSections(runScript(buildVerificationScript({ token: T })).stdout, T);
+    for (const k of ["registration", "tunnel_domain", "meter", "reporter"]) expect(f.get(k)).toEqual({ text: "", rc: 0, pipe: [1, 1, 0] });
+    // a hung read: every section timed out, no PIPE
+    stubs(bin, "k2-sidecar\nk2s");
+    logs("sleep 30");
+    const h = splitSections(runScript(buildVerificationScript({ token: T }).replace(/timeout 10 bash -c "\$1/, 'timeout 1 bash -c "$1')).stdout, T);
+    for (const k of ["registration", "reporter"]) expect(h.get(k)).toEqual({ text: "", rc: 124, pipe: null });
   });
 });
