@@ -254,7 +254,14 @@ function orderBy(q: FleetQuery): Prisma.NodeOrderByWithRelationInput[] {
 /** Distinct values for the filter dropdowns (the nodes' own values, sorted). */
 export type FleetFacets = { countries: string[]; regions: string[]; archs: string[]; checks: string[] };
 
-type NodeRecord = Awaited<ReturnType<ReturnType<typeof db>["node"]["findMany"]>>[number];
+// The node columns the fleet table reads (issue 17: not archDetail and the rest, for 5,000 rows per page load)
+const FLEET_ROW_SELECT = {
+  ipv4: true, name: true, country: true, region: true, class: true, ipType: true, tunnels: true, inCenter: true, source: true, arch: true, versionTag: true,
+  sidecarHealth: true, hostKeyState: true, verificationStatus: true, verificationAt: true, failingChecks: true, lastOperation: true, lastOperationAt: true,
+  lastSeenSshAt: true, lastSshError: true,
+} as const;
+type NodeRecord = Awaited<ReturnType<typeof fleetNodes>>[number];
+const fleetNodes = (q: FleetQuery) => db().node.findMany({ select: FLEET_ROW_SELECT, orderBy: orderBy(q) });
 
 /** Whether a node passes the table's filters (all but `all`, which the caller applies to the activity). The text rule is lib/fleet/text-filter's, shared with the browser. */
 function matchesFleetQuery(n: NodeRecord, q: FleetQuery, text: string | null): boolean {
@@ -275,7 +282,7 @@ function matchesFleetQuery(n: NodeRecord, q: FleetQuery, text: string | null): b
  */
 export async function fleetTable(q: FleetQuery): Promise<{ rows: FleetRow[]; summary: FleetSummary; facets: FleetFacets }> {
   const [nodes, meters] = await Promise.all([
-    db().node.findMany({ orderBy: orderBy(q) }),
+    fleetNodes(q),
     // the Quota column: every node's latest meter row (one per node), in one query
     db().meterNode.findMany({ select: { nodeIpv4: true, metering: true, limitGb: true, used: true, cut: true, k2sPaused: true, mode: true } }),
   ]);
