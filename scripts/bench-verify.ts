@@ -112,7 +112,12 @@ async function main() {
       const passed = parsed.filter((p) => p.failingChecks.length === 0).length;
       const why = new Map<string, number>();
       for (const p of parsed) for (const c of p.failingChecks) why.set(c, (why.get(c) ?? 0) + 1);
-      if (why.size) console.log(`${label}: failing checks: ${[...why].map(([c, k]) => `${c}×${k}`).join(", ")}`);
+      if (why.size) {
+        console.log(`${label}: failing checks: ${[...why].map(([c, k]) => `${c}×${k}`).join(", ")}`);
+        // the evidence of the first two failing nodes: a simulator fault or a console fault must be told apart
+        for (const [i, p] of parsed.map((p, i) => [i, p] as const).filter(([, p]) => p.failingChecks.length).slice(0, 2))
+          for (const c of p.checks.filter((c) => c.status === "fail")) console.log(`  ${targets[i]} ${c.key}: ${c.observed.slice(0, 300)}`);
+      }
       t = performance.now();
       await pool(targets, concurrency, (ip) => engine.runScript({ host: ip }, script, { timeoutMs: 120_000 }));
       put(rtt, "k2ops (warm pool)", n, ms(t));
