@@ -19,6 +19,8 @@ const PAGES = [
   "/settings/account",
   "/settings/users",
   "/settings/notifications",
+  "/runbook",
+  "/runbook/metering",
 ];
 
 async function seriousViolations(page: Page) {

@@ -56,7 +56,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
     .join(t("dropped.separator"));
   return (
     <>
-      <PageHeader title={t("title")} description={t("description")} />
+      <PageHeader help="fleet" title={t("title")} description={t("description")} />
       <FleetSummaryBar summary={summary} lastSync={sync} />
       {syncError ? (
         <p role="alert" className="mb-3 rounded-md border border-warning/50 bg-warning/10 p-2 text-sm">

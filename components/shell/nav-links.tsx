@@ -4,10 +4,10 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { cn } from "@/lib/utils";
-import { ActivityIcon, FileTextIcon, GaugeIcon, PackagePlusIcon, ScrollIcon, ServerIcon, SettingsIcon, type IconProps } from "@/components/ui/icons";
+import { ActivityIcon, BookOpenIcon, FileTextIcon, GaugeIcon, PackagePlusIcon, ScrollIcon, ServerIcon, SettingsIcon, type IconProps } from "@/components/ui/icons";
 
 /** `label` is the link's key in the "nav" namespace of the catalogs (messages/*.json). */
-type NavLabel = "fleet" | "operations" | "metering" | "provisioning" | "deviceLogs" | "audit" | "settings";
+type NavLabel = "fleet" | "operations" | "metering" | "provisioning" | "deviceLogs" | "audit" | "runbook" | "settings";
 type NavLink = { href: string; label: NavLabel; Icon: React.ComponentType<IconProps>; also?: string[] };
 
 export const NAV_LINKS: NavLink[] = [
@@ -17,6 +17,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: "/provisioning", label: "provisioning", Icon: PackagePlusIcon },
   { href: "/device-logs", label: "deviceLogs", Icon: FileTextIcon },
   { href: "/audit", label: "audit", Icon: ScrollIcon },
+  { href: "/runbook", label: "runbook", Icon: BookOpenIcon },
   { href: "/settings", label: "settings", Icon: SettingsIcon },
 ];
 

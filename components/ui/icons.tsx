@@ -1,6 +1,7 @@
 import * as React from "react";
 import {
   Activity,
+  BookOpen,
   Check,
   ChevronDown,
   ChevronLeft,
@@ -59,6 +60,7 @@ export const GaugeIcon = sized(Gauge, "GaugeIcon");
 export const PackagePlusIcon = sized(PackagePlus, "PackagePlusIcon");
 export const FileTextIcon = sized(FileText, "FileTextIcon");
 export const ScrollIcon = sized(ScrollText, "ScrollIcon");
+export const BookOpenIcon = sized(BookOpen, "BookOpenIcon");
 export const SettingsIcon = sized(Settings, "SettingsIcon");
 export const LogOutIcon = sized(LogOut, "LogOutIcon");
 export const LoaderIcon = sized(LoaderCircle, "LoaderIcon");

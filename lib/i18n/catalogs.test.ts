@@ -33,6 +33,8 @@ const MOVED = [
   "components/shell/nav-links.tsx",
   "components/shell/not-yet.tsx",
   "components/shell/page-header.tsx",
+  "components/shell/page-help.tsx",
+  "app/(console)/runbook/[[...doc]]/page.tsx",
   "components/shell/planned-page.tsx",
   "components/shell/sign-out-button.tsx",
   "components/i18n/locale-switch.tsx",

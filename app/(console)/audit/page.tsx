@@ -24,7 +24,7 @@ export default async function AuditPage({ searchParams }: { searchParams: SP }) 
   for (const [k, v] of Object.entries(sp)) if (typeof v === "string" && v && k !== "page") query.set(k, v);
   return (
     <>
-      <PageHeader
+      <PageHeader help="audit"
         title={t("title")}
         description={t("description")}
         actions={

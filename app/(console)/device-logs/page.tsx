@@ -29,7 +29,7 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
   const result = parsed.success && configured ? await searchTriage(parsed.data, centerClientFromEnv()) : null;
   return (
     <>
-      <PageHeader title="Device logs" description="A user's feedback tickets and uploaded logs at Center; open one for its DIAG analysis (computed by k2ops from the whole file)." />
+      <PageHeader help="deviceLogs" title="Device logs" description="A user's feedback tickets and uploaded logs at Center; open one for its DIAG analysis (computed by k2ops from the whole file)." />
       <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border p-4 text-sm md:grid-cols-4" aria-label="Search tickets and logs">
         {FIELDS.map(([name, label, example]) => (
           <label key={name} className="flex flex-col gap-1">

@@ -22,7 +22,7 @@ export default async function MeteringPage({ searchParams }: { searchParams: Pro
   const view = await meteringPageView({ range: meteringRange((await searchParams).range) });
   return (
     <>
-      <PageHeader title="Metering" description="Quota used per node this billing cycle, as each node's own meter counts it, with the history k2ops records itself." />
+      <PageHeader help="metering" title="Metering" description="Quota used per node this billing cycle, as each node's own meter counts it, with the history k2ops records itself." />
       <MeteringOverview view={view} />
       <div className="mt-6">
         <Suspense fallback={<Skeleton className="h-24 w-full" />}>

@@ -29,7 +29,7 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
   };
   return (
     <>
-      <PageHeader
+      <PageHeader help="operations"
         title="Operations"
         description="Fleet jobs (verify all / selected, rollouts): who started them, progress, per-node results."
         actions={

@@ -23,7 +23,7 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
   const canOperate = hasRole(user.role, "operator");
   return (
     <>
-      <PageHeader title="Provisioning" description="Center's work items for private nodes (provision, change IP, stop, destroy), newest first, with what each asks for and Center's own deadline." />
+      <PageHeader help="provisioning" title="Provisioning" description="Center's work items for private nodes (provision, change IP, stop, destroy), newest first, with what each asks for and Center's own deadline." />
       <div className="mb-3 flex flex-wrap items-center gap-3 text-sm" data-testid="work-items-summary">
         {list.configured ? (
           <span>

@@ -23,7 +23,7 @@ export default async function SettingsPage() {
   const t = await getTranslations("settings");
   return (
     <>
-      <PageHeader title={t("title")} description={t("description")} />
+      <PageHeader help="settings" title={t("title")} description={t("description")} />
       <div className="space-y-6">
         <p className="flex flex-wrap gap-x-6 gap-y-1">
           <Link href="/settings/account" className="font-medium underline underline-offset-4">

@@ -30,7 +30,7 @@ export default async function DeviceLogPage({ searchParams }: { searchParams: Pr
     const href = (p: number) => `${base}&file=${encodeURIComponent(file)}&layer=${layer}&q=${encodeURIComponent(q)}&page=${p}`;
     return (
       <>
-        <PageHeader title={`${file} (raw)`} description={key} />
+        <PageHeader help="deviceLogs" title={`${file} (raw)`} description={key} />
         <form method="get" className="flex flex-wrap items-end gap-3 text-sm" aria-label="Filter the raw log">
           <input type="hidden" name="key" value={key} />
           <input type="hidden" name="file" value={file} />
@@ -77,7 +77,7 @@ export default async function DeviceLogPage({ searchParams }: { searchParams: Pr
   const opened = await openLog(key, client).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
   return (
     <>
-      <PageHeader title="Device log analysis" description={key} />
+      <PageHeader help="deviceLogs" title="Device log analysis" description={key} />
       {typeof opened === "string" ? (
         <WarningNote>{opened}</WarningNote>
       ) : (

@@ -102,7 +102,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   ];
   return (
     <>
-      <PageHeader title={node.name || node.ipv4} description={`${node.ipv4} · ${node.region}`} actions={
+      <PageHeader help="node" title={node.name || node.ipv4} description={`${node.ipv4} · ${node.region}`} actions={
           <>
             {hasRole(user.role, "operator") ? <VerifyButton ipv4={node.ipv4} verify={verifyNodeAction} /> : null}
             <Link href="/" className="text-sm underline underline-offset-4">

@@ -25,7 +25,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
   const operator = hasRole(user.role, "operator");
   return (
     <>
-      <PageHeader
+      <PageHeader help="reports"
         title="Fleet reports"
         description="Before enabling K2_ENFORCE_AUTH: the users-file audit (runbook §6.5) and the auth-rollout report (§6.6), each a job over the fleet with a CSV export."
         actions={

@@ -41,7 +41,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     const lv = await lifecycleView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
     return (
       <>
-        <PageHeader title={`${held.action === "stop" ? "Stop" : "Destroy"} — work item ${operationId}`} description="A private subscription's lifecycle item (Center's daily sweep): k2ops acts at Lightsail, confirms the result there, then reports the item done." />
+        <PageHeader help="provisioning" title={`${held.action === "stop" ? "Stop" : "Destroy"} — work item ${operationId}`} description="A private subscription's lifecycle item (Center's daily sweep): k2ops acts at Lightsail, confirms the result there, then reports the item done." />
         {typeof lv === "string" ? (
           <WarningNote>{lv}</WarningNote>
         ) : (
@@ -63,7 +63,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     const canOperate = hasRole(user.role, "operator");
     return (
       <>
-        <PageHeader title={`Change IP — work item ${operationId}`} description="A private node's new public address: k2ops swaps the instance's Lightsail static IP, has the node register again from the new address (same host key), verifies it there and reports the item done." />
+        <PageHeader help="provisioning" title={`Change IP — work item ${operationId}`} description="A private node's new public address: k2ops swaps the instance's Lightsail static IP, has the node register again from the new address (same host key), verifies it there and reports the item done." />
         {typeof cv === "string" ? (
           <WarningNote>{cv}</WarningNote>
         ) : cv && !cv.plan ? (
@@ -93,7 +93,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     if (e instanceof ActionFailure) {
       return (
         <>
-          <PageHeader title={`Work item ${operationId}`} description="The provisioning wizard." />
+          <PageHeader help="provisioning" title={`Work item ${operationId}`} description="The provisioning wizard." />
           <WarningNote testId="wizard-unavailable">{e.message}</WarningNote>
           <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
             Back to Provisioning
@@ -113,7 +113,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   const deadline = op ? provisionDeadline(op, now) : null;
   return (
     <>
-      <PageHeader title={`Provision ${view.name} (work item ${operationId})`} description={`Sold: ${view.ask.region} · ${view.ask.soldGib.toLocaleString("en-US")} GiB a month · ${view.ask.ipType}. Choose where the node runs (k2ops checks every choice again when you confirm), then k2ops creates the VPS, prepares it, deploys the stack and waits for the node to register itself.`} />
+      <PageHeader help="provisioning" title={`Provision ${view.name} (work item ${operationId})`} description={`Sold: ${view.ask.region} · ${view.ask.soldGib.toLocaleString("en-US")} GiB a month · ${view.ask.ipType}. Choose where the node runs (k2ops checks every choice again when you confirm), then k2ops creates the VPS, prepares it, deploys the stack and waits for the node to register itself.`} />
       {op ? (
         <p className="text-sm text-muted-foreground" data-testid="run-center-status">
           At Center: {op.status}

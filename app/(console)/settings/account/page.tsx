@@ -26,7 +26,7 @@ export default async function AccountPage() {
   const authAt = typeof session?.authAt === "number" ? session.authAt : null;
   return (
     <>
-      <PageHeader title={t("title")} description={t("description", { email: user.email, role: tRoles(user.role) })}>
+      <PageHeader help="account" title={t("title")} description={t("description", { email: user.email, role: tRoles(user.role) })}>
         {authAt ? <p className="text-xs text-muted-foreground">{t.rich("signedInAt", { time: () => <Time value={authAt} format="seconds" /> })}</p> : null}
       </PageHeader>
       <section aria-labelledby="language-heading" className="mb-4 max-w-sm space-y-2 rounded-lg border border-border bg-card p-4">

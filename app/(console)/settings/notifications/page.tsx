@@ -21,7 +21,7 @@ export default async function NotificationsPage() {
   if (!hasRole(user.role, "admin")) {
     return (
       <>
-        <PageHeader title={t("title")} />
+        <PageHeader help="notifications" title={t("title")} />
         <p role="alert" className="rounded-lg border border-border bg-card p-4 text-sm">
           {t("adminOnly", { role: tRoles(user.role) })}
         </p>
@@ -31,7 +31,7 @@ export default async function NotificationsPage() {
   const [targets, log] = await Promise.all([listTargetViews(), listDeliveries({ limit: 100 })]);
   return (
     <>
-      <PageHeader title={t("title")} description={t("description")} />
+      <PageHeader help="notifications" title={t("title")} description={t("description")} />
       <NotifySettings
         targets={targets}
         deliveries={log.rows}

@@ -21,7 +21,7 @@ export default async function UsersPage() {
   if (!hasRole(user.role, "admin")) {
     return (
       <>
-        <PageHeader title={t("title")} />
+        <PageHeader help="users" title={t("title")} />
         <p role="alert" className="rounded-lg border border-border bg-card p-4 text-sm">
           {t("adminOnly", { role: tRoles(user.role) })}
         </p>
@@ -31,7 +31,7 @@ export default async function UsersPage() {
   const users = await listUsers();
   return (
     <>
-      <PageHeader title={t("title")} description={t("description")} />
+      <PageHeader help="users" title={t("title")} description={t("description")} />
       <UserAdmin
         me={user.id}
         // stored text is shown through the same redaction as every other sink (a secret typed as a name stays masked)

@@ -31,7 +31,7 @@ export default async function TicketPage({ params }: { params: Promise<{ id: str
   const t = v.ticket;
   return (
     <>
-      <PageHeader title={`Ticket ${t.feedbackId}`} description={`${t.email}${t.userId ? ` · user ${t.userId}` : ""} · ${t.udid || "no device"} · created ${when(t.createdAt)} UTC`} />
+      <PageHeader help="deviceLogs" title={`Ticket ${t.feedbackId}`} description={`${t.email}${t.userId ? ` · user ${t.userId}` : ""} · ${t.udid || "no device"} · created ${when(t.createdAt)} UTC`} />
       <section className="space-y-2 rounded-lg border p-4 text-sm" data-testid="ticket">
         <p>
           <Badge variant={t.status === "open" ? "warning" : t.status === "resolved" ? "success" : "secondary"}>{t.status}</Badge>

@@ -39,7 +39,7 @@ export default async function NewRolloutPage({ searchParams }: { searchParams: P
   const sp = await searchParams;
   const t = await getTranslations("rollout.page");
   const tRoles = await getTranslations("roles");
-  const header = <PageHeader title={t("title")} description={t("description")} />;
+  const header = <PageHeader help="rollout" title={t("title")} description={t("description")} />;
   if (!hasRole(user.role, "operator")) {
     return (
       <>
