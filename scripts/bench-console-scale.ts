@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import ssh2 from "ssh2";
+import { consoleHeapMb } from "@/lib/config";
 import { generateEd25519KeyPair } from "@/lib/ssh/ed25519";
 import { cannedVerification, endpointIp } from "./bench-scale-endpoint";
 
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     // what "Verify all" sends for an unfiltered table: the server recomputes the active nodes
     const nodes = await verifiableNodes(parseFleetQuery({}));
     const rss0 = process.memoryUsage().rss;
-    console.log(`\nsettings: ${nodes.length} nodes, job concurrency ${CONCURRENCY} (K2OPS_JOB_CONCURRENCY), node answers after ${DELAY_MS} ms,`);
+    console.log(`\nsettings: ${nodes.length} nodes, job concurrency ${CONCURRENCY} (K2OPS_JOB_CONCURRENCY), node answers after ${DELAY_MS} ms, ${heapFlag} (K2OPS_MAX_HEAP_MB),`);
     console.log(`          SSH pool idleTimeoutMs ${IDLE_TIMEOUT_MS} (K2OPS_SSH_IDLE_TIMEOUT_MS), maxIdleConnections ${MAX_IDLE} (K2OPS_SSH_MAX_IDLE_CONNECTIONS); ${os.availableParallelism()} cores, Node ${process.version}`);
     console.log(`console RSS before the job: ${mb(rss0)}`);
 
@@ -313,7 +314,15 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(2);
-});
+// This process plays the console server, which scripts/console.ts starts with a bounded heap
+// (K2OPS_MAX_HEAP_MB, default 384): the bench runs under the same limit, re-started with it.
+const heapFlag = `--max-old-space-size=${consoleHeapMb()}`;
+if (!process.execArgv.includes(heapFlag)) {
+  const again = spawn(process.execPath, [heapFlag, ...process.execArgv, process.argv[1], ...args], { stdio: "inherit" });
+  again.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(2);
+  });
+}

@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ensurePrivateDir, makePrivate, startEmbeddedPostgres, type EmbeddedPostgres } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
-import { dataDir, embeddedDataDir, embeddedDbTcpPort } from "@/lib/config";
+import { consoleHeapMb, dataDir, embeddedDataDir, embeddedDbTcpPort } from "@/lib/config";
 
 const args = process.argv.slice(2);
 const dev = args.includes("--dev");
@@ -64,8 +64,11 @@ function securePrivateDataDir(): void {
 }
 
 async function main() {
-  securePrivateDataDir();
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // a bounded heap for the console server: V8 collects a fleet job's garbage instead of growing to the machine's size
+  // (checked first: a bad K2OPS_MAX_HEAP_MB stops the start before anything is started)
+  const heap = `--max-old-space-size=${consoleHeapMb(env)}`;
+  securePrivateDataDir();
 
   if (!env.NEXTAUTH_SECRET) {
     // generated once per data folder, kept out of git and out of every log
@@ -117,7 +120,7 @@ async function main() {
 
   // Next.js behind the console's own server, which records each request's socket address (audit IPs)
   const server = path.join(process.cwd(), "scripts/server.mjs");
-  const child = spawn(process.execPath, [server, ...(dev ? ["--dev"] : []), "-p", String(port), "-H", env.K2OPS_HOST ?? "0.0.0.0"], { env, stdio: "inherit" });
+  const child = spawn(process.execPath, [heap, server, ...(dev ? ["--dev"] : []), "-p", String(port), "-H", env.K2OPS_HOST ?? "0.0.0.0"], { env, stdio: "inherit" });
   children.push(child);
   child.on("exit", (code) => void shutdown(code ?? 0));
   log(`console on http://localhost:${port}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configSummary, displayUrl } from "./index";
+import { configSummary, consoleHeapMb, displayUrl } from "./index";
 
 describe("configured URLs are shown without credentials (security #14)", () => {
   it("no URL user-info reaches the Settings page, whichever variable carries it", () => {
@@ -21,5 +21,13 @@ describe("configured URLs are shown without credentials (security #14)", () => {
     expect(displayUrl("user:pw@not a url")).toBe("(not an http(s) URL)");
     expect(displayUrl("http://[broken")).toBe("(not a valid URL)");
     expect(displayUrl("https://center.example.test/")).toBe("https://center.example.test/");
+  });
+});
+
+describe("the console server's heap limit (issue 17)", () => {
+  it("defaults to 384 MiB, takes a whole number of MiB, and names the variable on a bad value", () => {
+    expect(consoleHeapMb({})).toBe(384);
+    expect(consoleHeapMb({ K2OPS_MAX_HEAP_MB: " 1024 " })).toBe(1024);
+    for (const bad of ["64", "1e3", "512MB", "-1", "70000"]) expect(() => consoleHeapMb({ K2OPS_MAX_HEAP_MB: bad })).toThrow(/K2OPS_MAX_HEAP_MB/);
   });
 });
