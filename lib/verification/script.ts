@@ -91,7 +91,7 @@ export function fencedScript(token: string, sections: [key: string, command: str
   const line = ([k, c]: [string, string]) => {
     if (k === "sidecar_log") return `[ -n "$SS" ] && runlog ${q(c)}`;
     // one stage, no redirection: the fixed command goes into the script as it is
-    if (!/[|&;<>`$(]/.test(c.replace(/"\$(D|C|SS|KS)"/g, ""))) return `sec ${k}; timeout ${SECTION_TIMEOUT_S} ${c} 2>&1 </dev/null | mapfile -t OUT; one ${k} \${PIPESTATUS[0]}`;
+    if (!/[|&;<>`$(\n]/.test(c.replace(/"\$(D|C|SS|KS)"/g, ""))) return `sec ${k}; timeout ${SECTION_TIMEOUT_S} ${c} 2>&1 </dev/null | mapfile -t OUT; one ${k} \${PIPESTATUS[0]}`;
     return `run ${k} ${q(c)}`;
   };
   // the names section, when asked for, runs first: the tunnel container's name comes from its output (one `docker ps` less)
