@@ -32,6 +32,17 @@ export function sshEngine(): SshEngine {
 }
 
 /** The SSH target of a node, with its per-node overrides. */
+/**
+ * Closes the process's engine and forgets it: the next sshEngine() is configured from the
+ * environment again. For a fixture that changes the key (a test fleet per chaos seed: each has
+ * its own client key, and the first seed's engine would keep offering the old one).
+ */
+export async function resetSshEngine(): Promise<void> {
+  const e = g.k2opsSsh;
+  g.k2opsSsh = undefined;
+  await e?.closeAll();
+}
+
 export function targetOf(node: { ipv4: string; sshUser: string | null; sshPort: number | null }) {
   return { host: node.ipv4, ...(node.sshPort ? { port: node.sshPort } : {}), ...(node.sshUser ? { user: node.sshUser } : {}) };
 }

@@ -4,7 +4,7 @@ import { SimFleet, type Scenario } from "@/simulator/node/fleet";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { syncFleet } from "@/lib/fleet";
 import { registerSecret } from "@/lib/redact";
-import { sshEngine } from "./engine";
+import { resetSshEngine } from "./engine";
 
 // The fixture of the node-operation integration suites: a fresh database, the
 // Center simulator, and real-sshd simulated nodes (one scenario each, all with
@@ -34,7 +34,8 @@ export async function startTestFleet(
     center,
     fleet,
     async stop() {
-      await sshEngine().closeAll();
+      // the engine holds this fixture's client key: the next fixture in this process configures its own
+      await resetSshEngine();
       await fleet.stop();
       await center.close();
       await t.close();
