@@ -31,7 +31,6 @@ export function sshEngine(): SshEngine {
   return g.k2opsSsh;
 }
 
-/** The SSH target of a node, with its per-node overrides. */
 /**
  * Closes the process's engine and forgets it: the next sshEngine() is configured from the
  * environment again. For a fixture that changes the key (a test fleet per chaos seed: each has
@@ -43,6 +42,7 @@ export async function resetSshEngine(): Promise<void> {
   await e?.closeAll();
 }
 
+/** The SSH target of a node, with its per-node overrides. */
 export function targetOf(node: { ipv4: string; sshUser: string | null; sshPort: number | null }) {
   return { host: node.ipv4, ...(node.sshPort ? { port: node.sshPort } : {}), ...(node.sshUser ? { user: node.sshUser } : {}) };
 }
