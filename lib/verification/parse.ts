@@ -275,10 +275,13 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
   const loop = restartLoopCause(errSec?.text ?? "");
   const sideSettle = settling(side);
   const tunSettle = settling(tun);
+  // compose's rows, read once: the containers check and the sidecar-health fact both use them
+  const containersSec = s.get("containers");
+  const composeRows = containersSec?.rc === 0 ? parseComposePsJson(containersSec.text) : null;
 
   add("containers", "Containers up", "Both containers run, the sidecar is healthy, k2s is not paused, no retired k2-oc orphan", shownCommand("containers", vars), `k2-sidecar running (healthy), ${tunnel} running, no k2-oc`, "containers", (sec) => {
     if (sec.rc !== 0) return { status: "unknown", observed: `docker compose ps failed: ${firstLine(sec.text) || `exit ${sec.rc}`}` };
-    const rows = parseComposePsJson(sec.text);
+    const rows = composeRows;
     if (!rows) return { status: "unknown", observed: `unrecognised docker compose ps output: ${firstLine(sec.text)}` };
     const describe = (r: PsRow) => r.status ?? `${r.state}${r.health ? ` (${r.health})` : ""}`;
     const sc = rows.find((r) => r.name === "k2-sidecar");
@@ -438,10 +441,8 @@ export function parseVerificationOutput(raw: string, ctx: { token: string; ipv4:
 
   const names = (s.get("names")?.text ?? "").split("\n").map((x) => x.trim()).filter(Boolean);
   const image = tun.image ?? "";
-  // the sidecar's health from compose's own rows (the containers check read them); a sidecar that does not exist is "missing"
-  const containersSec = s.get("containers");
-  const rows = containersSec?.rc === 0 ? parseComposePsJson(containersSec.text) : null;
-  const health = rows?.find((r) => r.name === "k2-sidecar")?.health ?? "";
+  // the sidecar's health from compose's own rows; a sidecar that does not exist is "missing"
+  const health = composeRows?.find((r) => r.name === "k2-sidecar")?.health ?? "";
   const bbr = /=\s*(\S+)/.exec(s.get("bbr")?.text ?? "")?.[1] ?? null;
   const ipv6Text = s.get("ipv6")?.rc === 0 ? s.get("ipv6")?.text : undefined;
   // a legacy k2-slave tunnel is named first: it may still run from the old dir, and an

@@ -69,6 +69,9 @@ export function shownCommand(key: keyof typeof COMMANDS, v: ScriptVars): string 
   return COMMANDS[key].replace(/"([^"]*\$(?:D|C|SS|KS)\b[^"]*)"/g, (_m, inner: string) => expand(inner) || "''").replace(/\$(D|C|SS|KS)\b/g, (_m, name: keyof ScriptVars) => v[name] || "''");
 }
 
+/** Whether a command is one stage with no redirection (no pipe, `&`, `;`, `<`/`>`, substitution or newline; "$D"-style quoted variables allowed): it then runs under `timeout` as it is, without a `bash -c`. */
+export const isSingleStage = (command: string): boolean => !/[|&;<>`$(\n]/.test(command.replace(/"\$(D|C|SS|KS)"/g, ""));
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
@@ -91,7 +94,7 @@ export function fencedScript(token: string, sections: [key: string, command: str
   const line = ([k, c]: [string, string]) => {
     if (k === "sidecar_log") return `[ -n "$SS" ] && runlog ${q(c)}`;
     // one stage, no redirection: the fixed command goes into the script as it is
-    if (!/[|&;<>`$(\n]/.test(c.replace(/"\$(D|C|SS|KS)"/g, ""))) return `sec ${k}; timeout ${SECTION_TIMEOUT_S} ${c} 2>&1 </dev/null | mapfile -t OUT; one ${k} \${PIPESTATUS[0]}`;
+    if (isSingleStage(c)) return `sec ${k}; timeout ${SECTION_TIMEOUT_S} ${c} 2>&1 </dev/null | mapfile -t OUT; one ${k} \${PIPESTATUS[0]}`;
     return `run ${k} ${q(c)}`;
   };
   // the names section, when asked for, runs first: the tunnel container's name comes from its output (one `docker ps` less)
