@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
 import { BookOpenIcon } from "@/components/ui/icons";
-import { PAGE_HELP, runbookHref, type HelpPage } from "@/lib/runbook/refs";
+import { PAGE_HELP, runbookHref, runbookLabel, type HelpPage } from "@/lib/runbook/refs";
 
 /** A page's one-line help: what the page is for, and a link to the runbook section it implements. */
 export async function PageHelp({ page }: { page: HelpPage }) {
@@ -12,7 +12,7 @@ export async function PageHelp({ page }: { page: HelpPage }) {
       <BookOpenIcon size={14} className="shrink-0" />
       <span>{t(`pages.${page}`)}</span>
       <Link href={runbookHref(ref)} className="font-medium text-foreground underline underline-offset-4" data-testid="page-help-link">
-        {t("link", { section: ref.label })}
+        {t("link", { section: runbookLabel(ref) })}
       </Link>
     </p>
   );

@@ -24,7 +24,7 @@ export function embeddedDbTcpPort(env: NodeJS.ProcessEnv = process.env): number 
 }
 
 /** The console server's default V8 old-space limit (MiB): see consoleHeapMb. */
-export const DEFAULT_CONSOLE_HEAP_MB = 384;
+const DEFAULT_CONSOLE_HEAP_MB = 384;
 
 /**
  * The console server process's V8 old-space limit in MiB (`--max-old-space-size`), from

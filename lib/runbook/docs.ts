@@ -1,4 +1,3 @@
-// The runbook's documents (docs/runbook); pure.
 /** The runbook's documents: the hub and the references it points to. */
 export const RUNBOOK_DOCS = {
   ops: { file: "kaitu-node-ops.txt", title: "Kaitu Node Operations" },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PAGE_HELP, RUNBOOK_DOCS, readRunbook, runbookHref, slug, splitRunbook, type RunbookDoc } from ".";
+import { PAGE_HELP, RUNBOOK_DOCS, readRunbook, runbookHref, runbookLabel, slug, splitRunbook, type RunbookDoc } from ".";
 
 describe("splitRunbook", () => {
   it("the hub: a section per §N / §N.M line, not the quick index's table rows", () => {
@@ -32,5 +32,6 @@ describe("the shipped runbook", () => {
   it("links: the hub at /runbook, a reference at /runbook/<doc>", () => {
     expect(runbookHref(PAGE_HELP.fleet)).toBe("/runbook#s5");
     expect(runbookHref(PAGE_HELP.metering)).toBe("/runbook/metering#metering-architecture-facts-read-first");
+    expect([PAGE_HELP.audit, PAGE_HELP.reports, PAGE_HELP.metering].map(runbookLabel)).toEqual(["§0", "§3.1", "metering.md"]);
   });
 });

@@ -72,4 +72,4 @@ export function readRunbook(doc: RunbookDoc): RunbookSection[] {
   return splitRunbook(fs.readFileSync(path.join(DIR, file), "utf8"), file.endsWith(".md") ? "md" : "txt");
 }
 
-export { PAGE_HELP, runbookHref, type HelpPage, type RunbookRef } from "./refs";
+export { PAGE_HELP, runbookHref, runbookLabel, runbookPath, type HelpPage, type RunbookRef } from "./refs";

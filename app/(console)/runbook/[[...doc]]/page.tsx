@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
-import { isRunbookDoc, readRunbook, RUNBOOK_DOCS, type RunbookDoc } from "@/lib/runbook";
+import { isRunbookDoc, readRunbook, RUNBOOK_DOCS, runbookPath, type RunbookDoc } from "@/lib/runbook";
 import { PageHeader } from "@/components/shell/page-header";
 import { cn } from "@/lib/utils";
 
@@ -20,13 +20,12 @@ export default async function RunbookPage({ params }: { params: Promise<{ doc?: 
   const doc: RunbookDoc = name;
   const sections = readRunbook(doc);
   const t = await getTranslations("runbook");
-  const href = (d: RunbookDoc) => (d === "ops" ? "/runbook" : `/runbook/${d}`);
   return (
     <>
       <PageHeader title={t("title")} description={t("description")} />
       <nav aria-label={t("documents")} className="mb-4 flex flex-wrap gap-x-4 gap-y-1 text-sm">
         {(Object.keys(RUNBOOK_DOCS) as RunbookDoc[]).map((d) => (
-          <Link key={d} href={href(d)} aria-current={d === doc ? "page" : undefined} className={cn("underline-offset-4 hover:underline", d === doc ? "font-semibold" : "text-muted-foreground")}>
+          <Link key={d} href={runbookPath(d)} aria-current={d === doc ? "page" : undefined} className={cn("underline-offset-4 hover:underline", d === doc ? "font-semibold" : "text-muted-foreground")}>
             {RUNBOOK_DOCS[d].title}
           </Link>
         ))}
