@@ -4,14 +4,13 @@ import { getSessionUser } from "@/lib/auth/session";
 import { LOCALE_COOKIE, pickLocale, type Locale } from "@/lib/i18n/locales";
 import { userLocale } from "@/lib/i18n/preference";
 import { SERVER_TIME_ZONE } from "@/lib/i18n/format";
-import en from "@/messages/en.json";
-import zhCN from "@/messages/zh-CN.json";
+import { en, zhCN, type Messages } from "@/messages";
 
 // next-intl without locale routing: URLs stay as they are and the language comes from the
 // request. Order: the signed-in user's saved choice, else the k2ops-locale cookie, else the
 // browser's Accept-Language (zh* → zh-CN, else en).
 
-const MESSAGES: Record<Locale, typeof en> = { en, "zh-CN": zhCN };
+const MESSAGES: Record<Locale, Messages> = { en, "zh-CN": zhCN };
 
 async function savedLocale(): Promise<Locale | null> {
   try {

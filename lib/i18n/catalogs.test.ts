@@ -1,16 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { hardcodedText, keysUsed, read, ROOT, sourceFiles, verbatim } from "./scan";
 
 // Every visible string comes from the catalogs, in both languages:
-// (a) messages/en.json and messages/zh-CN.json have the same keys, the same {placeholders}
-//     and <tags>, and no empty value;
+// (a) messages/en/*.json and messages/zh-CN/*.json have the same namespaces and keys, the same
+//     {placeholders} and <tags>, and no empty value;
 // (b) every t("…") key used under app/ and components/ exists in both;
-// (c) the files already moved onto the catalogs (MOVED) hold no hard-coded visible text.
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
+// (c) every page and component holds no hard-coded visible text (NOT_YET lists the exceptions).
+// `npm run i18n:scan -- <files>` prints what (c) finds in given files.
 
 type Catalog = { [k: string]: string | Catalog };
 function flatten(c: Catalog, prefix = "", out = new Map<string, string>()): Map<string, string> {
@@ -21,186 +19,61 @@ function flatten(c: Catalog, prefix = "", out = new Map<string, string>()): Map<
   }
   return out;
 }
-const CATALOGS = { en: flatten(JSON.parse(read("messages/en.json"))), "zh-CN": flatten(JSON.parse(read("messages/zh-CN.json"))) };
+/** One language's catalog: messages/<lang>/<namespace>.json, each file the namespace's object. */
+function catalog(lang: string): Map<string, string> {
+  const dir = path.join(ROOT, "messages", lang);
+  const all: Catalog = {};
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".json"))) all[f.replace(/\.json$/, "")] = JSON.parse(read(`messages/${lang}/${f}`));
+  return flatten(all);
+}
+const CATALOGS = { en: catalog("en"), "zh-CN": catalog("zh-CN") };
 
-/** Files whose visible text is all in the catalogs: the test refuses a hard-coded word in them. */
-const MOVED = [
-  "app/layout.tsx",
-  "app/(console)/layout.tsx",
-  "app/login/page.tsx",
-  "app/(console)/settings/account/page.tsx",
-  "components/shell/app-shell.tsx",
-  "components/shell/nav-links.tsx",
-  "components/shell/not-yet.tsx",
-  "components/shell/page-header.tsx",
-  "components/shell/page-help.tsx",
-  "app/(console)/runbook/[[...doc]]/page.tsx",
-  "components/shell/planned-page.tsx",
-  "components/shell/sign-out-button.tsx",
-  "components/i18n/locale-switch.tsx",
-  "components/i18n/time.tsx",
-  "components/i18n/time-zone-note.tsx",
-  "components/ui/theme-toggle.tsx",
-  "components/auth/login-form.tsx",
-  "components/users/password-change-form.tsx",
-  "app/(console)/page.tsx",
-  "components/fleet/fleet-view.tsx",
-  "components/fleet/fleet-table.tsx",
-  "components/fleet/fleet-filters.tsx",
-  "components/fleet/fleet-columns-menu.tsx",
-  "components/fleet/fleet-summary.tsx",
-  "components/fleet/add-node-dialog.tsx",
-  "components/ui/dialog.tsx",
-  "components/ui/confirm-dialog.tsx",
-  "components/ui/pagination.tsx",
-  "components/ui/code-block.tsx",
-  "components/jobs/job-progress.tsx",
-  "components/jobs/job-list.tsx",
-  "components/jobs/job-detail.tsx",
-  "components/rollout/step-badge.tsx",
-  "components/command/command-palette.tsx",
-  "app/(console)/audit/page.tsx",
-  "components/audit/audit-filters.tsx",
-  "components/audit/audit-pager.tsx",
-  "components/audit/audit-table.tsx",
-  "app/(console)/operations/rollout/new/page.tsx",
-  "components/rollout/rollout-form.tsx",
-  "components/rollout/rollout-plan.tsx",
-  "components/rollout/rollout-view.tsx",
-  "components/rollout/rollout-controls.tsx",
-  "app/(console)/nodes/[ip]/page.tsx",
-  "components/node/node-operations.tsx",
-  "components/node/env-editor.tsx",
-  "components/node/log-follower.tsx",
-  "components/node/ssh-override.tsx",
-  "components/node/verification-checklist.tsx",
-  "components/node/verify-button.tsx",
-  "app/(console)/settings/page.tsx",
-  "app/(console)/settings/users/page.tsx",
-  "app/(console)/settings/notifications/page.tsx",
-  "components/users/user-admin.tsx",
-  "components/notify/notify-settings.tsx",
+/** Files under app/ and components/ not yet moved onto the catalogs (their visible text is English only). */
+const NOT_YET: string[] = [
+  "app/(console)/device-logs/log/page.tsx",
+  "app/(console)/device-logs/page.tsx",
+  "app/(console)/device-logs/tickets/[id]/page.tsx",
+  "app/(console)/metering/page.tsx",
+  "app/(console)/operations/page.tsx",
+  "app/(console)/operations/reports/page.tsx",
+  "app/(console)/provisioning/[id]/page.tsx",
+  "app/(console)/provisioning/page.tsx",
+  "components/device-logs/analysis.tsx",
+  "components/device-logs/heartbeat-charts.tsx",
+  "components/device-logs/tables.tsx",
+  "components/device-logs/ticket-actions.tsx",
+  "components/metering/chart-card.tsx",
+  "components/metering/cycle-charts.tsx",
+  "components/metering/fleet-charts.tsx",
+  "components/metering/format.ts",
+  "components/metering/metering-audits.tsx",
+  "components/metering/metering-overview.tsx",
+  "components/metering/metering-table.tsx",
+  "components/metering/node-metering-section.tsx",
+  "components/metering/node-metering.tsx",
+  "components/metering/quota-gauge.tsx",
+  "components/metering/quota-operations.tsx",
+  "components/provisioning/change-ip-step.tsx",
+  "components/provisioning/choose-step.tsx",
+  "components/provisioning/countdown.tsx",
+  "components/provisioning/instance-facts.tsx",
+  "components/provisioning/lifecycle-step.tsx",
+  "components/provisioning/run-stepper.tsx",
+  "components/provisioning/work-item-actions.tsx",
+  "components/provisioning/work-items-table.tsx",
+  "components/reports/cancel-report.tsx",
+  "components/reports/live-refresh.tsx",
+  "components/reports/report-list.tsx",
+  "components/reports/report-start-form.tsx",
+  "components/reports/report-view.tsx",
+  "components/rollout/control-rules.ts",
 ];
 
-/** Verbatim in every language: product names and technical tokens. */
-const VERBATIM = new Set(["k2", "k2ops", "k2s", "Center", "K2_VERSION", "SSH", "UTC", "UDID", "Lightsail", "Slack", "webhook"]);
+/** English on purpose: the command palette's search keywords, so that "reboot" finds the operation in every language. */
+const ENGLISH_BY_DESIGN = ["components/command/commands.ts"];
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-    const rel = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sourceFiles(rel));
-    else if (/\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) && !e.name.endsWith(".d.ts")) out.push(rel);
-  }
-  return out;
-}
-
-const parse = (rel: string, text = read(rel)) => ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
-
-function walk(node: ts.Node, visit: (n: ts.Node) => void) {
-  visit(node);
-  node.forEachChild((c) => walk(c, visit));
-}
-
-/** A string's text, or for a template `prefix${…}…` its text up to the first substitution (marked dynamic). */
-function literal(n: ts.Node): { text: string; dynamic: boolean } | null {
-  if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return { text: n.text, dynamic: false };
-  if (ts.isTemplateExpression(n)) return { text: n.head.text, dynamic: true };
-  return null;
-}
-
-export type KeyUse = { file: string; line: number; key: string; dynamic: boolean };
-
-/**
- * The catalog keys a file uses: translators come from useTranslations("ns") / getTranslations("ns")
- * (or ({ namespace: "ns" })), bound to a name; each call name("key"), name.rich/markup/raw/has("key")
- * is the key "ns.key". A template key (`reason.${r}`) is recorded as a dynamic prefix.
- */
-export function keysUsed(rel: string, text?: string): KeyUse[] {
-  const sf = parse(rel, text);
-  const translators = new Map<string, string>();
-  walk(sf, (n) => {
-    if (!ts.isVariableDeclaration(n) || !ts.isIdentifier(n.name) || !n.initializer) return;
-    let init: ts.Expression = n.initializer;
-    if (ts.isAwaitExpression(init)) init = init.expression;
-    if (!ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || !["useTranslations", "getTranslations"].includes(init.expression.text)) return;
-    const arg = init.arguments[0];
-    let ns = "";
-    if (arg && ts.isStringLiteral(arg)) ns = arg.text;
-    else if (arg && ts.isObjectLiteralExpression(arg)) {
-      for (const p of arg.properties) if (ts.isPropertyAssignment(p) && p.name.getText(sf) === "namespace" && ts.isStringLiteral(p.initializer)) ns = p.initializer.text;
-    }
-    translators.set(n.name.text, ns);
-  });
-  const uses: KeyUse[] = [];
-  walk(sf, (n) => {
-    if (!ts.isCallExpression(n) || !n.arguments.length) return;
-    const callee = n.expression;
-    let name: string | null = null;
-    if (ts.isIdentifier(callee)) name = callee.text;
-    else if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && ["rich", "markup", "raw", "has"].includes(callee.name.text)) name = callee.expression.text;
-    if (name === null || !translators.has(name)) return;
-    const lit = literal(n.arguments[0]);
-    if (!lit) return; // a typed variable key (e.g. t(l.label)): tsc checks it against the typed catalog
-    const ns = translators.get(name)!;
-    uses.push({ file: rel, line: sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1, key: ns ? `${ns}.${lit.text}` : lit.text, dynamic: lit.dynamic });
-  });
-  return uses;
-}
-
-/** JSX attributes that people read (or hear). */
-const TEXT_ATTRS = new Set(["title", "aria-label", "aria-description", "aria-valuetext", "placeholder", "alt", "label", "description", "notice", "what", "issue"]);
-/** Where strings are code, not text: class names, the directive, module names, catalog keys. */
-const CODE_CALLS = new Set(["cn", "cva", "clsx", "useTranslations", "getTranslations", "t", "redirect", "require"]);
-
-const hasLetters = (s: string) => /\p{L}/u.test(s);
-const isProse = (s: string) => /\p{Script=Han}/u.test(s) || /\p{L}{2,}[^\S\n]+\p{L}{2,}/u.test(s) || /^[A-Z][a-z]+[.:!?]?$/.test(s.trim());
-/** "text-xs text-muted-foreground": a class list, not text */
-const classList = (s: string) => s.trim().split(/\s+/).every((w) => /^[!a-z0-9:_[\]/.%()&>*-]+$/.test(w)) && /[-:]/.test(s);
-const verbatim = (s: string) => s.trim().split(/[\s·—–-]+/).filter(Boolean).every((w) => VERBATIM.has(w) || !hasLetters(w));
-
-export type Hardcoded = { file: string; line: number; text: string; why: string };
-
-/** Hard-coded visible text in a file (heuristic): JSX text, text attributes, prose string literals. */
-export function hardcodedText(rel: string, text?: string): Hardcoded[] {
-  const sf = parse(rel, text);
-  const out: Hardcoded[] = [];
-  const at = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
-  const inCode = (n: ts.Node): boolean => {
-    for (let p: ts.Node | undefined = n.parent; p; p = p.parent) {
-      if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExpressionStatement(p) && p.parent === sf && ts.isStringLiteral(p.expression)) return true;
-      if (ts.isJsxAttribute(p)) {
-        const name = p.name.getText(sf);
-        return name === "className" || name === "href" || name === "id" || name.startsWith("data-") || name === "htmlFor" || name === "autoComplete" || name === "type" || name === "variant" || name === "role";
-      }
-      if (ts.isCallExpression(p)) {
-        const c = p.expression;
-        const name = ts.isIdentifier(c) ? c.text : ts.isPropertyAccessExpression(c) ? c.name.text : "";
-        if (CODE_CALLS.has(name) || (ts.isPropertyAccessExpression(c) && ts.isIdentifier(c.expression) && c.expression.text === "t")) return true;
-      }
-      if (ts.isElementAccessExpression(p) || ts.isTypeNode(p)) return true;
-    }
-    return false;
-  };
-  walk(sf, (n) => {
-    if (ts.isJsxText(n)) {
-      const s = n.text.trim();
-      if (s && hasLetters(s) && !verbatim(s)) out.push({ file: rel, line: at(n), text: s, why: "JSX text" });
-      return;
-    }
-    const lit = literal(n);
-    if (!lit) return;
-    // an object's key ({ "verifying revert": "warning" }) names data, it is not shown as such
-    if ((ts.isPropertyAssignment(n.parent) || ts.isPropertySignature(n.parent)) && n.parent.name === n) return;
-    const full = ts.isTemplateExpression(n) ? [n.head.text, ...n.templateSpans.map((s) => s.literal.text)].join(" ") : lit.text;
-    if (!hasLetters(full) || verbatim(full) || classList(full) || inCode(n)) return;
-    const attr = ts.isJsxAttribute(n.parent) ? n.parent : ts.isJsxExpression(n.parent) && ts.isJsxAttribute(n.parent.parent) ? n.parent.parent : null;
-    if (attr && TEXT_ATTRS.has(attr.name.getText(sf))) out.push({ file: rel, line: at(n), text: full, why: `${attr.name.getText(sf)}= attribute` });
-    else if (ts.isJsxExpression(n.parent) && (ts.isJsxElement(n.parent.parent) || ts.isJsxFragment(n.parent.parent))) out.push({ file: rel, line: at(n), text: full, why: "JSX child" });
-    else if (isProse(full)) out.push({ file: rel, line: at(n), text: full, why: "string literal" });
-  });
-  return out;
-}
+/** What people read: pages and components (.tsx) and the components' display helpers (.ts); not server actions or routes. */
+const UI_FILES = [...sourceFiles("app").filter((f) => f.endsWith(".tsx")), ...sourceFiles("components")].filter((f) => !ENGLISH_BY_DESIGN.includes(f));
 
 const placeholders = (s: string) => [...s.matchAll(/\{\s*(\w+)|<\/?(\w+)>/g)].map((m) => m[1] ?? `<${m[2]}>`).sort();
 
@@ -241,8 +114,16 @@ describe("catalogs", () => {
     for (const l of labels) for (const cat of Object.values(CATALOGS)) expect(cat.has(`nav.${l}`), l).toBe(true);
   });
 
-  it("the files moved onto the catalogs hold no hard-coded visible text", () => {
-    expect(MOVED.flatMap((f) => hardcodedText(f))).toEqual([]);
+  it("en and zh-CN have the same namespaces (one file each)", () => {
+    const files = (lang: string) => fs.readdirSync(path.join(ROOT, "messages", lang)).sort();
+    expect(files("zh-CN")).toEqual(files("en"));
+  });
+
+  it("pages and components hold no hard-coded visible text", () => {
+    expect(UI_FILES.length).toBeGreaterThan(80);
+    for (const f of NOT_YET) expect(UI_FILES, `NOT_YET lists a file that does not exist: ${f}`).toContain(f);
+    const found = UI_FILES.filter((f) => !NOT_YET.includes(f)).flatMap((f) => hardcodedText(f));
+    expect(found.map((h) => `${h.file}:${h.line} [${h.why}] ${h.text}`)).toEqual([]);
   });
 
   it("the scan finds hard-coded text (JSX text, text attributes, prose literals) and keys", () => {
