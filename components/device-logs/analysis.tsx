@@ -1,7 +1,10 @@
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import type { OpenedFile, ServerLink } from "@/lib/device-logs";
 import type { DiagAnalysis, Verdict } from "@/lib/device-logs/diag";
+import { formatNumber } from "@/lib/i18n/format";
 import { Badge } from "@/components/ui/badge";
+import { Time } from "@/components/i18n/time";
 import { HeartbeatCharts } from "./heartbeat-charts";
 
 // A client log's DIAG analysis as a page (issue #15): the verdict and the rules
@@ -9,14 +12,16 @@ import { HeartbeatCharts } from "./heartbeat-charts";
 // in the fleet, the heartbeat charts, problem events by layer and on a
 // timeline, health transitions, panics with their stacks.
 
+// The log's own clock: its timestamps stay in UTC, as in the raw lines, so they can be matched.
 const ts = (ms: number | null) => (ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
 const VARIANT: Record<Verdict, "success" | "warning" | "destructive"> = { OK: "success", WARN: "warning", CRITICAL: "destructive", PANIC: "destructive" };
 
 export function VerdictCard({ a }: { a: DiagAnalysis }) {
+  const t = useTranslations("deviceLogs.analysis");
   return (
     <section className="rounded-lg border p-4 text-sm" data-testid="verdict" data-verdict={a.verdict}>
       <p className="flex items-center gap-2 text-base font-semibold">
-        Verdict <Badge variant={VARIANT[a.verdict]}>{a.verdict}</Badge>
+        {t("verdict")} <Badge variant={VARIANT[a.verdict]}>{a.verdict}</Badge>
       </p>
       {a.rules.length ? (
         <ul className="mt-2 space-y-1" data-testid="verdict-rules">
@@ -27,15 +32,15 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
           ))}
         </ul>
       ) : (
-        <p className="mt-2 text-muted-foreground">No rule fired: no panic, no critical heartbeat, at most 10 DIAG failures, no TCP-WS fallback, no heap over 30 MB.</p>
+        <p className="mt-2 text-muted-foreground">{t("noRule")}</p>
       )}
       {a.findings.length ? (
         <table className="mt-3 w-full text-xs" data-testid="findings">
           <thead className="text-left text-muted-foreground">
             <tr>
-              <th>Symptom (heartbeats)</th>
-              <th>Likely cause</th>
-              <th>Look next at</th>
+              <th>{t("symptom")}</th>
+              <th>{t("likely")}</th>
+              <th>{t("next")}</th>
             </tr>
           </thead>
           <tbody>
@@ -56,17 +61,24 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
 }
 
 export function SessionCard({ a, server }: { a: DiagAnalysis; server: ServerLink | null }) {
+  const t = useTranslations("deviceLogs.analysis");
+  const locale = useLocale();
   const s = a.session;
+  // the session's values are the log's (versions, reasons, numbers as logged): verbatim
   const rows: [string, React.ReactNode][] = [
-    ["Client", s.version ? `${s.version} · ${s.os ?? "?"} · ${s.arch ?? "?"}` : "—"],
-    ["Sessions", String(s.sessions)],
-    ["Server", s.server ?? "—"],
-    ["Mode / protocol", `${s.mode ?? "—"} / ${s.protocol ?? "—"}`],
-    ["Dial", s.dialMs === null ? "—" : `${s.dialMs} ms`],
-    ["Connected", ts(s.connectedAt)],
-    ["Ended", s.endedAt === null ? "—" : `${ts(s.endedAt)} (${s.endReason ?? "?"}, up ${s.uptimeS ?? "?"} s, tx ${s.txMB ?? "?"} MB, rx ${s.rxMB ?? "?"} MB)`],
-    ["Log", `${a.lines.toLocaleString("en-US")} lines, ${(a.bytes / 1024).toFixed(0)} KiB, ${ts(a.firstAt)} → ${ts(a.lastAt)} UTC`],
+    [t("session.client"), s.version ? `${s.version} · ${s.os ?? "?"} · ${s.arch ?? "?"}` : "—"],
+    [t("session.sessions"), String(s.sessions)],
+    [t("session.server"), s.server ?? "—"],
+    [t("session.mode"), `${s.mode ?? "—"} / ${s.protocol ?? "—"}`],
+    [t("session.dial"), s.dialMs === null ? "—" : `${s.dialMs} ms`],
+    [t("session.connected"), ts(s.connectedAt)],
+    [t("session.ended"), s.endedAt === null ? "—" : t("session.endedValue", { at: ts(s.endedAt), reason: s.endReason ?? "?", up: String(s.uptimeS ?? "?"), tx: String(s.txMB ?? "?"), rx: String(s.rxMB ?? "?") })],
+    [t("session.log"), t("session.logValue", { lines: a.lines, kib: Math.round(a.bytes / 1024), first: ts(a.firstAt), last: ts(a.lastAt) })],
   ];
+  const statusText = (status: string) => (status === "pass" || status === "fail" || status === "unknown" || status === "error" ? t(`checkStatus.${status}`) : status);
+  const node = server?.node;
+  const around = node?.around;
+  const usage = around?.usage;
   return (
     <section className="rounded-lg border p-4 text-sm" data-testid="session">
       <dl className="grid grid-cols-[9rem_1fr] gap-1">
@@ -79,31 +91,48 @@ export function SessionCard({ a, server }: { a: DiagAnalysis; server: ServerLink
       </dl>
       {server ? (
         <p className="mt-2" data-testid="server-node">
-          {server.node ? (
+          {node ? (
             <>
-              The server is{" "}
-              <Link className="font-mono underline-offset-2 hover:underline" href={`/nodes/${server.node.ipv4}`}>
-                {server.node.name} ({server.node.ipv4})
-              </Link>{" "}
-              in the fleet: checklist {server.node.verificationStatus ?? "never run"}
-              {server.node.verificationAt ? ` at ${server.node.verificationAt.slice(0, 16).replace("T", " ")} UTC` : ""}
-              {server.node.failingChecks.length ? ` (failing: ${server.node.failingChecks.join(", ")})` : ""}.
-              {server.node.around ? (
+              {t.rich("serverNode", {
+                name: node.name,
+                ipv4: node.ipv4,
+                status: node.verificationStatus ? statusText(node.verificationStatus) : t("neverRun"),
+                link: (c) => (
+                  <Link className="font-mono underline-offset-2 hover:underline" href={`/nodes/${node.ipv4}`}>
+                    {c}
+                  </Link>
+                ),
+                at: () => (node.verificationAt ? t.rich("checkAt", { time: () => <Time value={node.verificationAt} /> }) : null),
+                failing: () => (node.failingChecks.length ? t("failing", { checks: node.failingChecks.join(", ") }) : null),
+              })}
+              {around ? (
                 <span className="mt-1 block text-xs text-muted-foreground" data-testid="server-around">
-                  Around the log&apos;s end ({ts(a.lastAt)} UTC):{" "}
-                  {server.node.around.checkBefore
-                    ? `the checklist before it (${server.node.around.checkBefore.at.slice(0, 16).replace("T", " ")}) was ${server.node.around.checkBefore.status}${server.node.around.checkBefore.failingChecks.length ? ` (failing: ${server.node.around.checkBefore.failingChecks.join(", ")})` : ""}`
-                    : "no checklist ran before it"}
-                  ;{" "}
-                  {server.node.around.usage
-                    ? `its meter at ${server.node.around.usage.hour.slice(11, 16)}: ${server.node.around.usage.usedBytes === null ? "used unknown" : `${(server.node.around.usage.usedBytes / 2 ** 30).toFixed(1)} GiB used`}${server.node.around.usage.limitGb ? ` of ${server.node.around.usage.limitGb} GiB` : ""}${server.node.around.usage.cut ? ", CUT (over its limit: it served no one)" : server.node.around.usage.cut === false ? ", not cut" : ""}`
-                    : "no meter reading within 2 h of it"}
-                  .
+                  {t.rich("around", {
+                    end: ts(a.lastAt),
+                    check: () =>
+                      around.checkBefore
+                        ? t.rich(around.checkBefore.failingChecks.length ? "checkBeforeFailing" : "checkBefore", {
+                            status: statusText(around.checkBefore.status),
+                            checks: around.checkBefore.failingChecks.join(", "),
+                            time: () => <Time value={around.checkBefore?.at} />,
+                          })
+                        : t("noCheckBefore"),
+                    // the meter's hour stays on the log's UTC clock, next to the log's end
+                    meter: () =>
+                      usage
+                        ? t("meter", {
+                            hour: usage.hour.slice(11, 16),
+                            usage: usage.usedBytes === null ? t("usedUnknown") : t("usedGib", { gib: formatNumber(usage.usedBytes / 2 ** 30, locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) }),
+                            limit: usage.limitGb ? t("limit", { limit: String(usage.limitGb) }) : "",
+                            cut: usage.cut ? t("cut") : usage.cut === false ? t("notCut") : "",
+                          })
+                        : t("noMeter"),
+                  })}
                 </span>
               ) : null}
             </>
           ) : (
-            <span className="text-muted-foreground">No fleet node matches the server {server.server}.</span>
+            <span className="text-muted-foreground">{t("noNode", { server: server.server })}</span>
           )}
         </p>
       ) : null}
@@ -112,32 +141,33 @@ export function SessionCard({ a, server }: { a: DiagAnalysis; server: ServerLink
 }
 
 export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; server: ServerLink | null; rawHref: string }) {
+  const t = useTranslations("deviceLogs.analysis");
   const a = file.analysis;
   return (
     <section className="mt-6 space-y-4" data-testid={`file-${file.name}`}>
       <h2 className="text-lg font-semibold">
-        {file.name} <span className="text-sm font-normal text-muted-foreground">({file.kind}, {file.lines.toLocaleString("en-US")} lines)</span>{" "}
+        {file.name} <span className="text-sm font-normal text-muted-foreground">{t("fileMeta", { kind: t(`kind.${file.kind}`), lines: file.lines })}</span>{" "}
         <Link className="text-sm font-normal underline-offset-2 hover:underline" href={rawHref}>
-          raw log
+          {t("rawLog")}
         </Link>
       </h2>
       {!a ? (
-        <p className="text-sm text-muted-foreground">Not a k2 client log: no DIAG analysis (read it raw).</p>
+        <p className="text-sm text-muted-foreground">{t("notK2")}</p>
       ) : (
         <>
           <div className="grid gap-4 lg:grid-cols-2">
             <VerdictCard a={a} />
             <SessionCard a={a} server={server} />
           </div>
-          {a.heartbeatCount ? <HeartbeatCharts beats={a.heartbeats} /> : <p className="text-sm text-muted-foreground">No heartbeats in this file (a pre-DIAG build, or a crash log).</p>}
+          {a.heartbeatCount ? <HeartbeatCharts beats={a.heartbeats} /> : <p className="text-sm text-muted-foreground">{t("noHeartbeats")}</p>}
           <div className="grid gap-4 lg:grid-cols-2">
             <section className="rounded-lg border p-4 text-sm" data-testid="event-counts">
-              <h3 className="font-medium">Problem events by layer</h3>
+              <h3 className="font-medium">{t("eventsByLayer")}</h3>
               <p className="text-xs text-muted-foreground">
                 {Object.entries(a.layerCounts)
                   .filter(([, n]) => n > 0)
                   .map(([l, n]) => `${l}: ${n}`)
-                  .join(" · ") || "none"}
+                  .join(" · ") || t("none")}
               </p>
               <table className="mt-2 w-full text-xs">
                 <tbody>
@@ -152,11 +182,11 @@ export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; serv
               </table>
             </section>
             <section className="rounded-lg border p-4 text-sm" data-testid="transitions">
-              <h3 className="font-medium">Health transitions ({a.transitionTotal})</h3>
+              <h3 className="font-medium">{t("transitions", { total: a.transitionTotal })}</h3>
               <ol className="mt-2 space-y-0.5 text-xs">
-                {a.transitions.map((t) => (
-                  <li key={t.line}>
-                    {ts(t.at)} {t.from || "?"} → <strong>{t.to}</strong> (loss {t.loss ?? "?"}, RTT {t.rttMs ?? "?"} ms)
+                {a.transitions.map((x) => (
+                  <li key={x.line}>
+                    {t.rich("transition", { at: ts(x.at), from: x.from || "?", to: x.to, loss: String(x.loss ?? "?"), rtt: String(x.rttMs ?? "?"), b: (c) => <strong>{c}</strong> })}
                   </li>
                 ))}
               </ol>
@@ -164,8 +194,7 @@ export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; serv
           </div>
           <section className="rounded-lg border p-4 text-sm" data-testid="timeline">
             <h3 className="font-medium">
-              Timeline of problem events ({a.timelineTotal}
-              {a.timelineTotal > a.timeline.length ? `; the last ${a.timeline.length} shown` : ""})
+              {a.timelineTotal > a.timeline.length ? t("timelineLast", { total: a.timelineTotal, shown: a.timeline.length }) : t("timeline", { total: a.timelineTotal })}
             </h3>
             <div className="max-h-80 overflow-auto">
               <table className="mt-2 w-full text-xs">
@@ -188,11 +217,11 @@ export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; serv
           </section>
           {a.panics.length ? (
             <section className="rounded-lg border border-destructive/40 p-4 text-sm" data-testid="panics">
-              <h3 className="font-medium">Panics ({a.panicTotal})</h3>
+              <h3 className="font-medium">{t("panics", { total: a.panicTotal })}</h3>
               {a.panics.map((p) => (
                 <div key={p.line} className="mt-2">
                   <p>
-                    {ts(p.at)} · line {p.line}: <strong>{p.message}</strong>
+                    {t.rich("panic", { at: ts(p.at), line: String(p.line), message: p.message, b: (c) => <strong>{c}</strong> })}
                   </p>
                   {p.stack.length ? <pre className="mt-1 max-h-64 overflow-auto rounded bg-muted p-2 text-xs">{p.stack.join("\n")}</pre> : null}
                 </div>

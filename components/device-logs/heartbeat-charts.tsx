@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { Heartbeat } from "@/lib/device-logs/diag";
 import { AXIS, ChartCard, GRID, LEGEND, TOOLTIP } from "@/components/metering/chart-card";
@@ -7,24 +8,26 @@ import { AXIS, ChartCard, GRID, LEGEND, TOOLTIP } from "@/components/metering/ch
 // The heartbeat series of a client log (issue #15): loss and round trip, then
 // traffic and connection counts, over the log's time; each with its table.
 
+// the log's own clock (UTC), as in its raw lines
 const hhmm = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString().slice(11, 16));
 
 export function HeartbeatCharts({ beats }: { beats: Heartbeat[] }) {
+  const t = useTranslations("deviceLogs.charts");
   const data = beats.map((b) => ({ t: hhmm(b.at), lossPct: b.loss === null ? null : Math.round(b.loss * 1000) / 10, rttMs: b.rttMs, txMB: b.txMB, rxMB: b.rxMB, tcp: b.tcpConns, udp: b.udpConns }));
   const table = (
     <div className="max-h-72 overflow-auto">
       <table className="w-full text-xs">
         <thead className="text-left text-muted-foreground">
           <tr>
-            <th>Time (UTC)</th>
-            <th>Health</th>
-            <th>Transport</th>
-            <th>Loss</th>
-            <th>RTT ms</th>
-            <th>tx/rx MB</th>
-            <th>TCP/UDP</th>
-            <th>Uptime s</th>
-            <th>Fallback</th>
+            <th>{t("time")}</th>
+            <th>{t("health")}</th>
+            <th>{t("transport")}</th>
+            <th>{t("loss")}</th>
+            <th>{t("rttMs")}</th>
+            <th>{t("txRxMB")}</th>
+            <th>{t("tcpUdp")}</th>
+            <th>{t("uptime")}</th>
+            <th>{t("fallback")}</th>
           </tr>
         </thead>
         <tbody>
@@ -68,30 +71,30 @@ export function HeartbeatCharts({ beats }: { beats: Heartbeat[] }) {
   return (
     <div className="grid gap-4 lg:grid-cols-2" data-testid="heartbeat-charts">
       <ChartCard
-        title="Loss and round trip"
-        description="Packet loss (%) and RTT (ms) per 30 s heartbeat"
+        title={t("lossTitle")}
+        description={t("lossDescription")}
         testId="chart-loss"
         table={table}
         chart={chart(
           [
-            { axis: "l", key: "lossPct", name: "loss %", color: "var(--chart-4)" },
-            { axis: "r", key: "rttMs", name: "RTT ms", color: "var(--chart-1)" },
+            { axis: "l", key: "lossPct", name: t("lossPct"), color: "var(--chart-4)" },
+            { axis: "r", key: "rttMs", name: t("rttMs"), color: "var(--chart-1)" },
           ],
           { unit: "%", width: 44 },
           { unit: " ms", width: 56 },
         )}
       />
       <ChartCard
-        title="Traffic and connections"
-        description="Cumulative tx/rx (MB) and open TCP/UDP connections"
+        title={t("trafficTitle")}
+        description={t("trafficDescription")}
         testId="chart-traffic"
         table={table}
         chart={chart(
           [
-            { axis: "l", key: "rxMB", name: "rx MB", color: "var(--chart-2)" },
-            { axis: "l", key: "txMB", name: "tx MB", color: "var(--chart-3)" },
-            { axis: "r", key: "tcp", name: "TCP conns", color: "var(--chart-5)", step: true },
-            { axis: "r", key: "udp", name: "UDP conns", color: "var(--chart-1)", step: true, dash: "4 2" },
+            { axis: "l", key: "rxMB", name: t("rxMB"), color: "var(--chart-2)" },
+            { axis: "l", key: "txMB", name: t("txMB"), color: "var(--chart-3)" },
+            { axis: "r", key: "tcp", name: t("tcpConns"), color: "var(--chart-5)", step: true },
+            { axis: "r", key: "udp", name: t("udpConns"), color: "var(--chart-1)", step: true, dash: "4 2" },
           ],
           { unit: " MB", width: 56 },
           { width: 36 },

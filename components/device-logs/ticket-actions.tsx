@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
@@ -19,6 +20,7 @@ type Res = { ok: true; data: unknown } | { ok: false; error: { message: string; 
 type Actions = { resolve: (i: unknown) => Promise<Res>; reply: (i: unknown) => Promise<Res> };
 
 export function TicketActions({ id, status, actions }: { id: number; status: string; actions: Actions }) {
+  const t = useTranslations("deviceLogs.actions");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const form = useForm<z.input<typeof ticketReplySchema>>({ resolver: zodResolver(ticketReplySchema), defaultValues: { id, content: "" } });
@@ -29,7 +31,7 @@ export function TicketActions({ id, status, actions }: { id: number; status: str
       toast.error(r.error.message);
       throw new Error(r.error.message);
     }
-    toast.success("Ticket resolved");
+    toast.success(t("resolved"));
   }
   const send = form.handleSubmit(async (v) => {
     const r = await actions.reply(v);
@@ -38,15 +40,15 @@ export function TicketActions({ id, status, actions }: { id: number; status: str
       return;
     }
     form.reset({ id, content: "" });
-    toast.success("Reply sent");
+    toast.success(t("replySent"));
     router.refresh();
   });
   const err = form.formState.errors.content?.message;
   return (
     <section className="mt-4 space-y-3 rounded-lg border p-4 text-sm" data-testid="ticket-actions">
-      <form onSubmit={send} className="space-y-2" aria-label="Reply to the user">
+      <form onSubmit={send} className="space-y-2" aria-label={t("replyAria")}>
         <label htmlFor="reply" className="text-xs text-muted-foreground">
-          Reply to the user (Center e-mails it)
+          {t("replyLabel")}
         </label>
         <Textarea id="reply" rows={3} {...form.register("content")} aria-invalid={!!err} />
         {err ? (
@@ -56,16 +58,16 @@ export function TicketActions({ id, status, actions }: { id: number; status: str
         ) : null}
         <div className="flex gap-2">
           <Button type="submit" disabled={form.formState.isSubmitting}>
-            Send reply
+            {t("send")}
           </Button>
           {status === "open" ? (
             <Button type="button" variant="outline" onClick={() => setOpen(true)} data-testid="ticket-resolve">
-              Resolve…
+              {t("resolveOpen")}
             </Button>
           ) : null}
         </div>
       </form>
-      <ConfirmDialog open={open} onOpenChange={setOpen} destructive={false} title={`Resolve ticket ${id}?`} description="Center marks it resolved by you (k2ops:<your e-mail>); the user sees it resolved." confirmLabel="Resolve" onConfirm={resolve} />
+      <ConfirmDialog open={open} onOpenChange={setOpen} destructive={false} title={t("confirmTitle", { id: String(id) })} description={t("confirmDescription")} confirmLabel={t("confirm")} onConfirm={resolve} />
     </section>
   );
 }

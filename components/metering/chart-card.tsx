@@ -1,6 +1,7 @@
 "use client";
 
 import * as React from "react";
+import { useTranslations } from "next-intl";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 
@@ -40,6 +41,7 @@ export function ChartCard({
   actions?: React.ReactNode;
   testId?: string;
 }) {
+  const t = useTranslations("metering.chartCard");
   return (
     <Card data-testid={testId}>
       <CardHeader>
@@ -49,9 +51,9 @@ export function ChartCard({
       <CardContent>
         <Tabs defaultValue="chart">
           <div className="flex flex-wrap items-center justify-between gap-2">
-            <TabsList aria-label={`${title}: chart or table`}>
-              <TabsTrigger value="chart">Chart</TabsTrigger>
-              <TabsTrigger value="table">Table</TabsTrigger>
+            <TabsList aria-label={t("tabs", { title })}>
+              <TabsTrigger value="chart">{t("chart")}</TabsTrigger>
+              <TabsTrigger value="table">{t("table")}</TabsTrigger>
             </TabsList>
             {actions}
           </div>

@@ -1,21 +1,37 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { useLocale, useTranslations } from "next-intl";
 import { Area, Bar, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { CycleSeriesView, CycleTotalsView, GaugeView, ProjectionView } from "@/lib/metering/view";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { AXIS, ChartCard, GRID, LEGEND, NoData, SERIES, TOOLTIP } from "./chart-card";
-import { formatGiB, formatUtc, gib } from "./format";
+import { formatGiB as formatGiBIn, formatUtc, gib, isAnnotationKind } from "./format";
 import { annotationMarks, cycleChartRows, cycleHistoryRows, tickLabel, timeTicks } from "./series";
 
 // The node page's charts: used over a billing cycle with rx and tx (this cycle or
 // the previous one), the projection to the cut, the warning and cutoff lines and
 // the integrity annotations; and the previous cycles' totals. Each with a table.
 
-const fmtGiB = (v: unknown) => (typeof v === "number" ? `${v.toLocaleString("en-US", { maximumFractionDigits: 2 })} GiB` : "—");
+const fmtGiBIn = (locale: string) => (v: unknown) => (typeof v === "number" ? `${v.toLocaleString(locale, { maximumFractionDigits: 2 })} GiB` : "—");
+// the counters' names and the mode's formula: verbatim in every language
+const RX = "rx";
+const TX = "tx";
+const modeText = (mode: string | null) => (mode === "sum" ? "rx + tx" : "max(rx, tx)");
+
+/** An annotation kind's short label (an unknown kind as it is). */
+function useAnnotationLabel() {
+  const t = useTranslations("metering.annotation");
+  return (kind: string) => (isAnnotationKind(kind) ? t(kind) : kind);
+}
 
 export function CycleChart({ current, previous, gauge, projection, nowMs, mode }: { current: CycleSeriesView | null; previous: CycleSeriesView | null; gauge: GaugeView; projection: ProjectionView; nowMs: number; mode: string | null }) {
   const [which, setWhich] = useState<"current" | "previous">("current");
+  const t = useTranslations("metering.cycle");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
+  const fmtGiB = fmtGiBIn(locale);
+  const label = useAnnotationLabel();
   const s = which === "previous" && previous ? previous : current;
   const isCurrent = s === current;
   const rows = useMemo(
@@ -37,45 +53,45 @@ export function CycleChart({ current, previous, gauge, projection, nowMs, mode }
   const yMax = Math.max(dataMax * 1.08, showLines && cutoff ? cutoff * 1.04 : 0, 1);
   const toggle =
     previous && current ? (
-      <div role="group" aria-label="Which cycle" className="inline-flex rounded-md border border-border p-0.5 text-xs">
+      <div role="group" aria-label={t("which")} className="inline-flex rounded-md border border-border p-0.5 text-xs">
         {(["current", "previous"] as const).map((w) => (
           <button key={w} type="button" aria-pressed={which === w} onClick={() => setWhich(w)} className={`rounded px-2 py-0.5 ${which === w ? "bg-muted font-medium text-foreground" : "text-muted-foreground hover:text-foreground"}`}>
-            {w === "current" ? "This cycle" : "Previous cycle"}
+            {w === "current" ? t("current") : t("previous")}
           </button>
         ))}
       </div>
     ) : null;
-  const title = s ? `Used over the cycle ${formatUtc(s.start, { dayOnly: true })} → ${formatUtc(s.end, { dayOnly: true })}` : "Used over the cycle";
+  const title = s ? t("titleRange", { from: formatUtc(s.start, { dayOnly: true }), to: formatUtc(s.end, { dayOnly: true }) }) : t("title");
   return (
     <ChartCard
       testId="cycle-chart"
       title={title}
       description={
         s
-          ? `used as the node counts it (${mode === "sum" ? "rx + tx" : "max(rx, tx)"}) and the cycle's rx and tx so far; ${s.resolution === "5m" ? "every poll" : s.resolution === "1h" ? "hourly" : "daily"} points${marks.length ? `; ${marks.length} meter event${marks.length === 1 ? "" : "s"} marked` : ""}${!showLines && cutoff !== null ? `; the cutoff line (${formatGiB(gauge.cutoffBytes)}) is off this scale` : ""}`
+          ? t("description", { mode: modeText(mode), resolution: t(`resolution.${s.resolution === "5m" ? "poll" : s.resolution === "1h" ? "hourly" : "daily"}`) }) + (marks.length ? t("marks", { count: marks.length }) : "") + (!showLines && cutoff !== null ? t("offScale", { cutoff: formatGiB(gauge.cutoffBytes) }) : "")
           : undefined
       }
       actions={toggle}
       chart={
         !s || rows.length === 0 ? (
-          <NoData>No readings of this cycle yet.</NoData>
+          <NoData>{t("noReadings")}</NoData>
         ) : (
           <div className="h-64 w-full pt-2" data-testid="cycle-chart-plot">
             <ResponsiveContainer width="100%" height="100%">
               <ComposedChart data={rows} margin={{ top: 18, right: 12, bottom: 0, left: 4 }}>
                 <CartesianGrid {...GRID} />
                 <XAxis dataKey="t" type="number" scale="time" domain={[start, end]} ticks={axis.ticks} tickFormatter={tickLabel(axis.unit)} {...AXIS} />
-                <YAxis domain={[0, yMax]} tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: "GiB", angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
+                <YAxis domain={[0, yMax]} tickFormatter={(v: number) => v.toLocaleString(locale, { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: "GiB", angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
                 <Tooltip {...TOOLTIP} labelFormatter={(t) => formatUtc(new Date(Number(t)).toISOString())} formatter={(v, name) => [fmtGiB(v), name]} />
                 <Legend {...LEGEND} />
-                <Area dataKey="used" name="used" type="monotone" stroke={SERIES.used} fill={SERIES.used} fillOpacity={0.12} strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
-                <Line dataKey="rx" name="rx" type="monotone" stroke={SERIES.rx} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
-                <Line dataKey="tx" name="tx" type="monotone" stroke={SERIES.tx} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
-                {rows.some((r) => r.projected !== undefined) ? <Line dataKey="projected" name="projected" stroke={SERIES.used} strokeDasharray="5 4" dot={false} connectNulls isAnimationActive={false} legendType="plainline" /> : null}
-                {showLines && warn !== null ? <ReferenceLine y={warn} stroke="var(--warning)" strokeDasharray="2 3" label={{ value: `warning ${gauge.warnPercent}%`, position: "insideTopLeft", fill: "var(--warning)", fontSize: 11 }} /> : null}
-                {showLines && cutoff !== null ? <ReferenceLine y={cutoff} stroke="var(--destructive)" strokeDasharray="6 3" label={{ value: "cutoff (limit − 500 MiB)", position: "insideTopRight", fill: "var(--destructive)", fontSize: 11 }} /> : null}
+                <Area dataKey="used" name={t("seriesUsed")} type="monotone" stroke={SERIES.used} fill={SERIES.used} fillOpacity={0.12} strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
+                <Line dataKey="rx" name={RX} type="monotone" stroke={SERIES.rx} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+                <Line dataKey="tx" name={TX} type="monotone" stroke={SERIES.tx} strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
+                {rows.some((r) => r.projected !== undefined) ? <Line dataKey="projected" name={t("seriesProjected")} stroke={SERIES.used} strokeDasharray="5 4" dot={false} connectNulls isAnimationActive={false} legendType="plainline" /> : null}
+                {showLines && warn !== null ? <ReferenceLine y={warn} stroke="var(--warning)" strokeDasharray="2 3" label={{ value: t("warningLine", { percent: gauge.warnPercent }), position: "insideTopLeft", fill: "var(--warning)", fontSize: 11 }} /> : null}
+                {showLines && cutoff !== null ? <ReferenceLine y={cutoff} stroke="var(--destructive)" strokeDasharray="6 3" label={{ value: t("cutoffLine"), position: "insideTopRight", fill: "var(--destructive)", fontSize: 11 }} /> : null}
                 {marks.map((m, i) => (
-                  <ReferenceLine key={`${m.t}-${m.kind}-${i}`} x={m.t} stroke="var(--muted-foreground)" strokeDasharray="1 3" label={{ value: m.label, position: "top", fill: "var(--muted-foreground)", fontSize: 10 }} />
+                  <ReferenceLine key={`${m.t}-${m.kind}-${i}`} x={m.t} stroke="var(--muted-foreground)" strokeDasharray="1 3" label={{ value: label(m.kind), position: "top", fill: "var(--muted-foreground)", fontSize: 10 }} />
                 ))}
               </ComposedChart>
             </ResponsiveContainer>
@@ -84,16 +100,16 @@ export function CycleChart({ current, previous, gauge, projection, nowMs, mode }
       }
       table={
         !s ? (
-          <NoData>No readings of this cycle yet.</NoData>
+          <NoData>{t("noReadings")}</NoData>
         ) : (
           <div className="space-y-3">
-            <Table aria-label="Used over the cycle" containerClassName="max-h-80" stickyHeader data-testid="cycle-table">
+            <Table aria-label={t("title")} containerClassName="max-h-80" stickyHeader data-testid="cycle-table">
               <TableHeader>
                 <TableRow>
-                  <TableHead>Time (UTC)</TableHead>
-                  <TableHead className="text-right">Used</TableHead>
-                  <TableHead className="text-right">rx (cycle)</TableHead>
-                  <TableHead className="text-right">tx (cycle)</TableHead>
+                  <TableHead>{t("timeUtc")}</TableHead>
+                  <TableHead className="text-right">{t("used")}</TableHead>
+                  <TableHead className="text-right">{t("rxCycle")}</TableHead>
+                  <TableHead className="text-right">{t("txCycle")}</TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -117,21 +133,23 @@ export function CycleChart({ current, previous, gauge, projection, nowMs, mode }
 
 /** The cycle's meter events (counter integrity), in words. */
 export function AnnotationTable({ series }: { series: CycleSeriesView }) {
-  if (!series.annotations.length) return <p className="text-xs text-muted-foreground">No meter events in this cycle.</p>;
+  const t = useTranslations("metering.cycle");
+  const label = useAnnotationLabel();
+  if (!series.annotations.length) return <p className="text-xs text-muted-foreground">{t("noEvents")}</p>;
   return (
-    <Table aria-label="Meter events" data-testid="annotation-table">
+    <Table aria-label={t("events")} data-testid="annotation-table">
       <TableHeader>
         <TableRow>
-          <TableHead>Time (UTC)</TableHead>
-          <TableHead>Event</TableHead>
-          <TableHead>What k2ops did</TableHead>
+          <TableHead>{t("timeUtc")}</TableHead>
+          <TableHead>{t("event")}</TableHead>
+          <TableHead>{t("whatK2opsDid")}</TableHead>
         </TableRow>
       </TableHeader>
       <TableBody>
         {annotationMarks(series).map((a, i) => (
           <TableRow key={`${a.t}-${i}`} data-kind={a.kind}>
             <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(new Date(a.t).toISOString())}</TableCell>
-            <TableCell className="whitespace-nowrap">{a.label}</TableCell>
+            <TableCell className="whitespace-nowrap">{label(a.kind)}</TableCell>
             <TableCell className="text-xs text-muted-foreground">{a.text}</TableCell>
           </TableRow>
         ))}
@@ -143,39 +161,45 @@ export function AnnotationTable({ series }: { series: CycleSeriesView }) {
 /** The previous cycles' traffic (daily rollups re-bucketed to the billing day) and the current one so far. */
 export function CycleHistoryChart({ history, mode }: { history: CycleTotalsView[]; mode: string | null }) {
   const rows = useMemo(() => cycleHistoryRows(history), [history]);
+  const t = useTranslations("metering.cycle");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
+  const fmtGiB = fmtGiBIn(locale);
+  // bars by the cycle's start day; the current cycle marked (series' English " (now)" label is not used)
+  const dayLabel = (start: string) => (rows.find((r) => r.start === start)?.current ? t("now", { day: start.slice(0, 10) }) : start.slice(0, 10));
   return (
     <ChartCard
       testId="cycle-history"
-      title="Previous cycles"
-      description={`each cycle's rx, tx and used (${mode === "sum" ? "rx + tx" : "max(rx, tx)"}) from k2ops' own history; the set-usage seed is not traffic and is not in it`}
+      title={t("historyTitle")}
+      description={t("historyDescription", { mode: modeText(mode) })}
       chart={
         rows.length === 0 ? (
-          <NoData>No history yet.</NoData>
+          <NoData>{t("noHistory")}</NoData>
         ) : (
           <div className="h-56 w-full pt-2">
             <ResponsiveContainer width="100%" height="100%">
               <ComposedChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 4 }}>
                 <CartesianGrid {...GRID} />
-                <XAxis dataKey="label" {...AXIS} />
-                <YAxis tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: "GiB", angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
-                <Tooltip {...TOOLTIP} cursor={{ fill: "var(--muted)", opacity: 0.5 }} formatter={(v, name) => [fmtGiB(v), name]} />
+                <XAxis dataKey="start" tickFormatter={dayLabel} {...AXIS} />
+                <YAxis tickFormatter={(v: number) => v.toLocaleString(locale, { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: "GiB", angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
+                <Tooltip {...TOOLTIP} cursor={{ fill: "var(--muted)", opacity: 0.5 }} labelFormatter={(v) => dayLabel(String(v))} formatter={(v, name) => [fmtGiB(v), name]} />
                 <Legend {...LEGEND} />
-                <Bar dataKey="rx" name="rx" fill={SERIES.rx} radius={[2, 2, 0, 0]} isAnimationActive={false} />
-                <Bar dataKey="tx" name="tx" fill={SERIES.tx} radius={[2, 2, 0, 0]} isAnimationActive={false} />
-                <Line dataKey="used" name="used" stroke={SERIES.used} strokeWidth={2} isAnimationActive={false} />
+                <Bar dataKey="rx" name={RX} fill={SERIES.rx} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+                <Bar dataKey="tx" name={TX} fill={SERIES.tx} radius={[2, 2, 0, 0]} isAnimationActive={false} />
+                <Line dataKey="used" name={t("seriesUsed")} stroke={SERIES.used} strokeWidth={2} isAnimationActive={false} />
               </ComposedChart>
             </ResponsiveContainer>
           </div>
         )
       }
       table={
-        <Table aria-label="Previous cycles" data-testid="cycle-history-table">
+        <Table aria-label={t("historyTitle")} data-testid="cycle-history-table">
           <TableHeader>
             <TableRow>
-              <TableHead>Cycle (UTC)</TableHead>
-              <TableHead className="text-right">rx</TableHead>
-              <TableHead className="text-right">tx</TableHead>
-              <TableHead className="text-right">Used</TableHead>
+              <TableHead>{t("cycleUtc")}</TableHead>
+              <TableHead className="text-right">{RX}</TableHead>
+              <TableHead className="text-right">{TX}</TableHead>
+              <TableHead className="text-right">{t("used")}</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -183,7 +207,7 @@ export function CycleHistoryChart({ history, mode }: { history: CycleTotalsView[
               <TableRow key={c.end}>
                 <TableCell className="whitespace-nowrap font-mono text-xs">
                   {formatUtc(c.start, { dayOnly: true })} → {formatUtc(c.end, { dayOnly: true })}
-                  {c.current ? " (current, so far)" : ""}
+                  {c.current ? t("currentSoFar") : ""}
                 </TableCell>
                 <TableCell className="text-right">{formatGiB(c.rxBytes)}</TableCell>
                 <TableCell className="text-right">{formatGiB(c.txBytes)}</TableCell>

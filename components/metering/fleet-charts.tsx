@@ -2,12 +2,13 @@
 
 import { useMemo } from "react";
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { parseAsStringLiteral, useQueryState } from "nuqs";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { MeteringPageView } from "@/lib/metering/view";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { AXIS, ChartCard, GRID, LEGEND, NoData, SERIES, TOOLTIP } from "./chart-card";
-import { formatGiB, formatUtc } from "./format";
+import { formatGiB as formatGiBIn, formatUtc } from "./format";
 import { tickLabel, timeTicks, topConsumerRows, totalsChartRows } from "./series";
 
 // The Metering page's fleet charts: the fleet's traffic over the chosen range
@@ -16,17 +17,22 @@ import { tickLabel, timeTicks, topConsumerRows, totalsChartRows } from "./series
 // changing it asks the server for the new range (nuqs, shallow: false).
 
 export const RANGES = ["7d", "30d", "90d"] as const;
-const fmtGiB = (v: unknown) => (typeof v === "number" ? `${v.toLocaleString("en-US", { maximumFractionDigits: 1 })} GiB` : "—");
+// the counters' names: verbatim in every language
+const RX = "rx";
+const TX = "tx";
+const RX_TX = "rx + tx";
+const fmtGiBIn = (locale: string) => (v: unknown) => (typeof v === "number" ? `${v.toLocaleString(locale, { maximumFractionDigits: 1 })} GiB` : "—");
 
 /** The range control: 7 / 30 / 90 days, kept in the URL. */
 export function RangeSelect({ value }: { value: (typeof RANGES)[number] }) {
   const [range, setRange] = useQueryState("range", parseAsStringLiteral(RANGES).withDefault("30d").withOptions({ shallow: false, history: "replace", scroll: false }));
   const current = range ?? value;
+  const t = useTranslations("metering.fleet");
   return (
-    <div role="group" aria-label="Range" className="inline-flex rounded-md border border-border p-0.5 text-xs">
+    <div role="group" aria-label={t("range")} className="inline-flex rounded-md border border-border p-0.5 text-xs">
       {RANGES.map((r) => (
         <button key={r} type="button" aria-pressed={current === r} onClick={() => void setRange(r === "30d" ? null : r)} className={`rounded px-2 py-0.5 ${current === r ? "bg-muted font-medium text-foreground" : "text-muted-foreground hover:text-foreground"}`}>
-          {r === "7d" ? "7 days" : r === "30d" ? "30 days" : "90 days"}
+          {t("days", { count: Number(r.slice(0, -1)) })}
         </button>
       ))}
     </div>
@@ -35,6 +41,10 @@ export function RangeSelect({ value }: { value: (typeof RANGES)[number] }) {
 
 export function FleetTotalsChart({ view }: { view: MeteringPageView }) {
   const rows = useMemo(() => totalsChartRows(view.totals.points), [view.totals.points]);
+  const t = useTranslations("metering.fleet");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
+  const fmtGiB = fmtGiBIn(locale);
   const from = new Date(view.from).getTime();
   const to = new Date(view.to).getTime();
   const hourly = view.totals.resolution === "1h";
@@ -43,19 +53,19 @@ export function FleetTotalsChart({ view }: { view: MeteringPageView }) {
   return (
     <ChartCard
       testId="fleet-totals"
-      title="Fleet traffic"
-      description={`every metered node's rx and tx per ${hourly ? "hour" : "day"}, ${formatUtc(view.from, { dayOnly: true })} → ${formatUtc(view.to, { dayOnly: true })}: ${fmtGiB(sum)} in all`}
+      title={t("totalsTitle")}
+      description={t(hourly ? "totalsDescriptionHour" : "totalsDescriptionDay", { from: formatUtc(view.from, { dayOnly: true }), to: formatUtc(view.to, { dayOnly: true }), sum: fmtGiB(sum) })}
       actions={<RangeSelect value={view.range} />}
       chart={
         rows.length === 0 ? (
-          <NoData>No traffic recorded in this range.</NoData>
+          <NoData>{t("noTraffic")}</NoData>
         ) : (
           <div className="h-60 w-full pt-2">
             <ResponsiveContainer width="100%" height="100%">
               <AreaChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 4 }}>
                 <CartesianGrid {...GRID} />
                 <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} ticks={axis.ticks} tickFormatter={tickLabel(axis.unit)} {...AXIS} />
-                <YAxis tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: `GiB/${hourly ? "h" : "day"}`, angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
+                <YAxis tickFormatter={(v: number) => v.toLocaleString(locale, { maximumFractionDigits: 0 })} width={52} {...AXIS} label={{ value: t(hourly ? "axisHour" : "axisDay"), angle: -90, position: "insideLeft", fill: "var(--muted-foreground)", fontSize: 11 }} />
                 <Tooltip {...TOOLTIP} labelFormatter={(t) => formatUtc(new Date(Number(t)).toISOString(), { dayOnly: !hourly })} formatter={(v, name) => [fmtGiB(v), name]} />
                 <Legend {...LEGEND} />
                 <Area dataKey="rx" name="rx" stackId="t" type="monotone" stroke={SERIES.rx} fill={SERIES.rx} fillOpacity={0.35} isAnimationActive={false} />
@@ -66,14 +76,14 @@ export function FleetTotalsChart({ view }: { view: MeteringPageView }) {
         )
       }
       table={
-        <Table aria-label="Fleet traffic" containerClassName="max-h-80" stickyHeader data-testid="fleet-totals-table">
+        <Table aria-label={t("totalsTitle")} containerClassName="max-h-80" stickyHeader data-testid="fleet-totals-table">
           <TableHeader>
             <TableRow>
-              <TableHead>{hourly ? "Hour" : "Day"} (UTC)</TableHead>
-              <TableHead className="text-right">rx</TableHead>
-              <TableHead className="text-right">tx</TableHead>
-              <TableHead className="text-right">rx + tx</TableHead>
-              <TableHead className="text-right">Nodes</TableHead>
+              <TableHead>{t(hourly ? "hourUtc" : "dayUtc")}</TableHead>
+              <TableHead className="text-right">{RX}</TableHead>
+              <TableHead className="text-right">{TX}</TableHead>
+              <TableHead className="text-right">{RX_TX}</TableHead>
+              <TableHead className="text-right">{t("nodes")}</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -95,20 +105,24 @@ export function FleetTotalsChart({ view }: { view: MeteringPageView }) {
 
 export function TopConsumersChart({ view }: { view: MeteringPageView }) {
   const rows = useMemo(() => topConsumerRows(view.top), [view.top]);
+  const t = useTranslations("metering.fleet");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
+  const fmtGiB = fmtGiBIn(locale);
   return (
     <ChartCard
       testId="top-consumers"
-      title="Top consumers"
-      description={`the nodes that moved the most traffic (rx + tx), ${formatUtc(view.from, { dayOnly: true })} → ${formatUtc(view.to, { dayOnly: true })} (whole UTC days)`}
+      title={t("topTitle")}
+      description={t("topDescription", { from: formatUtc(view.from, { dayOnly: true }), to: formatUtc(view.to, { dayOnly: true }) })}
       chart={
         rows.length === 0 ? (
-          <NoData>No traffic recorded in this range.</NoData>
+          <NoData>{t("noTraffic")}</NoData>
         ) : (
           <div className="w-full pt-2" style={{ height: Math.max(160, rows.length * 28 + 48) }}>
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 12, bottom: 0, left: 4 }}>
                 <CartesianGrid {...GRID} vertical horizontal={false} />
-                <XAxis type="number" tickFormatter={(v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 0 })} {...AXIS} />
+                <XAxis type="number" tickFormatter={(v: number) => v.toLocaleString(locale, { maximumFractionDigits: 0 })} {...AXIS} />
                 <YAxis type="category" dataKey="name" width={128} {...AXIS} />
                 <Tooltip {...TOOLTIP} cursor={{ fill: "var(--muted)", opacity: 0.5 }} formatter={(v, name) => [fmtGiB(v), name]} />
                 <Legend {...LEGEND} />
@@ -120,13 +134,13 @@ export function TopConsumersChart({ view }: { view: MeteringPageView }) {
         )
       }
       table={
-        <Table aria-label="Top consumers" data-testid="top-consumers-table">
+        <Table aria-label={t("topTitle")} data-testid="top-consumers-table">
           <TableHeader>
             <TableRow>
-              <TableHead>Node</TableHead>
-              <TableHead className="text-right">rx</TableHead>
-              <TableHead className="text-right">tx</TableHead>
-              <TableHead className="text-right">rx + tx</TableHead>
+              <TableHead>{t("node")}</TableHead>
+              <TableHead className="text-right">{RX}</TableHead>
+              <TableHead className="text-right">{TX}</TableHead>
+              <TableHead className="text-right">{RX_TX}</TableHead>
             </TableRow>
           </TableHeader>
           <TableBody>

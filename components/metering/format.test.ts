@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GIB, formatGiB, formatPercent, formatRate, formatRelative, formatUtc, gib, modeLabel, projectionText, annotationLabel } from "./format";
+import { GIB, formatGiB, formatPercent, formatUtc, gib, isAnnotationKind, modeKey, projectionKey, rateGiBPerDay, relativeParts } from "./format";
 
 describe("metering display", () => {
   it("bytes as GiB (the sidecar's GB): two decimals under 10, one above, none for whole numbers", () => {
@@ -14,6 +14,7 @@ describe("metering display", () => {
     expect(formatGiB(1_213.44 * GIB)).toBe("1,213.4 GiB");
     expect(formatGiB(null)).toBe("—");
     expect(formatGiB(Number.NaN)).toBe("—");
+    expect(formatGiB(1536 * GIB, "zh-CN")).toBe("1,536 GiB");
   });
 
   it("percentages never round up to a full quota", () => {
@@ -29,34 +30,33 @@ describe("metering display", () => {
     expect(formatUtc("2027-01-01T00:00:00.000Z", { dayOnly: true })).toBe("2027-01-01");
     expect(formatUtc(null)).toBe("—");
     const now = Date.parse("2026-12-01T10:00:00Z");
-    expect(formatRelative("2026-12-04T14:30:00Z", now)).toBe("in 3 d 4 h");
-    expect(formatRelative("2026-12-01T15:00:00Z", now)).toBe("in 5 h");
-    expect(formatRelative("2026-12-01T10:12:00Z", now)).toBe("in 12 min");
-    expect(formatRelative("2026-11-29T10:00:00Z", now)).toBe("2 d ago");
+    expect(relativeParts("2026-12-04T14:30:00Z", now)).toEqual({ future: true, unit: "dh", d: 3, h: 4, m: 30 });
+    expect(relativeParts("2026-12-01T15:00:00Z", now)).toMatchObject({ future: true, unit: "h", h: 5 });
+    expect(relativeParts("2026-12-01T10:12:00Z", now)).toMatchObject({ future: true, unit: "m", m: 12 });
+    expect(relativeParts("2026-12-01T10:00:10Z", now)).toMatchObject({ unit: "m", m: 1 });
+    expect(relativeParts("2026-11-29T10:00:00Z", now)).toMatchObject({ future: false, unit: "d", d: 2 });
   });
 
   it("rates as GiB a day; modes as the sidecar combines rx and tx", () => {
-    expect(formatRate(GIB / 86_400)).toBe("1 GiB/day");
-    expect(formatRate((2.5 * GIB) / 86_400)).toBe("2.50 GiB/day");
-    expect(formatRate(0)).toBe("0 GiB/day");
-    expect(modeLabel("max")).toBe("max(rx, tx)");
-    expect(modeLabel("sum")).toBe("rx + tx (sum)");
-    expect(modeLabel(null)).toBe("—");
+    expect(rateGiBPerDay(GIB / 86_400)).toBe("1");
+    expect(rateGiBPerDay((2.5 * GIB) / 86_400)).toBe("2.50");
+    expect(rateGiBPerDay(0)).toBe("0");
+    expect(modeKey("max")).toBe("max");
+    expect(modeKey("sum")).toBe("sum");
+    expect(modeKey(null)).toBeNull();
   });
 
-  it("the projected cut in words, for every projection status", () => {
-    const now = Date.parse("2026-12-01T10:00:00Z");
-    expect(projectionText({ status: "projected", cutAt: "2026-12-14T03:00:00.000Z", rateBytesPerSec: 1 }, now)).toBe("2026-12-14 03:00 UTC (in 12 d 17 h)");
-    expect(projectionText({ status: "cut", cutAt: null, rateBytesPerSec: 0 }, now)).toBe("cut now");
-    expect(projectionText({ status: "resets-first", cutAt: null, rateBytesPerSec: 1 }, now)).toBe("not this cycle (resets first)");
-    expect(projectionText({ status: "no-traffic", cutAt: null, rateBytesPerSec: 0 }, now)).toBe("no traffic");
-    expect(projectionText({ status: "no-line", cutAt: null, rateBytesPerSec: 0 }, now)).toBe("never (no limit)");
-    expect(projectionText({ status: "insufficient-data", cutAt: null, rateBytesPerSec: 0 }, now)).toBe("not enough data");
+  it("the projected cut as a catalog key, for every projection status", () => {
+    expect(projectionKey({ status: "projected", cutAt: "2026-12-14T03:00:00.000Z", rateBytesPerSec: 1 })).toEqual({ key: "projected", cutAt: "2026-12-14T03:00:00.000Z" });
+    expect(projectionKey({ status: "cut", cutAt: null, rateBytesPerSec: 0 }).key).toBe("cut");
+    expect(projectionKey({ status: "resets-first", cutAt: null, rateBytesPerSec: 1 }).key).toBe("resetsFirst");
+    expect(projectionKey({ status: "no-traffic", cutAt: null, rateBytesPerSec: 0 }).key).toBe("noTraffic");
+    expect(projectionKey({ status: "no-line", cutAt: null, rateBytesPerSec: 0 }).key).toBe("noLine");
+    expect(projectionKey({ status: "insufficient-data", cutAt: null, rateBytesPerSec: 0 }).key).toBe("insufficient");
   });
 
-  it("annotation kinds have short chart labels; an unknown kind is shown as it is", () => {
-    expect(annotationLabel("nic-reset")).toBe("reboot");
-    expect(annotationLabel("cycle-reset")).toBe("cycle reset");
-    expect(annotationLabel("something-new")).toBe("something-new");
+  it("annotation kinds are codes the component labels (an unknown kind is not one)", () => {
+    expect(isAnnotationKind("cycle-reset")).toBe(true);
+    expect(isAnnotationKind("something-new")).toBe(false);
   });
 });

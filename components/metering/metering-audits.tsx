@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { fixHref, type Audit, type Finding } from "@/lib/metering/audits";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -9,22 +10,23 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 // nothing are named on one line, so "nothing found" is visible, not silent.
 // Presentational: the data is lib/metering/audits' runMeteringAudits.
 
-const SEVERITY: Record<Finding["severity"], { label: string; variant: "destructive" | "warning" | "info" }> = {
-  critical: { label: "critical", variant: "destructive" },
-  warning: { label: "warning", variant: "warning" },
-  info: { label: "info", variant: "info" },
+const SEVERITY: Record<Finding["severity"], "destructive" | "warning" | "info"> = {
+  critical: "destructive",
+  warning: "warning",
+  info: "info",
 };
 
 export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audits: Audit[]; problems: string[]; rulesSource: string; canFix: boolean }) {
+  const t = useTranslations("metering.audits");
   const withFindings = audits.filter((a) => a.findings.length > 0);
   const clean = audits.filter((a) => a.findings.length === 0);
   return (
     <section aria-labelledby="metering-audits-h" className="space-y-3" data-testid="metering-audits">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h2 id="metering-audits-h" className="text-base font-semibold">
-          Audits
+          {t("heading")}
         </h2>
-        <span className="text-xs text-muted-foreground">provider accounting: {rulesSource}</span>
+        <span className="text-xs text-muted-foreground">{t("rulesSource", { source: rulesSource })}</span>
       </div>
       {problems.length > 0 ? (
         <ul className="rounded-md border border-warning/60 bg-warning/10 p-2 text-sm" data-testid="audit-problems">
@@ -45,7 +47,7 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
             <ul className="divide-y divide-border">
               {a.findings.map((f) => (
                 <li key={f.ipv4} className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-3 py-2 text-sm" data-testid="audit-finding" data-ipv4={f.ipv4}>
-                  <Badge variant={SEVERITY[f.severity].variant}>{SEVERITY[f.severity].label}</Badge>
+                  <Badge variant={SEVERITY[f.severity]}>{t(`severity.${f.severity}`)}</Badge>
                   <Link href={`/nodes/${f.ipv4}`} className="font-medium underline-offset-2 hover:underline">
                     {f.name}
                   </Link>
@@ -64,7 +66,7 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
       ))}
       {clean.length > 0 ? (
         <p className="text-sm text-muted-foreground" data-testid="audits-clean">
-          Nothing found: {clean.map((a) => a.title).join(" · ")}
+          {t("nothingFound", { audits: clean.map((a) => a.title).join(" · ") })}
         </p>
       ) : null}
     </section>

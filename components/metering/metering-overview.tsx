@@ -1,6 +1,6 @@
+import { useTranslations } from "next-intl";
 import type { GaugeViewState, MeteringPageView } from "@/lib/metering/view";
 import { FleetTotalsChart, TopConsumersChart } from "./fleet-charts";
-import { STATE_HELP, STATE_LABEL } from "./format";
 import { MeteringTable } from "./metering-table";
 
 // The Metering page (issue #13 "Show", fleet): the count per gauge state, every
@@ -17,19 +17,18 @@ const ORDER: { state: GaugeViewState; tone: string }[] = [
 ];
 
 export function MeteringOverview({ view }: { view: MeteringPageView }) {
+  const t = useTranslations("metering");
   const nowMs = new Date(view.to).getTime();
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-x-5 gap-y-1 text-sm" data-testid="metering-summary">
-        <span>
-          <strong>{view.rows.length}</strong> nodes metered or polled
-        </span>
+        <span>{t.rich("overview.nodes", { count: view.rows.length, strong: (c) => <strong>{c}</strong> })}</span>
         {ORDER.map(({ state, tone }) => (
-          <span key={state} title={STATE_HELP[state]} data-testid={`count-${state}`} className={view.counts[state] > 0 ? tone : "text-muted-foreground"}>
-            <strong>{view.counts[state]}</strong> {STATE_LABEL[state]}
+          <span key={state} title={t(`stateHelp.${state}`)} data-testid={`count-${state}`} className={view.counts[state] > 0 ? tone : "text-muted-foreground"}>
+            <strong>{view.counts[state]}</strong> {t(`state.${state}`)}
           </span>
         ))}
-        <span className="ml-auto text-xs text-muted-foreground">warning at {view.warnPercent}% of the limit · cut at limit − 500 MiB</span>
+        <span className="ml-auto text-xs text-muted-foreground">{t("overview.thresholds", { percent: view.warnPercent })}</span>
       </div>
       <MeteringTable rows={view.rows} nowMs={nowMs} />
       <div className="grid gap-4 xl:grid-cols-2">

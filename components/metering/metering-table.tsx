@@ -1,11 +1,13 @@
 "use client";
 
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { parseAsStringLiteral, useQueryStates } from "nuqs";
 import { createColumnHelper, createSortedRowModel, rowSortingFeature, tableFeatures, useTable, type SortFn } from "@tanstack/react-table";
 import type { FleetMeterRowView } from "@/lib/metering/view";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { formatGiB, formatPercent, formatUtc, modeLabel, projectionText } from "./format";
+import { formatGiB as formatGiBIn, formatPercent, formatUtc, modeKey } from "./format";
+import { ProjectionText } from "./projection";
 import { QuotaGauge, StateBadge } from "./quota-gauge";
 
 // Every metered node with its gauge, % used and projected cut (issue #13, the
@@ -26,23 +28,30 @@ const byNumber: SortFn<typeof features, FleetMeterRowView> = (a, b, id) => (a.ge
 const byText: SortFn<typeof features, FleetMeterRowView> = (a, b, id) => String(a.getValue(id)).localeCompare(String(b.getValue(id)));
 const timeOr = (iso: string | null, none: number) => (iso ? new Date(iso).getTime() : none);
 
-// the sortable columns' values; the other columns are display columns
+// the sortable columns' values; the other columns are display columns (the headers are worded in MeteringTable)
 const columns = helper.columns([
-  helper.accessor("risk", { id: "risk", header: "Risk", sortFn: byNumber }),
-  helper.accessor((r) => `${r.name} ${r.ipv4}`, { id: "name", header: "Node", sortFn: byText }),
-  helper.display({ id: "gauge", header: "Quota" }),
+  helper.accessor("risk", { id: "risk", sortFn: byNumber }),
+  helper.accessor((r) => `${r.name} ${r.ipv4}`, { id: "name", sortFn: byText }),
+  helper.display({ id: "gauge" }),
   // no figure sorts below 0 %
-  helper.accessor((r) => r.gauge.percentUsed ?? -1, { id: "used", header: "% used", sortFn: byNumber }),
-  helper.display({ id: "figures", header: "Used / limit" }),
-  helper.display({ id: "state", header: "State" }),
+  helper.accessor((r) => r.gauge.percentUsed ?? -1, { id: "used", sortFn: byNumber }),
+  helper.display({ id: "figures" }),
+  helper.display({ id: "state" }),
   // no projected cut sorts after every date
-  helper.accessor((r) => (r.gauge.state === "cut" ? 0 : timeOr(r.projection.cutAt, Number.MAX_SAFE_INTEGER)), { id: "cut", header: "Projected cut", sortFn: byNumber }),
-  helper.accessor((r) => timeOr(r.cycleEnd, Number.MAX_SAFE_INTEGER), { id: "end", header: "Cycle ends", sortFn: byNumber }),
-  helper.display({ id: "mode", header: "Mode" }),
-  helper.display({ id: "notes", header: "Notes" }),
+  helper.accessor((r) => (r.gauge.state === "cut" ? 0 : timeOr(r.projection.cutAt, Number.MAX_SAFE_INTEGER)), { id: "cut", sortFn: byNumber }),
+  helper.accessor((r) => timeOr(r.cycleEnd, Number.MAX_SAFE_INTEGER), { id: "end", sortFn: byNumber }),
+  helper.display({ id: "mode" }),
+  helper.display({ id: "notes" }),
 ]);
 
 export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowMs: number }) {
+  const t = useTranslations("metering");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
+  const modeText = (m: string | null | undefined) => {
+    const k = modeKey(m);
+    return k ? t(`mode.${k}`) : "—";
+  };
   const [{ sort, dir }, setQuery] = useQueryStates(
     { sort: parseAsStringLiteral(METER_SORTS).withDefault("risk"), dir: parseAsStringLiteral(DIRS) },
     { history: "replace", scroll: false },
@@ -69,26 +78,26 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
     );
   };
   return (
-    <Table aria-label="Metered nodes" data-testid="metering-table" containerClassName="max-h-[70vh]" stickyHeader>
+    <Table aria-label={t("table.aria")} data-testid="metering-table" containerClassName="max-h-[70vh]" stickyHeader>
       <TableHeader>
         <TableRow>
           {header("risk", "#", "w-8")}
-          {header("name", "Node")}
-          {header("gauge", "Quota", "w-32")}
-          {header("used", "% used", "text-right")}
-          {header("figures", "Used / limit", "text-right")}
-          {header("state", "State")}
-          {header("cut", "Projected cut")}
-          {header("end", "Cycle ends")}
-          {header("mode", "Mode")}
-          {header("notes", "Notes")}
+          {header("name", t("table.node"))}
+          {header("gauge", t("table.quota"), "w-32")}
+          {header("used", t("table.percentUsed"), "text-right")}
+          {header("figures", t("table.usedLimit"), "text-right")}
+          {header("state", t("table.state"))}
+          {header("cut", t("table.projectedCut"))}
+          {header("end", t("table.cycleEnds"))}
+          {header("mode", t("table.mode"))}
+          {header("notes", t("table.notes"))}
         </TableRow>
       </TableHeader>
       <TableBody>
         {table.getRowModel().rows.length === 0 ? (
           <TableRow>
             <TableCell colSpan={10} className="p-6 text-center text-muted-foreground">
-              No node&apos;s meter has been read yet: the meter poll reads every node every K2OPS_METER_POLL_MINUTES (default 5).
+              {t("table.empty")}
             </TableCell>
           </TableRow>
         ) : null}
@@ -106,7 +115,7 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
                 <span className="font-mono text-xs text-muted-foreground">{r.ipv4}</span>
               </TableCell>
               <TableCell>
-                <QuotaGauge gauge={g} label={`Quota used on ${r.name}`} />
+                <QuotaGauge gauge={g} label={t("table.gaugeLabel", { name: r.name })} />
               </TableCell>
               <TableCell className="text-right font-medium" data-testid="percent-used">
                 {limited ? formatPercent(g.percentUsed) : "—"}
@@ -116,18 +125,18 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
                 <StateBadge state={g.state} />
               </TableCell>
               <TableCell className="whitespace-nowrap text-xs" data-testid="projected-cut">
-                {projectionText(r.projection, nowMs)}
+                <ProjectionText projection={r.projection} nowMs={nowMs} />
               </TableCell>
               <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(r.cycleEnd, { dayOnly: true })}</TableCell>
-              <TableCell className="whitespace-nowrap text-xs">{r.mode ? modeLabel(r.mode) : "—"}</TableCell>
+              <TableCell className="whitespace-nowrap text-xs">{modeText(r.mode)}</TableCell>
               <TableCell className="text-xs">
                 {[
-                  limited && g.usedBytes === null ? <span key="fig" className="block text-muted-foreground">no used figure yet</span> : null,
-                  r.reporterFailing ? <span key="rep" className="block text-destructive">reporter failing</span> : null,
-                  r.limitNotApplied ? <span key="lim" className="block text-warning">limit edited, not applied</span> : null,
+                  limited && g.usedBytes === null ? <span key="fig" className="block text-muted-foreground">{t("table.noUsedFigure")}</span> : null,
+                  r.reporterFailing ? <span key="rep" className="block text-destructive">{t("table.reporterFailing")}</span> : null,
+                  r.limitNotApplied ? <span key="lim" className="block text-warning">{t("table.limitNotApplied")}</span> : null,
                   r.lastError ? (
                     <span key="err" className="block text-destructive" title={r.lastError}>
-                      last poll failed
+                      {t("table.lastPollFailed")}
                     </span>
                   ) : null,
                 ]}

@@ -1,7 +1,10 @@
+import { useLocale, useTranslations } from "next-intl";
 import type { NodeMeterView, ProviderFigureView } from "@/lib/metering/view";
 import { Badge } from "@/components/ui/badge";
+import { Time } from "@/components/i18n/time";
 import { CycleChart, CycleHistoryChart } from "./cycle-charts";
-import { formatGiB, formatPercent, formatRate, formatRelative, formatUtc, modeLabel, projectionText } from "./format";
+import { formatGiB as formatGiBIn, formatPercent, formatUtc, modeKey, rateGiBPerDay } from "./format";
+import { ProjectionText, RelativeText } from "./projection";
 import { QuotaGauge } from "./quota-gauge";
 
 // The node page's metering section (issue #13 "Show", node page): the quota
@@ -16,33 +19,35 @@ import { QuotaGauge } from "./quota-gauge";
  * figure was taken.
  */
 export function ProviderFigureSlot({ provider }: { provider: ProviderFigureView | null }) {
+  const t = useTranslations("metering");
+  const locale = useLocale();
   if (!provider) return null;
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
   return (
     <div data-testid="provider-figure" data-flagged={provider.flagged} className={`rounded-md border p-2 text-sm ${provider.flagged ? "border-warning/60 bg-warning/10" : "border-border"}`}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <span>
           {provider.source}: <span className="font-medium tabular-nums">{formatGiB(provider.usedBytes)}</span>
-          {provider.allowanceBytes !== null ? <span className="text-muted-foreground"> of {formatGiB(provider.allowanceBytes)}</span> : null}
+          {provider.allowanceBytes !== null ? <span className="text-muted-foreground">{t("node.providerOf", { allowance: formatGiB(provider.allowanceBytes) })}</span> : null}
           {provider.nodeUsedBytes !== null ? (
             <>
               {" "}
-              · node over the same window: <span className="tabular-nums">{formatGiB(provider.nodeUsedBytes)}</span>
+              · {t("node.providerNode")} <span className="tabular-nums">{formatGiB(provider.nodeUsedBytes)}</span>
             </>
           ) : null}
         </span>
-        {provider.flagged ? <Badge variant="warning">diverges</Badge> : null}
+        {provider.flagged ? <Badge variant="warning">{t("node.diverges")}</Badge> : null}
       </div>
       <p className="text-xs text-muted-foreground">
         {provider.divergenceBytes !== null ? (
           <>
-            provider − node = {provider.divergenceBytes >= 0 ? "+" : "−"}
-            {formatGiB(Math.abs(provider.divergenceBytes))}
+            {t("node.providerMinusNode", { sign: provider.divergenceBytes >= 0 ? "+" : "−", bytes: formatGiB(Math.abs(provider.divergenceBytes)) })}
             {provider.divergencePercent !== null ? ` (${formatPercent(provider.divergencePercent)})` : ""}
           </>
         ) : (
-          <>not comparable: {provider.note ?? "no node figure for the provider's period"}</>
+          <>{t("node.notComparable", { why: provider.note ?? t("node.noNodeFigure") })}</>
         )}{" "}
-        · as of {formatUtc(provider.at)}
+        · {t.rich("node.asOf", { time: () => <Time value={provider.at} /> })}
       </p>
     </div>
   );
@@ -60,69 +65,76 @@ function Fact({ k, children, testId }: { k: string; children: React.ReactNode; t
 }
 
 export function NodeMetering({ view, nowMs, name }: { view: NodeMeterView; nowMs: number; name: string }) {
+  const t = useTranslations("metering");
+  const locale = useLocale();
   const g = view.gauge;
   const c = view.cycle;
+  const mode = modeKey(view.mode);
   return (
-    <section aria-label="Traffic quota" data-testid="node-metering" className="space-y-4">
+    <section aria-label={t("node.section")} data-testid="node-metering" className="space-y-4">
       <div className="rounded-lg border border-border bg-card p-3">
-        <h2 className="mb-2 text-sm font-semibold">Traffic quota</h2>
+        <h2 className="mb-2 text-sm font-semibold">{t("node.section")}</h2>
         <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
           <div className="space-y-3">
-            <QuotaGauge gauge={g} size="lg" label={`Quota used on ${name}`} />
+            <QuotaGauge gauge={g} size="lg" label={t("node.gaugeLabel", { name })} />
             <ProviderFigureSlot provider={view.provider} />
           </div>
           <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1 text-sm">
-            <Fact k="Current cycle" testId="meter-cycle">
+            <Fact k={t("node.currentCycle")} testId="meter-cycle">
               {c ? (
                 <>
                   <span className="font-mono text-xs">{formatUtc(c.start)}</span> → <span className="font-mono text-xs">{formatUtc(c.end)}</span>
-                  <span className="text-muted-foreground"> · billing day {view.billingDay}</span>
+                  <span className="text-muted-foreground">{t("node.billingDay", { day: String(view.billingDay) })}</span>
                   {c.restartReanchors ? (
-                    <span className="block text-xs text-warning">a sidecar restart now would re-anchor the cycle to end {formatUtc(c.freshEnd, { dayOnly: true })} (usage back to 0): day {view.billingDay} in a short month</span>
+                    <span className="block text-xs text-warning">{t("node.restartReanchors", { end: formatUtc(c.freshEnd, { dayOnly: true }), day: String(view.billingDay) })}</span>
                   ) : null}
-                  {c.nodeEndMatches === false ? <span className="block text-xs text-warning">the node&apos;s traffic.state says the cycle ends {formatUtc(c.nodeEnd)} (billing day changed since the sidecar started?)</span> : null}
+                  {c.nodeEndMatches === false ? <span className="block text-xs text-warning">{t("node.nodeEndMismatch", { end: formatUtc(c.nodeEnd) })}</span> : null}
                 </>
               ) : g.state === "unknown" ? (
-                <span className="text-muted-foreground">not known yet</span>
+                <span className="text-muted-foreground">{t("node.notKnownYet")}</span>
               ) : (
-                <span className="text-muted-foreground">none: no billing date, the node runs uncapped</span>
+                <span className="text-muted-foreground">{t("node.noCycle")}</span>
               )}
             </Fact>
-            <Fact k="Billing mode" testId="meter-mode">
-              {modeLabel(view.mode)}
+            <Fact k={t("node.billingMode")} testId="meter-mode">
+              {mode ? t(`mode.${mode}`) : "—"}
             </Fact>
-            <Fact k="Limit">
-              {view.limitGb === null ? "—" : view.limitGb === 0 ? "0 (unlimited)" : `${view.limitGb.toLocaleString("en-US")} GB (GiB)`}
+            <Fact k={t("node.limit")}>
+              {view.limitGb === null ? "—" : view.limitGb === 0 ? t("node.limitUnlimited") : t("node.limitGb", { limit: view.limitGb.toLocaleString(locale) })}
               {view.runningLimitGb !== null && view.limitGb !== null && view.runningLimitGb !== view.limitGb ? (
-                <span className="block text-xs text-warning">the running sidecar still uses {view.runningLimitGb} GB: .env edited but not applied (up -d k2-sidecar)</span>
+                <span className="block text-xs text-warning">{t("node.runningLimit", { limit: String(view.runningLimitGb) })}</span>
               ) : null}
             </Fact>
-            <Fact k="Seed (USED_GB)" testId="meter-seed">
-              {view.seedGb === undefined ? <span className="text-muted-foreground">not known (no recent sample)</span> : view.seedGb === null ? "none" : `${view.seedGb} GB`}
+            <Fact k={t("node.seed")} testId="meter-seed">
+              {view.seedGb === undefined ? <span className="text-muted-foreground">{t("node.seedUnknown")}</span> : view.seedGb === null ? t("node.seedNone") : `${view.seedGb} GB`}
             </Fact>
-            <Fact k="Projected cut" testId="meter-projection">
-              {projectionText(view.projection, nowMs)}
-              {view.projection.rateBytesPerSec > 0 ? <span className="text-muted-foreground"> · at {formatRate(view.projection.rateBytesPerSec)}</span> : null}
+            <Fact k={t("node.projectedCut")} testId="meter-projection">
+              <ProjectionText projection={view.projection} nowMs={nowMs} />
+              {view.projection.rateBytesPerSec > 0 ? <span className="text-muted-foreground">{t("node.at", { rate: t("rate", { value: rateGiBPerDay(view.projection.rateBytesPerSec, locale) }) })}</span> : null}
             </Fact>
-            <Fact k="Usage reporter">
+            <Fact k={t("node.reporter")}>
               {view.reporter.failing ? (
-                <span className="text-destructive">failing since {formatUtc(view.reporter.failAt)}: {view.reporter.failError ?? "?"}</span>
+                <span className="text-destructive">{t.rich("node.failingSince", { time: () => <Time value={view.reporter.failAt} />, error: view.reporter.failError ?? "?" })}</span>
               ) : view.reporter.okAt ? (
-                `last report ${formatUtc(view.reporter.okAt)}`
+                t.rich("node.lastReport", { time: () => <Time value={view.reporter.okAt} /> })
               ) : (
-                <span className="text-muted-foreground">no report seen</span>
+                <span className="text-muted-foreground">{t("node.noReport")}</span>
               )}
             </Fact>
-            <Fact k="Last read">
-              {view.readAt ? `${formatUtc(view.readAt)} (${formatRelative(view.readAt, nowMs)})` : "never"}
-              {view.lastError ? <span className="block text-xs text-destructive">last poll failed{view.polledAt ? ` at ${formatUtc(view.polledAt)}` : ""}: {view.lastError}</span> : null}
+            <Fact k={t("node.lastRead")}>
+              {view.readAt ? t.rich("node.readAt", { time: () => <Time value={view.readAt} />, relative: () => <RelativeText value={view.readAt!} nowMs={nowMs} /> }) : t("node.never")}
+              {view.lastError ? (
+                <span className="block text-xs text-destructive">
+                  {view.polledAt ? t.rich("node.pollFailedAt", { time: () => <Time value={view.polledAt} />, error: view.lastError }) : t("node.pollFailed", { error: view.lastError })}
+                </span>
+              ) : null}
             </Fact>
           </dl>
         </div>
       </div>
       {!view.current && !view.previous && (g.state === "metering-off" || g.state === "unknown") ? (
         <p className="rounded-lg border border-dashed border-border p-3 text-sm text-muted-foreground" data-testid="no-cycle">
-          {g.state === "metering-off" ? "Metering is off on this node: there is no billing cycle to chart. Set K2_NODE_BILLING_START_DATE (and the limit) to meter it." : "No reading of this node's meter yet."}
+          {g.state === "metering-off" ? t("node.meteringOff") : t("node.noReading")}
         </p>
       ) : (
         <CycleChart current={view.current} previous={view.previous} gauge={g} projection={view.projection} nowMs={nowMs} mode={view.mode} />

@@ -1,7 +1,8 @@
+import { useLocale, useTranslations } from "next-intl";
 import type { GaugeView } from "@/lib/metering/view";
 import { cn } from "@/lib/utils";
 import { Badge } from "@/components/ui/badge";
-import { STATE_HELP, STATE_LABEL, STATE_VARIANT, formatGiB, formatPercent } from "./format";
+import { STATE_VARIANT, formatGiB as formatGiBIn, formatPercent } from "./format";
 
 // The quota gauge (issue #13): used against the limit, the warning threshold and
 // the cutoff line at limit − 500 MiB marked on the bar, the state in words.
@@ -18,26 +19,30 @@ const FILL: Record<GaugeView["state"], string> = {
 };
 
 export function StateBadge({ state, className }: { state: GaugeView["state"]; className?: string }) {
+  const t = useTranslations("metering");
   return (
-    <Badge variant={STATE_VARIANT[state]} className={className} title={STATE_HELP[state]} data-testid="quota-state" data-state={state}>
-      {STATE_LABEL[state]}
+    <Badge variant={STATE_VARIANT[state]} className={className} title={t(`stateHelp.${state}`)} data-testid="quota-state" data-state={state}>
+      {t(`state.${state}`)}
     </Badge>
   );
 }
 
 export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: GaugeView; label: string; size?: "sm" | "lg"; className?: string }) {
+  const t = useTranslations("metering");
+  const locale = useLocale();
+  const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
   const limited = gauge.limitBytes > 0 && gauge.state !== "metering-off" && gauge.state !== "unknown";
   const pct = limited && gauge.percentUsed !== null ? gauge.percentUsed : null;
   const width = pct === null ? (gauge.state === "unlimited" && gauge.usedBytes ? 100 : 0) : Math.min(100, Math.max(0, pct));
   const cutoffAt = limited && gauge.cutoffBytes !== null ? (gauge.cutoffBytes / gauge.limitBytes) * 100 : null;
   const valueText =
     gauge.state === "metering-off"
-      ? "metering off: uncapped"
+      ? t("gauge.valueOff")
       : gauge.state === "unknown"
-        ? "not read yet"
+        ? t("gauge.valueUnknown")
         : gauge.state === "unlimited"
-          ? `${formatGiB(gauge.usedBytes)} used, unlimited`
-          : `${formatPercent(pct)} used (${formatGiB(gauge.usedBytes)} of ${formatGiB(gauge.limitBytes)}), ${STATE_LABEL[gauge.state]}`;
+          ? t("gauge.valueUnlimited", { used: formatGiB(gauge.usedBytes) })
+          : t("gauge.valueLimited", { percent: formatPercent(pct), used: formatGiB(gauge.usedBytes), limit: formatGiB(gauge.limitBytes), state: t(`state.${gauge.state}`) });
   const bar = (
     <div
       role="meter"
@@ -54,10 +59,10 @@ export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: Ga
     >
       <div className={cn("h-full rounded-full transition-[width] duration-500", FILL[gauge.state], gauge.state === "unlimited" && "opacity-30")} style={{ width: `${width}%` }} />
       {limited ? (
-        <span aria-hidden="true" className="absolute inset-y-[-3px] w-px bg-warning" style={{ left: `${gauge.warnPercent}%` }} title={`warning at ${gauge.warnPercent}%`} />
+        <span aria-hidden="true" className="absolute inset-y-[-3px] w-px bg-warning" style={{ left: `${gauge.warnPercent}%` }} title={t("gauge.warningAt", { percent: gauge.warnPercent })} />
       ) : null}
       {cutoffAt !== null ? (
-        <span aria-hidden="true" className="absolute inset-y-[-4px] w-0.5 bg-destructive" style={{ left: `calc(${Math.min(100, cutoffAt)}% - 1px)` }} title={`cutoff line ${formatGiB(gauge.cutoffBytes)} (limit − 500 MiB)`} />
+        <span aria-hidden="true" className="absolute inset-y-[-4px] w-0.5 bg-destructive" style={{ left: `calc(${Math.min(100, cutoffAt)}% - 1px)` }} title={t("gauge.cutoffLine", { cutoff: formatGiB(gauge.cutoffBytes) })} />
       ) : null}
     </div>
   );
@@ -72,7 +77,7 @@ export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: Ga
           <StateBadge state={gauge.state} />
         </div>
         <span className="text-sm tabular-nums text-muted-foreground" data-testid="quota-figures">
-          {limited ? `${formatGiB(gauge.usedBytes)} of ${formatGiB(gauge.limitBytes)}` : gauge.state === "unlimited" ? "used this cycle, no limit" : ""}
+          {limited ? t("gauge.figures", { used: formatGiB(gauge.usedBytes), limit: formatGiB(gauge.limitBytes) }) : gauge.state === "unlimited" ? t("gauge.noLimit") : ""}
         </span>
       </div>
       {bar}
@@ -81,8 +86,8 @@ export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: Ga
         {limited ? (
           <span className="tabular-nums">
             <span className="mr-1 inline-block h-2 w-0.5 bg-warning align-middle" aria-hidden="true" />
-            warning {gauge.warnPercent}% · <span className="mr-1 inline-block h-2 w-0.5 bg-destructive align-middle" aria-hidden="true" />
-            cutoff {formatGiB(gauge.cutoffBytes)} (limit − 500 MiB) · {formatGiB(gauge.remainingBytes)} left
+            {t("gauge.legendWarning", { percent: gauge.warnPercent })} · <span className="mr-1 inline-block h-2 w-0.5 bg-destructive align-middle" aria-hidden="true" />
+            {t("gauge.legendCutoff", { cutoff: formatGiB(gauge.cutoffBytes), left: formatGiB(gauge.remainingBytes) })}
           </span>
         ) : null}
       </div>

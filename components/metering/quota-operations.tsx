@@ -4,6 +4,7 @@ import * as React from "react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { get, useForm, useWatch, type FieldErrors } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
+import { useLocale, useTranslations } from "next-intl";
 import { toast } from "sonner";
 import type { z } from "zod";
 import { configureQuotaSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
@@ -16,6 +17,8 @@ import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
+import { Time } from "@/components/i18n/time";
+import { formatDateTime } from "@/lib/i18n/format";
 
 // The node page's quota operations (issue #13 "Operate"; metering.md Parts B,
 // C, E): set usage with the guided seed, configure quota from the provider's
@@ -28,8 +31,14 @@ type OpView = { summary: string; parsed: { verified: boolean; checks: Check[]; w
 type Res<T> = { ok: true; data: T; outcome?: string; outcomeReason?: string } | { ok: false; error: { code: string; message: string; fieldErrors?: Record<string, string[]> } };
 
 const STATE_VARIANT = { ok: "success", warning: "warning", cut: "destructive", "metering-off": "secondary", unlimited: "info" } as const;
+const OPS_STATES = ["ok", "warning", "cut", "metering-off", "unlimited", "unknown"] as const;
+const isOpsState = (s: string): s is (typeof OPS_STATES)[number] => (OPS_STATES as readonly string[]).includes(s);
 const gib = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${v.toFixed(1)} GiB`);
-const day = (iso: string | null | undefined) => (iso ? iso.slice(0, 10) : "—");
+/** A billing date in the page's language; billing days are UTC days, so shown in UTC (not the viewer's zone). */
+function useDay() {
+  const locale = useLocale();
+  return (iso: string | null | undefined) => (iso ? formatDateTime(iso, { locale, timeZone: "UTC", style: "date" }) : "—");
+}
 const msg = (errors: FieldErrors, path: string) => (get(errors, path) as { message?: string } | undefined)?.message;
 
 function Lines({ title, items, tone = "muted" }: { title?: string; items: string[]; tone?: "muted" | "warning" }) {
@@ -49,11 +58,12 @@ function Lines({ title, items, tone = "muted" }: { title?: string; items: string
 
 /** The result of the last operation: summary, each verification check, the raw output. */
 function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }) {
+  const t = useTranslations("metering.ops");
   const ok = r.data.parsed.verified;
   return (
-    <section aria-label="Quota operation result" className={`space-y-2 rounded-md border p-3 text-sm ${ok ? "border-success/50" : "border-warning/50 bg-warning/5"}`} data-testid="quota-result">
+    <section aria-label={t("resultAria")} className={`space-y-2 rounded-md border p-3 text-sm ${ok ? "border-success/50" : "border-warning/50 bg-warning/5"}`} data-testid="quota-result">
       <p className="font-medium">
-        {r.title}: {ok ? <Badge variant="success">verified</Badge> : <Badge variant="warning">not verified</Badge>}
+        {t.rich("result", { title: r.title, badge: () => (ok ? <Badge variant="success">{t("verified")}</Badge> : <Badge variant="warning">{t("notVerified")}</Badge>) })}
       </p>
       <p className="text-xs">{r.data.summary}</p>
       <ul className="space-y-0.5 text-xs">
@@ -65,8 +75,8 @@ function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }
       </ul>
       <Lines items={r.data.parsed.warnings} tone="warning" />
       <details>
-        <summary className="cursor-pointer text-xs text-muted-foreground">raw output · {r.data.command}</summary>
-        <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-muted p-2 font-mono text-xs">{r.data.raw || "(no output)"}</pre>
+        <summary className="cursor-pointer text-xs text-muted-foreground">{t("rawOutput", { command: r.data.command })}</summary>
+        <pre className="mt-1 max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-muted p-2 font-mono text-xs">{r.data.raw || t("noOutput")}</pre>
       </details>
     </section>
   );
@@ -75,6 +85,7 @@ function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }
 /** Submit → confirm dialog → the action; the confirmed input carries `confirm: true` (the server's schema requires it). */
 function useConfirmedOp<In extends Record<string, unknown>>(title: string, act: (input: unknown) => Promise<Res<OpView>>, done: (r: { title: string; data: OpView; outcome?: string }) => void) {
   const [pending, setPending] = React.useState<In | null>(null);
+  const t = useTranslations("metering.ops");
   const confirm = async () => {
     if (!pending) return;
     const res = await act({ ...pending, confirm: true });
@@ -82,8 +93,8 @@ function useConfirmedOp<In extends Record<string, unknown>>(title: string, act: 
       toast.error(res.error.message);
       throw new Error(res.error.message);
     }
-    if (res.data.parsed.verified) toast.success(`${title}: verified on the node`);
-    else toast.warning(`${title}: applied, not verified — see the checks`);
+    if (res.data.parsed.verified) toast.success(t("toastVerified", { title }));
+    else toast.warning(t("toastNotVerified", { title }));
     done({ title, data: res.data, outcome: res.outcome });
   };
   return { pending, ask: setPending, close: () => setPending(null), confirm };
@@ -102,29 +113,30 @@ const setUsageForm = setUsageSchema.omit({ confirm: true });
 function SetUsage({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void; prefill: Prefill }) {
   const initial = prefill.kind === "set-usage" && prefill.used !== null ? prefill.used : (ctx.seed.gb ?? undefined);
   const { register, handleSubmit, setValue, formState } = useForm<z.input<typeof setUsageForm>, unknown, z.output<typeof setUsageForm>>({ resolver: zodResolver(setUsageForm), defaultValues: { ipv4: ctx.ipv4, usedGb: initial } });
-  const op = useConfirmedOp<z.output<typeof setUsageForm>>("Set usage", setUsageAction as never, onDone);
+  const t = useTranslations("metering.ops");
+  const op = useConfirmedOp<z.output<typeof setUsageForm>>(t("setUsage.title"), setUsageAction as never, onDone);
   return (
     <>
-      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Set usage" className="space-y-2">
-        <h3 className="text-sm font-semibold">Set usage (set-usage)</h3>
-        <p className="text-xs text-muted-foreground">Declares the cycle&apos;s usage so far; the sidecar is restarted to load it (metering.md Part C). It clears at the next reset.</p>
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label={t("setUsage.title")} className="space-y-2">
+        <h3 className="text-sm font-semibold">{t("setUsage.heading")}</h3>
+        <p className="text-xs text-muted-foreground">{t("setUsage.help")}</p>
         {ctx.seed.gb !== null ? (
           <div className="space-y-1 rounded-md border border-border p-2">
-            <Lines title="Proposed from the provider" items={ctx.seed.workings} />
+            <Lines title={t("setUsage.proposed")} items={ctx.seed.workings} />
             <Button type="button" size="sm" variant="outline" onClick={() => setValue("usedGb", ctx.seed.gb!, { shouldValidate: true })}>
-              Use {ctx.seed.gb} GB
+              {t("setUsage.use", { gb: String(ctx.seed.gb) })}
             </Button>
           </div>
         ) : null}
         <Lines items={ctx.seed.warnings} tone="warning" />
-        <Field id="quota-usedGb" label="Used this cycle (GB = GiB)" error={msg(formState.errors, "usedGb")}>
+        <Field id="quota-usedGb" label={t("setUsage.used")} error={msg(formState.errors, "usedGb")}>
           <Input id="quota-usedGb" type="number" min={0} step={1} className="w-40" {...register("usedGb", { valueAsNumber: true })} aria-invalid={msg(formState.errors, "usedGb") ? true : undefined} />
         </Field>
         <Button type="submit" size="sm">
-          Set usage…
+          {t("setUsage.submit")}
         </Button>
       </form>
-      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={`set-usage ${op.pending?.usedGb ?? ""} GB?`} description="The node's count for this cycle becomes this figure plus new traffic; k2-sidecar restarts (a few seconds without usage reports, k2s keeps serving)." confirmLabel="Set usage" destructive={false} onConfirm={op.confirm} />
+      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={t("setUsage.confirmTitle", { gb: String(op.pending?.usedGb ?? "") })} description={t("setUsage.confirmDescription")} confirmLabel={t("setUsage.confirm")} destructive={false} onConfirm={op.confirm} />
     </>
   );
 }
@@ -136,51 +148,53 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
   const fix = prefill.kind === "configure";
   const defaults = fix ? { ...derived, billingDay: prefill.day ?? derived.billingDay, limitGb: prefill.limit ?? derived.limitGb, mode: prefill.mode ?? derived.mode } : derived;
   const { register, handleSubmit, reset, control, formState } = useForm<z.input<typeof configureForm>, unknown, z.output<typeof configureForm>>({ resolver: zodResolver(configureForm), defaultValues: defaults });
-  const op = useConfirmedOp<z.output<typeof configureForm>>("Configure quota", configureQuotaAction as never, onDone);
+  const t = useTranslations("metering.ops");
+  const tm = useTranslations("metering.mode");
+  const op = useConfirmedOp<z.output<typeof configureForm>>(t("configure.title"), configureQuotaAction as never, onDone);
   const dayNow = useWatch({ control, name: "billingDay" });
   const reanchors = ctx.meter?.billingDay !== null && ctx.meter?.billingDay !== undefined && Number.isFinite(dayNow) && dayNow !== ctx.meter.billingDay;
   return (
     <>
-      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Configure quota" className="space-y-2">
-        <h3 className="text-sm font-semibold">Configure quota</h3>
-        {fix ? <p className="text-xs text-info">Opened from an audit: the form holds the fix&apos;s values; check them before applying.</p> : null}
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label={t("configure.title")} className="space-y-2">
+        <h3 className="text-sm font-semibold">{t("configure.title")}</h3>
+        {fix ? <p className="text-xs text-info">{t("configure.fromAudit")}</p> : null}
         <Lines
-          title={`Derived from ${q.provider ?? "the provider"} (confirm before applying)`}
-          items={[`billing day: ${q.billingDay.value ?? "?"} — ${q.billingDay.why}`, `limit: ${q.limitGb.value ?? "?"} GB — ${q.limitGb.why}`, `mode: ${q.mode.value} — ${q.mode.why}`]}
+          title={t("configure.derivedFrom", { provider: q.provider ?? t("configure.theProvider") })}
+          items={[t("configure.derivedDay", { value: String(q.billingDay.value ?? "?"), why: q.billingDay.why }), t("configure.derivedLimit", { value: String(q.limitGb.value ?? "?"), why: q.limitGb.why }), t("configure.derivedMode", { value: q.mode.value, why: q.mode.why })]}
         />
         <Lines items={q.warnings} tone="warning" />
         <div className="grid gap-3 sm:grid-cols-3">
-          <Field id="quota-billingDay" label="Billing day (1-31)" error={msg(formState.errors, "billingDay")}>
+          <Field id="quota-billingDay" label={t("configure.billingDay")} error={msg(formState.errors, "billingDay")}>
             <Input id="quota-billingDay" type="number" min={1} max={31} {...register("billingDay", { valueAsNumber: true })} />
           </Field>
-          <Field id="quota-limitGb" label="Limit (GB; 0 = unlimited)" error={msg(formState.errors, "limitGb")}>
+          <Field id="quota-limitGb" label={t("configure.limit")} error={msg(formState.errors, "limitGb")}>
             <Input id="quota-limitGb" type="number" min={0} {...register("limitGb", { valueAsNumber: true })} />
           </Field>
-          <Field id="quota-mode" label="Billing mode" error={msg(formState.errors, "mode")}>
+          <Field id="quota-mode" label={t("configure.mode")} error={msg(formState.errors, "mode")}>
             <Select id="quota-mode" {...register("mode")}>
-              <option value="max">max(rx, tx)</option>
-              <option value="sum">rx + tx (sum)</option>
+              <option value="max">{tm("max")}</option>
+              <option value="sum">{tm("sum")}</option>
             </Select>
           </Field>
         </div>
-        <Field id="quota-seedGb" label="Then seed (set-usage GB, optional)" hint={reanchors ? "A new billing day re-anchors the cycle (usage back to 0): seed it from the provider." : "Leave empty to keep the node's count."} error={msg(formState.errors, "seedGb")}>
+        <Field id="quota-seedGb" label={t("configure.seed")} hint={reanchors ? t("configure.seedReanchors") : t("configure.seedKeep")} error={msg(formState.errors, "seedGb")}>
           <Input id="quota-seedGb" type="number" min={0} className="w-40" placeholder={ctx.seed.gb !== null ? String(ctx.seed.gb) : ""} {...register("seedGb", { setValueAs: (v: string) => (v === "" || v === null ? null : Number(v)) })} />
         </Field>
         <div className="flex gap-2">
           <Button type="submit" size="sm">
-            Apply with up -d k2-sidecar…
+            {t("configure.submit")}
           </Button>
           <Button type="button" size="sm" variant="ghost" onClick={() => reset(derived)}>
-            Reset to derived
+            {t("configure.reset")}
           </Button>
         </div>
       </form>
       <ConfirmDialog
         open={!!op.pending}
         onOpenChange={(o) => !o && op.close()}
-        title="Apply this quota?"
-        description={`Writes K2_NODE_BILLING_START_DATE (day ${op.pending?.billingDay}), K2_NODE_TRAFFIC_LIMIT_GB=${op.pending?.limitGb}, K2_NODE_TRAFFIC_BILLING_MODE=${op.pending?.mode} and recreates k2-sidecar (up -d, never restart).${reanchors ? " The billing day changes: the cycle re-anchors and usage restarts from 0 unless seeded." : ""}`}
-        confirmLabel="Apply"
+        title={t("configure.confirmTitle")}
+        description={t("configure.confirmDescription", { day: String(op.pending?.billingDay), limit: String(op.pending?.limitGb), mode: String(op.pending?.mode) }) + (reanchors ? t("configure.confirmReanchors") : "")}
+        confirmLabel={t("configure.confirm")}
         destructive={false}
         onConfirm={op.confirm}
       />
@@ -190,33 +204,34 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
 
 function Proration({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void }) {
   const p = ctx.proration!;
-  const op = useConfirmedOp<{ ipv4: string; createdAt: string; bundleGb: number; fullLimitGb: number }>("Proration (seed method)", applyProrationSeedAction as never, onDone);
+  const t = useTranslations("metering.ops");
+  const day = useDay();
+  const op = useConfirmedOp<{ ipv4: string; createdAt: string; bundleGb: number; fullLimitGb: number }>(t("proration.title"), applyProrationSeedAction as never, onDone);
   return (
-    <section aria-label="Creation-month proration" className="space-y-2">
-      <h3 className="text-sm font-semibold">Lightsail creation month: proration</h3>
+    <section aria-label={t("proration.aria")} className="space-y-2">
+      <h3 className="text-sm font-semibold">{t("proration.heading")}</h3>
       <p className="text-xs text-muted-foreground">
-        Created {day(p.createdAt)}; bundle {p.bundleGb} GB, full limit {p.fullLimitGb} GB.{p.creationMonth ? "" : " The creation month is over: the full limit is right now (shown for reference)."}
+        {t("proration.facts", { created: day(p.createdAt), bundle: String(p.bundleGb), full: String(p.fullLimitGb) })}
+        {p.creationMonth ? "" : t("proration.over")}
       </p>
       <div className="grid gap-2 text-xs sm:grid-cols-2">
         <div className="rounded-md border border-border p-2">
-          <p className="font-medium">A. Prorated limit</p>
-          <p>K2_NODE_TRAFFIC_LIMIT_GB={p.prorated.limitGb} now (allowance ≈ {p.prorated.allowanceGb} GB), back to {p.fullLimitGb} on {day(p.prorated.restoreAt)} — a second change to remember.</p>
+          <p className="font-medium">{t("proration.a")}</p>
+          <p>{t("proration.aText", { limit: String(p.prorated.limitGb), allowance: String(p.prorated.allowanceGb), full: String(p.fullLimitGb), restore: day(p.prorated.restoreAt) })}</p>
         </div>
         <div className="rounded-md border border-border p-2">
-          <p className="font-medium">B. Full limit + seed (recommended)</p>
-          <p>
-            K2_NODE_TRAFFIC_LIMIT_GB={p.seeded.limitGb} + set-usage {p.seeded.setUsageGb}: {p.seeded.remainingGb} GB left this month; the seed clears on {day(p.seeded.clearsAt)}.
-          </p>
+          <p className="font-medium">{t("proration.b")}</p>
+          <p>{t("proration.bText", { limit: String(p.seeded.limitGb), seed: String(p.seeded.setUsageGb), remaining: String(p.seeded.remainingGb), clears: day(p.seeded.clearsAt) })}</p>
         </div>
       </div>
       <Lines items={p.workings} />
       <Lines items={p.warnings} tone="warning" />
       {p.creationMonth ? (
         <Button size="sm" onClick={() => op.ask({ ipv4: ctx.ipv4, createdAt: p.createdAt, bundleGb: p.bundleGb, fullLimitGb: p.fullLimitGb })}>
-          Apply method B…
+          {t("proration.submit")}
         </Button>
       ) : null}
-      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title="Apply the seed method?" description={`Limit ${p.fullLimitGb} GB (up -d k2-sidecar when it changes), then set-usage ≈${p.seeded.setUsageGb} GB (recomputed from the node's usage at apply time) and a sidecar restart.`} confirmLabel="Apply method B" destructive={false} onConfirm={op.confirm} />
+      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={t("proration.confirmTitle")} description={t("proration.confirmDescription", { full: String(p.fullLimitGb), seed: String(p.seeded.setUsageGb) })} confirmLabel={t("proration.confirm")} destructive={false} onConfirm={op.confirm} />
     </section>
   );
 }
@@ -225,21 +240,22 @@ const recoverForm = recoverCutSchema.omit({ confirm: true });
 function Recover({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void }) {
   const r = ctx.recovery!;
   const { register, handleSubmit, formState } = useForm<z.input<typeof recoverForm>, unknown, z.output<typeof recoverForm>>({ resolver: zodResolver(recoverForm), defaultValues: { ipv4: ctx.ipv4, limitGb: r.limitGb } });
-  const op = useConfirmedOp<z.output<typeof recoverForm>>("Recover", recoverCutAction as never, onDone);
+  const t = useTranslations("metering.ops");
+  const op = useConfirmedOp<z.output<typeof recoverForm>>(t("recover.title"), recoverCutAction as never, onDone);
   return (
     <>
-      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label="Recover a cut node" className="space-y-2 rounded-md border border-destructive/50 p-2">
-        <h3 className="text-sm font-semibold">Recover: raise the limit (k2s is paused)</h3>
+      <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label={t("recover.aria")} className="space-y-2 rounded-md border border-destructive/50 p-2">
+        <h3 className="text-sm font-semibold">{t("recover.heading")}</h3>
         <Lines items={r.workings} />
         <Lines items={r.warnings} tone="warning" />
-        <Field id="quota-recover-limit" label={`New limit (GB, at least ${r.minimumGb})`} error={msg(formState.errors, "limitGb")}>
+        <Field id="quota-recover-limit" label={t("recover.limit", { min: String(r.minimumGb) })} error={msg(formState.errors, "limitGb")}>
           <Input id="quota-recover-limit" type="number" min={r.minimumGb} className="w-40" {...register("limitGb", { valueAsNumber: true })} />
         </Field>
         <Button type="submit" size="sm" variant="destructive">
-          Raise the limit and unpause…
+          {t("recover.submit")}
         </Button>
       </form>
-      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={`Raise the limit to ${op.pending?.limitGb} GB?`} description="Writes K2_NODE_TRAFFIC_LIMIT_GB, recreates k2-sidecar (up -d); its enforcer unpauses k2s within seconds. k2ops waits until k2s runs." confirmLabel="Raise and unpause" onConfirm={op.confirm} />
+      <ConfirmDialog open={!!op.pending} onOpenChange={(o) => !o && op.close()} title={t("recover.confirmTitle", { limit: String(op.pending?.limitGb) })} description={t("recover.confirmDescription")} confirmLabel={t("recover.confirm")} onConfirm={op.confirm} />
     </>
   );
 }
@@ -253,6 +269,9 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
   const [reading, startReading] = React.useTransition();
   const [version, setVersion] = React.useState(0);
   const prefill = usePrefill();
+  const t = useTranslations("metering.ops");
+  const day = useDay();
+  const stateText = (s: string) => (isOpsState(s) ? t(`opsState.${s}`) : s);
 
   React.useEffect(() => {
     let live = true;
@@ -276,51 +295,55 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
   const readNow = () =>
     startReading(async () => {
       const res = (await pollMeterAction({ ipv4 })) as Res<{ gauge: { state: string }; problems: string[] }>;
-      if (res.ok) toast.success(`Meter read: ${res.data.gauge.state}${res.data.problems.length ? ` (${res.data.problems.length} problem(s))` : ""}`);
+      if (res.ok) toast.success(res.data.problems.length ? t("meterReadProblems", { state: stateText(res.data.gauge.state), count: res.data.problems.length }) : t("meterRead", { state: stateText(res.data.gauge.state) }));
       else toast.error(res.error.message);
       setVersion((v) => v + 1);
     });
 
   const m = ctx?.meter;
   return (
-    <section id="quota" aria-label="Quota" className="space-y-4 rounded-lg border border-border bg-card p-3" data-testid="quota-operations">
+    <section id="quota" aria-label={t("panel")} className="space-y-4 rounded-lg border border-border bg-card p-3" data-testid="quota-operations">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 className="text-sm font-semibold">
-          Quota {m ? <Badge variant={STATE_VARIANT[m.state]}>{m.state}</Badge> : null}
+          {t("panel")} {m ? <Badge variant={STATE_VARIANT[m.state]}>{stateText(m.state)}</Badge> : null}
         </h2>
         <Button size="sm" variant="outline" loading={reading} onClick={readNow}>
-          Read the meter now
+          {t("readNow")}
         </Button>
       </div>
       {error ? <p className="text-sm text-destructive">{error}</p> : null}
-      {!ctx && !error ? <p className="text-sm text-muted-foreground">Loading…</p> : null}
+      {!ctx && !error ? <p className="text-sm text-muted-foreground">{t("loading")}</p> : null}
       {ctx ? (
         <>
           {m ? (
             <dl className="grid grid-cols-[9rem_1fr] gap-x-3 gap-y-1 text-xs">
-              <dt className="text-muted-foreground">Used / limit</dt>
+              <dt className="text-muted-foreground">{t("usedLimit")}</dt>
               <dd>
-                {gib(m.usedGib)} / {m.limitGb === null ? "—" : m.limitGb === 0 ? "unlimited" : `${m.limitGb} GB`} {m.percentUsed !== null ? `(${m.percentUsed.toFixed(1)} %)` : ""}
-                {m.runningLimitGb !== null && m.limitGb !== null && m.runningLimitGb !== m.limitGb ? <Badge variant="warning">running sidecar uses {m.runningLimitGb} GB: not applied</Badge> : null}
+                {gib(m.usedGib)} / {m.limitGb === null ? "—" : m.limitGb === 0 ? t("unlimited") : `${m.limitGb} GB`} {m.percentUsed !== null ? t("percent", { percent: m.percentUsed.toFixed(1) }) : ""}
+                {m.runningLimitGb !== null && m.limitGb !== null && m.runningLimitGb !== m.limitGb ? <Badge variant="warning">{t("runningLimit", { limit: String(m.runningLimitGb) })}</Badge> : null}
               </dd>
-              <dt className="text-muted-foreground">Cycle</dt>
+              <dt className="text-muted-foreground">{t("cycle")}</dt>
               <dd>
-                day {m.billingDay ?? "—"} · {day(m.cycleStart)} → {day(m.cycleEnd)} · mode {m.mode ?? "—"}
+                {t("cycleValue", { day: String(m.billingDay ?? "—"), start: day(m.cycleStart), end: day(m.cycleEnd), mode: m.mode ?? "—" })}
               </dd>
-              <dt className="text-muted-foreground">State</dt>
+              <dt className="text-muted-foreground">{t("state")}</dt>
               <dd>{m.reason}</dd>
-              <dt className="text-muted-foreground">Last read</dt>
-              <dd>{m.polledAt ? m.polledAt.replace("T", " ").slice(0, 19) + " UTC" : "never"}{m.lastError ? ` · last poll failed: ${m.lastError}` : ""}</dd>
+              <dt className="text-muted-foreground">{t("lastRead")}</dt>
+              <dd>
+                {m.polledAt ? <Time value={m.polledAt} format="seconds" /> : t("never")}
+                {m.lastError ? t("lastPollFailed", { error: m.lastError }) : ""}
+              </dd>
             </dl>
           ) : (
-            <p className="text-xs text-muted-foreground">The meter has not been read yet.</p>
+            <p className="text-xs text-muted-foreground">{t("notRead")}</p>
           )}
-          {m?.restartReanchors ? <Lines items={[`Billing day ${m.billingDay}: a sidecar restarted now re-anchors the cycle (usage back to 0) until ${day(m.cycleEnd)}. Avoid restarts; after one, restore the count with set-usage.`]} tone="warning" /> : null}
+          {m?.restartReanchors ? <Lines items={[t("restartReanchors", { day: String(m.billingDay), end: day(m.cycleEnd) })]} tone="warning" /> : null}
           {ctx.provider ? (
             <p className="text-xs">
-              Provider ({ctx.provider.provider}, {ctx.provider.source}): {gib(ctx.provider.usedGib)} {ctx.provider.basis}
-              {ctx.provider.inGib !== null ? ` (in ${gib(ctx.provider.inGib)}, out ${gib(ctx.provider.outGib)})` : ""} since {day(ctx.provider.periodStart)}
-              {ctx.provider.totalGib !== null ? ` of ${gib(ctx.provider.totalGib)}` : ""}
+              {t("provider", { provider: ctx.provider.provider, source: ctx.provider.source, used: gib(ctx.provider.usedGib), basis: ctx.provider.basis })}
+              {ctx.provider.inGib !== null ? t("providerInOut", { in: gib(ctx.provider.inGib), out: gib(ctx.provider.outGib) }) : ""}
+              {t("providerSince", { since: day(ctx.provider.periodStart) })}
+              {ctx.provider.totalGib !== null ? t("providerOf", { total: gib(ctx.provider.totalGib) }) : ""}
             </p>
           ) : null}
           <Lines items={ctx.problems} tone="warning" />
@@ -333,7 +356,7 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
               {ctx.proration ? <Proration key={`p${version}`} ctx={ctx} onDone={done} /> : null}
             </div>
           ) : (
-            <p className="text-xs text-muted-foreground">Quota operations need the operator role.</p>
+            <p className="text-xs text-muted-foreground">{t("needOperator")}</p>
           )}
         </>
       ) : null}

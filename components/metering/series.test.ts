@@ -48,8 +48,8 @@ describe("cycle chart rows", () => {
     expect(cycleChartRows(series, { projection: { status: "projected", cutAt: "2026-12-10T00:00:00.000Z", rateBytesPerSec: 5 }, nowMs: t("2026-12-02T02:00:00Z"), usedBytes: null })).toHaveLength(2);
   });
 
-  it("annotations become marks with short labels", () => {
-    expect(annotationMarks(series)).toEqual([{ t: t("2026-12-01T01:00:00Z"), kind: "cycle-reset", label: "cycle reset", text: "billing cycle reset: 2026-12-01 → 2027-01-01" }]);
+  it("annotations become marks by kind", () => {
+    expect(annotationMarks(series)).toEqual([{ t: t("2026-12-01T01:00:00Z"), kind: "cycle-reset", text: "billing cycle reset: 2026-12-01 → 2027-01-01" }]);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CycleSeriesView, CycleTotalsView, ProjectionView, TopConsumer } from "@/lib/metering/view";
-import { annotationLabel, gib } from "./format";
+import { gib } from "./format";
 
 // lib/metering/view's series as chart rows, pure (unit-tested in series.test.ts).
 // Chart values are GiB (numbers); `t` is milliseconds since the epoch (UTC).
@@ -31,9 +31,9 @@ export function cycleChartRows(s: CycleSeriesView, opts: { projection?: Projecti
   return rows;
 }
 
-/** The annotations to mark on a cycle chart (time, short label, the full text). */
-export function annotationMarks(s: CycleSeriesView): { t: number; kind: string; label: string; text: string }[] {
-  return s.annotations.map((a) => ({ t: new Date(a.at).getTime(), kind: a.kind, label: annotationLabel(a.kind), text: a.text }));
+/** The annotations to mark on a cycle chart (time, kind: the chart words it from the catalog, the full text). */
+export function annotationMarks(s: CycleSeriesView): { t: number; kind: string; text: string }[] {
+  return s.annotations.map((a) => ({ t: new Date(a.at).getTime(), kind: a.kind, text: a.text }));
 }
 
 /** Cycle totals as bar rows (GiB), labelled by their start day. */

@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { ArrowRightLeft } from "lucide-react";
 import type { ChangeIpView } from "@/lib/provisioning/change-ip";
@@ -16,8 +17,10 @@ import { InstanceFacts, WarningNote } from "./instance-facts";
 type Res = { ok: true; data: unknown } | { ok: false; error: { message: string } };
 
 export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView; canOperate: boolean; change: (input: unknown) => Promise<Res> }) {
+  const t = useTranslations("provisioning.changeIp");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
+  const name = view.confirmName ?? "";
   async function go() {
     const res = await change({ operationId: view.operationId, name: view.confirmName ?? "" });
     router.refresh();
@@ -25,13 +28,16 @@ export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView;
       toast.error(res.error.message);
       throw new Error(res.error.message); // keeps the dialog open
     }
-    toast.success("Started: the address is being changed");
+    toast.success(t("started"));
   }
   return (
     <section className="mt-4 space-y-3 rounded-lg border p-4 text-sm" data-testid="change-ip-step">
       <p>
-        Center asks for a <strong>new public address</strong> for this subscription&apos;s node{view.reason ? ` (${view.reason})` : ""}
-        {view.targetRegion ? `, in ${view.targetRegion}` : ""}.
+        {t.rich("asks", {
+          reason: view.reason ? t("reason", { reason: view.reason }) : "",
+          region: view.targetRegion ? t("region", { region: view.targetRegion }) : "",
+          b: (c) => <strong>{c}</strong>,
+        })}
       </p>
       {view.instance ? <InstanceFacts instance={view.instance} address={view.publicIp} state={view.providerState} testIdPrefix="change-ip" /> : null}
       {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
@@ -40,15 +46,15 @@ export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView;
         <>
           <Button variant="destructive" onClick={() => setOpen(true)} data-testid="change-ip-start">
             <ArrowRightLeft aria-hidden className="size-4" />
-            Change the address of {view.confirmName}…
+            {t("button", { name })}
           </Button>
           <ConfirmDialog
             open={open}
             onOpenChange={setOpen}
-            title={`Give ${view.confirmName} a new address?`}
-            description="k2ops allocates a new Lightsail static IP, swaps it in and releases the old one (the old address is gone for good; users connected to it drop). It then restarts the sidecar over SSH at the new address (same host key required) so the node registers from it, runs the checklist there and reports the item done."
+            title={t("title", { name })}
+            description={t("description")}
             requireText={view.confirmName ?? undefined}
-            confirmLabel="Change the address"
+            confirmLabel={t("confirm")}
             onConfirm={go}
           />
         </>

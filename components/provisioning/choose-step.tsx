@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { parseAsString, useQueryStates } from "nuqs";
 import { get, useForm, useWatch, type FieldErrors } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
@@ -14,6 +15,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { Time } from "@/components/i18n/time";
 
 // The wizard's step 2 (issue #14): account and region in the URL (the server
 // reads Center's lists for them), plan / image / version / metering in a form
@@ -24,6 +26,7 @@ type Res = { ok: true; data: unknown } | { ok: false; error: { message: string; 
 const msg = (errors: FieldErrors, path: string) => (get(errors, path) as { message?: string } | undefined)?.message;
 
 export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; canOperate: boolean; confirm: (input: unknown) => Promise<Res> }) {
+  const t = useTranslations("provisioning.choose");
   const router = useRouter();
   const [, setQuery] = useQueryStates({ account: parseAsString, region: parseAsString }, { history: "replace", scroll: false, shallow: false });
   const firstPlan = view.plans.find((p) => p.fits);
@@ -58,7 +61,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
         toast.error(res.error.message);
         return;
       }
-      toast.success("Choices confirmed: the next step creates the VPS");
+      toast.success(t("confirmedToast"));
       router.refresh();
     } finally {
       setBusy(false);
@@ -73,19 +76,33 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
         </p>
       ) : null}
       {c ? (
-        <section aria-label="Confirmed choices" className="rounded-md border border-success/50 p-3 text-sm" data-testid="choices-confirmed">
+        <section aria-label={t("confirmedLabel")} className="rounded-md border border-success/50 p-3 text-sm" data-testid="choices-confirmed">
           <p className="font-medium">
-            <Badge variant="success">confirmed</Badge> by {c.confirmedBy} at {c.confirmedAt.slice(0, 16).replace("T", " ")} UTC
+            {t.rich("confirmedBy", { badge: () => <Badge variant="success">{t("confirmedBadge")}</Badge>, by: c.confirmedBy, time: () => <Time value={c.confirmedAt} /> })}
           </p>
           <p>
-            {c.name}: {c.account} ({c.provider}) · {c.region} · plan {c.plan.name} ({c.plan.transferGb} GB a month, {c.plan.marginGb} GB spare) · {c.image.name} · {c.version}
+            {t("confirmedSummary", {
+              name: c.name,
+              account: c.account,
+              provider: c.provider,
+              region: c.region,
+              plan: c.plan.name,
+              transferGb: String(c.plan.transferGb),
+              marginGb: String(c.plan.marginGb),
+              image: c.image.name,
+              version: c.version,
+            })}
           </p>
-          <p>{c.metering.kind === "meter" ? `metering: billing day ${c.metering.billingDay}, limit ${c.metering.limitGb} GB, mode ${c.metering.mode}, seed ${c.metering.seedGb} GB` : `metering off: ${c.metering.reason}`}</p>
+          <p>
+            {c.metering.kind === "meter"
+              ? t("meteringOn", { billingDay: String(c.metering.billingDay), limitGb: String(c.metering.limitGb), mode: c.metering.mode, seedGb: String(c.metering.seedGb) })
+              : t("meteringOff", { reason: c.metering.reason })}
+          </p>
         </section>
       ) : null}
-      <form onSubmit={handleSubmit(submit)} noValidate aria-label="Choose where the node runs" className="space-y-4 rounded-lg border border-border bg-card p-4 text-sm">
+      <form onSubmit={handleSubmit(submit)} noValidate aria-label={t("formLabel")} className="space-y-4 rounded-lg border border-border bg-card p-4 text-sm">
         <div className="grid gap-3 sm:grid-cols-2">
-          <Field id="choose-account" label="Cloud account (Center)" error={msg(formState.errors, "account")}>
+          <Field id="choose-account" label={t("account")} error={msg(formState.errors, "account")}>
             <Select id="choose-account" {...register("account", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ account: e.target.value || null, region: null }) })} disabled={!canOperate}>
               {view.accounts.map((a) => (
                 <option key={a.name} value={a.name}>
@@ -94,7 +111,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
               ))}
             </Select>
           </Field>
-          <Field id="choose-region" label="Region" hint={`the item asks for ${view.ask.region}`} error={msg(formState.errors, "region")}>
+          <Field id="choose-region" label={t("region")} hint={t("regionHint", { region: view.ask.region })} error={msg(formState.errors, "region")}>
             <Select id="choose-region" {...register("region", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ region: e.target.value || null }) })} disabled={!canOperate}>
               <option value="">—</option>
               {view.regions.map((r) => (
@@ -105,17 +122,17 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
               ))}
             </Select>
           </Field>
-          <Field id="choose-plan" label="Plan (bundle)" hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{plan.why}</span> : `its transfer must exceed the sold ${view.ask.soldGib} GiB by ${view.rule.headroomGb} GB`} error={msg(formState.errors, "plan")}>
+          <Field id="choose-plan" label={t("plan")} hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{plan.why}</span> : t("planHint", { soldGib: String(view.ask.soldGib), headroomGb: String(view.rule.headroomGb) })} error={msg(formState.errors, "plan")}>
             <Select id="choose-plan" {...register("plan")} disabled={!canOperate}>
               {view.plans.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.fits ? "" : "✗ "}
-                  {p.name} · {p.transferGb} GB/month · {p.cpu} vCPU {p.memoryMb} MB · {p.priceMonthly}/month
+                  {t("planOption", { name: p.name, transferGb: String(p.transferGb), cpu: String(p.cpu), memoryMb: String(p.memoryMb), price: String(p.priceMonthly) })}
                 </option>
               ))}
             </Select>
           </Field>
-          <Field id="choose-image" label="Image" hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{image.why}</span> : "Ubuntu 20.04, 22.04 or 24.04 (provision-node.sh)"} error={msg(formState.errors, "image")}>
+          <Field id="choose-image" label={t("image")} hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{image.why}</span> : t("imageHint")} error={msg(formState.errors, "image")}>
             <Select id="choose-image" {...register("image")} disabled={!canOperate}>
               {view.images.map((i) => (
                 <option key={i.id} value={i.id}>
@@ -125,38 +142,42 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
               ))}
             </Select>
           </Field>
-          <Field id="choose-version" label="K2_VERSION (pinned image tag)" hint={view.version ? `the fleet runs ${view.version}` : "no pinned tag in the fleet yet"} error={msg(formState.errors, "version")}>
+          <Field id="choose-version" label={t("version")} hint={view.version ? t("versionHint", { version: view.version }) : t("versionNone")} error={msg(formState.errors, "version")}>
             <Input id="choose-version" className="font-mono" {...register("version")} disabled={!canOperate} />
           </Field>
-          <Field id="choose-seedGb" label="Seed (GB used this cycle already)" hint="0 for a new node; the provider's used figure if the VPS already carried traffic" error={msg(formState.errors, "seedGb")}>
+          <Field id="choose-seedGb" label={t("seed")} hint={t("seedHint")} error={msg(formState.errors, "seedGb")}>
             <Input id="choose-seedGb" type="number" min={0} className="w-32" {...register("seedGb", { valueAsNumber: true })} disabled={!canOperate} />
           </Field>
         </div>
         <div className="space-y-2" data-testid="metering-rule">
           <p>
-            Metering from {view.rule.provider || "the provider"}&apos;s rules: resets {view.rule.reset === "calendar-1st" ? "on the 1st (billing day 1)" : view.rule.reset === "plan-day" ? "on the plan's own day (enter it)" : "not monthly on a fixed day"}; counts {view.rule.billingMode}
-            {view.rule.verified ? "" : " (configured default, not confirmed)"}; limit = the sold quota in GiB.
+            {t("rule", {
+              provider: view.rule.provider || t("ruleProvider"),
+              reset: view.rule.reset === "calendar-1st" ? t("resetCalendar") : view.rule.reset === "plan-day" ? t("resetPlanDay") : t("resetNotMonthly"),
+              mode: view.rule.billingMode,
+              unverified: view.rule.verified ? "" : t("unverified"),
+            })}
           </p>
           {view.rule.reset === "plan-day" ? (
-            <Field id="choose-planResetDay" label="The plan's reset day (from the provider's panel, never today's date)" error={msg(formState.errors, "planResetDay")}>
+            <Field id="choose-planResetDay" label={t("planResetDay")} error={msg(formState.errors, "planResetDay")}>
               <Input id="choose-planResetDay" type="number" min={1} max={31} className="w-24" {...register("planResetDay", { setValueAs: (v: string) => (v === "" || v === null ? null : Number(v)) })} disabled={!canOperate} />
             </Field>
           ) : null}
           {view.rule.reset === "not-monthly" ? (
             <label className="flex items-center gap-2">
-              <input type="checkbox" {...register("approximateCalendarMonth")} disabled={!canOperate} /> accept the calendar-month approximation (billing day 1)
+              <input type="checkbox" {...register("approximateCalendarMonth")} disabled={!canOperate} /> {t("approximate")}
             </label>
           ) : null}
-          <Field id="choose-meteringOff" label="Or run without metering: why (leave empty to meter)" error={msg(formState.errors, "meteringOff")}>
+          <Field id="choose-meteringOff" label={t("meteringOffField")} error={msg(formState.errors, "meteringOff")}>
             <Input id="choose-meteringOff" {...register("meteringOff", { setValueAs: (v: string) => (v ? v : null) })} disabled={!canOperate} />
           </Field>
         </div>
         {canOperate ? (
           <Button type="submit" loading={busy} disabled={busy || !!view.errors.length}>
-            {c ? "Confirm again" : "Confirm these choices"}
+            {c ? t("confirmAgain") : t("confirm")}
           </Button>
         ) : (
-          <p className="text-muted-foreground">Operators confirm the choices; you can read them.</p>
+          <p className="text-muted-foreground">{t("viewerNote")}</p>
         )}
       </form>
     </div>

@@ -1,22 +1,21 @@
 "use client";
 
 import * as React from "react";
+import { useTranslations } from "next-intl";
 
 /** Time left until Center's provisioning deadline `failsFrom` (ISO) at `nowMs`, or how long ago it passed. */
 export function Countdown({ failsFrom, nowMs }: { failsFrom: string; nowMs: number }) {
+  const t = useTranslations("provisioning.countdown");
   const ms = new Date(failsFrom).getTime() - nowMs;
-  if (ms <= 0) return <span className="text-destructive">passed {Math.ceil(-ms / 60_000)} min ago</span>;
+  if (ms <= 0) return <span className="text-destructive">{t("passed", { minutes: String(Math.ceil(-ms / 60_000)) })}</span>;
   const m = Math.floor(ms / 60_000);
   const s = Math.floor((ms % 60_000) / 1000);
-  return (
-    <span className={m < 10 ? "text-warning" : undefined}>
-      {m}:{String(s).padStart(2, "0")} left
-    </span>
-  );
+  return <span className={m < 10 ? "text-warning" : undefined}>{t("left", { time: `${m}:${String(s).padStart(2, "0")}` })}</span>;
 }
 
 /** The deadline Center enforces on a provision item, ticking every second, with what happens when it passes. */
 export function DeadlineNote({ deadline, serverNowMs }: { deadline: { failsFrom: string; text: string }; serverNowMs: number }) {
+  const t = useTranslations("provisioning.countdown");
   const [nowMs, setNow] = React.useState(serverNowMs);
   React.useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -24,7 +23,7 @@ export function DeadlineNote({ deadline, serverNowMs }: { deadline: { failsFrom:
   }, []);
   return (
     <p className="mt-2 text-sm" data-testid="run-deadline">
-      Center&apos;s deadline: <Countdown failsFrom={deadline.failsFrom} nowMs={nowMs} />. <span className="text-muted-foreground">{deadline.text}</span>
+      {t.rich("deadline", { countdown: () => <Countdown failsFrom={deadline.failsFrom} nowMs={nowMs} /> })} <span className="text-muted-foreground">{deadline.text}</span>
     </p>
   );
 }

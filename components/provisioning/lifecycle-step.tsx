@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Power, Trash2 } from "lucide-react";
 import type { LifecycleView } from "@/lib/provisioning/lifecycle";
@@ -16,9 +17,11 @@ import { InstanceFacts, WarningNote } from "./instance-facts";
 type Res = { ok: true; data: { summary: string } } | { ok: false; error: { message: string } };
 
 export function LifecycleStep({ view, canOperate, carryOut }: { view: LifecycleView; canOperate: boolean; carryOut: (input: unknown) => Promise<Res> }) {
+  const t = useTranslations("provisioning");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
-  const verb = view.action === "stop" ? "Stop" : "Destroy";
+  const stop = view.action === "stop";
+  const name = view.confirmName ?? "";
   async function go() {
     const res = await carryOut({ operationId: view.operationId, name: view.confirmName ?? "" });
     router.refresh();
@@ -32,28 +35,24 @@ export function LifecycleStep({ view, canOperate, carryOut }: { view: LifecycleV
   return (
     <section className="mt-4 space-y-3 rounded-lg border p-4 text-sm" data-testid="lifecycle-step">
       <p>
-        Center asks to <strong>{view.action}</strong> this subscription&apos;s instance{view.reason ? ` (${view.reason})` : ""}.
+        {t.rich("lifecycle.asks", { action: t(`action.${view.action}`), reason: view.reason ? t("lifecycle.reason", { reason: view.reason }) : "", b: (c) => <strong>{c}</strong> })}
       </p>
       {view.instance ? <InstanceFacts instance={view.instance} state={view.providerState} testIdPrefix="lifecycle" /> : null}
       {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
-      {alreadyGone ? <p>The instance is already deleted (Center no longer lists it): reporting the item done changes nothing else.</p> : null}
+      {alreadyGone ? <p>{t("lifecycle.alreadyGone")}</p> : null}
       {canOperate && !view.blocked ? (
         <>
           <Button variant={view.action === "destroy" ? "destructive" : "default"} onClick={() => setOpen(true)} data-testid="lifecycle-start">
             {view.action === "stop" ? <Power aria-hidden className="size-4" /> : <Trash2 aria-hidden className="size-4" />}
-            {alreadyGone ? "Report the item done" : `${verb} ${view.confirmName}…`}
+            {alreadyGone ? t("lifecycle.reportDone") : stop ? t("lifecycle.stopButton", { name }) : t("lifecycle.destroyButton", { name })}
           </Button>
           <ConfirmDialog
             open={open}
             onOpenChange={setOpen}
-            title={alreadyGone ? "Report the item done?" : `${verb} ${view.confirmName}?`}
-            description={
-              view.action === "stop"
-                ? "Lightsail stops the machine (its disk and address are kept): the node serves nobody until it is started again. k2ops waits until Lightsail says stopped, then reports the item done."
-                : "Lightsail deletes the machine and its disk: this cannot be undone. k2ops waits until it is gone, removes the node's record at Center, then reports the item done."
-            }
+            title={alreadyGone ? t("lifecycle.reportDoneTitle") : stop ? t("lifecycle.stopTitle", { name }) : t("lifecycle.destroyTitle", { name })}
+            description={stop ? t("lifecycle.stopDescription") : t("lifecycle.destroyDescription")}
             requireText={alreadyGone ? undefined : (view.confirmName ?? undefined)}
-            confirmLabel={alreadyGone ? "Report done" : verb}
+            confirmLabel={alreadyGone ? t("lifecycle.reportDoneConfirm") : stop ? t("lifecycle.stop") : t("lifecycle.destroy")}
             onConfirm={go}
           />
         </>

@@ -3,12 +3,14 @@
 import * as React from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { CircleCheck, CircleDashed, CircleDot, CircleX, LoaderCircle, Ban } from "lucide-react";
 import type { RunStepper as RunStepperView, StepperStep } from "@/lib/provisioning/run-view";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { LiveRefresh } from "@/components/reports/live-refresh";
+import { useJobStatusText } from "@/components/jobs/job-status";
 
 // The wizard's stepper (issue #14): each step's state, elapsed time, live line
 // and evidence; "Create the VPS and continue" starts (or retries from the run's
@@ -16,9 +18,12 @@ import { LiveRefresh } from "@/components/reports/live-refresh";
 
 type Res = { ok: true; data: unknown } | { ok: false; error: { message: string } };
 
-function elapsed(ms: number | null): string {
+type T = ReturnType<typeof useTranslations<"provisioning.stepper">>;
+
+// figures as plain strings: the English keeps its "1234 ms" / "2.5 s" as before
+function elapsed(t: T, ms: number | null): string {
   if (ms === null) return "";
-  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return ms < 1000 ? t("elapsedMs", { ms: String(ms) }) : ms < 60_000 ? t("elapsedS", { s: (ms / 1000).toFixed(1) }) : t("elapsedMin", { m: String(Math.floor(ms / 60_000)), s: String(Math.round((ms % 60_000) / 1000)) });
 }
 
 const ICON: Record<StepperStep["state"], React.ReactNode> = {
@@ -29,18 +34,32 @@ const ICON: Record<StepperStep["state"], React.ReactNode> = {
   todo: <CircleDashed aria-hidden className="size-4 text-muted-foreground" />,
   "not-built": <Ban aria-hidden className="size-4 text-muted-foreground" />,
 };
-const STATE_TEXT: Record<StepperStep["state"], string> = { done: "done", running: "running", failed: "failed", current: "next", todo: "to do", "not-built": "not built yet" };
+const STATE_KEY = { done: "done", running: "running", failed: "failed", current: "current", todo: "todo", "not-built": "notBuilt" } as const satisfies Record<StepperStep["state"], string>;
+
+// the steps' labels by step key (lib/provisioning/run-view STEP_LABELS and CHANGE_IP_LABELS, in the catalogs); an unknown key keeps the server's label
+const STEP_KEY = {
+  claim: "claim",
+  choose: "choose",
+  "create-vps": "createVps",
+  os: "os",
+  env: "env",
+  deploy: "deploy",
+  register: "register",
+  verify: "verify",
+  confirm: "confirm",
+  "move-ip": "moveIp",
+  reregister: "reregister",
+  "verify-ip": "verifyIp",
+} as const;
+const stepLabel = (t: T, s: StepperStep) => (Object.hasOwn(STEP_KEY, s.key) ? t(`step.${STEP_KEY[s.key as keyof typeof STEP_KEY]}`) : s.label);
 
 /** The start button's words (default: a provision run's). */
 export type StartWording = { button: string; title: string; description: string; started: string };
-const PROVISION_WORDING: StartWording = {
-  button: "Create the VPS and continue",
-  title: "Create the VPS?",
-  description: "k2ops looks for the instance by its name first and reuses it: a retry never buys a second VPS. The steps run as a durable job; a console restart resumes it.",
-  started: "Started: the VPS is being created",
-};
 
-export function RunStepper({ view, canOperate, start, wording = PROVISION_WORDING }: { view: RunStepperView; canOperate: boolean; start: (input: unknown) => Promise<Res>; wording?: StartWording }) {
+export function RunStepper({ view, canOperate, start, wording: given }: { view: RunStepperView; canOperate: boolean; start: (input: unknown) => Promise<Res>; wording?: StartWording }) {
+  const t = useTranslations("provisioning.stepper");
+  const jobStatus = useJobStatusText();
+  const wording = given ?? { button: t("provisionStart.button"), title: t("provisionStart.title"), description: t("provisionStart.description"), started: t("provisionStart.started") };
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const running = view.steps.some((s) => s.state === "running") || view.job?.status === "queued" || view.job?.status === "running";
@@ -49,15 +68,15 @@ export function RunStepper({ view, canOperate, start, wording = PROVISION_WORDIN
     const res = await start({ operationId: view.operationId });
     router.refresh();
     if (!res.ok) toast.error(res.error.message);
-    else toast.success(failed ? `Retrying from "${failed.label}"` : wording.started);
+    else toast.success(failed ? t("retrying", { label: stepLabel(t, failed) }) : wording.started);
   }
   return (
     <section aria-labelledby="stepper-title" className="mt-6 rounded-lg border p-4" data-testid="run-stepper">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 id="stepper-title" className="text-base font-semibold">
-          Steps
+          {t("title")}
         </h2>
-        <LiveRefresh active={running} label="live: updating while the job works" />
+        <LiveRefresh active={running} label={t("live")} />
       </div>
       <ol className="mt-3 space-y-2">
         {view.steps.map((s) => (
@@ -65,11 +84,11 @@ export function RunStepper({ view, canOperate, start, wording = PROVISION_WORDIN
             <span className="mt-0.5">{ICON[s.state]}</span>
             <div className="min-w-0 flex-1">
               <div className="flex flex-wrap items-baseline gap-x-2">
-                <span className={s.state === "todo" || s.state === "not-built" ? "text-muted-foreground" : "font-medium"}>{s.label}</span>
+                <span className={s.state === "todo" || s.state === "not-built" ? "text-muted-foreground" : "font-medium"}>{stepLabel(t, s)}</span>
                 <span className="text-xs text-muted-foreground">
-                  {STATE_TEXT[s.state]}
-                  {s.elapsedMs !== null ? ` · ${elapsed(s.elapsedMs)}` : ""}
-                  {s.attempt && s.attempt > 1 ? ` · attempt ${s.attempt}` : ""}
+                  {t(`state.${STATE_KEY[s.state]}`)}
+                  {s.elapsedMs !== null ? ` · ${elapsed(t, s.elapsedMs)}` : ""}
+                  {s.attempt && s.attempt > 1 ? t("attempt", { n: String(s.attempt) }) : ""}
                 </span>
               </div>
               {s.state === "running" && view.job?.live ? <p className="font-mono text-xs text-muted-foreground" role="status">{view.job.live}</p> : null}
@@ -85,36 +104,46 @@ export function RunStepper({ view, canOperate, start, wording = PROVISION_WORDIN
       </ol>
       {view.vps ? (
         <p className="mt-3 text-sm" data-testid="run-vps">
-          VPS <span className="font-mono">{view.vps.name}</span> at <span className="font-mono">{view.vps.ipv4}</span> ({view.vps.availabilityZone}, {view.vps.bundleId}, {view.vps.blueprintId}){view.vps.reused ? ", reused" : ""}
+          {t.rich("vps", {
+            name: () => <span className="font-mono">{view.vps?.name}</span>,
+            ip: () => <span className="font-mono">{view.vps?.ipv4}</span>,
+            zone: view.vps.availabilityZone,
+            bundle: view.vps.bundleId,
+            blueprint: view.vps.blueprintId,
+            reused: view.vps.reused ? t("reused") : "",
+          })}
         </p>
       ) : null}
       {view.changeIp ? (
         <p className="mt-3 text-sm" data-testid="run-change-ip">
           <span className="font-mono">{view.changeIp.instanceName}</span>: <span className="font-mono">{view.changeIp.oldIp}</span> →{" "}
-          <span className="font-mono">{view.changeIp.newIp ?? `static IP ${view.changeIp.newStaticIpName} (not attached yet)`}</span>
+          <span className="font-mono">{view.changeIp.newIp ?? t("staticIpPending", { name: view.changeIp.newStaticIpName })}</span>
         </p>
       ) : null}
       {view.job ? (
         <p className="mt-1 text-xs text-muted-foreground">
-          Job{" "}
-          <Link className="underline-offset-2 hover:underline" href={`/operations?job=${view.job.id}`}>
-            {view.job.id}
-          </Link>
-          : {view.job.status}
+          {t.rich("job", {
+            link: () => (
+              <Link className="underline-offset-2 hover:underline" href={`/operations?job=${view.job?.id}`}>
+                {view.job?.id}
+              </Link>
+            ),
+            status: jobStatus(view.job.status),
+          })}
         </p>
       ) : null}
       {canOperate && view.canStart ? (
         <>
           <Button className="mt-3" onClick={() => setOpen(true)} data-testid="run-start">
-            {failed ? `Retry from step ${failed.label.split(".")[0]}` : wording.button}
+            {failed ? t("retryFrom", { step: failed.label.split(".")[0] }) : wording.button}
           </Button>
           <ConfirmDialog
             open={open}
             onOpenChange={setOpen}
             destructive={false}
-            title={failed ? "Retry the failed step?" : wording.title}
+            title={failed ? t("retryTitle") : wording.title}
             description={wording.description}
-            confirmLabel={failed ? "Retry" : "Create"}
+            confirmLabel={failed ? t("retry") : t("create")}
             onConfirm={go}
           />
         </>

@@ -2,11 +2,13 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { WORK_ITEM_ACTIONS } from "@/lib/provisioning/filters";
 
 // Claim and Abort on a work item row (issue #14 step 1 / step 8). The server's
 // refusal (409: taken or gone) is shown as it said it and the list refreshed;
@@ -19,6 +21,7 @@ export type WorkItemActions = { claim: (input: unknown) => Promise<Res>; abort: 
 export type RunView = { status: string; action: string; step: string; claimedBy: string; claimedAt: string | null; lastError: string | null; claimHeld: boolean };
 
 export function ClaimButton({ id, asks, actions }: { id: number; asks: string; actions: WorkItemActions }) {
+  const t = useTranslations("provisioning");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   async function claim() {
@@ -28,20 +31,20 @@ export function ClaimButton({ id, asks, actions }: { id: number; asks: string; a
       toast.error(res.error.message);
       return; // the dialog closes: the refreshed list shows the item's state
     }
-    toast.success(`Work item ${id} claimed: its claim token is sealed in k2ops`);
+    toast.success(t("claim.claimed", { id: String(id) }));
   }
   return (
     <>
       <Button size="sm" onClick={() => setOpen(true)}>
-        Claim
+        {t("claim.button")}
       </Button>
       <ConfirmDialog
         open={open}
         onOpenChange={setOpen}
         destructive={false}
-        title={`Claim work item ${id}?`}
-        description={`${asks}. Center hands the item to you once: from now on Center's 30-minute provisioning deadline runs, and only an abort (reported as failed) gives it up.`}
-        confirmLabel="Claim"
+        title={t("claim.title", { id: String(id) })}
+        description={t("claim.description", { asks })}
+        confirmLabel={t("claim.confirm")}
         onConfirm={claim}
       />
     </>
@@ -49,6 +52,7 @@ export function ClaimButton({ id, asks, actions }: { id: number; asks: string; a
 }
 
 export function AbortButton({ id, actions }: { id: number; actions: WorkItemActions }) {
+  const t = useTranslations("provisioning");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const [reason, setReason] = React.useState("");
@@ -62,25 +66,25 @@ export function AbortButton({ id, actions }: { id: number; actions: WorkItemActi
       throw new Error(res.error.message); // keeps the dialog open
     }
     setError(null);
-    toast.success(`Work item ${id} given up: Center records it as failed; k2ops destroyed its claim token`);
+    toast.success(t("abort.aborted", { id: String(id) }));
     router.refresh();
   }
   return (
     <>
       <Button size="sm" variant="outline" onClick={() => setOpen(true)}>
-        Abort…
+        {t("abort.button")}
       </Button>
       <ConfirmDialog
         open={open}
         onOpenChange={setOpen}
-        title={`Give up work item ${id}?`}
-        description="Center has no release: the item is reported failed with your reason (never a token or secret) and k2ops destroys its sealed claim token."
+        title={t("abort.title", { id: String(id) })}
+        description={t("abort.description")}
         requireText={String(id)}
-        confirmLabel="Abort the work item"
+        confirmLabel={t("abort.confirm")}
         onConfirm={abort}
       >
         <div className="space-y-1">
-          <Label htmlFor={reasonId}>Reason (Center records it)</Label>
+          <Label htmlFor={reasonId}>{t("abort.reason")}</Label>
           <Input id={reasonId} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} aria-invalid={error ? true : undefined} />
           {error ? (
             <p className="text-xs text-destructive" data-testid="abort-error">
@@ -93,16 +97,29 @@ export function AbortButton({ id, actions }: { id: number; actions: WorkItemActi
   );
 }
 
+const RUN_STATUSES = ["claiming", "claimed", "in_progress", "aborted", "failed", "done"] as const;
+const isRunStatus = (s: string): s is (typeof RUN_STATUSES)[number] => (RUN_STATUSES as readonly string[]).includes(s);
+const isAction = (s: string): s is (typeof WORK_ITEM_ACTIONS)[number] => (WORK_ITEM_ACTIONS as readonly string[]).includes(s);
+
 /** k2ops' state of an item beside Center's: who claimed it here, the wizard step, what went wrong. */
 export function RunCell({ run }: { run: RunView | undefined }) {
+  const t = useTranslations("provisioning");
   if (!run) return <span className="text-muted-foreground">—</span>;
-  // a claimed stop / destroy / change_ip waits for the operator's typed-name confirmation on the item's page
-  const next = run.step === "claim" && run.action !== "provision" ? `confirm the ${run.action} (typed name)` : run.step;
+  const action = isAction(run.action) ? t(`action.${run.action}`) : run.action;
+  // a claimed stop / destroy / change_ip waits for the operator's typed-name confirmation on the item's page;
+  // any other step is shown by its id
+  const next = run.step === "claim" && run.action !== "provision" ? t("run.confirmTyped", { action }) : run.step;
+  const status = run.status === "claim-unknown" ? t("runStatus.claimUnknown") : isRunStatus(run.status) ? t(`runStatus.${run.status}`) : run.status;
   const tone = run.status === "claim-unknown" || run.status === "failed" ? "text-destructive" : run.status === "aborted" ? "text-muted-foreground" : "text-info";
   return (
     <span className={`block ${tone}`} data-testid="run-state" data-run-status={run.status}>
-      {run.status === "claim-unknown" ? "claim unknown" : run.status} · {run.claimedBy}
-      {run.status === "claimed" || run.status === "in_progress" ? <span className="block text-muted-foreground">next: {next}{run.claimHeld ? " · claim token sealed" : ""}</span> : null}
+      {t("run.state", { status, by: run.claimedBy })}
+      {run.status === "claimed" || run.status === "in_progress" ? (
+        <span className="block text-muted-foreground">
+          {t("run.next", { step: next })}
+          {run.claimHeld ? t("run.sealed") : ""}
+        </span>
+      ) : null}
       {run.lastError ? <span className="block">{run.lastError}</span> : null}
     </span>
   );

@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { parseAsStringLiteral, useQueryStates } from "nuqs";
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
 import { WORK_ITEM_ACTIONS, WORK_ITEM_STATUSES } from "@/lib/provisioning/filters";
@@ -11,6 +12,7 @@ import { Select } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { AbortButton, ClaimButton, RunCell, type RunView, type WorkItemActions } from "./work-item-actions";
 import { Countdown } from "./countdown";
+import { Time } from "@/components/i18n/time";
 
 // Center's work items (issue #14, the Provisioning page): every action and
 // status, newest first, filterable (?action=&status=, nuqs: the server page
@@ -29,30 +31,32 @@ const STATUS_VARIANT: Record<WorkItemView["status"], "warning" | "info" | "succe
 
 const features = tableFeatures({});
 const helper = createColumnHelper<typeof features, WorkItemView>();
+// each header is the key of its title in provisioning.table.column (translated when rendered)
 const columns = helper.columns([
-  helper.accessor("id", { header: "#" }),
-  helper.accessor("action", { header: "Action" }),
-  helper.accessor("status", { header: "Status" }),
-  helper.accessor("subId", { header: "Subscription" }),
-  helper.accessor("asks", { header: "Asks for" }),
-  helper.display({ id: "holder", header: "Holder / lease" }),
-  helper.display({ id: "deadline", header: "Center's deadline" }),
-  helper.display({ id: "outcome", header: "Result / last error" }),
-  helper.accessor("createdAt", { header: "Created" }),
-  helper.display({ id: "k2ops", header: "In k2ops" }),
+  helper.accessor("id", { header: "id" }),
+  helper.accessor("action", { header: "action" }),
+  helper.accessor("status", { header: "status" }),
+  helper.accessor("subId", { header: "subId" }),
+  helper.accessor("asks", { header: "asks" }),
+  helper.display({ id: "holder", header: "holder" }),
+  helper.display({ id: "deadline", header: "deadline" }),
+  helper.display({ id: "outcome", header: "outcome" }),
+  helper.accessor("createdAt", { header: "createdAt" }),
+  helper.display({ id: "k2ops", header: "k2ops" }),
 ]);
+const COLUMN_KEYS = ["id", "action", "status", "subId", "asks", "holder", "deadline", "outcome", "createdAt", "k2ops"] as const;
+const isColumnKey = (s: string): s is (typeof COLUMN_KEYS)[number] => (COLUMN_KEYS as readonly string[]).includes(s);
 
-const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
-
-function FilterSelect<T extends string>({ label, value, options, onChange }: { label: string; value: T | null; options: readonly T[]; onChange: (v: T | null) => void }) {
+function FilterSelect<T extends string>({ label, value, options, optionLabel, onChange }: { label: string; value: T | null; options: readonly T[]; optionLabel: (v: T) => string; onChange: (v: T | null) => void }) {
+  const t = useTranslations("provisioning");
   return (
     <label className="space-y-1 text-sm">
       <span className="block text-xs text-muted-foreground">{label}</span>
       <Select aria-label={label} value={value ?? ""} onChange={(e) => onChange((e.target.value || null) as T | null)}>
-        <option value="">all</option>
+        <option value="">{t("table.all")}</option>
         {options.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {optionLabel(o)}
           </option>
         ))}
       </Select>
@@ -71,17 +75,20 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
     return () => clearInterval(t);
   }, []);
   const table = useTable({ features, columns, data: items });
+  const t = useTranslations("provisioning");
+  const columnTitle = (k: string) => (isColumnKey(k) ? t(`table.column.${k}`) : k);
+  const actionText = (a: string) => ((WORK_ITEM_ACTIONS as readonly string[]).includes(a) ? t(`action.${a as (typeof WORK_ITEM_ACTIONS)[number]}`) : a);
   return (
     <div className="space-y-2">
-      <div className="flex flex-wrap items-end gap-3" role="group" aria-label="Filter work items">
-        <FilterSelect label="Action" value={action} options={WORK_ITEM_ACTIONS} onChange={(v) => void setQuery({ action: v })} />
-        <FilterSelect label="Status" value={status} options={WORK_ITEM_STATUSES} onChange={(v) => void setQuery({ status: v })} />
+      <div className="flex flex-wrap items-end gap-3" role="group" aria-label={t("table.filters")}>
+        <FilterSelect label={t("table.column.action")} value={action} options={WORK_ITEM_ACTIONS} optionLabel={(v) => t(`action.${v}`)} onChange={(v) => void setQuery({ action: v })} />
+        <FilterSelect label={t("table.column.status")} value={status} options={WORK_ITEM_STATUSES} optionLabel={(v) => t(`status.${v}`)} onChange={(v) => void setQuery({ status: v })} />
       </div>
-      <Table aria-label="Center's work items" data-testid="work-items" containerClassName="max-h-[70vh]" stickyHeader>
+      <Table aria-label={t("table.label")} data-testid="work-items" containerClassName="max-h-[70vh]" stickyHeader>
         <TableHeader>
           <TableRow>
             {table.getHeaderGroups()[0].headers.map((h) => (
-              <TableHead key={h.id}>{String(h.column.columnDef.header)}</TableHead>
+              <TableHead key={h.id}>{columnTitle(String(h.column.columnDef.header))}</TableHead>
             ))}
           </TableRow>
         </TableHeader>
@@ -89,7 +96,7 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
           {items.length === 0 ? (
             <TableRow>
               <TableCell colSpan={10} className="p-6 text-center text-muted-foreground">
-                No work item matches{action || status ? " this filter" : ""}.
+                {action || status ? t("table.emptyFiltered") : t("table.empty")}
               </TableCell>
             </TableRow>
           ) : null}
@@ -98,9 +105,9 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
             return (
               <TableRow key={w.id} data-id={w.id} data-status={w.status} data-action={w.action} className={w.status === "queued" ? "bg-warning/5" : undefined}>
                 <TableCell className="font-mono text-xs">{w.id}</TableCell>
-                <TableCell className="whitespace-nowrap">{w.action}</TableCell>
+                <TableCell className="whitespace-nowrap">{actionText(w.action)}</TableCell>
                 <TableCell>
-                  <Badge variant={STATUS_VARIANT[w.status]}>{w.status === "queued" ? "queued · new" : w.status}</Badge>
+                  <Badge variant={STATUS_VARIANT[w.status]}>{w.status === "queued" ? t("table.queuedNew") : t(`status.${w.status}`)}</Badge>
                 </TableCell>
                 <TableCell className="font-mono text-xs">{w.subId}</TableCell>
                 <TableCell className="text-sm">
@@ -111,10 +118,10 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                   {w.holder ? (
                     <>
                       <span className="block">{w.holder}</span>
-                      {w.lease ? <span className={`block ${w.lease.expired ? "text-warning" : "text-muted-foreground"}`}>{w.lease.expired ? `lease expired ${utc(w.lease.until)} (Center does not release it)` : `leased until ${utc(w.lease.until)}`}</span> : null}
+                      {w.lease ? <span className={`block ${w.lease.expired ? "text-warning" : "text-muted-foreground"}`}>{t.rich(w.lease.expired ? "table.leaseExpired" : "table.leasedUntil", { time: () => <Time value={w.lease?.until} /> })}</span> : null}
                     </>
                   ) : (
-                    <span className="text-muted-foreground">unclaimed</span>
+                    <span className="text-muted-foreground">{t("table.unclaimed")}</span>
                   )}
                 </TableCell>
                 <TableCell className="text-xs" data-testid="deadline" title={w.deadline?.text}>
@@ -123,10 +130,10 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                 <TableCell className="max-w-72 text-xs">
                   {w.lastError ? <span className="block text-destructive">{w.lastError}</span> : null}
                   {w.result && Object.keys(w.result).length ? <span className="block font-mono">{JSON.stringify(w.result)}</span> : null}
-                  {w.completedAt ? <span className="block text-muted-foreground">ended {utc(w.completedAt)}</span> : null}
+                  {w.completedAt ? <span className="block text-muted-foreground">{t.rich("table.ended", { time: () => <Time value={w.completedAt} /> })}</span> : null}
                 </TableCell>
                 <TableCell className="whitespace-nowrap text-xs">
-                  {utc(w.createdAt)}
+                  <Time value={w.createdAt} />
                   <span className="block text-muted-foreground">{w.createdBy}</span>
                 </TableCell>
                 <TableCell className="max-w-72 space-y-1 text-xs">
@@ -134,7 +141,7 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                   {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={w.asks} actions={actions} /> : null}
                   {w.action !== "change_ip" && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) ? (
                     <Link href={`/provisioning/${w.id}`} className="block text-primary underline-offset-2 hover:underline">
-                      {w.action === "provision" ? "Open the wizard →" : `Open the ${w.action} →`}
+                      {w.action === "provision" ? t("table.openWizard") : t("table.openAction", { action: actionText(w.action) })}
                     </Link>
                   ) : null}
                   {actions && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) && ["claimed", "in_progress"].includes(w.status) ? <AbortButton id={w.id} actions={actions} /> : null}

@@ -2,10 +2,12 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 
-/** Re-renders the (server) page every `everyMs` ms (default 2000) while `active`: a report fills in live as its nodes answer. `label`: what the status line says. */
-export function LiveRefresh({ active, everyMs = 2000, label = "live: updating as nodes answer…" }: { active: boolean; everyMs?: number; label?: string }) {
+/** Re-renders the (server) page every `everyMs` ms (default 2000) while `active`: a report fills in live as its nodes answer. `label`: what the status line says (default: reports.live). */
+export function LiveRefresh({ active, everyMs = 2000, label }: { active: boolean; everyMs?: number; label?: string }) {
   const router = useRouter();
+  const t = useTranslations("reports");
   React.useEffect(() => {
     if (!active) return;
     const t = setInterval(() => router.refresh(), everyMs);
@@ -13,7 +15,7 @@ export function LiveRefresh({ active, everyMs = 2000, label = "live: updating as
   }, [active, everyMs, router]);
   return active ? (
     <span className="text-xs text-muted-foreground" role="status" data-testid="report-live">
-      {label}
+      {label ?? t("live")}
     </span>
   ) : null;
 }

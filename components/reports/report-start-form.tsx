@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { parseSelection, windowSchema, type ReportTarget } from "@/lib/fleet-reports/schema";
 import { Button } from "@/components/ui/button";
@@ -18,34 +19,37 @@ type Start<I> = (input: I) => Promise<Res>;
 
 export function ReportStartForm({ startUsers, startAuth }: { startUsers: Start<{ target: ReportTarget }>; startAuth: Start<{ target: ReportTarget; window: string }> }) {
   const router = useRouter();
+  const t = useTranslations("reports.start");
   const [scope, setScope] = React.useState<"all" | "selection">("all");
   const [selection, setSelection] = React.useState("");
   const [span, setSpan] = React.useState("24h");
   const [busy, setBusy] = React.useState<null | "users" | "auth">(null);
   const [error, setError] = React.useState<string | null>(null);
-  const windowError = windowSchema.safeParse(span).error?.issues[0]?.message ?? null;
+  // the schema's own issue says which rule failed (the format, or 1h–30d); the words are the catalog's
+  const windowIssue = windowSchema.safeParse(span).error?.issues[0];
+  const windowError = windowIssue ? (windowIssue.code === "custom" ? t("windowRange") : t("windowFormat")) : null;
 
   const target = (): ReportTarget | null => {
     if (scope === "all") return { all: true };
     const s = parseSelection(selection);
-    if ("invalid" in s) return setError(`"${s.invalid.slice(0, 40)}" is not an IPv4 address.`), null;
-    if (!s.ips.length) return setError("List at least one node IPv4, or choose the whole fleet."), null;
+    if ("invalid" in s) return setError(t("invalidIp", { value: s.invalid.slice(0, 40) })), null;
+    if (!s.ips.length) return setError(t("noNodes")), null;
     return { selection: s.ips };
   };
 
   const run = async (which: "users" | "auth") => {
     setError(null);
-    const t = target();
-    if (!t) return;
-    if (which === "auth" && windowError) return setError(`Window: ${windowError}.`);
+    const to = target();
+    if (!to) return;
+    if (which === "auth" && windowError) return setError(t("windowError", { error: windowError }));
     setBusy(which);
     try {
-      const r = which === "users" ? await startUsers({ target: t }) : await startAuth({ target: t, window: span });
+      const r = which === "users" ? await startUsers({ target: to }) : await startAuth({ target: to, window: span });
       if (!r.ok) {
         setError(r.error.message);
         return;
       }
-      toast.success(`Report started on ${r.data.nodes} node(s)${r.data.skipped ? `, ${r.data.skipped} skipped` : ""}`);
+      toast.success(t("started", { nodes: r.data.nodes, skipped: r.data.skipped }));
       router.push(`/operations/reports?report=${r.data.jobId}`);
     } finally {
       setBusy(null);
@@ -53,38 +57,38 @@ export function ReportStartForm({ startUsers, startAuth }: { startUsers: Start<{
   };
 
   return (
-    <section aria-label="Start a report" className="mb-6 space-y-3 rounded-lg border border-border bg-card p-3 text-sm" data-testid="report-start">
+    <section aria-label={t("aria")} className="mb-6 space-y-3 rounded-lg border border-border bg-card p-3 text-sm" data-testid="report-start">
       <fieldset className="flex flex-wrap items-center gap-4">
-        <legend className="mb-1 text-xs font-medium text-muted-foreground">Nodes</legend>
+        <legend className="mb-1 text-xs font-medium text-muted-foreground">{t("nodes")}</legend>
         <label className="flex items-center gap-1.5">
-          <input type="radio" name="report-scope" checked={scope === "all"} onChange={() => setScope("all")} /> whole fleet (decommissioned nodes are listed as skipped)
+          <input type="radio" name="report-scope" checked={scope === "all"} onChange={() => setScope("all")} /> {t("wholeFleet")}
         </label>
         <label className="flex items-center gap-1.5">
-          <input type="radio" name="report-scope" checked={scope === "selection"} onChange={() => setScope("selection")} /> a selection
+          <input type="radio" name="report-scope" checked={scope === "selection"} onChange={() => setScope("selection")} /> {t("selection")}
         </label>
       </fieldset>
       {scope === "selection" ? (
         <div className="space-y-1">
-          <Label htmlFor="report-selection">Node IPv4s (comma, space or newline separated)</Label>
+          <Label htmlFor="report-selection">{t("selectionLabel")}</Label>
           <Textarea id="report-selection" rows={2} value={selection} onChange={(e) => setSelection(e.target.value)} placeholder="203.0.113.10, 203.0.113.11" />
         </div>
       ) : null}
       <div className="flex flex-wrap items-end gap-6">
         <div className="space-y-1">
-          <p className="text-xs text-muted-foreground">Users-file audit (§6.5): counts each node&apos;s /apps/k2s/users entries, never reads them.</p>
+          <p className="text-xs text-muted-foreground">{t("usersHelp")}</p>
           <Button onClick={() => run("users")} loading={busy === "users"} disabled={busy !== null} data-testid="start-users-audit">
-            Audit users files
+            {t("usersButton")}
           </Button>
         </div>
         <div className="space-y-1">
-          <p className="text-xs text-muted-foreground">Auth-rollout report (§6.6): sums k2s&apos;s DIAG: auth-rollout lines over the window.</p>
+          <p className="text-xs text-muted-foreground">{t("authHelp")}</p>
           <div className="flex items-end gap-2">
             <div className="space-y-1">
-              <Label htmlFor="report-window">Window (1h–30d)</Label>
+              <Label htmlFor="report-window">{t("window")}</Label>
               <Input id="report-window" className="w-24" value={span} onChange={(e) => setSpan(e.target.value)} aria-invalid={!!windowError} aria-describedby={windowError ? "report-window-error" : undefined} />
             </div>
             <Button onClick={() => run("auth")} loading={busy === "auth"} disabled={busy !== null || !!windowError} data-testid="start-auth-report">
-              Auth-rollout report
+              {t("authButton")}
             </Button>
           </div>
           {windowError ? (

@@ -1,4 +1,6 @@
+import { useLocale, useTranslations } from "next-intl";
 import type { AuthRolloutReport, FleetReport, UsersFileReport } from "@/lib/fleet-reports";
+import { formatNumber } from "@/lib/i18n/format";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge, type BadgeProps } from "@/components/ui/badge";
 
@@ -17,10 +19,12 @@ const STATE_TONE: Record<string, BadgeProps["variant"]> = {
   pending: "info",
 };
 
-const STATE_LABEL: Record<string, string> = { no_data: "no data", pending: "pending…" };
+const STATES = ["clean", "ok", "dirty", "unreadable", "unknown", "no_data", "skipped", "pending"] as const;
+const isState = (s: string): s is (typeof STATES)[number] => (STATES as readonly string[]).includes(s);
 
 function State({ state }: { state: string }) {
-  return <Badge variant={STATE_TONE[state] ?? "secondary"}>{STATE_LABEL[state] ?? state}</Badge>;
+  const t = useTranslations("reports.view.state");
+  return <Badge variant={STATE_TONE[state] ?? "secondary"}>{isState(state) ? t(state) : state}</Badge>;
 }
 
 function NodeCell({ name, ipv4 }: { name: string; ipv4: string }) {
@@ -34,25 +38,33 @@ function NodeCell({ name, ipv4 }: { name: string; ipv4: string }) {
 }
 
 const th = "py-1.5 pr-3 font-medium";
-const num = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toLocaleString("en-US"));
+/** Counts with the page's digit grouping; "—" for a count that was not read. */
+function useNum() {
+  const locale = useLocale();
+  return (v: number | null | undefined) => formatNumber(v, locale);
+}
 
 function UsersFileView({ r }: { r: UsersFileReport }) {
+  const t = useTranslations("reports.view");
+  const num = useNum();
   const v = r.verdict;
+  // the verdict's sentence from its counts (lib's v.text is the English of the same)
+  const detail = { dirty: v.dirty, entries: v.entries, unreadable: v.unreadable, audited: v.audited, total: v.audited + v.pending };
   const variant = v.state === "ok" ? "success" : v.state === "blocked" ? "destructive" : v.state === "running" ? "info" : "warning";
   return (
     <>
       <Alert variant={variant} className="mb-3" data-testid="report-verdict" data-state={v.state}>
-        <AlertTitle>{v.state === "blocked" ? `BLOCKED: ${v.dirty} dirty node(s)` : v.state === "ok" ? "OK" : v.state === "running" ? "Running" : "Nothing audited"}</AlertTitle>
-        <AlertDescription>{v.text}</AlertDescription>
+        <AlertTitle>{t(`users.title.${v.state}`, detail)}</AlertTitle>
+        <AlertDescription>{t(`users.text.${v.state}`, detail)}</AlertDescription>
       </Alert>
       <table className="w-full text-sm" data-testid="report-rows">
         <thead>
           <tr className="border-b border-border text-left text-xs text-muted-foreground">
-            <th className={th}>Node</th>
-            <th className={th}>IPv4</th>
-            <th className={th}>State</th>
-            <th className={`${th} text-right`}>Entries</th>
-            <th className="py-1.5 font-medium">Why</th>
+            <th className={th}>{t("columns.node")}</th>
+            <th className={th}>{t("columns.ipv4")}</th>
+            <th className={th}>{t("columns.state")}</th>
+            <th className={`${th} text-right`}>{t("columns.entries")}</th>
+            <th className="py-1.5 font-medium">{t("columns.why")}</th>
           </tr>
         </thead>
         <tbody>
@@ -62,7 +74,7 @@ function UsersFileView({ r }: { r: UsersFileReport }) {
               <td className="py-1 pr-3 font-mono text-xs">{row.ipv4}</td>
               <td className="py-1 pr-3">
                 <State state={row.state} />
-                {row.cause === "unmigrated" ? <Badge variant="warning" className="ml-1">un-migrated</Badge> : null}
+                {row.cause === "unmigrated" ? <Badge variant="warning" className="ml-1">{t("unmigrated")}</Badge> : null}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums">{num(row.entries)}</td>
               <td className="py-1 break-words text-xs">{row.reason ?? ""}</td>
@@ -74,73 +86,73 @@ function UsersFileView({ r }: { r: UsersFileReport }) {
   );
 }
 
+const COUNT_COLUMNS = ["total", "authed", "cookieHit", "cold", "unauthed", "legacy", "unreachable", "misconfigured", "lines"] as const;
+
 function AuthRolloutView({ r }: { r: AuthRolloutReport }) {
+  const t = useTranslations("reports.view");
+  const locale = useLocale();
+  const num = useNum();
   const f = r.fleet;
-  const pct = (v: number | null) => (v === null ? "—" : `${v.toFixed(1)}%`);
+  const pct = (v: number | null) => (v === null ? "—" : formatNumber(v / 100, locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }));
   return (
     <>
       {f.alert ? (
         <Alert variant={f.alert.level === "page" ? "destructive" : "warning"} className="mb-3" data-testid="report-verdict" data-state={f.alert.level}>
-          <AlertTitle>{f.alert.level === "page" ? "Single-node isolation: page" : "Fleet-wide Center reachability"}</AlertTitle>
-          <AlertDescription>{f.alert.text}</AlertDescription>
+          <AlertTitle>{t(`auth.alert.${f.alert.level}.title`)}</AlertTitle>
+          {/* the alert's sentence from its nodes (lib's alert.text is the English of the same) */}
+          <AlertDescription>{t(`auth.alert.${f.alert.level}.text`, { isolated: f.alert.nodes.length, read: f.read, list: f.alert.nodes.map((x) => `${x.ipv4}(${x.count})`).join(" ") })}</AlertDescription>
         </Alert>
       ) : (
         <Alert variant={r.job.ended ? (f.unknown ? "warning" : "success") : "info"} className="mb-3" data-testid="report-verdict" data-state={r.job.ended ? "clear" : "running"}>
-          <AlertTitle>{!r.job.ended ? "Running" : f.read === 0 ? "No node's logs could be read" : "No node reports auth-center-unreachable"}</AlertTitle>
-          <AlertDescription>
-            {r.job.ended ? `${f.read} node(s) read over the last ${f.window}.` : `${f.read} node(s) read so far, ${f.pending} pending.`}
-          </AlertDescription>
+          <AlertTitle>{!r.job.ended ? t("auth.running") : f.read === 0 ? t("auth.noneRead") : t("auth.clear")}</AlertTitle>
+          <AlertDescription>{r.job.ended ? t("auth.readOver", { read: f.read, window: f.window }) : t("auth.readSoFar", { read: f.read, pending: f.pending })}</AlertDescription>
         </Alert>
       )}
       {f.unknown ? (
         <Alert variant="warning" className="mb-3" data-testid="report-unknown">
-          <AlertDescription>
-            {f.unknown} node(s) unknown: their logs could not be read. They are not in the totals (never counted as zeros).
-          </AlertDescription>
+          <AlertDescription>{t("auth.unknown", { count: f.unknown })}</AlertDescription>
         </Alert>
       ) : null}
       <dl className="mb-3 grid grid-cols-2 gap-x-6 gap-y-1 rounded-lg border border-border bg-card p-3 text-sm sm:grid-cols-4" data-testid="report-fleet">
         <div>
-          <dt className="text-xs text-muted-foreground">FLEET (window {f.window})</dt>
-          <dd className="tabular-nums">
-            total {num(f.totals.total)} · authed {num(f.totals.authed)}
-          </dd>
+          <dt className="text-xs text-muted-foreground">{t("auth.fleet", { window: f.window })}</dt>
+          <dd className="tabular-nums">{t("auth.totalAuthed", { total: num(f.totals.total), authed: num(f.totals.authed) })}</dd>
         </div>
         <div>
-          <dt className="text-xs text-muted-foreground">cookie hit · cold</dt>
+          <dt className="text-xs text-muted-foreground">{t("auth.cookieCold")}</dt>
           <dd className="tabular-nums">
             {num(f.totals.cookie_hit)} · {num(f.totals.cold)}
           </dd>
         </div>
         <div>
-          <dt className="text-xs text-muted-foreground">unauthed · legacy (no metadata)</dt>
+          <dt className="text-xs text-muted-foreground">{t("auth.unauthedLegacy")}</dt>
           <dd className="tabular-nums">
             {num(f.totals.unauthed)} · {num(f.totals.legacy_no_metadata)}
           </dd>
         </div>
         <div>
-          <dt className="text-xs text-muted-foreground">unauthed % · authed ratio</dt>
+          <dt className="text-xs text-muted-foreground">{t("auth.ratios")}</dt>
           <dd className="tabular-nums" data-testid="report-ratios">
             {pct(f.unauthedPct)} · {pct(f.authedRatio)}
           </dd>
         </div>
         <div className="col-span-2 text-xs text-muted-foreground sm:col-span-4">
-          {f.reporting} reporting · {f.noData} without data · {f.unknown} unknown · {f.skipped} skipped · {f.unreachableTotal} auth-center-unreachable warning(s)
+          {t("auth.summary", { reporting: f.reporting, noData: f.noData, unknown: f.unknown, skipped: f.skipped, unreachable: f.unreachableTotal })}
         </div>
       </dl>
       <div className="overflow-x-auto">
         <table className="w-full text-sm" data-testid="report-rows">
           <thead>
             <tr className="border-b border-border text-left text-xs text-muted-foreground">
-              <th className={th}>Node</th>
-              <th className={th}>IPv4</th>
-              <th className={th}>State</th>
-              {["total", "authed", "cookie hit", "cold", "unauthed", "legacy", "unreachable", "misconf.", "lines"].map((h) => (
+              <th className={th}>{t("columns.node")}</th>
+              <th className={th}>{t("columns.ipv4")}</th>
+              <th className={th}>{t("columns.state")}</th>
+              {COUNT_COLUMNS.map((h) => (
                 <th key={h} className={`${th} text-right`}>
-                  {h}
+                  {t(`columns.${h}`)}
                 </th>
               ))}
-              <th className="py-1.5 font-medium">Source / why</th>
+              <th className="py-1.5 font-medium">{t("columns.sourceWhy")}</th>
             </tr>
           </thead>
           <tbody>
@@ -156,7 +168,7 @@ function AuthRolloutView({ r }: { r: AuthRolloutReport }) {
                     {num(v)}
                   </td>
                 ))}
-                <td className="py-1 break-words text-xs">{[row.source === "docker" ? "docker logs" : row.source === "file" ? "k2s.log" : null, row.reason].filter(Boolean).join(" — ")}</td>
+                <td className="py-1 break-words text-xs">{[row.source === "docker" || row.source === "file" ? t(`auth.source.${row.source}`) : null, row.reason].filter(Boolean).join(" — ")}</td>
               </tr>
             ))}
           </tbody>

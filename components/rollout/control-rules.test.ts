@@ -44,17 +44,25 @@ describe("rollout controls by state", () => {
   it("running: pause and cancel", () => {
     expect(keys(job("running"))).toEqual(["pause", "cancel"]);
   });
-  it("waiting for promotion: promote, and it names the batches that follow", () => {
+  it("waiting for promotion: promote, and it counts the batches that follow", () => {
     const c = controlsFor(job("running", { phase: "awaiting_promotion" }));
     expect(c.map((x) => x.key)).toEqual(["pause", "promote", "cancel"]);
-    expect(c.find((x) => x.key === "promote")!.description).toContain("2 nodes in 1 batch.");
+    expect(c.find((x) => x.key === "promote")!.values).toMatchObject({ nodes: 2, batches: 1 });
   });
   it("paused or halted: resume (a halt says its failures are accepted), retry when nodes failed", () => {
     expect(keys(job("paused"))).toEqual(["resume", "cancel"]);
     const halted = controlsFor(job("halted", { failures: 2, haltReason: "every node of batch 0 (canary) failed" }));
     expect(halted.map((x) => x.key)).toEqual(["resume", "retryFailed", "cancel"]);
-    expect(halted[0].description).toContain("accepts the 2 failures so far");
-    expect(halted[1].confirmLabel).toBe("Retry 2 nodes");
+    expect(halted[0].values).toEqual({ failed: 2, nodes: 0, batches: 0, halted: true, reason: "every node of batch 0 (canary) failed" });
+    expect(controlsFor(job("paused"))[0].values.halted).toBe(false);
+    expect(halted[1].values.failed).toBe(2);
+    // the server's answer names the nodes it retries; without it, the failures so far
+    expect(halted[1].doneCount!({ nodes: 3 })).toBe(3);
+    expect(halted[1].doneCount!(null)).toBe(2);
+  });
+  it("only cancel is destructive", () => {
+    const c = controlsFor(job("halted", { failures: 1 }));
+    expect(c.filter((x) => x.destructive).map((x) => x.key)).toEqual(["cancel"]);
   });
   it("ended: only retry, and never after a cancel", () => {
     expect(keys(job("succeeded"))).toEqual([]);

@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { centerClientFromEnv } from "@/lib/center/client";
 import { logSearchSchema, searchTriage } from "@/lib/device-logs";
@@ -5,22 +6,28 @@ import { PageHeader } from "@/components/shell/page-header";
 import { LogsTable, TicketsTable } from "@/components/device-logs/tables";
 import { WarningNote } from "@/components/provisioning/instance-facts";
 
-export const metadata = { title: "Device logs" };
+export async function generateMetadata() {
+  const t = await getTranslations("deviceLogs");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 // Device-log triage (issue #15; runbook device-logs.md): find the user's ticket
 // and uploads at Center; a ticket or an upload opens its analysis.
+// Each field's label is search.<name>; the examples are search values (data), the same in every language.
 const FIELDS = [
-  ["udid", "UDID", "udid-alice-mac"],
-  ["email", "E-mail (contains)", "alice@"],
-  ["userId", "User id", "501"],
-  ["reason", "Upload reason", "user_feedback_report"],
-  ["from", "From (UTC)", "2026-11-20"],
-  ["to", "To (UTC)", "2026-11-30T23:59Z"],
+  ["udid", "udid-alice-mac"],
+  ["email", "alice@"],
+  ["userId", "501"],
+  ["reason", "user_feedback_report"],
+  ["from", "2026-11-20"],
+  ["to", "2026-11-30T23:59Z"],
 ] as const;
+const STATUSES = ["open", "resolved", "closed"] as const;
 
 export default async function DeviceLogsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireUser();
+  const t = await getTranslations("deviceLogs");
   const sp = await searchParams;
   const raw = Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
   const parsed = logSearchSchema.safeParse(raw);
@@ -29,11 +36,11 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
   const result = parsed.success && configured ? await searchTriage(parsed.data, centerClientFromEnv()) : null;
   return (
     <>
-      <PageHeader help="deviceLogs" title="Device logs" description="A user's feedback tickets and uploaded logs at Center; open one for its DIAG analysis (computed by k2ops from the whole file)." />
-      <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border p-4 text-sm md:grid-cols-4" aria-label="Search tickets and logs">
-        {FIELDS.map(([name, label, example]) => (
+      <PageHeader help="deviceLogs" title={t("title")} description={t("description")} />
+      <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border p-4 text-sm md:grid-cols-4" aria-label={t("search.aria")}>
+        {FIELDS.map(([name, example]) => (
           <label key={name} className="flex flex-col gap-1">
-            <span className="text-xs text-muted-foreground">{label}</span>
+            <span className="text-xs text-muted-foreground">{t(`search.${name}`)}</span>
             <input name={name} defaultValue={raw[name] ?? ""} placeholder={example} className="rounded-md border bg-background px-2 py-1" aria-invalid={!!errors[name]} />
             {errors[name] ? (
               <span className="text-xs text-destructive" data-testid={`error-${name}`}>
@@ -43,30 +50,35 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
           </label>
         ))}
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-muted-foreground">Ticket status</span>
+          <span className="text-xs text-muted-foreground">{t("search.status")}</span>
           <select name="status" defaultValue={raw.status ?? ""} className="rounded-md border bg-background px-2 py-1">
-            <option value="">any</option>
-            <option value="open">open</option>
-            <option value="resolved">resolved</option>
-            <option value="closed">closed</option>
+            <option value="">{t("search.any")}</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`ticketStatus.${s}`)}
+              </option>
+            ))}
           </select>
         </label>
         <div className="flex items-end">
           <button type="submit" className="rounded-md bg-primary px-3 py-1.5 text-primary-foreground">
-            Search
+            {t("search.submit")}
           </button>
         </div>
       </form>
-      {!configured ? <WarningNote>No Center is configured (KAITU_CENTER_URL): there is nothing to search.</WarningNote> : null}
+      {!configured ? <WarningNote>{t("search.noCenter")}</WarningNote> : null}
       {result?.error ? <WarningNote>{result.error}</WarningNote> : null}
       {result ? (
         <>
           <h2 className="mt-6 mb-2 text-base font-semibold">
-            Tickets <span className="text-sm font-normal text-muted-foreground">({result.tickets.length} of {result.ticketTotal})</span>
+            {t("search.tickets")} <span className="text-sm font-normal text-muted-foreground">{t("search.shownOf", { shown: result.tickets.length, total: result.ticketTotal })}</span>
           </h2>
           <TicketsTable tickets={result.tickets} />
           <h2 className="mt-6 mb-2 text-base font-semibold">
-            Log uploads <span className="text-sm font-normal text-muted-foreground">({result.logs.length} of {result.logTotal}{parsed.success && (parsed.data.email || parsed.data.status) ? "; logs have no e-mail or status: search by UDID or user id" : ""})</span>
+            {t("search.logUploads")}{" "}
+            <span className="text-sm font-normal text-muted-foreground">
+              {t(parsed.success && (parsed.data.email || parsed.data.status) ? "search.logsShownOfTicketsOnly" : "search.shownOf", { shown: result.logs.length, total: result.logTotal })}
+            </span>
           </h2>
           <LogsTable logs={result.logs} />
         </>

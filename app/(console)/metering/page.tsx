@@ -1,4 +1,5 @@
 import { Suspense } from "react";
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { runMeteringAudits } from "@/lib/metering/audits";
@@ -8,7 +9,10 @@ import { MeteringAudits } from "@/components/metering/metering-audits";
 import { MeteringOverview } from "@/components/metering/metering-overview";
 import { Skeleton } from "@/components/ui/skeleton";
 
-export const metadata = { title: "Metering" };
+export async function generateMetadata() {
+  const t = await getTranslations("metering");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 // the audits read Center's cloud inventory (cached a minute): streamed, so a slow Center never holds the table back
@@ -20,9 +24,10 @@ async function Audits({ canFix }: { canFix: boolean }) {
 export default async function MeteringPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
   const view = await meteringPageView({ range: meteringRange((await searchParams).range) });
+  const t = await getTranslations("metering");
   return (
     <>
-      <PageHeader help="metering" title="Metering" description="Quota used per node this billing cycle, as each node's own meter counts it, with the history k2ops records itself." />
+      <PageHeader help="metering" title={t("title")} description={t("description")} />
       <MeteringOverview view={view} />
       <div className="mt-6">
         <Suspense fallback={<Skeleton className="h-24 w-full" />}>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { getJob, JOB_STATUSES, listJobs, type JobStatusName } from "@/lib/jobs";
@@ -7,10 +8,14 @@ import { PageHeader } from "@/components/shell/page-header";
 import { JobList } from "@/components/jobs/job-list";
 import { JobDetail } from "@/components/jobs/job-detail";
 import { Pagination } from "@/components/ui/pagination";
+import { Time } from "@/components/i18n/time";
 import { cancelJobAction } from "../fleet-actions";
 import { cancelRolloutAction, pauseRolloutAction, promoteCanaryAction, resumeRolloutAction, retryFailedAction } from "./rollout-actions";
 
-export const metadata = { title: "Operations" };
+export async function generateMetadata() {
+  const t = await getTranslations("operations");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 export default async function OperationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -23,6 +28,8 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
   const jobId = jobParam && /^[a-z0-9]{10,40}$/i.test(jobParam) ? jobParam : undefined;
   const [list, job] = await Promise.all([listJobs({ status, page }), jobId ? getJob(jobId) : null]);
   const operator = hasRole(user.role, "operator");
+  const t = await getTranslations("operations");
+  const tStatus = await getTranslations("jobs.status");
   const href = (p: Record<string, string | undefined>) => {
     const q = new URLSearchParams(Object.entries({ status, ...p }).filter(([, v]) => v) as [string, string][]);
     return `/operations${q.size ? `?${q}` : ""}`;
@@ -30,41 +37,41 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
   return (
     <>
       <PageHeader help="operations"
-        title="Operations"
-        description="Fleet jobs (verify all / selected, rollouts): who started them, progress, per-node results."
+        title={t("title")}
+        description={t("description")}
         actions={
           <>
             <Link href="/operations/reports" className="inline-flex h-8 items-center rounded-md border border-border px-3 text-sm font-medium hover:bg-muted" data-testid="fleet-reports-link">
-              Fleet reports
+              {t("fleetReports")}
             </Link>
             {operator ? (
               <Link href="/operations/rollout/new" className="inline-flex h-8 items-center rounded-md bg-primary px-3 text-sm font-medium text-primary-foreground hover:bg-primary/90">
-                New rollout
+                {t("newRollout")}
               </Link>
             ) : null}
           </>
         }
       />
-      <nav aria-label="Job status" className="mb-3 flex flex-wrap gap-1 text-sm">
+      <nav aria-label={t("statusNav")} className="mb-3 flex flex-wrap gap-1 text-sm">
         {[undefined, ...JOB_STATUSES].map((s) => (
           <Link key={s ?? "all"} href={href({ status: s, page: undefined })} aria-current={s === status ? "page" : undefined} className={`rounded-md border px-2 py-0.5 ${s === status ? "border-primary bg-primary/10" : "border-border hover:bg-muted"}`}>
-            {s ?? "all"}
+            {s ? tStatus(s) : t("all")}
           </Link>
         ))}
       </nav>
       {jobId ? (
-        <section aria-label="Job detail" className="mb-6">
+        <section aria-label={t("detail")} className="mb-6">
           {job ? (
             <>
               <h2 className="mb-2 text-sm font-semibold">
-                {job.kind} · started by {job.createdBy} · {job.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC{" "}
+                {t.rich("heading", { kind: job.kind, user: job.createdBy, time: () => <Time value={job.createdAt} format="seconds" /> })}{" "}
                 {(REPORT_KINDS as readonly string[]).includes(job.kind) ? (
                   <Link href={`/operations/reports?report=${job.id}`} className="ml-2 text-xs font-normal underline">
-                    open the report
+                    {t("openReport")}
                   </Link>
                 ) : null}
                 <Link href={href({ job: undefined })} className="ml-2 text-xs font-normal underline">
-                  close
+                  {t("close")}
                 </Link>
               </h2>
               <JobDetail
@@ -75,18 +82,18 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
               />
             </>
           ) : (
-            <p role="alert" className="text-sm">No such job.</p>
+            <p role="alert" className="text-sm">{t("noSuchJob")}</p>
           )}
         </section>
       ) : null}
       {list.rows.length ? (
         <>
           <JobList rows={list.rows} selected={jobId} />
-          <Pagination className="mt-3" page={list.page} pageCount={list.pageCount} total={list.total} label="Job pages" hrefFor={(p) => href({ page: String(p), job: jobId })} />
+          <Pagination className="mt-3" page={list.page} pageCount={list.pageCount} total={list.total} label={t("pages")} hrefFor={(p) => href({ page: String(p), job: jobId })} />
         </>
       ) : (
         <p className="rounded-lg border border-dashed border-border p-6 text-sm text-muted-foreground">
-          No {status ?? ""} jobs yet. Start one from the fleet table: select nodes → Verify selected, or Verify all; or plan a rollout with New rollout.
+          {status ? t("emptyStatus", { status: tStatus(status) }) : t("empty")}
         </p>
       )}
     </>

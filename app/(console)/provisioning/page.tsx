@@ -1,3 +1,4 @@
+import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { provisionRuns } from "@/lib/provisioning/claim";
@@ -8,7 +9,10 @@ import { PageHeader } from "@/components/shell/page-header";
 import { LiveRefresh } from "@/components/reports/live-refresh";
 import { WorkItemsTable } from "@/components/provisioning/work-items-table";
 
-export const metadata = { title: "Provisioning" };
+export async function generateMetadata() {
+  const t = await getTranslations("provisioning");
+  return { title: t("title") };
+}
 export const dynamic = "force-dynamic";
 
 export default async function ProvisioningPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -21,26 +25,29 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
     [...(await provisionRuns(list.items.map((i) => i.id))).values()].map((r) => [r.operationId, { status: r.status, action: r.action, step: r.step, claimedBy: r.claimedBy, claimedAt: r.claimedAt?.toISOString() ?? null, lastError: r.lastError, claimHeld: r.claimHeld }]),
   );
   const canOperate = hasRole(user.role, "operator");
+  const t = await getTranslations("provisioning");
+  const b = (c: React.ReactNode) => <strong>{c}</strong>;
   return (
     <>
-      <PageHeader help="provisioning" title="Provisioning" description="Center's work items for private nodes (provision, change IP, stop, destroy), newest first, with what each asks for and Center's own deadline." />
+      <PageHeader help="provisioning" title={t("title")} description={t("description")} />
       <div className="mb-3 flex flex-wrap items-center gap-3 text-sm" data-testid="work-items-summary">
         {list.configured ? (
           <span>
-            <strong>{list.total}</strong> work item{list.total === 1 ? "" : "s"}
+            {/* counts as plain strings: the English shows them ungrouped, as before */}
+            {t.rich(list.total === 1 ? "summary.totalOne" : "summary.totalOther", { total: String(list.total), b })}
             {list.queued ? (
               <>
                 {" "}
-                · <strong className="text-warning">{list.queued} queued</strong> waiting for an operator
+                {t.rich("summary.queued", { count: String(list.queued), b: (c) => <strong className="text-warning">{c}</strong> })}
               </>
             ) : null}
-            {list.truncated ? ` · the newest ${list.items.length} shown` : ""}
+            {list.truncated ? t("summary.truncated", { count: String(list.items.length) }) : ""}
           </span>
         ) : (
-          <span className="text-muted-foreground">No Center is configured (KAITU_CENTER_URL): there are no work items to show.</span>
+          <span className="text-muted-foreground">{t("summary.noCenter")}</span>
         )}
         <span className="ml-auto">
-          <LiveRefresh active={list.configured} everyMs={15_000} label="live: refreshed every 15 s" />
+          <LiveRefresh active={list.configured} everyMs={15_000} label={t("summary.live")} />
         </span>
       </div>
       {list.error ? (
@@ -49,7 +56,7 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
         </p>
       ) : null}
       <WorkItemsTable items={list.items} nowMs={now.getTime()} runs={runs} actions={canOperate ? { claim: claimWorkItemAction, abort: abortWorkItemAction } : undefined} />
-      <p className="mt-3 text-xs text-muted-foreground">Claim and abort work here; the rest of the provisioning wizard (choose the plan, create the VPS, prepare, deploy, wait for self-registration, verify) is not built yet.</p>
+      <p className="mt-3 text-xs text-muted-foreground">{t("notBuilt")}</p>
     </>
   );
 }

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
@@ -12,6 +13,8 @@ import { lifecycleView } from "@/lib/provisioning/lifecycle";
 import { changeIpView } from "@/lib/provisioning/change-ip";
 import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { provisionDeadline } from "@/lib/provisioning/work-items";
+import { WORK_ITEM_STATUSES } from "@/lib/provisioning/filters";
+import { getFormatters } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
@@ -22,7 +25,10 @@ import { WarningNote } from "@/components/provisioning/instance-facts";
 import { AbortButton } from "@/components/provisioning/work-item-actions";
 import { abortWorkItemAction, carryOutLifecycleAction, changeIpAction, claimWorkItemAction, confirmChoicesAction, startChangeIpRunAction, startProvisionRunAction } from "../actions";
 
-export const metadata = { title: "Provisioning wizard" };
+export async function generateMetadata() {
+  const t = await getTranslations("provisioning");
+  return { title: t("wizard.title") };
+}
 export const dynamic = "force-dynamic";
 
 // The provisioning wizard of one work item k2ops holds (issue #14): step 2,
@@ -35,13 +41,16 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   const sp = await searchParams;
   const operationId = Number(id);
   if (!Number.isInteger(operationId) || operationId <= 0 || !process.env.KAITU_CENTER_URL) notFound();
+  const t = await getTranslations("provisioning");
+  // ids as plain strings: ICU would group them ("1,234")
+  const idText = String(operationId);
   const one = (v: string | string[] | undefined) => (typeof v === "string" ? v : null);
   const held = (await provisionRuns([operationId])).get(operationId);
   if (held && (held.action === "stop" || held.action === "destroy") && ["claimed", "in_progress"].includes(held.status)) {
     const lv = await lifecycleView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
     return (
       <>
-        <PageHeader help="provisioning" title={`${held.action === "stop" ? "Stop" : "Destroy"} — work item ${operationId}`} description="A private subscription's lifecycle item (Center's daily sweep): k2ops acts at Lightsail, confirms the result there, then reports the item done." />
+        <PageHeader help="provisioning" title={held.action === "stop" ? t("wizard.stopTitle", { id: idText }) : t("wizard.destroyTitle", { id: idText })} description={t("wizard.lifecycleDescription")} />
         {typeof lv === "string" ? (
           <WarningNote>{lv}</WarningNote>
         ) : (
@@ -63,7 +72,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     const canOperate = hasRole(user.role, "operator");
     return (
       <>
-        <PageHeader help="provisioning" title={`Change IP — work item ${operationId}`} description="A private node's new public address: k2ops swaps the instance's Lightsail static IP, has the node register again from the new address (same host key), verifies it there and reports the item done." />
+        <PageHeader help="provisioning" title={t("wizard.changeIpTitle", { id: idText })} description={t("wizard.changeIpDescription")} />
         {typeof cv === "string" ? (
           <WarningNote>{cv}</WarningNote>
         ) : cv && !cv.plan ? (
@@ -74,7 +83,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
             view={stepper}
             canOperate={canOperate}
             start={startChangeIpRunAction}
-            wording={{ button: "Continue the change", title: "Continue the address change?", description: "Every move is looked up at Lightsail before it is made: a retry never allocates a second static IP. The steps run as a durable job; a console restart resumes it.", started: "Started: the address change continues" }}
+            wording={{ button: t("wizard.changeIpStart.button"), title: t("wizard.changeIpStart.title"), description: t("wizard.changeIpStart.description"), started: t("wizard.changeIpStart.started") }}
           />
         ) : null}
         {canOperate && open && !(typeof cv === "object" && cv?.plan) ? (
@@ -93,10 +102,10 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     if (e instanceof ActionFailure) {
       return (
         <>
-          <PageHeader help="provisioning" title={`Work item ${operationId}`} description="The provisioning wizard." />
+          <PageHeader help="provisioning" title={t("wizard.unavailableTitle", { id: idText })} description={t("wizard.unavailableDescription")} />
           <WarningNote testId="wizard-unavailable">{e.message}</WarningNote>
           <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
-            Back to Provisioning
+            {t("wizard.back")}
           </Link>
         </>
       );
@@ -111,13 +120,15 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
   const nowMs = now.getTime();
   const op = await findWorkItem(centerClientFromEnv(), operationId, "provision", { timeoutMs: 10_000 }).catch(() => null);
   const deadline = op ? provisionDeadline(op, now) : null;
+  const fmt = await getFormatters();
+  const centerStatus = op && isWorkItemStatus(op.status) ? t(`status.${op.status}`) : op?.status;
   return (
     <>
-      <PageHeader help="provisioning" title={`Provision ${view.name} (work item ${operationId})`} description={`Sold: ${view.ask.region} · ${view.ask.soldGib.toLocaleString("en-US")} GiB a month · ${view.ask.ipType}. Choose where the node runs (k2ops checks every choice again when you confirm), then k2ops creates the VPS, prepares it, deploys the stack and waits for the node to register itself.`} />
+      <PageHeader help="provisioning" title={t("wizard.provisionTitle", { name: view.name, id: idText })} description={t("wizard.provisionDescription", { region: view.ask.region, soldGib: fmt.number(view.ask.soldGib), ipType: view.ask.ipType })} />
       {op ? (
         <p className="text-sm text-muted-foreground" data-testid="run-center-status">
-          At Center: {op.status}
-          {op.lastError ? ` (${op.lastError})` : ""}
+          {t("wizard.atCenter", { status: centerStatus ?? "" })}
+          {op.lastError ? t("wizard.atCenterError", { error: op.lastError }) : ""}
         </p>
       ) : null}
       {deadline ? <DeadlineNote deadline={deadline} serverNowMs={nowMs} /> : null}
@@ -129,16 +140,22 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
         </div>
       ) : null}
       <p className="mt-4 text-xs text-muted-foreground">
-        k2ops never reports the item done: the node&apos;s own registration with its claim does. <Link href="/provisioning" className="underline-offset-2 hover:underline">Back to Provisioning</Link>
+        {t("wizard.neverDone")}{" "}
+        <Link href="/provisioning" className="underline-offset-2 hover:underline">
+          {t("wizard.back")}
+        </Link>
       </p>
     </>
   );
 }
 
-function BackToProvisioning() {
+const isWorkItemStatus = (s: string): s is (typeof WORK_ITEM_STATUSES)[number] => (WORK_ITEM_STATUSES as readonly string[]).includes(s);
+
+async function BackToProvisioning() {
+  const t = await getTranslations("provisioning");
   return (
     <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
-      Back to Provisioning
+      {t("wizard.back")}
     </Link>
   );
 }
