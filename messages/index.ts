@@ -26,6 +26,7 @@ import en_roles from "./en/roles.json";
 import en_rollout from "./en/rollout.json";
 import en_runbook from "./en/runbook.json";
 import en_settings from "./en/settings.json";
+import en_table from "./en/table.json";
 import en_shell from "./en/shell.json";
 import en_theme from "./en/theme.json";
 import en_users from "./en/users.json";
@@ -54,6 +55,7 @@ import zh_roles from "./zh-CN/roles.json";
 import zh_rollout from "./zh-CN/rollout.json";
 import zh_runbook from "./zh-CN/runbook.json";
 import zh_settings from "./zh-CN/settings.json";
+import zh_table from "./zh-CN/table.json";
 import zh_shell from "./zh-CN/shell.json";
 import zh_theme from "./zh-CN/theme.json";
 import zh_users from "./zh-CN/users.json";
@@ -84,6 +86,7 @@ export const en = {
   rollout: en_rollout,
   runbook: en_runbook,
   settings: en_settings,
+  table: en_table,
   shell: en_shell,
   theme: en_theme,
   users: en_users,
@@ -117,6 +120,7 @@ export const zhCN: Messages = {
   rollout: zh_rollout,
   runbook: zh_runbook,
   settings: zh_settings,
+  table: zh_table,
   shell: zh_shell,
   theme: zh_theme,
   users: zh_users,

@@ -4,15 +4,15 @@ import { useRef, useState } from "react";
 import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { columnVisibilityFeature, createColumnHelper, rowSortingFeature, tableFeatures, useTable, type ColumnVisibilityState, type Updater } from "@tanstack/react-table";
+import { columnVisibilityFeature, createColumnHelper, rowSortingFeature, tableFeatures, useTable } from "@tanstack/react-table";
 import { useTranslations } from "next-intl";
-import { toast } from "sonner";
 import type { FleetRow } from "@/lib/fleet";
 import { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS, type FleetColumnId } from "@/lib/fleet/column-ids";
 import { Badge } from "@/components/ui/badge";
 import { StepBadge } from "@/components/rollout/step-badge";
 import { Time } from "@/components/i18n/time";
-import { FleetColumnsMenu } from "./fleet-columns-menu";
+import { ColumnsMenu } from "@/components/table/columns-menu";
+import { useColumnChoice, type SaveColumns } from "@/components/table/use-column-choice";
 
 // The fleet table (issue 16): TanStack Table (v9) holds the columns, their visibility (the
 // user's choice, saved on the server) and the sort state; the rows are virtualized
@@ -57,9 +57,7 @@ const columns = helper.columns(
   ),
 );
 
-const hiddenToVisibility = (hidden: readonly string[]): ColumnVisibilityState => Object.fromEntries(hidden.map((id) => [id, false]));
 const isHideable = (id: string): id is FleetColumnId => (FLEET_HIDEABLE_COLUMNS as readonly string[]).includes(id);
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 type Translate = ReturnType<typeof useTranslations<"fleet.table">>;
 
@@ -115,7 +113,7 @@ function StatusCell({ r, t }: { r: FleetRow; t: Translate }) {
   );
 }
 
-export type SaveFleetColumns = (input: { hidden: FleetColumnId[] | null }) => Promise<{ ok: true } | { ok: false; error: { message: string } }>;
+export type SaveFleetColumns = SaveColumns<FleetColumnId>;
 
 /** One row's cells, by column id (the visible ones are rendered, in the table's column order). */
 function renderCell(
@@ -257,38 +255,21 @@ export function FleetTable({
   const parentRef = useRef<HTMLDivElement>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [busy, setBusy] = useState(false);
-  const [hidden, setHidden] = useState<FleetColumnId[]>(() => [...hiddenColumns]);
+  const choice = useColumnChoice({ hideable: FLEET_HIDEABLE_COLUMNS, defaultHidden: DEFAULT_HIDDEN_FLEET_COLUMNS, initialHidden: hiddenColumns, save: saveColumns });
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
 
   const sort = params.get("sort") ?? "name";
   const dir = params.get("dir") ?? "asc";
-  const columnVisibility = hiddenToVisibility(hidden);
-
-  async function save(next: FleetColumnId[] | null) {
-    if (!saveColumns) return;
-    const res = await saveColumns({ hidden: next });
-    if (!res.ok) toast.error(t("columnsNotSaved", { message: res.error.message }));
-  }
-  function changeVisibility(updater: Updater<ColumnVisibilityState>) {
-    const next = typeof updater === "function" ? updater(columnVisibility) : updater;
-    const nextHidden = FLEET_HIDEABLE_COLUMNS.filter((id) => next[id] === false);
-    setHidden(nextHidden);
-    void save(nextHidden);
-  }
-  function resetColumns() {
-    setHidden([...DEFAULT_HIDDEN_FLEET_COLUMNS]);
-    void save(null);
-  }
 
   const table = useTable({
     features,
     columns,
     data: rows,
     getRowId: (r) => r.ipv4,
-    state: { columnVisibility, sorting: [{ id: sort, desc: dir === "desc" }] },
-    onColumnVisibilityChange: changeVisibility,
+    state: { columnVisibility: choice.columnVisibility, sorting: [{ id: sort, desc: dir === "desc" }] },
+    onColumnVisibilityChange: choice.onColumnVisibilityChange,
     // the server sorts (the URL says how): the rows come in that order
     manualSorting: true,
     onSortingChange: () => undefined,
@@ -357,7 +338,8 @@ export function FleetTable({
           </button>
         ) : null}
         <div className="ml-auto">
-          <FleetColumnsMenu
+          <ColumnsMenu
+            testId="fleet-columns"
             columns={table
               .getAllLeafColumns()
               .filter((c) => c.getCanHide())
@@ -365,8 +347,8 @@ export function FleetTable({
             onToggle={(id, show) => {
               if (isHideable(id)) table.getColumn(id)?.toggleVisibility(show);
             }}
-            onReset={resetColumns}
-            isDefault={sameSet(hidden, DEFAULT_HIDDEN_FLEET_COLUMNS)}
+            onReset={choice.reset}
+            isDefault={choice.isDefault}
           />
         </div>
       </div>

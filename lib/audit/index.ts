@@ -4,6 +4,7 @@ import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { redactText, redactValue } from "@/lib/redact";
 import { consoleProcessId } from "./process-id";
+import { AUDIT_FIRST_DIR, AUDIT_SORTS, SORT_DIRS, type AuditSort } from "./sort";
 
 // The audit log: one row per operation, written as intent BEFORE the
 // operation runs and completed with the outcome AFTER. Everything stored is
@@ -143,6 +144,8 @@ export const auditFilterSchema = z.object({
   to: utcTime("end").optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(10).max(200).default(50),
+  sort: z.enum(AUDIT_SORTS).default("at"),
+  dir: z.enum(SORT_DIRS).optional(),
 });
 export type AuditFilter = z.infer<typeof auditFilterSchema>;
 
@@ -172,12 +175,30 @@ function where(f: AuditFilter): Prisma.AuditEventWhereInput {
   };
 }
 
+/** The table's order: the chosen column (its first direction unless `dir` says), then newest first. */
+function orderBy(f: AuditFilter): Prisma.AuditEventOrderByWithRelationInput[] {
+  const dir = f.dir ?? AUDIT_FIRST_DIR[f.sort];
+  const by: Record<AuditSort, Prisma.AuditEventOrderByWithRelationInput[]> = {
+    at: [],
+    actor: [{ actorEmail: dir }],
+    action: [{ action: dir }],
+    target: [{ targetType: dir }, { targetId: dir }],
+    outcome: [{ status: dir }],
+  };
+  const time = f.sort === "at" ? dir : "desc";
+  return [...by[f.sort], { at: time }, { id: time }];
+}
+
+/**
+ * One page of the audit log for a filter, in the filter's order (sort/dir: AUDIT_SORTS, default
+ * newest first): `{ total, rows, page, pageSize, pages }`.
+ */
 export async function listAuditEvents(f: AuditFilter) {
   const [total, rows] = await Promise.all([
     db().auditEvent.count({ where: where(f) }),
     db().auditEvent.findMany({
       where: where(f),
-      orderBy: [{ at: "desc" }, { id: "desc" }],
+      orderBy: orderBy(f),
       skip: (f.page - 1) * f.pageSize,
       take: f.pageSize,
     }),

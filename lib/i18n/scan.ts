@@ -95,7 +95,7 @@ export function hardcodedText(rel: string, text?: string): Hardcoded[] {
   const at = (n: ts.Node) => sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1;
   const inCode = (n: ts.Node): boolean => {
     for (let p: ts.Node | undefined = n.parent; p; p = p.parent) {
-      if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExpressionStatement(p) && p.parent === sf && ts.isStringLiteral(p.expression)) return true;
+      if (ts.isImportDeclaration(p) || ts.isExportDeclaration(p) || ts.isExpressionStatement(p) && ts.isStringLiteral(p.expression)) return true;
       if (ts.isJsxAttribute(p)) {
         const name = p.name.getText(sf);
         return name === "className" || name === "href" || name === "id" || name.startsWith("data-") || name === "htmlFor" || name === "autoComplete" || name === "type" || name === "variant" || name === "role";
@@ -119,7 +119,7 @@ export function hardcodedText(rel: string, text?: string): Hardcoded[] {
     if (!lit) return;
     // an object's key ({ "verifying revert": "warning" }) names data, it is not shown as such
     if ((ts.isPropertyAssignment(n.parent) || ts.isPropertySignature(n.parent)) && n.parent.name === n) return;
-    // X.displayName = "Button": a name for React's dev tools
+    // X.displayName = "Button": a name for React's dev tools ("use server" in a function is a directive, above)
     if (ts.isBinaryExpression(n.parent) && ts.isPropertyAccessExpression(n.parent.left) && n.parent.left.name.text === "displayName") return;
     const full = ts.isTemplateExpression(n) ? [n.head.text, ...n.templateSpans.map((s) => s.literal.text)].join(" ") : lit.text;
     if (!hasLetters(full) || verbatim(full) || classList(full) || inCode(n)) return;

@@ -1,5 +1,7 @@
 import { db } from "@/lib/db";
 import { abortLocalSteps, advance, setLocalRunner, type ItemResult, type ItemRunner } from "./engine";
+import type { Prisma } from "@/lib/db/generated/client";
+import { JOB_FIRST_DIR, type JobSort, type JobSortDir } from "./sort";
 
 // Fleet-wide jobs (verify all, rollouts, ...): one Job row with one JobItem per
 // node, run as durable node steps by the job engine (lib/jobs/engine.ts, on
@@ -125,6 +127,12 @@ export async function getJob(jobId: string) {
 export const JOB_STATUSES = ["queued", "running", "paused", "halted", "succeeded", "failed", "cancelled", "interrupted"] as const;
 export type JobStatusName = (typeof JOB_STATUSES)[number];
 
+function jobOrder(sort: JobSort, dir: JobSortDir = JOB_FIRST_DIR[sort]): Prisma.JobOrderByWithRelationInput[] {
+  const by: Record<JobSort, Prisma.JobOrderByWithRelationInput[]> = { created: [], kind: [{ kind: dir }], status: [{ status: dir }], startedBy: [{ createdBy: dir }] };
+  const time = sort === "created" ? dir : "desc";
+  return [...by[sort], { createdAt: time }, { id: time }];
+}
+
 export type JobListRow = {
   id: string;
   kind: string;
@@ -139,8 +147,11 @@ export type JobListRow = {
   cancelRequested: boolean;
 };
 
-/** The Operations page's list: newest first, optionally one status, paginated. */
-export async function listJobs(opts: { status?: JobStatusName; page?: number; pageSize?: number } = {}): Promise<{ rows: JobListRow[]; total: number; page: number; pageCount: number }> {
+/**
+ * The Operations page's list: optionally one status, in the chosen order (lib/jobs/sort: default
+ * newest first; ties newest first), paginated (pageSize 1–200, default 25).
+ */
+export async function listJobs(opts: { status?: JobStatusName; page?: number; pageSize?: number; sort?: JobSort; dir?: JobSortDir } = {}): Promise<{ rows: JobListRow[]; total: number; page: number; pageCount: number }> {
   const pageSize = Math.max(1, Math.min(200, opts.pageSize ?? 25));
   const where = opts.status ? { status: opts.status } : {};
   const total = await db().job.count({ where });
@@ -148,7 +159,7 @@ export async function listJobs(opts: { status?: JobStatusName; page?: number; pa
   const page = Math.min(Math.max(1, Math.floor(opts.page ?? 1)), pageCount);
   const rows = await db().job.findMany({
     where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    orderBy: jobOrder(opts.sort ?? "created", opts.dir),
     skip: (page - 1) * pageSize,
     take: pageSize,
     select: { id: true, kind: true, status: true, createdBy: true, createdAt: true, startedAt: true, finishedAt: true, total: true, done: true, failed: true, cancelRequested: true },

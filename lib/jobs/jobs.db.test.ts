@@ -4,6 +4,7 @@ import { ambientSignal } from "@/lib/ssh/scope";
 import { advance, startJobEngine, stopJobEngine, sweep } from "./engine";
 import { cancelJob, createJob, getJob, listJobs, runJob, waitForJob } from "./index";
 import { defineJobKind, type StepContext } from "./kinds";
+import { parseJobSort } from "./sort";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -161,5 +162,23 @@ describe("jobs", () => {
     expect(p2).toMatchObject({ page: 2, pageCount: all.total });
     expect(p2.rows[0].id).toBe(a);
     expect((await listJobs({ page: 999, pageSize: 1 })).page).toBe(all.total); // clamped to the last page
+  });
+
+  it("sorts the whole list on the server (?sort=&dir=): by starter or kind, ties newest first; the oldest first on request", async () => {
+    const x = await createJob({ kind: "verify", createdBy: "aaa-first@example.test", nodes: nodes(1), start: false });
+    const y = await createJob({ kind: "verify", createdBy: "zzz-last@example.test", nodes: nodes(1), start: false });
+    const z = await createJob({ kind: "verify", createdBy: "aaa-first@example.test", nodes: nodes(1), start: false });
+    const by = async (o: Parameters<typeof listJobs>[0]) => (await listJobs({ pageSize: 1000, ...o })).rows;
+    const starters = (await by({ sort: "startedBy" })).map((r) => r.createdBy);
+    expect(starters).toEqual([...starters].sort());
+    expect((await by({ sort: "startedBy" })).slice(0, 2).map((r) => r.id)).toEqual([z, x]);
+    expect((await by({ sort: "startedBy", dir: "desc" }))[0].id).toBe(y);
+    const oldest = await by({ sort: "created", dir: "asc" });
+    expect(oldest.at(-1)!.id).toBe(z);
+    expect(oldest.map((r) => r.createdAt.getTime())).toEqual([...oldest.map((r) => r.createdAt.getTime())].sort((a, b) => a - b));
+    // a URL's junk falls back to newest first
+    expect(parseJobSort("secret", "sideways")).toEqual({ sort: "created", dir: "desc" });
+    expect(parseJobSort("kind", undefined)).toEqual({ sort: "kind", dir: "asc" });
+    for (const id of [x, y, z]) await cancelJob(id);
   });
 });

@@ -5,6 +5,8 @@ import { PageHeader } from "@/components/shell/page-header";
 import { AuditFilters } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { AuditPager } from "@/components/audit/audit-pager";
+import { userColumns } from "@/lib/table-columns";
+import { saveTableColumnsAction } from "../table-columns-action";
 
 export async function generateMetadata() {
   const t = await getTranslations("audit");
@@ -15,10 +17,10 @@ export const dynamic = "force-dynamic";
 type SP = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function AuditPage({ searchParams }: { searchParams: SP }) {
-  await requireUser();
+  const user = await requireUser();
   const sp = await searchParams;
   const filter = parseAuditFilter(sp);
-  const [data, actions] = await Promise.all([listAuditEvents(filter), distinctAuditActions()]);
+  const [data, actions, columns] = await Promise.all([listAuditEvents(filter), distinctAuditActions(), userColumns("audit", user.id)]);
   const t = await getTranslations("audit");
   const query = new URLSearchParams();
   for (const [k, v] of Object.entries(sp)) if (typeof v === "string" && v && k !== "page") query.set(k, v);
@@ -38,6 +40,11 @@ export default async function AuditPage({ searchParams }: { searchParams: SP }) 
         {t("total", { count: data.total })}
       </p>
       <AuditTable
+        hiddenColumns={columns.hidden}
+        saveColumns={async (input) => {
+          "use server";
+          return saveTableColumnsAction({ table: "audit", hidden: input.hidden });
+        }}
         rows={data.rows.map((r) => ({
           id: r.id,
           at: r.at.toISOString(),

@@ -3,6 +3,8 @@ import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { getJob, JOB_STATUSES, listJobs, type JobStatusName } from "@/lib/jobs";
+import { JOB_FIRST_DIR, parseJobSort } from "@/lib/jobs/sort";
+import { userColumns } from "@/lib/table-columns";
 import { REPORT_KINDS } from "@/lib/fleet-reports/schema";
 import { PageHeader } from "@/components/shell/page-header";
 import { JobList } from "@/components/jobs/job-list";
@@ -10,6 +12,7 @@ import { JobDetail } from "@/components/jobs/job-detail";
 import { Pagination } from "@/components/ui/pagination";
 import { Time } from "@/components/i18n/time";
 import { cancelJobAction } from "../fleet-actions";
+import { saveTableColumnsAction } from "../table-columns-action";
 import { cancelRolloutAction, pauseRolloutAction, promoteCanaryAction, resumeRolloutAction, retryFailedAction } from "./rollout-actions";
 
 export async function generateMetadata() {
@@ -26,12 +29,16 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
   const page = Number(one("page") ?? 1) || 1;
   const jobParam = one("job");
   const jobId = jobParam && /^[a-z0-9]{10,40}$/i.test(jobParam) ? jobParam : undefined;
-  const [list, job] = await Promise.all([listJobs({ status, page }), jobId ? getJob(jobId) : null]);
+  const order = parseJobSort(one("sort"), one("dir"));
+  const [list, job, columns] = await Promise.all([listJobs({ status, page, ...order }), jobId ? getJob(jobId) : null, userColumns("jobs", user.id)]);
   const operator = hasRole(user.role, "operator");
   const t = await getTranslations("operations");
   const tStatus = await getTranslations("jobs.status");
   const href = (p: Record<string, string | undefined>) => {
-    const q = new URLSearchParams(Object.entries({ status, ...p }).filter(([, v]) => v) as [string, string][]);
+    // the list's order stays as the URL has it (the defaults stay out of it)
+    const sort = order.sort === "created" ? undefined : order.sort;
+    const dir = order.dir === JOB_FIRST_DIR[order.sort] ? undefined : order.dir;
+    const q = new URLSearchParams(Object.entries({ status, sort, dir, ...p }).filter(([, v]) => v) as [string, string][]);
     return `/operations${q.size ? `?${q}` : ""}`;
   };
   return (
@@ -88,7 +95,15 @@ export default async function OperationsPage({ searchParams }: { searchParams: P
       ) : null}
       {list.rows.length ? (
         <>
-          <JobList rows={list.rows} selected={jobId} />
+          <JobList
+            rows={list.rows}
+            selected={jobId}
+            hiddenColumns={columns.hidden}
+            saveColumns={async (input) => {
+              "use server";
+              return saveTableColumnsAction({ table: "jobs", hidden: input.hidden });
+            }}
+          />
           <Pagination className="mt-3" page={list.page} pageCount={list.pageCount} total={list.total} label={t("pages")} hrefFor={(p) => href({ page: String(p), job: jobId })} />
         </>
       ) : (

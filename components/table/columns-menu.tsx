@@ -5,27 +5,28 @@ import { useTranslations } from "next-intl";
 import { DropdownMenu, DropdownMenuCheckboxItem, DropdownMenuContent, DropdownMenuItem, DropdownMenuLabel, DropdownMenuSeparator, DropdownMenuTrigger } from "@/components/ui/dropdown-menu";
 
 /**
- * The fleet table's "Columns" menu: one checkbox per column that may be hidden (not the
- * selection column nor Name) and "Reset to default". The menu stays open while columns are
- * ticked, so several can be changed in one go.
+ * A table's "Columns" menu: one checkbox per column that may be hidden and "Reset to default".
+ * The menu stays open while columns are ticked, so several can be changed in one go.
  */
-export function FleetColumnsMenu({
+export function ColumnsMenu({
   columns,
   onToggle,
   onReset,
   isDefault,
+  testId,
 }: {
   columns: { id: string; label: string; visible: boolean }[];
   onToggle: (id: string, visible: boolean) => void;
   onReset: () => void;
   /** the choice is the default one (Reset has nothing to do) */
   isDefault: boolean;
+  testId?: string;
 }) {
-  const t = useTranslations("fleet.columnsMenu");
+  const t = useTranslations("table.columnsMenu");
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <button type="button" className="inline-flex h-8 items-center gap-1.5 rounded-md border border-border px-3 text-sm hover:bg-muted" data-testid="fleet-columns">
+        <button type="button" className="inline-flex h-8 items-center gap-1.5 rounded-md border border-border px-3 text-sm hover:bg-muted" data-testid={testId}>
           <Columns3 size={16} aria-hidden="true" />
           {t("button")}
         </button>
