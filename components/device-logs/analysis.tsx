@@ -10,7 +10,10 @@ import { HeartbeatCharts } from "./heartbeat-charts";
 // A client log's DIAG analysis as a page (issue #15): the verdict and the rules
 // that decided it, the runbook's findings, session info and the server's node
 // in the fleet, the heartbeat charts, problem events by layer and on a
-// timeline, health transitions, panics with their stacks.
+// timeline, health transitions, panics with their stacks. The rules and
+// findings come from lib/device-logs/diag as codes (their English beside them
+// is for everything else); a finding's symptom or next look without a code is
+// the log's own condition or event count, shown verbatim.
 
 // The log's own clock: its timestamps stay in UTC, as in the raw lines, so they can be matched.
 const ts = (ms: number | null) => (ms === null ? "—" : new Date(ms).toISOString().replace("T", " ").slice(0, 19));
@@ -27,7 +30,7 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
         <ul className="mt-2 space-y-1" data-testid="verdict-rules">
           {a.rules.map((r) => (
             <li key={r.rule}>
-              <Badge variant={VARIANT[r.level]}>{r.level}</Badge> {r.rule} <span className="text-muted-foreground">({r.evidence})</span>
+              <Badge variant={VARIANT[r.level]}>{r.level}</Badge> {t(`rules.${r.code}`)} <span className="text-muted-foreground">({t(`evidence.${r.evidencePhrase.code}`, r.evidencePhrase.values)})</span>
             </li>
           ))}
         </ul>
@@ -47,10 +50,10 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
             {a.findings.map((f) => (
               <tr key={f.symptom} className="border-t">
                 <td>
-                  {f.symptom} ({f.count})
+                  {f.symptomCode ? t(`findings.symptom.${f.symptomCode}`) : f.symptom} ({f.count})
                 </td>
-                <td>{f.likely}</td>
-                <td>{f.next}</td>
+                <td>{t(`findings.likely.${f.likelyCode}`)}</td>
+                <td>{f.nextCode ? t(`findings.next.${f.nextCode}`) : f.next}</td>
               </tr>
             ))}
           </tbody>

@@ -7,7 +7,7 @@ import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import type { z } from "zod";
-import { ticketReplySchema } from "@/lib/device-logs/ticket-schema";
+import { replyFieldError, ticketReplySchema } from "@/lib/device-logs/ticket-schema";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Textarea } from "@/components/ui/textarea";
@@ -43,7 +43,10 @@ export function TicketActions({ id, status, actions }: { id: number; status: str
     toast.success(t("replySent"));
     router.refresh();
   });
-  const err = form.formState.errors.content?.message;
+  // the schema's own messages (from the resolver or the action's fieldErrors) have a code: translated; any other as given
+  const message = form.formState.errors.content?.message;
+  const fieldError = message ? replyFieldError(message) : null;
+  const err = fieldError ? (fieldError.code ? t(`errors.${fieldError.code}`, fieldError.values) : fieldError.text) : undefined;
   return (
     <section className="mt-4 space-y-3 rounded-lg border p-4 text-sm" data-testid="ticket-actions">
       <form onSubmit={send} className="space-y-2" aria-label={t("replyAria")}>

@@ -18,6 +18,8 @@ type Res = { ok: true; data: unknown } | { ok: false; error: { message: string }
 
 export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView; canOperate: boolean; change: (input: unknown) => Promise<Res> }) {
   const t = useTranslations("provisioning.changeIp");
+  // lib's sentences (the state at Lightsail, why k2ops cannot act, Center's ownership rule) by their catalog codes
+  const tp = useTranslations("provisioning");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
   const name = view.confirmName ?? "";
@@ -39,9 +41,11 @@ export function ChangeIpStep({ view, canOperate, change }: { view: ChangeIpView;
           b: (c) => <strong>{c}</strong>,
         })}
       </p>
-      {view.instance ? <InstanceFacts instance={view.instance} address={view.publicIp} state={view.providerState} testIdPrefix="change-ip" /> : null}
-      {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
-      {view.ownershipWarning ? <WarningNote testId="change-ip-ownership">{view.ownershipWarning}</WarningNote> : null}
+      {view.instance ? <InstanceFacts instance={view.instance} address={view.publicIp} state={view.providerStatePhrase ? tp(view.providerStatePhrase.code, view.providerStatePhrase.values) : view.providerState} testIdPrefix="change-ip" /> : null}
+      {view.blocked ? <WarningNote>{view.blockedPhrase ? tp(view.blockedPhrase.code, view.blockedPhrase.values) : view.blocked}</WarningNote> : null}
+      {view.ownershipWarning ? (
+        <WarningNote testId="change-ip-ownership">{view.ownershipWarningPhrase ? tp(view.ownershipWarningPhrase.code, view.ownershipWarningPhrase.values) : view.ownershipWarning}</WarningNote>
+      ) : null}
       {canOperate && !view.blocked ? (
         <>
           <Button variant="destructive" onClick={() => setOpen(true)} data-testid="change-ip-start">

@@ -27,6 +27,8 @@ const msg = (errors: FieldErrors, path: string) => (get(errors, path) as { messa
 
 export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; canOperate: boolean; confirm: (input: unknown) => Promise<Res> }) {
   const t = useTranslations("provisioning.choose");
+  // lib's sentences (why a plan or image fits, Center's unreadable lists) by their catalog codes
+  const tp = useTranslations("provisioning");
   const router = useRouter();
   const [, setQuery] = useQueryStates({ account: parseAsString, region: parseAsString }, { history: "replace", scroll: false, shallow: false });
   const firstPlan = view.plans.find((p) => p.fits);
@@ -72,7 +74,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
     <div className="space-y-4">
       {view.errors.length ? (
         <p role="alert" className="rounded-md border border-destructive/50 bg-destructive/10 p-2 text-sm" data-testid="choose-errors">
-          {view.errors.join("; ")}
+          {view.errorPhrases.map((p) => tp(p.code, p.values)).join("; ")}
         </p>
       ) : null}
       {c ? (
@@ -122,7 +124,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
               ))}
             </Select>
           </Field>
-          <Field id="choose-plan" label={t("plan")} hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{plan.why}</span> : t("planHint", { soldGib: String(view.ask.soldGib), headroomGb: String(view.rule.headroomGb) })} error={msg(formState.errors, "plan")}>
+          <Field id="choose-plan" label={t("plan")} hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{tp(plan.whyPhrase.code, plan.whyPhrase.values)}</span> : t("planHint", { soldGib: String(view.ask.soldGib), headroomGb: String(view.rule.headroomGb) })} error={msg(formState.errors, "plan")}>
             <Select id="choose-plan" {...register("plan")} disabled={!canOperate}>
               {view.plans.map((p) => (
                 <option key={p.id} value={p.id}>
@@ -132,7 +134,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
               ))}
             </Select>
           </Field>
-          <Field id="choose-image" label={t("image")} hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{image.why}</span> : t("imageHint")} error={msg(formState.errors, "image")}>
+          <Field id="choose-image" label={t("image")} hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{tp(image.whyPhrase.code, image.whyPhrase.values)}</span> : t("imageHint")} error={msg(formState.errors, "image")}>
             <Select id="choose-image" {...register("image")} disabled={!canOperate}>
               {view.images.map((i) => (
                 <option key={i.id} value={i.id}>

@@ -2,6 +2,7 @@
 
 import * as React from "react";
 import { useTranslations } from "next-intl";
+import type { ProvisionDeadline } from "@/lib/provisioning/work-items";
 
 /** Time left until Center's provisioning deadline `failsFrom` (ISO) at `nowMs`, or how long ago it passed. */
 export function Countdown({ failsFrom, nowMs }: { failsFrom: string; nowMs: number }) {
@@ -14,8 +15,9 @@ export function Countdown({ failsFrom, nowMs }: { failsFrom: string; nowMs: numb
 }
 
 /** The deadline Center enforces on a provision item, ticking every second, with what happens when it passes. */
-export function DeadlineNote({ deadline, serverNowMs }: { deadline: { failsFrom: string; text: string }; serverNowMs: number }) {
+export function DeadlineNote({ deadline, serverNowMs }: { deadline: Pick<ProvisionDeadline, "failsFrom" | "code" | "values">; serverNowMs: number }) {
   const t = useTranslations("provisioning.countdown");
+  const tp = useTranslations("provisioning");
   const [nowMs, setNow] = React.useState(serverNowMs);
   React.useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -23,7 +25,7 @@ export function DeadlineNote({ deadline, serverNowMs }: { deadline: { failsFrom:
   }, []);
   return (
     <p className="mt-2 text-sm" data-testid="run-deadline">
-      {t.rich("deadline", { countdown: () => <Countdown failsFrom={deadline.failsFrom} nowMs={nowMs} /> })} <span className="text-muted-foreground">{deadline.text}</span>
+      {t.rich("deadline", { countdown: () => <Countdown failsFrom={deadline.failsFrom} nowMs={nowMs} /> })} <span className="text-muted-foreground">{tp(deadline.code, deadline.values)}</span>
     </p>
   );
 }

@@ -37,8 +37,8 @@ export function LifecycleStep({ view, canOperate, carryOut }: { view: LifecycleV
       <p>
         {t.rich("lifecycle.asks", { action: t(`action.${view.action}`), reason: view.reason ? t("lifecycle.reason", { reason: view.reason }) : "", b: (c) => <strong>{c}</strong> })}
       </p>
-      {view.instance ? <InstanceFacts instance={view.instance} state={view.providerState} testIdPrefix="lifecycle" /> : null}
-      {view.blocked ? <WarningNote>{view.blocked}</WarningNote> : null}
+      {view.instance ? <InstanceFacts instance={view.instance} state={view.providerStatePhrase ? t(view.providerStatePhrase.code, view.providerStatePhrase.values) : view.providerState} testIdPrefix="lifecycle" /> : null}
+      {view.blocked ? <WarningNote>{view.blockedPhrase ? t(view.blockedPhrase.code, view.blockedPhrase.values) : view.blocked}</WarningNote> : null}
       {alreadyGone ? <p>{t("lifecycle.alreadyGone")}</p> : null}
       {canOperate && !view.blocked ? (
         <>

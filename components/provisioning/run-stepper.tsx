@@ -19,6 +19,7 @@ import { useJobStatusText } from "@/components/jobs/job-status";
 type Res = { ok: true; data: unknown } | { ok: false; error: { message: string } };
 
 type T = ReturnType<typeof useTranslations<"provisioning.stepper">>;
+type TP = ReturnType<typeof useTranslations<"provisioning">>;
 
 // figures as plain strings: the English keeps its "1234 ms" / "2.5 s" as before
 function elapsed(t: T, ms: number | null): string {
@@ -36,28 +37,15 @@ const ICON: Record<StepperStep["state"], React.ReactNode> = {
 };
 const STATE_KEY = { done: "done", running: "running", failed: "failed", current: "current", todo: "todo", "not-built": "notBuilt" } as const satisfies Record<StepperStep["state"], string>;
 
-// the steps' labels by step key (lib/provisioning/run-view STEP_LABELS and CHANGE_IP_LABELS, in the catalogs); an unknown key keeps the server's label
-const STEP_KEY = {
-  claim: "claim",
-  choose: "choose",
-  "create-vps": "createVps",
-  os: "os",
-  env: "env",
-  deploy: "deploy",
-  register: "register",
-  verify: "verify",
-  confirm: "confirm",
-  "move-ip": "moveIp",
-  reregister: "reregister",
-  "verify-ip": "verifyIp",
-} as const;
-const stepLabel = (t: T, s: StepperStep) => (Object.hasOwn(STEP_KEY, s.key) ? t(`step.${STEP_KEY[s.key as keyof typeof STEP_KEY]}`) : s.label);
+// a step's label by its catalog code (lib/provisioning/run-view STEP_LABEL_CODES); a step lib does not know keeps the server's label
+const stepLabel = (tp: TP, s: StepperStep) => (s.labelCode ? tp(s.labelCode) : s.label);
 
 /** The start button's words (default: a provision run's). */
 export type StartWording = { button: string; title: string; description: string; started: string };
 
 export function RunStepper({ view, canOperate, start, wording: given }: { view: RunStepperView; canOperate: boolean; start: (input: unknown) => Promise<Res>; wording?: StartWording }) {
   const t = useTranslations("provisioning.stepper");
+  const tp = useTranslations("provisioning");
   const jobStatus = useJobStatusText();
   const wording = given ?? { button: t("provisionStart.button"), title: t("provisionStart.title"), description: t("provisionStart.description"), started: t("provisionStart.started") };
   const router = useRouter();
@@ -68,7 +56,7 @@ export function RunStepper({ view, canOperate, start, wording: given }: { view: 
     const res = await start({ operationId: view.operationId });
     router.refresh();
     if (!res.ok) toast.error(res.error.message);
-    else toast.success(failed ? t("retrying", { label: stepLabel(t, failed) }) : wording.started);
+    else toast.success(failed ? t("retrying", { label: stepLabel(tp, failed) }) : wording.started);
   }
   return (
     <section aria-labelledby="stepper-title" className="mt-6 rounded-lg border p-4" data-testid="run-stepper">
@@ -84,7 +72,7 @@ export function RunStepper({ view, canOperate, start, wording: given }: { view: 
             <span className="mt-0.5">{ICON[s.state]}</span>
             <div className="min-w-0 flex-1">
               <div className="flex flex-wrap items-baseline gap-x-2">
-                <span className={s.state === "todo" || s.state === "not-built" ? "text-muted-foreground" : "font-medium"}>{stepLabel(t, s)}</span>
+                <span className={s.state === "todo" || s.state === "not-built" ? "text-muted-foreground" : "font-medium"}>{stepLabel(tp, s)}</span>
                 <span className="text-xs text-muted-foreground">
                   {t(`state.${STATE_KEY[s.state]}`)}
                   {s.elapsedMs !== null ? ` · ${elapsed(t, s.elapsedMs)}` : ""}

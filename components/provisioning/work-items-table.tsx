@@ -102,6 +102,8 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
           ) : null}
           {table.getRowModel().rows.map((row) => {
             const w = row.original;
+            // lib's sentences by their catalog codes (lib keeps the English for notifications)
+            const asks = t(w.asksPhrase.code, w.asksPhrase.values);
             return (
               <TableRow key={w.id} data-id={w.id} data-status={w.status} data-action={w.action} className={w.status === "queued" ? "bg-warning/5" : undefined}>
                 <TableCell className="font-mono text-xs">{w.id}</TableCell>
@@ -111,8 +113,8 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                 </TableCell>
                 <TableCell className="font-mono text-xs">{w.subId}</TableCell>
                 <TableCell className="text-sm">
-                  {w.asks}
-                  {w.problem ? <span className="block text-xs text-destructive">{w.problem}</span> : null}
+                  {asks}
+                  {w.problem ? <span className="block text-xs text-destructive">{w.problemPhrase ? t(w.problemPhrase.code, w.problemPhrase.values) : w.problem}</span> : null}
                 </TableCell>
                 <TableCell className="text-xs">
                   {w.holder ? (
@@ -124,7 +126,7 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                     <span className="text-muted-foreground">{t("table.unclaimed")}</span>
                   )}
                 </TableCell>
-                <TableCell className="text-xs" data-testid="deadline" title={w.deadline?.text}>
+                <TableCell className="text-xs" data-testid="deadline" title={w.deadline ? t(w.deadline.code, w.deadline.values) : undefined}>
                   {w.deadline ? <Countdown failsFrom={w.deadline.failsFrom} nowMs={nowMs} /> : <span className="text-muted-foreground">—</span>}
                 </TableCell>
                 <TableCell className="max-w-72 text-xs">
@@ -138,7 +140,7 @@ export function WorkItemsTable({ items, nowMs: serverNow, runs = {}, actions }: 
                 </TableCell>
                 <TableCell className="max-w-72 space-y-1 text-xs">
                   <RunCell run={runs[w.id]} />
-                  {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={w.asks} actions={actions} /> : null}
+                  {actions && w.status === "queued" && !runs[w.id] ? <ClaimButton id={w.id} asks={asks} actions={actions} /> : null}
                   {w.action !== "change_ip" && runs[w.id] && ["claimed", "in_progress"].includes(runs[w.id].status) ? (
                     <Link href={`/provisioning/${w.id}`} className="block text-primary underline-offset-2 hover:underline">
                       {w.action === "provision" ? t("table.openWizard") : t("table.openAction", { action: actionText(w.action) })}

@@ -1,6 +1,8 @@
+import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
+import { en, zhCN } from "@/messages";
 import { k2ServiceLog, panicLog } from "@/simulator/center/logs";
-import { analyseDiagLog, layerOf, MAX_SERIES, MAX_TIMELINE, parseLogfmt } from "./diag";
+import { analyseDiagLog, EVIDENCE_CODES, layerOf, LIKELY_CODES, MAX_SERIES, MAX_TIMELINE, NEXT_CODES, parseLogfmt, SYMPTOM_CODES, VERDICT_RULE_CODES, type DiagAnalysis } from "./diag";
 
 const T0 = Date.parse("2026-11-20T08:00:00Z") / 1000;
 
@@ -122,5 +124,50 @@ describe("analyseDiagLog on lines the simulator does not write", () => {
       "wire",
       "health",
     ]);
+  });
+});
+
+describe("the rules' and findings' codes render the same English as lib's text (the page shows the catalog's)", () => {
+  const t = createTranslator({ locale: "en", messages: en, namespace: "deviceLogs.analysis" });
+  const zh = createTranslator({ locale: "zh-CN", messages: zhCN, namespace: "deviceLogs.analysis" });
+  const beat = (o: string) => `time=2026-11-20T08:00:00Z level=INFO msg="DIAG: heartbeat" ${o}`;
+  // logs that fire every rule and every finding between them (counts over 999 too: not grouped, as lib prints them)
+  const logs = [
+    k2ServiceLog("panic-1", T0, "panic") + panicLog(T0 + 3600),
+    k2ServiceLog("udp-1", T0, "udp-blocked"),
+    "panic: short\n",
+    [
+      ...Array.from({ length: 1200 }, () => beat("health=critical loss=0.4 rttMs=900 tcpConns=0 udpConns=0 fallback=true heapMB=31")),
+      beat("health=degraded loss=0.06 rttMs=80"),
+      ...Array.from({ length: 12 }, () => 'time=2026-11-20T08:00:00Z level=WARN msg="DIAG: quic-handshake-fail"'),
+    ].join("\n"),
+  ].map(analyseDiagLog);
+  const all = (f: (a: DiagAnalysis) => unknown[]) => logs.flatMap(f);
+
+  it("every rule and its evidence", () => {
+    const rules = all((a) => a.rules) as DiagAnalysis["rules"];
+    expect(new Set(rules.map((r) => r.code))).toEqual(new Set(VERDICT_RULE_CODES));
+    // without a first panic's message (never, as the analysis goes: a panic line is always kept): rendered alone
+    expect(new Set(rules.map((r) => r.evidencePhrase.code))).toEqual(new Set(EVIDENCE_CODES.filter((c) => c !== "panicLines")));
+    expect(t("evidence.panicLines", { count: 1234 })).toBe("1234 panic line(s)");
+    for (const r of rules) {
+      expect(t(`rules.${r.code}`)).toBe(r.rule);
+      expect(t(`evidence.${r.evidencePhrase.code}`, r.evidencePhrase.values)).toBe(r.evidence);
+      // the Chinese keeps the data: counts and the panic's message
+      for (const v of Object.values(r.evidencePhrase.values)) expect(zh(`evidence.${r.evidencePhrase.code}`, r.evidencePhrase.values)).toContain(String(v));
+    }
+    expect(rules.some((r) => r.evidence.includes("1200 of 1201"))).toBe(true);
+  });
+
+  it("every finding's likely cause, and its symptom and next look when they are sentences", () => {
+    const findings = all((a) => a.findings) as DiagAnalysis["findings"];
+    expect(new Set(findings.map((f) => f.likelyCode))).toEqual(new Set(LIKELY_CODES));
+    expect(new Set(findings.map((f) => f.symptomCode).filter(Boolean))).toEqual(new Set(SYMPTOM_CODES));
+    expect(new Set(findings.map((f) => f.nextCode).filter(Boolean))).toEqual(new Set(NEXT_CODES));
+    for (const f of findings) {
+      expect(t(`findings.likely.${f.likelyCode}`)).toBe(f.likely);
+      if (f.symptomCode) expect(t(`findings.symptom.${f.symptomCode}`)).toBe(f.symptom);
+      if (f.nextCode) expect(t(`findings.next.${f.nextCode}`)).toBe(f.next);
+    }
   });
 });

@@ -34,9 +34,43 @@ export type Heartbeat = {
 
 export type HealthTransition = { at: number | null; line: number; from: string; to: string; loss: number | null; rttMs: number | null };
 export type Panic = { at: number | null; line: number; message: string; stack: string[] };
-export type VerdictRule = { level: Exclude<Verdict, "OK">; rule: string; evidence: string };
-/** A runbook diagnosis pattern that matched (device-logs.md "Diagnosis patterns"): what it likely means and what to look at next. */
-export type Finding = { symptom: string; likely: string; next: string; count: number };
+/**
+ * A sentence as data for the page to translate: `code` names it in the
+ * "deviceLogs.analysis" catalog, `values` fill its placeholders (counts as
+ * numbers; text quoted from the log, e.g. a panic's message, verbatim). The
+ * English sentence beside it (a rule's `evidence`) stays, for everything else.
+ */
+export type DiagPhrase<C extends string> = { code: C; values: Record<string, string | number> };
+
+/** The verdict rules (catalog "deviceLogs.analysis.rules.<code>"). */
+export const VERDICT_RULE_CODES = ["panic", "critical", "failures", "fallback", "heap"] as const;
+export type VerdictRuleCode = (typeof VERDICT_RULE_CODES)[number];
+/** A rule's evidence sentences (catalog "deviceLogs.analysis.evidence.<code>"). */
+export const EVIDENCE_CODES = ["panicLines", "panicLinesFirst", "heartbeatsCritical", "failureEvents", "heartbeatsFallback", "heartbeatsHeap"] as const;
+export type EvidenceCode = (typeof EVIDENCE_CODES)[number];
+/** A finding's likely cause (catalog "deviceLogs.analysis.findings.likely.<code>"). */
+export const LIKELY_CODES = ["packetLoss", "udpBlocked", "severeLoss", "quicBlocked", "noTraffic", "highLatency"] as const;
+export type LikelyCode = (typeof LIKELY_CODES)[number];
+/** A finding's symptom when it is a sentence (catalog "deviceLogs.analysis.findings.symptom.<code>"). */
+export const SYMPTOM_CODES = ["degradedLoss", "idle"] as const;
+export type SymptomCode = (typeof SYMPTOM_CODES)[number];
+/** A finding's next look when it is a sentence (catalog "deviceLogs.analysis.findings.next.<code>"). */
+export const NEXT_CODES = ["compareRegion"] as const;
+export type NextCode = (typeof NEXT_CODES)[number];
+
+/**
+ * A verdict rule that fired: `rule` and `evidence` in English; `code` names the
+ * rule for the page's catalog and `evidencePhrase` is the evidence as a code and
+ * its values (counts; the first panic's message verbatim, cut to 160 characters).
+ */
+export type VerdictRule = { level: Exclude<Verdict, "OK">; rule: string; evidence: string; code: VerdictRuleCode; evidencePhrase: DiagPhrase<EvidenceCode> };
+/**
+ * A runbook diagnosis pattern that matched (device-logs.md "Diagnosis patterns"): what it likely means and what to look at
+ * next, in English; `count` is the heartbeats that showed the symptom. For the page's catalog: `likelyCode` names the likely
+ * cause; `symptomCode` / `nextCode` name the symptom / the next look when it is a sentence, and are null when it is a log
+ * condition ("loss > 0.25") or a DIAG event's count ("quic-handshake-fail: 2"), data shown verbatim. No values: none has a placeholder.
+ */
+export type Finding = { symptom: string; likely: string; next: string; count: number; likelyCode: LikelyCode; symptomCode: SymptomCode | null; nextCode: NextCode | null };
 
 export type DiagAnalysis = {
   bytes: number;
@@ -330,11 +364,29 @@ export function analyseDiagLog(text: string): DiagAnalysis {
   const fallback = hb((h) => h.fallback === true);
   const heap = hb((h) => (h.heapMB ?? 0) > 30);
   const panics = Math.max(a.panicTotal, panicLines);
-  if (panics) a.rules.push({ level: "PANIC", rule: "any panic in the log", evidence: `${panics} panic line(s)${a.panics[0] ? `; first: ${a.panics[0].message.slice(0, 160)}` : ""}` });
-  if (critical) a.rules.push({ level: "CRITICAL", rule: "a heartbeat with health=critical (severe packet loss or UDP blocking)", evidence: `${critical} of ${a.heartbeatCount} heartbeats critical` });
-  if (failEvents > 10) a.rules.push({ level: "WARN", rule: "more than 10 DIAG failure events (DNS / proxy / QUIC)", evidence: `${failEvents} failure events` });
-  if (fallback) a.rules.push({ level: "WARN", rule: "a heartbeat with fallback=true: running on TCP-WS, QUIC may be blocked", evidence: `${fallback} of ${a.heartbeatCount} heartbeats on the fallback` });
-  if (heap) a.rules.push({ level: "WARN", rule: "a heartbeat with heapMB > 30 (memory pressure on the network extension)", evidence: `${heap} heartbeats over 30 MB` });
+  if (panics) {
+    const first = a.panics[0]?.message.slice(0, 160);
+    const evidencePhrase: DiagPhrase<EvidenceCode> = first === undefined ? { code: "panicLines", values: { count: panics } } : { code: "panicLinesFirst", values: { count: panics, first } };
+    a.rules.push({ level: "PANIC", rule: "any panic in the log", evidence: `${panics} panic line(s)${first !== undefined ? `; first: ${first}` : ""}`, code: "panic", evidencePhrase });
+  }
+  if (critical)
+    a.rules.push({
+      level: "CRITICAL",
+      rule: "a heartbeat with health=critical (severe packet loss or UDP blocking)",
+      evidence: `${critical} of ${a.heartbeatCount} heartbeats critical`,
+      code: "critical",
+      evidencePhrase: { code: "heartbeatsCritical", values: { count: critical, total: a.heartbeatCount } },
+    });
+  if (failEvents > 10) a.rules.push({ level: "WARN", rule: "more than 10 DIAG failure events (DNS / proxy / QUIC)", evidence: `${failEvents} failure events`, code: "failures", evidencePhrase: { code: "failureEvents", values: { count: failEvents } } });
+  if (fallback)
+    a.rules.push({
+      level: "WARN",
+      rule: "a heartbeat with fallback=true: running on TCP-WS, QUIC may be blocked",
+      evidence: `${fallback} of ${a.heartbeatCount} heartbeats on the fallback`,
+      code: "fallback",
+      evidencePhrase: { code: "heartbeatsFallback", values: { count: fallback, total: a.heartbeatCount } },
+    });
+  if (heap) a.rules.push({ level: "WARN", rule: "a heartbeat with heapMB > 30 (memory pressure on the network extension)", evidence: `${heap} heartbeats over 30 MB`, code: "heap", evidencePhrase: { code: "heartbeatsHeap", values: { count: heap } } });
   a.rules.sort((x, y) => RANK[y.level] - RANK[x.level]);
   a.verdict = a.rules[0]?.level ?? "OK";
 
@@ -343,14 +395,24 @@ export function analyseDiagLog(text: string): DiagAnalysis {
   const quicFails = counts.get("quic-handshake-fail") ?? 0;
   const dialFails = counts.get("proxy-dial-fail") ?? 0;
   const lossy = hb((h) => h.health === "degraded" && (h.loss ?? 0) > 0.05);
-  if (lossy || degraded) a.findings.push({ symptom: `health=degraded with loss > 0.05`, likely: "packet loss", next: `quic-handshake-fail: ${quicFails}`, count: lossy || degraded });
+  if (lossy || degraded)
+    a.findings.push({ symptom: `health=degraded with loss > 0.05`, likely: "packet loss", next: `quic-handshake-fail: ${quicFails}`, count: lossy || degraded, likelyCode: "packetLoss", symptomCode: "degradedLoss", nextCode: null });
   const severe = hb((h) => (h.loss ?? 0) > 0.25);
-  if (severe) a.findings.push({ symptom: "loss > 0.25", likely: switches ? "UDP likely blocked (the client switched transport)" : "severe loss", next: `transport-switch: ${switches}`, count: severe });
-  if (fallback) a.findings.push({ symptom: "fallback=true", likely: "QUIC blocked, on TCP-WS", next: `quic-handshake-fail: ${quicFails}`, count: fallback });
+  if (severe)
+    a.findings.push({
+      symptom: "loss > 0.25",
+      likely: switches ? "UDP likely blocked (the client switched transport)" : "severe loss",
+      next: `transport-switch: ${switches}`,
+      count: severe,
+      likelyCode: switches ? "udpBlocked" : "severeLoss",
+      symptomCode: null,
+      nextCode: null,
+    });
+  if (fallback) a.findings.push({ symptom: "fallback=true", likely: "QUIC blocked, on TCP-WS", next: `quic-handshake-fail: ${quicFails}`, count: fallback, likelyCode: "quicBlocked", symptomCode: null, nextCode: null });
   const idle = hb((h) => h.tcpConns === 0 && h.udpConns === 0);
-  if (idle) a.findings.push({ symptom: "tcpConns=0 and udpConns=0", likely: "no traffic through the tunnel", next: `proxy-dial-fail: ${dialFails}`, count: idle });
+  if (idle) a.findings.push({ symptom: "tcpConns=0 and udpConns=0", likely: "no traffic through the tunnel", next: `proxy-dial-fail: ${dialFails}`, count: idle, likelyCode: "noTraffic", symptomCode: "idle", nextCode: null });
   const slow = hb((h) => (h.rttMs ?? 0) > 500);
-  if (slow) a.findings.push({ symptom: "rttMs > 500", likely: "high latency (may be normal for a distant server)", next: "compare with the server's region", count: slow });
+  if (slow) a.findings.push({ symptom: "rttMs > 500", likely: "high latency (may be normal for a distant server)", next: "compare with the server's region", count: slow, likelyCode: "highLatency", symptomCode: null, nextCode: "compareRegion" });
   return a;
 }
 

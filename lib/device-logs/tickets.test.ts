@@ -1,4 +1,6 @@
+import { createTranslator } from "next-intl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { en } from "@/messages";
 import { createCenterClient } from "@/lib/center/client";
 import { ActionFailure } from "@/lib/errors";
 import { startCenterSim, type CenterSim } from "@/simulator/center";
@@ -23,6 +25,15 @@ describe("tickets: search, reply, resolve with Center's roles", () => {
     expect(byMail.logs).toEqual([]);
     const byUdid = await searchTriage(logSearchSchema.parse({ udid: "udid-carol-win" }), as("editor"));
     expect(byUdid.logs.map((l) => l.logType).sort()).toEqual(["desktop", "service"]);
+  });
+
+  it("Center unreachable: the error says so, its cause apart for the page's catalog (the same English)", async () => {
+    const down = createCenterClient({ baseUrl: "http://127.0.0.1:1", accessKey: center.accessKeys.editor, getRetries: 0 });
+    const r = await searchTriage(logSearchSchema.parse({ udid: "udid-carol-win" }), down);
+    expect(r.error).toMatch(/^Center could not be searched: /);
+    expect(r.errorCause).toBeTruthy();
+    const t = createTranslator({ locale: "en", messages: en, namespace: "deviceLogs.search" });
+    expect(t("centerError", { error: r.errorCause! })).toBe(r.error);
   });
 
   it("a devops key is refused by Center; the support key resolves and replies; no key says what to configure", async () => {

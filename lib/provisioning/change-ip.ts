@@ -11,7 +11,9 @@ import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
 import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
+import { PROVIDER_STATE_PHRASES, type ProviderStateCode } from "./lifecycle";
 import { checklistUntilPass } from "./node-steps";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
 
 // change_ip work items (issue #14; center-api.md §5.1, §6.6): a private node's
 // public IPv4 changes. Center's own change-ip waits for its next 02:00 run, so
@@ -56,6 +58,24 @@ export type ChangeIpPlan = {
   confirmedAt: string;
 };
 
+/** Why k2ops cannot change the address, and Center's ownership consequence, by catalog code, in English. */
+export const CHANGE_IP_PHRASES = {
+  "blocked.noInstance": (_: NoValues) => "Center names no cloud instance for this item: there is nothing k2ops can act on.",
+  "blocked.changeIpGone": (v: { id: string }) => `Center no longer lists cloud instance ${v.id}: there is no machine to give a new address.`,
+  "blocked.changeIpProvider": (v: { name: string; provider: string }) =>
+    `${v.name} is a ${v.provider} instance: k2ops changes addresses at Lightsail only (a Bandwagon move needs Center's deferred change-ip with a target region).`,
+  "blocked.otherRegion": (v: { targetRegion: string; region: string }) =>
+    `The item asks for region ${v.targetRegion}: a Lightsail address change is a static IP swap inside ${v.region}; a move to another region is a new VPS (a provision), not an IP change.`,
+  "blocked.notRunning": (v: { name: string; state: string }) => `${v.name} is ${v.state} at Lightsail: a static IP can be attached to a running instance only.`,
+  "blocked.goneAtLightsail": (v: { name: string }) => `${v.name} is gone at Lightsail: a static IP can be attached to a running instance only.`,
+  "blocked.unreadableAtLightsail": (v: { name: string; error: string }) => `${v.name} is unreadable (${v.error}) at Lightsail: a static IP can be attached to a running instance only.`,
+  "ownership.unowned": (v: { oldIp: string }) =>
+    `Center binds this node's subscription to ${v.oldIp} and has no endpoint to rebind it: at its new address the node registers as private but owned by no one (it serves no one) until Center's side rebinds the subscription. Plan that with Center's developers before you change the address.`,
+} satisfies PhraseBook;
+type ChangeIpCode = keyof typeof CHANGE_IP_PHRASES;
+export type ChangeIpBlockedCode = Extract<ChangeIpCode, `blocked.${string}`>;
+export type OwnershipCode = Extract<ChangeIpCode, `ownership.${string}`>;
+
 export type ChangeIpView = {
   operationId: number;
   reason: string;
@@ -63,59 +83,84 @@ export type ChangeIpView = {
   instance: Pick<CloudInstance, "id" | "provider" | "name" | "instance_id" | "ip_address" | "region" | "account_name"> | null;
   /** the instance at Lightsail now: state and public address, or why it cannot be read */
   providerState: string;
+  /** `providerState` as the page translates it; null: Lightsail's own state word, shown verbatim */
+  providerStatePhrase: Phrase<ProviderStateCode> | null;
   publicIp: string | null;
   confirmName: string | null;
+  /** why k2ops cannot act, in English (the server's refusal says it too) */
   blocked: string | null;
-  /** Center's ownership rule, when it will leave the node unowned at its new address */
+  /** `blocked` as the page translates it (catalog code; values: names, provider, regions, state, Center's id) */
+  blockedPhrase: Phrase<ChangeIpBlockedCode> | null;
+  /** Center's ownership rule, when it will leave the node unowned at its new address (English) */
   ownershipWarning: string | null;
+  /** `ownershipWarning` as the page translates it (value: the old address) */
+  ownershipWarningPhrase: Phrase<OwnershipCode> | null;
   /** set once the operator confirmed */
   plan: ChangeIpPlan | null;
 };
 
 type Deps = { center: CenterClient; lightsail: LightsailWrapper; signal?: AbortSignal; progress?: (line: string) => Promise<void> | void; pollMs?: number; timeoutMs?: number };
 
-function ownershipWarningOf(node: AdminNodeItem | undefined, oldIp: string): string | null {
+function ownershipWarningOf(node: AdminNodeItem | undefined, oldIp: string): { text: string; phrase: Phrase<OwnershipCode> } | null {
   if (!node || node.class !== "private") return null;
-  return `Center binds this node's subscription to ${oldIp} and has no endpoint to rebind it: at its new address the node registers as private but owned by no one (it serves no one) until Center's side rebinds the subscription. Plan that with Center's developers before you change the address.`;
+  return phraseOf(CHANGE_IP_PHRASES, "ownership.unowned", { oldIp });
 }
 
 /**
  * What the change_ip item `operationId` (held by k2ops) would act on: Center's
  * cloud instance, its state and address at Lightsail now, the name to type,
  * why k2ops cannot act (another provider, a target region, not running), and
- * Center's ownership consequence. Errors: not_found (not held), conflict (another action).
+ * Center's ownership consequence; `providerState`, `blocked` and
+ * `ownershipWarning` in English, each with its phrase (catalog code and values)
+ * for the page. Errors: not_found (not held), conflict (another action).
  */
 export async function changeIpView(operationId: number, d: Deps): Promise<ChangeIpView> {
   const run = await heldRun(operationId, ["change_ip"] as const);
   const params = (run.params ?? {}) as Record<string, unknown>;
   const base = { operationId, reason: String(params.reason ?? ""), targetRegion: typeof params.targetRegion === "string" && params.targetRegion ? params.targetRegion : null, plan: (run.choices as ChangeIpPlan | null) ?? null };
   const op = await findWorkItem(d.center, operationId, "change_ip");
-  const none = { instance: null, providerState: "unknown", publicIp: null, confirmName: null, ownershipWarning: null };
-  if (!op?.cloudInstanceId) return { ...base, ...none, blocked: "Center names no cloud instance for this item: there is nothing k2ops can act on." };
+  const blockedBy = (b: { text: string; phrase: Phrase<ChangeIpBlockedCode> }) => ({ blocked: b.text, blockedPhrase: b.phrase });
+  const unknown = phraseOf(PROVIDER_STATE_PHRASES, "providerState.unknown", {});
+  const none = { instance: null, providerState: unknown.text, providerStatePhrase: unknown.phrase, publicIp: null, confirmName: null, ownershipWarning: null, ownershipWarningPhrase: null };
+  if (!op?.cloudInstanceId) return { ...base, ...none, ...blockedBy(phraseOf(CHANGE_IP_PHRASES, "blocked.noInstance", {})) };
   const ci = await d.center.getCloudInstance(op.cloudInstanceId, { timeoutMs: 15_000 }).catch(() => null);
-  if (!ci) return { ...base, ...none, blocked: `Center no longer lists cloud instance ${op.cloudInstanceId}: there is no machine to give a new address.` };
+  if (!ci) return { ...base, ...none, ...blockedBy(phraseOf(CHANGE_IP_PHRASES, "blocked.changeIpGone", { id: String(op.cloudInstanceId) })) };
   const instance = { id: ci.id, provider: ci.provider, name: ci.name, instance_id: ci.instance_id, ip_address: ci.ip_address, region: ci.region, account_name: ci.account_name };
   const target = lightsailTargetOf(ci);
-  if (!target) return { ...base, ...none, instance, blocked: `${ci.name} is a ${ci.provider} instance: k2ops changes addresses at Lightsail only (a Bandwagon move needs Center's deferred change-ip with a target region).` };
+  if (!target) return { ...base, ...none, instance, ...blockedBy(phraseOf(CHANGE_IP_PHRASES, "blocked.changeIpProvider", { name: ci.name, provider: ci.provider })) };
   const oldIp = base.plan?.oldIp ?? ci.ip_address;
   const node = (await d.center.listAllNodes({ timeoutMs: 15_000 }).catch(() => [] as AdminNodeItem[])).find((n) => n.ipv4 === oldIp);
-  const ownershipWarning = ownershipWarningOf(node, oldIp);
-  let providerState = "unknown";
+  const warning = ownershipWarningOf(node, oldIp);
+  let state: { kind: "lightsail"; state: string } | { kind: "gone" } | { kind: "unreadable"; error: string };
   let publicIp: string | null = null;
   try {
     const i = await d.lightsail.findInstance(target.name, target.region);
-    providerState = i?.state ?? "gone";
+    state = i ? { kind: "lightsail", state: i.state } : { kind: "gone" };
     publicIp = i?.publicIp || null;
   } catch (e) {
-    providerState = `unreadable (${redactText(e instanceof Error ? e.message : String(e))})`;
+    state = { kind: "unreadable", error: redactText(e instanceof Error ? e.message : String(e)) };
   }
-  let blocked: string | null = null;
+  const stateSaid =
+    state.kind === "lightsail"
+      ? { text: state.state, phrase: null }
+      : state.kind === "gone"
+        ? phraseOf(PROVIDER_STATE_PHRASES, "providerState.gone", {})
+        : phraseOf(PROVIDER_STATE_PHRASES, "providerState.unreadable", { error: state.error });
+  const providerState = stateSaid.text;
+  let blocked: { text: string; phrase: Phrase<ChangeIpBlockedCode> } | null = null;
   // a plan already confirmed goes on (a killed run resumes): only a fresh change is held to these
   if (!base.plan) {
-    if (base.targetRegion && base.targetRegion !== ci.region && base.targetRegion !== target.region) blocked = `The item asks for region ${base.targetRegion}: a Lightsail address change is a static IP swap inside ${target.region}; a move to another region is a new VPS (a provision), not an IP change.`;
-    else if (providerState !== "running") blocked = `${target.name} is ${providerState} at Lightsail: a static IP can be attached to a running instance only.`;
+    if (base.targetRegion && base.targetRegion !== ci.region && base.targetRegion !== target.region) blocked = phraseOf(CHANGE_IP_PHRASES, "blocked.otherRegion", { targetRegion: base.targetRegion, region: target.region });
+    else if (providerState !== "running") {
+      blocked =
+        state.kind === "lightsail"
+          ? phraseOf(CHANGE_IP_PHRASES, "blocked.notRunning", { name: target.name, state: state.state })
+          : state.kind === "gone"
+            ? phraseOf(CHANGE_IP_PHRASES, "blocked.goneAtLightsail", { name: target.name })
+            : phraseOf(CHANGE_IP_PHRASES, "blocked.unreadableAtLightsail", { name: target.name, error: state.error });
+    }
   }
-  return { ...base, instance, providerState, publicIp, confirmName: target.name, blocked, ownershipWarning };
+  return { ...base, instance, providerState, providerStatePhrase: stateSaid.phrase, publicIp, confirmName: target.name, blocked: blocked?.text ?? null, blockedPhrase: blocked?.phrase ?? null, ownershipWarning: warning?.text ?? null, ownershipWarningPhrase: warning?.phrase ?? null };
 }
 
 /**

@@ -1,6 +1,9 @@
+import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
 import { BYTES_PER_GIB } from "@/lib/metering/cycle";
-import { fleetPinnedVersion, imageOptions, planOptions } from "./choices";
+import { en, zhCN } from "@/messages";
+import { CHOICE_PHRASES, fleetPinnedVersion, imageOptions, planOptions } from "./choices";
+import { phraseOf } from "./work-items";
 
 const plan = (id: string, transferTb: number, priceMonthly: number) => ({ id, name: id, cpu: 2, memoryMb: 2048, storageGb: 60, transferTb, priceMonthly });
 const image = (id: string, name: string, os: "linux" | "windows" = "linux", platform = "LINUX_UNIX") => ({ id, name, os, platform, description: "" });
@@ -38,5 +41,37 @@ describe("the wizard's plan, image and version choices (provisioning.md Step 2)"
     expect(fleetPinnedVersion(["v0.4.8-9d7c6f95", "v0.4.8-9d7c6f95", "v0.4.9-0a1b2c3d", "latest", null])).toBe("v0.4.8-9d7c6f95");
     expect(fleetPinnedVersion(["v0.4.8-9d7c6f95", "v0.4.10-0a1b2c3d"])).toBe("v0.4.10-0a1b2c3d");
     expect(fleetPinnedVersion(["latest", "", undefined])).toBeNull();
+  });
+});
+
+// The page shows each option's "why" from the catalog by its code: the English entry must render lib's `why` exactly
+// (the e2e spec and the server's refusal read the English), and the Chinese must take the same values.
+describe("the plans' and images' why in the catalog (provisioning namespace)", () => {
+  const tEn = createTranslator({ locale: "en", messages: en, namespace: "provisioning" });
+  const tZh = createTranslator({ locale: "zh-CN", messages: zhCN, namespace: "provisioning" });
+  type Code = keyof typeof CHOICE_PHRASES;
+  const SAMPLES: { [C in Code]: Parameters<(typeof CHOICE_PHRASES)[C]>[0] } = {
+    "planWhy.fits": { transferGb: 1536, aboveGb: 36, soldGb: 1500, headroomGb: 24 },
+    "planWhy.short": { transferGb: 1024, shortGb: 500, soldGb: 1500, headroomGb: 24 },
+    "imageWhy.ubuntu": { version: "24.04" },
+    "imageWhy.unsupportedUbuntu": {},
+    "imageWhy.notUbuntu": {},
+  };
+
+  it("every code's English entry renders exactly lib's English; the Chinese renders with the same values", () => {
+    for (const code of Object.keys(CHOICE_PHRASES) as Code[]) {
+      const values = SAMPLES[code];
+      expect(tEn(code, values), code).toBe(phraseOf(CHOICE_PHRASES, code, values).text);
+      const zh = tZh(code, values);
+      expect(zh, code).not.toBe(tEn(code, values));
+      for (const v of Object.values(values)) expect(zh, code).toContain(String(v));
+    }
+  });
+
+  it("each option carries the phrase of its why", () => {
+    const plans = planOptions([plan("nano", 1, 5), plan("small", 1.5, 12), plan("huge", 12, 400)], 10000n * BYTES_PER_GIB, { headroomGb: 24 });
+    const images = imageOptions([image("d", "debian_12"), image("u18", "ubuntu_18_04"), image("u22", "ubuntu-22.04")]);
+    for (const o of [...plans, ...images]) expect(tEn(o.whyPhrase.code, o.whyPhrase.values)).toBe(o.why);
+    expect(plans[0].why).toBe("12288 GB a month: 2288 GB above the sold 10000 GiB (headroom 24 GB needed)");
   });
 });

@@ -2,6 +2,7 @@ import type { CloudImage, CloudPlan } from "@/lib/center/schemas";
 import { BYTES_PER_GIB } from "@/lib/metering/cycle";
 import type { ProviderRule } from "@/lib/metering/provider";
 import { PINNED_TAG } from "@/lib/node-ops/env-schema";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
 
 // The wizard's step 2 (provisioning.md Step 2) with its rules made visible:
 // every plan of the account's region with whether its transfer comfortably
@@ -9,13 +10,31 @@ import { PINNED_TAG } from "@/lib/node-ops/env-schema";
 // provision-node.sh can run on it (Ubuntu 20.04/22.04/24.04 only), and the
 // pinned image tag the fleet runs now as the default K2_VERSION.
 
+/** The plans' and images' "why" by catalog code, in English (figures as plain numbers: GB/GiB ungrouped). */
+export const CHOICE_PHRASES = {
+  "planWhy.fits": (v: { transferGb: number; aboveGb: number; soldGb: number; headroomGb: number }) =>
+    `${v.transferGb} GB a month: ${v.aboveGb} GB above the sold ${v.soldGb} GiB (headroom ${v.headroomGb} GB needed)`,
+  "planWhy.short": (v: { transferGb: number; shortGb: number; soldGb: number; headroomGb: number }) =>
+    `${v.transferGb} GB a month is ${v.shortGb} GB short of the sold ${v.soldGb} GiB + ${v.headroomGb} GB headroom: provider overage would be billed before the node cuts`,
+  "imageWhy.ubuntu": (v: { version: string }) => `Ubuntu ${v.version} LTS`,
+  "imageWhy.unsupportedUbuntu": (_: NoValues) => "Ubuntu, but not a release provision-node.sh supports (20.04, 22.04, 24.04)",
+  "imageWhy.notUbuntu": (_: NoValues) => "provision-node.sh runs on Ubuntu only",
+} satisfies PhraseBook;
+
+type ChoiceCode = keyof typeof CHOICE_PHRASES;
+export type PlanWhyCode = Extract<ChoiceCode, `planWhy.${string}`>;
+export type ImageWhyCode = Extract<ChoiceCode, `imageWhy.${string}`>;
+
 export type PlanOption = CloudPlan & {
   /** the plan's monthly transfer, GB (Center lists TB = GB / 1024) */
   transferGb: number;
   fits: boolean;
   /** transfer − (sold quota + headroom), GB: negative when it falls short */
   marginGb: number;
+  /** why it fits or not, in English (the server's refusal says it too) */
   why: string;
+  /** `why` as the page translates it (catalog code; values: transferGb, aboveGb or shortGb, soldGb, headroomGb) */
+  whyPhrase: Phrase<PlanWhyCode>;
 };
 
 /**
@@ -31,15 +50,16 @@ export function planOptions(plans: CloudPlan[], soldBytes: bigint, rule: Pick<Pr
       const transferGb = Math.round(p.transferTb * 1024);
       const marginGb = transferGb - need;
       const fits = marginGb >= 0;
-      const why = fits
-        ? `${transferGb} GB a month: ${marginGb + rule.headroomGb} GB above the sold ${soldGb} GiB (headroom ${rule.headroomGb} GB needed)`
-        : `${transferGb} GB a month is ${-marginGb} GB short of the sold ${soldGb} GiB + ${rule.headroomGb} GB headroom: provider overage would be billed before the node cuts`;
-      return { ...p, transferGb, fits, marginGb, why };
+      const { text: why, phrase: whyPhrase } = fits
+        ? phraseOf(CHOICE_PHRASES, "planWhy.fits", { transferGb, aboveGb: marginGb + rule.headroomGb, soldGb, headroomGb: rule.headroomGb })
+        : phraseOf(CHOICE_PHRASES, "planWhy.short", { transferGb, shortGb: -marginGb, soldGb, headroomGb: rule.headroomGb });
+      return { ...p, transferGb, fits, marginGb, why, whyPhrase };
     })
     .sort((a, b) => Number(b.fits) - Number(a.fits) || (a.fits ? a.priceMonthly - b.priceMonthly : b.marginGb - a.marginGb) || a.id.localeCompare(b.id));
 }
 
-export type ImageOption = CloudImage & { usable: boolean; ubuntu: string | null; why: string };
+/** An image with whether provision-node.sh runs on it: `why` in English, `whyPhrase` the same for the page (value: the Ubuntu version). */
+export type ImageOption = CloudImage & { usable: boolean; ubuntu: string | null; why: string; whyPhrase: Phrase<ImageWhyCode> };
 
 const UBUNTU_LTS = ["20.04", "22.04", "24.04"];
 
@@ -51,8 +71,9 @@ export function imageOptions(images: CloudImage[]): ImageOption[] {
       const isUbuntu = i.os === "linux" && /ubuntu/.test(text);
       const ver = isUbuntu ? (UBUNTU_LTS.find((v) => text.includes(v) || text.includes(v.replace(".", "_")) || text.includes(v.replace(".", ""))) ?? null) : null;
       const usable = ver !== null;
-      const why = usable ? `Ubuntu ${ver} LTS` : isUbuntu ? "Ubuntu, but not a release provision-node.sh supports (20.04, 22.04, 24.04)" : "provision-node.sh runs on Ubuntu only";
-      return { ...i, usable, ubuntu: ver, why };
+      const { text: why, phrase: whyPhrase } =
+        ver !== null ? phraseOf(CHOICE_PHRASES, "imageWhy.ubuntu", { version: ver }) : isUbuntu ? phraseOf(CHOICE_PHRASES, "imageWhy.unsupportedUbuntu", {}) : phraseOf(CHOICE_PHRASES, "imageWhy.notUbuntu", {});
+      return { ...i, usable, ubuntu: ver, why, whyPhrase };
     })
     .sort((a, b) => Number(b.usable) - Number(a.usable) || (b.ubuntu ?? "").localeCompare(a.ubuntu ?? "") || a.name.localeCompare(b.name));
 }

@@ -42,6 +42,20 @@ describe("the wizard's step 2: choose account, region, plan, image", () => {
     expect(fits[0].why).toMatch(/GB above the sold 1500 GiB/);
     expect(short[0].why).toMatch(/GB short of the sold 1500 GiB/);
     expect(v.images.some((i) => i.usable)).toBe(true);
+    // each why also as the page words it (catalog code and values)
+    expect(v.errorPhrases).toEqual([]);
+    expect(fits[0].whyPhrase).toMatchObject({ code: "planWhy.fits", values: { soldGb: 1500 } });
+    expect(short[0].whyPhrase).toMatchObject({ code: "planWhy.short", values: { soldGb: 1500 } });
+  });
+
+  it("a list Center cannot give is named, in English and as the page words it; nothing is guessed", async () => {
+    const down = createCenterClient({ baseUrl: "http://127.0.0.1:9", accessKey: sim.accessKeys.editor, getRetries: 0, timeoutMs: 2000 });
+    const v = await chooseView(opId, { client: down });
+    expect(v.errors).toHaveLength(1);
+    expect(v.errors[0]).toMatch(/^The cloud accounts could not be read from Center: /);
+    expect(v.errors[0]).not.toContain(sim.accessKeys.editor);
+    expect(v.errorPhrases).toEqual([{ code: "chooseError.accounts", values: { account: "", error: v.errors[0].replace("The cloud accounts could not be read from Center: ", "") } }]);
+    expect(v).toMatchObject({ accounts: [], plans: [], images: [] });
   });
 
   it("refuses a plan short of the sold quota, a non-Ubuntu image and a floating version, naming each; nothing is stored", async () => {

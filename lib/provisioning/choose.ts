@@ -8,6 +8,7 @@ import { redactText } from "@/lib/redact";
 import { fleetPinnedVersion, imageOptions, planOptions, type ImageOption, type PlanOption } from "./choices";
 import { chooseSchema } from "./choose-schema";
 import { decideMetering, privateNodeName, type MeteringChoice } from "./node-env";
+import { phraseOf, type Phrase, type PhraseBook } from "./work-items";
 
 export { chooseSchema, type ChooseInput } from "./choose-schema";
 
@@ -52,8 +53,10 @@ export type ChooseView = {
   /** the fleet's pinned tag now (the default K2_VERSION), null when none is pinned */
   version: string | null;
   rule: Pick<ProviderRule, "reset" | "billingMode" | "headroomGb" | "verified"> & { provider: string };
-  /** Center's lists that could not be read (the page says so; nothing is guessed) */
+  /** Center's lists that could not be read, in English (the server's refusal says so; nothing is guessed) */
   errors: string[];
+  /** the same as the page shows them (catalog code; values: the account, Center's redacted error) */
+  errorPhrases: Phrase<ChooseErrorCode>[];
   confirmed: ConfirmedChoices | null;
 };
 
@@ -74,7 +77,14 @@ function askOf(params: unknown) {
   return { region: String(p.region ?? ""), soldBytes, ipType: String(p.ipType ?? "") };
 }
 
-const readErr = (what: string, e: unknown) => redactText(`${what} could not be read from Center: ${e instanceof Error ? e.message : String(e)}`);
+/** Step 2's sentences by catalog code, in English: a list of Center's that could not be read. */
+export const CHOOSE_PHRASES = {
+  "chooseError.accounts": (v: { error: string }) => `The cloud accounts could not be read from Center: ${v.error}`,
+  "chooseError.regions": (v: { account: string; error: string }) => `${v.account}'s regions could not be read from Center: ${v.error}`,
+  "chooseError.plans": (v: { account: string; error: string }) => `${v.account}'s plans could not be read from Center: ${v.error}`,
+  "chooseError.images": (v: { account: string; error: string }) => `${v.account}'s images could not be read from Center: ${v.error}`,
+} satisfies PhraseBook;
+export type ChooseErrorCode = keyof typeof CHOOSE_PHRASES;
 
 /**
  * Step 2's data for the run of `operationId` with `account` / `region` chosen so
@@ -86,9 +96,15 @@ export async function chooseView(operationId: number, opts: { client: CenterClie
   const run = await claimedRun(operationId, { view: true });
   const ask = askOf(run.params);
   const errors: string[] = [];
+  const errorPhrases: Phrase<ChooseErrorCode>[] = [];
+  const readErr = (code: ChooseErrorCode, e: unknown, account = "") => {
+    const { text, phrase } = phraseOf(CHOOSE_PHRASES, code, { account, error: redactText(e instanceof Error ? e.message : String(e)) });
+    errors.push(text);
+    errorPhrases.push(phrase);
+  };
   const { rules } = providerRulesFromEnv();
   // ssh_standalone cannot create instances (405): it is never offered
-  const accounts = (await opts.client.listCloudAccounts().then((r) => r.items).catch((e) => (errors.push(readErr("The cloud accounts", e)), []))).filter((a) => a.provider !== "ssh_standalone");
+  const accounts = (await opts.client.listCloudAccounts().then((r) => r.items).catch((e) => (readErr("chooseError.accounts", e), []))).filter((a) => a.provider !== "ssh_standalone");
   let account = accounts.find((a) => a.name === opts.account) ?? null;
   let regions: CloudRegion[] = [];
   if (!account) {
@@ -103,14 +119,14 @@ export async function chooseView(operationId: number, opts: { client: CenterClie
     }
     account ??= accounts[0] ?? null;
   }
-  if (account && !regions.length) regions = await opts.client.listCloudRegions({ account: account.name }).then((r) => r.items).catch((e) => (errors.push(readErr(`${account!.name}'s regions`, e)), []));
+  if (account && !regions.length) regions = await opts.client.listCloudRegions({ account: account.name }).then((r) => r.items).catch((e) => (readErr("chooseError.regions", e, account!.name), []));
   const region = regions.find((r) => r.slug === opts.region)?.slug ?? regions.find((r) => r.slug === ask.region)?.slug ?? null;
   const rule = ruleOf(rules, account?.provider);
   const providerRegion = regions.find((r) => r.slug === region)?.providerId || undefined;
   const [plans, images] = account && region
     ? await Promise.all([
-        opts.client.listCloudPlans({ account: account.name, region: providerRegion }).then((r) => planOptions(r.items, ask.soldBytes, rule)).catch((e) => (errors.push(readErr(`${account!.name}'s plans`, e)), [] as PlanOption[])),
-        opts.client.listCloudImages({ account: account.name, region: providerRegion }).then((r) => imageOptions(r.items)).catch((e) => (errors.push(readErr(`${account!.name}'s images`, e)), [] as ImageOption[])),
+        opts.client.listCloudPlans({ account: account.name, region: providerRegion }).then((r) => planOptions(r.items, ask.soldBytes, rule)).catch((e) => (readErr("chooseError.plans", e, account!.name), [] as PlanOption[])),
+        opts.client.listCloudImages({ account: account.name, region: providerRegion }).then((r) => imageOptions(r.items)).catch((e) => (readErr("chooseError.images", e, account!.name), [] as ImageOption[])),
       ])
     : [[], []];
   const versions = await db().node.findMany({ where: { inCenter: true }, select: { versionTag: true } });
@@ -129,6 +145,7 @@ export async function chooseView(operationId: number, opts: { client: CenterClie
     version: fleetPinnedVersion(versions.map((v) => v.versionTag)),
     rule: { provider: account?.provider ?? "", reset: rule.reset, billingMode: rule.billingMode, headroomGb: rule.headroomGb, verified: rule.verified },
     errors,
+    errorPhrases,
     confirmed: (run.choices as ConfirmedChoices | null) ?? null,
   };
 }

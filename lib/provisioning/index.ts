@@ -2,17 +2,32 @@ import type { CenterClient } from "@/lib/center/client";
 import type { NodeOperation } from "@/lib/center/schemas";
 import { redactText } from "@/lib/redact";
 import type { WorkItemFilter } from "./filters";
-import { workItemView, type WorkItemView } from "./work-items";
+import { phraseOf, workItemView, type Phrase, type PhraseBook, type WorkItemView } from "./work-items";
 
 // The Provisioning page's data: Center's node operations (center-api.md §5.2),
 // every action and status, filterable, newest first, as work-item views.
 
-export type WorkItemList = { configured: boolean; items: WorkItemView[]; total: number; truncated: boolean; error: string | null; queued: number };
+/** The list's sentences by catalog code, in English. */
+export const LIST_PHRASES = {
+  "listError.read": (v: { error: string }) => `Center's work items could not be read: ${v.error}`,
+} satisfies PhraseBook;
+
+export type WorkItemList = {
+  configured: boolean;
+  items: WorkItemView[];
+  total: number;
+  truncated: boolean;
+  /** what failed, in English; `errorPhrase` the same for the page (value: Center's error, redacted) */
+  error: string | null;
+  errorPhrase: Phrase<keyof typeof LIST_PHRASES> | null;
+  queued: number;
+};
 
 /**
  * Center's node operations matching `filter`, newest first, read 100 a page up
  * to `maxPages` (default 5: `truncated` says when there were more). Never
- * throws for Center: `error` says what failed (the page shows it), `configured`
+ * throws for Center: `error` says what failed (English; `errorPhrase` the same
+ * as the page shows it: catalog code and Center's redacted error), `configured`
  * false when no Center is configured (KAITU_CENTER_URL).
  */
 export async function listWorkItems(filter: WorkItemFilter, opts: { now?: Date; client?: CenterClient | null; maxPages?: number } = {}): Promise<WorkItemList> {
@@ -22,7 +37,7 @@ export async function listWorkItems(filter: WorkItemFilter, opts: { now?: Date; 
     if (!process.env.KAITU_CENTER_URL) client = null;
     else client = (await import("@/lib/center/client")).centerClientFromEnv();
   }
-  if (!client) return { configured: false, items: [], total: 0, truncated: false, error: null, queued: 0 };
+  if (!client) return { configured: false, items: [], total: 0, truncated: false, error: null, errorPhrase: null, queued: 0 };
   const items: WorkItemView[] = [];
   let total = 0;
   try {
@@ -34,9 +49,10 @@ export async function listWorkItems(filter: WorkItemFilter, opts: { now?: Date; 
       if (r.items.length < 100 || items.length >= total) break;
     }
   } catch (e) {
-    return { configured: true, items, total, truncated: false, error: redactText(`Center's work items could not be read: ${e instanceof Error ? e.message : String(e)}`), queued: 0 };
+    const { text, phrase } = phraseOf(LIST_PHRASES, "listError.read", { error: redactText(e instanceof Error ? e.message : String(e)) });
+    return { configured: true, items, total, truncated: false, error: text, errorPhrase: phrase, queued: 0 };
   }
-  return { configured: true, items, total, truncated: items.length < total, error: null, queued: items.filter((i) => i.status === "queued").length };
+  return { configured: true, items, total, truncated: items.length < total, error: null, errorPhrase: null, queued: items.filter((i) => i.status === "queued").length };
 }
 
 /**

@@ -61,6 +61,8 @@ describe("stop and destroy work items", () => {
     const { opId, ip } = await heldItem("pn-7001", "stop");
     const v = await lifecycleView(opId, deps());
     expect(v).toMatchObject({ action: "stop", reason: "grace ended", confirmName: "pn-7001", providerState: "running", blocked: null, instance: { ip_address: ip, provider: "aws_lightsail" } });
+    // Lightsail's own state word is shown verbatim; nothing blocks it
+    expect(v).toMatchObject({ providerStatePhrase: null, blockedPhrase: null });
     await expect(carryOutLifecycle(opId, "pn-7002", deps())).rejects.toThrow(/^name: type the instance's name \(pn-7001\) to stop it\. Nothing was changed\./);
     expect(ls.stops).toEqual([]);
     const r = await carryOutLifecycle(opId, "pn-7001", deps());
@@ -101,6 +103,9 @@ describe("stop and destroy work items", () => {
     await claimWorkItem(op.id, { actor: "op@k2ops.local", requestId: "r", client: client() });
     const v = await lifecycleView(op.id, deps());
     expect(v.blocked).toMatch(/pn-hk is a aliyun_swas instance: k2ops acts at Lightsail only/);
+    // the page words it from the catalog (lib/provisioning/phrases.test.ts checks the English is the same)
+    expect(v.blockedPhrase).toEqual({ code: "blocked.lifecycleProvider", values: { name: "pn-hk", provider: "aliyun_swas" } });
+    expect(v.providerStatePhrase).toEqual({ code: "providerState.unknown", values: {} });
     await expect(carryOutLifecycle(op.id, "pn-hk", deps())).rejects.toThrow(/acts at Lightsail only/);
     expect(opOf(op.id).status).toBe("claimed");
   });

@@ -7,6 +7,7 @@ import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client
 import { redactText } from "@/lib/redact";
 import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a
 // private subscription's grace ended) and `destroy` (its suspension ended) name
@@ -18,6 +19,26 @@ import { findWorkItem } from "./index";
 // types the instance's name. Idempotent: an instance already stopped / gone is
 // the result, not an error.
 
+/**
+ * The instance's state at the provider as k2ops words it when it is not the
+ * provider's own state word (Lightsail's "running", "stopped", … are shown verbatim).
+ */
+export const PROVIDER_STATE_PHRASES = {
+  "providerState.gone": (_: NoValues) => "gone",
+  "providerState.unknown": (_: NoValues) => "unknown",
+  "providerState.unreadable": (v: { error: string }) => `unreadable (${v.error})`,
+} satisfies PhraseBook;
+export type ProviderStateCode = keyof typeof PROVIDER_STATE_PHRASES;
+
+/** Why k2ops cannot act on a stop/destroy item, by catalog code, in English. */
+export const LIFECYCLE_PHRASES = {
+  "blocked.noInstance": (_: NoValues) => "Center names no cloud instance for this item: there is nothing k2ops can act on.",
+  "blocked.stopGone": (v: { id: string }) => `Center no longer lists cloud instance ${v.id}: it was deleted; there is nothing to stop.`,
+  "blocked.lifecycleProvider": (v: { name: string; provider: string }) =>
+    `${v.name} is a ${v.provider} instance: k2ops acts at Lightsail only, and Center has no stop (its delete waits for its 02:00 run). Act at the provider, then report the item from Center.`,
+} satisfies PhraseBook;
+export type LifecycleBlockedCode = keyof typeof LIFECYCLE_PHRASES;
+
 export type LifecycleView = {
   operationId: number;
   action: "stop" | "destroy";
@@ -26,10 +47,14 @@ export type LifecycleView = {
   instance: Pick<CloudInstance, "id" | "provider" | "name" | "instance_id" | "ip_address" | "region" | "account_name"> | null;
   /** the provider's state now (Lightsail), or why it cannot be read */
   providerState: string;
+  /** `providerState` as the page translates it; null: the provider's own state word, shown verbatim */
+  providerStatePhrase: Phrase<ProviderStateCode> | null;
   /** what the operator must type to confirm */
   confirmName: string | null;
-  /** why k2ops cannot act on it (another provider, no instance) */
+  /** why k2ops cannot act on it (another provider, no instance), in English (the server's refusal says it too) */
   blocked: string | null;
+  /** `blocked` as the page translates it (catalog code; values: the instance's name, provider, Center's id) */
+  blockedPhrase: Phrase<LifecycleBlockedCode> | null;
 };
 
 type Deps = { center: CenterClient; lightsail: LightsailWrapper; signal?: AbortSignal; pollMs?: number; timeoutMs?: number };
@@ -41,22 +66,33 @@ async function providerState(lightsail: LightsailWrapper, name: string, region: 
 /**
  * What the stop/destroy item `operationId` (held by k2ops) would act on: Center's
  * cloud instance (by the item's cloudInstanceId), its state at Lightsail now,
- * and the name to type. Errors: not_found (not held), conflict (another action).
+ * and the name to type; `providerState` and `blocked` in English, with their
+ * phrases (catalog code and values) for the page. Errors: not_found (not
+ * held), conflict (another action).
  */
 export async function lifecycleView(operationId: number, d: Deps): Promise<LifecycleView> {
   const run = await heldRun(operationId, ["stop", "destroy"] as const);
   const op = await findWorkItem(d.center, operationId, run.action);
   const reason = String(((run.params ?? {}) as Record<string, unknown>).reason ?? "");
   const base = { operationId, action: run.action, reason };
-  if (!op?.cloudInstanceId) return { ...base, instance: null, providerState: "unknown", confirmName: null, blocked: "Center names no cloud instance for this item: there is nothing k2ops can act on." };
+  const state = (s: { text: string; phrase: Phrase<ProviderStateCode> }) => ({ providerState: s.text, providerStatePhrase: s.phrase });
+  const blocked = (b: { text: string; phrase: Phrase<LifecycleBlockedCode> } | null) => ({ blocked: b?.text ?? null, blockedPhrase: b?.phrase ?? null });
+  const unknown = state(phraseOf(PROVIDER_STATE_PHRASES, "providerState.unknown", {}));
+  if (!op?.cloudInstanceId) return { ...base, instance: null, ...unknown, confirmName: null, ...blocked(phraseOf(LIFECYCLE_PHRASES, "blocked.noInstance", {})) };
   const ci = await d.center.getCloudInstance(op.cloudInstanceId, { timeoutMs: 15_000 }).catch(() => null);
   // Center drops an instance once it is deleted (its delete task, or a sync that no longer finds it at the provider)
-  if (!ci) return { ...base, instance: null, providerState: "gone", confirmName: null, blocked: run.action === "destroy" ? null : `Center no longer lists cloud instance ${op.cloudInstanceId}: it was deleted; there is nothing to stop.` };
+  if (!ci) {
+    const gone = state(phraseOf(PROVIDER_STATE_PHRASES, "providerState.gone", {}));
+    return { ...base, instance: null, ...gone, confirmName: null, ...blocked(run.action === "destroy" ? null : phraseOf(LIFECYCLE_PHRASES, "blocked.stopGone", { id: String(op.cloudInstanceId) })) };
+  }
   const instance = { id: ci.id, provider: ci.provider, name: ci.name, instance_id: ci.instance_id, ip_address: ci.ip_address, region: ci.region, account_name: ci.account_name };
   const target = lightsailTargetOf(ci);
-  if (!target) return { ...base, instance, providerState: "unknown", confirmName: null, blocked: `${ci.name} is a ${ci.provider} instance: k2ops acts at Lightsail only, and Center has no stop (its delete waits for its 02:00 run). Act at the provider, then report the item from Center.` };
-  const state = await providerState(d.lightsail, target.name, target.region).catch((e: unknown) => `unreadable (${redactText(e instanceof Error ? e.message : String(e))})`);
-  return { ...base, instance, providerState: state, confirmName: target.name, blocked: null };
+  if (!target) return { ...base, instance, ...unknown, confirmName: null, ...blocked(phraseOf(LIFECYCLE_PHRASES, "blocked.lifecycleProvider", { name: ci.name, provider: ci.provider })) };
+  const now = await providerState(d.lightsail, target.name, target.region).then(
+    (s) => (s === "gone" ? state(phraseOf(PROVIDER_STATE_PHRASES, "providerState.gone", {})) : { providerState: s, providerStatePhrase: null }),
+    (e: unknown) => state(phraseOf(PROVIDER_STATE_PHRASES, "providerState.unreadable", { error: redactText(e instanceof Error ? e.message : String(e)) })),
+  );
+  return { ...base, instance, ...now, confirmName: target.name, ...blocked(null) };
 }
 
 /**

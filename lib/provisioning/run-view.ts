@@ -27,9 +27,33 @@ export const CHANGE_IP_LABELS: Record<"claim" | "confirm" | ChangeIpStep, string
   "verify-ip": "5. Verify at the new address (checklist; ownership at Center)",
 };
 
+/**
+ * Each step's label as a catalog code (a key of the "provisioning" namespace):
+ * the page's one source of the steps' words. STEP_LABELS and CHANGE_IP_LABELS
+ * are their English (the catalog's en entries equal them; run-view.test.ts checks so).
+ */
+export const STEP_LABEL_CODES = {
+  claim: "stepper.step.claim",
+  choose: "stepper.step.choose",
+  "create-vps": "stepper.step.createVps",
+  os: "stepper.step.os",
+  env: "stepper.step.env",
+  deploy: "stepper.step.deploy",
+  register: "stepper.step.register",
+  verify: "stepper.step.verify",
+  confirm: "stepper.step.confirm",
+  "move-ip": "stepper.step.moveIp",
+  reregister: "stepper.step.reregister",
+  "verify-ip": "stepper.step.verifyIp",
+} as const satisfies Record<WizardStep | keyof typeof CHANGE_IP_LABELS, string>;
+export type StepLabelCode = (typeof STEP_LABEL_CODES)[keyof typeof STEP_LABEL_CODES];
+
 export type StepperStep = {
   key: string;
+  /** the step's label in English (an unknown step: its key) */
   label: string;
+  /** the label as the page translates it (no values); null for a step this version does not know */
+  labelCode: StepLabelCode | null;
   /** done: finished; current: the run's step (running when a job works it); failed: its last attempt failed; todo: later; not-built: this version does not run it */
   state: "done" | "running" | "failed" | "current" | "todo" | "not-built";
   summary: string | null;
@@ -83,6 +107,7 @@ export async function runStepper(operationId: number, now = Date.now()): Promise
     return {
       key,
       label: labels[key] ?? key,
+      labelCode: Object.hasOwn(STEP_LABEL_CODES, key) ? STEP_LABEL_CODES[key as keyof typeof STEP_LABEL_CODES] : null,
       state,
       summary: s?.summary ?? null,
       error: s?.error ?? null,

@@ -1,7 +1,7 @@
 import { getTranslations } from "next-intl/server";
 import { requireUser } from "@/lib/auth/page";
 import { centerClientFromEnv } from "@/lib/center/client";
-import { logSearchSchema, searchTriage } from "@/lib/device-logs";
+import { logSearchSchema, searchFieldError, searchTriage } from "@/lib/device-logs";
 import { PageHeader } from "@/components/shell/page-header";
 import { LogsTable, TicketsTable } from "@/components/device-logs/tables";
 import { WarningNote } from "@/components/provisioning/instance-facts";
@@ -31,7 +31,15 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
   const sp = await searchParams;
   const raw = Object.fromEntries(Object.entries(sp).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
   const parsed = logSearchSchema.safeParse(raw);
-  const errors = parsed.success ? {} : Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+  // a field's error: the schema's own messages come with a code (translated), any other is shown as zod gives it
+  const errors: Record<string, string> = parsed.success
+    ? {}
+    : Object.fromEntries(
+        parsed.error.issues.map((i) => {
+          const e = searchFieldError(i);
+          return [String(i.path[0]), e.code ? t(`search.errors.${e.code}`, e.values) : e.text];
+        }),
+      );
   const configured = !!process.env.KAITU_CENTER_URL;
   const result = parsed.success && configured ? await searchTriage(parsed.data, centerClientFromEnv()) : null;
   return (
@@ -67,7 +75,7 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
         </div>
       </form>
       {!configured ? <WarningNote>{t("search.noCenter")}</WarningNote> : null}
-      {result?.error ? <WarningNote>{result.error}</WarningNote> : null}
+      {result?.error ? <WarningNote>{result.errorCause !== null ? t("search.centerError", { error: result.errorCause }) : result.error}</WarningNote> : null}
       {result ? (
         <>
           <h2 className="mt-6 mb-2 text-base font-semibold">

@@ -52,7 +52,7 @@ export default async function ProvisioningPage({ searchParams }: { searchParams:
       </div>
       {list.error ? (
         <p role="alert" className="mb-3 rounded-md border border-destructive/50 bg-destructive/10 p-2 text-sm" data-testid="work-items-error">
-          {list.error}
+          {list.errorPhrase ? t(list.errorPhrase.code, list.errorPhrase.values) : list.error}
         </p>
       ) : null}
       <WorkItemsTable items={list.items} nowMs={now.getTime()} runs={runs} actions={canOperate ? { claim: claimWorkItemAction, abort: abortWorkItemAction } : undefined} />
