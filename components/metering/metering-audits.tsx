@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { useTranslations } from "next-intl";
-import { fixHref, type Audit, type Finding } from "@/lib/metering/audits";
+import { fixHref, type Audit, type Finding, type Phrase, type ProblemCode } from "@/lib/metering/audits";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 
@@ -16,8 +16,11 @@ const SEVERITY: Record<Finding["severity"], "destructive" | "warning" | "info"> 
   info: "info",
 };
 
-export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audits: Audit[]; problems: string[]; rulesSource: string; canFix: boolean }) {
+export function MeteringAudits({ audits, problems, problemPhrases, rulesSource, canFix }: { audits: Audit[]; problems: string[]; problemPhrases?: Phrase<ProblemCode>[]; rulesSource: string; canFix: boolean }) {
   const t = useTranslations("metering.audits");
+  // lib's sentences from their codes (lib's English text is the same; it stays for the other uses)
+  const title = (a: Audit) => t(`titles.${a.key}.title`);
+  const shownProblems = problemPhrases && problemPhrases.length === problems.length ? problemPhrases.map((p) => t(`problem.${p.code}`, p.values)) : problems;
   const withFindings = audits.filter((a) => a.findings.length > 0);
   const clean = audits.filter((a) => a.findings.length === 0);
   return (
@@ -30,7 +33,7 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
       </div>
       {problems.length > 0 ? (
         <ul className="rounded-md border border-warning/60 bg-warning/10 p-2 text-sm" data-testid="audit-problems">
-          {problems.map((p) => (
+          {shownProblems.map((p) => (
             <li key={p}>{p}</li>
           ))}
         </ul>
@@ -39,9 +42,9 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
         <Card key={a.key} data-testid={`audit-${a.key}`}>
           <CardHeader>
             <CardTitle as="h3">
-              {a.title} <span className="font-normal text-muted-foreground">({a.findings.length})</span>
+              {title(a)} <span className="font-normal text-muted-foreground">({a.findings.length})</span>
             </CardTitle>
-            <CardDescription>{a.description}</CardDescription>
+            <CardDescription>{t(`titles.${a.key}.description`)}</CardDescription>
           </CardHeader>
           <CardContent className="p-0">
             <ul className="divide-y divide-border">
@@ -52,10 +55,10 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
                     {f.name}
                   </Link>
                   <span className="tabular-nums text-xs text-muted-foreground">{f.ipv4}</span>
-                  <span className="min-w-0 flex-1 basis-80">{f.detail}</span>
+                  <span className="min-w-0 flex-1 basis-80">{t(`finding.${f.detailPhrase.code}`, f.detailPhrase.values)}</span>
                   {f.fix && (canFix || f.fix.kind === "open-node") ? (
                     <Link href={fixHref(f.ipv4, f.fix)} className="text-sm font-medium text-primary underline-offset-2 hover:underline" data-testid="audit-fix">
-                      {f.fix.label}
+                      {t(`fix.${f.fix.labelPhrase.code}`, f.fix.labelPhrase.values)}
                     </Link>
                   ) : null}
                 </li>
@@ -66,7 +69,7 @@ export function MeteringAudits({ audits, problems, rulesSource, canFix }: { audi
       ))}
       {clean.length > 0 ? (
         <p className="text-sm text-muted-foreground" data-testid="audits-clean">
-          {t("nothingFound", { audits: clean.map((a) => a.title).join(" · ") })}
+          {t("nothingFound", { audits: clean.map(title).join(" · ") })}
         </p>
       ) : null}
     </section>

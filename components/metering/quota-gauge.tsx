@@ -82,7 +82,7 @@ export function QuotaGauge({ gauge, label, size = "sm", className }: { gauge: Ga
       </div>
       {bar}
       <div className="flex flex-wrap justify-between gap-x-4 gap-y-1 text-xs text-muted-foreground">
-        <span>{gauge.reason}</span>
+        <span>{t(`gaugeReason.${gauge.reasonPhrase.code}`, gauge.reasonPhrase.values)}</span>
         {limited ? (
           <span className="tabular-nums">
             <span className="mr-1 inline-block h-2 w-0.5 bg-warning align-middle" aria-hidden="true" />

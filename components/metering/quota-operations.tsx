@@ -9,6 +9,7 @@ import { toast } from "sonner";
 import type { z } from "zod";
 import { configureQuotaSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
 import type { QuotaContext } from "@/lib/metering/quota";
+import type { QuotaLine } from "@/lib/metering/cycle";
 import type { Check } from "@/lib/metering/quota-ops";
 import { applyProrationSeedAction, configureQuotaAction, pollMeterAction, quotaContextAction, recoverCutAction, setUsageAction } from "@/app/(console)/nodes/[ip]/quota-actions";
 import { Badge } from "@/components/ui/badge";
@@ -56,6 +57,13 @@ function Lines({ title, items, tone = "muted" }: { title?: string; items: string
 }
 
 
+/** lib's lines from their codes (metering.ops.lines), one for one with the English; the English when they do not match. */
+function useLines() {
+  const tl = useTranslations("metering.ops.lines");
+  const line = (p: QuotaLine) => tl(p.code, p.values);
+  return { line, lines: (phrases: QuotaLine[] | undefined, texts: string[]) => (phrases && phrases.length === texts.length ? phrases.map(line) : texts) };
+}
+
 /** The result of the last operation: summary, each verification check, the raw output. */
 function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }) {
   const t = useTranslations("metering.ops");
@@ -69,7 +77,7 @@ function Outcome({ r }: { r: { title: string; data: OpView; outcome?: string } }
       <ul className="space-y-0.5 text-xs">
         {r.data.parsed.checks.map((c) => (
           <li key={c.label} className={c.ok ? "text-success" : "text-destructive"}>
-            {c.ok ? "✓" : "✗"} {c.label} <span className="text-muted-foreground">— {c.detail}</span>
+            {c.ok ? "✓" : "✗"} {c.code ? t(`checks.${c.code}`) : c.label} <span className="text-muted-foreground">— {c.detail}</span>
           </li>
         ))}
       </ul>
@@ -114,6 +122,7 @@ function SetUsage({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { t
   const initial = prefill.kind === "set-usage" && prefill.used !== null ? prefill.used : (ctx.seed.gb ?? undefined);
   const { register, handleSubmit, setValue, formState } = useForm<z.input<typeof setUsageForm>, unknown, z.output<typeof setUsageForm>>({ resolver: zodResolver(setUsageForm), defaultValues: { ipv4: ctx.ipv4, usedGb: initial } });
   const t = useTranslations("metering.ops");
+  const { lines } = useLines();
   const op = useConfirmedOp<z.output<typeof setUsageForm>>(t("setUsage.title"), setUsageAction as never, onDone);
   return (
     <>
@@ -122,13 +131,13 @@ function SetUsage({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { t
         <p className="text-xs text-muted-foreground">{t("setUsage.help")}</p>
         {ctx.seed.gb !== null ? (
           <div className="space-y-1 rounded-md border border-border p-2">
-            <Lines title={t("setUsage.proposed")} items={ctx.seed.workings} />
+            <Lines title={t("setUsage.proposed")} items={lines(ctx.seed.workingPhrases, ctx.seed.workings)} />
             <Button type="button" size="sm" variant="outline" onClick={() => setValue("usedGb", ctx.seed.gb!, { shouldValidate: true })}>
               {t("setUsage.use", { gb: String(ctx.seed.gb) })}
             </Button>
           </div>
         ) : null}
-        <Lines items={ctx.seed.warnings} tone="warning" />
+        <Lines items={lines(ctx.seed.warningPhrases, ctx.seed.warnings)} tone="warning" />
         <Field id="quota-usedGb" label={t("setUsage.used")} error={msg(formState.errors, "usedGb")}>
           <Input id="quota-usedGb" type="number" min={0} step={1} className="w-40" {...register("usedGb", { valueAsNumber: true })} aria-invalid={msg(formState.errors, "usedGb") ? true : undefined} />
         </Field>
@@ -150,6 +159,7 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
   const { register, handleSubmit, reset, control, formState } = useForm<z.input<typeof configureForm>, unknown, z.output<typeof configureForm>>({ resolver: zodResolver(configureForm), defaultValues: defaults });
   const t = useTranslations("metering.ops");
   const tm = useTranslations("metering.mode");
+  const { line, lines } = useLines();
   const op = useConfirmedOp<z.output<typeof configureForm>>(t("configure.title"), configureQuotaAction as never, onDone);
   const dayNow = useWatch({ control, name: "billingDay" });
   const reanchors = ctx.meter?.billingDay !== null && ctx.meter?.billingDay !== undefined && Number.isFinite(dayNow) && dayNow !== ctx.meter.billingDay;
@@ -160,9 +170,9 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
         {fix ? <p className="text-xs text-info">{t("configure.fromAudit")}</p> : null}
         <Lines
           title={t("configure.derivedFrom", { provider: q.provider ?? t("configure.theProvider") })}
-          items={[t("configure.derivedDay", { value: String(q.billingDay.value ?? "?"), why: q.billingDay.why }), t("configure.derivedLimit", { value: String(q.limitGb.value ?? "?"), why: q.limitGb.why }), t("configure.derivedMode", { value: q.mode.value, why: q.mode.why })]}
+          items={[t("configure.derivedDay", { value: String(q.billingDay.value ?? "?"), why: line(q.billingDay.whyPhrase) }), t("configure.derivedLimit", { value: String(q.limitGb.value ?? "?"), why: line(q.limitGb.whyPhrase) }), t("configure.derivedMode", { value: q.mode.value, why: line(q.mode.whyPhrase) })]}
         />
-        <Lines items={q.warnings} tone="warning" />
+        <Lines items={lines(q.warningPhrases, q.warnings)} tone="warning" />
         <div className="grid gap-3 sm:grid-cols-3">
           <Field id="quota-billingDay" label={t("configure.billingDay")} error={msg(formState.errors, "billingDay")}>
             <Input id="quota-billingDay" type="number" min={1} max={31} {...register("billingDay", { valueAsNumber: true })} />
@@ -205,6 +215,7 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
 function Proration({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void }) {
   const p = ctx.proration!;
   const t = useTranslations("metering.ops");
+  const { lines } = useLines();
   const day = useDay();
   const op = useConfirmedOp<{ ipv4: string; createdAt: string; bundleGb: number; fullLimitGb: number }>(t("proration.title"), applyProrationSeedAction as never, onDone);
   return (
@@ -224,8 +235,8 @@ function Proration({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: st
           <p>{t("proration.bText", { limit: String(p.seeded.limitGb), seed: String(p.seeded.setUsageGb), remaining: String(p.seeded.remainingGb), clears: day(p.seeded.clearsAt) })}</p>
         </div>
       </div>
-      <Lines items={p.workings} />
-      <Lines items={p.warnings} tone="warning" />
+      <Lines items={lines(p.workingPhrases, p.workings)} />
+      <Lines items={lines(p.warningPhrases, p.warnings)} tone="warning" />
       {p.creationMonth ? (
         <Button size="sm" onClick={() => op.ask({ ipv4: ctx.ipv4, createdAt: p.createdAt, bundleGb: p.bundleGb, fullLimitGb: p.fullLimitGb })}>
           {t("proration.submit")}
@@ -241,13 +252,14 @@ function Recover({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: stri
   const r = ctx.recovery!;
   const { register, handleSubmit, formState } = useForm<z.input<typeof recoverForm>, unknown, z.output<typeof recoverForm>>({ resolver: zodResolver(recoverForm), defaultValues: { ipv4: ctx.ipv4, limitGb: r.limitGb } });
   const t = useTranslations("metering.ops");
+  const { lines } = useLines();
   const op = useConfirmedOp<z.output<typeof recoverForm>>(t("recover.title"), recoverCutAction as never, onDone);
   return (
     <>
       <form onSubmit={handleSubmit((v) => op.ask(v))} noValidate aria-label={t("recover.aria")} className="space-y-2 rounded-md border border-destructive/50 p-2">
         <h3 className="text-sm font-semibold">{t("recover.heading")}</h3>
-        <Lines items={r.workings} />
-        <Lines items={r.warnings} tone="warning" />
+        <Lines items={lines(r.workingPhrases, r.workings)} />
+        <Lines items={lines(r.warningPhrases, r.warnings)} tone="warning" />
         <Field id="quota-recover-limit" label={t("recover.limit", { min: String(r.minimumGb) })} error={msg(formState.errors, "limitGb")}>
           <Input id="quota-recover-limit" type="number" min={r.minimumGb} className="w-40" {...register("limitGb", { valueAsNumber: true })} />
         </Field>
@@ -270,6 +282,8 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
   const [version, setVersion] = React.useState(0);
   const prefill = usePrefill();
   const t = useTranslations("metering.ops");
+  const tg = useTranslations("metering");
+  const { lines } = useLines();
   const day = useDay();
   const stateText = (s: string) => (isOpsState(s) ? t(`opsState.${s}`) : s);
 
@@ -327,7 +341,7 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
                 {t("cycleValue", { day: String(m.billingDay ?? "—"), start: day(m.cycleStart), end: day(m.cycleEnd), mode: m.mode ?? "—" })}
               </dd>
               <dt className="text-muted-foreground">{t("state")}</dt>
-              <dd>{m.reason}</dd>
+              <dd>{tg(`gaugeReason.${m.reasonPhrase.code}`, m.reasonPhrase.values)}</dd>
               <dt className="text-muted-foreground">{t("lastRead")}</dt>
               <dd>
                 {m.polledAt ? <Time value={m.polledAt} format="seconds" /> : t("never")}
@@ -346,7 +360,7 @@ export function QuotaOperations({ ipv4, canOperate }: { ipv4: string; canOperate
               {ctx.provider.totalGib !== null ? t("providerOf", { total: gib(ctx.provider.totalGib) }) : ""}
             </p>
           ) : null}
-          <Lines items={ctx.problems} tone="warning" />
+          <Lines items={lines(ctx.problemPhrases, ctx.problems)} tone="warning" />
           {result ? <Outcome r={result} /> : null}
           {canOperate ? (
             <div className="space-y-5">

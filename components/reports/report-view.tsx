@@ -1,5 +1,6 @@
 import { useLocale, useTranslations } from "next-intl";
 import type { AuthRolloutReport, FleetReport, UsersFileReport } from "@/lib/fleet-reports";
+import type { ReasonPhrase } from "@/lib/fleet-reports/schema";
 import { formatNumber } from "@/lib/i18n/format";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge, type BadgeProps } from "@/components/ui/badge";
@@ -38,6 +39,11 @@ function NodeCell({ name, ipv4 }: { name: string; ipv4: string }) {
 }
 
 const th = "py-1.5 pr-3 font-medium";
+/** A row's reason from its code (lib's English `reason` is the same; it stays for the CSV). */
+function useReason() {
+  const t = useTranslations("reports.view.reason");
+  return (phrase: ReasonPhrase | null, text: string | null) => (phrase ? t(phrase.code, phrase.values) : (text ?? ""));
+}
 /** Counts with the page's digit grouping; "—" for a count that was not read. */
 function useNum() {
   const locale = useLocale();
@@ -47,15 +53,15 @@ function useNum() {
 function UsersFileView({ r }: { r: UsersFileReport }) {
   const t = useTranslations("reports.view");
   const num = useNum();
+  const reason = useReason();
   const v = r.verdict;
-  // the verdict's sentence from its counts (lib's v.text is the English of the same)
-  const detail = { dirty: v.dirty, entries: v.entries, unreadable: v.unreadable, audited: v.audited, total: v.audited + v.pending };
+  // the verdict's sentence from its code and values (lib's v.text is the English of the same)
   const variant = v.state === "ok" ? "success" : v.state === "blocked" ? "destructive" : v.state === "running" ? "info" : "warning";
   return (
     <>
       <Alert variant={variant} className="mb-3" data-testid="report-verdict" data-state={v.state}>
-        <AlertTitle>{t(`users.title.${v.state}`, detail)}</AlertTitle>
-        <AlertDescription>{t(`users.text.${v.state}`, detail)}</AlertDescription>
+        <AlertTitle>{t(`users.title.${v.state}`, v.values)}</AlertTitle>
+        <AlertDescription>{t(`users.text.${v.code}`, v.values)}</AlertDescription>
       </Alert>
       <table className="w-full text-sm" data-testid="report-rows">
         <thead>
@@ -77,7 +83,7 @@ function UsersFileView({ r }: { r: UsersFileReport }) {
                 {row.cause === "unmigrated" ? <Badge variant="warning" className="ml-1">{t("unmigrated")}</Badge> : null}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums">{num(row.entries)}</td>
-              <td className="py-1 break-words text-xs">{row.reason ?? ""}</td>
+              <td className="py-1 break-words text-xs">{reason(row.reasonPhrase, row.reason)}</td>
             </tr>
           ))}
         </tbody>
@@ -92,6 +98,7 @@ function AuthRolloutView({ r }: { r: AuthRolloutReport }) {
   const t = useTranslations("reports.view");
   const locale = useLocale();
   const num = useNum();
+  const reason = useReason();
   const f = r.fleet;
   const pct = (v: number | null) => (v === null ? "—" : formatNumber(v / 100, locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 }));
   return (
@@ -99,8 +106,8 @@ function AuthRolloutView({ r }: { r: AuthRolloutReport }) {
       {f.alert ? (
         <Alert variant={f.alert.level === "page" ? "destructive" : "warning"} className="mb-3" data-testid="report-verdict" data-state={f.alert.level}>
           <AlertTitle>{t(`auth.alert.${f.alert.level}.title`)}</AlertTitle>
-          {/* the alert's sentence from its nodes (lib's alert.text is the English of the same) */}
-          <AlertDescription>{t(`auth.alert.${f.alert.level}.text`, { isolated: f.alert.nodes.length, read: f.read, list: f.alert.nodes.map((x) => `${x.ipv4}(${x.count})`).join(" ") })}</AlertDescription>
+          {/* the alert's sentence from its code and values (lib's alert.text is the English of the same) */}
+          <AlertDescription>{t(`auth.alert.${f.alert.code}.text`, f.alert.values)}</AlertDescription>
         </Alert>
       ) : (
         <Alert variant={r.job.ended ? (f.unknown ? "warning" : "success") : "info"} className="mb-3" data-testid="report-verdict" data-state={r.job.ended ? "clear" : "running"}>
@@ -168,7 +175,7 @@ function AuthRolloutView({ r }: { r: AuthRolloutReport }) {
                     {num(v)}
                   </td>
                 ))}
-                <td className="py-1 break-words text-xs">{[row.source === "docker" || row.source === "file" ? t(`auth.source.${row.source}`) : null, row.reason].filter(Boolean).join(" — ")}</td>
+                <td className="py-1 break-words text-xs">{[row.source === "docker" || row.source === "file" ? t(`auth.source.${row.source}`) : null, reason(row.reasonPhrase, row.reason)].filter(Boolean).join(" — ")}</td>
               </tr>
             ))}
           </tbody>

@@ -12,7 +12,9 @@ import {
   sumAuthRolloutLines,
   type AuthRolloutRow,
 } from "./auth-rollout";
-import { windowSchema, windowSeconds, type ReportItem } from "./schema";
+import { DECOMMISSIONED_SUMMARY, windowSchema, windowSeconds, type ReasonPhrase, type ReportItem } from "./schema";
+import { createTranslator } from "next-intl";
+import { en } from "@/messages";
 
 const T = "0123456789abcdef01234567";
 const line = (t: string, tot: number, au: number, ck: number, un: number) =>
@@ -140,5 +142,54 @@ describe("rows and the fleet", () => {
     const note = authRolloutFleet(rows([2, 1], [unknown]), "24h").alert;
     expect(note).toMatchObject({ level: "note" });
     expect(note?.text).toMatch(/^NOTE: all 2 reachable node\(s\) report auth-center-unreachable — looks fleet-wide/);
+  });
+});
+
+describe("the page's sentences (reports.view.reason / auth.alert) from lib's codes", () => {
+  const t = createTranslator({ locale: "en", messages: en, namespace: "reports.view" });
+  const said = (p: ReasonPhrase | null | undefined) => (p ? t(`reason.${p.code}`, p.values) : null);
+  const l1 = line("2026-08-22T13:00:00.000Z", 50, 48, 40, 2);
+
+  it("every reason renders exactly as lib's English", () => {
+    const reads = [
+      parseAuthRolloutOutput(out(meta("/apps/k2s", "missing"), [`K2OPS ${T} file=absent`], section("docker", [], { rc: 1 })), T),
+      parseAuthRolloutOutput(out(meta(), section("file", [l1], { rc: 2 }), section("docker", [], { rc: 1 })), T),
+      parseAuthRolloutOutput(out(meta(), section("file", [l1], { rc: 2 })), T),
+      parseAuthRolloutOutput(out(meta(), [`K2OPS ${T} file=absent`]), T),
+      parseAuthRolloutOutput([...meta(), ...section("file", [l1])].join("\n"), T),
+      parseAuthRolloutOutput(out(meta(), section("file", [l1])), T, true),
+      parseAuthRolloutOutput(out(meta(), section("file", [l1], { rollout: 2 })), T),
+      parseAuthRolloutOutput(out(meta(), section("file", [l1], { rollout: MAX_ROLLOUT_LINES + 1 })), T),
+    ];
+    for (const r of reads) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(said(r.phrase)).toBe(r.reason);
+    }
+    const ok = (o: Partial<{ lines: number; unparsed: number; k2s: string; source: "file" | "docker" }>) =>
+      authRolloutEvidence({ ok: true, source: o.source ?? "file", dir: "/apps/k2s", k2s: o.k2s ?? "running", since: "2026-08-21T13:00:00Z", unreachable: 0, misconfigured: 0, sum: { counts: { total: 1, authed: 1, cookie_hit: 1, cold: 0, unauthed: 0, legacy_no_metadata: 0 }, lines: o.lines ?? 1, unparsed: o.unparsed ?? 0, first: null, last: null } });
+    const rows = [
+      ...reads.map((r) => authRolloutRow(item({ nodeIpv4: "a", status: "failed", evidence: authRolloutEvidence(r) }), true)),
+      authRolloutRow(item({ nodeIpv4: "a", evidence: ok({ unparsed: 3 }) }), true),
+      authRolloutRow(item({ nodeIpv4: "a", evidence: ok({ lines: 0 }) }), true),
+      authRolloutRow(item({ nodeIpv4: "a", evidence: ok({ lines: 0, k2s: "exited", source: "docker" }) }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "failed", evidence: { report: "auth-rollout", ok: false, reason: "stored before phrases" } }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "cancelled" }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "queued" }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "failed", error: "no worker" }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "skipped", summary: DECOMMISSIONED_SUMMARY }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "skipped" }), true),
+      authRolloutRow(item({ nodeIpv4: "a", status: "skipped", summary: "other" }), true),
+    ];
+    for (const r of rows) expect(said(r.reasonPhrase)).toBe(r.reason);
+    expect(rows.map((r) => r.reasonPhrase?.code)).toEqual(expect.arrayContaining(["logsUnreadable", "logsMissing", "noDataK2s", "notReadCancelled", "truncated", "incomplete", "tooManyLines", "countMismatch", "unparsed", "noData", "notRead", "decommissioned", "skipped", "message"]));
+    expect(t("reason.sshFailed", { message: "connect ECONNREFUSED" })).toBe("SSH failed: connect ECONNREFUSED");
+  });
+
+  it("the alerts render exactly as lib's English", () => {
+    const rows = (unreach: number[]) => unreach.map((u, i) => authRolloutRow(item({ nodeIpv4: `10.0.0.${i + 1}`, evidence: okRead(u) }), true));
+    for (const a of [authRolloutFleet(rows([0, 5, 0, 7]), "24h").alert, authRolloutFleet(rows([2, 1]), "24h").alert]) {
+      expect(a).not.toBeNull();
+      expect(t(`auth.alert.${a!.code}.text`, a!.values)).toBe(a!.text);
+    }
   });
 });

@@ -5,7 +5,7 @@ import { redactText } from "@/lib/redact";
 import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode } from "@/lib/node-ops/ops";
 import type { ExecResult } from "@/lib/ssh/engine";
-import type { ReportItem } from "./schema";
+import { NONE, phraseSchema, reasonPhraseOf, skippedPhrase, verbatim, type Phrase, type ReasonPhrase, type ReportItem } from "./schema";
 
 // The auth-rollout report (runbook §6.6 `auth-rollout-report.sh`,
 // node-behavior.md §6.6 and §2.4), made correct. k2s writes its slog lines to
@@ -143,14 +143,14 @@ main </dev/null
 type Source = "file" | "docker";
 type Section = { lines: string[]; rollout: number | null; unreachable: number; misconfigured: number; rc: number | null };
 
-/** What one node's logs said over the window (`ok`), or why they could not be read. */
+/** What one node's logs said over the window (`ok`), or why they could not be read (`reason` in English, `phrase` the same as code + values). */
 export type AuthRolloutRead =
   | { ok: true; source: Source; dir: string; k2s: string; since: string; sum: AuthSum; unreachable: number; misconfigured: number }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; phrase?: ReasonPhrase };
 
 /** Parses the script's output (pure). `truncated`: the SSH layer cut stdout short. */
 export function parseAuthRolloutOutput(stdout: string, token: string, truncated = false): AuthRolloutRead {
-  if (truncated) return { ok: false, reason: "the node's answer was larger than the report reads (output truncated): narrow the window" };
+  if (truncated) return { ok: false, reason: "the node's answer was larger than the report reads (output truncated): narrow the window", phrase: { code: "truncated", values: {} } };
   const prefix = `K2OPS ${token} `;
   const meta = new Map<string, string>();
   const sections = new Map<Source, Section>();
@@ -183,7 +183,7 @@ export function parseAuthRolloutOutput(stdout: string, token: string, truncated 
   const dir = meta.get("dir") ?? "";
   const k2s = meta.get("k2s") || "missing";
   const since = meta.get("since") ?? "";
-  if (!done || !dir) return { ok: false, reason: "the node's answer was incomplete (the report script did not finish)" };
+  if (!done || !dir) return { ok: false, reason: "the node's answer was incomplete (the report script did not finish)", phrase: { code: "incomplete", values: {} } };
   const usable = (s: Section | undefined): s is Section & { rollout: number } => !!s && s.rc === 0 && s.rollout !== null;
   const file = sections.get("file");
   const docker = sections.get("docker");
@@ -194,13 +194,14 @@ export function parseAuthRolloutOutput(stdout: string, token: string, truncated 
       file ? `${dir}/logs/k2s.log could not be read (exit ${file.rc ?? "none"})` : `no ${dir}/logs/k2s.log`,
       docker ? `docker logs k2s failed (exit ${docker.rc ?? "none"}; k2s container: ${k2s})` : null,
     ].filter(Boolean);
-    return { ok: false, reason: why.join("; ") };
+    const phrase: ReasonPhrase = { code: file ? "logsUnreadable" : "logsMissing", values: { dir, file: file ? String(file.rc ?? "none") : NONE, docker: docker ? String(docker.rc ?? "none") : NONE, k2s } };
+    return { ok: false, reason: why.join("; "), phrase };
   }
   const [source, s] = pick;
-  if (s.rollout > MAX_ROLLOUT_LINES) return { ok: false, reason: `more than ${MAX_ROLLOUT_LINES} auth-rollout lines in the window (${s.rollout}): narrow the window` };
+  if (s.rollout > MAX_ROLLOUT_LINES) return { ok: false, reason: `more than ${MAX_ROLLOUT_LINES} auth-rollout lines in the window (${s.rollout}): narrow the window`, phrase: { code: "tooManyLines", values: { max: String(MAX_ROLLOUT_LINES), count: String(s.rollout) } } };
   const sum = sumAuthRolloutLines(s.lines);
   // every line the node counted must have arrived and parsed: else the totals would be wrong
-  if (sum.lines + sum.unparsed !== s.rollout) return { ok: false, reason: `the node counted ${s.rollout} auth-rollout lines but ${sum.lines + sum.unparsed} arrived` };
+  if (sum.lines + sum.unparsed !== s.rollout) return { ok: false, reason: `the node counted ${s.rollout} auth-rollout lines but ${sum.lines + sum.unparsed} arrived`, phrase: { code: "countMismatch", values: { counted: String(s.rollout), arrived: String(sum.lines + sum.unparsed) } } };
   return { ok: true, source, dir, k2s, since, sum, unreachable: s.unreachable, misconfigured: s.misconfigured };
 }
 
@@ -225,7 +226,8 @@ export async function readAuthRollout(ipv4: string, windowSeconds: number, meta:
     });
   } catch (e) {
     const message = redactText(e instanceof Error ? e.message : String(e)).slice(0, 400);
-    return { ok: false, reason: e instanceof ActionFailure && e.code === "failed" ? `SSH failed: ${message}` : message };
+    const ssh = e instanceof ActionFailure && e.code === "failed";
+    return { ok: false, reason: ssh ? `SSH failed: ${message}` : message, phrase: ssh ? { code: "sshFailed", values: { message } } : verbatim(message) };
   }
 }
 
@@ -250,12 +252,12 @@ export const authRolloutEvidenceSchema = z.union([
     unreachable: z.number(),
     misconfigured: z.number(),
   }),
-  z.object({ report: z.literal("auth-rollout"), ok: z.literal(false), reason: z.string() }),
+  z.object({ report: z.literal("auth-rollout"), ok: z.literal(false), reason: z.string(), phrase: phraseSchema.optional() }),
 ]);
 export type AuthRolloutEvidence = z.infer<typeof authRolloutEvidenceSchema>;
 
 export function authRolloutEvidence(r: AuthRolloutRead): AuthRolloutEvidence {
-  if (!r.ok) return { report: "auth-rollout", ok: false, reason: r.reason };
+  if (!r.ok) return { report: "auth-rollout", ok: false, reason: r.reason, ...(r.phrase ? { phrase: r.phrase } : {}) };
   const { sum } = r;
   return { report: "auth-rollout", ok: true, source: r.source, dir: r.dir, k2s: r.k2s, since: r.since, counts: sum.counts, lines: sum.lines, unparsed: sum.unparsed, first: sum.first, last: sum.last, unreachable: r.unreachable, misconfigured: r.misconfigured };
 }
@@ -272,25 +274,34 @@ export type AuthRolloutRow = {
   unreachable: number | null;
   misconfigured: number | null;
   source: Source | null;
+  /** English (the CSV's) */
   reason: string | null;
+  /** the same as code + values (the page's, reports.view.reason.<code>); null when there is no reason */
+  reasonPhrase: ReasonPhrase | null;
 };
 
 /** One node's row, from its job item (`jobEnded`: a step that never ran is unknown, not pending). */
 export function authRolloutRow(item: ReportItem, jobEnded: boolean): AuthRolloutRow {
-  const base = { ipv4: item.nodeIpv4, name: item.nodeName, counts: null, lines: null, unreachable: null, misconfigured: null, source: null, reason: null };
-  if (item.status === "skipped") return { ...base, state: "skipped", reason: item.summary ?? "skipped" };
+  const base = { ipv4: item.nodeIpv4, name: item.nodeName, counts: null, lines: null, unreachable: null, misconfigured: null, source: null, reason: null, reasonPhrase: null };
+  if (item.status === "skipped") return { ...base, state: "skipped", reason: item.summary ?? "skipped", reasonPhrase: skippedPhrase(item.summary) };
   const ev = authRolloutEvidenceSchema.safeParse(item.evidence);
   if (ev.success) {
     const e = ev.data;
-    if (!e.ok) return { ...base, state: "unknown", reason: e.reason };
+    if (!e.ok) return { ...base, state: "unknown", reason: e.reason, reasonPhrase: reasonPhraseOf(e.phrase) ?? verbatim(e.reason) };
     const read = { ...base, counts: e.counts, lines: e.lines, unreachable: e.unreachable, misconfigured: e.misconfigured, source: e.source };
-    if (e.lines > 0) return { ...read, state: "ok", reason: e.unparsed ? `${e.unparsed} auth-rollout line(s) without counters` : null };
+    if (e.lines > 0) return { ...read, state: "ok", reason: e.unparsed ? `${e.unparsed} auth-rollout line(s) without counters` : null, reasonPhrase: e.unparsed ? { code: "unparsed", values: { count: String(e.unparsed) } } : null };
     const why = e.k2s !== "running" ? `k2s is ${e.k2s}` : "k2s logs one every 5 min: a build without auth metrics, or logging elsewhere";
-    return { ...read, state: "no_data", reason: `no DIAG: auth-rollout line since ${e.since} in ${e.source === "file" ? `${e.dir}/logs/k2s.log` : "docker logs k2s"} (${why})` };
+    const where = e.source === "file" ? `${e.dir}/logs/k2s.log` : "docker logs k2s";
+    return { ...read, state: "no_data", reason: `no DIAG: auth-rollout line since ${e.since} in ${where} (${why})`, reasonPhrase: { code: e.k2s !== "running" ? "noDataK2s" : "noData", values: { since: e.since, where, k2s: e.k2s } } };
   }
   const terminal = ["succeeded", "failed", "reverted", "cancelled"].includes(item.status);
   if (!terminal && !jobEnded) return { ...base, state: "pending" };
-  return { ...base, state: "unknown", reason: item.error ?? `not read (${item.status === "cancelled" ? "cancelled" : `step ${item.status}`})` };
+  return {
+    ...base,
+    state: "unknown",
+    reason: item.error ?? `not read (${item.status === "cancelled" ? "cancelled" : `step ${item.status}`})`,
+    reasonPhrase: item.error !== null ? verbatim(item.error) : item.status === "cancelled" ? { code: "notReadCancelled", values: {} } : { code: "notRead", values: { status: item.status } },
+  };
 }
 
 export type AuthFleet = {
@@ -308,7 +319,8 @@ export type AuthFleet = {
   skipped: number;
   unreachableTotal: number;
   /** §6.6: some nodes report auth-center-unreachable while peers reach Center = page; all = a fleet-wide note */
-  alert: { level: "page" | "note"; text: string; nodes: { ipv4: string; name: string; count: number }[] } | null;
+  /** `text`: English; `code` + `values`: the same sentence (reports.view.auth.alert.<code>.text; counts as digits, the list verbatim) */
+  alert: ({ level: "page" | "note"; text: string; nodes: { ipv4: string; name: string; count: number }[] } & Phrase<"page" | "note">) | null;
 };
 
 const pct = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 10 : null);
@@ -325,9 +337,10 @@ export function authRolloutFleet(rows: AuthRolloutRow[], window: string): AuthFl
   const list = nodes.map((x) => `${x.ipv4}(${x.count})`).join(" ");
   let alert: AuthFleet["alert"] = null;
   if (k > 0 && k < n) {
-    alert = { level: "page", nodes, text: `ALERT(page): ${k}/${n} node(s) report auth-center-unreachable while peers reach Center — ${list} — single-node isolation: check those nodes' network path to Center (firewall, DNS, routing).` };
+    const text = `ALERT(page): ${k}/${n} node(s) report auth-center-unreachable while peers reach Center — ${list} — single-node isolation: check those nodes' network path to Center (firewall, DNS, routing).`;
+    alert = { level: "page", nodes, text, code: "page", values: { isolated: String(k), read: String(n), list } };
   } else if (k > 0 && k === n) {
-    alert = { level: "note", nodes, text: `NOTE: all ${n} reachable node(s) report auth-center-unreachable — looks fleet-wide (Center or its network), not a node problem.` };
+    alert = { level: "note", nodes, text: `NOTE: all ${n} reachable node(s) report auth-center-unreachable — looks fleet-wide (Center or its network), not a node problem.`, code: "note", values: { read: String(n) } };
   }
   return {
     window,

@@ -39,8 +39,8 @@ describe("toCsv", () => {
 describe("report CSVs", () => {
   it("users file: one row per node, the reason quoted when it needs it", () => {
     const csv = usersFileCsv([
-      { ipv4: "127.0.0.1", name: "=evil()", state: "dirty", entries: 3, cause: null, reason: null },
-      { ipv4: "127.0.0.2", name: "n2", state: "unreadable", entries: null, cause: "missing", reason: "/apps/k2s/users does not exist, really" },
+      { ipv4: "127.0.0.1", name: "=evil()", state: "dirty", entries: 3, cause: null, reason: null, reasonPhrase: null },
+      { ipv4: "127.0.0.2", name: "n2", state: "unreadable", entries: null, cause: "missing", reason: "/apps/k2s/users does not exist, really", reasonPhrase: null },
     ]);
     expect(csv.split("\r\n")).toEqual(["node,ipv4,state,entries,cause,reason", `"'=evil()",127.0.0.1,dirty,3,,`, 'n2,127.0.0.2,unreadable,,missing,"/apps/k2s/users does not exist, really"', ""]);
   });
@@ -48,8 +48,8 @@ describe("report CSVs", () => {
   it("auth rollout: an unknown row's counters are empty, never 0", () => {
     const counts = { total: 10, authed: 9, cookie_hit: 6, cold: 3, unauthed: 1, legacy_no_metadata: 1 };
     const csv = authRolloutCsv([
-      { ipv4: "127.0.0.1", name: "a", state: "ok", counts, lines: 2, unreachable: 0, misconfigured: 0, source: "file", reason: null },
-      { ipv4: "127.0.0.2", name: "b", state: "unknown", counts: null, lines: null, unreachable: null, misconfigured: null, source: null, reason: "SSH failed" },
+      { ipv4: "127.0.0.1", name: "a", state: "ok", counts, lines: 2, unreachable: 0, misconfigured: 0, source: "file", reason: null, reasonPhrase: null },
+      { ipv4: "127.0.0.2", name: "b", state: "unknown", counts: null, lines: null, unreachable: null, misconfigured: null, source: null, reason: "SSH failed", reasonPhrase: null },
     ]);
     const lines = csv.split("\r\n");
     expect(lines[0]).toBe("node,ipv4,state,total,authed,cookie_hit,cold,unauthed,legacy_no_metadata,unreachable,misconfigured,lines,source,reason");

@@ -5,7 +5,7 @@ import { redactValue } from "@/lib/redact";
 import { targetNodes } from "@/lib/rollout";
 import { authRolloutFleet, authRolloutRow, type AuthFleet, type AuthRolloutRow } from "./auth-rollout";
 import { authRolloutCsv, usersFileCsv } from "./csv";
-import { AUTH_ROLLOUT_REPORT_KIND, REPORT_KINDS, USERS_FILE_AUDIT_KIND, type ReportItem, type ReportKind, type ReportTarget } from "./schema";
+import { AUTH_ROLLOUT_REPORT_KIND, DECOMMISSIONED_SUMMARY, REPORT_KINDS, USERS_FILE_AUDIT_KIND, type ReportItem, type ReportKind, type ReportTarget } from "./schema";
 import { usersFileRow, usersFileVerdict, type UsersFileRow, type UsersFileVerdict } from "./users-file";
 
 // The fleet reports (runbook §6.5 users-file audit, §6.6 auth-rollout report):
@@ -16,7 +16,7 @@ import { usersFileRow, usersFileVerdict, type UsersFileRow, type UsersFileVerdic
 
 export { REPORT_KINDS, USERS_FILE_AUDIT_KIND, AUTH_ROLLOUT_REPORT_KIND };
 
-const DECOMMISSIONED = "decommissioned (no tunnel, IPv4 as name): not contacted";
+const DECOMMISSIONED = DECOMMISSIONED_SUMMARY;
 
 /** The job items of a report over `target`: every node, decommissioned ones skipped with the reason. Throws when none would be read. */
 async function reportItems(target: ReportTarget): Promise<{ nodeIpv4: string; skipped?: string }[]> {

@@ -52,5 +52,63 @@ export const startUsersFileAuditSchema = z.object({ target: reportTargetSchema }
 export const startAuthRolloutReportSchema = z.object({ target: reportTargetSchema, window: windowSchema }).strict();
 export const reportJobSchema = z.object({ jobId: z.string().regex(/^[a-z0-9]{10,40}$/i, "a job id") }).strict();
 
+/**
+ * A sentence of a report as a stable code and its values (plain data): the reports page renders it
+ * from its catalog (reports.view.<group>.<code>); the English `text`/`reason` beside it stays for
+ * the CSV export, logs and tests. Values are strings shown verbatim; `NONE` = absent.
+ */
+export type Phrase<C extends string> = { code: C; values: Record<string, string> };
+/** The value of a Phrase that is absent (the catalog's `select` then says something else). */
+export const NONE = "__none__";
+export const phraseSchema = z.object({ code: z.string(), values: z.record(z.string(), z.string()) });
+
+/** The summary of a decommissioned node's skipped item (never contacted). */
+export const DECOMMISSIONED_SUMMARY = "decommissioned (no tunnel, IPv4 as name): not contacted";
+
+/** The codes of the per-node reasons of both reports (reports.view.reason.<code>). */
+export const REASON_CODES = [
+  "message",
+  "sshFailed",
+  "skipped",
+  "decommissioned",
+  "usersTimeout",
+  "unmigrated",
+  "otherWorkdir",
+  "legacyDir",
+  "legacyDirMissing",
+  "usersMissing",
+  "countFailed",
+  "notACount",
+  "notAudited",
+  "notAuditedCancelled",
+  "truncated",
+  "incomplete",
+  "logsUnreadable",
+  "logsMissing",
+  "tooManyLines",
+  "countMismatch",
+  "unparsed",
+  "noData",
+  "noDataK2s",
+  "notRead",
+  "notReadCancelled",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+export type ReasonPhrase = Phrase<ReasonCode>;
+
+/** A stored phrase (job evidence) as a ReasonPhrase when its code is a known one, else null. */
+export function reasonPhraseOf(p: { code: string; values: Record<string, string> } | undefined): ReasonPhrase | null {
+  return p && (REASON_CODES as readonly string[]).includes(p.code) ? { code: p.code as ReasonCode, values: p.values } : null;
+}
+
+/** A reason with no phrase (an error's own text, or evidence stored before phrases): shown verbatim. */
+export const verbatim = (text: string): ReasonPhrase => ({ code: "message", values: { message: text } });
+
+/** A skipped item's reason (its summary) as a phrase. */
+export function skippedPhrase(summary: string | null): ReasonPhrase {
+  if (summary === null) return { code: "skipped", values: {} };
+  return summary === DECOMMISSIONED_SUMMARY ? { code: "decommissioned", values: {} } : verbatim(summary);
+}
+
 /** A report job's item as the report is assembled from it (lib/jobs getJob's item, its node's name). */
 export type ReportItem = { nodeIpv4: string; nodeName: string; status: string; summary: string | null; error: string | null; evidence: unknown };

@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { ActionFailure } from "@/lib/errors";
 import { assertAllowed } from "@/lib/guardrails/command";
-import type { ReportItem } from "./schema";
-import { parseUsersCount, USERS_COUNT_COMMAND, usersFileEvidence, usersFileGate, usersFileRow, usersFileVerdict, type UsersFileRow } from "./users-file";
+import { createTranslator } from "next-intl";
+import { en } from "@/messages";
+import { DECOMMISSIONED_SUMMARY, type ReasonPhrase, type ReportItem } from "./schema";
+import { parseUsersCount, readUsersFileEntries, USERS_COUNT_COMMAND, usersFileEvidence, usersFileGate, usersFileRow, usersFileVerdict, type UsersFileRow } from "./users-file";
 
 // the SSH stack, replaced: each host answers what `answers` says (or throws)
 type Answer = { stdout: string; stderr?: string; code: number } | Error;
@@ -116,7 +118,7 @@ describe("rows and the verdict", () => {
     expect(usersFileRow(item({ nodeIpv4: "a", status: "failed", error: "no worker" }), true)).toMatchObject({ state: "unreadable", reason: "no worker" });
   });
 
-  const row = (state: UsersFileRow["state"]): UsersFileRow => ({ ipv4: "x", name: "x", state, entries: null, cause: null, reason: null });
+  const row = (state: UsersFileRow["state"]): UsersFileRow => ({ ipv4: "x", name: "x", state, entries: null, cause: null, reason: null, reasonPhrase: null });
 
   it("BLOCKED with the count of dirty + unreadable; OK only when every audited node is clean", () => {
     expect(usersFileVerdict([row("clean"), row("clean"), row("skipped")])).toMatchObject({ state: "ok", dirty: 0, audited: 2, skipped: 1, text: "OK: all 2 audited node(s) have an empty users file." });
@@ -126,5 +128,64 @@ describe("rows and the verdict", () => {
     expect(usersFileVerdict([row("clean"), row("pending")])).toMatchObject({ state: "running", pending: 1 });
     expect(usersFileVerdict([row("unreadable")]).state).toBe("blocked");
     expect(usersFileVerdict([row("skipped")]).state).toBe("empty");
+  });
+});
+
+describe("the page's sentences (reports.view.reason / users.text) from lib's codes", () => {
+  const t = createTranslator({ locale: "en", messages: en, namespace: "reports.view" });
+  const said = (p: ReasonPhrase | null | undefined) => (p ? t(`reason.${p.code}`, p.values) : null);
+
+  it("every reason renders exactly as lib's English", () => {
+    const reads = [
+      parseUsersCount({ stdout: "", stderr: "", code: null, timedOut: true }),
+      parseUsersCount(res("k2ops-workdir=/apps/kaitu-slave\n0\n")),
+      parseUsersCount(res("k2ops-workdir=/srv/other\n0\n")),
+      parseUsersCount(res("k2ops-workdir=\nk2ops-legacy-dir=1\n0\n")),
+      parseUsersCount(res("k2ops-workdir=\nk2ops-legacy-dir=1\n", 3)),
+      parseUsersCount(res("k2ops-workdir=/apps/k2s\n", 3, "k2ops: /apps/k2s/users does not exist")),
+      parseUsersCount(res("k2ops-workdir=/apps/k2s\n", 2, "awk: permission denied\n")),
+      parseUsersCount(res("k2ops-workdir=/apps/k2s\n", 1)),
+      parseUsersCount(res("k2ops-workdir=/apps/k2s\nhello\n")),
+    ];
+    for (const r of reads) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(said(r.phrase)).toBe(r.reason);
+    }
+    const rows = [
+      ...reads.map((r) => usersFileRow(item({ nodeIpv4: "a", evidence: usersFileEvidence(r) }), true)),
+      usersFileRow(item({ nodeIpv4: "a", evidence: { report: "users-file", ok: false, cause: "error", reason: "stored before phrases" } }), true),
+      usersFileRow(item({ nodeIpv4: "a", status: "cancelled" }), true),
+      usersFileRow(item({ nodeIpv4: "a", status: "queued" }), true),
+      usersFileRow(item({ nodeIpv4: "a", status: "failed", error: "no worker" }), true),
+      usersFileRow(item({ nodeIpv4: "a", status: "skipped", summary: DECOMMISSIONED_SUMMARY }), true),
+      usersFileRow(item({ nodeIpv4: "a", status: "skipped" }), true),
+    ];
+    for (const r of rows) expect(said(r.reasonPhrase)).toBe(r.reason);
+    const codes = new Set(rows.map((r) => r.reasonPhrase?.code));
+    for (const c of ["usersTimeout", "unmigrated", "otherWorkdir", "legacyDir", "legacyDirMissing", "notAuditedCancelled", "usersMissing", "countFailed", "notACount", "notAudited", "decommissioned", "skipped", "message"]) expect(codes).toContain(c);
+  });
+
+  it("SSH failures and thrown errors carry their phrase", async () => {
+    answers.set("10.0.0.3", new ActionFailure("failed", "connect ECONNREFUSED"));
+    answers.set("10.0.0.4", new Error("database down"));
+    for (const ip of ["10.0.0.3", "10.0.0.4"]) {
+      const r = await readUsersFileEntries(ip, { triggeredBy: "t" });
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(said(r.phrase)).toBe(r.reason);
+    }
+    answers.clear();
+  });
+
+  it("every verdict renders exactly as lib's English", () => {
+    const row = (state: UsersFileRow["state"]): UsersFileRow => ({ ipv4: "x", name: "x", state, entries: null, cause: null, reason: null, reasonPhrase: null });
+    const verdicts = [
+      usersFileVerdict([row("clean"), row("pending")]),
+      usersFileVerdict([row("dirty"), row("unreadable"), row("clean"), row("pending")]),
+      usersFileVerdict([row("dirty"), row("unreadable"), row("clean")]),
+      usersFileVerdict([row("skipped")]),
+      usersFileVerdict([row("clean"), row("clean"), row("skipped")]),
+    ];
+    expect(verdicts.map((v) => v.code)).toEqual(["running", "runningDirty", "blocked", "empty", "ok"]);
+    for (const v of verdicts) expect(t(`users.text.${v.code}`, v.values)).toBe(v.text);
   });
 });

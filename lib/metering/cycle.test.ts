@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createTranslator } from "next-intl";
+import { en } from "@/messages";
 import {
   BYTES_PER_GIB,
   CUTOFF_RESERVE_BYTES,
@@ -259,5 +261,24 @@ describe("the projected cut date", () => {
     expect(projectCut({ usedBytes: used, cutoffBytes: line, cycleStart: start, cycleEnd: end, now, points: hourly(used, 1n).slice(0, 1) }).status).toBe("insufficient-data");
     // points of the previous cycle do not count
     expect(projectCut({ usedBytes: 5n, cutoffBytes: line, cycleStart: now, cycleEnd: end, now, points: hourly(5n, BYTES_PER_GIB) }).status).toBe("insufficient-data");
+  });
+});
+
+describe("the gauge's reason on the page (metering.gaugeReason)", () => {
+  it("every code renders exactly as lib's English", () => {
+    const t = createTranslator({ locale: "en", messages: en, namespace: "metering.gaugeReason" });
+    const G = BYTES_PER_GIB;
+    const gauges = [
+      gaugeOf({ metering: false, limitBytes: 0n, usedBytes: null }),
+      gaugeOf({ metering: true, limitBytes: 0n, usedBytes: 5n * G }),
+      gaugeOf({ metering: true, limitBytes: 100n * G, usedBytes: 10n * G, cutObserved: true }),
+      gaugeOf({ metering: true, limitBytes: 100n * G, usedBytes: 100n * G }),
+      gaugeOf({ metering: true, limitBytes: 100n * G, usedBytes: 85n * G, warnPercent: 82.5 }),
+      gaugeOf({ metering: true, limitBytes: 100n * G, usedBytes: 12n * G }),
+      gaugeOf({ metering: true, limitBytes: 100n * G, usedBytes: null }),
+    ];
+    expect(gauges.map((g) => g.reasonPhrase.code)).toEqual(["meteringOff", "unlimited", "enforcerPaused", "atCutoff", "warning", "ok", "noFigure"]);
+    for (const g of gauges) expect(t(g.reasonPhrase.code, g.reasonPhrase.values)).toBe(g.reason);
+    expect(t("notRead")).toBe("the node's meter has not been read yet");
   });
 });

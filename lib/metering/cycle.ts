@@ -220,9 +220,73 @@ export type Gauge = {
   percentUsed: number | null;
   /** bytes left before the cut (0 once at or over the line); null without a line */
   remainingBytes: bigint | null;
-  /** why the state is what it is, one sentence */
+  /** why the state is what it is, one sentence (English) */
   reason: string;
+  /** the same sentence as a code (metering.gaugeReason.<code>) and its values (percentages as lib prints them) */
+  reasonPhrase: { code: GaugeReasonCode; values: Record<string, string> };
 };
+/** The codes of the gauge's reason (metering.gaugeReason.<code>); "notRead" is the views' (a meter never read). */
+export type GaugeReasonCode = "notRead" | "meteringOff" | "unlimited" | "enforcerPaused" | "atCutoff" | "warning" | "ok" | "noFigure";
+
+/** The codes of the quota panel's derived lines (metering.ops.lines.<code>): proposals' reasons, workings and warnings. */
+export type QuotaLineCode =
+  | "prorationCreated"
+  | "prorationAllowance"
+  | "prorationA"
+  | "prorationB"
+  | "prorationFullOverBundle"
+  | "prorationLimitOverAllowance"
+  | "prorationShareUsed"
+  | "recoveryUsed"
+  | "recoverySmallest"
+  | "recoveryProposedProvider"
+  | "recoveryProposedMin"
+  | "recoveryOverAllowance"
+  | "recoveryWait"
+  | "dayNoInstance"
+  | "dayCalendar"
+  | "dayPlanConfigured"
+  | "dayPlanUnknown"
+  | "dayNotMonthly"
+  | "limitNoAllowance"
+  | "limitUnderHeadroom"
+  | "limitDerived"
+  | "modeWhySum"
+  | "modeWhyMax"
+  | "modeWhyOut"
+  | "modeWhySumNoProvider"
+  | "modeWhyMaxNoProvider"
+  | "modeWhyOutNoProvider"
+  | "warnUnverified"
+  | "warnUnverifiedNoProvider"
+  | "seedNoFigure"
+  | "seedLightsail"
+  | "seedLightsailSince"
+  | "seedProviderDirections"
+  | "seedProviderDirectionsSince"
+  | "seedCenter"
+  | "seedCenterSince"
+  | "seedCenterAt"
+  | "seedCenterSinceAt"
+  | "seedNodeCounts"
+  | "seedRoundUp"
+  | "seedThen"
+  | "seedCutAtOnce"
+  | "seedOtherPeriod"
+  | "seedLowers"
+  | "verbatim"
+  | "problemRulesInvalid"
+  | "problemNoCenter"
+  | "problemCenterUnreadable"
+  | "problemLightsail"
+  | "problemFigure";
+/**
+ * One line of the quota panel as a code and its values (plain data; strings shown verbatim,
+ * numbers as lib prints them); `NONE` marks an absent value. The English line stays beside it.
+ */
+export type QuotaLine = { code: QuotaLineCode; values: Record<string, string> };
+/** The value of a QuotaLine that is absent (the catalog's `select` then says something else). */
+export const NONE = "__none__";
 
 /** The warning threshold when none is configured: 80 % of the limit. */
 export const DEFAULT_WARN_PERCENT = 80;
@@ -238,17 +302,20 @@ export const DEFAULT_WARN_PERCENT = 80;
 export function gaugeOf(i: { metering: boolean; limitBytes: bigint; usedBytes: bigint | null; cutObserved?: boolean; warnPercent?: number }): Gauge {
   const warn = i.warnPercent ?? DEFAULT_WARN_PERCENT;
   if (!(warn > 0 && warn <= 100)) throw new RangeError(`the warning threshold is a percentage in (0, 100], got ${warn}`);
-  if (!i.metering) return { state: "metering-off", usedBytes: i.usedBytes, limitBytes: 0n, cutoffBytes: null, percentUsed: null, remainingBytes: null, reason: "metering off (no billing date): the node runs uncapped, bounded only by the provider bundle" };
+  if (!i.metering) return { state: "metering-off", usedBytes: i.usedBytes, limitBytes: 0n, cutoffBytes: null, percentUsed: null, remainingBytes: null, reason: "metering off (no billing date): the node runs uncapped, bounded only by the provider bundle", reasonPhrase: { code: "meteringOff", values: {} } };
   const line = cutoffBytesOf(i.limitBytes);
-  if (line === null) return { state: "unlimited", usedBytes: i.usedBytes, limitBytes: 0n, cutoffBytes: null, percentUsed: null, remainingBytes: null, reason: "limit 0: metered, never cut" };
+  if (line === null) return { state: "unlimited", usedBytes: i.usedBytes, limitBytes: 0n, cutoffBytes: null, percentUsed: null, remainingBytes: null, reason: "limit 0: metered, never cut", reasonPhrase: { code: "unlimited", values: {} } };
   const used = i.usedBytes;
   const percentUsed = used === null ? null : (Number(used) / Number(i.limitBytes)) * 100;
   const remainingBytes = used === null ? null : used >= line ? 0n : line - used;
   const base = { usedBytes: used, limitBytes: i.limitBytes, cutoffBytes: line, percentUsed, remainingBytes };
-  if (i.cutObserved) return { ...base, state: "cut", reason: "the node's enforcer has paused k2s" };
-  if (used !== null && used >= line) return { ...base, state: "cut", reason: "used is at or over the cutoff line (limit − 500 MiB)" };
-  if (percentUsed !== null && percentUsed >= warn) return { ...base, state: "warning", reason: `used is at ${percentUsed.toFixed(1)} % of the limit (warning at ${warn} %)` };
-  return { ...base, state: "ok", reason: used === null ? "no usage figure yet" : `used is at ${percentUsed!.toFixed(1)} % of the limit` };
+  if (i.cutObserved) return { ...base, state: "cut", reason: "the node's enforcer has paused k2s", reasonPhrase: { code: "enforcerPaused", values: {} } };
+  if (used !== null && used >= line) return { ...base, state: "cut", reason: "used is at or over the cutoff line (limit − 500 MiB)", reasonPhrase: { code: "atCutoff", values: {} } };
+  if (percentUsed !== null && percentUsed >= warn) {
+    return { ...base, state: "warning", reason: `used is at ${percentUsed.toFixed(1)} % of the limit (warning at ${warn} %)`, reasonPhrase: { code: "warning", values: { percent: percentUsed.toFixed(1), warn: String(warn) } } };
+  }
+  if (used === null) return { ...base, state: "ok", reason: "no usage figure yet", reasonPhrase: { code: "noFigure", values: {} } };
+  return { ...base, state: "ok", reason: `used is at ${percentUsed!.toFixed(1)} % of the limit`, reasonPhrase: { code: "ok", values: { percent: percentUsed!.toFixed(1) } } };
 }
 
 export type CutProjection = {

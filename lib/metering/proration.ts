@@ -17,7 +17,7 @@
 // allowance is the provider's figure, compared as the runbook does (1024 GB
 // bundle, 1000 GB limit).
 
-import { BYTES_PER_GIB, cutoffBytesOf, daysInMonth, limitBytesOf } from "./cycle";
+import { BYTES_PER_GIB, cutoffBytesOf, daysInMonth, limitBytesOf, NONE, type QuotaLine } from "./cycle";
 
 export type ProrationInput = {
   /** the instance's createdAt (aws lightsail get-instances … createdAt) */
@@ -53,8 +53,12 @@ export type Proration = {
   fullLimitWithSeed: { limitGb: number; setUsageGb: number; remainingGb: number; clearsAt: Date };
   /** the arithmetic, one line each, as the operator sees it */
   workings: string[];
+  /** `workings` as codes (metering.ops.lines.<code>) and values, one for one */
+  workingPhrases: QuotaLine[];
   /** configurations that would overrun the prorated allowance */
   warnings: string[];
+  /** `warnings` as codes and values, one for one */
+  warningPhrases: QuotaLine[];
 };
 
 /**
@@ -93,10 +97,26 @@ export function prorateCreationMonth(i: ProrationInput): Proration {
     `A. prorated limit = ${i.fullLimitGb} × ${days}/${dim} = ${(i.fullLimitGb * share).toFixed(1)} → K2_NODE_TRAFFIC_LIMIT_GB=${limitGb} now, ${i.fullLimitGb} from ${ymd(nextMonthStart)}`,
     `B. K2_NODE_TRAFFIC_LIMIT_GB=${i.fullLimitGb} + set-usage ${setUsageGb} (${i.fullLimitGb} − ${limitGb}${used > 0n ? ` + ${usedGb.toFixed(1)} already used` : ""}, rounded up) → ${remainingGb} GB left this month; the seed clears at ${ymd(nextMonthStart)}`,
   ];
+  const workingPhrases: QuotaLine[] = [
+    { code: "prorationCreated", values: { created: ymd(i.createdAt), days, dim: String(dim), month: ymd(monthStart).slice(0, 7), share: share.toFixed(4) } },
+    { code: "prorationAllowance", values: { bundle: String(i.bundleGb), days, dim: String(dim), exact: (i.bundleGb * share).toFixed(1), allowance: String(proratedAllowanceGb) } },
+    { code: "prorationA", values: { full: String(i.fullLimitGb), days, dim: String(dim), exact: (i.fullLimitGb * share).toFixed(1), limit: String(limitGb), restore: ymd(nextMonthStart) } },
+    { code: "prorationB", values: { full: String(i.fullLimitGb), seed: String(setUsageGb), limit: String(limitGb), used: used > 0n ? usedGb.toFixed(1) : NONE, remaining: String(remainingGb), clears: ymd(nextMonthStart) } },
+  ];
   const warnings: string[] = [];
-  if (i.fullLimitGb >= i.bundleGb) warnings.push(`the full limit ${i.fullLimitGb} GB is not below the bundle's ${i.bundleGb} GB: overage risk every month`);
-  if (limitGb >= proratedAllowanceGb) warnings.push(`the prorated limit ${limitGb} GB is not below the prorated allowance ${proratedAllowanceGb} GB`);
-  if (remainingGb <= 0) warnings.push(`the node has already used its creation month's share: with the seed it is cut at once`);
+  const warningPhrases: QuotaLine[] = [];
+  if (i.fullLimitGb >= i.bundleGb) {
+    warnings.push(`the full limit ${i.fullLimitGb} GB is not below the bundle's ${i.bundleGb} GB: overage risk every month`);
+    warningPhrases.push({ code: "prorationFullOverBundle", values: { full: String(i.fullLimitGb), bundle: String(i.bundleGb) } });
+  }
+  if (limitGb >= proratedAllowanceGb) {
+    warnings.push(`the prorated limit ${limitGb} GB is not below the prorated allowance ${proratedAllowanceGb} GB`);
+    warningPhrases.push({ code: "prorationLimitOverAllowance", values: { limit: String(limitGb), allowance: String(proratedAllowanceGb) } });
+  }
+  if (remainingGb <= 0) {
+    warnings.push(`the node has already used its creation month's share: with the seed it is cut at once`);
+    warningPhrases.push({ code: "prorationShareUsed", values: {} });
+  }
   return {
     monthStart,
     nextMonthStart,
@@ -107,6 +127,8 @@ export function prorateCreationMonth(i: ProrationInput): Proration {
     proratedLimit: { limitGb, restoreLimitGb: i.fullLimitGb, restoreAt: nextMonthStart, cutoffBytes: cutoffBytesOf(limitBytesOf(limitGb)) },
     fullLimitWithSeed: { limitGb: i.fullLimitGb, setUsageGb, remainingGb, clearsAt: nextMonthStart },
     workings,
+    workingPhrases,
     warnings,
+    warningPhrases,
   };
 }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createTranslator } from "next-intl";
+import { en } from "@/messages";
 import { BYTES_PER_GIB } from "./cycle";
 import type { MeterReading } from "./poll";
 import { billingDateFor, configureChecks, setUsageChecks, verifyTiming } from "./quota-ops";
@@ -83,5 +85,20 @@ describe("helpers", () => {
   it("verification timing from the environment", () => {
     expect(verifyTiming({})).toEqual({ timeoutMs: 90_000, intervalMs: 3_000 });
     expect(verifyTiming({ K2OPS_METER_VERIFY_TIMEOUT_MS: "5000", K2OPS_METER_VERIFY_INTERVAL_MS: "250" })).toEqual({ timeoutMs: 5000, intervalMs: 250 });
+  });
+});
+
+describe("the checks' labels on the page (metering.ops.checks)", () => {
+  it("every code renders exactly as lib's English label", () => {
+    const t = createTranslator({ locale: "en", messages: en, namespace: "metering.ops.checks" });
+    const after = reading({ started: "2026-11-20T12:00:00Z", prior: 432n * GIB, ok: { at: "2026-11-20T12:00:01Z", cum: 432n * GIB } });
+    const lowered = reading({ started: "2026-11-20T12:00:00Z", limitGb: 500, rx: 1010n * GIB, paused: true, cut: true, ok: { at: "2026-11-20T12:00:01Z", cum: 1000n * GIB, quota: 500n * GIB } });
+    const checks = [
+      ...setUsageChecks(before, after, 432),
+      ...configureChecks(before, before, { billingDay: 1, limitGb: 1000, mode: "sum" }, false),
+      ...configureChecks(before, lowered, { billingDay: 1, limitGb: 500, mode: "sum" }, true),
+    ];
+    for (const c of checks) expect(t(c.code)).toBe(c.label);
+    expect([...new Set(checks.map((c) => c.code))].sort()).toEqual(Object.keys(en.metering.ops.checks).sort());
   });
 });

@@ -34,8 +34,24 @@ import { recordReading } from "./store";
 //                   and cutoff.state {"cut":false}.
 // The final reading is stored like a poll's (store.recordReading).
 
-/** A verification step's result. */
-export type Check = { label: string; ok: boolean; detail: string };
+/** The codes of the checks' labels (metering.ops.checks.<code>). */
+export type CheckCode =
+  | "stateHoldsSeed"
+  | "sidecarRestarted"
+  | "reportsSeed"
+  | "countsSeed"
+  | "envHasQuota"
+  | "sidecarRecreated"
+  | "sidecarRuns"
+  | "usesNewLimit"
+  | "cycleFollowsDay"
+  | "enforcerKeepsPaused"
+  | "k2sRuns";
+/**
+ * A verification step's result: `label` in English (summaries, the audit log), `code` the
+ * same label as a code (the page's); `detail` is the node's readout (English, technical).
+ */
+export type Check = { label: string; code: CheckCode; ok: boolean; detail: string };
 export type QuotaOpParsed = {
   /** every check passed within the verification window */
   verified: boolean;
@@ -90,14 +106,15 @@ export function setUsageChecks(before: MeterReading, r: MeterReading, gb: number
   const ok = r.reporter.ok;
   const used = nodeUsed(r).usedBytes;
   return [
-    { label: "traffic.state holds the seed", ok: st?.priorUsedBytes === seed, detail: `prior_used_bytes ${st ? st.priorUsedBytes : "unreadable"} (expected ${seed})` },
-    { label: "the sidecar restarted and runs", ok: r.sidecar?.status === "running" && later(started, before.sidecar?.startedAt), detail: `k2-sidecar ${r.sidecar?.status ?? "missing"} since ${started?.toISOString() ?? "?"}` },
+    { label: "traffic.state holds the seed", code: "stateHoldsSeed", ok: st?.priorUsedBytes === seed, detail: `prior_used_bytes ${st ? st.priorUsedBytes : "unreadable"} (expected ${seed})` },
+    { label: "the sidecar restarted and runs", code: "sidecarRestarted", ok: r.sidecar?.status === "running" && later(started, before.sidecar?.startedAt), detail: `k2-sidecar ${r.sidecar?.status ?? "missing"} since ${started?.toISOString() ?? "?"}` },
     {
       label: "the running sidecar reports the seeded usage",
+      code: "reportsSeed",
       ok: !!ok && !!started && ok.at.getTime() >= started.getTime() && ok.cumulativeBytes >= seed && (!st || ok.epochUnix === st.cycleEndUnix),
       detail: ok ? `latest usage report ${ok.at.toISOString()}: cumulative ${g1(ok.cumulativeBytes)} GiB (seed ${gb} GiB)` : "no usage report yet",
     },
-    { label: "the node counts at least the seed", ok: used !== null && used >= seed, detail: `used ${g1(used)} GiB` },
+    { label: "the node counts at least the seed", code: "countsSeed", ok: used !== null && used >= seed, detail: `used ${g1(used)} GiB` },
   ];
 }
 
@@ -111,15 +128,16 @@ export function configureChecks(before: MeterReading, r: MeterReading, want: { b
   const limitBytes = limitBytesOf(want.limitGb);
   const shouldCut = used !== null && enforcerCuts(used, limitBytes);
   const out: Check[] = [
-    { label: ".env has the new quota", ok: env?.billingDay === want.billingDay && env?.limitGb === want.limitGb && env?.mode === want.mode, detail: env ? `billing date ${env.billingDate ?? "unset"}, limit ${env.limitGb ?? "unset"} GB, mode ${env.mode}` : ".env unreadable" },
-    { label: changed ? "the sidecar was recreated (up -d) and runs" : "the sidecar runs", ok: r.sidecar?.status === "running" && (!changed || later(started, before.sidecar?.startedAt)), detail: `k2-sidecar ${r.sidecar?.status ?? "missing"} since ${started?.toISOString() ?? "?"}` },
+    { label: ".env has the new quota", code: "envHasQuota", ok: env?.billingDay === want.billingDay && env?.limitGb === want.limitGb && env?.mode === want.mode, detail: env ? `billing date ${env.billingDate ?? "unset"}, limit ${env.limitGb ?? "unset"} GB, mode ${env.mode}` : ".env unreadable" },
+    { label: changed ? "the sidecar was recreated (up -d) and runs" : "the sidecar runs", code: changed ? "sidecarRecreated" : "sidecarRuns", ok: r.sidecar?.status === "running" && (!changed || later(started, before.sidecar?.startedAt)), detail: `k2-sidecar ${r.sidecar?.status ?? "missing"} since ${started?.toISOString() ?? "?"}` },
     {
       label: "the running sidecar uses the new limit",
+      code: "usesNewLimit",
       ok: !!ok && !!started && ok.at.getTime() >= started.getTime() && ok.quotaTotalBytes === limitBytes,
       detail: ok ? `latest usage report ${ok.at.toISOString()}: quotaTotal ${g1(ok.quotaTotalBytes)} GiB` : "no usage report yet",
     },
-    { label: "the cycle follows the billing day", ok: !!st && cycleOfEnd(want.billingDay, new Date(st.cycleEndUnix * 1000)).matchesDay, detail: st ? `cycle ends ${new Date(st.cycleEndUnix * 1000).toISOString()}` : "traffic.state unreadable" },
-    { label: shouldCut ? "the enforcer keeps k2s paused (used over the line)" : "k2s runs (not cut)", ok: r.k2s !== null && r.k2s.paused === shouldCut && (!requireUnpaused || r.cut !== true), detail: `k2s ${r.k2s ? (r.k2s.paused ? "paused" : r.k2s.status) : "missing"}, cutoff.state ${r.cut === null ? "absent" : r.cut ? "cut" : "not cut"}, used ${g1(used)} GiB, line ${g1(limitBytes - 524_288_000n)} GiB` },
+    { label: "the cycle follows the billing day", code: "cycleFollowsDay", ok: !!st && cycleOfEnd(want.billingDay, new Date(st.cycleEndUnix * 1000)).matchesDay, detail: st ? `cycle ends ${new Date(st.cycleEndUnix * 1000).toISOString()}` : "traffic.state unreadable" },
+    { label: shouldCut ? "the enforcer keeps k2s paused (used over the line)" : "k2s runs (not cut)", code: shouldCut ? "enforcerKeepsPaused" : "k2sRuns", ok: r.k2s !== null && r.k2s.paused === shouldCut && (!requireUnpaused || r.cut !== true), detail: `k2s ${r.k2s ? (r.k2s.paused ? "paused" : r.k2s.status) : "missing"}, cutoff.state ${r.cut === null ? "absent" : r.cut ? "cut" : "not cut"}, used ${g1(used)} GiB, line ${g1(limitBytes - 524_288_000n)} GiB` },
   ];
   return out;
 }

@@ -1,6 +1,6 @@
 import { db } from "@/lib/db";
 import type { CloudInstance } from "@/lib/center/schemas";
-import { BYTES_PER_GIB, CUTOFF_RESERVE_BYTES, cycleOfEnd, gaugeOf, gibOf, limitBytesOf, runningCycle, type BillingMode, type GaugeState } from "./cycle";
+import { BYTES_PER_GIB, CUTOFF_RESERVE_BYTES, cycleOfEnd, gaugeOf, gibOf, limitBytesOf, NONE, runningCycle, type BillingMode, type Gauge, type GaugeState, type QuotaLine } from "./cycle";
 import { prorateCreationMonth, type Proration } from "./proration";
 import { instanceOf, nodeModeFor, providerFigure, providerRulesFromEnv, ruleOf, type ProviderFigure, type ProviderRule, type Sources } from "./provider";
 
@@ -21,13 +21,15 @@ export type QuotaProposal = {
   provider: string | null;
   rule: ProviderRule;
   /** the billing day the provider's reset asks for; null when k2ops cannot derive it (the operator reads it off the provider) */
-  billingDay: { value: number | null; why: string };
+  billingDay: { value: number | null; why: string; whyPhrase: QuotaLine };
   /** the provider's monthly allowance, GB, and where it came from */
   allowance: { gb: number | null; source: string };
   /** K2_NODE_TRAFFIC_LIMIT_GB = allowance − headroom */
-  limitGb: { value: number | null; why: string };
-  mode: { value: BillingMode; why: string; verified: boolean };
+  limitGb: { value: number | null; why: string; whyPhrase: QuotaLine };
+  mode: { value: BillingMode; why: string; whyPhrase: QuotaLine; verified: boolean };
+  /** English; `warningPhrases` the same as codes and values (metering.ops.lines.<code>), one for one */
   warnings: string[];
+  warningPhrases: QuotaLine[];
 };
 
 /**
@@ -44,17 +46,23 @@ export function proposeQuota(i: { ipv4: string; instance: CloudInstance | null; 
   const rule = i.rule;
   const facts = rule.nodes[i.ipv4] ?? {};
   const warnings: string[] = [];
+  const warningPhrases: QuotaLine[] = [];
   let billingDay: QuotaProposal["billingDay"];
-  if (!provider) billingDay = { value: null, why: "Center lists no cloud instance at this IPv4: read the provider's reset day from its console" };
-  else if (rule.reset === "calendar-1st") billingDay = { value: 1, why: `${provider} resets its allowance on the 1st of each month, 00:00 UTC` };
+  if (!provider) billingDay = { value: null, why: "Center lists no cloud instance at this IPv4: read the provider's reset day from its console", whyPhrase: { code: "dayNoInstance", values: {} } };
+  else if (rule.reset === "calendar-1st") billingDay = { value: 1, why: `${provider} resets its allowance on the 1st of each month, 00:00 UTC`, whyPhrase: { code: "dayCalendar", values: { provider } } };
   else if (rule.reset === "plan-day") {
     const center = i.instance?.traffic_reset_at ? new Date(i.instance.traffic_reset_at * 1000).getUTCDate() : null;
     billingDay = facts.resetDay
-      ? { value: facts.resetDay, why: `the plan's own reset day, as configured for this node (read off the provider's panel)` }
-      : { value: null, why: `the plan's own reset day: read "Next reset" off the provider's panel${center ? ` (Center's traffic_reset_at says day ${center}, which can be a day early: not used)` : ""}, and configure it (K2OPS_PROVIDER_ACCOUNTING ${provider}.nodes)` };
+      ? { value: facts.resetDay, why: `the plan's own reset day, as configured for this node (read off the provider's panel)`, whyPhrase: { code: "dayPlanConfigured", values: {} } }
+      : {
+          value: null,
+          why: `the plan's own reset day: read "Next reset" off the provider's panel${center ? ` (Center's traffic_reset_at says day ${center}, which can be a day early: not used)` : ""}, and configure it (K2OPS_PROVIDER_ACCOUNTING ${provider}.nodes)`,
+          whyPhrase: { code: "dayPlanUnknown", values: { center: center ? String(center) : NONE, provider } },
+        };
   } else {
-    billingDay = { value: null, why: `${provider} does not reset monthly on a fixed day: the meter cannot model it. Leave metering off (uncapped, bundle-bounded) or accept a calendar-month approximation (day 1) with a conservative limit, and record the choice` };
+    billingDay = { value: null, why: `${provider} does not reset monthly on a fixed day: the meter cannot model it. Leave metering off (uncapped, bundle-bounded) or accept a calendar-month approximation (day 1) with a conservative limit, and record the choice`, whyPhrase: { code: "dayNotMonthly", values: { provider } } };
     warnings.push(billingDay.why);
+    warningPhrases.push(billingDay.whyPhrase);
   }
   const bundleId = facts.bundle ?? i.lightsail?.bundleId ?? null;
   let allowance: QuotaProposal["allowance"] = { gb: null, source: "unknown: no bundle or allowance known for this node" };
@@ -64,21 +72,33 @@ export function proposeQuota(i: { ipv4: string; instance: CloudInstance | null; 
   else if (i.instance && i.instance.traffic_total_gb > 0) allowance = { gb: Math.round(i.instance.traffic_total_gb), source: "Center's traffic_total_gb" };
   const limitGb: QuotaProposal["limitGb"] =
     allowance.gb === null
-      ? { value: null, why: "no allowance known: size the limit below the provider's allowance by hand" }
+      ? { value: null, why: "no allowance known: size the limit below the provider's allowance by hand", whyPhrase: { code: "limitNoAllowance", values: {} } }
       : allowance.gb <= rule.headroomGb
-        ? { value: null, why: `the allowance ${allowance.gb} GB is not above the headroom ${rule.headroomGb} GB` }
-        : { value: allowance.gb - rule.headroomGb, why: `${allowance.gb} GB allowance (${allowance.source}) − ${rule.headroomGb} GB headroom = ${allowance.gb - rule.headroomGb}; the cut trips 500 MiB below it, before the provider bills overage` };
+        ? { value: null, why: `the allowance ${allowance.gb} GB is not above the headroom ${rule.headroomGb} GB`, whyPhrase: { code: "limitUnderHeadroom", values: { allowance: String(allowance.gb), headroom: String(rule.headroomGb) } } }
+        : {
+            value: allowance.gb - rule.headroomGb,
+            why: `${allowance.gb} GB allowance (${allowance.source}) − ${rule.headroomGb} GB headroom = ${allowance.gb - rule.headroomGb}; the cut trips 500 MiB below it, before the provider bills overage`,
+            whyPhrase: { code: "limitDerived", values: { allowance: String(allowance.gb), source: allowance.source, headroom: String(rule.headroomGb), limit: String(allowance.gb - rule.headroomGb) } },
+          };
   const value = nodeModeFor(rule.billingMode);
   const mode = {
     value,
     verified: rule.verified,
     why: `${provider ?? "the provider"} counts ${rule.billingMode === "sum" ? "in + out" : rule.billingMode === "max" ? "max(in, out)" : "outbound only"} (${rule.verified ? "confirmed" : "configured default, not confirmed from the provider's bill"}): sidecar mode ${value}`,
+    whyPhrase: {
+      code: `modeWhy${rule.billingMode === "sum" ? "Sum" : rule.billingMode === "max" ? "Max" : "Out"}${provider ? "" : "NoProvider"}`,
+      values: { provider: provider ?? NONE, verified: rule.verified ? "yes" : "no", mode: value },
+    } satisfies QuotaLine,
   };
-  if (!rule.verified) warnings.push(`${provider ?? "this provider"}'s accounting (${rule.billingMode}) is a default, not confirmed: ${rule.note}`);
-  return { provider, rule, billingDay, allowance, limitGb, mode, warnings };
+  if (!rule.verified) {
+    warnings.push(`${provider ?? "this provider"}'s accounting (${rule.billingMode}) is a default, not confirmed: ${rule.note}`);
+    warningPhrases.push({ code: provider ? "warnUnverified" : "warnUnverifiedNoProvider", values: { provider: provider ?? NONE, counts: rule.billingMode, note: rule.note } });
+  }
+  return { provider, rule, billingDay, allowance, limitGb, mode, warnings, warningPhrases };
 }
 
-export type SeedProposal = { gb: number | null; providerBytes: bigint | null; workings: string[]; warnings: string[] };
+/** `workingPhrases` / `warningPhrases`: `workings` / `warnings` as codes and values (metering.ops.lines.<code>), one for one (a provider note is "verbatim"). */
+export type SeedProposal = { gb: number | null; providerBytes: bigint | null; workings: string[]; warnings: string[]; workingPhrases: QuotaLine[]; warningPhrases: QuotaLine[] };
 
 /**
  * The guided seed for set-usage (Part B "deduct from actual usage"): the
@@ -89,32 +109,68 @@ export type SeedProposal = { gb: number | null; providerBytes: bigint | null; wo
  */
 export function proposeSeed(i: { figure: ProviderFigure | null; nodeUsedBytes: bigint | null; cycleStart: Date | null; limitGb: number | null }): SeedProposal {
   const f = i.figure;
-  if (!f) return { gb: null, providerBytes: null, workings: [], warnings: ["no provider figure for this node (Center lists no cloud instance at its IPv4, or Center is not configured): enter the provider's current-cycle usage by hand"] };
+  if (!f) {
+    return {
+      gb: null,
+      providerBytes: null,
+      workings: [],
+      warnings: ["no provider figure for this node (Center lists no cloud instance at its IPv4, or Center is not configured): enter the provider's current-cycle usage by hand"],
+      workingPhrases: [],
+      warningPhrases: [{ code: "seedNoFigure", values: {} }],
+    };
+  }
   const workings: string[] = [];
   const warnings: string[] = [];
+  const workingPhrases: QuotaLine[] = [];
+  const warningPhrases: QuotaLine[] = [];
   const period = f.periodStart ? ` since ${ymd(f.periodStart)}` : "";
+  const since = f.periodStart ? ymd(f.periodStart) : NONE;
   if (f.inBytes !== null && f.outBytes !== null) {
     const how = f.basis === "sum" ? `${g1(f.inBytes)} + ${g1(f.outBytes)}` : f.basis === "max" ? `max(${g1(f.inBytes)}, ${g1(f.outBytes)})` : g1(f.outBytes);
     workings.push(`${f.source === "lightsail" ? "Lightsail" : f.provider}: NetworkIn ${g1(f.inBytes)} GiB, NetworkOut ${g1(f.outBytes)} GiB${period} → billable (${f.basis}) ${how} = ${g1(f.usedBytes)} GiB`);
-  } else workings.push(`Center's cloud instance ${f.instance.name} (${f.provider}): traffic_used_gb ${g1(f.usedBytes)} GiB${period}${f.providerAt ? ` as of ${f.providerAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}`);
-  for (const n of f.notes) if (!workings[0].includes(n)) warnings.push(n);
-  if (i.nodeUsedBytes !== null) workings.push(`the node counts ${g1(i.nodeUsedBytes)} GiB this cycle (difference ${g1(f.usedBytes - i.nodeUsedBytes)} GiB)`);
+    const values = { provider: f.provider, in: g1(f.inBytes), out: g1(f.outBytes), since, basis: f.basis, how, used: g1(f.usedBytes) };
+    workingPhrases.push({ code: `${f.source === "lightsail" ? "seedLightsail" : "seedProviderDirections"}${f.periodStart ? "Since" : ""}`, values });
+  } else {
+    const at = f.providerAt ? f.providerAt.toISOString().slice(0, 16).replace("T", " ") : null;
+    workings.push(`Center's cloud instance ${f.instance.name} (${f.provider}): traffic_used_gb ${g1(f.usedBytes)} GiB${period}${at ? ` as of ${at} UTC` : ""}`);
+    workingPhrases.push({ code: `seedCenter${f.periodStart ? "Since" : ""}${at ? "At" : ""}`, values: { instance: f.instance.name, provider: f.provider, used: g1(f.usedBytes), since, at: at ?? NONE } });
+  }
+  for (const n of f.notes) {
+    if (!workings[0].includes(n)) {
+      warnings.push(n);
+      warningPhrases.push({ code: "verbatim", values: { text: n } });
+    }
+  }
+  if (i.nodeUsedBytes !== null) {
+    workings.push(`the node counts ${g1(i.nodeUsedBytes)} GiB this cycle (difference ${g1(f.usedBytes - i.nodeUsedBytes)} GiB)`);
+    workingPhrases.push({ code: "seedNodeCounts", values: { node: g1(i.nodeUsedBytes), difference: g1(f.usedBytes - i.nodeUsedBytes) } });
+  }
   const gb = Number((f.usedBytes + BYTES_PER_GIB - 1n) / BYTES_PER_GIB);
   workings.push(`set-usage takes whole GB (GiB), rounded up: ⌈${g1(f.usedBytes)}⌉ = ${gb}`);
+  workingPhrases.push({ code: "seedRoundUp", values: { used: g1(f.usedBytes), gb: String(gb) } });
   if (i.limitGb) {
     const line = limitBytesOf(i.limitGb) - CUTOFF_RESERVE_BYTES;
     const left = line - BigInt(gb) * BYTES_PER_GIB;
     workings.push(`then used = ${gb} GiB + new traffic; the cut at ${i.limitGb} GiB − 500 MiB = ${g1(line)} GiB leaves ${g1(left > 0n ? left : 0n)} GiB this cycle`);
-    if (left <= 0n) warnings.push(`${gb} GB is at or over the cutoff line (${g1(line)} GiB): the node is cut at once`);
+    workingPhrases.push({ code: "seedThen", values: { gb: String(gb), limit: String(i.limitGb), line: g1(line), left: g1(left > 0n ? left : 0n) } });
+    if (left <= 0n) {
+      warnings.push(`${gb} GB is at or over the cutoff line (${g1(line)} GiB): the node is cut at once`);
+      warningPhrases.push({ code: "seedCutAtOnce", values: { gb: String(gb), line: g1(line) } });
+    }
   }
   if (f.periodStart && i.cycleStart && Math.abs(f.periodStart.getTime() - i.cycleStart.getTime()) > 3600_000) {
     warnings.push(`the provider's period starts ${ymd(f.periodStart)}, the node's cycle ${ymd(i.cycleStart)}: the figure is not this cycle's. Fix the billing day first (Configure quota)`);
+    warningPhrases.push({ code: "seedOtherPeriod", values: { period: ymd(f.periodStart), cycle: ymd(i.cycleStart) } });
   }
-  if (i.nodeUsedBytes !== null && BigInt(gb) * BYTES_PER_GIB < i.nodeUsedBytes) warnings.push("the provider counts less than the node: set-usage would LOWER the node's count (annotated on the chart as used-regressed)");
-  return { gb, providerBytes: f.usedBytes, workings, warnings };
+  if (i.nodeUsedBytes !== null && BigInt(gb) * BYTES_PER_GIB < i.nodeUsedBytes) {
+    warnings.push("the provider counts less than the node: set-usage would LOWER the node's count (annotated on the chart as used-regressed)");
+    warningPhrases.push({ code: "seedLowers", values: {} });
+  }
+  return { gb, providerBytes: f.usedBytes, workings, warnings, workingPhrases, warningPhrases };
 }
 
-export type RecoveryProposal = { minimumGb: number; limitGb: number; workings: string[]; warnings: string[] };
+/** `workingPhrases` / `warningPhrases`: `workings` / `warnings` as codes and values (metering.ops.lines.<code>), one for one. */
+export type RecoveryProposal = { minimumGb: number; limitGb: number; workings: string[]; warnings: string[]; workingPhrases: QuotaLine[]; warningPhrases: QuotaLine[] };
 
 /**
  * Recovering a cut node by raising its limit (Part E): the smallest limit that
@@ -131,10 +187,24 @@ export function proposeRecovery(i: { usedBytes: bigint; limitGb: number | null; 
     `smallest limit: ⌊(${g1(i.usedBytes)} GiB + 0.49 GiB)⌋ + 1 = ${minimumGb} GB`,
     i.proposedLimitGb !== null && i.proposedLimitGb >= minimumGb ? `proposed: the provider-derived limit ${limitGb} GB` : `proposed: ${minimumGb} + 1 = ${limitGb} GB (about 0.5-1.5 GiB of traffic before the next cut)`,
   ];
+  const used = g1(i.usedBytes);
+  const workingPhrases: QuotaLine[] = [
+    { code: "recoveryUsed", values: { used } },
+    { code: "recoverySmallest", values: { used, min: String(minimumGb) } },
+    i.proposedLimitGb !== null && i.proposedLimitGb >= minimumGb ? { code: "recoveryProposedProvider", values: { limit: String(limitGb) } } : { code: "recoveryProposedMin", values: { min: String(minimumGb), limit: String(limitGb) } },
+  ];
   const warnings: string[] = [];
-  if (i.allowanceGb !== null && limitGb >= i.allowanceGb) warnings.push(`${limitGb} GB is at or over the provider's allowance (${i.allowanceGb} GB): traffic past it is billed as overage`);
-  if (i.cycleEnd) workings.push(`or wait: the cut lifts by itself at the cycle's end, ${i.cycleEnd.toISOString().slice(0, 16).replace("T", " ")} UTC`);
-  return { minimumGb, limitGb, workings, warnings };
+  const warningPhrases: QuotaLine[] = [];
+  if (i.allowanceGb !== null && limitGb >= i.allowanceGb) {
+    warnings.push(`${limitGb} GB is at or over the provider's allowance (${i.allowanceGb} GB): traffic past it is billed as overage`);
+    warningPhrases.push({ code: "recoveryOverAllowance", values: { limit: String(limitGb), allowance: String(i.allowanceGb) } });
+  }
+  if (i.cycleEnd) {
+    const end = i.cycleEnd.toISOString().slice(0, 16).replace("T", " ");
+    workings.push(`or wait: the cut lifts by itself at the cycle's end, ${end} UTC`);
+    workingPhrases.push({ code: "recoveryWait", values: { end } });
+  }
+  return { minimumGb, limitGb, workings, warnings, workingPhrases, warningPhrases };
 }
 
 // ---- the node page's context -------------------------------------------------
@@ -149,7 +219,9 @@ export type QuotaContext = {
     polledAt: string | null;
     metering: boolean;
     state: GaugeState;
+    /** the gauge's reason (English) and the same as code + values (metering.gaugeReason.<code>) */
     reason: string;
+    reasonPhrase: Gauge["reasonPhrase"];
     usedGib: number | null;
     percentUsed: number | null;
     limitGb: number | null;
@@ -164,12 +236,35 @@ export type QuotaContext = {
     restartReanchors: boolean;
   };
   provider: null | { provider: string; instance: string; source: string; usedGib: number; inGib: number | null; outGib: number | null; basis: string; totalGib: number | null; periodStart: string | null; notes: string[] };
-  quota: { provider: string | null; billingDay: { value: number | null; why: string }; allowanceGb: number | null; allowanceSource: string; limitGb: { value: number | null; why: string }; mode: { value: BillingMode; why: string; verified: boolean }; warnings: string[] };
-  seed: { gb: number | null; workings: string[]; warnings: string[] };
-  proration: null | { createdAt: string; bundleGb: number; fullLimitGb: number; creationMonth: boolean; prorated: { limitGb: number; restoreAt: string; allowanceGb: number }; seeded: { limitGb: number; setUsageGb: number; remainingGb: number; clearsAt: string }; workings: string[]; warnings: string[] };
-  recovery: null | { minimumGb: number; limitGb: number; workings: string[]; warnings: string[] };
-  /** provider configuration or source problems, one sentence each */
+  /** the proposal (QuotaProposal): each `why` in English with its `whyPhrase`; `warningPhrases` one for one with `warnings` */
+  quota: {
+    provider: string | null;
+    billingDay: QuotaProposal["billingDay"];
+    allowanceGb: number | null;
+    allowanceSource: string;
+    limitGb: QuotaProposal["limitGb"];
+    mode: QuotaProposal["mode"];
+    warnings: string[];
+    warningPhrases: QuotaLine[];
+  };
+  seed: { gb: number | null; workings: string[]; warnings: string[]; workingPhrases: QuotaLine[]; warningPhrases: QuotaLine[] };
+  /** `workingPhrases` / `warningPhrases`: the lines as codes and values (metering.ops.lines.<code>), one for one */
+  proration: null | {
+    createdAt: string;
+    bundleGb: number;
+    fullLimitGb: number;
+    creationMonth: boolean;
+    prorated: { limitGb: number; restoreAt: string; allowanceGb: number };
+    seeded: { limitGb: number; setUsageGb: number; remainingGb: number; clearsAt: string };
+    workings: string[];
+    warnings: string[];
+    workingPhrases: QuotaLine[];
+    warningPhrases: QuotaLine[];
+  };
+  recovery: null | RecoveryProposal;
+  /** provider configuration or source problems, one sentence each (English); `problemPhrases` the same as codes and values, one for one */
   problems: string[];
+  problemPhrases: QuotaLine[];
 };
 
 /**
@@ -181,20 +276,22 @@ export type QuotaContext = {
 export async function quotaContext(ipv4: string, opts: { sources?: Sources | null; now?: Date; warnPercent?: number } = {}): Promise<QuotaContext> {
   const now = opts.now ?? new Date();
   const problems: string[] = [];
+  const problemPhrases: QuotaLine[] = [];
+  const problem = (text: string, code: QuotaLine["code"], values: Record<string, string> = {}) => (problems.push(text), problemPhrases.push({ code, values }));
   let rules: Record<string, ProviderRule> = {};
   try {
     rules = providerRulesFromEnv().rules;
   } catch (e) {
-    problems.push(`provider accounting configuration: ${(e as Error).message} (defaults used)`);
+    problem(`provider accounting configuration: ${(e as Error).message} (defaults used)`, "problemRulesInvalid", { message: (e as Error).message });
     const { DEFAULT_PROVIDER_RULES } = await import("./provider");
     rules = DEFAULT_PROVIDER_RULES;
   }
   let src: Sources | null = null;
   try {
     src = opts.sources === undefined ? await (await import("./provider")).sourcesFromEnv() : opts.sources;
-    if (!src) problems.push("Center is not configured (KAITU_CENTER_URL): no provider figures");
+    if (!src) problem("Center is not configured (KAITU_CENTER_URL): no provider figures", "problemNoCenter");
   } catch (e) {
-    problems.push(`Center's cloud inventory could not be read: ${(e as Error).message}`);
+    problem(`Center's cloud inventory could not be read: ${(e as Error).message}`, "problemCenterUnreadable", { message: (e as Error).message });
   }
   const n = await db().meterNode.findUnique({ where: { nodeIpv4: ipv4 } });
   const instance = src ? instanceOf(src.instances, ipv4) : null;
@@ -203,9 +300,9 @@ export async function quotaContext(ipv4: string, opts: { sources?: Sources | nul
   if (instance?.provider === "aws_lightsail" && src?.lightsail?.getInstance) {
     const { lightsailTargetOf } = await import("@/lib/lightsail/client");
     const target = lightsailTargetOf(instance);
-    if (target) lightsail = await src.lightsail.getInstance(target.name, target.region).catch((e: Error) => (problems.push(`Lightsail GetInstance: ${e.message}`), null));
+    if (target) lightsail = await src.lightsail.getInstance(target.name, target.region).catch((e: Error) => (problem(`Lightsail GetInstance: ${e.message}`, "problemLightsail", { message: e.message }), null));
   }
-  const figure = src ? await providerFigure(ipv4, src, rules, now).catch((e: Error) => (problems.push(`provider figure: ${e.message}`), null)) : null;
+  const figure = src ? await providerFigure(ipv4, src, rules, now).catch((e: Error) => (problem(`provider figure: ${e.message}`, "problemFigure", { message: e.message }), null)) : null;
 
   let meter: QuotaContext["meter"] = null;
   let cycleStart: Date | null = null;
@@ -214,7 +311,7 @@ export async function quotaContext(ipv4: string, opts: { sources?: Sources | nul
     const gauge = gaugeOf({ metering: !!n.metering, limitBytes, usedBytes: n.used, cutObserved: !!n.cut || (!!n.metering && !!n.k2sPaused), warnPercent: opts.warnPercent });
     cycleStart = n.cycleEndAt && n.billingDay ? cycleOfEnd(n.billingDay, n.cycleEndAt).start : null;
     meter = {
-      polledAt: n.at?.toISOString() ?? null, metering: !!n.metering, state: gauge.state, reason: gauge.reason, usedGib: num(n.used), percentUsed: gauge.percentUsed,
+      polledAt: n.at?.toISOString() ?? null, metering: !!n.metering, state: gauge.state, reason: gauge.reason, reasonPhrase: gauge.reasonPhrase, usedGib: num(n.used), percentUsed: gauge.percentUsed,
       limitGb: n.limitGb, runningLimitGb: n.runningLimitGb, billingDay: n.billingDay, mode: n.mode, cycleStart: cycleStart?.toISOString() ?? null, cycleEnd: n.cycleEndAt?.toISOString() ?? null,
       cut: gauge.state === "cut", lastError: n.lastError, restartReanchors: n.billingDay ? runningCycle(n.billingDay, now).restartReanchors : false,
     };
@@ -235,6 +332,8 @@ export async function quotaContext(ipv4: string, opts: { sources?: Sources | nul
         prorated: { limitGb: p.proratedLimit.limitGb, restoreAt: p.proratedLimit.restoreAt.toISOString(), allowanceGb: p.proratedAllowanceGb },
         seeded: { limitGb: p.fullLimitWithSeed.limitGb, setUsageGb: p.fullLimitWithSeed.setUsageGb, remainingGb: p.fullLimitWithSeed.remainingGb, clearsAt: p.fullLimitWithSeed.clearsAt.toISOString() },
         ...lines(p),
+        workingPhrases: p.workingPhrases,
+        warningPhrases: p.warningPhrases,
       };
     }
   }
@@ -243,11 +342,12 @@ export async function quotaContext(ipv4: string, opts: { sources?: Sources | nul
     ipv4,
     meter,
     provider: figure ? { provider: figure.provider, instance: figure.instance.name, source: figure.source, usedGib: gibOf(figure.usedBytes), inGib: num(figure.inBytes), outGib: num(figure.outBytes), basis: figure.basis, totalGib: num(figure.totalBytes), periodStart: figure.periodStart?.toISOString() ?? null, notes: figure.notes } : null,
-    quota: { provider: q.provider, billingDay: q.billingDay, allowanceGb: q.allowance.gb, allowanceSource: q.allowance.source, limitGb: q.limitGb, mode: q.mode, warnings: q.warnings },
-    seed: { gb: seed.gb, ...lines(seed) },
+    quota: { provider: q.provider, billingDay: q.billingDay, allowanceGb: q.allowance.gb, allowanceSource: q.allowance.source, limitGb: q.limitGb, mode: q.mode, warnings: q.warnings, warningPhrases: q.warningPhrases },
+    seed: { gb: seed.gb, ...lines(seed), workingPhrases: seed.workingPhrases, warningPhrases: seed.warningPhrases },
     proration,
     recovery,
     problems,
+    problemPhrases,
   };
 }
 

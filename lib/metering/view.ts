@@ -27,7 +27,10 @@ export type GaugeView = {
   remainingBytes: number | null;
   /** the warning threshold in force, % of the limit (K2OPS_METER_WARN_PERCENT) */
   warnPercent: number;
+  /** why the state is what it is (English) */
   reason: string;
+  /** the same as code + values (metering.gaugeReason.<code>) */
+  reasonPhrase: Gauge["reasonPhrase"];
 };
 
 export type ProjectionView = { status: CutProjection["status"]; cutAt: string | null; rateBytesPerSec: number };
@@ -110,6 +113,7 @@ function gaugeView(g: Gauge, known: boolean, warnPercent: number): GaugeView {
     remainingBytes: num(g.remainingBytes),
     warnPercent,
     reason: known ? g.reason : "the node's meter has not been read yet",
+    reasonPhrase: known ? g.reasonPhrase : { code: "notRead", values: {} },
   };
 }
 

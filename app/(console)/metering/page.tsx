@@ -17,8 +17,8 @@ export const dynamic = "force-dynamic";
 
 // the audits read Center's cloud inventory (cached a minute): streamed, so a slow Center never holds the table back
 async function Audits({ canFix }: { canFix: boolean }) {
-  const { audits, problems, rulesSource } = await runMeteringAudits();
-  return <MeteringAudits audits={audits} problems={problems} rulesSource={rulesSource} canFix={canFix} />;
+  const { audits, problems, problemPhrases, rulesSource } = await runMeteringAudits();
+  return <MeteringAudits audits={audits} problems={problems} problemPhrases={problemPhrases} rulesSource={rulesSource} canFix={canFix} />;
 }
 
 export default async function MeteringPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
