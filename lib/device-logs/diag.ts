@@ -9,6 +9,8 @@
 // scripts/bench-device-log.ts). Series and timelines are capped for the page;
 // counts are always over the whole file.
 
+import type { Phrase } from "@/lib/phrase";
+
 export type DiagLayer = "connection" | "dns" | "transport" | "proxy" | "wire" | "health" | "other";
 export type Verdict = "OK" | "WARN" | "CRITICAL" | "PANIC";
 
@@ -40,7 +42,7 @@ export type Panic = { at: number | null; line: number; message: string; stack: s
  * numbers; text quoted from the log, e.g. a panic's message, verbatim). The
  * English sentence beside it (a rule's `evidence`) stays, for everything else.
  */
-export type DiagPhrase<C extends string> = { code: C; values: Record<string, string | number> };
+export type DiagPhrase<C extends string> = Phrase<C>;
 
 /** The verdict rules (catalog "deviceLogs.analysis.rules.<code>"). */
 export const VERDICT_RULE_CODES = ["panic", "critical", "failures", "fallback", "heap"] as const;

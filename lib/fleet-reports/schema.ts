@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ipv4Schema } from "@/lib/fleet/ipv4";
+import { NONE, type Phrase as SharedPhrase } from "@/lib/phrase";
 
 // The fleet reports' inputs as the server validates them (no database or SSH
 // import: the start form validates with the same schemas). Runbook §6.5
@@ -57,9 +58,8 @@ export const reportJobSchema = z.object({ jobId: z.string().regex(/^[a-z0-9]{10,
  * from its catalog (reports.view.<group>.<code>); the English `text`/`reason` beside it stays for
  * the CSV export, logs and tests. Values are strings shown verbatim; `NONE` = absent.
  */
-export type Phrase<C extends string> = { code: C; values: Record<string, string> };
-/** The value of a Phrase that is absent (the catalog's `select` then says something else). */
-export const NONE = "__none__";
+export type Phrase<C extends string> = SharedPhrase<C, Record<string, string>>;
+export { NONE };
 export const phraseSchema = z.object({ code: z.string(), values: z.record(z.string(), z.string()) });
 
 /** The summary of a decommissioned node's skipped item (never contacted). */

@@ -3,6 +3,7 @@ import type { CloudInstance } from "@/lib/center/schemas";
 import { BYTES_PER_GIB, gibOf, nextCycleEnds, runningCycle, type BillingMode } from "./cycle";
 import { proposeQuota } from "./quota";
 import { DEFAULT_PROVIDER_RULES, latestProviderSamples, nodeModeFor, providerRulesFromEnv, ruleOf, type ProviderRule, type Sources } from "./provider";
+import { NONE, type Phrase as SharedPhrase } from "@/lib/phrase";
 
 // The metering audits of the fleet (issue #13 "Show" → Metering page; metering.md
 // Part B and its guardrails), each a list of nodes with the fix the console
@@ -27,9 +28,8 @@ import { DEFAULT_PROVIDER_RULES, latestProviderSamples, nodeModeFor, providerRul
  * is what else uses). Values are strings, shown verbatim (numbers as lib prints them,
  * unformatted); `NONE` stands for "absent" where the sentence then says something else.
  */
-export type Phrase<C extends string> = { code: C; values: Record<string, string> };
-/** The value of a Phrase that is absent (the catalog's `select` shows the sentence's fallback). */
-export const NONE = "__none__";
+export type Phrase<C extends string> = SharedPhrase<C, Record<string, string>>;
+export { NONE };
 
 /** The codes of the fix-link labels (metering.audits.fix.<code>). */
 export type FixCode = "configureQuota" | "setBillingDay" | "setLimit" | "setLimitBelow" | "setMode" | "readSidecarLog" | "seedFromProvider" | "compareOnNode" | "restoreAfterRestart" | "applyUpD";

@@ -60,7 +60,7 @@ const ymd = (c: Civil) => `${c.y}-${String(c.m).padStart(2, "0")}-${String(c.d).
 const YEARS = [1999, 2000, 2024, 2026, 2027, 2028, 2099, 2100];
 
 describe("the sidecar's cycle end (calculateNextCycleEnd, node-behavior.md §4.3)", () => {
-  it("matches the oracle for billing day 1-31 at every day of every month (28, 29, 30, 31 days), leap years 2000 and 2024/2028, not 2100", () => {
+  it("matches the oracle for billing day 1-31 at every day of every month (28, 29, 30, 31 days), leap years 2000 and 2024/2028, not 2100", { timeout: 30_000 }, () => {
     const lengths = new Set<number>();
     let n = 0;
     const wrong: string[] = [];
@@ -116,7 +116,7 @@ describe("the sidecar's cycle end (calculateNextCycleEnd, node-behavior.md §4.3
 });
 
 describe("the running sidecar's cycle (start and end)", () => {
-  it("for every billing day, a sidecar running through 1999-2001, 2026-2029 and 2099-2101 is in runningCycle(day, now) at every hour", () => {
+  it("for every billing day, a sidecar running through 1999-2001, 2026-2029 and 2099-2101 is in runningCycle(day, now) at every hour", { timeout: 30_000 }, () => {
     const wrong: string[] = [];
     for (const [from, to] of [["1999-11-01", "2001-03-01"], ["2026-11-01", "2029-03-01"], ["2099-11-01", "2101-03-01"]]) {
       for (let day = 1; day <= 31; day++) {

@@ -8,6 +8,8 @@
 // `…Gb` are the .env's "GB", which the sidecar multiplies by 2^30 (GiB), times
 // are Date (UTC) or `…Unix` seconds, rates are bytes per second (number).
 
+import { NONE, type Phrase } from "@/lib/phrase";
+
 /** Bytes in one "GB" of K2_NODE_TRAFFIC_LIMIT_GB / K2_NODE_TRAFFIC_USED_GB / set-usage: the sidecar's GiB (2^30). */
 export const BYTES_PER_GIB = 1_073_741_824n;
 /** quotaCutoffReserveBytes (enforcer.go, and Center's): 500 MiB; the cut trips at limit − this. */
@@ -284,9 +286,8 @@ export type QuotaLineCode =
  * One line of the quota panel as a code and its values (plain data; strings shown verbatim,
  * numbers as lib prints them); `NONE` marks an absent value. The English line stays beside it.
  */
-export type QuotaLine = { code: QuotaLineCode; values: Record<string, string> };
-/** The value of a QuotaLine that is absent (the catalog's `select` then says something else). */
-export const NONE = "__none__";
+export type QuotaLine = Phrase<QuotaLineCode, Record<string, string>>;
+export { NONE };
 
 /** The warning threshold when none is configured: 80 % of the limit. */
 export const DEFAULT_WARN_PERCENT = 80;

@@ -13,7 +13,7 @@ import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
 import { PROVIDER_STATE_PHRASES, type ProviderStateCode } from "./lifecycle";
 import { checklistUntilPass } from "./node-steps";
-import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 // change_ip work items (issue #14; center-api.md §5.1, §6.6): a private node's
 // public IPv4 changes. Center's own change-ip waits for its next 02:00 run, so

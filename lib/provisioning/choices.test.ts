@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BYTES_PER_GIB } from "@/lib/metering/cycle";
 import { en, zhCN } from "@/messages";
 import { CHOICE_PHRASES, fleetPinnedVersion, imageOptions, planOptions } from "./choices";
-import { phraseOf } from "./work-items";
+import { phraseOf } from "@/lib/phrase";
 
 const plan = (id: string, transferTb: number, priceMonthly: number) => ({ id, name: id, cpu: 2, memoryMb: 2048, storageGb: 60, transferTb, priceMonthly });
 const image = (id: string, name: string, os: "linux" | "windows" = "linux", platform = "LINUX_UNIX") => ({ id, name, os, platform, description: "" });

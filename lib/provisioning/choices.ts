@@ -2,7 +2,7 @@ import type { CloudImage, CloudPlan } from "@/lib/center/schemas";
 import { BYTES_PER_GIB } from "@/lib/metering/cycle";
 import type { ProviderRule } from "@/lib/metering/provider";
 import { PINNED_TAG } from "@/lib/node-ops/env-schema";
-import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 // The wizard's step 2 (provisioning.md Step 2) with its rules made visible:
 // every plan of the account's region with whether its transfer comfortably

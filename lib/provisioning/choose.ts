@@ -8,7 +8,7 @@ import { redactText } from "@/lib/redact";
 import { fleetPinnedVersion, imageOptions, planOptions, type ImageOption, type PlanOption } from "./choices";
 import { chooseSchema } from "./choose-schema";
 import { decideMetering, privateNodeName, type MeteringChoice } from "./node-env";
-import { phraseOf, type Phrase, type PhraseBook } from "./work-items";
+import { phraseOf, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 export { chooseSchema, type ChooseInput } from "./choose-schema";
 

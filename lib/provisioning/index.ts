@@ -2,7 +2,8 @@ import type { CenterClient } from "@/lib/center/client";
 import type { NodeOperation } from "@/lib/center/schemas";
 import { redactText } from "@/lib/redact";
 import type { WorkItemFilter } from "./filters";
-import { phraseOf, workItemView, type Phrase, type PhraseBook, type WorkItemView } from "./work-items";
+import { phraseOf, type Phrase, type PhraseBook } from "@/lib/phrase";
+import { workItemView, type WorkItemView } from "./work-items";
 
 // The Provisioning page's data: Center's node operations (center-api.md §5.2),
 // every action and status, filterable, newest first, as work-item views.

@@ -7,7 +7,7 @@ import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client
 import { redactText } from "@/lib/redact";
 import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
-import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "./work-items";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a
 // private subscription's grace ended) and `destroy` (its suspension ended) name

@@ -5,7 +5,7 @@ import { CHANGE_IP_PHRASES } from "./change-ip";
 import { CHOOSE_PHRASES } from "./choose";
 import { LIFECYCLE_PHRASES, PROVIDER_STATE_PHRASES } from "./lifecycle";
 import { CHANGE_IP_LABELS, STEP_LABEL_CODES, STEP_LABELS } from "./run-view";
-import { phraseOf, type PhraseBook, type PhraseValues } from "./work-items";
+import { phraseOf, type PhraseBook, type PhraseValues } from "@/lib/phrase";
 
 // The Provisioning pages show the sentences of the wizard's steps (choose.ts, lifecycle.ts, change-ip.ts) and the
 // stepper's labels (run-view.ts) from the catalog by their codes: each English entry must render exactly lib's

@@ -2,7 +2,8 @@ import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
 import type { NodeOperation } from "@/lib/center/schemas";
 import { en, zhCN } from "@/messages";
-import { phraseOf, provisionDeadline, WORK_ITEM_PHRASES, workItemView } from "./work-items";
+import { phraseOf } from "@/lib/phrase";
+import { provisionDeadline, WORK_ITEM_PHRASES, workItemView } from "./work-items";
 
 const T = Date.UTC(2026, 11, 1, 12, 0, 0) / 1000;
 const op = (o: Partial<NodeOperation> = {}): NodeOperation => ({

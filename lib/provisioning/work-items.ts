@@ -1,5 +1,6 @@
 import { decodeOperationParams, type NodeOperation } from "@/lib/center/schemas";
 import { BYTES_PER_GIB } from "@/lib/metering/cycle";
+import { phraseOf, type NoValues, type Phrase, type PhraseBook, type PhraseValues } from "@/lib/phrase";
 
 // Center's node operations (center-api.md §5) as the Provisioning page shows
 // them: what each asks for, decoded from its params; who holds it and until
@@ -8,29 +9,6 @@ import { BYTES_PER_GIB } from "@/lib/metering/cycle";
 // failed by a sweep that runs every 10 min, whatever k2ops does; after that the
 // claim token activates nothing. Center enforces no lease (§5.6 step 6): a
 // lease past its deadline is shown as expired, never as released.
-
-/** A phrase's values: data shown verbatim (regions, names, IPs, reasons, error messages) or numbers. */
-export type PhraseValues = Record<string, string | number>;
-
-/**
- * A sentence lib builds, as the page translates it: `code` is a key of the
- * "provisioning" catalog namespace (messages/<lang>/provisioning.json) and
- * `values` its placeholders' values. The English catalog entry renders exactly
- * the English `text` lib keeps beside it for notifications, logs and server
- * errors (the tests beside each phrase book check so).
- */
-export type Phrase<C extends string = string> = { code: C; values: PhraseValues };
-
-/** No values: a phrase without placeholders. */
-export type NoValues = Record<string, never>;
-
-/** English by code: each entry builds lib's `text` from the values its catalog entry takes. */
-export type PhraseBook = Record<string, (v: never) => string>;
-
-/** Sentence `code` of `book` with `values`: lib's English `text` and the phrase the page translates. */
-export function phraseOf<B extends PhraseBook, C extends keyof B & string>(book: B, code: C, values: Parameters<B[C]>[0]): { text: string; phrase: Phrase<C> } {
-  return { text: (book[code] as unknown as (v: unknown) => string)(values), phrase: { code, values: values as PhraseValues } };
-}
 
 /** The work items' sentences (asks, problem, deadline) by catalog code, in English. */
 export const WORK_ITEM_PHRASES = {
