@@ -93,4 +93,25 @@ test.describe("audit and jobs tables", () => {
     await expect(page.getByRole("columnheader", { name: "Took" })).toHaveCount(0);
     await expect(page.getByRole("columnheader", { name: "Created" })).toHaveAttribute("aria-sort", "ascending");
   });
+
+  test("the Metering table keeps its column choice for the user", async ({ page }) => {
+    await signIn(page, VIEWER);
+    await page.goto("/metering");
+    const table = page.getByTestId("metering-table");
+    await expect(table.getByRole("columnheader", { name: "Mode" })).toBeVisible();
+    await page.getByTestId("metering-columns").click();
+    const done = saved(page);
+    await page.getByRole("menuitemcheckbox", { name: "Mode" }).click();
+    await done;
+    await page.keyboard.press("Escape");
+    await page.reload();
+    await expect(table.getByRole("columnheader", { name: "Node" })).toBeVisible();
+    await expect(table.getByRole("columnheader", { name: "Mode" })).toHaveCount(0);
+    // every row has as many cells as the header
+    const cells = await table.locator("tbody tr").first().locator("td").count();
+    expect(cells).toBe(await table.locator("thead th").count());
+    await page.getByTestId("metering-columns").click();
+    await page.getByRole("menuitem", { name: "Reset to default" }).click();
+    await expect(table.getByRole("columnheader", { name: "Mode" })).toBeVisible();
+  });
 });

@@ -3,7 +3,7 @@
 import { defineAction } from "@/lib/actions/safe-action";
 import { saveColumns, tableColumnsInputSchema } from "@/lib/table-columns";
 
-// Every role chooses the columns of the jobs and audit tables for itself (saved on the account,
+// Every role chooses the columns of the jobs, audit and metering tables for itself (saved on the account,
 // audited like every change); `hidden: null` goes back to the table's default.
 export const saveTableColumnsAction = defineAction({
   name: "table.columns.save",

@@ -1,6 +1,8 @@
 import { useTranslations } from "next-intl";
 import type { GaugeViewState, MeteringPageView } from "@/lib/metering/view";
 import { FleetTotalsChart, TopConsumersChart } from "./fleet-charts";
+import type { SaveColumns } from "@/components/table/use-column-choice";
+import type { METER_HIDEABLE_COLUMNS } from "@/lib/table-columns/ids";
 import { MeteringTable } from "./metering-table";
 
 // The Metering page (issue #13 "Show", fleet): the count per gauge state, every
@@ -16,7 +18,9 @@ const ORDER: { state: GaugeViewState; tone: string }[] = [
   { state: "unknown", tone: "text-muted-foreground" },
 ];
 
-export function MeteringOverview({ view }: { view: MeteringPageView }) {
+type MeterColumn = (typeof METER_HIDEABLE_COLUMNS)[number];
+
+export function MeteringOverview({ view, hiddenColumns, saveColumns }: { view: MeteringPageView; hiddenColumns?: readonly MeterColumn[]; saveColumns?: SaveColumns<MeterColumn> }) {
   const t = useTranslations("metering");
   const nowMs = new Date(view.to).getTime();
   return (
@@ -30,7 +34,7 @@ export function MeteringOverview({ view }: { view: MeteringPageView }) {
         ))}
         <span className="ml-auto text-xs text-muted-foreground">{t("overview.thresholds", { percent: view.warnPercent })}</span>
       </div>
-      <MeteringTable rows={view.rows} nowMs={nowMs} />
+      <MeteringTable rows={view.rows} nowMs={nowMs} hiddenColumns={hiddenColumns} saveColumns={saveColumns} />
       <div className="grid gap-4 xl:grid-cols-2">
         <FleetTotalsChart view={view} />
         <TopConsumersChart view={view} />

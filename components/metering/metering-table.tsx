@@ -3,7 +3,10 @@
 import Link from "next/link";
 import { useLocale, useTranslations } from "next-intl";
 import { parseAsStringLiteral, useQueryStates } from "nuqs";
-import { createColumnHelper, createSortedRowModel, rowSortingFeature, tableFeatures, useTable, type SortFn } from "@tanstack/react-table";
+import { columnVisibilityFeature, createColumnHelper, createSortedRowModel, rowSortingFeature, tableFeatures, useTable, type SortFn } from "@tanstack/react-table";
+import { METER_HIDEABLE_COLUMNS, TABLE_COLUMNS } from "@/lib/table-columns/ids";
+import { ColumnsMenu } from "@/components/table/columns-menu";
+import { useColumnChoice, type SaveColumns } from "@/components/table/use-column-choice";
 import type { FleetMeterRowView } from "@/lib/metering/view";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatGiB as formatGiBIn, formatPercent, formatUtc, modeKey } from "./format";
@@ -22,7 +25,7 @@ const DIRS = ["asc", "desc"] as const;
 /** the direction a column starts in when first clicked */
 const FIRST_DIR: Record<SortKey, "asc" | "desc"> = { risk: "asc", name: "asc", used: "desc", cut: "asc", end: "asc" };
 
-const features = tableFeatures({ rowSortingFeature, sortedRowModel: createSortedRowModel() });
+const features = tableFeatures({ columnVisibilityFeature, rowSortingFeature, sortedRowModel: createSortedRowModel() });
 const helper = createColumnHelper<typeof features, FleetMeterRowView>();
 const byNumber: SortFn<typeof features, FleetMeterRowView> = (a, b, id) => (a.getValue<number>(id) ?? 0) - (b.getValue<number>(id) ?? 0);
 const byText: SortFn<typeof features, FleetMeterRowView> = (a, b, id) => String(a.getValue(id)).localeCompare(String(b.getValue(id)));
@@ -30,8 +33,8 @@ const timeOr = (iso: string | null, none: number) => (iso ? new Date(iso).getTim
 
 // the sortable columns' values; the other columns are display columns (the headers are worded in MeteringTable)
 const columns = helper.columns([
-  helper.accessor("risk", { id: "risk", sortFn: byNumber }),
-  helper.accessor((r) => `${r.name} ${r.ipv4}`, { id: "name", sortFn: byText }),
+  helper.accessor("risk", { id: "risk", sortFn: byNumber, enableHiding: false }),
+  helper.accessor((r) => `${r.name} ${r.ipv4}`, { id: "name", sortFn: byText, enableHiding: false }),
   helper.display({ id: "gauge" }),
   // no figure sorts below 0 %
   helper.accessor((r) => r.gauge.percentUsed ?? -1, { id: "used", sortFn: byNumber }),
@@ -44,7 +47,14 @@ const columns = helper.columns([
   helper.display({ id: "notes" }),
 ]);
 
-export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowMs: number }) {
+type Hideable = (typeof METER_HIDEABLE_COLUMNS)[number];
+type ColumnId = "risk" | "name" | Hideable;
+const isHideable = (id: string): id is Hideable => (METER_HIDEABLE_COLUMNS as readonly string[]).includes(id);
+/** each hideable column's header, a key of metering.table */
+const LABEL = { gauge: "quota", used: "percentUsed", figures: "usedLimit", state: "state", cut: "projectedCut", end: "cycleEnds", mode: "mode", notes: "notes" } as const satisfies Record<Hideable, string>;
+
+/** The metered nodes by risk (or the URL's order), with the user's column choice (saved by `saveColumns`). */
+export function MeteringTable({ rows, nowMs, hiddenColumns = [], saveColumns }: { rows: FleetMeterRowView[]; nowMs: number; hiddenColumns?: readonly Hideable[]; saveColumns?: SaveColumns<Hideable> }) {
   const t = useTranslations("metering");
   const locale = useLocale();
   const formatGiB = (b: number | null | undefined) => formatGiBIn(b, locale);
@@ -57,12 +67,24 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
     { history: "replace", scroll: false },
   );
   const direction = dir ?? FIRST_DIR[sort];
-  const table = useTable({ features, columns, data: rows, state: { sorting: [{ id: sort, desc: direction === "desc" }] }, onSortingChange: () => undefined, enableSortingRemoval: false });
+  const choice = useColumnChoice({ hideable: METER_HIDEABLE_COLUMNS, defaultHidden: TABLE_COLUMNS.metering.defaultHidden, initialHidden: hiddenColumns, save: saveColumns });
+  const table = useTable({
+    features,
+    columns,
+    data: rows,
+    state: { sorting: [{ id: sort, desc: direction === "desc" }], columnVisibility: choice.columnVisibility },
+    onSortingChange: () => undefined,
+    onColumnVisibilityChange: choice.onColumnVisibilityChange,
+    enableSortingRemoval: false,
+  });
+  const shown = new Set(table.getVisibleLeafColumns().map((c) => c.id as ColumnId));
+  const show = (id: ColumnId) => !isHideable(id) || shown.has(id);
   const sortBy = (key: SortKey) => {
     const next = key === sort ? (direction === "asc" ? "desc" : "asc") : FIRST_DIR[key];
     void setQuery({ sort: key === "risk" && next === "asc" ? null : key, dir: next === FIRST_DIR[key] ? null : next });
   };
-  const header = (id: string, label: string, className?: string) => {
+  const header = (id: ColumnId, label: string, className?: string) => {
+    if (!show(id)) return null;
     const key = METER_SORTS.find((k) => k === id);
     return (
       <TableHead key={id} className={className} aria-sort={key && key === sort ? (direction === "asc" ? "ascending" : "descending") : undefined}>
@@ -78,6 +100,16 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
     );
   };
   return (
+    <div className="space-y-2">
+    <div className="flex justify-end">
+      <ColumnsMenu
+        testId="metering-columns"
+        columns={table.getAllLeafColumns().filter((c) => c.getCanHide()).map((c) => ({ id: c.id, label: t(`table.${LABEL[c.id as Hideable]}`), visible: c.getIsVisible() }))}
+        onToggle={(id, visible) => table.getColumn(id)?.toggleVisibility(visible)}
+        onReset={choice.reset}
+        isDefault={choice.isDefault}
+      />
+    </div>
     <Table aria-label={t("table.aria")} data-testid="metering-table" containerClassName="max-h-[70vh]" stickyHeader>
       <TableHeader>
         <TableRow>
@@ -96,7 +128,7 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
       <TableBody>
         {table.getRowModel().rows.length === 0 ? (
           <TableRow>
-            <TableCell colSpan={10} className="p-6 text-center text-muted-foreground">
+            <TableCell colSpan={shown.size} className="p-6 text-center text-muted-foreground">
               {t("table.empty")}
             </TableCell>
           </TableRow>
@@ -114,22 +146,22 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
                 </Link>
                 <span className="font-mono text-xs text-muted-foreground">{r.ipv4}</span>
               </TableCell>
-              <TableCell>
+              {show("gauge") ? <TableCell>
                 <QuotaGauge gauge={g} label={t("table.gaugeLabel", { name: r.name })} />
-              </TableCell>
-              <TableCell className="text-right font-medium" data-testid="percent-used">
+              </TableCell> : null}
+              {show("used") ? <TableCell className="text-right font-medium" data-testid="percent-used">
                 {limited ? formatPercent(g.percentUsed) : "—"}
-              </TableCell>
-              <TableCell className="whitespace-nowrap text-right text-xs">{limited ? `${formatGiB(g.usedBytes)} / ${formatGiB(g.limitBytes)}` : g.usedBytes !== null ? formatGiB(g.usedBytes) : "—"}</TableCell>
-              <TableCell>
+              </TableCell> : null}
+              {show("figures") ? <TableCell className="whitespace-nowrap text-right text-xs">{limited ? `${formatGiB(g.usedBytes)} / ${formatGiB(g.limitBytes)}` : g.usedBytes !== null ? formatGiB(g.usedBytes) : "—"}</TableCell> : null}
+              {show("state") ? <TableCell>
                 <StateBadge state={g.state} />
-              </TableCell>
-              <TableCell className="whitespace-nowrap text-xs" data-testid="projected-cut">
+              </TableCell> : null}
+              {show("cut") ? <TableCell className="whitespace-nowrap text-xs" data-testid="projected-cut">
                 <ProjectionText projection={r.projection} nowMs={nowMs} />
-              </TableCell>
-              <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(r.cycleEnd, { dayOnly: true })}</TableCell>
-              <TableCell className="whitespace-nowrap text-xs">{modeText(r.mode)}</TableCell>
-              <TableCell className="text-xs">
+              </TableCell> : null}
+              {show("end") ? <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(r.cycleEnd, { dayOnly: true })}</TableCell> : null}
+              {show("mode") ? <TableCell className="whitespace-nowrap text-xs">{modeText(r.mode)}</TableCell> : null}
+              {show("notes") ? <TableCell className="text-xs">
                 {[
                   limited && g.usedBytes === null ? <span key="fig" className="block text-muted-foreground">{t("table.noUsedFigure")}</span> : null,
                   r.reporterFailing ? <span key="rep" className="block text-destructive">{t("table.reporterFailing")}</span> : null,
@@ -140,11 +172,12 @@ export function MeteringTable({ rows, nowMs }: { rows: FleetMeterRowView[]; nowM
                     </span>
                   ) : null,
                 ]}
-              </TableCell>
+              </TableCell> : null}
             </TableRow>
           );
         })}
       </TableBody>
     </Table>
+    </div>
   );
 }

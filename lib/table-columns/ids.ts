@@ -7,11 +7,13 @@ import { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS } from "@/lib/flee
 
 export const AUDIT_HIDEABLE_COLUMNS = ["who", "target", "outcome", "details"] as const;
 export const JOB_HIDEABLE_COLUMNS = ["status", "progress", "startedBy", "created", "took"] as const;
+export const METER_HIDEABLE_COLUMNS = ["gauge", "used", "figures", "state", "cut", "end", "mode", "notes"] as const;
 
 export const TABLE_COLUMNS = {
   fleet: { hideable: FLEET_HIDEABLE_COLUMNS, defaultHidden: DEFAULT_HIDDEN_FLEET_COLUMNS },
   audit: { hideable: AUDIT_HIDEABLE_COLUMNS, defaultHidden: [] as readonly (typeof AUDIT_HIDEABLE_COLUMNS)[number][] },
   jobs: { hideable: JOB_HIDEABLE_COLUMNS, defaultHidden: [] as readonly (typeof JOB_HIDEABLE_COLUMNS)[number][] },
+  metering: { hideable: METER_HIDEABLE_COLUMNS, defaultHidden: [] as readonly (typeof METER_HIDEABLE_COLUMNS)[number][] },
 } as const;
 
 export type TableId = keyof typeof TABLE_COLUMNS;

@@ -8,6 +8,8 @@ import { PageHeader } from "@/components/shell/page-header";
 import { MeteringAudits } from "@/components/metering/metering-audits";
 import { MeteringOverview } from "@/components/metering/metering-overview";
 import { Skeleton } from "@/components/ui/skeleton";
+import { userColumns } from "@/lib/table-columns";
+import { saveTableColumnsAction } from "../table-columns-action";
 
 export async function generateMetadata() {
   const t = await getTranslations("metering");
@@ -23,12 +25,19 @@ async function Audits({ canFix }: { canFix: boolean }) {
 
 export default async function MeteringPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
-  const view = await meteringPageView({ range: meteringRange((await searchParams).range) });
+  const [view, columns] = await Promise.all([meteringPageView({ range: meteringRange((await searchParams).range) }), userColumns("metering", user.id)]);
   const t = await getTranslations("metering");
   return (
     <>
       <PageHeader help="metering" title={t("title")} description={t("description")} />
-      <MeteringOverview view={view} />
+      <MeteringOverview
+        view={view}
+        hiddenColumns={columns.hidden}
+        saveColumns={async (input) => {
+          "use server";
+          return saveTableColumnsAction({ table: "metering", hidden: input.hidden });
+        }}
+      />
       <div className="mt-6">
         <Suspense fallback={<Skeleton className="h-24 w-full" />}>
           <Audits canFix={hasRole(user.role, "operator")} />
