@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "k2ops-demo-pass";
 export const ADMIN = "admin@k2ops.local";
@@ -43,4 +43,19 @@ export async function syncFleetFromCenter(browser: Browser) {
   await page.getByRole("button", { name: "Sync from Center" }).click();
   await expect(page.getByText(/Synced \d+ nodes/)).toBeVisible();
   await page.close();
+}
+
+/**
+ * Chooses an option of a select (Radix Select: a role="combobox" button and a role="listbox" popup)
+ * the way a user does: opens the combobox found by its accessible name (within `scope`), clicks the
+ * option by its role and name, and waits for the list to close.
+ */
+export async function chooseOption(scope: Page | Locator, name: string | RegExp, option: string | RegExp) {
+  const page = "page" in scope ? scope.page() : scope;
+  const combobox = scope.getByRole("combobox", { name, exact: true });
+  await combobox.click();
+  const listbox = page.getByRole("listbox");
+  await listbox.getByRole("option", { name: option, exact: true }).click();
+  await expect(listbox).toHaveCount(0);
+  await expect(combobox).toHaveText(option);
 }

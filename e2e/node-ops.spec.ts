@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { expect, test } from "@playwright/test";
 import { fleetNodeSecret } from "../simulator/center/seed";
-import { ADMIN, OPERATOR, VIEWER, signIn, syncFleetFromCenter } from "./helpers";
+import { ADMIN, OPERATOR, VIEWER, chooseOption, signIn, syncFleetFromCenter } from "./helpers";
 
 const IP = "127.0.0.12"; // jp-tokyo-02: healthy
 
@@ -26,7 +26,7 @@ test.describe("node page operations", () => {
     await expect(page.getByTestId("env-view")).toContainText("K2_NODE_SECRET=<redacted>", { useInnerText: false });
     await expect(page.getByTestId("env-view")).toContainText("K2_VERSION=v0.4.8-9d7c6f95", { useInnerText: false });
 
-    await page.getByLabel("Log container").selectOption("k2-sidecar");
+    await chooseOption(page, "Log container", "k2-sidecar");
     await page.getByRole("button", { name: "Tail logs" }).click();
     // the tail is the last lines: after some minutes of status reports the start-up lines have scrolled out of it
     await expect(page.getByTestId("raw-output")).toContainText("Status reported successfully", { useInnerText: false });
@@ -57,7 +57,7 @@ test.describe("node page operations", () => {
     await page.getByRole("button", { name: "Confirm update (pull + up -d)" }).click();
     await expect(page.getByTestId("op-result")).toContainText("Update: pulled and brought up; verification passed", { timeout: 60_000 });
 
-    await page.getByLabel("Container to restart").selectOption("k2s");
+    await chooseOption(page, "Container to restart", "k2s");
     await page.getByRole("button", { name: "Restart", exact: true }).click();
     await expect(page.getByRole("dialog", { name: "Confirm Restart" })).toContainText("does NOT re-read .env");
     await page.getByRole("button", { name: "Confirm restart" }).click();
@@ -105,7 +105,7 @@ test.describe("node page operations", () => {
     // a Lightsail node (Center's inventory) billed off the 1st is warned as well
     await expect(form.getByTestId("env-warning-K2_NODE_BILLING_START_DATE").filter({ hasText: /Lightsail resets/ })).toBeVisible();
     await form.getByLabel("K2_NODE_BILLING_START_DATE").fill("2026-01-01");
-    await form.getByLabel("K2_LOG_LEVEL").selectOption("warn");
+    await chooseOption(form, "K2_LOG_LEVEL", "warn");
     await form.getByRole("button", { name: "Preview changes" }).click();
     await expect(page.getByTestId("env-diff")).toContainText("K2_LOG_LEVEL");
     await form.getByRole("button", { name: "Apply" }).click();

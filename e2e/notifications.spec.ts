@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
-import { ADMIN, OPERATOR, alertBox, signIn } from "./helpers";
+import { ADMIN, OPERATOR, alertBox, chooseOption, signIn } from "./helpers";
 
 // Settings → Notifications (issue #16): an admin adds a webhook target (a real
 // receiver in this test process), sends a test, sees a failed delivery with its
@@ -44,13 +44,13 @@ test("an admin adds a target, tests it, sees a failed delivery and sends it agai
 
   const form = page.getByRole("form", { name: "Add a target" });
   await form.getByLabel("Name").fill("ops hook");
-  await form.getByLabel("Kind").selectOption("slack");
+  await chooseOption(form, "Kind", "Slack incoming webhook");
   await form.getByLabel("URL").fill(`${base}/hooks/secret-path-e2e`);
   await form.getByRole("button", { name: "Add target" }).click();
   await expect(page.getByTestId("error-webhookUrl")).toContainText("URL: a Slack incoming webhook is https://hooks.slack.com/services/");
   await expect(page.getByTestId("notify-targets").locator('tr[data-target="ops hook"]')).toHaveCount(0);
 
-  await form.getByLabel("Kind").selectOption("webhook");
+  await chooseOption(form, "Kind", "Generic webhook (JSON POST)");
   await form.getByLabel("URL").fill(`${base}/hooks/secret-path-e2e`);
   await form.getByRole("button", { name: "Add target" }).click();
   const row = page.getByTestId("notify-targets").locator('tr[data-target="ops hook"]');

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { OPERATOR, signIn } from "./helpers";
+import { OPERATOR, chooseOption, signIn } from "./helpers";
 
 // A set-env rollout (issue #12: "restart sidecar with .env applied" as a fleet
 // kind): documented, non-secret keys only, validated like the node's .env editor,
@@ -19,15 +19,17 @@ test("an operator rolls a fleet .env setting out: a bad value refused at its fie
   await expect(page.getByTestId("verification-history").locator("li").first()).toBeVisible({ timeout: 90_000 });
 
   await page.goto(`/operations/rollout/new?target=selection&nodes=${NODE}`);
-  await page.getByLabel("Kind").selectOption("set-env");
+  await chooseOption(page, "Kind", "set-env");
   const rows = page.getByTestId("set-env-rows");
   await rows.getByRole("button", { name: "Add a variable" }).click();
-  const key = rows.getByLabel("Variable 1", { exact: true });
   // only documented, non-secret keys are offered
-  const keys = await key.locator("option").allTextContents();
+  await rows.getByRole("combobox", { name: "Variable 1", exact: true }).click();
+  await expect(page.getByRole("listbox")).toBeVisible();
+  const keys = await page.getByRole("listbox").getByRole("option").allTextContents();
   expect(keys).toContain("K2_LOG_LEVEL");
   for (const k of keys) expect(k).not.toMatch(/SECRET|CLAIM|TOKEN|KEY|PASSWORD/);
-  await key.selectOption("K2_LOG_LEVEL");
+  await page.keyboard.press("Escape");
+  await chooseOption(rows, "Variable 1", "K2_LOG_LEVEL");
   await rows.getByLabel("Value", { exact: true }).fill("loud");
   await page.getByLabel("Canary nodes").fill("0");
   await page.getByLabel("Minimum healthy time (seconds)").fill("1");
@@ -57,7 +59,7 @@ test("an operator rolls a fleet .env setting out: a bad value refused at its fie
   // the node's .env holds the setting now (read back through the node page's editor)
   await page.goto(`/nodes/${NODE}`);
   await page.getByRole("button", { name: "Edit .env" }).click();
-  await expect(page.getByRole("form", { name: ".env editor" }).getByLabel("K2_LOG_LEVEL")).toHaveValue("debug");
+  await expect(page.getByRole("form", { name: ".env editor" }).getByRole("combobox", { name: "K2_LOG_LEVEL" })).toHaveText("debug");
 
   await page.goto(`/audit?node=${NODE}`);
   await expect(page.getByTestId("audit-table")).toContainText("rollout");

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import * as simFleet from "../simulator/node/fleet";
-import { OPERATOR, VIEWER, signIn } from "./helpers";
+import { OPERATOR, VIEWER, chooseOption, signIn } from "./helpers";
 
 // A rollout (issue #12) against the simulated fleet: the two jp-tokyo nodes are
 // healthy and run the demo's release (v0.4.8-9d7c6f95); the update takes them to
@@ -52,7 +52,7 @@ test.describe("rollout", () => {
 
     // the schema's defaults are the form's; the server's schema refuses what the browser refuses
     await expect(page.getByLabel("Canary nodes")).toHaveValue("1");
-    await expect(page.getByLabel("Promotion")).toHaveValue("manual");
+    await expect(page.getByRole("combobox", { name: "Promotion" })).toHaveText("manual: wait for an operator");
     await expect(page.getByLabel("Minimum healthy time (seconds)")).toHaveValue("20");
     await page.getByLabel("Target tag").fill("latest");
     await page.getByLabel("Canary nodes").fill("");
@@ -167,7 +167,7 @@ test.describe("rollout", () => {
 
     // prefilled from the URL, as the fleet table links it
     await page.goto(`/operations/rollout/new?target=selection&nodes=${WRONG_TZ}`);
-    await page.getByLabel("Kind").selectOption("restart-sidecar");
+    await chooseOption(page, "Kind", "restart-sidecar");
     await expect(page.getByLabel("Target tag")).toHaveCount(0);
     await page.getByLabel("Minimum healthy time (seconds)").fill("1");
     await page.getByLabel("Healthy deadline (seconds)").fill("10");

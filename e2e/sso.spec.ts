@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { ADMIN, addUser, alertBox, signIn } from "./helpers";
+import { ADMIN, addUser, alertBox, chooseOption, signIn } from "./helpers";
 
 // Single sign-on against the OIDC provider simulator the console is started with
 // (playwright.config.ts): authorization code + PKCE, RS256 id_token, discovery.
@@ -36,7 +36,7 @@ test.describe("single sign-on (OIDC)", () => {
     const email = `sso-${Date.now()}@example.test`;
     await signIn(page, ADMIN);
     await addUser(page, email, "unused-local-password");
-    await page.locator(`tr[data-email="${email}"]`).getByLabel(`Role of ${email}`).selectOption("operator");
+    await chooseOption(page.locator(`tr[data-email="${email}"]`), `Role of ${email}`, "operator");
     await expect(page.getByText(`${email} is now operator`)).toBeVisible();
 
     const ctx = await browser.newContext();

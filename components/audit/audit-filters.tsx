@@ -2,9 +2,13 @@ import { useTranslations } from "next-intl";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Button } from "@/components/ui/button";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 
 /** The outcomes an audit event can have, each a key of the catalogs' audit.outcome. */
 export const AUDIT_OUTCOMES = ["succeeded", "degraded", "failed", "denied", "interrupted", "pending"] as const;
+
+/** The item standing for "any" (Radix refuses ""); the form still submits "" for it. */
+const ANY = "__any__";
 
 type Value = { user?: string; action?: string; node?: string; outcome?: string; from?: string; to?: string };
 
@@ -12,7 +16,6 @@ type Value = { user?: string; action?: string; node?: string; outcome?: string; 
 export function AuditFilters({ actions, value }: { actions: string[]; value: Value }) {
   const t = useTranslations("audit.filters");
   const tOutcome = useTranslations("audit.outcome");
-  const select = "h-9 w-full rounded-md border border-input bg-background px-2 text-sm";
   return (
     <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border border-border bg-card p-3 md:grid-cols-7" aria-label={t("label")}>
       <div className="space-y-1">
@@ -21,14 +24,19 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
       </div>
       <div className="space-y-1">
         <Label htmlFor="f-action">{t("action")}</Label>
-        <select id="f-action" name="action" defaultValue={value.action ?? ""} className={select}>
-          <option value="">{t("any")}</option>
-          {actions.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
+        <Select name="action" defaultValue={value.action ?? ""} emptyValue={ANY}>
+          <SelectTrigger id="f-action" className="h-9">
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            <SelectItem value={ANY}>{t("any")}</SelectItem>
+            {actions.map((a) => (
+              <SelectItem key={a} value={a}>
+                {a}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
       </div>
       <div className="space-y-1">
         <Label htmlFor="f-node">{t("node")}</Label>
@@ -36,14 +44,19 @@ export function AuditFilters({ actions, value }: { actions: string[]; value: Val
       </div>
       <div className="space-y-1">
         <Label htmlFor="f-outcome">{t("outcome")}</Label>
-        <select id="f-outcome" name="outcome" defaultValue={value.outcome ?? ""} className={select}>
-          <option value="">{t("any")}</option>
-          {AUDIT_OUTCOMES.map((o) => (
-            <option key={o} value={o}>
-              {o === "degraded" ? t("degradedOption") : tOutcome(o)}
-            </option>
-          ))}
-        </select>
+        <Select name="outcome" defaultValue={value.outcome ?? ""} emptyValue={ANY}>
+          <SelectTrigger id="f-outcome" className="h-9">
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            <SelectItem value={ANY}>{t("any")}</SelectItem>
+            {AUDIT_OUTCOMES.map((o) => (
+              <SelectItem key={o} value={o}>
+                {o === "degraded" ? t("degradedOption") : tOutcome(o)}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
       </div>
       <div className="space-y-1">
         <Label htmlFor="f-from">{t("from")}</Label>

@@ -3,11 +3,14 @@
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useQueryState } from "nuqs";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 import { fleetTextParam } from "./fleet-text-param";
 
 // the values these filters know (lib/fleet fleetQuerySchema); their texts are in the catalogs
 const CLASSES = ["shared", "private"] as const;
 const STATUSES = ["pass", "fail", "error", "never"] as const;
+/** The item standing for "any" (Radix refuses ""); the URL never carries it. */
+const ANY = "__any__";
 
 // Filters live in the URL (shareable, reload-safe). The text filter is applied by the
 // table as you type and reaches the URL after a pause (no server round trip); the
@@ -29,19 +32,23 @@ export function FleetFilters({ countries, regions, archs, checks }: { countries:
     router.replace(`${pathname}?${next.toString()}`, { scroll: false });
   }
 
-  const sel = "h-8 rounded-md border border-input bg-background px-2 text-sm";
   // options: the values (in the URL), each with the text shown for it
   const select = (key: string, label: string, options: { value: string; label: string }[]) => (
     <label className="flex items-center gap-1 text-xs text-muted-foreground">
       {label}
-      <select aria-label={label} className={sel} value={params.get(key) ?? ""} onChange={(e) => set(key, e.target.value)}>
-        <option value="">{t("any")}</option>
-        {options.map((o) => (
-          <option key={o.value} value={o.value}>
-            {o.label}
-          </option>
-        ))}
-      </select>
+      <Select value={params.get(key) ?? ""} onValueChange={(v) => set(key, v)} emptyValue={ANY}>
+        <SelectTrigger aria-label={label} className="w-auto min-w-20 text-foreground">
+          <SelectValue />
+        </SelectTrigger>
+        <SelectContent>
+          <SelectItem value={ANY}>{t("any")}</SelectItem>
+          {options.map((o) => (
+            <SelectItem key={o.value} value={o.value}>
+              {o.label}
+            </SelectItem>
+          ))}
+        </SelectContent>
+      </Select>
     </label>
   );
 

@@ -6,12 +6,15 @@ import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 
 export type EnvField = { key: string; label: string; help: string; secret?: boolean; adminOnly?: boolean; choices?: readonly string[] };
 type Note = { key: string; message: string };
 type Preview = { current: Record<string, string>; changes: { key: string; from: string; to: string }[]; problems: Note[]; warnings?: Note[] };
 type Res<T> = { ok: true; data: T; outcome?: "succeeded" | "degraded" | "failed" } | { ok: false; error: { message: string } };
 type Act<T> = (input: unknown) => Promise<Res<T>>;
+/** The item standing for "not set" (Radix refuses ""); the edit still sees "". */
+const NOT_SET = "__not_set__";
 
 // The documented .env variables as a form: non-secret values shown and editable,
 // secrets write-only (keep or replace, never displayed), a diff of non-secret
@@ -99,20 +102,19 @@ export function EnvEditor(props: {
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
               {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground">{t("adminOnly")}</span> : null}
               {f.choices ? (
-                <select
-                  aria-label={f.key}
-                  className="h-9 w-full rounded-md border border-input bg-background px-2 text-sm"
-                  value={values[f.key] ?? ""}
-                  disabled={f.adminOnly && !props.isAdmin}
-                  onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
-                >
-                  {/* "" = not set: the line is removed and the sidecar's default applies */}
-                  {[...new Set(["", ...f.choices, values[f.key] ?? ""])].map((c) => (
-                    <option key={c} value={c}>
-                      {c === "" ? t("notSet") : f.choices!.includes(c) ? c : t("invalidValue", { value: c })}
-                    </option>
-                  ))}
-                </select>
+                <Select value={values[f.key] ?? ""} onValueChange={(v) => setValues({ ...values, [f.key]: v })} emptyValue={NOT_SET} disabled={f.adminOnly && !props.isAdmin}>
+                  <SelectTrigger aria-label={f.key} className="h-9">
+                    <SelectValue />
+                  </SelectTrigger>
+                  <SelectContent>
+                    {/* "" = not set: the line is removed and the sidecar's default applies */}
+                    {[...new Set(["", ...f.choices, values[f.key] ?? ""])].map((c) => (
+                      <SelectItem key={c} value={c === "" ? NOT_SET : c}>
+                        {c === "" ? t("notSet") : f.choices!.includes(c) ? c : t("invalidValue", { value: c })}
+                      </SelectItem>
+                    ))}
+                  </SelectContent>
+                </Select>
               ) : (
                 <Input
                   aria-label={f.key}

@@ -8,6 +8,7 @@ import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 import { EnvEditor, type EnvField } from "./env-editor";
 import { LogFollower } from "./log-follower";
 // command palette (issue 16): ?op=<operation> opens that operation's confirmation below
@@ -26,6 +27,23 @@ type Status = {
 };
 
 const CONTAINERS = ["k2s", "k2-sidecar", "k2-slave", "k2-oc"];
+
+function ContainerSelect({ label, value, onChange }: { label: string; value: string; onChange: (c: string) => void }) {
+  return (
+    <Select value={value} onValueChange={onChange}>
+      <SelectTrigger aria-label={label} className="w-auto text-xs">
+        <SelectValue />
+      </SelectTrigger>
+      <SelectContent>
+        {CONTAINERS.map((c) => (
+          <SelectItem key={c} value={c} className="text-xs">
+            {c}
+          </SelectItem>
+        ))}
+      </SelectContent>
+    </Select>
+  );
+}
 
 function RawOutput({ r }: { r: OpResult }) {
   const t = useTranslations("node.ops");
@@ -208,9 +226,7 @@ export function NodeOperations(props: {
           {t("readStatus")}
         </Button>
         <span className="flex items-center gap-1">
-          <select aria-label={t("logContainer")} className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={logC} onChange={(e) => setLogC(e.target.value)}>
-            {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
-          </select>
+          <ContainerSelect label={t("logContainer")} value={logC} onChange={setLogC} />
           <Button size="sm" variant="outline" disabled={busy} onClick={() => run(t("titles.logs", { container: logC }), props.actions.logs, { container: logC, lines: 200 })}>
             {t("tailLogs")}
           </Button>
@@ -245,9 +261,7 @@ export function NodeOperations(props: {
           <Confirmed label={tOp("push-compose")} requested={asked("push-compose")} onDismiss={dismissOp} busy={busy} warning={t("warnings.pushCompose")} onConfirm={() => run(tOp("push-compose"), props.actions.pushCompose, { apply: false, confirm: true })} />
           <Confirmed label={tOp("deploy-compose")} requested={asked("deploy-compose")} onDismiss={dismissOp} busy={busy} warning={t("warnings.deployCompose")} onConfirm={() => run(tOp("deploy-compose"), props.actions.pushCompose, { apply: true, confirm: true })} />
           <span className="flex items-center gap-1">
-            <select aria-label={t("restartContainer")} className="h-8 rounded-md border border-input bg-background px-1 text-xs" value={restartC} onChange={(e) => setRestartC(e.target.value)}>
-              {CONTAINERS.map((c) => <option key={c}>{c}</option>)}
-            </select>
+            <ContainerSelect label={t("restartContainer")} value={restartC} onChange={setRestartC} />
             <Confirmed label={t("restart")} requested={asked("restart")} onDismiss={dismissOp} busy={busy} warning={t("warnings.restart")} onConfirm={() => run(t("titles.restart", { container: restartC }), props.actions.restart, { container: restartC, confirm: true })} />
           </span>
           {/* only where it applies: a Lightsail instance Center still lists */}

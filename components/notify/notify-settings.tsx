@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { useRouter } from "next/navigation";
-import { useForm } from "react-hook-form";
+import { Controller, useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import { useTranslations } from "next-intl";
@@ -14,7 +14,7 @@ import { Checkbox } from "@/components/ui/checkbox";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { Select } from "@/components/ui/select";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 
 // Settings → Notifications (issue #16): the targets (environment ones read-only),
@@ -74,10 +74,21 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
         <Input id="name" {...form.register("name")} aria-invalid={!!errors.name} />
       </Field>
       <Field id="kind" label={tForm("kind")} error={errors.kind?.message}>
-        <Select id="kind" {...form.register("kind")}>
-          <option value="webhook">{tForm("kindWebhook")}</option>
-          <option value="slack">{tForm("kindSlack")}</option>
-        </Select>
+        <Controller
+          control={form.control}
+          name="kind"
+          render={({ field }) => (
+            <Select value={field.value} onValueChange={field.onChange} disabled={field.disabled}>
+              <SelectTrigger id="kind" ref={field.ref} onBlur={field.onBlur} aria-invalid={!!errors.kind}>
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                <SelectItem value="webhook">{tForm("kindWebhook")}</SelectItem>
+                <SelectItem value="slack">{tForm("kindSlack")}</SelectItem>
+              </SelectContent>
+            </Select>
+          )}
+        />
       </Field>
       <div className="md:col-span-2">
         <Field id="webhookUrl" label={tForm("url")} hint={editing ? tForm("urlHintEdit") : tForm("urlHintNew")} error={errors.webhookUrl?.message}>

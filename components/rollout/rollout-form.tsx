@@ -4,7 +4,7 @@ import * as React from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { Controller, get, useForm, useWatch, type FieldErrors, type Resolver } from "react-hook-form";
+import { Controller, get, useForm, useWatch, type Control, type FieldErrors, type Resolver } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import type { z } from "zod";
@@ -16,7 +16,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { Select } from "@/components/ui/select";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 import { Textarea } from "@/components/ui/textarea";
 import { cn } from "@/lib/utils";
 import { RolloutPlan } from "./rollout-plan";
@@ -81,6 +81,39 @@ const aria = (path: string, error?: string, hint = true) => ({
   "aria-invalid": error ? true : undefined,
   "aria-describedby": [hint ? `${idOf(path)}-hint` : "", error ? `${idOf(path)}-error` : ""].filter(Boolean).join(" ") || undefined,
 });
+
+/** A select bound to one of the form's choice fields (a Controller: Radix Select is not a native input register() can drive). */
+function SelectField({
+  control,
+  name,
+  options,
+  ...trigger
+}: {
+  control: Control<FormIn, unknown, FormOut>;
+  name: "params.kind" | "strategy.promotion" | "strategy.batchSize.mode" | "strategy.failureThreshold.mode";
+  options: { value: string; label: string }[];
+} & Omit<React.ComponentProps<typeof SelectTrigger>, "name">) {
+  return (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field }) => (
+        <Select value={field.value} onValueChange={field.onChange} disabled={field.disabled}>
+          <SelectTrigger ref={field.ref} onBlur={field.onBlur} {...trigger}>
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {options.map((o) => (
+              <SelectItem key={o.value} value={o.value}>
+                {o.label}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      )}
+    />
+  );
+}
 
 const parseNodes = (text: string) => text.split(/[\s,;]+/).filter(Boolean);
 const filterText = (f: Record<string, string | string[]>) =>
@@ -166,6 +199,10 @@ export function RolloutForm({
           : t("thresholdCount", { count: Math.max(1, Math.floor(threshold.value)) })
       : null;
   const planKind = plan?.input.params.kind;
+  const units = [
+    { value: "count", label: t("unitNodes") },
+    { value: "percent", label: t("unitPercent") },
+  ];
 
   return (
     <div className="space-y-6">
@@ -182,13 +219,7 @@ export function RolloutForm({
         <fieldset className="grid gap-4 sm:grid-cols-2">
           <legend className="mb-2 text-sm font-semibold">{t("what")}</legend>
           <Field path="params.kind" label={t("kind")} hint={kind ? t(`kindHelp.${kind}`) : ""} error={e("params.kind") ?? e("params")}>
-            <Select {...register("params.kind")} {...aria("params.kind", e("params.kind"))}>
-              {ROLLOUT_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
-            </Select>
+            <SelectField control={control} name="params.kind" options={ROLLOUT_KINDS.map((k) => ({ value: k, label: k }))} {...aria("params.kind", e("params.kind"))} />
           </Field>
           {kind === "update" ? (
             <>
@@ -223,10 +254,15 @@ export function RolloutForm({
             <Input type="number" min={0} max={50} step={1} {...register("strategy.canary", { valueAsNumber: true })} {...aria("strategy.canary", e("strategy.canary"))} />
           </Field>
           <Field path="strategy.promotion" label={t("promotion")} hint={t("promotionHint", { value: DEFAULTS.promotion })} error={e("strategy.promotion")}>
-            <Select {...register("strategy.promotion")} {...aria("strategy.promotion", e("strategy.promotion"))}>
-              <option value="manual">{t("promotionManual")}</option>
-              <option value="auto">{t("promotionAuto")}</option>
-            </Select>
+            <SelectField
+              control={control}
+              name="strategy.promotion"
+              options={[
+                { value: "manual", label: t("promotionManual") },
+                { value: "auto", label: t("promotionAuto") },
+              ]}
+              {...aria("strategy.promotion", e("strategy.promotion"))}
+            />
           </Field>
           <Field
             path="strategy.batchSize.value"
@@ -236,10 +272,7 @@ export function RolloutForm({
           >
             <div className="flex gap-2">
               <Input type="number" min={1} max={100} step={1} {...register("strategy.batchSize.value", { valueAsNumber: true })} {...aria("strategy.batchSize.value", e("strategy.batchSize.value"))} />
-              <Select aria-label={t("batchSizeUnit")} className="w-36" {...register("strategy.batchSize.mode")}>
-                <option value="count">{t("unitNodes")}</option>
-                <option value="percent">{t("unitPercent")}</option>
-              </Select>
+              <SelectField control={control} name="strategy.batchSize.mode" options={units} aria-label={t("batchSizeUnit")} className="w-36 shrink-0" />
             </div>
           </Field>
           <Field path="strategy.staggerSeconds" label={t("stagger")} hint={t("staggerHint", { value: DEFAULTS.staggerSeconds })} error={e("strategy.staggerSeconds")}>
@@ -263,10 +296,7 @@ export function RolloutForm({
           >
             <div className="flex gap-2">
               <Input type="number" min={0} max={100} step={1} {...register("strategy.failureThreshold.value", { valueAsNumber: true })} {...aria("strategy.failureThreshold.value", e("strategy.failureThreshold.value"))} />
-              <Select aria-label={t("thresholdUnit")} className="w-36" {...register("strategy.failureThreshold.mode")}>
-                <option value="count">{t("unitNodes")}</option>
-                <option value="percent">{t("unitPercent")}</option>
-              </Select>
+              <SelectField control={control} name="strategy.failureThreshold.mode" options={units} aria-label={t("thresholdUnit")} className="w-36 shrink-0" />
             </div>
           </Field>
           <div className="flex items-start gap-2">
@@ -342,12 +372,17 @@ function EnvRows({ value, onChange, error, listError }: { value: EnvRow[]; onCha
       {rows.map((r, i) => (
         <div key={i} className="flex items-start gap-2">
           <Field path={`params.env.${i}.key`} label={t("variable", { n: i + 1 })} error={error(i, "key")} className="w-64">
-            <Select value={r.key} onChange={(ev) => set(i, { key: ev.target.value as FleetEnvKey })} {...aria(`params.env.${i}.key`, error(i, "key"), false)}>
-              {FLEET_ENV_KEYS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
-                </option>
-              ))}
+            <Select value={r.key} onValueChange={(v) => set(i, { key: v as FleetEnvKey })}>
+              <SelectTrigger {...aria(`params.env.${i}.key`, error(i, "key"), false)}>
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {FLEET_ENV_KEYS.map((k) => (
+                  <SelectItem key={k} value={k}>
+                    {k}
+                  </SelectItem>
+                ))}
+              </SelectContent>
             </Select>
           </Field>
           <Field path={`params.env.${i}.value`} label={t("value")} error={error(i, "value")} className="flex-1">

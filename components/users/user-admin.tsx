@@ -4,13 +4,14 @@ import { useState, useTransition } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { useTranslations } from "next-intl";
+import { ROLES, type Role } from "@/lib/auth/roles";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Badge } from "@/components/ui/badge";
 import { Dialog } from "@/components/ui/dialog";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
 
-type Role = "viewer" | "operator" | "admin";
 type UserRow = { id: string; email: string; name: string; role: Role; disabled: boolean; lastLoginAt: string | null };
 type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
 
@@ -29,7 +30,11 @@ export function UserAdmin(props: {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [resetFor, setResetFor] = useState<UserRow | null>(null);
   const [resetError, setResetError] = useState<string | null>(null);
-  const select = "h-8 rounded-md border border-input bg-background px-2 text-sm";
+  const roleItems = ROLES.map((r) => (
+    <SelectItem key={r} value={r}>
+      {tRoles(r)}
+    </SelectItem>
+  ));
 
   function report(res: Result, ok: string) {
     if (res.ok) {
@@ -96,11 +101,12 @@ export function UserAdmin(props: {
         </div>
         <div className="space-y-1">
           <Label htmlFor="new-role">{t("role")}</Label>
-          <select id="new-role" name="role" defaultValue="viewer" className={`${select} h-9 w-full`}>
-            <option value="viewer">{tRoles("viewer")}</option>
-            <option value="operator">{tRoles("operator")}</option>
-            <option value="admin">{tRoles("admin")}</option>
-          </select>
+          <Select name="role" defaultValue="viewer">
+            <SelectTrigger id="new-role" className="h-9">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>{roleItems}</SelectContent>
+          </Select>
         </div>
         <div className="space-y-1">
           <Label htmlFor="new-password">{t("initialPassword")}</Label>
@@ -133,17 +139,12 @@ export function UserAdmin(props: {
                   <div className="text-xs text-muted-foreground">{u.name}</div>
                 </td>
                 <td className="px-3 py-2">
-                  <select
-                    aria-label={t("roleOf", { email: u.email })}
-                    className={select}
-                    value={u.role}
-                    disabled={pending}
-                    onChange={(e) => change(u.id, { role: e.target.value as Role }, t("roleChanged", { email: u.email, role: tRoles(e.target.value as Role) }))}
-                  >
-                    <option value="viewer">{tRoles("viewer")}</option>
-                    <option value="operator">{tRoles("operator")}</option>
-                    <option value="admin">{tRoles("admin")}</option>
-                  </select>
+                  <Select value={u.role} disabled={pending} onValueChange={(v) => change(u.id, { role: v as Role }, t("roleChanged", { email: u.email, role: tRoles(v as Role) }))}>
+                    <SelectTrigger aria-label={t("roleOf", { email: u.email })} className="w-auto min-w-28">
+                      <SelectValue />
+                    </SelectTrigger>
+                    <SelectContent>{roleItems}</SelectContent>
+                  </Select>
                 </td>
                 <td className="px-3 py-2">{u.disabled ? <Badge variant="destructive">{t("disabled")}</Badge> : <Badge variant="success">{t("active")}</Badge>}</td>
                 <td className="px-3 py-2 text-xs text-muted-foreground">{u.lastLoginAt ? u.lastLoginAt.replace("T", " ").slice(0, 16) : t("never")}</td>
