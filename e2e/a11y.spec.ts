@@ -57,10 +57,12 @@ test("the fleet table keeps name, IPv4, verification and quota on a 1280 px scre
   expect(overflow).toBeLessThanOrEqual(0);
 });
 
-test("read-only use on a 390 px phone: the fleet, a node and the audit log are readable without sideways scrolling of the page", async ({ page }) => {
+test("read-only use on a 390 px phone: every page a viewer reads fits the screen without sideways scrolling of the page", async ({ page }) => {
+  test.setTimeout(120_000);
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, VIEWER);
-  for (const path of ["/", "/nodes/127.0.0.11", "/audit", "/metering"]) {
+  // wide tables scroll inside their own box; the page itself never does
+  for (const path of PAGES.filter((p) => p !== "/settings/users" && p !== "/settings/notifications")) {
     await page.goto(path);
     await expect(page.locator("main")).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

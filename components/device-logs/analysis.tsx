@@ -38,6 +38,7 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
         <p className="mt-2 text-muted-foreground">{t("noRule")}</p>
       )}
       {a.findings.length ? (
+        <div className="overflow-x-auto">
         <table className="mt-3 w-full text-xs" data-testid="findings">
           <thead className="text-left text-muted-foreground">
             <tr>
@@ -58,6 +59,7 @@ export function VerdictCard({ a }: { a: DiagAnalysis }) {
             ))}
           </tbody>
         </table>
+        </div>
       ) : null}
     </section>
   );
@@ -172,6 +174,7 @@ export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; serv
                   .map(([l, n]) => `${l}: ${n}`)
                   .join(" · ") || t("none")}
               </p>
+              <div className="overflow-x-auto">
               <table className="mt-2 w-full text-xs">
                 <tbody>
                   {a.eventCounts.map((e) => (
@@ -183,6 +186,7 @@ export function FileAnalysis({ file, server, rawHref }: { file: OpenedFile; serv
                   ))}
                 </tbody>
               </table>
+              </div>
             </section>
             <section className="rounded-lg border p-4 text-sm" data-testid="transitions">
               <h3 className="font-medium">{t("transitions", { total: a.transitionTotal })}</h3>

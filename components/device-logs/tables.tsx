@@ -21,6 +21,7 @@ export function TicketsTable({ tickets }: { tickets: TicketRow[] }) {
   const statusText = useTicketStatusText();
   if (!tickets.length) return <p className="text-sm text-muted-foreground">{t("noTicket")}</p>;
   return (
+    <div className="overflow-x-auto">
     <table className="w-full text-sm" data-testid="tickets">
       <thead className="text-left text-xs text-muted-foreground">
         <tr>
@@ -61,6 +62,7 @@ export function TicketsTable({ tickets }: { tickets: TicketRow[] }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
@@ -68,6 +70,7 @@ export function LogsTable({ logs }: { logs: LogRow[] }) {
   const t = useTranslations("deviceLogs.tables");
   if (!logs.length) return <p className="text-sm text-muted-foreground">{t("noLog")}</p>;
   return (
+    <div className="overflow-x-auto">
     <table className="w-full text-sm" data-testid="logs">
       <thead className="text-left text-xs text-muted-foreground">
         <tr>
@@ -98,5 +101,6 @@ export function LogsTable({ logs }: { logs: LogRow[] }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

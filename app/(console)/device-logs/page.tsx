@@ -47,9 +47,9 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
       <PageHeader help="deviceLogs" title={t("title")} description={t("description")} />
       <form method="get" className="grid grid-cols-2 gap-3 rounded-lg border p-4 text-sm md:grid-cols-4" aria-label={t("search.aria")}>
         {FIELDS.map(([name, example]) => (
-          <label key={name} className="flex flex-col gap-1">
+          <label key={name} className="flex min-w-0 flex-col gap-1">
             <span className="text-xs text-muted-foreground">{t(`search.${name}`)}</span>
-            <input name={name} defaultValue={raw[name] ?? ""} placeholder={example} className="rounded-md border bg-background px-2 py-1" aria-invalid={!!errors[name]} />
+            <input name={name} defaultValue={raw[name] ?? ""} placeholder={example} className="w-full min-w-0 rounded-md border bg-background px-2 py-1" aria-invalid={!!errors[name]} />
             {errors[name] ? (
               <span className="text-xs text-destructive" data-testid={`error-${name}`}>
                 {errors[name]}
@@ -57,9 +57,9 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
             ) : null}
           </label>
         ))}
-        <label className="flex flex-col gap-1">
+        <label className="flex min-w-0 flex-col gap-1">
           <span className="text-xs text-muted-foreground">{t("search.status")}</span>
-          <select name="status" defaultValue={raw.status ?? ""} className="rounded-md border bg-background px-2 py-1">
+          <select name="status" defaultValue={raw.status ?? ""} className="w-full min-w-0 rounded-md border bg-background px-2 py-1">
             <option value="">{t("search.any")}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
