@@ -12,7 +12,8 @@ import { nodeUsed, readMeter } from "./poll";
 import { pollNode } from "./schedule";
 import { fleetLatest } from "./store";
 import { quotaContext } from "./quota";
-import { configureQuota, recoverCut, setUsage } from "./quota-ops";
+import { applyProrationSeed, configureQuota, recoverCut, setUsage } from "./quota-ops";
+import { prorateCreationMonth } from "./proration";
 import { DEFAULT_PROVIDER_RULES, refreshProviderFigures, type Sources } from "./provider";
 import { runMeteringAudits } from "./audits";
 
@@ -191,4 +192,44 @@ describe("quota operations on simulated nodes", () => {
     expect(list("metering-off")).toEqual([O]);
     expect(list("limit-allowance")).toEqual([U]); // unlimited on a 1024 GB bundle
   }, 120_000);
+
+  it("creation-month proration, method B by one click (Part C): refused outside the creation month and on a node without metering, changing nothing; applied on U: the full limit by up -d k2-sidecar, then set-usage of the seed, verified", async () => {
+    const cmds = (ip: string) => f.fleet.commands(ip).map((c) => c.command);
+    const envOf = (ip: string) => f.fleet.node(ip).readFile("/apps/k2s/.env");
+    const input = { bundleGb: 1024, fullLimitGb: 1000 };
+    // a node created 40 days ago: its creation month is over, the full limit is right
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const envBefore = envOf(U);
+    const nBefore = cmds(U).length;
+    await expect(applyProrationSeed(U, { ...input, createdAt: old }, false, ctx("pr-old"))).rejects.toThrow(/creation month \(\d{4}-\d{2}\) is over.*Nothing was changed/);
+    expect(cmds(U).slice(nBefore).join("\n")).not.toMatch(/set-usage|up -d|restart|\.env/);
+    expect(envOf(U)).toEqual(envBefore);
+    // metering off: there is no meter to seed
+    await expect(applyProrationSeed(O, { ...input, createdAt: new Date() }, false, ctx("pr-off"))).rejects.toThrow(/metering/i);
+    expect(cmds(O).join("\n")).not.toMatch(/set-usage/);
+
+    // created in this month (a minute ago, or its first second when the month is younger than that)
+    const now = Date.now();
+    const monthStart = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1);
+    const createdAt = new Date(Math.max(monthStart + 1000, now - 60_000));
+    const r = await applyProrationSeed(U, { ...input, createdAt }, false, ctx("pr"));
+    expect(r.parsed.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(r.parsed.verified).toBe(true);
+    expect(r.parsed.changes).toEqual([{ key: "K2_NODE_TRAFFIC_LIMIT_GB", from: "0", to: "1000" }]);
+    // the seed is the month's missing share plus what U already counted (set-usage replaces the count)
+    const row = await db().meterNode.findUniqueOrThrow({ where: { nodeIpv4: U } });
+    const bare = prorateCreationMonth({ ...input, createdAt }).fullLimitWithSeed.setUsageGb;
+    expect(r.parsed.seedGb!).toBeGreaterThanOrEqual(bare);
+    expect(r.parsed.workings.length).toBeGreaterThan(2);
+    expect(envOf(U)).toMatch(/^K2_NODE_TRAFFIC_LIMIT_GB=1000$/m);
+    expect(row.limitGb).toBe(1000);
+    expect(row.used! >= BigInt(r.parsed.seedGb!) * GIB).toBe(true);
+    expect(r.parsed.gauge).toMatchObject({ state: "ok", k2sPaused: false });
+    // the .env change applied with up -d k2-sidecar, never restart; the seed with set-usage + its restart
+    const ran = cmds(U).slice(nBefore).join("\n");
+    expect(ran).toMatch(/up -d k2-sidecar/);
+    // (quoted for the remote shell: set-usage '\''50'\'')
+    expect(ran).toMatch(new RegExp(`set-usage [\\\\']*${r.parsed.seedGb}[\\\\']* && .*docker compose restart k2-sidecar`));
+    expect(ran).not.toMatch(/compose down|K2_NODE_SECRET=|8e8e8e8e/);
+  }, 240_000);
 });
