@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { OPERATOR, VIEWER, signIn } from "./helpers";
+import { OPERATOR, VIEWER, signIn, chooseOption } from "./helpers";
 
 // Device-log triage in the browser (issue #15) on the simulated Center: a
 // user's ticket, its replies and uploads, a log downloaded and analysed by
@@ -50,7 +50,7 @@ test.describe("device logs", () => {
 
     // the raw log, filtered by the transport layer
     await page.getByRole("link", { name: "raw log" }).first().click();
-    await page.getByLabel("DIAG layer").selectOption("transport");
+    await chooseOption(page, "DIAG layer", "transport");
     await page.getByRole("button", { name: "Filter" }).click();
     await expect(page.getByTestId("raw-count")).toHaveText(/^3 matching lines · page 1 of 1$/);
     const raw = await page.getByTestId("raw-lines").innerText();

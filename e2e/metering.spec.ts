@@ -127,10 +127,12 @@ test.describe("metering", () => {
     const form = page.getByRole("form", { name: "Configure quota" });
     await expect(form).toBeVisible();
     // the form starts with the fix's values
-    for (const [param, input] of [["day", "#quota-billingDay"], ["limit", "#quota-limitGb"], ["mode", "#quota-mode"]] as const) {
+    for (const [param, input] of [["day", "#quota-billingDay"], ["limit", "#quota-limitGb"]] as const) {
       const v = href.searchParams.get(param);
       if (v !== null) await expect(form.locator(input)).toHaveValue(v);
     }
+    const mode = href.searchParams.get("mode");
+    if (mode !== null) await expect(form.getByRole("combobox", { name: "Billing mode" })).toHaveText(mode === "sum" ? "rx + tx (sum)" : "max(rx, tx)");
     expect(href.searchParams.get("limit") ?? href.searchParams.get("mode")).not.toBeNull();
 
     await signOut(page);

@@ -3,7 +3,8 @@
 import { hardcodedText, sourceFiles } from "../lib/i18n/scan";
 
 const given = process.argv.slice(2);
-const files = given.length ? given : [...sourceFiles("app").filter((f) => f.endsWith(".tsx")), ...sourceFiles("components")];
+// the palette's English search keywords are English on purpose (as in the catalog test)
+const files = given.length ? given : [...sourceFiles("app").filter((f) => f.endsWith(".tsx")), ...sourceFiles("components")].filter((f) => f !== "components/command/commands.ts");
 let n = 0;
 for (const f of files) {
   for (const h of hardcodedText(f)) {

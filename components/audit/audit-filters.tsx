@@ -2,7 +2,7 @@ import { useTranslations } from "next-intl";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Button } from "@/components/ui/button";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select-radix";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 
 /** The outcomes an audit event can have, each a key of the catalogs' audit.outcome. */
 export const AUDIT_OUTCOMES = ["succeeded", "degraded", "failed", "denied", "interrupted", "pending"] as const;

@@ -2,7 +2,7 @@
 
 import * as React from "react";
 import { useRouter, useSearchParams } from "next/navigation";
-import { get, useForm, useWatch, type FieldErrors } from "react-hook-form";
+import { Controller, get, useForm, useWatch, type FieldErrors } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useLocale, useTranslations } from "next-intl";
 import { toast } from "sonner";
@@ -17,7 +17,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { Input } from "@/components/ui/input";
 import { Field } from "@/components/ui/field";
-import { Select } from "@/components/ui/select";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Time } from "@/components/i18n/time";
 import { formatDateTime } from "@/lib/i18n/format";
 
@@ -181,10 +181,21 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
             <Input id="quota-limitGb" type="number" min={0} {...register("limitGb", { valueAsNumber: true })} />
           </Field>
           <Field id="quota-mode" label={t("configure.mode")} error={msg(formState.errors, "mode")}>
-            <Select id="quota-mode" {...register("mode")}>
-              <option value="max">{tm("max")}</option>
-              <option value="sum">{tm("sum")}</option>
-            </Select>
+            <Controller
+              control={control}
+              name="mode"
+              render={({ field }) => (
+                <Select value={field.value} onValueChange={field.onChange} disabled={field.disabled}>
+                  <SelectTrigger id="quota-mode" ref={field.ref} onBlur={field.onBlur}>
+                    <SelectValue />
+                  </SelectTrigger>
+                  <SelectContent>
+                    <SelectItem value="max">{tm("max")}</SelectItem>
+                    <SelectItem value="sum">{tm("sum")}</SelectItem>
+                  </SelectContent>
+                </Select>
+              )}
+            />
           </Field>
         </div>
         <Field id="quota-seedGb" label={t("configure.seed")} hint={reanchors ? t("configure.seedReanchors") : t("configure.seedKeep")} error={msg(formState.errors, "seedGb")}>

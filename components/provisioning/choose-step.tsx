@@ -4,7 +4,7 @@ import * as React from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { parseAsString, useQueryStates } from "nuqs";
-import { get, useForm, useWatch, type FieldErrors } from "react-hook-form";
+import { Controller, get, useForm, useWatch, type Control, type FieldErrors } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import type { z } from "zod";
@@ -14,7 +14,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
-import { Select } from "@/components/ui/select";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Time } from "@/components/i18n/time";
 
 // The wizard's step 2 (issue #14): account and region in the URL (the server
@@ -24,6 +24,57 @@ import { Time } from "@/components/i18n/time";
 
 type Res = { ok: true; data: unknown } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
 const msg = (errors: FieldErrors, path: string) => (get(errors, path) as { message?: string } | undefined)?.message;
+
+/** Radix refuses an item whose value is "": the "—" item's stand-in (the form sees "") */
+const NONE_CHOSEN = "__none__";
+
+/** One of the wizard's choices (account, region, plan, image) as a Radix Select bound to the form; its trigger's id is `choose-<name>`. */
+function ChoiceField({
+  control,
+  name,
+  options,
+  disabled,
+  empty,
+  onChange,
+}: {
+  control: Control<z.input<typeof chooseSchema>, unknown, z.output<typeof chooseSchema>>;
+  name: "account" | "region" | "plan" | "image";
+  options: { value: string; label: string; disabled?: boolean }[];
+  disabled?: boolean;
+  /** the label of an item that chooses nothing (value "") */
+  empty?: string;
+  onChange?: (value: string) => void;
+}) {
+  return (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field }) => (
+        <Select
+          emptyValue={empty !== undefined ? NONE_CHOSEN : undefined}
+          value={(field.value as string | undefined) ?? ""}
+          onValueChange={(v) => {
+            field.onChange(v);
+            onChange?.(v);
+          }}
+          disabled={disabled}
+        >
+          <SelectTrigger id={`choose-${name}`} ref={field.ref} onBlur={field.onBlur}>
+            <SelectValue />
+          </SelectTrigger>
+          <SelectContent>
+            {empty !== undefined ? <SelectItem value={NONE_CHOSEN}>{empty}</SelectItem> : null}
+            {options.map((o) => (
+              <SelectItem key={o.value} value={o.value} disabled={o.disabled}>
+                {o.label}
+              </SelectItem>
+            ))}
+          </SelectContent>
+        </Select>
+      )}
+    />
+  );
+}
 
 export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; canOperate: boolean; confirm: (input: unknown) => Promise<Res> }) {
   const t = useTranslations("provisioning.choose");
@@ -105,44 +156,28 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
       <form onSubmit={handleSubmit(submit)} noValidate aria-label={t("formLabel")} className="space-y-4 rounded-lg border border-border bg-card p-4 text-sm">
         <div className="grid gap-3 sm:grid-cols-2">
           <Field id="choose-account" label={t("account")} error={msg(formState.errors, "account")}>
-            <Select id="choose-account" {...register("account", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ account: e.target.value || null, region: null }) })} disabled={!canOperate}>
-              {view.accounts.map((a) => (
-                <option key={a.name} value={a.name}>
-                  {a.name} ({a.provider})
-                </option>
-              ))}
-            </Select>
+            <ChoiceField control={control} name="account" disabled={!canOperate} onChange={(v) => void setQuery({ account: v || null, region: null })} options={view.accounts.map((a) => ({ value: a.name, label: `${a.name} (${a.provider})` }))} />
           </Field>
           <Field id="choose-region" label={t("region")} hint={t("regionHint", { region: view.ask.region })} error={msg(formState.errors, "region")}>
-            <Select id="choose-region" {...register("region", { onChange: (e: React.ChangeEvent<HTMLSelectElement>) => void setQuery({ region: e.target.value || null }) })} disabled={!canOperate}>
-              <option value="">—</option>
-              {view.regions.map((r) => (
-                <option key={r.slug} value={r.slug} disabled={!r.available}>
-                  {r.slug} · {r.nameEn}
-                  {r.providerId ? ` (${r.providerId})` : ""}
-                </option>
-              ))}
-            </Select>
+            <ChoiceField
+              control={control}
+              name="region"
+              disabled={!canOperate}
+              empty="—"
+              onChange={(v) => void setQuery({ region: v || null })}
+              options={view.regions.map((r) => ({ value: r.slug, label: `${r.slug} · ${r.nameEn}${r.providerId ? ` (${r.providerId})` : ""}`, disabled: !r.available }))}
+            />
           </Field>
           <Field id="choose-plan" label={t("plan")} hint={plan ? <span className={plan.fits ? undefined : "text-destructive"}>{tp(plan.whyPhrase.code, plan.whyPhrase.values)}</span> : t("planHint", { soldGib: String(view.ask.soldGib), headroomGb: String(view.rule.headroomGb) })} error={msg(formState.errors, "plan")}>
-            <Select id="choose-plan" {...register("plan")} disabled={!canOperate}>
-              {view.plans.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.fits ? "" : "✗ "}
-                  {t("planOption", { name: p.name, transferGb: String(p.transferGb), cpu: String(p.cpu), memoryMb: String(p.memoryMb), price: String(p.priceMonthly) })}
-                </option>
-              ))}
-            </Select>
+            <ChoiceField
+              control={control}
+              name="plan"
+              disabled={!canOperate}
+              options={view.plans.map((p) => ({ value: p.id, label: `${p.fits ? "" : "✗ "}${t("planOption", { name: p.name, transferGb: String(p.transferGb), cpu: String(p.cpu), memoryMb: String(p.memoryMb), price: String(p.priceMonthly) })}` }))}
+            />
           </Field>
           <Field id="choose-image" label={t("image")} hint={image ? <span className={image.usable ? undefined : "text-destructive"}>{tp(image.whyPhrase.code, image.whyPhrase.values)}</span> : t("imageHint")} error={msg(formState.errors, "image")}>
-            <Select id="choose-image" {...register("image")} disabled={!canOperate}>
-              {view.images.map((i) => (
-                <option key={i.id} value={i.id}>
-                  {i.usable ? "" : "✗ "}
-                  {i.name}
-                </option>
-              ))}
-            </Select>
+            <ChoiceField control={control} name="image" disabled={!canOperate} options={view.images.map((i) => ({ value: i.id, label: `${i.usable ? "" : "✗ "}${i.name}` }))} />
           </Field>
           <Field id="choose-version" label={t("version")} hint={view.version ? t("versionHint", { version: view.version }) : t("versionNone")} error={msg(formState.errors, "version")}>
             <Input id="choose-version" className="font-mono" {...register("version")} disabled={!canOperate} />

@@ -8,7 +8,7 @@ import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-tab
 import { WORK_ITEM_ACTIONS, WORK_ITEM_STATUSES } from "@/lib/provisioning/filters";
 import type { WorkItemView } from "@/lib/provisioning/work-items";
 import { Badge } from "@/components/ui/badge";
-import { Select } from "@/components/ui/select";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { AbortButton, ClaimButton, RunCell, type RunView, type WorkItemActions } from "./work-item-actions";
 import { Countdown } from "./countdown";
@@ -47,20 +47,28 @@ const columns = helper.columns([
 const COLUMN_KEYS = ["id", "action", "status", "subId", "asks", "holder", "deadline", "outcome", "createdAt", "k2ops"] as const;
 const isColumnKey = (s: string): s is (typeof COLUMN_KEYS)[number] => (COLUMN_KEYS as readonly string[]).includes(s);
 
+/** the "all" item's stand-in value (Radix refuses ""): the filter sees "" */
+const ANY = "__all__";
+
 function FilterSelect<T extends string>({ label, value, options, optionLabel, onChange }: { label: string; value: T | null; options: readonly T[]; optionLabel: (v: T) => string; onChange: (v: T | null) => void }) {
   const t = useTranslations("provisioning");
   return (
-    <label className="space-y-1 text-sm">
+    <div className="space-y-1 text-sm">
       <span className="block text-xs text-muted-foreground">{label}</span>
-      <Select aria-label={label} value={value ?? ""} onChange={(e) => onChange((e.target.value || null) as T | null)}>
-        <option value="">{t("table.all")}</option>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {optionLabel(o)}
-          </option>
-        ))}
+      <Select emptyValue={ANY} value={value ?? ""} onValueChange={(v) => onChange((v || null) as T | null)}>
+        <SelectTrigger aria-label={label} className="min-w-36">
+          <SelectValue />
+        </SelectTrigger>
+        <SelectContent>
+          <SelectItem value={ANY}>{t("table.all")}</SelectItem>
+          {options.map((o) => (
+            <SelectItem key={o} value={o}>
+              {optionLabel(o)}
+            </SelectItem>
+          ))}
+        </SelectContent>
       </Select>
-    </label>
+    </div>
   );
 }
 

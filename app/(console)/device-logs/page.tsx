@@ -3,6 +3,7 @@ import { requireUser } from "@/lib/auth/page";
 import { centerClientFromEnv } from "@/lib/center/client";
 import { logSearchSchema, searchFieldError, searchTriage } from "@/lib/device-logs";
 import { PageHeader } from "@/components/shell/page-header";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { LogsTable, TicketsTable } from "@/components/device-logs/tables";
 import { WarningNote } from "@/components/provisioning/instance-facts";
 
@@ -57,17 +58,24 @@ export default async function DeviceLogsPage({ searchParams }: { searchParams: P
             ) : null}
           </label>
         ))}
-        <label className="flex min-w-0 flex-col gap-1">
-          <span className="text-xs text-muted-foreground">{t("search.status")}</span>
-          <select name="status" defaultValue={raw.status ?? ""} className="w-full min-w-0 rounded-md border bg-background px-2 py-1">
-            <option value="">{t("search.any")}</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`ticketStatus.${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="flex min-w-0 flex-col gap-1">
+          <label htmlFor="search-status" className="text-xs text-muted-foreground">
+            {t("search.status")}
+          </label>
+          <Select name="status" defaultValue={raw.status ?? ""} emptyValue="__any__">
+            <SelectTrigger id="search-status" className="min-w-0">
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              <SelectItem value="__any__">{t("search.any")}</SelectItem>
+              {STATUSES.map((s) => (
+                <SelectItem key={s} value={s}>
+                  {t(`ticketStatus.${s}`)}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </div>
         <div className="flex items-end">
           <button type="submit" className="rounded-md bg-primary px-3 py-1.5 text-primary-foreground">
             {t("search.submit")}

@@ -6,6 +6,7 @@ import { centerClientFromEnv } from "@/lib/center/client";
 import { LAYER_FILTERS, openLog, rawLogPage, type LayerFilter } from "@/lib/device-logs";
 import { getFormatters } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { FileAnalysis } from "@/components/device-logs/analysis";
 import { WarningNote } from "@/components/provisioning/instance-facts";
 
@@ -43,16 +44,23 @@ export default async function DeviceLogPage({ searchParams }: { searchParams: Pr
         <form method="get" className="flex flex-wrap items-end gap-3 text-sm" aria-label={t("log.filterAria")}>
           <input type="hidden" name="key" value={key} />
           <input type="hidden" name="file" value={file} />
-          <label className="flex flex-col gap-1">
-            <span className="text-xs text-muted-foreground">{t("log.layer")}</span>
-            <select name="layer" defaultValue={layer} className="rounded-md border bg-background px-2 py-1">
-              {LAYER_FILTERS.map((l) => (
-                <option key={l} value={l}>
-                  {l}
-                </option>
-              ))}
-            </select>
-          </label>
+          <div className="flex flex-col gap-1">
+            <label htmlFor="log-layer" className="text-xs text-muted-foreground">
+              {t("log.layer")}
+            </label>
+            <Select name="layer" defaultValue={layer}>
+              <SelectTrigger id="log-layer" className="min-w-32">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {LAYER_FILTERS.map((l) => (
+                  <SelectItem key={l} value={l}>
+                    {l}
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
+          </div>
           <label className="flex flex-col gap-1">
             <span className="text-xs text-muted-foreground">{t("log.text")}</span>
             <input name="q" defaultValue={q} className="rounded-md border bg-background px-2 py-1" placeholder={TEXT_EXAMPLE} />
