@@ -101,83 +101,83 @@ export function MeteringTable({ rows, nowMs, hiddenColumns = [], saveColumns }: 
   };
   return (
     <div className="space-y-2">
-    <div className="flex justify-end">
-      <ColumnsMenu
-        testId="metering-columns"
-        columns={table.getAllLeafColumns().filter((c) => c.getCanHide()).map((c) => ({ id: c.id, label: t(`table.${LABEL[c.id as Hideable]}`), visible: c.getIsVisible() }))}
-        onToggle={(id, visible) => table.getColumn(id)?.toggleVisibility(visible)}
-        onReset={choice.reset}
-        isDefault={choice.isDefault}
-      />
-    </div>
-    <Table aria-label={t("table.aria")} data-testid="metering-table" containerClassName="max-h-[70vh]" stickyHeader>
-      <TableHeader>
-        <TableRow>
-          {header("risk", "#", "w-8")}
-          {header("name", t("table.node"))}
-          {header("gauge", t("table.quota"), "w-32")}
-          {header("used", t("table.percentUsed"), "text-right")}
-          {header("figures", t("table.usedLimit"), "text-right")}
-          {header("state", t("table.state"))}
-          {header("cut", t("table.projectedCut"))}
-          {header("end", t("table.cycleEnds"))}
-          {header("mode", t("table.mode"))}
-          {header("notes", t("table.notes"))}
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {table.getRowModel().rows.length === 0 ? (
+      <div className="flex justify-end">
+        <ColumnsMenu
+          testId="metering-columns"
+          columns={table.getAllLeafColumns().filter((c) => c.getCanHide()).map((c) => ({ id: c.id, label: t(`table.${LABEL[c.id as Hideable]}`), visible: c.getIsVisible() }))}
+          onToggle={(id, visible) => table.getColumn(id)?.toggleVisibility(visible)}
+          onReset={choice.reset}
+          isDefault={choice.isDefault}
+        />
+      </div>
+      <Table aria-label={t("table.aria")} data-testid="metering-table" containerClassName="max-h-[70vh]" stickyHeader>
+        <TableHeader>
           <TableRow>
-            <TableCell colSpan={shown.size} className="p-6 text-center text-muted-foreground">
-              {t("table.empty")}
-            </TableCell>
+            {header("risk", "#", "w-8")}
+            {header("name", t("table.node"))}
+            {header("gauge", t("table.quota"), "w-32")}
+            {header("used", t("table.percentUsed"), "text-right")}
+            {header("figures", t("table.usedLimit"), "text-right")}
+            {header("state", t("table.state"))}
+            {header("cut", t("table.projectedCut"))}
+            {header("end", t("table.cycleEnds"))}
+            {header("mode", t("table.mode"))}
+            {header("notes", t("table.notes"))}
           </TableRow>
-        ) : null}
-        {table.getRowModel().rows.map((row) => {
-          const r = row.original;
-          const g = r.gauge;
-          const limited = g.limitBytes > 0 && (g.state === "ok" || g.state === "warning" || g.state === "cut");
-          return (
-            <TableRow key={r.ipv4} data-ip={r.ipv4} data-state={g.state}>
-              <TableCell className="text-xs text-muted-foreground">{r.risk + 1}</TableCell>
-              <TableCell className="max-w-56">
-                <Link href={`/nodes/${r.ipv4}`} className="block truncate font-medium hover:underline">
-                  {r.name}
-                </Link>
-                <span className="font-mono text-xs text-muted-foreground">{r.ipv4}</span>
+        </TableHeader>
+        <TableBody>
+          {table.getRowModel().rows.length === 0 ? (
+            <TableRow>
+              <TableCell colSpan={shown.size} className="p-6 text-center text-muted-foreground">
+                {t("table.empty")}
               </TableCell>
-              {show("gauge") ? <TableCell>
-                <QuotaGauge gauge={g} label={t("table.gaugeLabel", { name: r.name })} />
-              </TableCell> : null}
-              {show("used") ? <TableCell className="text-right font-medium" data-testid="percent-used">
-                {limited ? formatPercent(g.percentUsed) : "—"}
-              </TableCell> : null}
-              {show("figures") ? <TableCell className="whitespace-nowrap text-right text-xs">{limited ? `${formatGiB(g.usedBytes)} / ${formatGiB(g.limitBytes)}` : g.usedBytes !== null ? formatGiB(g.usedBytes) : "—"}</TableCell> : null}
-              {show("state") ? <TableCell>
-                <StateBadge state={g.state} />
-              </TableCell> : null}
-              {show("cut") ? <TableCell className="whitespace-nowrap text-xs" data-testid="projected-cut">
-                <ProjectionText projection={r.projection} nowMs={nowMs} />
-              </TableCell> : null}
-              {show("end") ? <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(r.cycleEnd, { dayOnly: true })}</TableCell> : null}
-              {show("mode") ? <TableCell className="whitespace-nowrap text-xs">{modeText(r.mode)}</TableCell> : null}
-              {show("notes") ? <TableCell className="text-xs">
-                {[
-                  limited && g.usedBytes === null ? <span key="fig" className="block text-muted-foreground">{t("table.noUsedFigure")}</span> : null,
-                  r.reporterFailing ? <span key="rep" className="block text-destructive">{t("table.reporterFailing")}</span> : null,
-                  r.limitNotApplied ? <span key="lim" className="block text-warning">{t("table.limitNotApplied")}</span> : null,
-                  r.lastError ? (
-                    <span key="err" className="block text-destructive" title={r.lastError}>
-                      {t("table.lastPollFailed")}
-                    </span>
-                  ) : null,
-                ]}
-              </TableCell> : null}
             </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+          ) : null}
+          {table.getRowModel().rows.map((row) => {
+            const r = row.original;
+            const g = r.gauge;
+            const limited = g.limitBytes > 0 && (g.state === "ok" || g.state === "warning" || g.state === "cut");
+            return (
+              <TableRow key={r.ipv4} data-ip={r.ipv4} data-state={g.state}>
+                <TableCell className="text-xs text-muted-foreground">{r.risk + 1}</TableCell>
+                <TableCell className="max-w-56">
+                  <Link href={`/nodes/${r.ipv4}`} className="block truncate font-medium hover:underline">
+                    {r.name}
+                  </Link>
+                  <span className="font-mono text-xs text-muted-foreground">{r.ipv4}</span>
+                </TableCell>
+                {show("gauge") ? <TableCell>
+                  <QuotaGauge gauge={g} label={t("table.gaugeLabel", { name: r.name })} />
+                </TableCell> : null}
+                {show("used") ? <TableCell className="text-right font-medium" data-testid="percent-used">
+                  {limited ? formatPercent(g.percentUsed) : "—"}
+                </TableCell> : null}
+                {show("figures") ? <TableCell className="whitespace-nowrap text-right text-xs">{limited ? `${formatGiB(g.usedBytes)} / ${formatGiB(g.limitBytes)}` : g.usedBytes !== null ? formatGiB(g.usedBytes) : "—"}</TableCell> : null}
+                {show("state") ? <TableCell>
+                  <StateBadge state={g.state} />
+                </TableCell> : null}
+                {show("cut") ? <TableCell className="whitespace-nowrap text-xs" data-testid="projected-cut">
+                  <ProjectionText projection={r.projection} nowMs={nowMs} />
+                </TableCell> : null}
+                {show("end") ? <TableCell className="whitespace-nowrap font-mono text-xs">{formatUtc(r.cycleEnd, { dayOnly: true })}</TableCell> : null}
+                {show("mode") ? <TableCell className="whitespace-nowrap text-xs">{modeText(r.mode)}</TableCell> : null}
+                {show("notes") ? <TableCell className="text-xs">
+                  {[
+                    limited && g.usedBytes === null ? <span key="fig" className="block text-muted-foreground">{t("table.noUsedFigure")}</span> : null,
+                    r.reporterFailing ? <span key="rep" className="block text-destructive">{t("table.reporterFailing")}</span> : null,
+                    r.limitNotApplied ? <span key="lim" className="block text-warning">{t("table.limitNotApplied")}</span> : null,
+                    r.lastError ? (
+                      <span key="err" className="block text-destructive" title={r.lastError}>
+                        {t("table.lastPollFailed")}
+                      </span>
+                    ) : null,
+                  ]}
+                </TableCell> : null}
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
     </div>
   );
 }
