@@ -9,7 +9,8 @@ import { isCenterError } from "@/lib/center/client";
 import { cancelJob, MAX_CONCURRENCY } from "@/lib/jobs";
 import { db } from "@/lib/db";
 import { centerNodeMap } from "@/lib/node-ops/verify";
-import { addManualNode, manualNodeSchema, removeManualNode } from "@/lib/fleet/manual";
+import { addManualNode, removeManualNode } from "@/lib/fleet/manual";
+import { manualNodeSchema } from "@/lib/fleet/schema";
 import { startVerifyJob as startJob } from "@/lib/fleet/verify-job";
 
 export const syncFleetAction = defineAction({

@@ -4,27 +4,31 @@ import { useState } from "react";
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import type { z } from "zod";
+import { loginSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Alert } from "@/components/ui/alert";
 
+type LoginInput = z.infer<typeof loginSchema>;
+
+// Validates with the server's own schema (lib/auth/signin.ts); an empty field goes
+// to the server, which refuses it with its own message (shown in the alert).
 export function LoginForm({ notice, initialError, oidc }: { notice?: string; initialError?: string; oidc: string | null }) {
   const [error, setError] = useState(initialError);
   const [pending, setPending] = useState(false);
   const router = useRouter();
   const t = useTranslations("login.form");
+  const form = useForm<LoginInput>({ resolver: zodResolver(loginSchema), defaultValues: { email: "", password: "" } });
+  const errors = form.formState.errors;
 
-  async function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
+  const onSubmit = form.handleSubmit(async (values) => {
     setPending(true);
     setError(undefined);
-    const res = await signIn("credentials", {
-      redirect: false,
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-    });
+    const res = await signIn("credentials", { redirect: false, email: values.email, password: values.password });
     setPending(false);
     if (!res || res.error) {
       setError(res?.error === "CredentialsSignin" || !res?.error ? t("wrongCredentials") : res.error);
@@ -32,7 +36,7 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
     }
     router.replace("/");
     router.refresh();
-  }
+  });
 
   return (
     <div className="space-y-4 rounded-lg border border-border bg-card p-6 shadow-sm">
@@ -45,11 +49,37 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <div className="space-y-1.5">
           <Label htmlFor="email">{t("email")}</Label>
-          <Input id="email" name="email" type="email" autoComplete="username" required />
+          <Input
+            id="email"
+            type="email"
+            autoComplete="username"
+            required
+            {...form.register("email")}
+            aria-invalid={!!errors.email}
+            aria-describedby={errors.email ? "err-email" : undefined}
+          />
+          {errors.email ? (
+            <p className="text-xs text-destructive" id="err-email">
+              {errors.email.message}
+            </p>
+          ) : null}
         </div>
         <div className="space-y-1.5">
           <Label htmlFor="password">{t("password")}</Label>
-          <Input id="password" name="password" type="password" autoComplete="current-password" required />
+          <Input
+            id="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            {...form.register("password")}
+            aria-invalid={!!errors.password}
+            aria-describedby={errors.password ? "err-password" : undefined}
+          />
+          {errors.password ? (
+            <p className="text-xs text-destructive" id="err-password">
+              {errors.password.message}
+            </p>
+          ) : null}
         </div>
         <Button type="submit" className="w-full" disabled={pending}>
           {pending ? t("submitting") : t("submit")}

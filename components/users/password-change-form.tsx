@@ -1,43 +1,63 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useTransition } from "react";
 import { signOut } from "next-auth/react";
 import { useTranslations } from "next-intl";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
+import type { z } from "zod";
+import { passwordChangeSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 
 type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+type PasswordChange = z.infer<typeof passwordChangeSchema>;
+const FIELDS = ["currentPassword", "newPassword", "confirmPassword"] as const;
 
 /** Own password change. On success every session ends, this one too, so the user signs in again. */
 export function PasswordChangeForm({ changePassword }: { changePassword: (input: unknown) => Promise<Result> }) {
   const t = useTranslations("account.password");
   const [pending, start] = useTransition();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
+  // validates with the server action's own schema; the server's field errors land on the same fields
+  const form = useForm<PasswordChange>({
+    resolver: zodResolver(passwordChangeSchema),
+    defaultValues: { currentPassword: "", newPassword: "", confirmPassword: "" },
+  });
+  const errors = form.formState.errors;
 
-  function onSubmit(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const data = Object.fromEntries(new FormData(e.currentTarget));
+  const onSubmit = form.handleSubmit((values) => {
     start(async () => {
-      const res = await changePassword(data);
-      setFieldErrors(res.ok ? {} : (res.error.fieldErrors ?? {}));
+      const res = await changePassword(values);
       if (!res.ok) {
+        for (const k of FIELDS) {
+          const m = res.error.fieldErrors?.[k];
+          if (m?.length) form.setError(k, { message: m.join(" ") });
+        }
         toast.error(res.error.message);
         return;
       }
       toast.success(t("changed"));
       await signOut({ callbackUrl: "/login?reason=password" });
     });
-  }
+  });
 
-  const field = (name: string, label: string, autoComplete: string) => (
+  const field = (name: (typeof FIELDS)[number], label: string, autoComplete: string) => (
     <div className="space-y-1">
       <Label htmlFor={`pw-${name}`}>{label}</Label>
-      <Input id={`pw-${name}`} name={name} type="password" autoComplete={autoComplete} required aria-invalid={!!fieldErrors[name]} />
-      {fieldErrors[name]?.length ? (
+      <Input
+        id={`pw-${name}`}
+        type="password"
+        autoComplete={autoComplete}
+        required
+        {...form.register(name)}
+        aria-invalid={!!errors[name]}
+        aria-describedby={errors[name] ? `err-${name}` : undefined}
+      />
+      {errors[name] ? (
         <p className="text-xs text-destructive" id={`err-${name}`}>
-          {fieldErrors[name].join(" ")}
+          {errors[name].message}
         </p>
       ) : null}
     </div>

@@ -1,10 +1,14 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useState, useTransition, type TransitionStartFunction } from "react";
 import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { useTranslations } from "next-intl";
+import { Controller, useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import type { z } from "zod";
 import { ROLES, type Role } from "@/lib/auth/roles";
+import { newUserSchema, passwordResetSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -14,6 +18,71 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 
 type UserRow = { id: string; email: string; name: string; role: Role; disabled: boolean; lastLoginAt: string | null };
 type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
+type NewUserInput = z.input<typeof newUserSchema>;
+type NewUserOutput = z.output<typeof newUserSchema>;
+type PasswordReset = z.infer<typeof passwordResetSchema>;
+const NEW_USER_FIELDS = ["email", "name", "role", "password"] as const;
+const blankUser: NewUserInput = { email: "", name: "", role: "viewer", password: "" };
+
+/** An error under its field (`err-<name>`, which the field names in aria-describedby). */
+function FieldError({ id, message }: { id: string; message?: string }) {
+  return message ? (
+    <p className="text-xs text-destructive" id={id}>
+      {message}
+    </p>
+  ) : null;
+}
+
+/** The admin's "set a new password" form of the reset dialog; validates with the server action's own schema. */
+function ResetPasswordForm(props: {
+  target: UserRow;
+  pending: boolean;
+  start: TransitionStartFunction;
+  resetPassword: (input: unknown) => Promise<Result>;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const t = useTranslations("users");
+  const tConfirm = useTranslations("confirm");
+  const form = useForm<PasswordReset>({ resolver: zodResolver(passwordResetSchema), defaultValues: { id: props.target.id, password: "" } });
+  const error = form.formState.errors.password?.message ?? form.formState.errors.id?.message;
+  const onSubmit = form.handleSubmit((values) => {
+    props.start(async () => {
+      const res = await props.resetPassword({ id: values.id, password: values.password });
+      if (res.ok) {
+        props.onDone();
+        toast.success(t("passwordSet", { email: props.target.email }));
+      } else {
+        form.setError("password", { message: res.error.fieldErrors?.password?.join(" ") ?? res.error.message });
+      }
+    });
+  });
+  return (
+    <form onSubmit={onSubmit} aria-label={t("resetPassword")} noValidate className="space-y-3">
+      <div className="space-y-1">
+        <Label htmlFor="reset-password">{t("newPassword")}</Label>
+        <Input
+          id="reset-password"
+          type="password"
+          autoComplete="new-password"
+          data-autofocus
+          {...form.register("password")}
+          aria-invalid={!!error}
+          aria-describedby={error ? "err-reset-password" : undefined}
+        />
+        <FieldError id="err-reset-password" message={error} />
+      </div>
+      <div className="flex justify-end gap-2">
+        <Button type="button" variant="outline" onClick={props.onCancel} disabled={props.pending}>
+          {tConfirm("cancel")}
+        </Button>
+        <Button type="submit" disabled={props.pending}>
+          {t("setPassword")}
+        </Button>
+      </div>
+    </form>
+  );
+}
 
 export function UserAdmin(props: {
   me: string;
@@ -24,12 +93,12 @@ export function UserAdmin(props: {
 }) {
   const t = useTranslations("users");
   const tRoles = useTranslations("roles");
-  const tConfirm = useTranslations("confirm");
   const router = useRouter();
   const [pending, start] = useTransition();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [resetFor, setResetFor] = useState<UserRow | null>(null);
-  const [resetError, setResetError] = useState<string | null>(null);
+  // the add-user form validates with the server action's own schema; the server's field errors land on the same fields
+  const addForm = useForm<NewUserInput, unknown, NewUserOutput>({ resolver: zodResolver(newUserSchema), defaultValues: blankUser });
+  const addErrors = addForm.formState.errors;
   const roleItems = ROLES.map((r) => (
     <SelectItem key={r} value={r}>
       {tRoles(r)}
@@ -46,16 +115,20 @@ export function UserAdmin(props: {
     return res.ok;
   }
 
-  function onAdd(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const form = e.currentTarget;
-    const data = Object.fromEntries(new FormData(form));
+  // the server receives the fields as typed (it trims and lowercases them itself)
+  const onAdd = addForm.handleSubmit(() => {
+    const data = addForm.getValues();
     start(async () => {
       const res = await props.addUser(data);
-      setFieldErrors(res.ok ? {} : (res.error.fieldErrors ?? {}));
-      if (report(res, t("added", { email: String(data.email) }))) form.reset();
+      if (!res.ok) {
+        for (const k of NEW_USER_FIELDS) {
+          const m = res.error.fieldErrors?.[k];
+          if (m?.length) addForm.setError(k, { message: m.join(" ") });
+        }
+      }
+      if (report(res, t("added", { email: String(data.email) }))) addForm.reset(blankUser);
     });
-  }
+  });
 
   function change(id: string, patch: { role?: Role; disabled?: boolean }, label: string) {
     start(async () => {
@@ -63,55 +136,41 @@ export function UserAdmin(props: {
     });
   }
 
-  function onReset(e: React.FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    const target = resetFor;
-    if (!target) return;
-    const password = String(new FormData(e.currentTarget).get("password") ?? "");
-    start(async () => {
-      const res = await props.resetPassword({ id: target.id, password });
-      if (res.ok) {
-        setResetFor(null);
-        setResetError(null);
-        toast.success(t("passwordSet", { email: target.email }));
-      } else {
-        setResetError(res.error.fieldErrors?.password?.join(" ") ?? res.error.message);
-      }
-    });
-  }
-
-  const err = (k: string) =>
-    fieldErrors[k]?.length ? (
-      <p className="text-xs text-destructive" id={`err-${k}`}>
-        {fieldErrors[k].join(" ")}
-      </p>
-    ) : null;
+  const described = (k: (typeof NEW_USER_FIELDS)[number]) => ({ "aria-invalid": !!addErrors[k], "aria-describedby": addErrors[k] ? `err-${k}` : undefined });
 
   return (
     <div className="space-y-6">
       <form onSubmit={onAdd} className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-5" aria-label={t("add")} noValidate>
         <div className="space-y-1">
           <Label htmlFor="new-email">{t("email")}</Label>
-          <Input id="new-email" name="email" type="email" required aria-invalid={!!fieldErrors.email} />
-          {err("email")}
+          <Input id="new-email" type="email" required {...addForm.register("email")} {...described("email")} />
+          <FieldError id="err-email" message={addErrors.email?.message} />
         </div>
         <div className="space-y-1">
           <Label htmlFor="new-name">{t("name")}</Label>
-          <Input id="new-name" name="name" />
+          <Input id="new-name" {...addForm.register("name")} {...described("name")} />
+          <FieldError id="err-name" message={addErrors.name?.message} />
         </div>
         <div className="space-y-1">
           <Label htmlFor="new-role">{t("role")}</Label>
-          <Select name="role" defaultValue="viewer">
-            <SelectTrigger id="new-role" className="h-9">
-              <SelectValue />
-            </SelectTrigger>
-            <SelectContent>{roleItems}</SelectContent>
-          </Select>
+          <Controller
+            control={addForm.control}
+            name="role"
+            render={({ field }) => (
+              <Select name={field.name} value={field.value} onValueChange={field.onChange} disabled={field.disabled}>
+                <SelectTrigger id="new-role" className="h-9" ref={field.ref} onBlur={field.onBlur} {...described("role")}>
+                  <SelectValue />
+                </SelectTrigger>
+                <SelectContent>{roleItems}</SelectContent>
+              </Select>
+            )}
+          />
+          <FieldError id="err-role" message={addErrors.role?.message} />
         </div>
         <div className="space-y-1">
           <Label htmlFor="new-password">{t("initialPassword")}</Label>
-          <Input id="new-password" name="password" type="password" autoComplete="new-password" required aria-invalid={!!fieldErrors.password} />
-          {err("password")}
+          <Input id="new-password" type="password" autoComplete="new-password" required {...addForm.register("password")} {...described("password")} />
+          <FieldError id="err-password" message={addErrors.password?.message} />
         </div>
         <div className="flex items-end">
           <Button type="submit" disabled={pending}>
@@ -153,7 +212,7 @@ export function UserAdmin(props: {
                     <span className="text-xs text-muted-foreground">{t("you")}</span>
                   ) : (
                     <span className="inline-flex gap-2">
-                    <Button size="sm" variant="outline" disabled={pending} onClick={() => { setResetError(null); setResetFor(u); }}>
+                    <Button size="sm" variant="outline" disabled={pending} onClick={() => setResetFor(u)}>
                       {t("resetPassword")}
                     </Button>
                     <Button
@@ -180,25 +239,17 @@ export function UserAdmin(props: {
         title={t("resetTitle", { email: resetFor?.email ?? "" })}
         description={t("resetDescription")}
       >
-        <form onSubmit={onReset} aria-label={t("resetPassword")} noValidate className="space-y-3">
-          <div className="space-y-1">
-            <Label htmlFor="reset-password">{t("newPassword")}</Label>
-            <Input id="reset-password" name="password" type="password" autoComplete="new-password" data-autofocus aria-invalid={!!resetError} />
-            {resetError ? (
-              <p className="text-xs text-destructive" id="err-reset-password">
-                {resetError}
-              </p>
-            ) : null}
-          </div>
-          <div className="flex justify-end gap-2">
-            <Button type="button" variant="outline" onClick={() => setResetFor(null)} disabled={pending}>
-              {tConfirm("cancel")}
-            </Button>
-            <Button type="submit" disabled={pending}>
-              {t("setPassword")}
-            </Button>
-          </div>
-        </form>
+        {resetFor ? (
+          <ResetPasswordForm
+            key={resetFor.id}
+            target={resetFor}
+            pending={pending}
+            start={start}
+            resetPassword={props.resetPassword}
+            onDone={() => setResetFor(null)}
+            onCancel={() => setResetFor(null)}
+          />
+        ) : null}
       </Dialog>
     </div>
   );

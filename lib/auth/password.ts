@@ -9,7 +9,7 @@ const R = 8;
 const P = 1;
 const KEYLEN = 64;
 
-export const MIN_PASSWORD_LENGTH = 10;
+export { MIN_PASSWORD_LENGTH } from "./user-schemas";
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);

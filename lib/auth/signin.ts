@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { recordDenied, recordIntent, recordOutcome, type AuditContext } from "@/lib/audit";
 import type { SessionUser } from "./roles";
 import { db, type Tx } from "@/lib/db";
+import { loginSchema } from "./user-schemas";
 import { WRONG_CREDENTIALS_REASON, checkCredentials, signInLock, signInRetryAfterMs } from "./users";
 
 // Sign-in with email and password: the logic behind the credentials provider
@@ -27,8 +27,6 @@ export function signInMessage(error: string): string {
   const ours = Object.values(SIGNIN_ERRORS).filter((v): v is string => typeof v === "string");
   return ours.includes(error) || TOO_MANY.test(error) ? error : "Sign-in failed. Try again, or ask an admin.";
 }
-
-const loginSchema = z.object({ email: z.string().max(200), password: z.string().max(200) });
 
 export type SignInContext = Omit<AuditContext, "actor">;
 export type SignInResult = { ok: true; user: SessionUser } | { ok: false; message: string };

@@ -1,24 +1,12 @@
-import { z } from "zod";
 import { db, type Prisma, type Tx } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
-import { MIN_PASSWORD_LENGTH, dummyHash, hashPassword, verifyPassword } from "./password";
-import { roleSchema, type Role, type SessionUser } from "./roles";
+import { dummyHash, hashPassword, verifyPassword } from "./password";
+import type { Role, SessionUser } from "./roles";
+import { emailSchema, newUserSchema, type NewUser } from "./user-schemas";
 
 // All Prisma access for user accounts.
 
-export const emailSchema = z.string().trim().toLowerCase().email("Enter a valid email address").max(200);
-export const passwordSchema = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(200, "Password is too long");
-
-export const newUserSchema = z.object({
-  email: emailSchema,
-  name: z.string().trim().max(100).default(""),
-  role: roleSchema,
-  password: passwordSchema,
-});
-export type NewUser = z.infer<typeof newUserSchema>;
+export { emailSchema, passwordSchema, newUserSchema, passwordResetSchema, passwordChangeSchema, type NewUser } from "./user-schemas";
 
 export type CredentialCheck =
   | { ok: true; user: SessionUser }
@@ -164,8 +152,6 @@ export async function setPassword(id: string, password: string, tx: Tx = db()) {
   await tx.user.update({ where: { id }, data: { passwordHash: await hashPassword(password), sessionsValidAfter: new Date() }, select: { id: true } });
 }
 
-export const passwordResetSchema = z.object({ id: z.string().min(1).max(64), password: passwordSchema });
-
 /** An admin sets another account's password (the owner changes their own with changeOwnPassword). */
 export async function resetPassword(tx: Tx, actorId: string, id: string, password: string) {
   const user = await getUser(id, tx);
@@ -174,11 +160,6 @@ export async function resetPassword(tx: Tx, actorId: string, id: string, passwor
   await setPassword(id, password, tx);
   return { id: user.id, email: user.email };
 }
-
-export const passwordChangeSchema = z
-  .object({ currentPassword: z.string().min(1, "Enter your current password").max(200), newPassword: passwordSchema, confirmPassword: z.string().max(200) })
-  .refine((v) => v.newPassword === v.confirmPassword, { message: "The two new passwords differ", path: ["confirmPassword"] })
-  .refine((v) => v.newPassword !== v.currentPassword, { message: "The new password must differ from the current one", path: ["newPassword"] });
 
 export const WRONG_CURRENT_PASSWORD = "Your current password is wrong. Nothing was changed.";
 

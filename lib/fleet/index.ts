@@ -3,6 +3,7 @@ import { db, type Tx } from "@/lib/db";
 import { Prisma } from "@/lib/db/generated/client";
 import { activityOf, type Activity } from "./activity";
 import { ipv4Schema } from "./ipv4";
+import { sshOverrideSchema, type SshOverride } from "./schema";
 import { FLEET_TEXT_MAX, fleetTextQuery, matchesFleetText } from "./text-filter";
 import { meterWarnPercent, quotaCellOf } from "@/lib/metering/gauge-row";
 import type { GaugeState } from "@/lib/metering/cycle";
@@ -351,18 +352,8 @@ export async function getNode(ipv4: string) {
   return db().node.findUnique({ where: { ipv4 } });
 }
 
-/** Per-node SSH overrides (user, port); null falls back to K2OPS_SSH_USER / K2OPS_SSH_PORT. */
-export const sshOverrideSchema = z.object({
-  sshUser: z
-    .string()
-    .trim()
-    .regex(/^([a-z_][a-z0-9_-]{0,31})?$/, "a Linux user name (lowercase letters, digits, _ and -), or empty for the default")
-    .transform((v) => v || null),
-  sshPort: z
-    .union([z.literal(""), z.coerce.number().int().min(1, "port 1-65535").max(65535, "port 1-65535")])
-    .transform((v) => (v === "" ? null : v)),
-});
-export type SshOverride = z.output<typeof sshOverrideSchema>;
+// Per-node SSH overrides (user, port): the schema is lib/fleet/schema.ts (no database import: the node page's form validates with it too).
+export { sshOverrideSchema, type SshOverride };
 
 export async function setSshOverride(ipv4: string, o: SshOverride, tx: Tx): Promise<{ before: SshOverride; after: SshOverride }> {
   const n = await tx.node.findUnique({ where: { ipv4 }, select: { sshUser: true, sshPort: true } });

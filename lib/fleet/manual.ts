@@ -1,7 +1,6 @@
-import { z } from "zod";
 import type { Tx } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
-import { ipv4Schema } from "./index";
+import { manualNodeSchema, type ManualNodeInput } from "./schema";
 
 // Nodes Center does not list: a machine whose sidecar never registered (a
 // restart loop, a wrong secret, a broken network) is still a machine the
@@ -9,25 +8,8 @@ import { ipv4Schema } from "./index";
 // source "manual" and inCenter=false, shown as "not in Center", never marked
 // gone by a sync, and becomes a Center node the moment Center lists it.
 
-// The address becomes an SSH target: one canonical spelling only (no leading
-// zeros, which some tools read as octal), and a unicast host address.
-const strictIpv4 = ipv4Schema.refine((ip) => ip.split(".").every((o) => o === "0" || !o.startsWith("0")), "write each part without leading zeros").refine((ip) => {
-  const first = Number(ip.split(".")[0]);
-  return first !== 0 && first < 224;
-}, "not a host address (0.x, multicast and reserved ranges are refused)");
-
-/** What an operator types to add a node: an IPv4 literal and, optionally, a name. */
-export const manualNodeSchema = z.object({
-  ipv4: z.string().trim().pipe(strictIpv4),
-  name: z
-    .string()
-    .trim()
-    .max(200, "at most 200 characters")
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "contains control characters")
-    .optional()
-    .default(""),
-});
-export type ManualNodeInput = z.input<typeof manualNodeSchema>;
+// The schema is lib/fleet/schema.ts (no database import: the add-node form validates with it too).
+export { manualNodeSchema, type ManualNodeInput };
 
 export type ManualNodeResult = { ipv4: string; name: string; /** a row Center no longer lists was taken over (its history kept) */ converted: boolean };
 

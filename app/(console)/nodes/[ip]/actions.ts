@@ -1,7 +1,8 @@
 "use server";
 
 import { z } from "zod";
-import { ipv4Schema, setSshOverride, sshOverrideSchema } from "@/lib/fleet";
+import { ipv4Schema, setSshOverride } from "@/lib/fleet";
+import { sshOverrideSchema } from "@/lib/fleet/schema";
 import { confirmNewHostKeyType, sshConfigured, sshEngine, targetOf } from "@/lib/node-ops/engine";
 import { revalidatePath } from "next/cache";
 import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
