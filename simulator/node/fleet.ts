@@ -805,6 +805,12 @@ export class SimNode {
     }
     // sessions still running in the namespace (hung commands, `logs -f`) keep its mounts alive
     killNamespace(ns);
+    // unreachable means refused from the moment this returns: wait until no port of the node's address accepts
+    // (a plan-time probe right after setReachable(false) once still got through)
+    const deadline = Date.now() + 5000;
+    for (const port of this.sshPorts()) {
+      while ((await acceptsTcp(this.addr, port, 500)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   get running(): boolean {
