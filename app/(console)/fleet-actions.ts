@@ -12,6 +12,7 @@ import { centerNodeMap } from "@/lib/node-ops/verify";
 import { addManualNode, removeManualNode } from "@/lib/fleet/manual";
 import { manualNodeSchema } from "@/lib/fleet/schema";
 import { startVerifyJob as startJob } from "@/lib/fleet/verify-job";
+import { msg } from "@/lib/text";
 
 export const syncFleetAction = defineAction({
   name: "fleet.sync",
@@ -24,8 +25,8 @@ export const syncFleetAction = defineAction({
       revalidatePath("/");
       return { total: res.total, added: res.added, updated: res.updated, gone: res.gone, rejected: res.rejected, complete: res.complete, incompleteReason: res.incompleteReason };
     } catch (e) {
-      if (isCenterError(e)) throw new ActionFailure("failed", `Center refused: ${e.message}`);
-      throw new ActionFailure("failed", `Center could not be reached; the table shows the last known fleet. (${e instanceof Error ? e.message : String(e)})`);
+      if (isCenterError(e)) throw new ActionFailure("failed", msg`Center refused: ${e.message}`);
+      throw new ActionFailure("failed", msg`Center could not be reached; the table shows the last known fleet. (${e instanceof Error ? e.message : String(e)})`);
     }
   },
   auditResult: (r) => r,
@@ -83,7 +84,7 @@ export const verifyAllAction = defineAction({
   run: async (input, ctx) => {
     const nodes = await verifiableNodes(parseFleetQuery(input.filters));
     if (!nodes.length) throw new ActionFailure("conflict", "No active node matches these filters.");
-    if (nodes.length !== input.expectedCount) throw new ActionFailure("conflict", `The fleet changed: ${nodes.length} nodes match now, not ${input.expectedCount}. Review the table and confirm again.`);
+    if (nodes.length !== input.expectedCount) throw new ActionFailure("conflict", msg`The fleet changed: ${nodes.length} nodes match now, not ${input.expectedCount}. Review the table and confirm again.`);
     return { jobId: await startVerifyJob(nodes, input.concurrency, ctx), nodes: nodes.length };
   },
   auditResult: (r) => r,

@@ -4,7 +4,7 @@ import * as React from "react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { toast } from "sonner";
 import type { z } from "zod";
 import { replyFieldError, ticketReplySchema } from "@/lib/device-logs/ticket-schema";
@@ -23,7 +23,7 @@ export function TicketActions({ id, status, actions }: { id: number; status: str
   const t = useTranslations("deviceLogs.actions");
   const router = useRouter();
   const [open, setOpen] = React.useState(false);
-  const form = useForm<z.input<typeof ticketReplySchema>>({ resolver: zodResolver(ticketReplySchema), defaultValues: { id, content: "" } });
+  const form = useForm<z.input<typeof ticketReplySchema>>({ resolver: useZodResolver(ticketReplySchema), defaultValues: { id, content: "" } });
   async function resolve() {
     const r = await actions.resolve({ id });
     router.refresh();

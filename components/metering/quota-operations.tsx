@@ -3,7 +3,7 @@
 import * as React from "react";
 import { useRouter, useSearchParams } from "next/navigation";
 import { Controller, get, useForm, useWatch, type FieldErrors } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { useLocale, useTranslations } from "next-intl";
 import { toast } from "sonner";
 import type { z } from "zod";
@@ -120,7 +120,7 @@ function usePrefill(): Prefill {
 const setUsageForm = setUsageSchema.omit({ confirm: true });
 function SetUsage({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void; prefill: Prefill }) {
   const initial = prefill.kind === "set-usage" && prefill.used !== null ? prefill.used : (ctx.seed.gb ?? undefined);
-  const { register, handleSubmit, setValue, formState } = useForm<z.input<typeof setUsageForm>, unknown, z.output<typeof setUsageForm>>({ resolver: zodResolver(setUsageForm), defaultValues: { ipv4: ctx.ipv4, usedGb: initial } });
+  const { register, handleSubmit, setValue, formState } = useForm<z.input<typeof setUsageForm>, unknown, z.output<typeof setUsageForm>>({ resolver: useZodResolver(setUsageForm), defaultValues: { ipv4: ctx.ipv4, usedGb: initial } });
   const t = useTranslations("metering.ops");
   const { lines } = useLines();
   const op = useConfirmedOp<z.output<typeof setUsageForm>>(t("setUsage.title"), setUsageAction as never, onDone);
@@ -156,7 +156,7 @@ function Configure({ ctx, onDone, prefill }: { ctx: QuotaContext; onDone: (r: { 
   const derived = { ipv4: ctx.ipv4, billingDay: q.billingDay.value ?? ctx.meter?.billingDay ?? undefined, limitGb: q.limitGb.value ?? ctx.meter?.limitGb ?? undefined, mode: q.mode.value, seedGb: null };
   const fix = prefill.kind === "configure";
   const defaults = fix ? { ...derived, billingDay: prefill.day ?? derived.billingDay, limitGb: prefill.limit ?? derived.limitGb, mode: prefill.mode ?? derived.mode } : derived;
-  const { register, handleSubmit, reset, control, formState } = useForm<z.input<typeof configureForm>, unknown, z.output<typeof configureForm>>({ resolver: zodResolver(configureForm), defaultValues: defaults });
+  const { register, handleSubmit, reset, control, formState } = useForm<z.input<typeof configureForm>, unknown, z.output<typeof configureForm>>({ resolver: useZodResolver(configureForm), defaultValues: defaults });
   const t = useTranslations("metering.ops");
   const tm = useTranslations("metering.mode");
   const { line, lines } = useLines();
@@ -261,7 +261,7 @@ function Proration({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: st
 const recoverForm = recoverCutSchema.omit({ confirm: true });
 function Recover({ ctx, onDone }: { ctx: QuotaContext; onDone: (r: { title: string; data: OpView }) => void }) {
   const r = ctx.recovery!;
-  const { register, handleSubmit, formState } = useForm<z.input<typeof recoverForm>, unknown, z.output<typeof recoverForm>>({ resolver: zodResolver(recoverForm), defaultValues: { ipv4: ctx.ipv4, limitGb: r.limitGb } });
+  const { register, handleSubmit, formState } = useForm<z.input<typeof recoverForm>, unknown, z.output<typeof recoverForm>>({ resolver: useZodResolver(recoverForm), defaultValues: { ipv4: ctx.ipv4, limitGb: r.limitGb } });
   const t = useTranslations("metering.ops");
   const { lines } = useLines();
   const op = useConfirmedOp<z.output<typeof recoverForm>>(t("recover.title"), recoverCutAction as never, onDone);

@@ -3,7 +3,7 @@
 import * as React from "react";
 import { useRouter } from "next/navigation";
 import { Controller, useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { toast } from "sonner";
 import { useTranslations } from "next-intl";
 import { createColumnHelper, tableFeatures, useTable } from "@tanstack/react-table";
@@ -44,7 +44,7 @@ function TargetForm({ editing, actions, onDone }: { editing: TargetRow | null; a
   const router = useRouter();
   const blank: TargetInput = { name: "", kind: "webhook", webhookUrl: "", categories: [...NOTIFY_CATEGORIES], enabled: true };
   const form = useForm<TargetInput>({
-    resolver: zodResolver(targetInputSchema),
+    resolver: useZodResolver(targetInputSchema),
     defaultValues: editing ? { name: editing.name, kind: editing.kind, webhookUrl: "", categories: editing.categories as TargetInput["categories"], enabled: editing.enabled } : blank,
   });
   const errors = form.formState.errors;

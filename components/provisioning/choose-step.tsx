@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { parseAsString, useQueryStates } from "nuqs";
 import { Controller, get, useForm, useWatch, type Control, type FieldErrors } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { toast } from "sonner";
 import type { z } from "zod";
 import { chooseSchema } from "@/lib/provisioning/choose-schema";
@@ -86,7 +86,7 @@ export function ChooseStep({ view, canOperate, confirm }: { view: ChooseView; ca
   const firstImage = view.images.find((i) => i.usable);
   const c = view.confirmed;
   const { register, handleSubmit, control, formState } = useForm<z.input<typeof chooseSchema>, unknown, z.output<typeof chooseSchema>>({
-    resolver: zodResolver(chooseSchema),
+    resolver: useZodResolver(chooseSchema),
     defaultValues: {
       operationId: view.operationId,
       account: view.account?.name ?? "",

@@ -5,7 +5,6 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { Controller, get, useForm, useWatch, type Control, type FieldErrors, type Resolver } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { toast } from "sonner";
 import type { z } from "zod";
 import type { RolloutPreview } from "@/lib/rollout";
@@ -18,6 +17,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { cn } from "@/lib/utils";
 import { RolloutPlan } from "./rollout-plan";
 
@@ -38,17 +38,21 @@ const DEFAULTS = strategySchema.parse({});
 /** The resolver's own refusal, shown in the page's language (the schemas' messages are the server's, as it says them). */
 const NUMBER_WANTED = "number-wanted";
 
-const schemaResolver = zodResolver(rolloutPreviewSchema, {
-  // an emptied number field reaches zod as NaN: say what is wanted
-  error: (iss) => (iss.code === "invalid_type" && iss.expected === "number" ? NUMBER_WANTED : undefined),
-});
+// an emptied number field reaches zod as NaN: say what is wanted
+const numberWanted = (iss: { code: string; expected?: unknown }) => (iss.code === "invalid_type" && iss.expected === "number" ? NUMBER_WANTED : undefined);
 
 /** The form keeps an update's tag while another kind is chosen (switching back restores it); the strict schema must not see it. */
-const resolver: Resolver<FormIn, unknown, FormOut> = (values, ctx, opts) => {
-  const p = values.params as { kind: RolloutKind; env?: EnvRow[] };
-  const params = p.kind === "update" ? values.params : p.kind === "set-env" ? { kind: p.kind, env: p.env ?? [] } : { kind: p.kind };
-  return schemaResolver({ ...values, params: params as FormIn["params"] }, ctx, opts);
-};
+function useRolloutResolver(): Resolver<FormIn, unknown, FormOut> {
+  const schemaResolver = useZodResolver(rolloutPreviewSchema, numberWanted);
+  return React.useCallback<Resolver<FormIn, unknown, FormOut>>(
+    (values, ctx, opts) => {
+      const p = values.params as { kind: RolloutKind; env?: EnvRow[] };
+      const params = p.kind === "update" ? values.params : p.kind === "set-env" ? { kind: p.kind, env: p.env ?? [] } : { kind: p.kind };
+      return schemaResolver({ ...values, params: params as FormIn["params"] }, ctx, opts);
+    },
+    [schemaResolver],
+  );
+}
 type EnvRow = { key: FleetEnvKey; value: string };
 
 const message = (errors: FieldErrors<FormIn>, path: string): string | undefined => (get(errors, path) as { message?: string } | undefined)?.message;
@@ -133,6 +137,7 @@ export function RolloutForm({
 }) {
   const router = useRouter();
   const t = useTranslations("rollout.form");
+  const resolver = useRolloutResolver();
   const {
     register,
     control,

@@ -2,6 +2,9 @@ import { NextResponse } from "next/server";
 import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { newRequestId, recordDenied, recordIntent, recordOutcome, type AuditContext } from "@/lib/audit";
 import { redactValue } from "@/lib/redact";
+import { msg } from "@/lib/text";
+import { say } from "@/lib/i18n/server-text";
+import { requestLocale } from "./locale";
 import { requestMeta } from "./request";
 
 /** JSON for a route handler's response, through the redaction every sink uses. */
@@ -27,9 +30,9 @@ export function withRoute(
     };
     const params = Object.fromEntries(new URL(req.url).searchParams);
     if (!user || !hasRole(user.role, def.role)) {
-      const reason = user ? `needs the ${def.role} role` : "not signed in";
-      if (def.audit) await recordDenied(audit, { action: def.audit, params, reason }).catch(() => undefined);
-      return NextResponse.json({ error: user ? "forbidden" : "unauthenticated", message: reason }, { status: user ? 403 : 401 });
+      const reason = user ? msg`needs the ${def.role} role` : msg`not signed in`;
+      if (def.audit) await recordDenied(audit, { action: def.audit, params, reason: reason.text }).catch(() => undefined);
+      return NextResponse.json({ error: user ? "forbidden" : "unauthenticated", message: say(reason, await requestLocale(user)) }, { status: user ? 403 : 401 });
     }
     if (!def.audit) return handler(req, { user, audit });
     const started = performance.now();

@@ -4,6 +4,8 @@ import { clearAuditLog, createTestDatabase, type TestDatabase } from "@/lib/db/t
 import { ActionFailure, _setSessionResolver, defineAction } from "./safe-action";
 import type { SessionUser } from "@/lib/auth/roles";
 import { changeUser, createUser } from "@/lib/auth/users";
+import { msg } from "@/lib/text";
+import { _setLocaleResolver } from "./locale";
 
 let t: TestDatabase;
 let who: SessionUser | null;
@@ -116,6 +118,51 @@ describe("defineAction", () => {
     } finally {
       await t.prisma.$executeRawUnsafe(`ALTER TABLE "AuditEvent" DROP CONSTRAINT no_blocked`);
     }
+  });
+});
+
+describe("refusals and failures in the reader's language (issue #16)", () => {
+  afterAll(() => _setLocaleResolver(null));
+
+  it("says a refusal, bad input and a lib failure in Chinese to a zh-CN reader; the audit log keeps English", async () => {
+    _setLocaleResolver(async () => "zh-CN");
+    who = { id: "u-v", email: "viewer@example.test", name: "V", role: "viewer" };
+    const denied = await setSetting({ key: "x", value: "y" });
+    expect(denied).toMatchObject({ ok: false, error: { code: "forbidden", message: "此操作需要 operator 角色，你的角色是 viewer。未作任何更改。" } });
+
+    who = { id: "u-op", email: "op@example.test", name: "Op", role: "operator" };
+    const bad = await setSetting({ key: "k".repeat(21), value: "y" });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.message).toMatch(/^未作任何更改。无效：key \(.*20.*\)。$/);
+    expect(bad.error.message).toMatch(/[\u4e00-\u9fff].*20/);
+    expect(bad.error.fieldErrors?.key?.[0]).toMatch(/[\u4e00-\u9fff]/);
+
+    const failing = defineAction({
+      name: "setting.fail.zh",
+      role: "operator",
+      input: z.object({}),
+      run: async () => {
+        throw new ActionFailure("conflict", msg`needs the ${"admin"} role`);
+      },
+    });
+    expect(await failing({})).toMatchObject({ ok: false, error: { code: "conflict", message: "需要 admin 角色" } });
+
+    const rows = await t.prisma.auditEvent.findMany();
+    expect(rows.map((r) => r.error ?? "").sort()).toEqual([
+      expect.stringMatching(/^Nothing was changed\. Invalid key \(Too big: expected string to have <=20 characters\)\.$/),
+      "This needs the operator role; you are viewer. Nothing was changed.",
+      "needs the admin role",
+    ]);
+    expect(JSON.stringify(rows)).not.toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it("outside a request the user's saved language decides; English without one", async () => {
+    _setLocaleResolver(null);
+    who = { id: "u-v", email: "viewer@example.test", name: "V", role: "viewer" };
+    expect(await setSetting({ key: "x", value: "y" })).toMatchObject({ error: { message: "This needs the operator role; you are viewer. Nothing was changed." } });
+    await t.prisma.setting.create({ data: { key: "user.locale:u-v", value: "zh-CN", updatedBy: "viewer@example.test" } });
+    expect(await setSetting({ key: "x", value: "y" })).toMatchObject({ error: { message: "此操作需要 operator 角色，你的角色是 viewer。未作任何更改。" } });
   });
 });
 

@@ -5,6 +5,11 @@ import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { logger } from "@/lib/log";
 import { redactText, redactValue } from "@/lib/redact";
 import { ActionFailure } from "@/lib/errors";
+import { msg, textOf, type Text } from "@/lib/text";
+import { say, sayFieldErrors } from "@/lib/i18n/server-text";
+import type { Locale } from "@/lib/i18n/locales";
+import { zodIssueLocale } from "@/lib/i18n/zod-locale";
+import { requestLocale } from "./locale";
 import { requestMeta } from "./request";
 
 // The one wrapper every server action and mutating route handler goes through:
@@ -61,11 +66,13 @@ function toPlain(raw: unknown): unknown {
  * The refusal names each bad field and why ("Nothing was changed. Invalid udid
  * (1-128 letters, digits, . _ -), token (8-256 URL-safe characters)"); written
  * without "name: value" so redaction does not take a field's reason for a secret.
+ * Field names stay as the schema names them; the reasons are in `errors`' language.
  */
-function invalidInputMessage(errors: Record<string, string[]>): string {
+function invalidInputMessage(errors: Record<string, string[]>): Text {
   const parts = Object.entries(errors).map(([k, m]) => `${k} (${m[0]})`);
-  const shown = parts.slice(0, 4).join(", ") + (parts.length > 4 ? `, and ${parts.length - 4} more` : "");
-  return `Nothing was changed. Invalid ${shown || "input"}.`;
+  if (parts.length === 0) return msg`Nothing was changed. Invalid input.`;
+  const shown = parts.slice(0, 4).join(", ");
+  return parts.length > 4 ? msg`Nothing was changed. Invalid ${shown}, and ${parts.length - 4} more.` : msg`Nothing was changed. Invalid ${shown}.`;
 }
 
 function fieldErrors(err: z.ZodError): Record<string, string[]> {
@@ -75,6 +82,20 @@ function fieldErrors(err: z.ZodError): Record<string, string[]> {
     (out[key] ??= []).push(issue.message);
   }
   return out;
+}
+
+/** An error for the audit log and the logs (English) with the sentence the reader gets in their language. */
+type Said = ActionError & { text: Text };
+
+function said(code: ActionErrorCode, text: Text, fieldErrors?: Record<string, string[]>): Said {
+  return { code, message: text.text, text, ...(fieldErrors ? { fieldErrors } : {}) };
+}
+
+/** The error as the reader gets it: in `locale`, redacted (the values may be anything a node said). */
+function sayError(e: Said, locale: Locale, localFieldErrors?: Record<string, string[]>): ActionError {
+  const { text, ...rest } = e;
+  const message = locale === "en" ? e.message : say(text, locale);
+  return { ...rest, message: redactText(message).slice(0, 2000), ...(localFieldErrors ? { fieldErrors: localFieldErrors } : {}) };
 }
 
 export function defineAction<S extends z.ZodType, R>(def: {
@@ -100,7 +121,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       actor: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: "anonymous", role: "" },
       ...meta,
     };
-    const deny = async (error: ActionError, target?: AuditTarget): Promise<ActionResult<R>> => {
+    const deny = async (error: Said, target?: AuditTarget, localFieldErrors?: Record<string, string[]>): Promise<ActionResult<R>> => {
       if (mutating) logOperation(audit, def.name, target, "denied", 0, error.message);
       let auditId: string | undefined;
       if (mutating) {
@@ -109,23 +130,29 @@ export function defineAction<S extends z.ZodType, R>(def: {
           return undefined;
         });
       }
-      return { ok: false, error, auditId };
+      return { ok: false, error: sayError(error, await requestLocale(user), localFieldErrors), auditId };
     };
 
     const parsed = def.input.safeParse(raw);
     if (!user) {
       // the target is still recorded when the input names one: the audit says where, not only who
       const target = parsed.success ? def.target?.(parsed.data as z.infer<S>) : undefined;
-      return deny({ code: "unauthenticated", message: "Your session has expired or you are not signed in. Sign in again." }, target);
+      return deny(said("unauthenticated", msg`Your session has expired or you are not signed in. Sign in again.`), target);
     }
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
-      return deny({ code: "invalid_input", message: invalidInputMessage(errors), fieldErrors: errors });
+      const locale = await requestLocale(user);
+      if (locale === "en") return deny(said("invalid_input", invalidInputMessage(errors), errors));
+      // the reader's language: zod's own reasons re-said by its locale, the schema's own through the table
+      const reparsed = def.input.safeParse(raw, { error: zodIssueLocale(locale) });
+      const local = sayFieldErrors(reparsed.success ? errors : fieldErrors(reparsed.error), locale);
+      const english = said("invalid_input", invalidInputMessage(errors), errors);
+      return deny({ ...english, text: invalidInputMessage(local) }, undefined, local);
     }
     const input = parsed.data as z.infer<S>;
     const target = def.target?.(input);
     if (!hasRole(user.role, def.role)) {
-      return deny({ code: "forbidden", message: `This needs the ${def.role} role; you are ${user.role}. Nothing was changed.` }, target);
+      return deny(said("forbidden", msg`This needs the ${def.role} role; you are ${user.role}. Nothing was changed.`), target);
     }
 
     if (!mutating) {
@@ -133,7 +160,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
         const data = await def.run(input, { user, audit, auditId: "", commit: (fn) => db().$transaction((tx) => fn(tx)) });
         return { ok: true, data: redactValue(data) };
       } catch (e) {
-        return { ok: false, error: failureOf(e) };
+        return { ok: false, error: sayError(failureOf(e), await requestLocale(user)) };
       }
     }
 
@@ -143,7 +170,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       auditId = await recordIntent(audit, { action: def.name, target, params: input });
     } catch (e) {
       logger.error({ err: e, action: def.name }, "audit intent write failed; operation not run");
-      return { ok: false, error: { code: "failed", message: "The audit log could not be written, so the operation was not run." } };
+      return { ok: false, error: sayError(said("failed", msg`The audit log could not be written, so the operation was not run.`), await requestLocale(user)) };
     }
 
     let outcomeWritten = false;
@@ -170,20 +197,21 @@ export function defineAction<S extends z.ZodType, R>(def: {
       );
       if (!(e instanceof ActionFailure)) logger.error({ err: e, action: def.name, auditId }, "action failed");
       logOperation(audit, def.name, target, "failed", performance.now() - startedAt, error.message, auditId);
-      return { ok: false, error, auditId };
+      return { ok: false, error: sayError(error, await requestLocale(user)), auditId };
     }
     let outcome: OperationOutcome = { status: "succeeded" };
     try {
       if (def.outcome) outcome = def.outcome(data);
     } catch (e) {
       logger.error({ err: e, action: def.name, auditId }, "outcome of a finished operation could not be judged");
-      outcome = { status: "degraded", reason: "the operation finished, but its result could not be judged" };
+      outcome = { status: "degraded", reason: msg`the operation finished, but its result could not be judged`.text };
     }
     // the operation is done: a failure to record its result must not turn it into "failed"
     if (!outcomeWritten) await recordFinished(auditId, startedAt, def.name, outcome, () => (def.auditResult ? def.auditResult(data) : undefined));
     logOperation(audit, def.name, target, outcome.status, performance.now() - startedAt, outcome.reason, auditId);
     // the browser gets the result through the same redaction as every other sink
-    return { ok: true, data: redactValue(data), auditId, outcome: outcome.status, ...(outcome.reason ? { outcomeReason: redactText(outcome.reason) } : {}) };
+    const outcomeReason = outcome.reason ? redactText(say(outcome.reason, await requestLocale(user))) : undefined;
+    return { ok: true, data: redactValue(data), auditId, outcome: outcome.status, ...(outcomeReason ? { outcomeReason } : {}) };
   };
 }
 
@@ -208,8 +236,9 @@ async function recordFinished(auditId: string, startedAt: number, action: string
   }
 }
 
-function failureOf(e: unknown): ActionError {
-  if (e instanceof ActionFailure) return { code: e.code, message: redactText(e.message) };
-  const msg = e instanceof Error ? e.message : String(e);
-  return { code: "failed", message: redactText(msg).slice(0, 500) || "The operation failed." };
+function failureOf(e: unknown): Said {
+  if (e instanceof ActionFailure) return { ...said(e.code, e.text), message: redactText(e.message) };
+  // an unexpected error is said verbatim (like node output): it has no sentence to translate
+  const m = e instanceof Error ? e.message : String(e);
+  return said("failed", textOf(redactText(m).slice(0, 500) || "The operation failed."));
 }

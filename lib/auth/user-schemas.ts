@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { msg, schemaText } from "@/lib/text";
 import { roleSchema } from "./roles";
 
 // The zod schemas of the account forms, free of server-only imports so the
@@ -9,7 +10,7 @@ export const MIN_PASSWORD_LENGTH = 10;
 export const emailSchema = z.string().trim().toLowerCase().email("Enter a valid email address").max(200);
 export const passwordSchema = z
   .string()
-  .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .min(MIN_PASSWORD_LENGTH, schemaText(msg`Password must be at least ${MIN_PASSWORD_LENGTH} characters`))
   .max(200, "Password is too long");
 
 export const newUserSchema = z.object({

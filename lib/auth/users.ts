@@ -1,5 +1,6 @@
 import { db, type Prisma, type Tx } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
+import { msg, type Text } from "@/lib/text";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
 import type { Role, SessionUser } from "./roles";
 import { emailSchema, newUserSchema, type NewUser } from "./user-schemas";
@@ -155,19 +156,20 @@ export async function setPassword(id: string, password: string, tx: Tx = db()) {
 /** An admin sets another account's password (the owner changes their own with changeOwnPassword). */
 export async function resetPassword(tx: Tx, actorId: string, id: string, password: string) {
   const user = await getUser(id, tx);
-  if (!user) throw new UserRuleError("No such user.");
-  if (id === actorId) throw new UserRuleError("Change your own password under Settings → Your account.");
+  if (!user) throw new UserRuleError(msg`No such user.`);
+  if (id === actorId) throw new UserRuleError(msg`Change your own password under Settings → Your account.`);
   await setPassword(id, password, tx);
   return { id: user.id, email: user.email };
 }
 
-export const WRONG_CURRENT_PASSWORD = "Your current password is wrong. Nothing was changed.";
+const WRONG_CURRENT = msg`Your current password is wrong. Nothing was changed.`;
+export const WRONG_CURRENT_PASSWORD = WRONG_CURRENT.text;
 
 /** The signed-in user's own password: the current one must be given. Ends every session, this one too. */
 export async function changeOwnPassword(tx: Tx, id: string, current: string, next: string) {
   const user = await tx.user.findUnique({ where: { id }, select: { id: true, email: true, passwordHash: true } });
-  if (!user) throw new UserRuleError("No such user.");
-  if (!user.passwordHash) throw new UserRuleError("This account signs in with single sign-on; it has no k2ops password.");
+  if (!user) throw new UserRuleError(msg`No such user.`);
+  if (!user.passwordHash) throw new UserRuleError(msg`This account signs in with single sign-on; it has no k2ops password.`);
   // a borrowed session must not become a way to guess the password: same limit as sign-in.
   // The failure is recorded by the action wrapper only after this transaction has rolled
   // back, so the lock alone cannot cover it: attempts still in flight (their audit intent
@@ -188,8 +190,8 @@ export async function changeOwnPassword(tx: Tx, id: string, current: string, nex
   const own = attempts.findIndex((a) => a.status === "pending");
   if (own >= 0) attempts.splice(own, 1);
   const wait = waitAfter(attempts, now);
-  if (wait > 0) throw new UserRuleError(`Too many wrong current passwords. Try again in ${Math.ceil(wait / 60_000)} min.`);
-  if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError(WRONG_CURRENT_PASSWORD);
+  if (wait > 0) throw new UserRuleError(msg`Too many wrong current passwords. Try again in ${Math.ceil(wait / 60_000)} min.`);
+  if (!(await verifyPassword(current, user.passwordHash))) throw new UserRuleError(WRONG_CURRENT);
   await setPassword(id, next, tx);
   return { id: user.id, email: user.email };
 }
@@ -214,7 +216,7 @@ export async function ensureFirstAdmin(env: Record<string, string | undefined> =
 
 /** A refused account change; the safe-action wrapper shows its message as a conflict. */
 export class UserRuleError extends ActionFailure {
-  constructor(message: string) {
+  constructor(message: string | Text) {
     super("conflict", message);
     this.name = "UserRuleError";
   }
@@ -231,13 +233,13 @@ export async function changeUser(
   // change that can remove an admin is counted and applied under one lock
   await lockKey(tx, "k2ops.admins");
   const user = await getUser(id, tx);
-  if (!user) throw new UserRuleError("No such user.");
+  if (!user) throw new UserRuleError(msg`No such user.`);
   if (id === actorId && (change.disabled === true || (change.role && change.role !== "admin"))) {
-    throw new UserRuleError("You cannot disable or demote your own account.");
+    throw new UserRuleError(msg`You cannot disable or demote your own account.`);
   }
   const losesAdmin = user.role === "admin" && !user.disabled && ((change.role && change.role !== "admin") || change.disabled === true);
   if (losesAdmin && (await countActiveAdmins(tx)) <= 1) {
-    throw new UserRuleError("This is the last enabled admin: add or enable another admin first.");
+    throw new UserRuleError(msg`This is the last enabled admin: add or enable another admin first.`);
   }
   // a disabled account's sessions stay void even after it is enabled again
   return updateUser(id, change.disabled === true ? { ...change, sessionsValidAfter: new Date() } : change, tx);

@@ -4,6 +4,7 @@ import type { DeviceLog, FeedbackTicket, TicketReply } from "@/lib/center/schema
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { redactText } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import { analyseDiagLog, layerOf, textLines, type DiagAnalysis, type DiagLayer } from "./diag";
 
 // The Device logs page's data (issue #15; seed reference device-logs.md; Center
@@ -122,7 +123,7 @@ export async function ticketView(id: number, client: CenterClient): Promise<Tick
     found = r.items.find((t) => t.id === id);
     if (r.items.length < 100) break;
   }
-  if (!found) throw new ActionFailure("not_found", `Center lists no ticket ${id}.`);
+  if (!found) throw new ActionFailure("not_found", msg`Center lists no ticket ${id}.`);
   const [replies, logs] = await Promise.all([client.listTicketReplies(id, { timeoutMs: 15_000 }), client.listDeviceLogs({ feedback_id: found.feedbackId, pageSize: 100 }, { timeoutMs: 15_000 })]);
   return { ticket: { ...ticketRow(found), resolvedBy: found.resolvedBy ?? null, resolvedAt: found.resolvedAt ?? null, meta: metaOf(found.meta) }, replies: replies.items, logs: logs.items.map(logRow) };
 }
@@ -174,7 +175,7 @@ async function download(s3Key: string, client: CenterClient): Promise<DeviceLogF
   try {
     return (await client.downloadDeviceLog(s3Key, { timeoutMs: 60_000 })).files;
   } catch (e) {
-    throw new ActionFailure("failed", redactText(`The log ${s3Key} could not be downloaded or decompressed: ${e instanceof Error ? e.message : String(e)}`));
+    throw new ActionFailure("failed", msg`The log ${redactText(s3Key)} could not be downloaded or decompressed: ${redactText(e instanceof Error ? e.message : String(e))}`);
   }
 }
 
@@ -220,7 +221,7 @@ function lineMatches(line: string, layer: LayerFilter, q: string): boolean {
  */
 export async function rawLogPage(s3Key: string, file: string, o: { layer: LayerFilter; q: string; page: number }, client: CenterClient): Promise<{ lines: { n: number; text: string }[]; total: number; page: number; pages: number }> {
   const f = (await download(s3Key, client)).find((x) => x.name === file);
-  if (!f) throw new ActionFailure("not_found", `file: the upload has no file named ${file}`);
+  if (!f) throw new ActionFailure("not_found", msg`file: the upload has no file named ${file}`);
   const q = o.q.trim().toLowerCase();
   const start = (Math.max(1, o.page) - 1) * RAW_PAGE_LINES;
   const out: { n: number; text: string }[] = [];
@@ -261,8 +262,8 @@ export async function resolveTicket(id: number, actor: string, client?: CenterCl
   try {
     await c.resolveTicket(id, resolvedBy, { timeoutMs: 15_000 });
   } catch (e) {
-    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", `Center has no ticket ${id} to resolve (or it is resolved already).`);
-    throw new ActionFailure("failed", redactText(`Center did not resolve ticket ${id}: ${e instanceof Error ? e.message : String(e)}`));
+    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", msg`Center has no ticket ${id} to resolve (or it is resolved already).`);
+    throw new ActionFailure("failed", msg`Center did not resolve ticket ${id}: ${redactText(e instanceof Error ? e.message : String(e))}`);
   }
   return { id, resolvedBy };
 }
@@ -278,7 +279,7 @@ export async function replyToTicket(id: number, content: string, client?: Center
     const r = await c.replyTicket(id, { content }, { timeoutMs: 15_000 });
     return { id, replyId: r.id };
   } catch (e) {
-    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", `Center has no ticket ${id}.`);
-    throw new ActionFailure("failed", redactText(`Center did not take the reply to ticket ${id}: ${e instanceof Error ? e.message : String(e)}`));
+    if (e instanceof CenterError && (e.httpStatus === 404 || e.code === 404)) throw new ActionFailure("not_found", msg`Center has no ticket ${id}.`);
+    throw new ActionFailure("failed", msg`Center did not take the reply to ticket ${id}: ${redactText(e instanceof Error ? e.message : String(e))}`);
   }
 }

@@ -1,6 +1,5 @@
-import { z } from "zod";
 import type { Tx } from "@/lib/db";
-import { columnsSettingKey, saveColumns, userColumns, type ColumnsChoice } from "@/lib/table-columns";
+import { columnsSettingKey, hiddenColumnsInputSchema, saveColumns, userColumns, type ColumnsChoice } from "@/lib/table-columns";
 import { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS, type FleetColumnId } from "./column-ids";
 
 export { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS, type FleetColumnId };
@@ -9,15 +8,8 @@ export { DEFAULT_HIDDEN_FLEET_COLUMNS, FLEET_HIDEABLE_COLUMNS, type FleetColumnI
 // selection column and Name are always shown and are not part of the choice. The default
 // hides what does not fit a 1280 px screen beside the navigation.
 
-const isColumn = (v: unknown): v is FleetColumnId => typeof v === "string" && (FLEET_HIDEABLE_COLUMNS as readonly string[]).includes(v);
-
-export const fleetColumnsSchema = z.object({
-  hidden: z
-    .array(z.string().refine(isColumn, { error: (iss) => `unknown column "${String(iss.input).slice(0, 40)}" (one of ${FLEET_HIDEABLE_COLUMNS.join(", ")})` }))
-    .max(FLEET_HIDEABLE_COLUMNS.length * 2, "too many columns"),
-});
-/** the action's input: the hidden columns, or null to go back to the default */
-export const fleetColumnsInputSchema = z.object({ hidden: fleetColumnsSchema.shape.hidden.nullable() });
+/** the action's input: the hidden columns (at most 40, each a fleet column), or null to go back to the default */
+export const fleetColumnsInputSchema = hiddenColumnsInputSchema("fleet");
 
 export const fleetColumnsSettingKey = (userId: string) => columnsSettingKey("fleet", userId);
 

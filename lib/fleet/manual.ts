@@ -1,5 +1,6 @@
 import type { Tx } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
+import { msg, textOf } from "@/lib/text";
 import { manualNodeSchema, type ManualNodeInput } from "./schema";
 
 // Nodes Center does not list: a machine whose sidecar never registered (a
@@ -22,13 +23,13 @@ export type ManualNodeResult = { ipv4: string; name: string; /** a row Center no
  */
 export async function addManualNode(input: ManualNodeInput, tx: Tx, opts: { centerListsIt?: boolean } = {}): Promise<ManualNodeResult> {
   const parsed = manualNodeSchema.safeParse(input);
-  if (!parsed.success) throw new ActionFailure("failed", `Nothing was added: ${parsed.error.issues[0]?.message ?? "invalid input"}.`);
+  if (!parsed.success) throw new ActionFailure("failed", msg`Nothing was added: ${textOf(parsed.error.issues[0]?.message ?? "invalid input")}.`);
   const { ipv4, name } = parsed.data;
-  const listed = "Center lists it: sync from Center instead, and it appears as a Center node.";
-  if (opts.centerListsIt) throw new ActionFailure("conflict", `${ipv4} is not added by hand: ${listed}`);
+  const listed = msg`Center lists it: sync from Center instead, and it appears as a Center node.`;
+  if (opts.centerListsIt) throw new ActionFailure("conflict", msg`${ipv4} is not added by hand: ${listed}`);
   const row = await tx.node.findUnique({ where: { ipv4 }, select: { source: true, inCenter: true, name: true } });
-  if (row?.source === "manual") throw new ActionFailure("conflict", `${ipv4} was already added by hand.`);
-  if (row?.inCenter) throw new ActionFailure("conflict", `${ipv4} is not added by hand: ${listed}`);
+  if (row?.source === "manual") throw new ActionFailure("conflict", msg`${ipv4} was already added by hand.`);
+  if (row?.inCenter) throw new ActionFailure("conflict", msg`${ipv4} is not added by hand: ${listed}`);
   if (row) {
     await tx.node.update({ where: { ipv4 }, data: { source: "manual", ...(name ? { name } : {}) } });
     return { ipv4, name: name || row.name, converted: true };
@@ -45,9 +46,9 @@ export async function addManualNode(input: ManualNodeInput, tx: Tx, opts: { cent
  */
 export async function removeManualNode(ipv4: string, tx: Tx): Promise<{ ipv4: string; name: string }> {
   const row = await tx.node.findUnique({ where: { ipv4 }, select: { source: true, name: true, lock: { select: { operation: true, expiresAt: true } } } });
-  if (!row) throw new ActionFailure("not_found", `${ipv4} is not in the fleet table.`);
-  if (row.source !== "manual") throw new ActionFailure("conflict", `${ipv4} comes from Center's list: only a node added by hand is removed from k2ops.`);
-  if (row.lock && row.lock.expiresAt > new Date()) throw new ActionFailure("busy", `${ipv4} is busy (${row.lock.operation}); remove it when that has finished.`);
+  if (!row) throw new ActionFailure("not_found", msg`${ipv4} is not in the fleet table.`);
+  if (row.source !== "manual") throw new ActionFailure("conflict", msg`${ipv4} comes from Center's list: only a node added by hand is removed from k2ops.`);
+  if (row.lock && row.lock.expiresAt > new Date()) throw new ActionFailure("busy", msg`${ipv4} is busy (${row.lock.operation}); remove it when that has finished.`);
   await tx.node.delete({ where: { ipv4 } });
   return { ipv4, name: row.name };
 }

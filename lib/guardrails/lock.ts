@@ -1,6 +1,7 @@
 import { db } from "@/lib/db";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { KillWatch } from "@/lib/ssh/scope";
+import { msg, type Text } from "@/lib/text";
 
 // Per-node lock: two operations that change the same node never run at once.
 // One atomic statement takes a free (or expired) lock; a crashed holder's lock
@@ -11,13 +12,17 @@ import { KillWatch } from "@/lib/ssh/scope";
 // start beside a first that may still run. The lock then lasts its TTL.
 
 export class NodeBusyError extends Error {
+  /** The message as a sentence (lib/text), said in the reader's language. */
+  readonly text: Text;
   constructor(
     readonly node: string,
     readonly operation: string,
     readonly actor: string,
     readonly since: Date,
   ) {
-    super(`${node} is busy: ${operation} by ${actor} since ${since.toISOString().replace("T", " ").slice(0, 19)} UTC; try again when it finishes`);
+    const text = msg`${node} is busy: ${operation} by ${actor} since ${since.toISOString().replace("T", " ").slice(0, 19)} UTC; try again when it finishes`;
+    super(text.text);
+    this.text = text;
     this.name = "NodeBusyError";
   }
 }

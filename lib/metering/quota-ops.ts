@@ -6,6 +6,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { envApplyScript } from "@/lib/node-ops/env-apply";
 import { describeChanges } from "@/lib/node-ops/env-file";
 import type { SshTarget } from "@/lib/ssh/engine";
+import { msg, type Text } from "@/lib/text";
 import { BYTES_PER_GIB, cycleOfEnd, enforcerCuts, gaugeOf, gibOf, limitBytesOf, type BillingMode, type GaugeState } from "./cycle";
 import { meterPollScript, nodeUsed, parseMeterPoll, type MeterReading } from "./poll";
 import { prorateCreationMonth } from "./proration";
@@ -160,7 +161,7 @@ type Node = Parameters<Parameters<typeof onNode>[2]>[1];
 /** Writes .env settings (validated by the .env planner) and applies them with up -d k2-sidecar (never restart). */
 async function writeAndUp(t: SshTarget, node: Node, set: Record<string, string>, isAdmin: boolean): Promise<{ changes: QuotaOpParsed["changes"]; warnings: string[]; raw: string }> {
   const { dir, plan } = await planOnNode(t, node, { set, unset: [], secrets: {} }, isAdmin);
-  if (plan.problems.length) throw new ActionFailure("failed", `Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+  if (plan.problems.length) throw new ActionFailure("failed", msg`Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
   const warnings = plan.warnings.map((w) => `${w.key}: ${w.message}`);
   if (!plan.changes.length) return { changes: [], warnings, raw: "" };
   const w = await sshEngine().runScript(t, envApplyScript(dir, plan.changes.map((c) => ({ key: c.key, value: c.to }))), { sudo: true, timeoutMs: 30_000 });
@@ -194,10 +195,10 @@ async function runSetUsage(t: SshTarget, node: Node, gb: number): Promise<string
   return raw(r);
 }
 
-function requireMetering(r: MeterReading, what: string): void {
+function requireMetering(r: MeterReading, what: string | Text): void {
   if (r.env === null) throw new ActionFailure("failed", "The node's .env could not be read: nothing was changed.");
-  if (!r.metering) throw new ActionFailure("conflict", `${what} needs metering on (K2_NODE_BILLING_START_DATE): configure the quota first. Nothing was changed.`);
-  if (r.sidecar?.status !== "running") throw new ActionFailure("conflict", `k2-sidecar is ${r.sidecar?.status ?? "missing"}: ${what} needs the running sidecar. Nothing was changed.`);
+  if (!r.metering) throw new ActionFailure("conflict", msg`${what} needs metering on (K2_NODE_BILLING_START_DATE): configure the quota first. Nothing was changed.`);
+  if (r.sidecar?.status !== "running") throw new ActionFailure("conflict", msg`k2-sidecar is ${r.sidecar?.status ?? "missing"}: ${what} needs the running sidecar. Nothing was changed.`);
 }
 
 async function finish(ipv4: string, last: Read): Promise<void> {
@@ -265,13 +266,13 @@ export async function recoverCut(ipv4: string, limitGb: number, isAdmin: boolean
   // the state as the node has it now, read under no lock (the change below takes it)
   const now = await onNode(ipv4, { name: "node.meter.poll", mutating: false, ctx }, (t) => readOn(t));
   const r = now.reading;
-  requireMetering(r, "recovery");
+  requireMetering(r, msg`recovery`);
   const cut = r.cut === true || !!r.k2s?.paused;
   if (!cut) throw new ActionFailure("conflict", "The node is not cut (k2s runs): nothing to recover. Use Configure quota to change its limit.");
   const used = nodeUsed(r).usedBytes;
   if (used !== null && enforcerCuts(used, limitBytesOf(limitGb))) {
     const min = Number((used + 524_288_000n) / BYTES_PER_GIB) + 1;
-    throw new ActionFailure("conflict", `A limit of ${limitGb} GB keeps the node cut (used ${g1(used)} GiB ≥ ${limitGb} GiB − 500 MiB): at least ${min} GB. Nothing was changed.`);
+    throw new ActionFailure("conflict", msg`A limit of ${limitGb} GB keeps the node cut (used ${g1(used)} GiB ≥ ${limitGb} GiB − 500 MiB): at least ${min} GB. Nothing was changed.`);
   }
   return configureQuota(ipv4, { billingDay: r.env!.billingDay!, limitGb, mode: r.env!.mode, seedGb: null }, isAdmin, ctx, { requireUnpaused: true, name: "node.meter.recover" });
 }
@@ -285,12 +286,12 @@ export async function recoverCut(ipv4: string, limitGb: number, isAdmin: boolean
 export async function applyProrationSeed(ipv4: string, p: { createdAt: Date; bundleGb: number; fullLimitGb: number }, isAdmin: boolean, ctx: Ctx): Promise<OpResult<QuotaOpParsed & { workings: string[] }>> {
   const out = await onNode(ipv4, { name: "node.meter.prorate", mutating: true, ctx }, async (t, node) => {
     const before = await readOn(t);
-    requireMetering(before.reading, "proration");
+    requireMetering(before.reading, msg`proration`);
     const env = before.reading.env!;
     const used = nodeUsed(before.reading).usedBytes ?? 0n;
     const pr = prorateCreationMonth({ createdAt: p.createdAt, bundleGb: p.bundleGb, fullLimitGb: p.fullLimitGb, currentUsedBytes: used });
     const now = new Date();
-    if (now.getTime() >= pr.nextMonthStart.getTime()) throw new ActionFailure("conflict", `The creation month (${pr.monthStart.toISOString().slice(0, 7)}) is over: proration applies to it only; from ${pr.nextMonthStart.toISOString().slice(0, 10)} the full limit is right. Nothing was changed.`);
+    if (now.getTime() >= pr.nextMonthStart.getTime()) throw new ActionFailure("conflict", msg`The creation month (${pr.monthStart.toISOString().slice(0, 7)}) is over: proration applies to it only; from ${pr.nextMonthStart.toISOString().slice(0, 10)} the full limit is right. Nothing was changed.`);
     const checks: Check[] = [];
     let polls = 0;
     let rawOut = "";

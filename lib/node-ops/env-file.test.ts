@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeChanges, envMap, planEnvEdit } from "./env-file";
+import { describeChanges, envMap, planEnvEdit, sayEnvNotes } from "./env-file";
 
 const SECRET = "a".repeat(64);
 const CENTER = "https://center.example.test";
@@ -140,7 +140,7 @@ describe(".env values that cannot work are refused, risky ones warned (issue #10
 
   it("a billing date must exist on the calendar", () => {
     const p = planEnvEdit(CURRENT, edit({ K2_NODE_BILLING_START_DATE: "2026-02-31" }), OPERATOR);
-    expect(p.problems).toEqual([{ key: "K2_NODE_BILLING_START_DATE", message: "Not a real calendar date (e.g. 2026-02-31 does not exist)" }]);
+    expect(p.problems).toMatchObject([{ key: "K2_NODE_BILLING_START_DATE", message: "Not a real calendar date (e.g. 2026-02-31 does not exist)" }]);
   });
 
   it("days 29-31 warn with the resets the sidecar will really use", () => {
@@ -164,11 +164,22 @@ describe(".env values that cannot work are refused, risky ones warned (issue #10
 
   it("hop port min above max (an unset max counts as its default 40019) is refused; ports outside 40000-40019 are warned", () => {
     const p = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000" }), OPERATOR);
-    expect(p.problems).toEqual([{ key: "K2_JUMP_PORT_MIN", message: "Hop port min (50000) would be above max (40019, the default while K2_JUMP_PORT_MAX is unset): set both" }]);
+    expect(p.problems).toMatchObject([{ key: "K2_JUMP_PORT_MIN", message: "Hop port min (50000) would be above max (40019, the default while K2_JUMP_PORT_MAX is unset): set both" }]);
     const both = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000", K2_JUMP_PORT_MAX: "50019" }), OPERATOR);
     expect(both.problems).toEqual([]);
     expect(both.warnings[0].message).toMatch(/publishes only 40000-40019\/udp/);
     expect(planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MAX: "40010" }), OPERATOR).problems).toEqual([]);
+  });
+
+  it("says each problem and warning in the reader's language for the editor, values verbatim (issue #16)", () => {
+    const p = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000", FOO: "1" }), OPERATOR);
+    expect(sayEnvNotes(p, "zh-CN").problems).toEqual([
+      { key: "FOO", message: "不是有文档记载的 .env 变量" },
+      { key: "K2_JUMP_PORT_MIN", message: "跳跃端口最小值（50000）会大于最大值（40019，即 K2_JUMP_PORT_MAX 未设置时的默认值）：请同时设置两者" },
+    ]);
+    expect(sayEnvNotes(p, "en").problems.map((n) => n.message)).toEqual(p.problems.map((n) => n.message));
+    const warned = planEnvEdit(CURRENT, edit({ K2_JUMP_PORT_MIN: "50000", K2_JUMP_PORT_MAX: "50019" }), OPERATOR);
+    expect(sayEnvNotes(warned, "zh-CN").warnings).toEqual([{ key: "K2_JUMP_PORT_MIN", message: "标准 compose 文件只发布 40000-40019/udp：超出范围的跳跃端口 50000-50019 会被公布但无法访问" }]);
   });
 
   it("a documented variable can be unset", () => {

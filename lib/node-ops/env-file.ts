@@ -1,4 +1,7 @@
 import { nextCycleEnds } from "@/lib/metering/cycle";
+import { msg, textOf, type Text } from "@/lib/text";
+import { say } from "@/lib/i18n/server-text";
+import type { Locale } from "@/lib/i18n/locales";
 import { COMPOSE_DEFAULT_CENTER_URL, ENV_BY_KEY, composeLiteralProblem, normalizeBaseUrl, type EnvEdit, type EnvVarSpec } from "./env-schema";
 
 // Edits /apps/k2s/.env without losing anything the form does not manage:
@@ -25,7 +28,13 @@ export function envMap(text: string): Map<string, string> {
   return m;
 }
 
-export type EnvEditProblem = { key: string; message: string };
+/** A refused or noted variable: `message` in English (logs, the audit log), `text` its sentence for the reader's language. */
+export type EnvEditProblem = { key: string; message: string; text?: Text };
+
+const note = (key: string, said: string | Text): EnvEditProblem => {
+  const text = textOf(said);
+  return { key, message: text.text, text };
+};
 
 export type EnvPlan = {
   content: string; // the new file (contains secrets: goes to the node on stdin only)
@@ -46,16 +55,16 @@ export type EnvPolicy = {
 };
 
 /** Why `value` (null = remove the line) may not be written for a credential-routing variable, or null. */
-function routingProblem(spec: EnvVarSpec, value: string | null, policy: EnvPolicy, current: string | undefined): string | null {
+function routingProblem(spec: EnvVarSpec, value: string | null, policy: EnvPolicy, current: string | undefined): Text | null {
   if (!spec.routesCredentials) return null;
   const effective = normalizeBaseUrl(value ?? COMPOSE_DEFAULT_CENTER_URL);
   if (current !== undefined && value !== null && normalizeBaseUrl(current) === effective) return null;
-  if (!policy.isAdmin) return "Only an admin may change where the node sends its credentials";
+  if (!policy.isAdmin) return msg`Only an admin may change where the node sends its credentials`;
   if (!policy.allowedCenterUrls.includes(effective)) {
-    const allowed = policy.allowedCenterUrls.length ? policy.allowedCenterUrls.join(", ") : "none configured";
+    const allowed = policy.allowedCenterUrls.length ? policy.allowedCenterUrls.join(", ") : msg`none configured`;
     return value === null
-      ? `Removing it sends the node's secret to the compose default ${COMPOSE_DEFAULT_CENTER_URL}, which is not an allowed Center (allowed: ${allowed})`
-      : `The node sends its secret to this address: only the configured Center or an admin-approved URL (K2OPS_CENTER_URL_ALLOWLIST) is allowed (allowed: ${allowed})`;
+      ? msg`Removing it sends the node's secret to the compose default ${COMPOSE_DEFAULT_CENTER_URL}, which is not an allowed Center (allowed: ${allowed})`
+      : msg`The node sends its secret to this address: only the configured Center or an admin-approved URL (K2OPS_CENTER_URL_ALLOWLIST) is allowed (allowed: ${allowed})`;
   }
   return null;
 }
@@ -69,55 +78,55 @@ export function planEnvEdit(current: string, edit: EnvEdit, policy: EnvPolicy): 
   for (const [key, value] of Object.entries(edit.set)) {
     const spec = ENV_BY_KEY.get(key);
     if (!spec) {
-      problems.push({ key, message: "Not a documented .env variable" });
+      problems.push(note(key, msg`Not a documented .env variable`));
       continue;
     }
     if (spec.secret) {
-      problems.push({ key, message: "Secrets are set with keep/replace, not as plain values" });
+      problems.push(note(key, msg`Secrets are set with keep/replace, not as plain values`));
       continue;
     }
     const literal = composeLiteralProblem(value.trim());
     if (literal) {
-      problems.push({ key, message: `Refused: the value ${literal}` });
+      problems.push(note(key, msg`Refused: the value ${literal}`));
       continue;
     }
     if (spec.adminOnly && !policy.isAdmin && value !== "" && !spec.routesCredentials) {
-      problems.push({ key, message: "Only an admin may set a custom domain; leave it empty" });
+      problems.push(note(key, msg`Only an admin may set a custom domain; leave it empty`));
       continue;
     }
     const parsed = spec.schema.safeParse(value);
     if (!parsed.success) {
-      problems.push({ key, message: parsed.error.issues[0]?.message ?? "Invalid value" });
+      problems.push(note(key, parsed.error.issues[0]?.message ?? msg`Invalid value`));
       continue;
     }
     const routing = routingProblem(spec, parsed.data, policy, before.get(key));
-    if (routing) problems.push({ key, message: routing });
+    if (routing) problems.push(note(key, routing));
     else updates.set(key, parsed.data);
   }
   for (const key of edit.unset) {
     const spec = ENV_BY_KEY.get(key);
     if (!spec || spec.secret) {
-      problems.push({ key, message: spec ? "Secrets cannot be removed this way" : "Not a documented .env variable" });
+      problems.push(note(key, spec ? msg`Secrets cannot be removed this way` : msg`Not a documented .env variable`));
       continue;
     }
     const routing = before.has(key) ? routingProblem(spec, null, policy, before.get(key)) : null;
-    if (routing) problems.push({ key, message: routing });
+    if (routing) problems.push(note(key, routing));
     else updates.set(key, null);
   }
   for (const [key, change] of Object.entries(edit.secrets)) {
     const spec = ENV_BY_KEY.get(key);
     if (!spec?.secret) {
-      problems.push({ key, message: "Not a secret variable" });
+      problems.push(note(key, msg`Not a secret variable`));
       continue;
     }
     if (change.mode === "keep") continue;
     if (change.mode === "clear") {
-      if (key === "K2_NODE_SECRET") problems.push({ key, message: "The node secret cannot be cleared (the sidecar would stop registering)" });
+      if (key === "K2_NODE_SECRET") problems.push(note(key, msg`The node secret cannot be cleared (the sidecar would stop registering)`));
       else updates.set(key, "");
       continue;
     }
     const parsed = spec.schema.safeParse(change.value);
-    if (!parsed.success) problems.push({ key, message: parsed.error.issues[0]?.message ?? "Invalid value" });
+    if (!parsed.success) problems.push(note(key, parsed.error.issues[0]?.message ?? msg`Invalid value`));
     else updates.set(key, parsed.data);
   }
 
@@ -180,30 +189,36 @@ function crossFieldChecks(before: Map<string, string>, updates: Map<string, stri
     const max = Number(after.get("K2_JUMP_PORT_MAX") || HOP_MAX);
     const key = touched("K2_JUMP_PORT_MIN") ? "K2_JUMP_PORT_MIN" : "K2_JUMP_PORT_MAX";
     if (min > max) {
-      const maxIs = after.get("K2_JUMP_PORT_MAX") ? String(max) : `${max}, the default while K2_JUMP_PORT_MAX is unset`;
-      problems.push({ key, message: `Hop port min (${min}) would be above max (${maxIs}): set both` });
+      const maxIs = after.get("K2_JUMP_PORT_MAX") ? String(max) : msg`${max}, the default while K2_JUMP_PORT_MAX is unset`;
+      problems.push(note(key, msg`Hop port min (${min}) would be above max (${maxIs}): set both`));
     } else if (min < HOP_MIN || max > HOP_MAX) {
-      warnings.push({ key, message: `The canonical compose file publishes only ${HOP_MIN}-${HOP_MAX}/udp: hop ports ${min}-${max} outside it are advertised but unreachable` });
+      warnings.push(note(key, msg`The canonical compose file publishes only ${HOP_MIN}-${HOP_MAX}/udp: hop ports ${min}-${max} outside it are advertised but unreachable`));
     }
   }
 
   if (touched(BILLING)) {
     const value = after.get(BILLING) ?? "";
     if (!value) {
-      if (before.get(BILLING)) warnings.push({ key: BILLING, message: "Metering off: the node will run uncapped (no quota enforcement, no cutoff)" });
+      if (before.get(BILLING)) warnings.push(note(BILLING, msg`Metering off: the node will run uncapped (no quota enforcement, no cutoff)`));
     } else {
       const day = Number(value.slice(8, 10));
       if (day >= 29) {
         const odd = nextCycleEnds(day, policy.now ?? new Date(), 12).filter((d) => d.getUTCDate() !== day);
         if (odd.length) {
           const dates = odd.map((d) => d.toISOString().slice(0, 10)).join(", ");
-          warnings.push({ key: BILLING, message: `Day ${day} is missing from some months: the sidecar rolls those resets over (Go date normalisation), so in the next 12 months it resets on ${dates} instead, and those cycles are longer or shorter` });
+          warnings.push(note(BILLING, msg`Day ${day} is missing from some months: the sidecar rolls those resets over (Go date normalisation), so in the next 12 months it resets on ${dates} instead, and those cycles are longer or shorter`));
         }
       }
       if (policy.nodeProvider === "aws_lightsail" && day !== 1) {
-        warnings.push({ key: BILLING, message: "Lightsail resets its monthly transfer allowance on the 1st (UTC): with another billing day the node meters a different window than AWS bills" });
+        warnings.push(note(BILLING, msg`Lightsail resets its monthly transfer allowance on the 1st (UTC): with another billing day the node meters a different window than AWS bills`));
       }
     }
   }
   return warnings;
+}
+
+/** A plan's problems and warnings as a page shows them: key and message, said in `locale` (English: unchanged). */
+export function sayEnvNotes<P extends { problems: EnvEditProblem[]; warnings: EnvEditProblem[] }>(plan: P, locale: Locale): P {
+  const said = (n: EnvEditProblem): EnvEditProblem => ({ key: n.key, message: say(n.text ?? n.message, locale) });
+  return { ...plan, problems: plan.problems.map(said), warnings: plan.warnings.map(said) };
 }

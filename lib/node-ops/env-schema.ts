@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isCalendarDate } from "@/lib/metering/cycle";
+import { msg, schemaText } from "@/lib/text";
 
 // The documented /apps/k2s/.env variables (runbook §2, node-behavior §1.3),
 // each with the validation an operator would expect. Free text never reaches
@@ -24,13 +25,13 @@ export type EnvVarSpec = {
   schema: z.ZodType<string>;
 };
 
-const str = (re: RegExp, msg: string) => z.string().trim().regex(re, msg);
+const str = (re: RegExp, message: string) => z.string().trim().regex(re, message);
 const int = (min: number, max: number) =>
   z
     .string()
     .trim()
     .regex(/^\d+$/, "Must be a whole number")
-    .refine((v) => Number(v) >= min && Number(v) <= max, `Must be between ${min} and ${max}`);
+    .refine((v) => Number(v) >= min && Number(v) <= max, schemaText(msg`Must be between ${min} and ${max}`));
 
 export const ENV_VARS: EnvVarSpec[] = [
   { key: "K2_VERSION", label: "Image tag", help: "Pinned tag for both images, e.g. v0.4.8-9d7c6f95. Never latest outside a fleet rollout.", schema: str(PINNED_TAG, "Use a pinned tag like v0.4.8-9d7c6f95 (latest and floating tags are refused)") },

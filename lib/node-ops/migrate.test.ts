@@ -32,10 +32,10 @@ describe("which node each migration applies to", () => {
   const probe = (s: string) => parseProbe(s);
   it("the directory migration refuses a migrated node, a foreign layout and a differing /apps/k2s/.env", () => {
     expect(dirMigrationRefusal(probe("project=kaitu-slave\nworkdir=/apps/kaitu-slave\nnames=k2s k2-sidecar\nexists=/apps/kaitu-slave/docker-compose.yml\nexists=/apps/kaitu-slave/.env"))).toBeNull();
-    expect(dirMigrationRefusal(probe("project=k2s\nworkdir=/apps/k2s\nexists=/apps/k2s/docker-compose.yml\nexists=/apps/kaitu-slave/.env"))).toMatch(/Already migrated/);
-    expect(dirMigrationRefusal(probe("project=\nnames="))).toMatch(/no k2-sidecar/);
+    expect(dirMigrationRefusal(probe("project=k2s\nworkdir=/apps/k2s\nexists=/apps/k2s/docker-compose.yml\nexists=/apps/kaitu-slave/.env"))?.text).toMatch(/Already migrated/);
+    expect(dirMigrationRefusal(probe("project=\nnames="))?.text).toMatch(/no k2-sidecar/);
     const half = "project=kaitu-slave\nexists=/apps/kaitu-slave/docker-compose.yml\nexists=/apps/kaitu-slave/.env\nexists=/apps/k2s/.env";
-    expect(dirMigrationRefusal(probe(half))).toMatch(/differs/);
+    expect(dirMigrationRefusal(probe(half))?.text).toMatch(/differs/);
     expect(dirMigrationRefusal(probe(`${half}\nsame_env=1`))).toBeNull();
   });
   it("a legacy node keeps its project name in its own dir; the file stays deployable otherwise", () => {

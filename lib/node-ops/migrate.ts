@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { ActionFailure } from "@/lib/errors";
 import { Arg, cmd, deployDir, migrationOldProjectDown } from "@/lib/guardrails/command";
 import { redactText } from "@/lib/redact";
+import { msg, type Text } from "@/lib/text";
 import type { ExecResult, SshTarget } from "@/lib/ssh/engine";
 import { sshEngine } from "./engine";
 import { ComposeAssetError, loadCanonicalCompose, type CanonicalCompose } from "./compose";
@@ -51,7 +52,7 @@ export function parseProbe(out: string): MigrationProbe {
 
 async function probe(t: SshTarget): Promise<MigrationProbe> {
   const r = await sshEngine().runScript(t, PROBE, { sudo: true, timeoutMs: 30_000 });
-  check(r, "Reading the node's deployment");
+  check(r, msg`Reading the node's deployment`);
   return parseProbe(r.stdout);
 }
 
@@ -59,7 +60,7 @@ function canonical(): CanonicalCompose {
   try {
     return loadCanonicalCompose();
   } catch (e) {
-    if (e instanceof ComposeAssetError) throw new ActionFailure("failed", `${e.message} Nothing was changed.`);
+    if (e instanceof ComposeAssetError) throw new ActionFailure("failed", msg`${e.message} Nothing was changed.`);
     throw e;
   }
 }
@@ -101,11 +102,11 @@ export function composeForProject(c: Pick<CanonicalCompose, "text">, project: "k
 /** The node's layout for (a): which project and dir run k2-slave, or why (a) does not apply. */
 export function legacyLayout(p: MigrationProbe): { project: "k2s" | "kaitu-slave"; dir: "/apps/k2s" | "/apps/kaitu-slave" } {
   if (!p.names.includes("k2-slave")) {
-    throw new ActionFailure("conflict", `Not a legacy k2-slave node (containers: ${p.names.join(", ") || "none"}): nothing to migrate. Nothing was changed.`);
+    throw new ActionFailure("conflict", msg`Not a legacy k2-slave node (containers: ${p.names.join(", ") || msg`none`}): nothing to migrate. Nothing was changed.`);
   }
   if (p.project === "k2s" && p.workdir === NEW) return { project: "k2s", dir: NEW };
   if (p.project === "kaitu-slave" && p.workdir === OLD) return { project: "kaitu-slave", dir: OLD };
-  throw new ActionFailure("conflict", `The k2-slave stack runs as project "${p.project || "?"}" from ${p.workdir || "?"}, not k2s in /apps/k2s or kaitu-slave in /apps/kaitu-slave: migrate it by hand. Nothing was changed.`);
+  throw new ActionFailure("conflict", msg`The k2-slave stack runs as project "${p.project || "?"}" from ${p.workdir || "?"}, not k2s in /apps/k2s or kaitu-slave in /apps/kaitu-slave: migrate it by hand. Nothing was changed.`);
 }
 
 /**
@@ -132,17 +133,17 @@ export async function migrateLegacyK2Slave(ipv4: string, ctx: Ctx): Promise<OpRe
       "",
     ].join("\n");
     const w = await sshEngine().runScript(t, push, { sudo: true, timeoutMs: 60_000 });
-    if (w.code === 4) throw new ActionFailure("conflict", `${redactText(w.stderr.trim())}`);
-    check(w, "Writing the canonical compose");
+    if (w.code === 4) throw new ActionFailure("conflict", redactText(w.stderr.trim()));
+    check(w, msg`Writing the canonical compose`);
     const up = await sshEngine().exec(t, pullAndUpCommand(layout.dir), { timeoutMs: 10 * 60_000 });
     if (up.code !== 0 || up.timedOut) {
       // put the k2-slave file back and bring its stack up again (up -d, never down)
       const back = await sshEngine().runScript(t, `set -e\nmv -f ${file}.k2-slave.bak ${file}\ncd ${layout.dir} && docker compose up -d --remove-orphans\n`, { sudo: true, timeoutMs: 10 * 60_000 });
-      check(up, `pull + up -d (the k2-slave compose was restored${back.code === 0 ? " and its stack brought up again" : `, but bringing it up again failed: ${redactText(back.stderr.trim().split("\n").slice(-1)[0] ?? "")}`})`);
+      check(up, back.code === 0 ? msg`pull + up -d (the k2-slave compose was restored and its stack brought up again)` : msg`pull + up -d (the k2-slave compose was restored, but bringing it up again failed: ${redactText(back.stderr.trim().split("\n").slice(-1)[0] ?? "")})`);
     }
     const names = await sshEngine().exec(t, cmd`docker ps --format '{{.Names}}'`, { timeoutMs: 30_000 });
     const running = names.stdout.split("\n").map((l) => l.trim());
-    if (running.includes("k2-slave") || !running.includes("k2s")) throw new ActionFailure("failed", `After up -d the node runs ${running.filter(Boolean).join(", ") || "nothing"}, not k2s. Read its status.`);
+    if (running.includes("k2-slave") || !running.includes("k2s")) throw new ActionFailure("failed", msg`After up -d the node runs ${running.filter(Boolean).join(", ") || msg`nothing`}, not k2s. Read its status.`);
     return { dir: layout.dir, raw: [raw(w), raw(up)].join("\n") };
   });
   const checked = await verifyAfter(ipv4, ctx, "k2-slave -> k2s migration");
@@ -204,11 +205,11 @@ export function parseCycleUsage(out: string): CycleUsage {
 export const usageGb = (bytes: number) => Math.ceil(bytes / GIB);
 
 /** Why (b) does not apply to a node, or null when it does. */
-export function dirMigrationRefusal(p: MigrationProbe): string | null {
-  if (p.project === "k2s" && p.exists.has(`${NEW}/docker-compose.yml`)) return "Already migrated: the node runs project k2s from /apps/k2s. Nothing was changed.";
-  if (p.project !== "kaitu-slave") return `The node does not run project kaitu-slave from /apps/kaitu-slave (project: ${p.project || "no k2-sidecar"}). Nothing was changed.`;
-  if (!p.exists.has(`${OLD}/docker-compose.yml`) || !p.exists.has(`${OLD}/.env`)) return "/apps/kaitu-slave has no docker-compose.yml or .env: migrate it by hand. Nothing was changed.";
-  if (p.exists.has(`${NEW}/.env`) && !p.sameEnv) return "/apps/k2s/.env exists and differs from /apps/kaitu-slave/.env: k2ops does not overwrite it. Inspect the node by hand. Nothing was changed.";
+export function dirMigrationRefusal(p: MigrationProbe): Text | null {
+  if (p.project === "k2s" && p.exists.has(`${NEW}/docker-compose.yml`)) return msg`Already migrated: the node runs project k2s from /apps/k2s. Nothing was changed.`;
+  if (p.project !== "kaitu-slave") return msg`The node does not run project kaitu-slave from /apps/kaitu-slave (project: ${p.project || msg`no k2-sidecar`}). Nothing was changed.`;
+  if (!p.exists.has(`${OLD}/docker-compose.yml`) || !p.exists.has(`${OLD}/.env`)) return msg`/apps/kaitu-slave has no docker-compose.yml or .env: migrate it by hand. Nothing was changed.`;
+  if (p.exists.has(`${NEW}/.env`) && !p.sameEnv) return msg`/apps/k2s/.env exists and differs from /apps/kaitu-slave/.env: k2ops does not overwrite it. Inspect the node by hand. Nothing was changed.`;
   return null;
 }
 
@@ -296,25 +297,25 @@ export async function migrateDeployDir(ipv4: string, ctx: Ctx): Promise<OpResult
 
     // 0. the month's usage, before anything changes
     const read = await run(ssh.runScript(t, USAGE_READ, { sudo: true, timeoutMs: 60_000 }));
-    check(read, "Reading the cycle's usage");
+    check(read, msg`Reading the cycle's usage`);
     const usage = parseCycleUsage(read.stdout);
     if (usage.metering && usage.bytes === null) {
       throw new ActionFailure("failed", "Metering is on but the sidecar's usage could not be read (no reporter line, no traffic.state): migrating now would lose the month's count. Nothing was changed.");
     }
 
     // 1. /apps/k2s with .env (copied on the node), the canonical compose, users and hooks
-    check(await run(ssh.runScript(t, prepareScript(compose, ownerOf(t)), { sudo: true, timeoutMs: 60_000 })), "Preparing /apps/k2s");
+    check(await run(ssh.runScript(t, prepareScript(compose, ownerOf(t)), { sudo: true, timeoutMs: 60_000 })), msg`Preparing /apps/k2s`);
     // images first, so the down-to-up gap is seconds (pinned K2_VERSION only)
-    check(await run(ssh.exec(t, pullOnlyCommand(), { timeoutMs: 10 * 60_000 })), "Pulling the images in /apps/k2s");
+    check(await run(ssh.exec(t, pullOnlyCommand(), { timeoutMs: 10 * 60_000 })), msg`Pulling the images in /apps/k2s`);
 
     // 2. the ONE sanctioned down: the old project, in the old dir
-    check(await run(ssh.exec(t, migrationOldProjectDown(), { timeoutMs: 5 * 60_000 })), "docker compose down of the old project");
+    check(await run(ssh.exec(t, migrationOldProjectDown(), { timeoutMs: 5 * 60_000 })), msg`docker compose down of the old project`);
 
     // 3. project k2s up (empty volumes; the certificate is re-issued at registration)
     const up = await run(ssh.exec(t, cmd`cd ${deployDir(NEW)} && sudo docker compose up -d --remove-orphans`, { timeoutMs: 10 * 60_000 }));
     if (up.code !== 0 || up.timedOut) {
       const back = await run(ssh.runScript(t, ROLLBACK, { sudo: true, timeoutMs: 10 * 60_000 }));
-      check(up, `up -d in /apps/k2s (the old project was brought up again${back.code === 0 ? "" : " — and that FAILED too: the node is down, act now"})`);
+      check(up, back.code === 0 ? msg`up -d in /apps/k2s (the old project was brought up again)` : msg`up -d in /apps/k2s (the old project was brought up again — and that FAILED too: the node is down, act now)`);
     }
 
     // 4. the month's usage back (set-usage, then the restart that loads it, promptly)
@@ -340,7 +341,7 @@ export async function migrateDeployDir(ipv4: string, ctx: Ctx): Promise<OpResult
     }
 
     // 5. hooks: the auto-update cron and the crash monitor point at /apps/k2s
-    check(await run(ssh.runScript(t, HOOKS, { sudo: true, timeoutMs: 60_000 })), "Re-pointing cron and the crash monitor");
+    check(await run(ssh.runScript(t, HOOKS, { sudo: true, timeoutMs: 60_000 })), msg`Re-pointing cron and the crash monitor`);
     const cut = await run(ssh.runScript(t, CUTOVER_CHECKS, { sudo: true, timeoutMs: 60_000 }));
     const cutover = cut.code === 0 ? cutoverProblems(cut.stdout) : ["the cutover checks could not run"];
     return { usage, restoredGb, usageNote, cutover, raw: logs.map(raw).filter(Boolean).join("\n") };

@@ -5,7 +5,8 @@ import { recordSshContact } from "@/lib/fleet";
 import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
 import { NodeBusyError, acquireNodeLock, unknownStateOperation, type Release } from "@/lib/guardrails/lock";
 import { redactText, registerNodeSecret, registerSecret } from "@/lib/redact";
-import { describeChanges, envMap, planEnvEdit } from "./env-file";
+import { msg, type Text } from "@/lib/text";
+import { describeChanges, envMap, planEnvEdit, type EnvEditProblem } from "./env-file";
 import { envApplyScript } from "./env-apply";
 import { centerUrlAllowList, type EnvEdit } from "./env-schema";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
@@ -30,12 +31,12 @@ export type Ctx = { actor: string; requestId: string };
 
 async function loadNode(ipv4: string) {
   const node = await db().node.findUnique({ where: { ipv4 } });
-  if (!node) throw new ActionFailure("not_found", `No node ${ipv4} in the fleet (sync from Center first).`);
+  if (!node) throw new ActionFailure("not_found", msg`No node ${ipv4} in the fleet (sync from Center first).`);
   if (node.hostKeyState === "changed") {
-    throw new ActionFailure("conflict", `${ipv4} presented a different SSH host key: every operation is blocked until an admin reviews and clears it.`);
+    throw new ActionFailure("conflict", msg`${ipv4} presented a different SSH host key: every operation is blocked until an admin reviews and clears it.`);
   }
   if (node.hostKeyState === "new_key_type") {
-    throw new ActionFailure("conflict", `${ipv4} offers a new SSH host key type and none of its pinned ones: every operation is blocked until an admin confirms the new key.`);
+    throw new ActionFailure("conflict", msg`${ipv4} offers a new SSH host key type and none of its pinned ones: every operation is blocked until an admin confirms the new key.`);
   }
   return node;
 }
@@ -53,7 +54,7 @@ export async function onNode<T>(ipv4: string, op: { name: string; mutating: bool
     try {
       release = await acquireNodeLock(ipv4, { holder: op.ctx.requestId, operation: op.name, actor: op.ctx.actor, ttlMs });
     } catch (e) {
-      if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
+      if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.text);
       throw e;
     }
   }
@@ -65,12 +66,15 @@ export async function onNode<T>(ipv4: string, op: { name: string; mutating: bool
     if (op.mutating) await db().node.update({ where: { ipv4 }, data: { lastOperation: op.name, lastOperationAt: new Date() } });
     return out;
   } catch (e) {
-    if (e instanceof SshUnreachableError) {
+    // by name too: the process's one SSH engine may have been made by another bundle's copy of
+    // lib/ssh (the job engine's meter poll, started from instrumentation), whose error classes
+    // are not this bundle's, so instanceof alone misses them
+    if (e instanceof SshUnreachableError || (e instanceof Error && e.name === "SshUnreachableError")) {
       await recordSshContact(ipv4, false, e.message);
-      throw new ActionFailure("failed", `${e.message}. Nothing was changed on the node.`);
+      throw new ActionFailure("failed", msg`${e.message}. Nothing was changed on the node.`);
     }
     if (e instanceof HostKeyChangedError || e instanceof HostKeyNewTypeError) {
-      throw new ActionFailure("conflict", `${e.message}. Nothing ran on the node.`);
+      throw new ActionFailure("conflict", msg`${e.message}. Nothing ran on the node.`);
     }
     if (e instanceof SshTimeoutError || e instanceof SshCancelledError) throw new ActionFailure("failed", e.message);
     if (e instanceof GuardrailViolation) throw new ActionFailure("conflict", e.message);
@@ -93,12 +97,12 @@ export function dirOf(node: { arch: string | null; archDetail?: unknown }): "/ap
 }
 
 /** Throws a clear ActionFailure when a command timed out or failed. */
-export function check(r: ExecResult, what: string): void {
+export function check(r: ExecResult, what: string | Text): void {
   if (r.timedOut) {
-    const after = r.killed === "unconfirmed" ? "a changing operation keeps the node locked until its state is known or the lock expires" : "the node's state is unknown until the next status read";
-    throw new ActionFailure("failed", `${what} did not finish in time: ${describeInterruption(r)}; ${after}.`);
+    const after = r.killed === "unconfirmed" ? msg`a changing operation keeps the node locked until its state is known or the lock expires` : msg`the node's state is unknown until the next status read`;
+    throw new ActionFailure("failed", msg`${what} did not finish in time: ${describeInterruption(r)}; ${after}.`);
   }
-  if (r.code !== 0) throw new ActionFailure("failed", `${what} failed (exit ${r.code}): ${redactText((r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")).slice(0, 400)}`);
+  if (r.code !== 0) throw new ActionFailure("failed", msg`${what} failed (exit ${r.code}): ${redactText((r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ")).slice(0, 400)}`);
 }
 
 // ---- reads (viewer) -------------------------------------------------------
@@ -141,7 +145,7 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
   return onNode(ipv4, { name: "node.status", mutating: false, ctx }, async (t) => {
     const token = crypto.randomBytes(12).toString("hex");
     const r = await sshEngine().runScript(t, fencedScript(token, STATUS_SECTIONS), { timeoutMs: 60_000 });
-    check(r, "Reading the node status");
+    check(r, msg`Reading the node status`);
     const s = splitSections(r.stdout, token);
     const text = (k: string) => redactText(s.get(k)?.text ?? "");
     const meta = s.get("meta")?.text ?? "";
@@ -203,7 +207,7 @@ export async function tailLogs(ipv4: string, c: Container, lines: number, ctx: C
     // the sidecar logs on stderr: merge both streams, as the node really writes them
     const command = cmd`docker logs --tail ${tailLines(lines)} ${containerArg(c)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 30_000, maxStdout: 2 * 1024 * 1024, maxStderr: 2 * 1024 * 1024 });
-    check(r, "Reading the logs");
+    check(r, msg`Reading the logs`);
     const text = raw({ ...r, stdout: r.stdout + r.stderr, stderr: "" });
     return { summary: `${text.split("\n").length} lines of ${c}`, parsed: { lines: text.split("\n").length }, raw: text, command };
   });
@@ -248,7 +252,7 @@ export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ veri
   const out = await onNode(ipv4, { name: "node.update", mutating: true, ctx }, async (t, node) => {
     const command = pullAndUpCommand(dirOf(node));
     const r = await sshEngine().exec(t, command, { timeoutMs: 10 * 60_000 });
-    check(r, "pull + up -d");
+    check(r, msg`pull + up -d`);
     return { r, command };
   });
   const checked = await verifyAfter(ipv4, ctx, "update");
@@ -265,13 +269,13 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
   try {
     compose = loadCanonicalCompose();
   } catch (e) {
-    if (e instanceof ComposeAssetError) throw new ActionFailure("failed", `${e.message} Nothing was changed.`);
+    if (e instanceof ComposeAssetError) throw new ActionFailure("failed", msg`${e.message} Nothing was changed.`);
     throw e;
   }
   const out = await onNode(ipv4, { name: opts.apply ? "node.compose.deploy" : "node.compose.push", mutating: true, ctx }, async (t) => {
     const w = await sshEngine().runScript(t, composePushScript(compose, t.user ?? process.env.K2OPS_SSH_USER ?? "ubuntu"), { sudo: true, timeoutMs: 60_000 });
-    if (w.code === 4) throw new ActionFailure("conflict", `${redactText(w.stderr.trim())} Nothing was changed.`);
-    check(w, "Pushing the compose file");
+    if (w.code === 4) throw new ActionFailure("conflict", msg`${redactText(w.stderr.trim())} Nothing was changed.`);
+    check(w, msg`Pushing the compose file`);
     const outcome = parsePushOutcome(w.stdout);
     if (!outcome) throw new ActionFailure("failed", "The node did not confirm the compose push; read its status before retrying.");
     let rawOut = raw(w);
@@ -279,7 +283,7 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
       // the guard refused a node still in /apps/kaitu-slave: the stack is in /apps/k2s
       const up = await sshEngine().exec(t, pullAndUpCommand("/apps/k2s"), { timeoutMs: 10 * 60_000 });
       rawOut += "\n" + raw(up);
-      check(up, "pull + up -d after the compose push");
+      check(up, msg`pull + up -d after the compose push`);
     }
     return { outcome, raw: rawOut };
   });
@@ -300,7 +304,7 @@ export async function restartContainer(ipv4: string, c: Container, ctx: Ctx): Pr
   return onNode(ipv4, { name: "node.restart", mutating: true, ctx }, async (t) => {
     const command = cmd`sudo docker restart ${containerArg(c)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 120_000 });
-    check(r, `Restarting ${c}`);
+    check(r, msg`Restarting ${c}`);
     return { summary: `${c} restarted (${RESTART_WARNING})`, parsed: { warning: RESTART_WARNING }, raw: raw(r), command };
   });
 }
@@ -325,7 +329,7 @@ export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<UsersF
   return onNode(ipv4, { name: "node.users.view", mutating: false, ctx }, async (t, node) => {
     const command = cmd`cat ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
-    check(r, "Reading the users file");
+    check(r, msg`Reading the users file`);
     const users = maskUsers(r.stdout);
     return { summary: users.length ? `${users.length} ${users.length === 1 ? "entry" : "entries"} (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
   });
@@ -341,8 +345,8 @@ export async function addUser(ipv4: string, entry: { udid: string; token: string
     // the token travels inside the script on stdin; the command line is `sudo -n bash -s`
     const script = `set -e\nf='${file}'\nline='${entry.udid}:${entry.token}'\nif grep -q "^${entry.udid.replace(/\./g, "\\.")}:" "$f"; then echo "k2ops: UDID already present" >&2; exit 4; fi\nprintf '%s\\n' "$line" >> "$f"\necho added\n`;
     const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 20_000 });
-    if (r.code === 4) throw new ActionFailure("conflict", `UDID ${entry.udid} is already in the users file; remove it first.`);
-    check(r, "Adding the user");
+    if (r.code === 4) throw new ActionFailure("conflict", msg`UDID ${entry.udid} is already in the users file; remove it first.`);
+    check(r, msg`Adding the user`);
     return { summary: `added ${entry.udid} (applies at the next full auth; no restart needed)`, parsed: null, raw: raw(r), command: "sudo -n bash -s (script on stdin)" };
   });
 }
@@ -352,7 +356,7 @@ export async function removeUser(ipv4: string, udid: string, ctx: Ctx): Promise<
   return onNode(ipv4, { name: "node.users.remove", mutating: true, ctx }, async (t, node) => {
     const command = cmd`sudo sed -i ${Arg.of(`/^${udid.replace(/\./g, "\\.")}:/d`)} ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
-    check(r, "Removing the user");
+    check(r, msg`Removing the user`);
     return { summary: `removed ${udid}`, parsed: null, raw: raw(r), command };
   });
 }
@@ -361,7 +365,7 @@ export async function clearUsers(ipv4: string, ctx: Ctx): Promise<OpResult<null>
   return onNode(ipv4, { name: "node.users.clear", mutating: true, ctx }, async (t, node) => {
     const command = cmd`sudo truncate -s 0 ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
-    check(r, "Clearing the users file");
+    check(r, msg`Clearing the users file`);
     return { summary: "users file cleared: pure remote (Center) auth", parsed: null, raw: raw(r), command };
   });
 }
@@ -378,7 +382,7 @@ export async function fixIptablesLegacy(ipv4: string, ctx: Ctx): Promise<OpResul
       "iptables --version",
     ].join("\n");
     const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 5 * 60_000 });
-    check(r, "The iptables fix");
+    check(r, msg`The iptables fix`);
     return { summary: "iptables switched to legacy, Docker restarted, stack brought up", parsed: null, raw: raw(r), command: "sudo -n bash -s (fix script on stdin)" };
   });
 }
@@ -388,9 +392,9 @@ export async function fixTimezone(ipv4: string, ctx: Ctx): Promise<OpResult<{ ti
   const out = await onNode(ipv4, { name: "node.fix.timezone", mutating: true, ctx }, async (t) => {
     const command = cmd`sudo timedatectl set-timezone ${Arg.of("Asia/Singapore")} && { sudo systemctl restart cron 2>/dev/null || true; } && timedatectl | grep 'Time zone'`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 60_000 });
-    check(r, "Setting the timezone");
+    check(r, msg`Setting the timezone`);
     const tz = /Time zone:\s*(.+)/.exec(r.stdout)?.[1]?.trim() ?? "";
-    if (!tz.startsWith("Asia/Singapore")) throw new ActionFailure("failed", `The node still reports ${tz || "no timezone"} after set-timezone.`);
+    if (!tz.startsWith("Asia/Singapore")) throw new ActionFailure("failed", msg`The node still reports ${tz || msg`no timezone`} after set-timezone.`);
     return { r, command, tz };
   });
   const checked = await verifyAfter(ipv4, ctx, "timezone fix");
@@ -400,7 +404,7 @@ export async function fixTimezone(ipv4: string, ctx: Ctx): Promise<OpResult<{ ti
 /** Admin: forget a node's pinned and rejected host keys; the next connection pins again. */
 export async function clearHostKey(ipv4: string, by: string): Promise<void> {
   const node = await db().node.findUnique({ where: { ipv4 } });
-  if (!node) throw new ActionFailure("not_found", `No node ${ipv4}.`);
+  if (!node) throw new ActionFailure("not_found", msg`No node ${ipv4}.`);
   await new PrismaHostKeyStore().clear(ipv4, by);
   sshEngine().forget(targetOf(node));
 }
@@ -415,8 +419,8 @@ const SED_REDACT = "s/^([A-Za-z0-9_]*(SECRET|CLAIM|TOKEN|KEY|PASSWORD|WEBHOOK)[A
 export type EnvPreview = {
   current: Record<string, string>;
   changes: { key: string; from: string; to: string }[];
-  problems: { key: string; message: string }[];
-  warnings: { key: string; message: string }[];
+  problems: EnvEditProblem[];
+  warnings: EnvEditProblem[];
 };
 
 /**
@@ -449,7 +453,7 @@ export async function providerOperations(node: { ipv4: string; inCenter: boolean
 export async function planOnNode(t: SshTarget, node: { ipv4: string; arch: string | null }, edit: EnvEdit, isAdmin: boolean) {
   const dir = dirOf(node);
   const r = await sshEngine().exec(t, cmd`sed -E ${Arg.of(SED_REDACT)} ${Arg.of(`${dir}/.env`)}`, { timeoutMs: 20_000 });
-  check(r, "Reading the .env");
+  check(r, msg`Reading the .env`);
   const nodeProvider = "K2_NODE_BILLING_START_DATE" in edit.set ? await providerOf(node.ipv4) : null;
   const plan = planEnvEdit(r.stdout, edit, { isAdmin, allowedCenterUrls: centerUrlAllowList(), nodeProvider });
   return { dir, redacted: r.stdout, plan };
@@ -467,7 +471,7 @@ export async function previewEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boole
 export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean, ctx: Ctx): Promise<OpResult<{ changes: { key: string; from: string; to: string }[]; verification: string; check: AfterCheck }>> {
   const out = await onNode(ipv4, { name: "node.env.apply", mutating: true, ctx }, async (t, node) => {
     const { dir, plan } = await planOnNode(t, node, edit, isAdmin);
-    if (plan.problems.length) throw new ActionFailure("failed", `Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+    if (plan.problems.length) throw new ActionFailure("failed", msg`Nothing was changed: ${plan.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
     if (!plan.changes.length) throw new ActionFailure("conflict", "Nothing to change: the node already has these values.");
     // only validated secrets that are about to be written are masked from here on (with the
     // sidecar's own Basic credential for the node secret): unvalidated input never grows the list
@@ -477,10 +481,10 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
       else registerSecret(c.to);
     }
     const w = await sshEngine().runScript(t, envApplyScript(dir, plan.changes.map((c) => ({ key: c.key, value: c.to }))), { sudo: true, timeoutMs: 30_000 });
-    check(w, "Writing the .env");
+    check(w, msg`Writing the .env`);
     // .env changes apply with up -d (restart would keep the old environment)
     const up = await sshEngine().exec(t, pullAndUpCommand(dir), { timeoutMs: 10 * 60_000 });
-    check(up, "pull + up -d after the .env change");
+    check(up, msg`pull + up -d after the .env change`);
     return { changes: describeChanges(plan.changes), raw: raw(w) + "\n" + raw(up) };
   });
   const checked = await verifyAfter(ipv4, ctx, ".env change");
@@ -493,15 +497,15 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
 export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<{ instance: string; region: string; operationId: string }>> {
   // a node whose host key changed is blocked for EVERY mutating operation, the provider API's too
   const known = await loadNode(ipv4);
-  if (!known.inCenter) throw new ActionFailure("conflict", `${ipv4} is not listed by Center (decommissioned, or added by hand): it is not rebooted from k2ops.`);
+  if (!known.inCenter) throw new ActionFailure("conflict", msg`${ipv4} is not listed by Center (decommissioned, or added by hand): it is not rebooted from k2ops.`);
   const { centerClientFromEnv } = await import("@/lib/center/client");
   const { lightsailClientFromEnv, lightsailTargetOf } = await import("@/lib/lightsail/client");
   const instances = await centerClientFromEnv().listAllCloudInstances();
   const ci = instances.find((i) => i.ip_address === ipv4);
   const target = ci ? lightsailTargetOf(ci) : null;
-  if (!target) throw new ActionFailure("conflict", `${ipv4} is not a Lightsail instance in Center's cloud inventory; reboot it at its provider.`);
+  if (!target) throw new ActionFailure("conflict", msg`${ipv4} is not a Lightsail instance in Center's cloud inventory; reboot it at its provider.`);
   const release = await acquireNodeLock(ipv4, { holder: ctx.requestId, operation: "node.reboot", actor: ctx.actor, ttlMs: 10 * 60_000 }).catch((e) => {
-    if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.message);
+    if (e instanceof NodeBusyError) throw new ActionFailure("busy", e.text);
     throw e;
   });
   try {

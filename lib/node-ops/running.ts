@@ -1,5 +1,6 @@
 import { ActionFailure } from "@/lib/errors";
 import { withCancelSignal } from "@/lib/ssh/scope";
+import { msg } from "@/lib/text";
 
 // Long single-node operations an operator can watch and cancel. Each runs with
 // its own AbortSignal as the ambient cancel signal of every SSH command it
@@ -45,7 +46,7 @@ export async function runCancellable<T>(op: Omit<RunningOperation, "startedAt"> 
 export function cancelOperation(operationId: string, ipv4: string, by: { email: string; isAdmin: boolean }): RunningOperation {
   const e = registry().get(operationId);
   if (!e || e.ipv4 !== ipv4) throw new ActionFailure("not_found", "That operation is not running on this node (it may just have finished).");
-  if (e.actor !== by.email && !by.isAdmin) throw new ActionFailure("conflict", `Only ${e.actor} or an admin can cancel this operation.`);
+  if (e.actor !== by.email && !by.isAdmin) throw new ActionFailure("conflict", msg`Only ${e.actor} or an admin can cancel this operation.`);
   e.controller.abort(new Error(`cancelled by ${by.email}`));
   const { controller: _c, ...info } = e;
   void _c;

@@ -1,5 +1,6 @@
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
+import { msg } from "@/lib/text";
 import { consoleLink, deliver, type DeliveryResult, type JobNotice } from "./index";
 import { envTargets, openTarget, type NotifyCategory, type NotifyTarget } from "./targets";
 
@@ -55,7 +56,7 @@ export async function listDeliveries(opts: { limit?: number; status?: "delivered
 async function targetOf(row: { targetId: string | null; targetName: string }): Promise<NotifyTarget> {
   if (row.targetId) return openTarget(row.targetId);
   const t = envTargets().find((e) => e.name === row.targetName);
-  if (!t) throw new ActionFailure("not_found", `${row.targetName} is no longer set in this console's environment.`);
+  if (!t) throw new ActionFailure("not_found", msg`${row.targetName} is no longer set in this console's environment.`);
   return t;
 }
 
@@ -67,7 +68,7 @@ async function targetOf(row: { targetId: string | null; targetName: string }): P
 export async function resendDelivery(id: string, opts: { delaysMs?: number[] } = {}): Promise<DeliveryResult> {
   const row = await db().notifyDelivery.findUnique({ where: { id } });
   if (!row) throw new ActionFailure("not_found", "No such delivery.");
-  if (row.status !== "failed") throw new ActionFailure("conflict", `That delivery ${row.status === "delivered" ? "was delivered" : "is still being tried"}; only a failed one is sent again.`);
+  if (row.status !== "failed") throw new ActionFailure("conflict", row.status === "delivered" ? msg`That delivery was delivered; only a failed one is sent again.` : msg`That delivery is still being tried; only a failed one is sent again.`);
   const target = await targetOf(row);
   const [r] = await deliver(row.notice as JobNotice, [target], { ...opts, category: row.category as NotifyCategory, retryOf: row.id });
   return r;

@@ -4,6 +4,7 @@ import { ActionFailure } from "@/lib/errors";
 import { claimKey } from "@/lib/provisioning/claim";
 import { openClaim, sealClaim } from "@/lib/provisioning/claim-vault";
 import { registerSecret } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import { NOTIFY_CATEGORIES, targetInputSchema, type NotifyCategory, type TargetInput } from "./schema";
 
 // The operators' channels (issue #16 "Notifications settings"): targets from the
@@ -67,7 +68,7 @@ export async function listTargetViews(env: Record<string, string | undefined> = 
 export async function createTarget(input: TargetInput, by: string): Promise<NotifyTargetView> {
   const v = targetInputSchema.parse(input);
   if (!v.webhookUrl) throw new ActionFailure("failed", "URL: required for a new target");
-  if (await db().notifyTarget.findUnique({ where: { name: v.name } })) throw new ActionFailure("conflict", `A target named ${v.name} already exists.`);
+  if (await db().notifyTarget.findUnique({ where: { name: v.name } })) throw new ActionFailure("conflict", msg`A target named ${v.name} already exists.`);
   const id = crypto.randomUUID();
   await db().notifyTarget.create({ data: { id, name: v.name, kind: v.kind, urlSealed: sealClaim(v.webhookUrl, claimKey(), context(id)), hint: hintOf(v.webhookUrl), events: v.categories, enabled: v.enabled, updatedBy: by } });
   return (await listTargetViews({})).find((t) => t.id === id)!;
@@ -79,7 +80,7 @@ export async function updateTarget(id: string, input: TargetInput, by: string): 
   const cur = await db().notifyTarget.findUnique({ where: { id } });
   if (!cur) throw new ActionFailure("not_found", "That target no longer exists.");
   const clash = await db().notifyTarget.findUnique({ where: { name: v.name } });
-  if (clash && clash.id !== id) throw new ActionFailure("conflict", `A target named ${v.name} already exists.`);
+  if (clash && clash.id !== id) throw new ActionFailure("conflict", msg`A target named ${v.name} already exists.`);
   const url = v.webhookUrl ? { urlSealed: sealClaim(v.webhookUrl, claimKey(), context(id)), hint: hintOf(v.webhookUrl) } : {};
   if (!v.webhookUrl && cur.kind !== v.kind) throw new ActionFailure("failed", "URL: enter the URL again when the kind changes");
   await db().notifyTarget.update({ where: { id }, data: { name: v.name, kind: v.kind, events: v.categories, enabled: v.enabled, updatedBy: by, ...url } });

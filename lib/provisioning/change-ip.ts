@@ -6,6 +6,7 @@ import { ActionFailure } from "@/lib/errors";
 import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client";
 import { check } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
+import { msg, type Text } from "@/lib/text";
 import type { SshEngine } from "@/lib/ssh/engine";
 import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { PrismaHostKeyStore } from "@/lib/ssh/host-keys-prisma";
@@ -174,7 +175,7 @@ export async function confirmChangeIp(operationId: number, typedName: string, d:
   const v = await changeIpView(operationId, d);
   if (v.plan) return v.plan;
   if (v.blocked || !v.instance || !v.confirmName) throw new ActionFailure("conflict", v.blocked ?? "nothing to act on");
-  if (typedName.trim() !== v.confirmName) throw new ActionFailure("failed", `name: type the instance's name (${v.confirmName}) to give it a new address. Nothing was changed.`);
+  if (typedName.trim() !== v.confirmName) throw new ActionFailure("failed", msg`name: type the instance's name (${v.confirmName}) to give it a new address. Nothing was changed.`);
   const { name, region } = lightsailTargetOf(v.instance as CloudInstance)!;
   const now = d.now ?? new Date();
   const plan: ChangeIpPlan = {
@@ -193,7 +194,7 @@ export async function confirmChangeIp(operationId: number, typedName: string, d:
 async function planOf(operationId: number): Promise<ChangeIpPlan> {
   const run = await heldRun(operationId, ["change_ip"] as const);
   const plan = run.choices as ChangeIpPlan | null;
-  if (!plan) throw new ActionFailure("conflict", `Work item ${operationId}: the change is not confirmed yet.`);
+  if (!plan) throw new ActionFailure("conflict", msg`Work item ${operationId}: the change is not confirmed yet.`);
   return plan;
 }
 
@@ -201,12 +202,12 @@ async function savePlan(operationId: number, plan: ChangeIpPlan, step?: ChangeIp
   await db().provisionRun.update({ where: { operationId }, data: { choices: plan as object, ...(step ? { step } : {}) } });
 }
 
-async function until<T>(what: string, d: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number }, read: () => Promise<T | null>): Promise<T> {
+async function until<T>(what: Text, d: { signal?: AbortSignal; pollMs?: number; timeoutMs?: number }, read: () => Promise<T | null>): Promise<T> {
   const end = Date.now() + (d.timeoutMs ?? 3 * 60_000);
   for (;;) {
     const v = await read();
     if (v !== null) return v;
-    if (Date.now() > end) throw new ActionFailure("failed", `${what} did not happen within ${Math.round((d.timeoutMs ?? 180_000) / 1000)} s: run the item again to keep waiting.`);
+    if (Date.now() > end) throw new ActionFailure("failed", msg`${what} did not happen within ${Math.round((d.timeoutMs ?? 180_000) / 1000)} s: run the item again to keep waiting.`);
     await wait(d.pollMs ?? 3_000, undefined, { signal: d.signal });
   }
 }
@@ -224,18 +225,18 @@ export async function moveAddress(operationId: number, d: Deps): Promise<{ summa
   const { instanceName: name, region } = plan;
   const say = async (l: string) => d.progress?.(l);
   const inst = await d.lightsail.findInstance(name, region);
-  if (!inst) throw new ActionFailure("failed", `${name} no longer exists at Lightsail (${region}): there is nothing to give a new address.`);
-  if (inst.state !== "running") throw new ActionFailure("failed", `${name} is ${inst.state} at Lightsail: start it, then run the item again.`);
+  if (!inst) throw new ActionFailure("failed", msg`${name} no longer exists at Lightsail (${region}): there is nothing to give a new address.`);
+  if (inst.state !== "running") throw new ActionFailure("failed", msg`${name} is ${inst.state} at Lightsail: start it, then run the item again.`);
   let ip = await d.lightsail.findStaticIp(plan.newStaticIpName, region);
   if (!ip) {
     await say(`allocating static IP ${plan.newStaticIpName}`);
     await d.lightsail.allocateStaticIp(plan.newStaticIpName, region);
-    ip = await until(`the allocation of ${plan.newStaticIpName}`, d, async () => {
+    ip = await until(msg`the allocation of ${plan.newStaticIpName}`, d, async () => {
       const s = await d.lightsail.findStaticIp(plan.newStaticIpName, region);
       return s?.ipAddress ? s : null;
     });
   }
-  if (ip.attachedTo && ip.attachedTo !== name) throw new ActionFailure("failed", `static IP ${ip.name} (${ip.ipAddress}) is attached to ${ip.attachedTo}, not ${name}: k2ops leaves it alone.`);
+  if (ip.attachedTo && ip.attachedTo !== name) throw new ActionFailure("failed", msg`static IP ${ip.name} (${ip.ipAddress}) is attached to ${ip.attachedTo}, not ${name}: k2ops leaves it alone.`);
   if (ip.attachedTo !== name) {
     if (inst.isStaticIp) {
       const current = (await d.lightsail.listStaticIps(region)).find((s) => s.attachedTo === name && s.name !== plan.newStaticIpName);
@@ -251,7 +252,7 @@ export async function moveAddress(operationId: number, d: Deps): Promise<{ summa
     await d.lightsail.attachStaticIp(ip.name, name, region);
   }
   const newIp = ip.ipAddress;
-  await until(`${name} showing ${newIp} at Lightsail`, d, async () => ((await d.lightsail.findInstance(name, region))?.publicIp === newIp ? true : null));
+  await until(msg`${name} showing ${newIp} at Lightsail`, d, async () => ((await d.lightsail.findInstance(name, region))?.publicIp === newIp ? true : null));
   plan.newIp = newIp;
   await savePlan(operationId, plan);
   let released = "";
@@ -292,7 +293,7 @@ type SshDeps = Deps & { ssh: SshEngine; registerWaitMs?: number };
  */
 export async function reregister(operationId: number, d: SshDeps & { actor: string }): Promise<{ summary: string }> {
   const plan = await planOf(operationId);
-  if (!plan.newIp) throw new ActionFailure("conflict", `Work item ${operationId}: the instance has no new address yet.`);
+  if (!plan.newIp) throw new ActionFailure("conflict", msg`Work item ${operationId}: the instance has no new address yet.`);
   const { oldIp, newIp } = { oldIp: plan.oldIp, newIp: plan.newIp };
   const say = async (l: string) => d.progress?.(l);
   await ensureFleetRow(oldIp, newIp);
@@ -304,13 +305,13 @@ export async function reregister(operationId: number, d: SshDeps & { actor: stri
     await say(`restarting the sidecar at ${newIp} so it detects its new address and registers from it`);
     const r = await d.ssh.runScript({ host: newIp, port: 1022 }, "set -euo pipefail\ncd /apps/k2s\ndocker compose restart k2-sidecar 2>&1\n", { sudo: true, timeoutMs: 3 * 60_000, signal: d.signal }).catch((e: unknown) => {
       if (e instanceof HostKeyChangedError || e instanceof HostKeyNewTypeError) {
-        throw new ActionFailure("failed", `${newIp}:1022 presented a host key other than the one pinned for the machine (carried from ${oldIp}): refused, nothing was run there. The address may be someone else's machine; an admin may clear the pin on the node's page once the key is known to be right.`);
+        throw new ActionFailure("failed", msg`${newIp}:1022 presented a host key other than the one pinned for the machine (carried from ${oldIp}): refused, nothing was run there. The address may be someone else's machine; an admin may clear the pin on the node's page once the key is known to be right.`);
       }
       throw e;
     });
     check(r, "docker compose restart k2-sidecar");
   }
-  const nodes = await until(`the node's registration from ${newIp}`, { ...d, timeoutMs: d.registerWaitMs ?? 5 * 60_000 }, async () => {
+  const nodes = await until(msg`the node's registration from ${newIp}`, { ...d, timeoutMs: d.registerWaitMs ?? 5 * 60_000 }, async () => {
     const all = await listed();
     return all.some((n) => n.ipv4 === newIp) ? all : null;
   });
@@ -332,7 +333,7 @@ export async function reregister(operationId: number, d: SshDeps & { actor: stri
  */
 export async function verifyChangedIp(operationId: number, d: SshDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: string }> {
   const plan = await planOf(operationId);
-  if (!plan.newIp) throw new ActionFailure("conflict", `Work item ${operationId}: the instance has no new address yet.`);
+  if (!plan.newIp) throw new ActionFailure("conflict", msg`Work item ${operationId}: the instance has no new address yet.`);
   const newIp = plan.newIp;
   const { centerNodes, checks } = await checklistUntilPass(newIp, d);
   const node = centerNodes.get(newIp);

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { providerRulesFromEnv, ruleOf, type ProviderRule } from "@/lib/metering/provider";
 import { redactText } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import { fleetPinnedVersion, imageOptions, planOptions, type ImageOption, type PlanOption } from "./choices";
 import { chooseSchema } from "./choose-schema";
 import { decideMetering, privateNodeName, type MeteringChoice } from "./node-env";
@@ -65,8 +66,8 @@ type Run = { operationId: number; subId: number; action: string; status: string;
 /** The run k2ops holds for the item; `view`: a finished (done) run too, for its page. */
 async function claimedRun(operationId: number, o: { view?: boolean } = {}): Promise<Run> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress", ...(o.view ? ["done"] : [])].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (run.action !== "provision") throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item: there is no plan to choose.`);
+  if (!run || !["claimed", "in_progress", ...(o.view ? ["done"] : [])].includes(run.status)) throw new ActionFailure("not_found", msg`Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
+  if (run.action !== "provision") throw new ActionFailure("conflict", msg`Work item ${operationId} is a ${run.action} item: there is no plan to choose.`);
   return run;
 }
 
@@ -161,9 +162,9 @@ export async function chooseView(operationId: number, opts: { client: CenterClie
  */
 export async function confirmChoices(input: z.output<typeof chooseSchema>, ctx: { actor: string; client: CenterClient; now?: Date }): Promise<ConfirmedChoices> {
   const run = await claimedRun(input.operationId);
-  if (!["choose", "create-vps"].includes(run.step) || run.vps) throw new ActionFailure("conflict", `Work item ${input.operationId} is past choosing (step ${run.step}): its VPS is being or has been created.`);
+  if (!["choose", "create-vps"].includes(run.step) || run.vps) throw new ActionFailure("conflict", msg`Work item ${input.operationId} is past choosing (step ${run.step}): its VPS is being or has been created.`);
   const view = await chooseView(input.operationId, { client: ctx.client, account: input.account, region: input.region });
-  if (view.errors.length) throw new ActionFailure("failed", `Nothing was confirmed: ${view.errors.join("; ")}`);
+  if (view.errors.length) throw new ActionFailure("failed", msg`Nothing was confirmed: ${view.errors.join("; ")}`);
   const problems: string[] = [];
   if (view.account?.name !== input.account) problems.push(`account: ${input.account} is not one of Center's accounts that can create instances`);
   if (view.region !== input.region) problems.push(`region: ${input.region} is not a region of ${input.account}`);
@@ -185,7 +186,7 @@ export async function confirmChoices(input: z.output<typeof chooseSchema>, ctx: 
     seedGb: input.seedGb,
   });
   for (const p of decision.problems) if (p.key !== "plan" || plan) problems.push(`${p.key}: ${p.message}`);
-  if (problems.length || !decision.choice || !plan || !image?.ubuntu) throw new ActionFailure("failed", `Nothing was confirmed: ${[...new Set(problems)].join("; ") || "the node's metering is not decided"}`);
+  if (problems.length || !decision.choice || !plan || !image?.ubuntu) throw new ActionFailure("failed", msg`Nothing was confirmed: ${problems.length ? [...new Set(problems)].join("; ") : msg`the node's metering is not decided`}`);
   const choices: ConfirmedChoices = {
     name: view.name,
     account: input.account,

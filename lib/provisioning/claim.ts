@@ -7,7 +7,9 @@ import type { ProvisionRun } from "@/lib/db/generated/client";
 import { ActionFailure } from "@/lib/errors";
 import { cancelJob } from "@/lib/jobs";
 import { redactText, registerSecret } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import { loadClaimKey, openClaim, sealClaim, type ClaimKey } from "./claim-vault";
+import { redactedText } from "./redacted";
 
 // Claiming a Center work item (issue #14 step 1; provisioning.md Step 1;
 // center-api.md §5.4-§5.6). Center's claim is a one-shot compare-and-set from
@@ -55,8 +57,8 @@ export function leaseOwnerName(): string {
  */
 export async function heldRun<A extends string>(operationId: number, actions: readonly A[]): Promise<ProvisionRun & { action: A }> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
-  if (!(actions as readonly string[]).includes(run.action)) throw new ActionFailure("conflict", `Work item ${operationId} is a ${run.action} item, not a ${actions.join(" or ")}.`);
+  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", msg`Work item ${operationId} is not held by k2ops: claim it on the Provisioning page first.`);
+  if (!(actions as readonly string[]).includes(run.action)) throw new ActionFailure("conflict", msg`Work item ${operationId} is a ${run.action} item, not a ${actions.join(" or ")}.`);
   return run as ProvisionRun & { action: A };
 }
 
@@ -101,10 +103,10 @@ export async function claimWorkItem(operationId: number, ctx: ClaimCtx): Promise
     existing = await db().provisionRun.update({ where: { operationId }, data: { status: "claim-unknown", lastError: "interrupted: the console stopped while the claim was in flight; Center may hold the claim" } });
   }
   if (existing && (OPEN_RUN_STATUSES as readonly string[]).includes(existing.status)) {
-    throw new ActionFailure("conflict", `Work item ${operationId} is already being worked in k2ops (claimed by ${existing.claimedBy}, ${existing.status}). Nothing was sent to Center.`);
+    throw new ActionFailure("conflict", msg`Work item ${operationId} is already being worked in k2ops (claimed by ${existing.claimedBy}, ${existing.status}). Nothing was sent to Center.`);
   }
   if (existing?.status === "claim-unknown") {
-    throw new ActionFailure("conflict", `Work item ${operationId}: an earlier claim got no answer from Center, so Center may hold it with a token k2ops never received. Check the item's status at Center; it is not claimed again blindly.`);
+    throw new ActionFailure("conflict", msg`Work item ${operationId}: an earlier claim got no answer from Center, so Center may hold it with a token k2ops never received. Check the item's status at Center; it is not claimed again blindly.`);
   }
   const key = ctx.key ?? claimKey();
   // the intent first: a console killed while the claim is in flight leaves this row, shown as interrupted
@@ -120,21 +122,21 @@ export async function claimWorkItem(operationId: number, ctx: ClaimCtx): Promise
     // Center's envelope carries 409 as its code (HTTP 200) or as the HTTP status
     if (e instanceof CenterError && (e.code === 409 || e.httpStatus === 409)) {
       await db().provisionRun.delete({ where: { operationId } }).catch(() => undefined);
-      throw new ActionFailure("conflict", `Work item ${operationId} is no longer claimable: someone else claimed it, or it is gone (Center: ${e.message}). The list was refreshed; pick another item.`);
+      throw new ActionFailure("conflict", msg`Work item ${operationId} is no longer claimable: someone else claimed it, or it is gone (Center: ${e.message}). The list was refreshed; pick another item.`);
     }
     if (e instanceof CenterError) {
       await db().provisionRun.delete({ where: { operationId } }).catch(() => undefined);
-      throw new ActionFailure("failed", redactText(`Center refused the claim of work item ${operationId} (HTTP ${e.httpStatus}, code ${e.code}): ${e.message}. Nothing was claimed.`));
+      throw new ActionFailure("failed", redactedText(msg`Center refused the claim of work item ${operationId} (HTTP ${e.httpStatus}, code ${e.code}): ${e.message}. Nothing was claimed.`));
     }
     // refused at connect: the request never reached Center, so nothing can have been claimed
     if (e instanceof CenterUnavailableError && e.kind === "network" && /ECONNREFUSED/.test(e.message)) {
       await db().provisionRun.delete({ where: { operationId } }).catch(() => undefined);
-      throw new ActionFailure("failed", redactText(`Center could not be reached (connection refused): work item ${operationId} was not claimed. Try again when Center answers.`));
+      throw new ActionFailure("failed", redactedText(msg`Center could not be reached (connection refused): work item ${operationId} was not claimed. Try again when Center answers.`));
     }
     const why = e instanceof CenterUnavailableError ? `${e.kind}${e.httpStatus ? ` ${e.httpStatus}` : ""}` : e instanceof Error ? e.message : String(e);
-    const msg = redactText(`Center's answer to the claim of work item ${operationId} was lost (${why}). Center may hold the claim, and its one-time token is then lost: check the item at Center; k2ops does not claim it again blindly.`);
-    await db().provisionRun.update({ where: { operationId }, data: { status: "claim-unknown", lastError: msg } });
-    throw new ActionFailure("failed", msg);
+    const lost = redactedText(msg`Center's answer to the claim of work item ${operationId} was lost (${why}). Center may hold the claim, and its one-time token is then lost: check the item at Center; k2ops does not claim it again blindly.`);
+    await db().provisionRun.update({ where: { operationId }, data: { status: "claim-unknown", lastError: lost.text } });
+    throw new ActionFailure("failed", lost);
   }
   const op = r.operation;
   const token = r.identity?.claimToken ?? "";
@@ -169,7 +171,7 @@ export async function claimWorkItem(operationId: number, ctx: ClaimCtx): Promise
  */
 export async function openRunClaim(operationId: number, key: ClaimKey = claimKey()): Promise<string> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run?.claimSealed) throw new ActionFailure("not_found", `Work item ${operationId}: k2ops holds no claim token for it (never claimed here, or already destroyed).`);
+  if (!run?.claimSealed) throw new ActionFailure("not_found", msg`Work item ${operationId}: k2ops holds no claim token for it (never claimed here, or already destroyed).`);
   const token = openClaim(run.claimSealed, key, contextOf(operationId));
   // masked in every sink of this process too (a console started after the claim never saw it arrive)
   registerSecret(token);
@@ -186,17 +188,17 @@ export async function openRunClaim(operationId: number, key: ClaimKey = claimKey
 export async function abortWorkItem(operationId: number, reason: string, ctx: Omit<ClaimCtx, "key">): Promise<{ operationId: number; status: "aborted"; reported: string }> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run || !(OPEN_RUN_STATUSES as readonly string[]).includes(run.status) || run.status === "claiming") {
-    throw new ActionFailure("not_found", `Work item ${operationId}: k2ops holds no claim on it to abort${run ? ` (its run is ${run.status})` : ""}.`);
+    throw new ActionFailure("not_found", run ? msg`Work item ${operationId}: k2ops holds no claim on it to abort (its run is ${run.status}).` : msg`Work item ${operationId}: k2ops holds no claim on it to abort.`);
   }
   // after the node's registration Center's item is done: a `failed` now would undo it (Center applies any update)
-  if (run.step === "verify") throw new ActionFailure("conflict", `Work item ${operationId}: the node has registered and Center's item is done; there is nothing to give up (only its checklist is left).`);
+  if (run.step === "verify") throw new ActionFailure("conflict", msg`Work item ${operationId}: the node has registered and Center's item is done; there is nothing to give up (only its checklist is left).`);
   // the job working the run stops first (its in-flight step is cancelled, Center is not told by it)
   if (run.jobId) await cancelJob(run.jobId).catch(() => false);
   const reported = redactText(`aborted in k2ops by ${ctx.actor}: ${reason.trim() || "no reason given"}`).slice(0, 300);
   try {
     await ctx.client.updateNodeOperation(operationId, { status: "failed", error: reported }, { timeoutMs: 20_000 });
   } catch (e) {
-    throw new ActionFailure("failed", redactText(`Center did not take the abort of work item ${operationId} (${e instanceof Error ? e.message : String(e)}): k2ops still holds the claim; try again.`));
+    throw new ActionFailure("failed", redactedText(msg`Center did not take the abort of work item ${operationId} (${e instanceof Error ? e.message : String(e)}): k2ops still holds the claim; try again.`));
   }
   await destroyClaim(operationId, { status: "aborted", lastError: reported });
   return { operationId, status: "aborted", reported };

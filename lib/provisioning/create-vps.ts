@@ -4,7 +4,9 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { LightsailError, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import type { ConfirmedChoices } from "./choose";
+import { redactedText } from "./redacted";
 
 // The wizard's step 3 (issue #14; provisioning.md Step 3): the VPS named
 // pn-<subId>, created idempotently. Lightsail names are unique per region, so
@@ -57,7 +59,7 @@ async function providerRegionOf(choices: ConfirmedChoices, center: CenterClient)
   if (choices.providerRegion) return choices.providerRegion;
   const regions = await center.listCloudRegions({ account: choices.account }, { timeoutMs: 15_000 });
   const r = regions.items.find((x) => x.slug === choices.region)?.providerId;
-  if (!r) throw new ActionFailure("failed", `Center lists no Lightsail region for ${choices.region} under ${choices.account}: choose the region again.`);
+  if (!r) throw new ActionFailure("failed", msg`Center lists no Lightsail region for ${choices.region} under ${choices.account}: choose the region again.`);
   return r;
 }
 
@@ -76,11 +78,11 @@ async function providerRegionOf(choices: ConfirmedChoices, center: CenterClient)
  */
 export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promise<{ vps: VpsRecord; summary: string }> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", `Work item ${operationId} is not held by k2ops.`);
+  if (!run || !["claimed", "in_progress"].includes(run.status)) throw new ActionFailure("not_found", msg`Work item ${operationId} is not held by k2ops.`);
   const choices = run.choices as ConfirmedChoices | null;
-  if (!choices) throw new ActionFailure("conflict", `Work item ${operationId}: step 2 (account, region, plan, image) is not confirmed yet.`);
+  if (!choices) throw new ActionFailure("conflict", msg`Work item ${operationId}: step 2 (account, region, plan, image) is not confirmed yet.`);
   if (choices.provider !== "aws_lightsail") {
-    throw new ActionFailure("failed", `k2ops creates VPSs at AWS Lightsail only; ${choices.account} is a ${choices.provider} account, whose creates Center only queues for its next 02:00 Asia/Shanghai run, after the 30-minute provisioning deadline. Choose a Lightsail account, or abort the item.`);
+    throw new ActionFailure("failed", msg`k2ops creates VPSs at AWS Lightsail only; ${choices.account} is a ${choices.provider} account, whose creates Center only queues for its next 02:00 Asia/Shanghai run, after the 30-minute provisioning deadline. Choose a Lightsail account, or abort the item.`);
   }
   const say = async (line: string) => deps.progress?.(line);
   const region = await providerRegionOf(choices, deps.center);
@@ -106,7 +108,7 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
     } catch (e) {
       // a create whose answer was lost and was retried by the SDK, or a concurrent one: the name exists now
       if (!(e instanceof LightsailError && /already in use/i.test(e.message))) {
-        throw new ActionFailure("failed", redactText(`Lightsail refused to create ${name} in ${zone}: ${e instanceof Error ? e.message : String(e)}`));
+        throw new ActionFailure("failed", redactedText(msg`Lightsail refused to create ${name} in ${zone}: ${e instanceof Error ? e.message : String(e)}`));
       }
       reused = true;
     }
@@ -116,10 +118,10 @@ export async function ensureVps(operationId: number, deps: CreateVpsDeps): Promi
     deps.signal?.throwIfAborted();
     inst ??= await deps.lightsail.findInstance(name, region);
     if (inst && DEAD_STATES.has(inst.state)) {
-      throw new ActionFailure("failed", `${name} exists at Lightsail but is ${inst.state}: start it there (or delete it) and retry this step; k2ops does not create a second instance of the same name.`);
+      throw new ActionFailure("failed", msg`${name} exists at Lightsail but is ${inst.state}: start it there (or delete it) and retry this step; k2ops does not create a second instance of the same name.`);
     }
     if (inst?.state === "running" && inst.publicIp) break;
-    if (Date.now() > deadline) throw new ActionFailure("failed", `${name} is still ${inst?.state ?? "not listed"} at Lightsail after ${Math.round((deps.runningTimeoutMs ?? 600_000) / 60_000)} min; retry this step to keep waiting (nothing is created twice).`);
+    if (Date.now() > deadline) throw new ActionFailure("failed", msg`${name} is still ${inst?.state ?? "not listed"} at Lightsail after ${Math.round((deps.runningTimeoutMs ?? 600_000) / 60_000)} min; retry this step to keep waiting (nothing is created twice).`);
     await say(`${name} is ${inst?.state ?? "not listed yet"}; waiting for it to run`);
     await wait(pollMs, undefined, { signal: deps.signal });
     inst = null;

@@ -5,8 +5,10 @@ import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { lightsailTargetOf, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
+import { msg } from "@/lib/text";
 import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
+import { redactedText } from "./redacted";
 import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a
@@ -115,7 +117,12 @@ export async function carryOutLifecycle(operationId: number, typedName: string, 
   }
   if (v.blocked || !v.instance || !v.confirmName) throw new ActionFailure("conflict", v.blocked ?? "nothing to act on");
   if (typedName.trim() !== v.confirmName) {
-    throw new ActionFailure("failed", `name: type the instance's name (${v.confirmName}) to ${v.action} it. Nothing was changed.`);
+    throw new ActionFailure(
+      "failed",
+      v.action === "stop"
+        ? msg`name: type the instance's name (${v.confirmName}) to stop it. Nothing was changed.`
+        : msg`name: type the instance's name (${v.confirmName}) to destroy it. Nothing was changed.`,
+    );
   }
   const { name, region } = lightsailTargetOf(v.instance as CloudInstance)!;
   const want = v.action === "stop" ? "stopped" : "gone";
@@ -128,14 +135,15 @@ export async function carryOutLifecycle(operationId: number, typedName: string, 
     const until = Date.now() + (d.timeoutMs ?? 5 * 60_000);
     let state = await providerState(d.lightsail, name, region);
     while (state !== want) {
-      if (Date.now() > until) throw new ActionFailure("failed", `${name} is ${state} at Lightsail, not ${want}, after ${Math.round((d.timeoutMs ?? 300_000) / 1000)} s: run the item again to keep waiting.`);
+      if (Date.now() > until) throw new ActionFailure("failed", msg`${name} is ${state} at Lightsail, not ${want}, after ${Math.round((d.timeoutMs ?? 300_000) / 1000)} s: run the item again to keep waiting.`);
       await wait(d.pollMs ?? 3_000, undefined, { signal: d.signal });
       state = await providerState(d.lightsail, name, region);
     }
   } catch (e) {
-    const msg = e instanceof ActionFailure ? e.message : redactText(`Lightsail refused to ${v.action} ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    await db().provisionRun.update({ where: { operationId }, data: { lastError: msg.slice(0, 500) } });
-    throw e instanceof ActionFailure ? e : new ActionFailure("failed", msg);
+    const why = e instanceof Error ? e.message : String(e);
+    const failure = e instanceof ActionFailure ? e : new ActionFailure("failed", redactedText(v.action === "stop" ? msg`Lightsail refused to stop ${name}: ${why}` : msg`Lightsail refused to destroy ${name}: ${why}`));
+    await db().provisionRun.update({ where: { operationId }, data: { lastError: failure.message.slice(0, 500) } });
+    throw failure;
   }
   const notes: string[] = [];
   if (v.action === "destroy" && v.instance.ip_address) {

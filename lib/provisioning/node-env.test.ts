@@ -19,7 +19,7 @@ describe("a private node's metering from the provider's rule (provisioning.md St
 
   it("a bundle whose transfer does not exceed the sold quota by the headroom is refused, saying by how much", () => {
     const d = decideMetering({ rule: DEFAULT_PROVIDER_RULES.aws_lightsail, provider: "aws_lightsail", soldBytes: GB(1024), bundleTransferGb: 1024 });
-    expect(d.problems).toEqual([{ key: "plan", message: expect.stringMatching(/must exceed the sold quota \(1024 GiB\) by at least 24 GB: 24 GB short/) }]);
+    expect(d.problems).toMatchObject([{ key: "plan", message: expect.stringMatching(/must exceed the sold quota \(1024 GiB\) by at least 24 GB: 24 GB short/) }]);
   });
 
   it("Bandwagon: the plan's own reset day, never today's date; without it, a problem naming the field", () => {
@@ -62,7 +62,7 @@ describe("the private node's .env (stdin only)", () => {
 
   it("never routes the node's credentials anywhere but the configured Center, whatever the identity says", () => {
     const r = privateNodeEnv({ identity: { ...identity, centerUrl: "https://evil.example.test" }, region: "jp-tokyo.aws", ipType: "non_residential", version: "v0.4.8-9d7c6f95", metering, nodeSecret: newNodeSecret() }, { allowedCenterUrls: [CENTER] });
-    expect(r.problems).toEqual([{ key: "K2_CENTER_URL", message: expect.stringMatching(/only the configured Center/) }]);
+    expect(r.problems).toMatchObject([{ key: "K2_CENTER_URL", message: expect.stringMatching(/only the configured Center/) }]);
   });
 
   it("refuses a floating tag, a value compose would rewrite, a malformed claim, a subId that cannot name a node; metering off writes no billing date", () => {

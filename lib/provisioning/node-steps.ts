@@ -7,13 +7,15 @@ import { autoUpdatePushScript, cronEnsureScript, loadCanonicalAutoUpdate, parseC
 import { composePushScript, loadCanonicalCompose, parsePushOutcome } from "@/lib/node-ops/compose";
 import { centerUrlAllowList } from "@/lib/node-ops/env-schema";
 import { check } from "@/lib/node-ops/ops";
-import { redactText, registerSecret } from "@/lib/redact";
+import { registerSecret } from "@/lib/redact";
 import type { SshEngine } from "@/lib/ssh/engine";
+import { msg } from "@/lib/text";
 import { destroyClaim, openRunClaim } from "./claim";
 import type { ConfirmedChoices } from "./choose";
 import type { VpsRecord } from "./create-vps";
 import { findWorkItem } from "./index";
 import { newNodeSecret, privateNodeEnv } from "./node-env";
+import { redactedText } from "./redacted";
 
 // The wizard's steps 5-8 (issue #14; provisioning.md Steps 5-7): the private
 // node's .env on stdin, the standard deploy, the wait for the node's own
@@ -40,7 +42,7 @@ async function runOf(operationId: number) {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   const vps = run?.vps as VpsRecord | null;
   const choices = run?.choices as ConfirmedChoices | null;
-  if (!run || !vps?.ipv4 || !choices) throw new ActionFailure("conflict", `Work item ${operationId} has no VPS or no confirmed choices.`);
+  if (!run || !vps?.ipv4 || !choices) throw new ActionFailure("conflict", msg`Work item ${operationId} has no VPS or no confirmed choices.`);
   return { run, vps, choices, target: { host: vps.ipv4, port: 1022 } };
 }
 
@@ -99,7 +101,7 @@ export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promis
     },
     { allowedCenterUrls: centerUrlAllowList() },
   );
-  if (env.problems.length) throw new ActionFailure("failed", `the node's .env was refused, nothing written: ${env.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
+  if (env.problems.length) throw new ActionFailure("failed", msg`the node's .env was refused, nothing written: ${env.problems.map((p) => `${p.key}: ${p.message}`).join("; ")}`);
   await d.progress?.(`writing ${DIR}/.env on stdin (${env.keys.length} keys)`);
   const r = await d.ssh.runScript(target, envWriteScript(env.content), { sudo: true, timeoutMs: 60_000, signal: d.signal });
   check(r, `Writing ${DIR}/.env`);
@@ -157,7 +159,7 @@ export async function deployStack(operationId: number, d: NodeStepDeps): Promise
   const up = await d.ssh.runScript(target, `set -euo pipefail\ncd ${DIR}\ndocker compose up -d 2>&1\ndocker compose ps --format '{{.Name}} {{.State}}' 2>/dev/null || docker compose ps\n`, { sudo: true, timeoutMs: 10 * 60_000, signal: d.signal });
   check(up, "docker compose up -d");
   const running = up.stdout.split("\n").filter((l) => /^(k2s|k2-sidecar) running/.test(l)).length;
-  if (running < 2) throw new ActionFailure("failed", redactText(`the stack did not come up (k2s and k2-sidecar running: ${running} of 2): ${up.stdout.trim().split("\n").slice(-4).join(" | ")}`));
+  if (running < 2) throw new ActionFailure("failed", redactedText(msg`the stack did not come up (k2s and k2-sidecar running: ${running} of 2): ${up.stdout.trim().split("\n").slice(-4).join(" | ")}`));
   await db().provisionRun.update({ where: { operationId }, data: { step: "register" } });
   return { summary: `compose ${pushed.toLowerCase()}, auto-update ${(parseScriptOutcome(au.stdout) ?? "?").toLowerCase()}, cron ${(parseCronOutcome(cron.stdout)?.result ?? "?").toLowerCase()}, crash monitor ${/active$/m.test(cm.stdout) ? "active" : "not active"}; up -d: k2s and k2-sidecar running` };
 }
@@ -183,11 +185,11 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
     if (Date.now() > until) {
       // any claim makes the node private at Center (§8.2); only a claim that matched turns the item done
       const seen = !node
-        ? `Center does not list ${vps.ipv4}`
+        ? msg`Center does not list ${vps.ipv4}`
         : node.class === "private"
-          ? `${vps.ipv4} registered, but its claim activated nothing: the item is still ${op?.status ?? "unread"} (the claim expired or was already used)`
-          : `Center lists ${vps.ipv4} as class ${node.class}; the item is ${op?.status ?? "unread"}`;
-      throw new ActionFailure("failed", `the node did not register with its claim in time (${seen}). Read the sidecar's log on the node; Center's 30-minute sweep fails the item.`);
+          ? msg`${vps.ipv4} registered, but its claim activated nothing: the item is still ${op?.status ?? "unread"} (the claim expired or was already used)`
+          : msg`Center lists ${vps.ipv4} as class ${node.class}; the item is ${op?.status ?? "unread"}`;
+      throw new ActionFailure("failed", msg`the node did not register with its claim in time (${seen}). Read the sidecar's log on the node; Center's 30-minute sweep fails the item.`);
     }
     await d.progress?.(`waiting for the node's registration (${node ? `listed, class ${node.class}` : "not listed yet"}; item ${op?.status ?? "?"})`);
     await wait(d.pollMs ?? 5_000, undefined, { signal: d.signal });
@@ -232,5 +234,5 @@ export async function checklistUntilPass(ip: string, d: { center: CenterClient; 
     last = out.status === "error" ? `could not run: ${out.error}` : `${out.status}: ${out.checks.filter((c) => c.status === "fail" || c.status === "unknown").map((c) => `${c.key} (${c.status})`).join(", ")}`;
     if (i < attempts) await wait(d.everyMs ?? 20_000, undefined, { signal: d.signal });
   }
-  throw new ActionFailure("failed", redactText(`the checklist does not pass on ${ip} after ${attempts} reads: ${last}`));
+  throw new ActionFailure("failed", redactedText(msg`the checklist does not pass on ${ip} after ${attempts} reads: ${last}`));
 }

@@ -4,10 +4,11 @@ import path from "node:path";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { cmd } from "@/lib/guardrails/command";
-import { redactText } from "@/lib/redact";
 import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { SshAuthError, SshUnreachableError, type SshEngine } from "@/lib/ssh/engine";
+import { msg } from "@/lib/text";
 import type { VpsRecord } from "./create-vps";
+import { redactedText } from "./redacted";
 
 // The wizard's step 4 (issue #14; provisioning.md Step 4): the new VPS made a
 // k2s host. Wait for SSH on 22 (the first connection pins the host key: the
@@ -41,7 +42,7 @@ export type OsStepResult = { summary: string; ports: { before: number; after: nu
 
 const keyRefusal = (e: unknown, ip: string, port: number) =>
   e instanceof HostKeyChangedError || e instanceof HostKeyNewTypeError
-    ? new ActionFailure("failed", `${ip}:${port} presented a host key other than the one pinned for ${ip}: refused (a rebuilt machine, or someone in between). Nothing was run there; an admin may clear the pin on the node's page once the key is known to be right.`)
+    ? new ActionFailure("failed", msg`${ip}:${port} presented a host key other than the one pinned for ${ip}: refused (a rebuilt machine, or someone in between). Nothing was run there; an admin may clear the pin on the node's page once the key is known to be right.`)
     : null;
 
 /** Which port answers now: 1022 (already moved: a re-run) or 22; null while neither does. Host-key refusals are thrown. */
@@ -53,7 +54,7 @@ async function reachable(ip: string, d: OsStepDeps): Promise<number | null> {
     } catch (e) {
       const refused = keyRefusal(e, ip, port);
       if (refused) throw refused;
-      if (e instanceof SshAuthError) throw new ActionFailure("failed", `${ip}:${port} refused k2ops' SSH key: the instance was not created with k2ops' key pair.`);
+      if (e instanceof SshAuthError) throw new ActionFailure("failed", msg`${ip}:${port} refused k2ops' SSH key: the instance was not created with k2ops' key pair.`);
       if (!(e instanceof SshUnreachableError)) throw e;
     }
   }
@@ -73,14 +74,14 @@ async function reachable(ip: string, d: OsStepDeps): Promise<number | null> {
 export async function prepareOs(operationId: number, d: OsStepDeps): Promise<OsStepResult> {
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   const vps = run?.vps as VpsRecord | null;
-  if (!run || !vps?.ipv4) throw new ActionFailure("conflict", `Work item ${operationId} has no VPS yet (step 3).`);
+  if (!run || !vps?.ipv4) throw new ActionFailure("conflict", msg`Work item ${operationId} has no VPS yet (step 3).`);
   const ip = vps.ipv4;
   const say = async (line: string) => d.progress?.(line);
   const deadline = Date.now() + (d.sshWaitMs ?? 5 * 60_000);
   let port: number | null = null;
   await say(`waiting for SSH on ${ip}`);
   while ((port = await reachable(ip, d)) === null) {
-    if (Date.now() > deadline) throw new ActionFailure("failed", `${ip} did not answer SSH on 22 or 1022 within ${Math.round((d.sshWaitMs ?? 300_000) / 1000)} s of running.`);
+    if (Date.now() > deadline) throw new ActionFailure("failed", msg`${ip} did not answer SSH on 22 or 1022 within ${Math.round((d.sshWaitMs ?? 300_000) / 1000)} s of running.`);
     await wait(d.retryMs ?? 3_000, undefined, { signal: d.signal });
   }
   await say(`SSH answers on ${ip}:${port}; running provision-node.sh`);
@@ -99,14 +100,14 @@ export async function prepareOs(operationId: number, d: OsStepDeps): Promise<OsS
       },
     });
   } catch (e) {
-    throw keyRefusal(e, ip, port) ?? new ActionFailure("failed", redactText(`provision-node.sh could not run on ${ip}:${port}: ${e instanceof Error ? e.message : String(e)}`));
+    throw keyRefusal(e, ip, port) ?? new ActionFailure("failed", redactedText(msg`provision-node.sh could not run on ${ip}:${port}: ${e instanceof Error ? e.message : String(e)}`));
   }
   const out = (lines.length ? lines : res.stdout.split("\n").map((l) => l.replace(/\x1b\[[0-9;]*m/g, ""))).filter(Boolean);
   const tail = out.slice(-20);
-  if (res.timedOut) throw new ActionFailure("failed", `provision-node.sh did not finish within ${Math.round((d.scriptTimeoutMs ?? 1_200_000) / 60_000)} min on ${ip} (stopped at: ${tail.at(-1) ?? "no output"}).`);
+  if (res.timedOut) throw new ActionFailure("failed", msg`provision-node.sh did not finish within ${Math.round((d.scriptTimeoutMs ?? 1_200_000) / 60_000)} min on ${ip} (stopped at: ${tail.at(-1) ?? "no output"}).`);
   if (res.code !== 0) {
     const why = out.find((l) => l.startsWith("FATAL:")) ?? out.find((l) => /^Provisioning completed with/.test(l)) ?? `exit ${res.code}`;
-    throw new ActionFailure("failed", redactText(`provision-node.sh failed on ${ip}: ${why}. Last lines: ${tail.slice(-5).join(" | ")}`));
+    throw new ActionFailure("failed", redactedText(msg`provision-node.sh failed on ${ip}: ${why}. Last lines: ${tail.slice(-5).join(" | ")}`));
   }
   const done = out.find((l) => /^Provisioning complete\. \d+ warning/.test(l)) ?? "Provisioning complete.";
   const warnings = Number(/(\d+) warning/.exec(done)?.[1] ?? 0);
@@ -117,7 +118,7 @@ export async function prepareOs(operationId: number, d: OsStepDeps): Promise<OsS
     const r = await d.ssh.exec({ host: ip, port: 1022, ...(d.user ? { user: d.user } : {}) }, cmd`true`, { timeoutMs: 20_000, signal: d.signal });
     if (r.code !== 0) throw new Error(`exit ${r.code}`);
   } catch (e) {
-    throw keyRefusal(e, ip, 1022) ?? new ActionFailure("failed", redactText(`${ip} does not answer on 1022 after provision-node.sh: ${e instanceof Error ? e.message : String(e)}`));
+    throw keyRefusal(e, ip, 1022) ?? new ActionFailure("failed", redactedText(msg`${ip} does not answer on 1022 after provision-node.sh: ${e instanceof Error ? e.message : String(e)}`));
   }
   await db().provisionRun.update({ where: { operationId }, data: { step: "env" } });
   const summary = `provision-node.sh on ${ip}:${port}: ${done.replace(/\.$/, "")}; SSH now on 1022 with the pinned host key`;

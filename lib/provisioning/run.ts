@@ -6,6 +6,7 @@ import { createJob, isUnfinishedJob, startJob } from "@/lib/jobs";
 import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
 import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
+import { msg } from "@/lib/text";
 import { redactText } from "@/lib/redact";
 import { heldRun, LEASE_MS, leaseOwnerName } from "./claim";
 import { ensureVps } from "./create-vps";
@@ -206,10 +207,10 @@ async function startRun(operationId: number, action: "provision" | "change_ip", 
   // the job's one item: the node-to-be (provision), the instance (change_ip)
   const choices = run.choices as { name?: string; instanceName?: string } | null;
   const item = action === "provision" ? choices?.name : choices?.instanceName;
-  if (!item) throw new ActionFailure("conflict", action === "provision" ? `Work item ${operationId}: confirm step 2 (account, region, plan, image) first.` : `Work item ${operationId}: confirm the change (type the instance's name) first.`);
+  if (!item) throw new ActionFailure("conflict", action === "provision" ? msg`Work item ${operationId}: confirm step 2 (account, region, plan, image) first.` : msg`Work item ${operationId}: confirm the change (type the instance's name) first.`);
   if (run.jobId) {
     const job = await db().job.findUnique({ where: { id: run.jobId }, select: { status: true } });
-    if (job && isUnfinishedJob(job.status)) throw new ActionFailure("conflict", `Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
+    if (job && isUnfinishedJob(job.status)) throw new ActionFailure("conflict", msg`Work item ${operationId} is already being worked (job ${run.jobId}, ${job.status}).`);
   }
   const kind = action === "provision" ? PROVISION_JOB_KIND : CHANGE_IP_JOB_KIND;
   const jobId = await createJob({ kind, createdBy: opts.createdBy, auditId: opts.auditId, params: { operationId }, items: [{ nodeIpv4: item }], concurrency: 1, start: false });

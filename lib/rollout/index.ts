@@ -4,6 +4,7 @@ import { ActionFailure } from "@/lib/errors";
 import { fleetTable, parseFleetQuery } from "@/lib/fleet";
 import { advance } from "@/lib/jobs/engine";
 import { cancelJob, createJob, UNFINISHED_JOB_STATUSES } from "@/lib/jobs";
+import { msg, type Text } from "@/lib/text";
 import { ROLLOUT_JOB_KIND } from "./kind";
 import { FAILED_ITEM } from "./advance";
 import { planRollout, type Plan, type PlanNode } from "./plan";
@@ -51,7 +52,10 @@ export async function targetNodes(target: RolloutTarget, opts: { probe?: boolean
   const nodes = await db().node.findMany({ where: { ipv4: { in: ips } }, select: { ipv4: true, archDetail: true, sshPort: true, lock: { select: { operation: true, expiresAt: true } } } });
   const extra = new Map(nodes.map((n) => [n.ipv4, n]));
   const missing = ips.filter((ip) => !extra.has(ip));
-  if (missing.length) throw new ActionFailure("not_found", `Not in the fleet: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}.`);
+  if (missing.length) {
+    const shown = missing.slice(0, 5).join(", ");
+    throw new ActionFailure("not_found", missing.length > 5 ? msg`Not in the fleet: ${shown} and ${missing.length - 5} more.` : msg`Not in the fleet: ${shown}.`);
+  }
   const reach = opts.probe === false ? new Map<string, boolean>() : await probeReachable(nodes.map((n) => ({ ipv4: n.ipv4, sshPort: n.sshPort })));
   return ips.map((ip) => {
     const r = byIp.get(ip)!;
@@ -86,11 +90,15 @@ async function usersFileBlock(plan: Plan, params: RolloutParams): Promise<UsersF
   return { dirty: g.dirty.map((d) => ({ ipv4: d.ipv4, ...("entries" in d ? { entries: d.entries } : { reason: d.reason }) })), checked: ips.length };
 }
 
-const blockMessage = (b: UsersFileBlock) =>
-  `K2_ENFORCE_AUTH=1 is refused: ${b.dirty.length} of ${b.checked} targeted node${b.checked === 1 ? "" : "s"} have a non-empty or unreadable /apps/k2s/users (${b.dirty
+const blockMessage = (b: UsersFileBlock): Text => {
+  const nodes = `${b.dirty
     .slice(0, 5)
     .map((d) => `${d.ipv4}: ${d.entries !== undefined ? `${d.entries} entries` : d.reason}`)
-    .join("; ")}${b.dirty.length > 5 ? "; …" : ""}). Empty them first (the users-file audit lists them).`;
+    .join("; ")}${b.dirty.length > 5 ? "; …" : ""}`;
+  return b.checked === 1
+    ? msg`K2_ENFORCE_AUTH=1 is refused: ${b.dirty.length} of ${b.checked} targeted node have a non-empty or unreadable /apps/k2s/users (${nodes}). Empty them first (the users-file audit lists them).`
+    : msg`K2_ENFORCE_AUTH=1 is refused: ${b.dirty.length} of ${b.checked} targeted nodes have a non-empty or unreadable /apps/k2s/users (${nodes}). Empty them first (the users-file audit lists them).`;
+};
 
 /** The plan the operator confirms, with the exact commands each node would receive (the dry run) and, for K2_ENFORCE_AUTH=1, the users-file gate. */
 export async function previewRollout(target: RolloutTarget, params: RolloutParams, strategy: Strategy): Promise<RolloutPreview> {
@@ -146,7 +154,7 @@ export async function startRollout(opts: { target: RolloutTarget; params: Rollou
   const plan = planRollout(await targetNodes(opts.target), opts.params, opts.strategy);
   if (plan.targeted === 0) throw new ActionFailure("conflict", "No node would take part: every targeted node is skipped (see the preview's reasons).");
   if (plan.targeted !== opts.expectedCount) {
-    throw new ActionFailure("conflict", `The plan changed since the preview: ${plan.targeted} nodes would take part now, not ${opts.expectedCount}. Preview again.`);
+    throw new ActionFailure("conflict", msg`The plan changed since the preview: ${plan.targeted} nodes would take part now, not ${opts.expectedCount}. Preview again.`);
   }
   const block = await usersFileBlock(plan, opts.params);
   if (block?.dirty.length) throw new ActionFailure("conflict", blockMessage(block));
@@ -177,7 +185,7 @@ const ENDED = ["succeeded", "failed", "cancelled", "interrupted"];
 /** Pause: no new node starts; nodes in flight finish their step. */
 export async function pauseRollout(jobId: string): Promise<void> {
   const job = await rolloutJob(jobId);
-  if (ENDED.includes(job.status)) throw new ActionFailure("conflict", `The rollout has already ended (${job.status}).`);
+  if (ENDED.includes(job.status)) throw new ActionFailure("conflict", msg`The rollout has already ended (${job.status}).`);
   if (job.status === "paused") return;
   await db().job.update({ where: { id: jobId }, data: { status: "paused" } });
 }
@@ -185,7 +193,7 @@ export async function pauseRollout(jobId: string): Promise<void> {
 /** Resume a paused or halted rollout; after a halt, the failures so far are accepted (the threshold counts new ones). */
 export async function resumeRollout(jobId: string): Promise<void> {
   const job = await rolloutJob(jobId);
-  if (job.status !== "paused" && job.status !== "halted") throw new ActionFailure("conflict", `Only a paused or halted rollout can be resumed (this one is ${job.status}).`);
+  if (job.status !== "paused" && job.status !== "halted") throw new ActionFailure("conflict", msg`Only a paused or halted rollout can be resumed (this one is ${job.status}).`);
   const failures = await db().jobItem.count({ where: { jobId, status: { in: [...FAILED_ITEM] } } });
   const strategy = { ...((job.strategy as Record<string, unknown>) ?? {}), ...(job.status === "halted" ? { acceptedFailures: failures } : {}) };
   await db().job.update({ where: { id: jobId }, data: { status: "running", haltReason: null, strategy: strategy as object } });

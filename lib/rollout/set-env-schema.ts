@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENV_BY_KEY } from "@/lib/node-ops/env-schema";
+import { msg, schemaText, sentenceOfSchemaText, textOf } from "@/lib/text";
 
 // The `set-env` rollout's parameters (pure: the form validates with them too).
 
@@ -12,7 +13,7 @@ export const setEnvParamsSchema = z
   .object({
     kind: z.literal("set-env"),
     env: z
-      .array(z.object({ key: z.enum(FLEET_ENV_KEYS, { error: `one of ${FLEET_ENV_KEYS.join(", ")}` }), value: z.string().trim().max(200) }).strict())
+      .array(z.object({ key: z.enum(FLEET_ENV_KEYS, { error: schemaText(msg`one of ${FLEET_ENV_KEYS.join(", ")}`) }), value: z.string().trim().max(200) }).strict())
       .min(1, "set at least one variable")
       .max(5, "at most 5 variables"),
   })
@@ -20,10 +21,14 @@ export const setEnvParamsSchema = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.env.forEach((e, i) => {
-      if (seen.has(e.key)) ctx.addIssue({ code: "custom", path: ["env", i, "key"], message: `${e.key} appears twice` });
+      if (seen.has(e.key)) ctx.addIssue({ code: "custom", path: ["env", i, "key"], message: schemaText(msg`${e.key} appears twice`) });
       seen.add(e.key);
       const r = ENV_BY_KEY.get(e.key)!.schema.safeParse(e.value);
-      if (!r.success) ctx.addIssue({ code: "custom", path: ["env", i, "value"], message: `${e.key}: ${r.error.issues[0]?.message ?? "invalid"}` });
+      if (!r.success) {
+        // the variable's own reason, said as its sentence when it has one (a literal or schemaText message)
+        const reason = r.error.issues[0]?.message;
+        ctx.addIssue({ code: "custom", path: ["env", i, "value"], message: schemaText(msg`${e.key}: ${reason === undefined ? msg`invalid` : (sentenceOfSchemaText(reason) ?? textOf(reason))}`) });
+      }
     });
   });
 export type SetEnvParams = z.output<typeof setEnvParamsSchema>;

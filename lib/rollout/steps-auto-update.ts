@@ -23,6 +23,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
 import type { SshTarget } from "@/lib/ssh/engine";
+import { msg } from "@/lib/text";
 import { lockFor } from "./steps";
 
 // The `auto-update` kind: "install/refresh auto-update", runbook §6.4
@@ -55,10 +56,10 @@ async function readState(ipv4: string, name: string, opCtx: Ctx, what: string): 
 
 async function pushScript(t: SshTarget, c: CanonicalAutoUpdate): Promise<{ outcome: ScriptOutcome; raw: string }> {
   const w = await sshEngine().runScript(t, autoUpdatePushScript(c), { sudo: true, timeoutMs: COMMAND_TIMEOUT_MS });
-  if (w.code === 4) throw new ActionFailure("conflict", `${redactText(w.stderr.trim())} Nothing was changed.`);
+  if (w.code === 4) throw new ActionFailure("conflict", msg`${redactText(w.stderr.trim())} Nothing was changed.`);
   check(w, `Installing ${AUTO_UPDATE_TARGET}`);
   const outcome = parseScriptOutcome(w.stdout);
-  if (!outcome) throw new ActionFailure("failed", `the node did not confirm the install of ${AUTO_UPDATE_TARGET}`);
+  if (!outcome) throw new ActionFailure("failed", msg`the node did not confirm the install of ${AUTO_UPDATE_TARGET}`);
   return { outcome, raw: redactText(w.stdout.trim()).slice(0, 500) };
 }
 

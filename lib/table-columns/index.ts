@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db, type Tx } from "@/lib/db";
+import { msg, schemaText } from "@/lib/text";
 import { knownColumns, TABLE_COLUMNS, TABLE_IDS, type ColumnOf, type TableId } from "./ids";
 
 export { TABLE_COLUMNS, TABLE_IDS, knownColumns, type ColumnOf, type TableId };
@@ -8,18 +9,31 @@ export { TABLE_COLUMNS, TABLE_IDS, knownColumns, type ColumnOf, type TableId };
 // table so the choice follows them to every browser. Stored as the list of hidden columns; no
 // row means the table's default.
 
+/** The most hidden-column ids an action takes (twice the widest table's, so a repeat is not refused), and an id's longest. */
+const MAX_HIDDEN = 40;
+
+const hiddenIds = z.array(z.string().max(40)).max(MAX_HIDDEN, "too many columns").nullable();
+
+/** Each of `hidden` that is not one of `table`'s hideable columns, as an issue at its index. */
+function refuseUnknown(table: TableId, hidden: readonly string[] | null, ctx: z.RefinementCtx, path: (string | number)[]): void {
+  const ok = TABLE_COLUMNS[table].hideable as readonly string[];
+  hidden?.forEach((id, i) => {
+    if (!ok.includes(id)) ctx.addIssue({ code: "custom", path: [...path, i], message: schemaText(msg`unknown column "${id.slice(0, 40)}" (one of ${ok.join(", ")})`) });
+  });
+}
+
 /** The action's input: which table, and its hidden columns (null: back to the default). */
 export const tableColumnsInputSchema = z
   .object({
-    table: z.enum(TABLE_IDS as [TableId, ...TableId[]], { error: `table must be one of ${TABLE_IDS.join(", ")}` }),
-    hidden: z.array(z.string().max(40)).max(40, "too many columns").nullable(),
+    table: z.enum(TABLE_IDS as [TableId, ...TableId[]], { error: schemaText(msg`table must be one of ${TABLE_IDS.join(", ")}`) }),
+    hidden: hiddenIds,
   })
-  .superRefine((v, ctx) => {
-    const ok = TABLE_COLUMNS[v.table].hideable as readonly string[];
-    v.hidden?.forEach((id, i) => {
-      if (!ok.includes(id)) ctx.addIssue({ code: "custom", path: ["hidden", i], message: `unknown column "${id.slice(0, 40)}" (one of ${ok.join(", ")})` });
-    });
-  });
+  .superRefine((v, ctx) => refuseUnknown(v.table, v.hidden, ctx, ["hidden"]));
+
+/** One table's action input: its hidden columns, at most 40, each one of the table's (null: back to the default). */
+export function hiddenColumnsInputSchema(table: TableId) {
+  return z.object({ hidden: hiddenIds }).superRefine((v, ctx) => refuseUnknown(table, v.hidden, ctx, ["hidden"]));
+}
 
 /** The fleet's key predates the other tables' (kept, so saved choices survive). */
 export const columnsSettingKey = (table: TableId, userId: string) => (table === "fleet" ? `user.fleetColumns:${userId}` : `user.columns.${table}:${userId}`);

@@ -11,9 +11,12 @@ import { db } from "@/lib/db";
 import { verifyNode } from "@/lib/node-ops/verify";
 import { outcomeAfterChange, addUser, fixTimezone, applyEnvEdit, rebootLightsail, clearHostKey, clearUsers, fixIptablesLegacy, nodeStatus, previewEnvEdit, pullAndUp, pushCompose, removeUser, restartContainer, tailLogs, viewUsers } from "@/lib/node-ops/ops";
 import { envEditSchema } from "@/lib/node-ops/env-schema";
+import { sayEnvNotes } from "@/lib/node-ops/env-file";
+import { requestLocale } from "@/lib/actions/locale";
 import { migrateDeployDir, migrateLegacyK2Slave } from "@/lib/node-ops/migrate";
 import { OPERATION_ID, cancelOperation, runCancellable } from "@/lib/node-ops/running";
 import { hasRole } from "@/lib/auth/roles";
+import { msg } from "@/lib/text";
 
 const ipv4 = ipv4Schema;
 const node = z.object({ ipv4 });
@@ -23,8 +26,8 @@ const confirmed = { confirm: z.literal(true, { error: "Confirm the operation fir
 /** Dangerous operations: the operator typed the node's name; checked here, whatever the browser sent. */
 async function requireTypedName(ip: string, typed: string) {
   const n = await db().node.findUnique({ where: { ipv4: ip }, select: { name: true } });
-  if (!n) throw new ActionFailure("not_found", `No node ${ip}.`);
-  if (typed.trim() !== (n.name || ip)) throw new ActionFailure("conflict", `Type the node name (${n.name || ip}) exactly to confirm. Nothing was changed.`);
+  if (!n) throw new ActionFailure("not_found", msg`No node ${ip}.`);
+  if (typed.trim() !== (n.name || ip)) throw new ActionFailure("conflict", msg`Type the node name (${n.name || ip}) exactly to confirm. Nothing was changed.`);
 }
 
 const after = (ip: string) => revalidatePath(`/nodes/${ip}`);
@@ -187,7 +190,7 @@ export const confirmHostKeyTypeAction = defineAction({
   run: async (input, ctx) => {
     await requireTypedName(input.ipv4, input.confirmName);
     const n = await db().node.findUnique({ where: { ipv4: input.ipv4 }, select: { ipv4: true, sshUser: true, sshPort: true, hostKeyState: true } });
-    if (!n || n.hostKeyState !== "new_key_type") throw new ActionFailure("conflict", `${input.ipv4} has no new host key type waiting for confirmation.`);
+    if (!n || n.hostKeyState !== "new_key_type") throw new ActionFailure("conflict", msg`${input.ipv4} has no new host key type waiting for confirmation.`);
     const key = await confirmNewHostKeyType(n, ctx.user.email);
     if (!key) throw new ActionFailure("conflict", "No presented key is waiting: read the node once more, then confirm.");
     after(input.ipv4);
@@ -215,7 +218,11 @@ export const previewEnvAction = defineAction({
   role: "operator",
   mutating: false,
   input: envEdit,
-  run: (input, ctx) => previewEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId }),
+  run: async (input, ctx) => {
+    const r = await previewEnvEdit(input.ipv4, input.edit, hasRole(ctx.user.role, "admin"), { actor: ctx.user.email, requestId: ctx.audit.requestId });
+    // each refused or noted variable in the reader's language (the editor shows them beside the field)
+    return r.parsed ? { ...r, parsed: sayEnvNotes(r.parsed, await requestLocale(ctx.user)) } : r;
+  },
 });
 
 export const applyEnvAction = defineAction({
@@ -253,7 +260,7 @@ export const setSshOverrideAction = defineAction({
   target,
   run: async (input, ctx) => {
     const exists = await db().node.findUnique({ where: { ipv4: input.ipv4 }, select: { ipv4: true } });
-    if (!exists) throw new ActionFailure("not_found", `No node ${input.ipv4}.`);
+    if (!exists) throw new ActionFailure("not_found", msg`No node ${input.ipv4}.`);
     const r = await ctx.commit((tx) => setSshOverride(input.ipv4, { sshUser: input.sshUser, sshPort: input.sshPort }, tx), (v) => v);
     // pooled connections were made with the old user/port
     if (sshConfigured()) sshEngine().forget(targetOf({ ipv4: input.ipv4, ...r.before }));

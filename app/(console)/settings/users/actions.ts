@@ -6,6 +6,7 @@ import { ActionFailure, defineAction } from "@/lib/actions/safe-action";
 import { roleSchema } from "@/lib/auth/roles";
 import { changeUser, createUser, newUserSchema, passwordResetSchema, resetPassword } from "@/lib/auth/users";
 import { Prisma } from "@/lib/db";
+import { msg } from "@/lib/text";
 
 export const addUserAction = defineAction({
   name: "user.create",
@@ -19,7 +20,7 @@ export const addUserAction = defineAction({
       return user;
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2002") {
-        throw new ActionFailure("conflict", `A user with email ${input.email} already exists.`);
+        throw new ActionFailure("conflict", msg`A user with email ${input.email} already exists.`);
       }
       throw e;
     }

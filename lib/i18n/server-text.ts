@@ -1,0 +1,33 @@
+import { sentenceOfSchemaText, type Text } from "@/lib/text";
+import { SERVER_TEXT } from "@/messages/server";
+import type { Locale } from "./locales";
+
+// Says lib's sentences (lib/text) in a reader's language: the English id is looked up in the
+// language's table (messages/<lang>/server/*.json, gettext style: English template → translation)
+// and the values are put back in, a value that is itself a sentence said the same way. A sentence
+// with no translation stays English, never empty. Client-safe: forms use it for schema messages.
+
+const PLACEHOLDER = /\{(\d+)\}/g;
+
+/** `t` in `locale`: its translation with the values filled in, or its English text. */
+export function say(t: string | Text, locale: Locale): string {
+  if (locale === "en") return typeof t === "string" ? t : t.text;
+  if (typeof t === "string") {
+    const direct = SERVER_TEXT[locale]?.[t];
+    if (direct !== undefined) return direct;
+    const sentence = sentenceOfSchemaText(t);
+    return sentence && sentence.id !== t ? say(sentence, locale) : t;
+  }
+  const template = SERVER_TEXT[locale]?.[t.id];
+  if (template === undefined) return t.text;
+  return template.replace(PLACEHOLDER, (whole, n: string) => {
+    const v = t.values[Number(n)];
+    return v === undefined ? whole : typeof v === "string" ? v : say(v, locale);
+  });
+}
+
+/** Field → reasons (a zod refusal's fieldErrors) in `locale`; reasons without a translation stay as they are. */
+export function sayFieldErrors(errors: Record<string, string[]>, locale: Locale): Record<string, string[]> {
+  if (locale === "en") return errors;
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.map((m) => say(m, locale))]));
+}

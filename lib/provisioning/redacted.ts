@@ -1,0 +1,10 @@
+import { redactText } from "@/lib/redact";
+import type { Text } from "@/lib/text";
+
+/**
+ * `t` with secrets masked: its English text as a whole (as before it was a sentence) and each of
+ * its values (what a translation puts back in), so no language shows what redaction hides.
+ */
+export function redactedText(t: Text): Text {
+  return { id: t.id, values: t.values.map((v) => (typeof v === "string" ? redactText(v) : redactedText(v))), text: redactText(t.text) };
+}
