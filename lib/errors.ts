@@ -21,3 +21,20 @@ export class ActionFailure extends Error {
     this.name = "ActionFailure";
   }
 }
+
+/**
+ * Makes `x instanceof Class` hold for an instance of ANY copy of Class, and only for those (and
+ * its subclasses'). Next.js bundles a module once per entry (instrumentation, the routes), and the
+ * singletons kept on globalThis (the SSH engine, the job engine) throw the classes of whichever
+ * copy created them: a plain instanceof then takes a real SshUnreachableError for an unknown error.
+ * `brand` is the class's name, unique among k2ops' errors; call it once after the class.
+ */
+export function sameAcrossBundles(Class: abstract new (...args: never[]) => Error, brand: string): void {
+  const key = Symbol.for(`k2ops.error:${brand}`);
+  Object.defineProperty(Class.prototype, key, { value: true });
+  Object.defineProperty(Class, Symbol.hasInstance, {
+    value: (v: unknown) => typeof v === "object" && v !== null && (v as Record<symbol, unknown>)[key] === true,
+  });
+}
+
+sameAcrossBundles(ActionFailure, "ActionFailure");

@@ -1,5 +1,5 @@
 import { db, type Prisma, type Tx } from "@/lib/db";
-import { ActionFailure } from "@/lib/errors";
+import { ActionFailure, sameAcrossBundles } from "@/lib/errors";
 import { msg, type Text } from "@/lib/text";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
 import type { Role, SessionUser } from "./roles";
@@ -221,6 +221,7 @@ export class UserRuleError extends ActionFailure {
     this.name = "UserRuleError";
   }
 }
+sameAcrossBundles(UserRuleError, "UserRuleError");
 
 /** Role change or disable, refusing anything that would leave no enabled admin or lock the caller out. */
 export async function changeUser(

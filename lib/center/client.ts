@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import { gunzipSync, inflateRawSync } from "node:zlib";
 import { z } from "zod";
 import { registerSecret } from "@/lib/redact";
@@ -58,6 +59,7 @@ export class CenterError extends Error {
     this.path = path;
   }
 }
+sameAcrossBundles(CenterError, "CenterError");
 
 export type CenterTransportKind = "timeout" | "network" | "http_5xx" | "http_status" | "non_json" | "bad_response" | "aborted";
 
@@ -83,6 +85,7 @@ export class CenterUnavailableError extends Error {
     this.retryable = kind === "timeout" || kind === "network" || kind === "http_5xx" || kind === "non_json";
   }
 }
+sameAcrossBundles(CenterUnavailableError, "CenterUnavailableError");
 
 export function isCenterError(e: unknown): e is CenterError {
   return e instanceof CenterError;

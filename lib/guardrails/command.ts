@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import { knownSecretValues } from "@/lib/redact";
 
 // Every command line k2ops sends to a node is built here, from a fixed
@@ -28,6 +29,7 @@ export class GuardrailViolation extends Error {
     this.name = "GuardrailViolation";
   }
 }
+sameAcrossBundles(GuardrailViolation, "GuardrailViolation");
 
 export function cmd(strings: TemplateStringsArray, ...args: Arg[]): SafeCommand {
   let out = strings[0];

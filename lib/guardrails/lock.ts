@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import { db } from "@/lib/db";
 import type { PrismaClient } from "@/lib/db/generated/client";
 import { KillWatch } from "@/lib/ssh/scope";
@@ -26,6 +27,7 @@ export class NodeBusyError extends Error {
     this.name = "NodeBusyError";
   }
 }
+sameAcrossBundles(NodeBusyError, "NodeBusyError");
 
 export type LockRequest = { holder: string; operation: string; actor: string; ttlMs: number; wait?: boolean; waitMs?: number };
 /** Frees the lock (only if the caller still holds it). */

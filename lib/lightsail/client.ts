@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import {
   AllocateStaticIpCommand,
   AttachStaticIpCommand,
@@ -98,6 +99,7 @@ export class LightsailError extends Error {
     this.retryable = retryable;
   }
 }
+sameAcrossBundles(LightsailError, "LightsailError");
 
 export function lightsailConfigFromEnv(env: Record<string, string | undefined> = process.env): LightsailConfig {
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim();

@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import fs from "node:fs";
 import { z } from "zod";
 import { db } from "@/lib/db";
@@ -103,6 +104,7 @@ export class ProviderConfigError extends Error {
     this.name = "ProviderConfigError";
   }
 }
+sameAcrossBundles(ProviderConfigError, "ProviderConfigError");
 
 export type ProviderRules = { rules: Record<string, ProviderRule>; source: string };
 

@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -21,6 +22,7 @@ export const AUTO_UPDATE_TARGET = "/apps/k2s/auto-update.sh";
 export const AUTO_UPDATE_CRON_LINE = "0 4 * * * /apps/k2s/auto-update.sh >> /apps/k2s/auto-update.log 2>&1";
 
 export class AutoUpdateAssetError extends Error {}
+sameAcrossBundles(AutoUpdateAssetError, "AutoUpdateAssetError");
 
 export type CanonicalAutoUpdate = { text: string; md5: string; source: string; configured: boolean };
 

@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +12,7 @@ import path from "node:path";
 export const COMPOSE_TARGET = "/apps/k2s/docker-compose.yml";
 
 export class ComposeAssetError extends Error {}
+sameAcrossBundles(ComposeAssetError, "ComposeAssetError");
 
 export function deployAssetsDir(env: Record<string, string | undefined> = process.env): { dir: string; configured: boolean } {
   if (env.K2OPS_DEPLOY_ASSETS_DIR) return { dir: path.resolve(env.K2OPS_DEPLOY_ASSETS_DIR), configured: true };

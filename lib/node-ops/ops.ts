@@ -66,10 +66,8 @@ export async function onNode<T>(ipv4: string, op: { name: string; mutating: bool
     if (op.mutating) await db().node.update({ where: { ipv4 }, data: { lastOperation: op.name, lastOperationAt: new Date() } });
     return out;
   } catch (e) {
-    // by name too: the process's one SSH engine may have been made by another bundle's copy of
-    // lib/ssh (the job engine's meter poll, started from instrumentation), whose error classes
-    // are not this bundle's, so instanceof alone misses them
-    if (e instanceof SshUnreachableError || (e instanceof Error && e.name === "SshUnreachableError")) {
+    // instanceof holds across bundles' copies of lib/ssh (sameAcrossBundles in lib/errors)
+    if (e instanceof SshUnreachableError) {
       await recordSshContact(ipv4, false, e.message);
       throw new ActionFailure("failed", msg`${e.message}. Nothing was changed on the node.`);
     }

@@ -6,6 +6,7 @@ import { recordSshContact } from "@/lib/fleet";
 import { redactText } from "@/lib/redact";
 import { buildVerificationScript, parseVerificationOutput } from "@/lib/verification";
 import { saveVerification, type VerificationOutcome } from "@/lib/verification/store";
+import { HostKeyChangedError } from "@/lib/ssh/host-keys";
 import { sshEngine, targetOf } from "./engine";
 
 // Runs a node's whole §6 checklist in ONE SSH round trip: one script on stdin
@@ -48,7 +49,7 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     await recordSshContact(ipv4, false, msg);
-    if ((e as { name?: string }).name === "HostKeyChangedError") {
+    if (e instanceof HostKeyChangedError) {
       await db().node.update({ where: { ipv4 }, data: { hostKeyState: "changed" } });
     }
     return fail(msg);

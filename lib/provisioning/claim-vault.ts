@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -16,6 +17,7 @@ export class ClaimVaultError extends Error {
     this.name = "ClaimVaultError";
   }
 }
+sameAcrossBundles(ClaimVaultError, "ClaimVaultError");
 
 export type ClaimKey = { key: Buffer; id: string; source: "env" | "file" };
 

@@ -1,5 +1,6 @@
 // The SSH engine's public vocabulary: targets, options, a command's result and the phase it was
 // interrupted in, host-key events, and the errors the engine rejects with.
+import { sameAcrossBundles } from "@/lib/errors";
 import type { DeployDir } from "@/lib/guardrails/command";
 import type { HostKeyStore } from "./host-keys";
 
@@ -69,6 +70,7 @@ export class SshTimeoutError extends Error {
     this.name = "SshTimeoutError";
   }
 }
+sameAcrossBundles(SshTimeoutError, "SshTimeoutError");
 
 /** The caller's signal aborted the command; its remote process group was killed (see `partial.killed`). */
 export class SshCancelledError extends Error {
@@ -80,6 +82,7 @@ export class SshCancelledError extends Error {
     this.name = "SshCancelledError";
   }
 }
+sameAcrossBundles(SshCancelledError, "SshCancelledError");
 
 const PHASE_TEXT: Record<ExecPhase, string> = {
   connect: "still connecting",
@@ -112,6 +115,7 @@ export class SshUnreachableError extends Error {
     this.name = "SshUnreachableError";
   }
 }
+sameAcrossBundles(SshUnreachableError, "SshUnreachableError");
 
 export class SshAuthError extends Error {
   constructor(readonly host: string) {
@@ -119,6 +123,7 @@ export class SshAuthError extends Error {
     this.name = "SshAuthError";
   }
 }
+sameAcrossBundles(SshAuthError, "SshAuthError");
 
 export type SshEngineOptions = {
   privateKey: string | Buffer;

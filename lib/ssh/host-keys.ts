@@ -1,3 +1,4 @@
+import { sameAcrossBundles } from "@/lib/errors";
 import crypto from "node:crypto";
 
 // Trust on first use, per key type: the first key a node presents is pinned
@@ -38,6 +39,7 @@ export class HostKeyChangedError extends Error {
     this.name = "HostKeyChangedError";
   }
 }
+sameAcrossBundles(HostKeyChangedError, "HostKeyChangedError");
 
 /** A known node presented a key of a type it had no pin for (and offered none of its pinned types): an admin must confirm it. */
 export class HostKeyNewTypeError extends Error {
@@ -52,6 +54,7 @@ export class HostKeyNewTypeError extends Error {
     this.name = "HostKeyNewTypeError";
   }
 }
+sameAcrossBundles(HostKeyNewTypeError, "HostKeyNewTypeError");
 
 /** OpenSSH-style fingerprint of a wire-format public key blob. */
 export function fingerprint(key: Buffer): string {
