@@ -227,6 +227,17 @@ test.describe("languages", () => {
       await form.getByRole("button", { name: "预览发布" }).click();
       await expect(page.getByTestId("error-strategy.canary")).toHaveText("请输入数字");
       await expect(main.getByTestId("rollout-preview")).toHaveCount(0);
+      // the server's own schema message, checked in the browser, in Chinese (lib's sentence tables)
+      await form.getByLabel("金丝雀节点数").fill("1");
+      await form.getByLabel("目标标签").fill("latest");
+      await form.getByRole("button", { name: "预览发布" }).click();
+      await expect(page.getByTestId("error-params.targetTag")).toHaveText("应为固定版本的标签，如 v0.4.8-9d7c6f95（不能是 latest）");
+      // the server's refusal, said in Chinese with the data verbatim: a node that is not in the fleet
+      await form.getByLabel("目标标签").fill("v0.4.8-9d7c6f95");
+      await form.getByLabel("节点（IPv4，每行一个或用逗号分隔）").fill("10.9.9.9");
+      await form.getByRole("button", { name: "预览发布" }).click();
+      await expect(page.getByTestId("rollout-server-error")).toHaveText("不在集群中：10.9.9.9。");
+      await expect(main.getByTestId("rollout-preview")).toHaveCount(0);
       await expect(main.getByRole("link", { name: "返回任务" })).toBeVisible();
     });
   });

@@ -5,12 +5,12 @@ import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import type { z } from "zod";
 import { loginSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Field, fieldErrorId, fieldErrorProps } from "@/components/ui/field";
 import { Alert } from "@/components/ui/alert";
 
 type LoginInput = z.infer<typeof loginSchema>;
@@ -22,7 +22,7 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
   const [pending, setPending] = useState(false);
   const router = useRouter();
   const t = useTranslations("login.form");
-  const form = useForm<LoginInput>({ resolver: zodResolver(loginSchema), defaultValues: { email: "", password: "" } });
+  const form = useForm<LoginInput>({ resolver: useZodResolver(loginSchema), defaultValues: { email: "", password: "" } });
   const errors = form.formState.errors;
 
   const onSubmit = form.handleSubmit(async (values) => {
@@ -47,40 +47,19 @@ export function LoginForm({ notice, initialError, oidc }: { notice?: string; ini
         </Alert>
       ) : null}
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        <div className="space-y-1.5">
-          <Label htmlFor="email">{t("email")}</Label>
-          <Input
-            id="email"
-            type="email"
-            autoComplete="username"
-            required
-            {...form.register("email")}
-            aria-invalid={!!errors.email}
-            aria-describedby={errors.email ? "err-email" : undefined}
-          />
-          {errors.email ? (
-            <p className="text-xs text-destructive" id="err-email">
-              {errors.email.message}
-            </p>
-          ) : null}
-        </div>
-        <div className="space-y-1.5">
-          <Label htmlFor="password">{t("password")}</Label>
+        <Field id="email" label={t("email")} error={errors.email?.message}>
+          <Input id="email" type="email" autoComplete="username" required {...form.register("email")} {...fieldErrorProps(errors.email?.message, fieldErrorId("email"))} />
+        </Field>
+        <Field id="password" label={t("password")} error={errors.password?.message}>
           <Input
             id="password"
             type="password"
             autoComplete="current-password"
             required
             {...form.register("password")}
-            aria-invalid={!!errors.password}
-            aria-describedby={errors.password ? "err-password" : undefined}
+            {...fieldErrorProps(errors.password?.message, fieldErrorId("password"))}
           />
-          {errors.password ? (
-            <p className="text-xs text-destructive" id="err-password">
-              {errors.password.message}
-            </p>
-          ) : null}
-        </div>
+        </Field>
         <Button type="submit" className="w-full" disabled={pending}>
           {pending ? t("submitting") : t("submit")}
         </Button>

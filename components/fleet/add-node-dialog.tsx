@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { useTranslations } from "next-intl";
 import { toast } from "sonner";
 import type { z } from "zod";
@@ -10,13 +10,14 @@ import { manualNodeSchema } from "@/lib/fleet/schema";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Field, fieldErrorProps } from "@/components/ui/field";
 
 type Res = { ok: true; data: { ipv4: string; name: string; converted: boolean } } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
 type FormIn = z.input<typeof manualNodeSchema>;
 type FormOut = z.output<typeof manualNodeSchema>;
 
 const FIELDS = ["ipv4", "name"] as const;
+// the error lines keep their ids (`add-node-<field>-error`); their test ids are `error-add-node-<field>`
 const errorId = (field: (typeof FIELDS)[number]) => `add-node-${field}-error`;
 
 /**
@@ -52,7 +53,7 @@ function AddNodeForm(props: { add: (input: unknown) => Promise<Res>; onPending: 
     getValues,
     setError,
     formState: { errors, isSubmitting: pending },
-  } = useForm<FormIn, unknown, FormOut>({ resolver: zodResolver(manualNodeSchema), defaultValues: { ipv4: "", name: "" } });
+  } = useForm<FormIn, unknown, FormOut>({ resolver: useZodResolver(manualNodeSchema), defaultValues: { ipv4: "", name: "" } });
   const submit = handleSubmit(async () => {
     // the server receives what was typed, as before (it parses it with the same schema)
     const { ipv4, name } = getValues();
@@ -84,10 +85,7 @@ function AddNodeForm(props: { add: (input: unknown) => Promise<Res>; onPending: 
   const failure = errors.root?.server?.message;
   return (
     <form aria-label={t("form")} className="space-y-3 text-sm" noValidate onSubmit={(e) => void submit(e)}>
-      <div className="space-y-1">
-        <Label htmlFor="add-node-ipv4" required>
-          {t("ipv4")}
-        </Label>
+      <Field id="add-node-ipv4" label={t("ipv4")} required error={errors.ipv4?.message} errorId={errorId("ipv4")}>
         <Input
           id="add-node-ipv4"
           required
@@ -95,33 +93,13 @@ function AddNodeForm(props: { add: (input: unknown) => Promise<Res>; onPending: 
           placeholder="203.0.113.7"
           inputMode="decimal"
           autoComplete="off"
-          aria-invalid={errors.ipv4 ? true : undefined}
-          aria-describedby={errors.ipv4 ? errorId("ipv4") : undefined}
+          {...fieldErrorProps(errors.ipv4?.message, errorId("ipv4"))}
           {...register("ipv4")}
         />
-        {errors.ipv4 ? (
-          <p id={errorId("ipv4")} className="text-xs text-destructive" data-testid="error-add-node-ipv4">
-            {errors.ipv4.message}
-          </p>
-        ) : null}
-      </div>
-      <div className="space-y-1">
-        <Label htmlFor="add-node-name">{t("name")}</Label>
-        <Input
-          id="add-node-name"
-          maxLength={200}
-          placeholder="jp-tokyo-03"
-          autoComplete="off"
-          aria-invalid={errors.name ? true : undefined}
-          aria-describedby={errors.name ? errorId("name") : undefined}
-          {...register("name")}
-        />
-        {errors.name ? (
-          <p id={errorId("name")} className="text-xs text-destructive" data-testid="error-add-node-name">
-            {errors.name.message}
-          </p>
-        ) : null}
-      </div>
+      </Field>
+      <Field id="add-node-name" label={t("name")} error={errors.name?.message} errorId={errorId("name")}>
+        <Input id="add-node-name" maxLength={200} placeholder="jp-tokyo-03" autoComplete="off" {...fieldErrorProps(errors.name?.message, errorId("name"))} {...register("name")} />
+      </Field>
       {failure ? (
         <p role="alert" className="text-xs text-destructive">
           {failure}

@@ -4,13 +4,13 @@ import { useTransition } from "react";
 import { signOut } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import { toast } from "sonner";
 import type { z } from "zod";
 import { passwordChangeSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Field, fieldErrorProps } from "@/components/ui/field";
 
 type Result = { ok: true } | { ok: false; error: { message: string; fieldErrors?: Record<string, string[]> } };
 type PasswordChange = z.infer<typeof passwordChangeSchema>;
@@ -22,7 +22,7 @@ export function PasswordChangeForm({ changePassword }: { changePassword: (input:
   const [pending, start] = useTransition();
   // validates with the server action's own schema; the server's field errors land on the same fields
   const form = useForm<PasswordChange>({
-    resolver: zodResolver(passwordChangeSchema),
+    resolver: useZodResolver(passwordChangeSchema),
     defaultValues: { currentPassword: "", newPassword: "", confirmPassword: "" },
   });
   const errors = form.formState.errors;
@@ -43,24 +43,11 @@ export function PasswordChangeForm({ changePassword }: { changePassword: (input:
     });
   });
 
+  // each input is `pw-<name>`, its error line `err-<name>` (the e2e specs find them so)
   const field = (name: (typeof FIELDS)[number], label: string, autoComplete: string) => (
-    <div className="space-y-1">
-      <Label htmlFor={`pw-${name}`}>{label}</Label>
-      <Input
-        id={`pw-${name}`}
-        type="password"
-        autoComplete={autoComplete}
-        required
-        {...form.register(name)}
-        aria-invalid={!!errors[name]}
-        aria-describedby={errors[name] ? `err-${name}` : undefined}
-      />
-      {errors[name] ? (
-        <p className="text-xs text-destructive" id={`err-${name}`}>
-          {errors[name].message}
-        </p>
-      ) : null}
-    </div>
+    <Field id={`pw-${name}`} label={label} error={errors[name]?.message} errorId={`err-${name}`}>
+      <Input id={`pw-${name}`} type="password" autoComplete={autoComplete} required {...form.register(name)} {...fieldErrorProps(errors[name]?.message, `err-${name}`)} />
+    </Field>
   );
 
   return (

@@ -5,13 +5,13 @@ import { useRouter } from "next/navigation";
 import { toast } from "sonner";
 import { useTranslations } from "next-intl";
 import { Controller, useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
+import { useZodResolver } from "@/components/ui/use-zod-resolver";
 import type { z } from "zod";
 import { ROLES, type Role } from "@/lib/auth/roles";
 import { newUserSchema, passwordResetSchema } from "@/lib/auth/user-schemas";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
+import { Field, fieldErrorId, fieldErrorProps } from "@/components/ui/field";
 import { Badge } from "@/components/ui/badge";
 import { Dialog } from "@/components/ui/dialog";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -24,15 +24,6 @@ type PasswordReset = z.infer<typeof passwordResetSchema>;
 const NEW_USER_FIELDS = ["email", "name", "role", "password"] as const;
 const blankUser: NewUserInput = { email: "", name: "", role: "viewer", password: "" };
 
-/** An error under its field (`err-<name>`, which the field names in aria-describedby). */
-function FieldError({ id, message }: { id: string; message?: string }) {
-  return message ? (
-    <p className="text-xs text-destructive" id={id}>
-      {message}
-    </p>
-  ) : null;
-}
-
 /** The admin's "set a new password" form of the reset dialog; validates with the server action's own schema. */
 function ResetPasswordForm(props: {
   target: UserRow;
@@ -44,7 +35,7 @@ function ResetPasswordForm(props: {
 }) {
   const t = useTranslations("users");
   const tConfirm = useTranslations("confirm");
-  const form = useForm<PasswordReset>({ resolver: zodResolver(passwordResetSchema), defaultValues: { id: props.target.id, password: "" } });
+  const form = useForm<PasswordReset>({ resolver: useZodResolver(passwordResetSchema), defaultValues: { id: props.target.id, password: "" } });
   const error = form.formState.errors.password?.message ?? form.formState.errors.id?.message;
   const onSubmit = form.handleSubmit((values) => {
     props.start(async () => {
@@ -59,19 +50,9 @@ function ResetPasswordForm(props: {
   });
   return (
     <form onSubmit={onSubmit} aria-label={t("resetPassword")} noValidate className="space-y-3">
-      <div className="space-y-1">
-        <Label htmlFor="reset-password">{t("newPassword")}</Label>
-        <Input
-          id="reset-password"
-          type="password"
-          autoComplete="new-password"
-          data-autofocus
-          {...form.register("password")}
-          aria-invalid={!!error}
-          aria-describedby={error ? "err-reset-password" : undefined}
-        />
-        <FieldError id="err-reset-password" message={error} />
-      </div>
+      <Field id="reset-password" label={t("newPassword")} error={error}>
+        <Input id="reset-password" type="password" autoComplete="new-password" data-autofocus {...form.register("password")} {...fieldErrorProps(error, fieldErrorId("reset-password"))} />
+      </Field>
       <div className="flex justify-end gap-2">
         <Button type="button" variant="outline" onClick={props.onCancel} disabled={props.pending}>
           {tConfirm("cancel")}
@@ -97,7 +78,7 @@ export function UserAdmin(props: {
   const [pending, start] = useTransition();
   const [resetFor, setResetFor] = useState<UserRow | null>(null);
   // the add-user form validates with the server action's own schema; the server's field errors land on the same fields
-  const addForm = useForm<NewUserInput, unknown, NewUserOutput>({ resolver: zodResolver(newUserSchema), defaultValues: blankUser });
+  const addForm = useForm<NewUserInput, unknown, NewUserOutput>({ resolver: useZodResolver(newUserSchema), defaultValues: blankUser });
   const addErrors = addForm.formState.errors;
   const roleItems = ROLES.map((r) => (
     <SelectItem key={r} value={r}>
@@ -136,23 +117,19 @@ export function UserAdmin(props: {
     });
   }
 
-  const described = (k: (typeof NEW_USER_FIELDS)[number]) => ({ "aria-invalid": !!addErrors[k], "aria-describedby": addErrors[k] ? `err-${k}` : undefined });
+  // the add form's error lines keep their ids `err-<field>` (the e2e specs find them so)
+  const described = (k: (typeof NEW_USER_FIELDS)[number]) => fieldErrorProps(addErrors[k]?.message, `err-${k}`);
 
   return (
     <div className="space-y-6">
       <form onSubmit={onAdd} className="grid grid-cols-1 gap-3 rounded-lg border border-border bg-card p-4 md:grid-cols-5" aria-label={t("add")} noValidate>
-        <div className="space-y-1">
-          <Label htmlFor="new-email">{t("email")}</Label>
+        <Field id="new-email" label={t("email")} error={addErrors.email?.message} errorId="err-email">
           <Input id="new-email" type="email" required {...addForm.register("email")} {...described("email")} />
-          <FieldError id="err-email" message={addErrors.email?.message} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="new-name">{t("name")}</Label>
+        </Field>
+        <Field id="new-name" label={t("name")} error={addErrors.name?.message} errorId="err-name">
           <Input id="new-name" {...addForm.register("name")} {...described("name")} />
-          <FieldError id="err-name" message={addErrors.name?.message} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="new-role">{t("role")}</Label>
+        </Field>
+        <Field id="new-role" label={t("role")} error={addErrors.role?.message} errorId="err-role">
           <Controller
             control={addForm.control}
             name="role"
@@ -165,13 +142,10 @@ export function UserAdmin(props: {
               </Select>
             )}
           />
-          <FieldError id="err-role" message={addErrors.role?.message} />
-        </div>
-        <div className="space-y-1">
-          <Label htmlFor="new-password">{t("initialPassword")}</Label>
+        </Field>
+        <Field id="new-password" label={t("initialPassword")} error={addErrors.password?.message} errorId="err-password">
           <Input id="new-password" type="password" autoComplete="new-password" required {...addForm.register("password")} {...described("password")} />
-          <FieldError id="err-password" message={addErrors.password?.message} />
-        </div>
+        </Field>
         <div className="flex items-end">
           <Button type="submit" disabled={pending}>
             {t("add")}
