@@ -9,7 +9,7 @@ import { cancelJob } from "@/lib/jobs";
 import { redactText, registerSecret } from "@/lib/redact";
 import { msg } from "@/lib/text";
 import { loadClaimKey, openClaim, sealClaim, type ClaimKey } from "./claim-vault";
-import { redactedText } from "./redacted";
+import { redactedText } from "@/lib/redact/text";
 
 // Claiming a Center work item (issue #14 step 1; provisioning.md Step 1;
 // center-api.md §5.4-§5.6). Center's claim is a one-shot compare-and-set from

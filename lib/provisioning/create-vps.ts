@@ -6,7 +6,7 @@ import { LightsailError, type LightsailWrapper } from "@/lib/lightsail/client";
 import { redactText } from "@/lib/redact";
 import { msg } from "@/lib/text";
 import type { ConfirmedChoices } from "./choose";
-import { redactedText } from "./redacted";
+import { redactedText } from "@/lib/redact/text";
 
 // The wizard's step 3 (issue #14; provisioning.md Step 3): the VPS named
 // pn-<subId>, created idempotently. Lightsail names are unique per region, so

@@ -8,7 +8,7 @@ import { redactText } from "@/lib/redact";
 import { msg } from "@/lib/text";
 import { heldRun } from "./claim";
 import { findWorkItem } from "./index";
-import { redactedText } from "./redacted";
+import { redactedText } from "@/lib/redact/text";
 import { phraseOf, type NoValues, type Phrase, type PhraseBook } from "@/lib/phrase";
 
 // The lifecycle work items (issue #14; center-api.md §5.7 and §6): `stop` (a

@@ -15,7 +15,7 @@ import type { ConfirmedChoices } from "./choose";
 import type { VpsRecord } from "./create-vps";
 import { findWorkItem } from "./index";
 import { newNodeSecret, privateNodeEnv } from "./node-env";
-import { redactedText } from "./redacted";
+import { redactedText } from "@/lib/redact/text";
 
 // The wizard's steps 5-8 (issue #14; provisioning.md Steps 5-7): the private
 // node's .env on stdin, the standard deploy, the wait for the node's own

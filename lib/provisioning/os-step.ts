@@ -8,7 +8,7 @@ import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { SshAuthError, SshUnreachableError, type SshEngine } from "@/lib/ssh/engine";
 import { msg } from "@/lib/text";
 import type { VpsRecord } from "./create-vps";
-import { redactedText } from "./redacted";
+import { redactedText } from "@/lib/redact/text";
 
 // The wizard's step 4 (issue #14; provisioning.md Step 4): the new VPS made a
 // k2s host. Wait for SSH on 22 (the first connection pins the host key: the

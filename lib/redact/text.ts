@@ -1,4 +1,4 @@
-import { redactText } from "@/lib/redact";
+import { redactText } from "./index";
 import type { Text } from "@/lib/text";
 
 /**
