@@ -53,6 +53,8 @@ export type LightsailSimOptions = {
   };
   /** seconds a created instance stays "pending" once its machine is up (default 3) */
   pendingSeconds?: number;
+  /** ms an instance reports "stopping" after StopInstance when no Center machine is linked (default 500) */
+  stopMs?: number;
   /** called (not awaited by the HTTP answer) on RebootInstance */
   onRebootInstance?: (ipv4: string, name: string) => Promise<void>;
   /** seconds an instance reports state "rebooting" after RebootInstance (default 5) */
@@ -357,7 +359,7 @@ export async function startLightsailSim(opts: LightsailSimOptions = {}) {
         stopped.add(i.name);
       };
       if (opts.center?.providerInstanceAction) void opts.center.providerInstanceAction(i.name, "stop").then(done, done);
-      else setTimeout(done, 500);
+      else setTimeout(done, opts.stopMs ?? 500);
       stops.push({ name: i.name, at: now() });
       log(`lightsail stop ${i.name}`);
       return { operations: [operationOf(i, "StopInstance")] };

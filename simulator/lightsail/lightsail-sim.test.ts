@@ -125,8 +125,15 @@ describe("Lightsail simulator through the real AWS SDK", () => {
 
 describe("Lightsail simulator: CreateInstances (the wizard's step 3)", () => {
   let sim: LightsailSim;
+  // the simulator's clock (unix s), moved by the tests: "pending" must not depend on how loaded the machine is
+  let clock = 1_800_000_000;
   beforeAll(async () => {
-    sim = await startLightsailSim({ inventory: () => [{ name: "jp-tokyo-01", ipv4: "127.0.0.11", region: "ap-northeast-1a", bundleId: "small_3_2", blueprintId: "ubuntu_22_04", createdAt: 1 }], pendingSeconds: 1 });
+    sim = await startLightsailSim({
+      inventory: () => [{ name: "jp-tokyo-01", ipv4: "127.0.0.11", region: "ap-northeast-1a", bundleId: "small_3_2", blueprintId: "ubuntu_22_04", createdAt: 1 }],
+      pendingSeconds: 1,
+      now: () => clock,
+      stopMs: 1500,
+    });
   });
   afterAll(async () => {
     await sim?.close();
@@ -139,7 +146,7 @@ describe("Lightsail simulator: CreateInstances (the wizard's step 3)", () => {
     expect(op).toMatchObject({ operationId: expect.any(String), status: "Started" });
     expect(await w().getInstance("pn-3001")).toMatchObject({ state: "pending", availabilityZone: "ap-northeast-1a", bundleId: "micro_3_2", blueprintId: "ubuntu_24_04" });
     await expect(w().getInstance("pn-3001", "us-east-1")).rejects.toMatchObject({ code: "NotFoundException" });
-    await new Promise((r) => setTimeout(r, 2100));
+    clock += 2;
     expect(await w().getInstance("pn-3001")).toMatchObject({ state: "running", publicIp: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
     expect((await w().listInstances()).map((i) => i.name).sort()).toEqual(["jp-tokyo-01", "pn-3001"]);
   });
@@ -159,8 +166,7 @@ describe("Lightsail simulator: CreateInstances (the wizard's step 3)", () => {
   it("StopInstance: stopping, then stopped; DeleteInstance: gone at once; unknown names are NotFound", async () => {
     await w().stopInstance("x1");
     expect(await w().getInstance("x1")).toMatchObject({ state: "stopping" });
-    await new Promise((r) => setTimeout(r, 700));
-    expect(await w().getInstance("x1")).toMatchObject({ state: "stopped" });
+    await expect.poll(async () => (await w().getInstance("x1")).state, { timeout: 10_000, interval: 250 }).toBe("stopped");
     await w().deleteInstance("x1");
     await expect(w().getInstance("x1")).rejects.toMatchObject({ code: "NotFoundException" });
     await expect(w().deleteInstance("x1")).rejects.toMatchObject({ code: "NotFoundException" });
