@@ -4,29 +4,22 @@
 // and a step whose process died is resumed by another one.
 //   DATABASE_URL=postgresql://… K2OPS_SSH_KEY_PATH=… KAITU_CENTER_URL=… npm run worker
 // K2OPS_WORKER_SCHEDULES=0 leaves the schedules to the other processes.
-// Its V8 heap is bounded like the console server's (K2OPS_MAX_HEAP_MB, default 384): the
-// launcher re-runs this file in a child node with --max-old-space-size and passes signals on.
-import { spawn } from "node:child_process";
+// Its V8 heap is bounded like the console server's: `npm run worker` starts node with
+// --max-old-space-size=$K2OPS_MAX_HEAP_MB (default 384), in this one process, so a supervisor's
+// SIGKILL ends the worker and everything it runs at once (a re-exec would leave an orphan running).
 import v8 from "node:v8";
 import { consoleHeapMb } from "@/lib/config";
 import { registerSecretsFromEnv } from "@/lib/redact";
 import { logger } from "@/lib/log";
 
-const BOUNDED = "K2OPS_WORKER_BOUNDED";
-
-/** Re-runs this worker in a child node with the bounded heap (MiB); exits with the child's exit code. */
-function launchBounded(heapMb: number): void {
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, ...process.argv.slice(1)], {
-    stdio: "inherit",
-    env: { ...process.env, [BOUNDED]: "1" },
-  });
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => child.kill(sig));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
 async function main(): Promise<void> {
   registerSecretsFromEnv();
-  logger.info({ heapLimitMb: Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20) }, "worker starting");
+  // a bad K2OPS_MAX_HEAP_MB stops the start before anything runs (consoleHeapMb throws)
+  const bound = consoleHeapMb();
+  const heapLimitMb = Math.round(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
+  logger.info({ heapLimitMb }, "worker starting");
+  // V8's limit is old space plus the young generation: far above the bound means no bound was given
+  if (heapLimitMb > bound + 256) logger.warn({ heapLimitMb, bound }, "worker started without --max-old-space-size: start it with npm run worker");
   if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set (the worker needs the console's database)");
   // registered with a heartbeat: intents this worker writes are not taken for a dead process's
   await (await import("@/lib/audit/process")).startProcessHeartbeat(new Date());
@@ -42,14 +35,7 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void stop("SIGINT"));
 }
 
-function start(): Promise<void> {
-  if (process.env[BOUNDED] === "1") return main();
-  // a bad K2OPS_MAX_HEAP_MB stops the start before anything runs (consoleHeapMb throws)
-  launchBounded(consoleHeapMb());
-  return Promise.resolve();
-}
-
-start().catch((e) => {
+main().catch((e) => {
   logger.error({ err: e instanceof Error ? e : new Error(JSON.stringify(e)) }, "worker failed to start");
   process.exit(1);
 });
