@@ -56,3 +56,14 @@ export function schemaText(t: Text): string {
 export function sentenceOfSchemaText(s: string): Text | undefined {
   return SCHEMA_TEXTS.get(s);
 }
+
+/** T as a page receives it from an action: every sentence (Text) in it said as a string. */
+export type Spoken<T> = T extends Text
+  ? string
+  : T extends Date | Uint8Array | Map<unknown, unknown> | Set<unknown> | bigint | ((...args: never[]) => unknown)
+    ? T
+    : T extends readonly (infer U)[]
+      ? Spoken<U>[]
+      : T extends object
+        ? { [K in keyof T]: Spoken<T[K]> }
+        : T;

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, useTransition } from "react";
+import { Controller, useForm } from "react-hook-form";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { toast } from "sonner";
@@ -16,9 +17,13 @@ type Act<T> = (input: unknown) => Promise<Res<T>>;
 /** The item standing for "not set" (Radix refuses ""); the edit still sees "". */
 const NOT_SET = "__not_set__";
 
+/** The form's state: each non-secret variable's value as typed, each secret's replacement ("" = keep). */
+type EnvForm = { values: Record<string, string>; secrets: Record<string, string> };
+
 // The documented .env variables as a form: non-secret values shown and editable,
 // secrets write-only (keep or replace, never displayed), a diff of non-secret
-// changes before anything is written, applied with pull + up -d.
+// changes before anything is written, applied with pull + up -d. The checks are the
+// server's preview (cross-field rules, the Center allow-list, warnings), shown at each field.
 export function EnvEditor(props: {
   ipv4: string;
   fields: EnvField[];
@@ -28,8 +33,7 @@ export function EnvEditor(props: {
 }) {
   const [busy, start] = useTransition();
   const [current, setCurrent] = useState<Record<string, string> | null>(null);
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const form = useForm<EnvForm>({ defaultValues: { values: {}, secrets: {} } });
   const [diff, setDiff] = useState<Preview | null>(null);
   const [confirming, setConfirming] = useState(false);
   const router = useRouter();
@@ -38,6 +42,7 @@ export function EnvEditor(props: {
   const tDialog = useTranslations("dialog");
 
   function edit() {
+    const { values, secrets } = form.getValues();
     const set: Record<string, string> = {};
     const unset: string[] = [];
     for (const f of props.fields) {
@@ -49,9 +54,11 @@ export function EnvEditor(props: {
       else set[f.key] = v;
     }
     const sec: Record<string, { mode: "replace"; value: string }> = {};
-    for (const [k, v] of Object.entries(secrets)) if (v) sec[k] = { mode: "replace", value: v };
+    for (const [k, v] of Object.entries(secrets ?? {})) if (v) sec[k] = { mode: "replace", value: v };
     return { set, unset, secrets: sec };
   }
+
+  const hasProblem = (key: string) => Boolean(diff?.problems.some((p) => p.key === key));
 
   // each refusal and warning is shown at its field, not as one generic line
   const notes = (key: string) => (
@@ -74,7 +81,7 @@ export function EnvEditor(props: {
       const res = await props.preview({ ipv4: props.ipv4, edit: { set: {}, unset: [], secrets: {} } });
       if (!res.ok) return void toast.error(res.error.message);
       setCurrent(res.data.parsed.current);
-      setValues(res.data.parsed.current);
+      form.reset({ values: res.data.parsed.current, secrets: {} });
       setDiff(null);
     });
   }
@@ -94,7 +101,7 @@ export function EnvEditor(props: {
           f.secret ? (
             <label key={f.key} className="space-y-0.5 text-xs">
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{t("writeOnly")}</span>
-              <Input type="password" autoComplete="off" aria-label={f.key} value={secrets[f.key] ?? ""} onChange={(e) => setSecrets({ ...secrets, [f.key]: e.target.value })} placeholder={t("keepCurrent")} />
+              <Input type="password" autoComplete="off" aria-label={f.key} {...form.register(`secrets.${f.key}`)} aria-invalid={hasProblem(f.key)} placeholder={t("keepCurrent")} />
               {notes(f.key)}
             </label>
           ) : (
@@ -102,27 +109,27 @@ export function EnvEditor(props: {
               <span className="font-mono">{f.key}</span> <span className="text-muted-foreground">{f.label}</span>
               {f.adminOnly && !props.isAdmin ? <span className="text-muted-foreground">{t("adminOnly")}</span> : null}
               {f.choices ? (
-                <Select value={values[f.key] ?? ""} onValueChange={(v) => setValues({ ...values, [f.key]: v })} emptyValue={NOT_SET} disabled={f.adminOnly && !props.isAdmin}>
-                  <SelectTrigger aria-label={f.key} className="h-9">
-                    <SelectValue />
-                  </SelectTrigger>
-                  <SelectContent>
-                    {/* "" = not set: the line is removed and the sidecar's default applies */}
-                    {[...new Set(["", ...f.choices, values[f.key] ?? ""])].map((c) => (
-                      <SelectItem key={c} value={c === "" ? NOT_SET : c}>
-                        {c === "" ? t("notSet") : f.choices!.includes(c) ? c : t("invalidValue", { value: c })}
-                      </SelectItem>
-                    ))}
-                  </SelectContent>
-                </Select>
-              ) : (
-                <Input
-                  aria-label={f.key}
-                  value={values[f.key] ?? ""}
-                  placeholder={t("notSet")}
-                  disabled={f.adminOnly && !props.isAdmin}
-                  onChange={(e) => setValues({ ...values, [f.key]: e.target.value })}
+                <Controller
+                  control={form.control}
+                  name={`values.${f.key}`}
+                  render={({ field }) => (
+                    <Select value={field.value ?? ""} onValueChange={field.onChange} emptyValue={NOT_SET} disabled={f.adminOnly && !props.isAdmin}>
+                      <SelectTrigger aria-label={f.key} aria-invalid={hasProblem(f.key)} className="h-9" onBlur={field.onBlur}>
+                        <SelectValue />
+                      </SelectTrigger>
+                      <SelectContent>
+                        {/* "" = not set: the line is removed and the sidecar's default applies */}
+                        {[...new Set(["", ...f.choices!, field.value ?? ""])].map((c) => (
+                          <SelectItem key={c} value={c === "" ? NOT_SET : c}>
+                            {c === "" ? t("notSet") : f.choices!.includes(c) ? c : t("invalidValue", { value: c })}
+                          </SelectItem>
+                        ))}
+                      </SelectContent>
+                    </Select>
+                  )}
                 />
+              ) : (
+                <Input aria-label={f.key} {...form.register(`values.${f.key}`)} aria-invalid={hasProblem(f.key)} placeholder={t("notSet")} disabled={f.adminOnly && !props.isAdmin} />
               )}
               {notes(f.key)}
             </label>
@@ -158,7 +165,7 @@ export function EnvEditor(props: {
                     // applied but failing its checklist is a warning, not a success
                     (res.outcome === "degraded" ? toast.warning : res.outcome === "failed" ? toast.error : toast.success)(res.data.summary);
                     setCurrent(null);
-                    setSecrets({});
+                    form.reset({ values: {}, secrets: {} });
                     router.refresh();
                   })
                 }

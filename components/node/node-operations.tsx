@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, useTransition } from "react";
+import { useForm } from "react-hook-form";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
 import { useQueryState } from "nuqs";
@@ -8,6 +9,7 @@ import { toast } from "sonner";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { fieldErrorProps } from "@/components/ui/field";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { EnvEditor, type EnvField } from "./env-editor";
 import { LogFollower } from "./log-follower";
@@ -139,6 +141,7 @@ export function NodeOperations(props: {
   const [result, setResult] = useState<{ title: string; r: OpResult } | null>(null);
   const [status, setStatus] = useState<Status | null>(null);
   const [users, setUsers] = useState<{ udid: string; hasToken: boolean }[] | null>(null);
+  const usersForm = useForm<{ udid: string; token: string }>({ defaultValues: { udid: "", token: "" } });
   const [logC, setLogC] = useState("k2-sidecar");
   const [restartC, setRestartC] = useState("k2s");
   const router = useRouter();
@@ -170,7 +173,7 @@ export function NodeOperations(props: {
     return () => clearInterval(timer);
   }, [running]);
 
-  function run<T extends OpResult>(title: string, act: Act<T>, input: Record<string, unknown>, then?: (r: T) => void) {
+  function run<T extends OpResult>(title: string, act: Act<T>, input: Record<string, unknown>, then?: (r: T) => void, refused?: (fieldErrors: Record<string, string[]>) => void) {
     const cancellable = ("confirm" in input || "confirmName" in input) && act !== props.actions.reboot && !!props.actions.cancelOperation;
     const operationId = cancellable ? crypto.randomUUID() : undefined;
     start(async () => {
@@ -178,6 +181,7 @@ export function NodeOperations(props: {
       const res = await act({ ipv4: props.ipv4, ...input, ...(operationId ? { operationId } : {}) }).finally(() => setRunning(null));
       if (!res.ok) {
         toast.error(res.error.message);
+        refused?.(res.error.fieldErrors ?? {});
         return;
       }
       setResult({ title, r: res.data });
@@ -355,20 +359,33 @@ export function NodeOperations(props: {
           {props.canOperate ? (
             <form
               className="flex flex-wrap gap-2"
-              onSubmit={(e) => {
-                e.preventDefault();
-                const f = new FormData(e.currentTarget);
-                const form = e.currentTarget;
-                run(t("titles.addUser"), props.actions.addUser, { udid: f.get("udid"), token: f.get("token") }, () => {
-                  form.reset();
-                  setUsers([...(users ?? []), { udid: String(f.get("udid")), hasToken: true }]);
-                });
-              }}
+              // the server checks the entry (malformed input is refused there, and audited); its reasons land on the fields
+              onSubmit={usersForm.handleSubmit((v) =>
+                run(
+                  t("titles.addUser"),
+                  props.actions.addUser,
+                  { udid: v.udid, token: v.token },
+                  () => {
+                    usersForm.reset();
+                    setUsers([...(users ?? []), { udid: v.udid, hasToken: true }]);
+                  },
+                  (fieldErrors) => {
+                    for (const k of ["udid", "token"] as const) if (fieldErrors[k]?.[0]) usersForm.setError(k, { type: "server", message: fieldErrors[k][0] });
+                  },
+                ),
+              )}
             >
-              <Input name="udid" aria-label="UDID" placeholder={t("udidPlaceholder")} className="h-8 w-48" />
-              <Input name="token" aria-label={t("token")} placeholder={t("tokenPlaceholder")} type="password" autoComplete="off" className="h-8 w-48" />
+              <Input {...usersForm.register("udid")} aria-label="UDID" placeholder={t("udidPlaceholder")} className="h-8 w-48" {...fieldErrorProps(usersForm.formState.errors.udid?.message, "err-users-udid")} />
+              <Input {...usersForm.register("token")} aria-label={t("token")} placeholder={t("tokenPlaceholder")} type="password" autoComplete="off" className="h-8 w-48" {...fieldErrorProps(usersForm.formState.errors.token?.message, "err-users-token")} />
               <Button size="sm" type="submit" disabled={busy}>{t("add")}</Button>
               <Confirmed label={t("clearUsers.label")} typeName={name} busy={busy} variant="destructive" warning={t("clearUsers.warning")} onConfirm={(typed) => run(t("clearUsers.title"), props.actions.clearUsers, { confirmName: typed }, () => setUsers([]))} />
+              {(["udid", "token"] as const).map((k) =>
+                usersForm.formState.errors[k] ? (
+                  <p key={k} id={`err-users-${k}`} role="alert" className="w-full text-xs text-destructive">
+                    {usersForm.formState.errors[k]?.message}
+                  </p>
+                ) : null,
+              )}
             </form>
           ) : null}
         </div>

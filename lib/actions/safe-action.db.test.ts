@@ -157,6 +157,20 @@ describe("refusals and failures in the reader's language (issue #16)", () => {
     expect(JSON.stringify(rows)).not.toMatch(/[\u4e00-\u9fff]/);
   });
 
+  it("a result's sentences reach the page in the reader's language; its audit row keeps English", async () => {
+    _setLocaleResolver(async () => "zh-CN");
+    const status = defineAction({
+      name: "setting.status.zh",
+      role: "operator",
+      input: z.object({}),
+      run: async () => ({ summary: msg`timezone set: ${"Asia/Singapore"}; ${msg`verification passed`}`, raw: "Time zone: Asia/Singapore" }),
+      auditResult: (r) => r,
+    });
+    expect(await status({})).toMatchObject({ ok: true, data: { summary: "时区已设置：Asia/Singapore；校验通过", raw: "Time zone: Asia/Singapore" } });
+    const row = await t.prisma.auditEvent.findFirstOrThrow({ where: { action: "setting.status.zh" } });
+    expect(row.result).toEqual({ summary: "timezone set: Asia/Singapore; verification passed", raw: "Time zone: Asia/Singapore" });
+  });
+
   it("outside a request the user's saved language decides; English without one", async () => {
     _setLocaleResolver(null);
     who = { id: "u-v", email: "viewer@example.test", name: "V", role: "viewer" };

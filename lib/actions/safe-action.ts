@@ -5,8 +5,8 @@ import { hasRole, type Role, type SessionUser } from "@/lib/auth/roles";
 import { logger } from "@/lib/log";
 import { redactText, redactValue } from "@/lib/redact";
 import { ActionFailure } from "@/lib/errors";
-import { msg, textOf, type Text } from "@/lib/text";
-import { say, sayFieldErrors } from "@/lib/i18n/server-text";
+import { isText, msg, textOf, type Spoken, type Text } from "@/lib/text";
+import { say, sayFieldErrors, speak } from "@/lib/i18n/server-text";
 import type { Locale } from "@/lib/i18n/locales";
 import { zodIssueLocale } from "@/lib/i18n/zod-locale";
 import { requestLocale } from "./locale";
@@ -84,6 +84,17 @@ function fieldErrors(err: z.ZodError): Record<string, string[]> {
   return out;
 }
 
+function holdsText(v: unknown, depth = 0): boolean {
+  if (v === null || typeof v !== "object" || depth > 12) return false;
+  if (isText(v)) return true;
+  return (Array.isArray(v) ? v : Object.values(v)).some((x) => holdsText(x, depth + 1));
+}
+
+/** A result as the page gets it: its sentences said in the reader's language (asked only when it holds one). */
+async function spoken<R>(data: R, user: SessionUser): Promise<Spoken<R>> {
+  return speak(data, holdsText(data) ? await requestLocale(user) : "en");
+}
+
 /** An error for the audit log and the logs (English) with the sentence the reader gets in their language. */
 type Said = ActionError & { text: Text };
 
@@ -110,9 +121,9 @@ export function defineAction<S extends z.ZodType, R>(def: {
   /** the truthful outcome of a result that came back (default: succeeded) */
   outcome?: (result: NoInfer<R>) => OperationOutcome;
   run: (input: z.infer<S>, ctx: ActionContext) => Promise<R>;
-}): (raw: unknown) => Promise<ActionResult<R>> {
+}): (raw: unknown) => Promise<ActionResult<Spoken<R>>> {
   const mutating = def.mutating ?? true;
-  return async (rawInput: unknown): Promise<ActionResult<R>> => {
+  return async (rawInput: unknown): Promise<ActionResult<Spoken<R>>> => {
     const raw = toPlain(rawInput);
     const meta = await requestMeta();
     const user = await resolveSession().catch(() => null);
@@ -121,7 +132,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       actor: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: "anonymous", role: "" },
       ...meta,
     };
-    const deny = async (error: Said, target?: AuditTarget, localFieldErrors?: Record<string, string[]>): Promise<ActionResult<R>> => {
+    const deny = async (error: Said, target?: AuditTarget, localFieldErrors?: Record<string, string[]>): Promise<ActionResult<Spoken<R>>> => {
       if (mutating) logOperation(audit, def.name, target, "denied", 0, error.message);
       let auditId: string | undefined;
       if (mutating) {
@@ -158,7 +169,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
     if (!mutating) {
       try {
         const data = await def.run(input, { user, audit, auditId: "", commit: (fn) => db().$transaction((tx) => fn(tx)) });
-        return { ok: true, data: redactValue(data) };
+        return { ok: true, data: redactValue(await spoken(data, user)) };
       } catch (e) {
         return { ok: false, error: sayError(failureOf(e), await requestLocale(user)) };
       }
@@ -181,7 +192,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       async commit(fn, result) {
         return db().$transaction(async (tx) => {
           const value = await fn(tx);
-          await recordOutcome(auditId, { status: "succeeded", startedAt, result: result ? result(value) : undefined }, tx);
+          await recordOutcome(auditId, { status: "succeeded", startedAt, result: result ? speak(result(value), "en") : undefined }, tx);
           outcomeWritten = true;
           return value;
         });
@@ -207,11 +218,11 @@ export function defineAction<S extends z.ZodType, R>(def: {
       outcome = { status: "degraded", reason: msg`the operation finished, but its result could not be judged`.text };
     }
     // the operation is done: a failure to record its result must not turn it into "failed"
-    if (!outcomeWritten) await recordFinished(auditId, startedAt, def.name, outcome, () => (def.auditResult ? def.auditResult(data) : undefined));
+    if (!outcomeWritten) await recordFinished(auditId, startedAt, def.name, outcome, () => (def.auditResult ? speak(def.auditResult(data), "en") : undefined));
     logOperation(audit, def.name, target, outcome.status, performance.now() - startedAt, outcome.reason, auditId);
     // the browser gets the result through the same redaction as every other sink
     const outcomeReason = outcome.reason ? redactText(say(outcome.reason, await requestLocale(user))) : undefined;
-    return { ok: true, data: redactValue(data), auditId, outcome: outcome.status, ...(outcomeReason ? { outcomeReason } : {}) };
+    return { ok: true, data: redactValue(await spoken(data, user)), auditId, outcome: outcome.status, ...(outcomeReason ? { outcomeReason } : {}) };
   };
 }
 

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { msg, schemaText } from "@/lib/text";
 import { ActionFailure } from "@/lib/errors";
 import { SERVER_TEXT, ZH_SERVER_FILES } from "@/messages/server";
-import { say, sayFieldErrors } from "./server-text";
+import { say, sayFieldErrors, speak } from "./server-text";
 import { allSentences, sentencesIn } from "./server-text-scan";
 import { zodIssueLocale } from "./zod-locale";
 
@@ -18,6 +18,13 @@ describe("lib's sentences in the reader's language", () => {
     expect(outer.text).toBe("This needs the admin role; you are Nothing was changed. Invalid port (too big).. Nothing was changed.");
     expect(say(outer, "zh-CN")).toBe("此操作需要 admin 角色，你的角色是 未作任何更改。无效：port (too big)。。未作任何更改。");
     expect(say(outer, "en")).toBe(outer.text);
+  });
+
+  it("speak: every sentence in a result is said, wherever it sits; data and dates stay as they are", () => {
+    const at = new Date(0);
+    const result = { summary: msg`pulled and brought up; ${msg`verification passed`}`, at, n: 3, rows: [{ title: msg`Wrong timezone`, detail: "UTC" }], raw: "verification passed" };
+    expect(speak(result, "zh-CN")).toEqual({ summary: "已拉取并启动；校验通过", at, n: 3, rows: [{ title: "时区错误", detail: "UTC" }], raw: "verification passed" });
+    expect(speak(result, "en")).toEqual({ summary: "pulled and brought up; verification passed", at, n: 3, rows: [{ title: "Wrong timezone", detail: "UTC" }], raw: "verification passed" });
   });
 
   it("keeps English when there is no translation, never an empty string", () => {

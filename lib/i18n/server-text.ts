@@ -1,4 +1,4 @@
-import { sentenceOfSchemaText, type Text } from "@/lib/text";
+import { isText, sentenceOfSchemaText, type Spoken, type Text } from "@/lib/text";
 import { SERVER_TEXT } from "@/messages/server";
 import type { Locale } from "./locales";
 
@@ -30,4 +30,15 @@ export function say(t: string | Text, locale: Locale): string {
 export function sayFieldErrors(errors: Record<string, string[]>, locale: Locale): Record<string, string[]> {
   if (locale === "en") return errors;
   return Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v.map((m) => say(m, locale))]));
+}
+
+/** `value` with every sentence (lib/text) in it said in `locale`: what an action's result carries to a page. */
+export function speak<T>(value: T, locale: Locale, depth = 0): Spoken<T> {
+  if (value === null || typeof value !== "object" || depth > 12 || value instanceof Date) return value as Spoken<T>;
+  if (isText(value)) return say(value, locale) as Spoken<T>;
+  if (Array.isArray(value)) return value.map((v) => speak(v, locale, depth + 1)) as Spoken<T>;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value as Spoken<T>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = speak(v, locale, depth + 1);
+  return out as Spoken<T>;
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { textOf } from "@/lib/text";
 import type { SimFleet } from "@/simulator/node/fleet";
 import type { TestDatabase } from "@/lib/db/test-db";
 import { setSshOverride } from "@/lib/fleet";
@@ -62,7 +63,7 @@ describe("compose push and deploy (§4)", () => {
     writeAssets(changed);
     const r = await pushCompose(HEALTHY, { apply: false }, ctx);
     expect(r.parsed.outcome).toBe("UPDATED");
-    expect(r.summary).toMatch(/compose updated .*nothing restarted/);
+    expect(textOf(r.summary).text).toMatch(/compose updated .*nothing restarted/);
     expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/docker-compose.yml")).toBe(changed);
     expect(created(HEALTHY)).toEqual(before);
     const lines = fleet.commands(HEALTHY).map((c) => c.command);
@@ -75,7 +76,7 @@ describe("compose push and deploy (§4)", () => {
     writeAssets(canonical);
     const r = await pushCompose(HEALTHY, { apply: true }, ctx);
     expect(r.parsed.outcome).toBe("UPDATED");
-    expect(r.summary).toContain("pulled and brought up; verification passed");
+    expect(textOf(r.summary).text).toContain("pulled and brought up; verification passed");
     expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/docker-compose.yml")).toBe(canonical);
     expect(fleet.commands(HEALTHY).map((c) => c.command).join("\n")).not.toMatch(/compose down/);
   });

@@ -147,9 +147,12 @@ export async function migrateLegacyK2Slave(ipv4: string, ctx: Ctx): Promise<OpRe
     return { dir: layout.dir, raw: [raw(w), raw(up)].join("\n") };
   });
   const checked = await verifyAfter(ipv4, ctx, "k2-slave -> k2s migration");
-  const next = out.dir === OLD ? " Next: migrate the directory to /apps/k2s." : "";
+  const verified = checked.sentence ?? checked.text;
   return {
-    summary: `k2-slave replaced by k2s in ${out.dir} (compose + up -d --remove-orphans, volumes kept); ${checked.text}.${next}`,
+    summary:
+      out.dir === OLD
+        ? msg`k2-slave replaced by k2s in ${out.dir} (compose + up -d --remove-orphans, volumes kept); ${verified}. Next: migrate the directory to /apps/k2s.`
+        : msg`k2-slave replaced by k2s in ${out.dir} (compose + up -d --remove-orphans, volumes kept); ${verified}.`,
     parsed: { dir: out.dir, verification: checked.text, check: checked },
     raw: out.raw,
     command: "sudo -n bash -s (compose on stdin) + pull + up -d --remove-orphans",
@@ -349,9 +352,10 @@ export async function migrateDeployDir(ipv4: string, ctx: Ctx): Promise<OpResult
   const checked = await verifyAfter(ipv4, ctx, "directory migration");
   const problems = [...out.cutover, ...(out.usage.metering && out.usage.bytes && out.restoredGb === null ? [out.usageNote] : [])];
   // the checklist passing is not enough: the certificate, hooks and the month's count belong to this cutover
-  const merged: AfterCheck = problems.length ? { status: checked.status === "error" ? "error" : "fail", text: `${checked.text}; cutover: ${problems.join("; ")}` } : checked;
+  const cutoverSentence = msg`${checked.sentence ?? checked.text}; cutover: ${problems.join("; ")}`;
+  const merged: AfterCheck = problems.length ? { status: checked.status === "error" ? "error" : "fail", text: cutoverSentence.text, sentence: cutoverSentence } : checked;
   return {
-    summary: `migrated to /apps/k2s (old project down, /apps/kaitu-slave and its volumes kept); ${out.usageNote}; ${merged.text}. A real client connecting is outside k2ops' reach: check it before removing kaitu-slave_config / kaitu-slave_k2v5-data.`,
+    summary: msg`migrated to /apps/k2s (old project down, /apps/kaitu-slave and its volumes kept); ${out.usageNote}; ${merged.sentence ?? merged.text}. A real client connecting is outside k2ops' reach: check it before removing kaitu-slave_config / kaitu-slave_k2v5-data.`,
     parsed: { usageBefore: out.usage, restoredGb: out.restoredGb, usageNote: out.usageNote, cutover: out.cutover, verification: merged.text, check: merged },
     raw: out.raw,
     command: "probe + usage read + prepare /apps/k2s (stdin) + pull + compose down (old project) + up -d + set-usage + hooks",

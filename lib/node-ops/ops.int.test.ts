@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { textOf } from "@/lib/text";
 import { startCenterSim } from "@/simulator/center";
 import { DEFAULT_REGISTRY_TAGS, SimFleet } from "@/simulator/node/fleet";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
@@ -85,7 +86,7 @@ describe("node operations on simulated nodes", () => {
     const image = async () => (await engine.exec({ host: HEALTHY }, (await import("@/lib/guardrails/command")).cmd`docker inspect -f '{{.Config.Image}}' k2s`)).stdout.trim();
     expect(await image()).toBe("public.ecr.aws/d6n9t2r2/k2s:v0.4.8-9d7c6f95");
     const up = await pullAndUp(HEALTHY, ctx);
-    expect(up.summary).toContain("verification passed");
+    expect(textOf(up.summary).text).toContain("verification passed");
     expect(await image()).toBe("public.ecr.aws/d6n9t2r2/k2s:v0.4.9-abcdef1");
     expect(allCommands(HEALTHY)).not.toMatch(/compose down/);
     expect(allCommands(HEALTHY)).not.toContain(SECRET);
@@ -108,7 +109,7 @@ describe("node operations on simulated nodes", () => {
     await expect(applyEnvEdit(HEALTHY, { set: { K2_DOMAIN: "vpn.example.com", K2_VERSION: "latest" }, unset: [], secrets: {} }, false, ctx)).rejects.toThrow(/Nothing was changed: .*K2_DOMAIN.*K2_VERSION|Nothing was changed: .*K2_VERSION.*K2_DOMAIN/);
     expect(fleet.readNodeFile(HEALTHY, "/apps/k2s/.env")).toBe(before);
     const applied = await applyEnvEdit(HEALTHY, edit, false, ctx);
-    expect(applied.summary).toContain("3 .env change(s) applied with up -d; verification passed");
+    expect(textOf(applied.summary).text).toContain("3 .env change(s) applied with up -d; verification passed");
     const env = fleet.readNodeFile(HEALTHY, "/apps/k2s/.env");
     expect(env).toContain("K2_NODE_TRAFFIC_LIMIT_GB=2000");
     expect(env).toContain(`K2_NODE_SECRET=${NEW_SECRET}`);

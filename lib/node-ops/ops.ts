@@ -5,7 +5,7 @@ import { recordSshContact } from "@/lib/fleet";
 import { cmd, container as containerArg, deployDir, tailLines, udid as udidArg, Arg, GuardrailViolation, type Container } from "@/lib/guardrails/command";
 import { NodeBusyError, acquireNodeLock, unknownStateOperation, type Release } from "@/lib/guardrails/lock";
 import { redactText, registerNodeSecret, registerSecret } from "@/lib/redact";
-import { msg, type Text } from "@/lib/text";
+import { msg, textOf, type Text } from "@/lib/text";
 import { describeChanges, envMap, planEnvEdit, type EnvEditProblem } from "./env-file";
 import { envApplyScript } from "./env-apply";
 import { centerUrlAllowList, type EnvEdit } from "./env-schema";
@@ -25,7 +25,8 @@ import { statusFacts, type StatusFact } from "./status-facts";
 // it changes the node, with the raw output kept (redacted) next to the parsed
 // result. Callers are server actions, which already audit intent and outcome.
 
-export type OpResult<T = unknown> = { summary: string; parsed: T; raw: string; command: string };
+/** An operation's result: `summary` the sentence the operator reads (a Text is said in their language). */
+export type OpResult<T = unknown> = { summary: string | Text; parsed: T; raw: string; command: string };
 
 export type Ctx = { actor: string; requestId: string };
 
@@ -125,7 +126,8 @@ const STATUS_SECTIONS: [string, string][] = [
 ];
 
 /** A problem nodeStatus recognises; `fix` names the one-click operation the node page offers for it. */
-export type Detector = { key: string; title: string; detail: string; fix?: "iptables-legacy" | "timezone" | "migrate-k2slave" | "migrate-dir" };
+/** A known fault the status read found: its title and detail are sentences (said in the reader's language). */
+export type Detector = { key: string; title: Text; detail: string | Text; fix?: "iptables-legacy" | "timezone" | "migrate-k2slave" | "migrate-dir" };
 
 export type NodeStatus = {
   dir: string;
@@ -154,20 +156,22 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
     const ipt = text("iptables");
     const netOk = text("container_net").trim() === ipv4;
     if (/nf_tables/.test(ipt) && !netOk) {
-      detectors.push({ key: "iptables-nft", title: "iptables on the nf_tables backend breaks container networking", detail: `${ipt.trim()}; containers cannot reach the internet. Fix: switch to iptables-legacy, restart Docker, up -d.`, fix: "iptables-legacy" });
+      detectors.push({ key: "iptables-nft", title: msg`iptables on the nf_tables backend breaks container networking`, detail: msg`${ipt.trim()}; containers cannot reach the internet. Fix: switch to iptables-legacy, restart Docker, up -d.`, fix: "iptables-legacy" });
     }
     const cause = restartLoopCause(text("sidecar_errors"));
-    if (cause) detectors.push({ key: "restart-loop", title: "Sidecar restart loop", detail: cause });
+    if (cause) detectors.push({ key: "restart-loop", title: msg`Sidecar restart loop`, detail: cause });
     const tz = /Time zone:\s*(.+)/.exec(text("timezone"))?.[1] ?? "";
-    if (tz && !tz.startsWith("Asia/Singapore")) detectors.push({ key: "wrong-timezone", title: "Wrong timezone", detail: `${tz}: the 04:00 auto-update cron fires at the wrong hour (must be Asia/Singapore)`, fix: "timezone" });
+    if (tz && !tz.startsWith("Asia/Singapore")) detectors.push({ key: "wrong-timezone", title: msg`Wrong timezone`, detail: msg`${tz}: the 04:00 auto-update cron fires at the wrong hour (must be Asia/Singapore)`, fix: "timezone" });
     const names = text("names").split("\n").map((x) => x.trim());
-    if (names.includes("k2-oc")) detectors.push({ key: "k2-oc", title: "Retired k2-oc container still present", detail: "Push the canonical compose and run up -d --remove-orphans." });
+    if (names.includes("k2-oc")) detectors.push({ key: "k2-oc", title: msg`Retired k2-oc container still present`, detail: msg`Push the canonical compose and run up -d --remove-orphans.` });
     detectors.push(...stateDetectors({ dir, names, tunnel: containers.find((c) => c.name === tunnel), env: text("env") }));
     const sections = Object.fromEntries(STATUS_SECTIONS.map(([k]) => [k, text(k)]));
     const health = text("sidecar_health").trim();
     await db().node.update({ where: { ipv4 }, data: { sidecarHealth: /^(healthy|starting|unhealthy)$/.test(health) ? health : "missing" } });
+    // the containers' own statuses are the node's words (verbatim); what k2ops adds is a sentence
+    const list: string | Text = containers.map((c) => `${c.name}: ${c.status}`).join("; ") || msg`no containers`;
     return {
-      summary: `${containers.map((c) => `${c.name}: ${c.status}`).join("; ") || "no containers"}${detectors.length ? ` — ${detectors.length} problem(s) detected` : ""}`,
+      summary: detectors.length ? msg`${list} — ${detectors.length} problem(s) detected` : textOf(list),
       parsed: { dir, tunnel, containers, sidecarHealth: health, detectors, facts: statusFacts(sections, ipv4), sections },
       raw: redactText(r.stdout),
       command: "bash -s (status script on stdin)",
@@ -179,23 +183,23 @@ export async function nodeStatus(ipv4: string, ctx: Ctx): Promise<OpResult<NodeS
 function stateDetectors(s: { dir: string; names: string[]; tunnel?: { status: string }; env: string }): Detector[] {
   const out: Detector[] = [];
   if (s.names.includes("k2-slave")) {
-    out.push({ key: "legacy-k2-slave", title: "Legacy k2-slave node", detail: "Runs the retired k2-slave SNI router (host network, no ECH), not k2s. Migrate: push the canonical compose + up -d --remove-orphans (never down).", fix: "migrate-k2slave" });
+    out.push({ key: "legacy-k2-slave", title: msg`Legacy k2-slave node`, detail: msg`Runs the retired k2-slave SNI router (host network, no ECH), not k2s. Migrate: push the canonical compose + up -d --remove-orphans (never down).`, fix: "migrate-k2slave" });
   }
   if (s.dir === "/apps/kaitu-slave") {
-    out.push({ key: "unmigrated", title: "Un-migrated deploy directory", detail: "The node still runs from /apps/kaitu-slave (project kaitu-slave): do not push the `name: k2s` compose to it (DIR-migration guard). Migrate the directory to /apps/k2s.", fix: "migrate-dir" });
+    out.push({ key: "unmigrated", title: msg`Un-migrated deploy directory`, detail: msg`The node still runs from /apps/kaitu-slave (project kaitu-slave): do not push the \`name: k2s\` compose to it (DIR-migration guard). Migrate the directory to /apps/k2s.`, fix: "migrate-dir" });
   }
   const env = envMap(s.env);
   const metering = !!env.get("K2_NODE_BILLING_START_DATE")?.trim();
   if (s.tunnel && /\(Paused\)/.test(s.tunnel.status)) {
     out.push(
       metering
-        ? { key: "cut", title: "Cut: k2s paused by the quota enforcer", detail: `The month's usage reached K2_NODE_TRAFFIC_LIMIT_GB (${env.get("K2_NODE_TRAFFIC_LIMIT_GB") ?? "?"} GB) − 500 MiB: clients cannot connect until the next billing cycle or a higher limit (.env + up -d).` }
-        : { key: "cut", title: "k2s paused (not by the enforcer)", detail: "Metering is off, so no enforcer runs: k2s was paused by hand and stays paused until unpaused." },
+        ? { key: "cut", title: msg`Cut: k2s paused by the quota enforcer`, detail: msg`The month's usage reached K2_NODE_TRAFFIC_LIMIT_GB (${env.get("K2_NODE_TRAFFIC_LIMIT_GB") ?? "?"} GB) − 500 MiB: clients cannot connect until the next billing cycle or a higher limit (.env + up -d).` }
+        : { key: "cut", title: msg`k2s paused (not by the enforcer)`, detail: msg`Metering is off, so no enforcer runs: k2s was paused by hand and stays paused until unpaused.` },
     );
   }
   // an unreadable .env says nothing about metering
   if (env.size && !metering) {
-    out.push({ key: "metering-off", title: "Metering off: node runs uncapped", detail: "No K2_NODE_BILLING_START_DATE in .env: no traffic meter, no usage reports, no quota cutoff. Set the billing date (and limit) in .env and apply with up -d." });
+    out.push({ key: "metering-off", title: msg`Metering off: node runs uncapped`, detail: msg`No K2_NODE_BILLING_START_DATE in .env: no traffic meter, no usage reports, no quota cutoff. Set the billing date (and limit) in .env and apply with up -d.` });
   }
   return out;
 }
@@ -207,7 +211,7 @@ export async function tailLogs(ipv4: string, c: Container, lines: number, ctx: C
     const r = await sshEngine().exec(t, command, { timeoutMs: 30_000, maxStdout: 2 * 1024 * 1024, maxStderr: 2 * 1024 * 1024 });
     check(r, msg`Reading the logs`);
     const text = raw({ ...r, stdout: r.stdout + r.stderr, stderr: "" });
-    return { summary: `${text.split("\n").length} lines of ${c}`, parsed: { lines: text.split("\n").length }, raw: text, command };
+    return { summary: msg`${text.split("\n").length} lines of ${c}`, parsed: { lines: text.split("\n").length }, raw: text, command };
   });
 }
 
@@ -222,18 +226,20 @@ export function pullAndUpCommand(dir: "/apps/k2s" | "/apps/kaitu-slave") {
   return cmd`cd ${deployDir(dir)} && { sudo grep -Eq '^K2_VERSION=v[0-9]+[.][0-9]+[.][0-9]+(-[0-9a-f]{7,40})?$' .env || { echo 'k2ops: K2_VERSION in .env is not a pinned tag (like v0.4.8-9d7c6f95); refusing to pull an unpinned image' >&2; exit 3; }; } && sudo docker compose pull && sudo docker compose up -d --remove-orphans`;
 }
 
-/** The checklist after a change: its status and the sentence the operator reads. */
-export type AfterCheck = { status: "pass" | "fail" | "unknown" | "error"; text: string };
+/** The checklist after a change: its status and the sentence the operator reads (`text` in English, `sentence` to translate). */
+export type AfterCheck = { status: "pass" | "fail" | "unknown" | "error"; text: string; sentence?: Text };
+
+const afterCheck = (status: AfterCheck["status"], sentence: Text): AfterCheck => ({ status, text: sentence.text, sentence });
 
 /** Runs the §6 checklist after a change and words its result for the operator. */
 export async function verifyAfter(ipv4: string, ctx: Ctx, why: string): Promise<AfterCheck> {
   const v = await verifyNode(ipv4, { triggeredBy: `${ctx.actor} (after ${why})` });
-  if (v.status === "error") return { status: "error", text: `verification could not run: ${v.error}` };
-  if (v.status === "pass") return { status: "pass", text: "verification passed" };
-  if (v.status === "fail") return { status: "fail", text: `verification failed: ${v.failingChecks.join(", ")}` };
+  if (v.status === "error") return afterCheck("error", msg`verification could not run: ${v.error}`);
+  if (v.status === "pass") return afterCheck("pass", msg`verification passed`);
+  if (v.status === "fail") return afterCheck("fail", msg`verification failed: ${v.failingChecks.join(", ")}`);
   // none failed, some could not be read: neither a pass nor a failure
   const unread = v.checks.filter((c) => c.status === "unknown").map((c) => c.key);
-  return { status: "unknown", text: `verification incomplete: ${unread.join(", ") || "some checks"} could not be read` };
+  return afterCheck("unknown", unread.length ? msg`verification incomplete: ${unread.join(", ")} could not be read` : msg`verification incomplete: some checks could not be read`);
 }
 
 /**
@@ -254,7 +260,7 @@ export async function pullAndUp(ipv4: string, ctx: Ctx): Promise<OpResult<{ veri
     return { r, command };
   });
   const checked = await verifyAfter(ipv4, ctx, "update");
-  return { summary: `pulled and brought up; ${checked.text}`, parsed: { verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
+  return { summary: msg`pulled and brought up; ${checked.sentence ?? checked.text}`, parsed: { verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
 }
 
 /**
@@ -287,23 +293,25 @@ export async function pushCompose(ipv4: string, opts: { apply: boolean }, ctx: C
   });
   const checked = opts.apply ? await verifyAfter(ipv4, ctx, "compose deploy") : null;
   const verification = checked?.text ?? null;
-  const what = out.outcome === "UP-TO-DATE" ? "compose already up to date" : out.outcome === "DEPLOYED" ? "compose deployed (new)" : "compose updated";
+  const what = out.outcome === "UP-TO-DATE" ? msg`compose already up to date` : out.outcome === "DEPLOYED" ? msg`compose deployed (new)` : msg`compose updated`;
+  const md5 = compose.md5.slice(0, 8);
   return {
-    summary: `${what} (md5 ${compose.md5.slice(0, 8)})${opts.apply ? `; pulled and brought up; ${verification}` : "; nothing restarted"}`,
+    summary: checked ? msg`${what} (md5 ${md5}); pulled and brought up; ${checked.sentence ?? checked.text}` : msg`${what} (md5 ${md5}); nothing restarted`,
     parsed: { outcome: out.outcome, md5: compose.md5, source: compose.configured ? compose.source : "k2ops test assets", verification, check: checked },
     raw: out.raw,
     command: `sudo -n bash -s (compose on stdin)${opts.apply ? " + pull + up -d --remove-orphans" : ""}`,
   };
 }
 
-export const RESTART_WARNING = "docker restart does NOT re-read .env: the container keeps its old environment. Apply .env changes with up -d.";
+const RESTART_WARNING_TEXT = msg`docker restart does NOT re-read .env: the container keeps its old environment. Apply .env changes with up -d.`;
+export const RESTART_WARNING = RESTART_WARNING_TEXT.text;
 
 export async function restartContainer(ipv4: string, c: Container, ctx: Ctx): Promise<OpResult<{ warning: string }>> {
   return onNode(ipv4, { name: "node.restart", mutating: true, ctx }, async (t) => {
     const command = cmd`sudo docker restart ${containerArg(c)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 120_000 });
     check(r, msg`Restarting ${c}`);
-    return { summary: `${c} restarted (${RESTART_WARNING})`, parsed: { warning: RESTART_WARNING }, raw: raw(r), command };
+    return { summary: msg`${c} restarted (${RESTART_WARNING_TEXT})`, parsed: { warning: RESTART_WARNING }, raw: raw(r), command };
   });
 }
 
@@ -329,7 +337,7 @@ export async function viewUsers(ipv4: string, ctx: Ctx): Promise<OpResult<UsersF
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
     check(r, msg`Reading the users file`);
     const users = maskUsers(r.stdout);
-    return { summary: users.length ? `${users.length} ${users.length === 1 ? "entry" : "entries"} (first match wins over Center auth)` : "empty: pure remote (Center) auth", parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
+    return { summary: users.length === 0 ? msg`empty: pure remote (Center) auth` : users.length === 1 ? msg`1 entry (first match wins over Center auth)` : msg`${users.length} entries (first match wins over Center auth)`, parsed: users, raw: users.map((u) => `${u.udid}:${u.hasToken ? "••••" : ""}`).join("\n"), command };
   });
 }
 
@@ -345,7 +353,7 @@ export async function addUser(ipv4: string, entry: { udid: string; token: string
     const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 20_000 });
     if (r.code === 4) throw new ActionFailure("conflict", msg`UDID ${entry.udid} is already in the users file; remove it first.`);
     check(r, msg`Adding the user`);
-    return { summary: `added ${entry.udid} (applies at the next full auth; no restart needed)`, parsed: null, raw: raw(r), command: "sudo -n bash -s (script on stdin)" };
+    return { summary: msg`added ${entry.udid} (applies at the next full auth; no restart needed)`, parsed: null, raw: raw(r), command: "sudo -n bash -s (script on stdin)" };
   });
 }
 
@@ -355,7 +363,7 @@ export async function removeUser(ipv4: string, udid: string, ctx: Ctx): Promise<
     const command = cmd`sudo sed -i ${Arg.of(`/^${udid.replace(/\./g, "\\.")}:/d`)} ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
     check(r, msg`Removing the user`);
-    return { summary: `removed ${udid}`, parsed: null, raw: raw(r), command };
+    return { summary: msg`removed ${udid}`, parsed: null, raw: raw(r), command };
   });
 }
 
@@ -364,7 +372,7 @@ export async function clearUsers(ipv4: string, ctx: Ctx): Promise<OpResult<null>
     const command = cmd`sudo truncate -s 0 ${Arg.of(`${dirOf(node)}/users`)}`;
     const r = await sshEngine().exec(t, command, { timeoutMs: 20_000 });
     check(r, msg`Clearing the users file`);
-    return { summary: "users file cleared: pure remote (Center) auth", parsed: null, raw: raw(r), command };
+    return { summary: msg`users file cleared: pure remote (Center) auth`, parsed: null, raw: raw(r), command };
   });
 }
 
@@ -381,7 +389,7 @@ export async function fixIptablesLegacy(ipv4: string, ctx: Ctx): Promise<OpResul
     ].join("\n");
     const r = await sshEngine().runScript(t, script, { sudo: true, timeoutMs: 5 * 60_000 });
     check(r, msg`The iptables fix`);
-    return { summary: "iptables switched to legacy, Docker restarted, stack brought up", parsed: null, raw: raw(r), command: "sudo -n bash -s (fix script on stdin)" };
+    return { summary: msg`iptables switched to legacy, Docker restarted, stack brought up`, parsed: null, raw: raw(r), command: "sudo -n bash -s (fix script on stdin)" };
   });
 }
 
@@ -396,7 +404,7 @@ export async function fixTimezone(ipv4: string, ctx: Ctx): Promise<OpResult<{ ti
     return { r, command, tz };
   });
   const checked = await verifyAfter(ipv4, ctx, "timezone fix");
-  return { summary: `timezone set: ${out.tz}; ${checked.text}`, parsed: { timezone: out.tz, verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
+  return { summary: msg`timezone set: ${out.tz}; ${checked.sentence ?? checked.text}`, parsed: { timezone: out.tz, verification: checked.text, check: checked }, raw: raw(out.r), command: out.command };
 }
 
 /** Admin: forget a node's pinned and rejected host keys; the next connection pins again. */
@@ -461,7 +469,7 @@ export async function previewEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boole
   return onNode(ipv4, { name: "node.env.preview", mutating: false, ctx }, async (t, node) => {
     const { redacted, plan } = await planOnNode(t, node, edit, isAdmin);
     const parsed: EnvPreview = { current: Object.fromEntries(envMap(redacted)), changes: describeChanges(plan.changes), problems: plan.problems, warnings: plan.warnings };
-    return { summary: plan.problems.length ? `${plan.problems.length} problem(s)` : `${plan.changes.length} change(s)`, parsed, raw: redactText(redacted), command: "sed (redacts secrets on the node) .env" };
+    return { summary: plan.problems.length ? msg`${plan.problems.length} problem(s)` : msg`${plan.changes.length} change(s)`, parsed, raw: redactText(redacted), command: "sed (redacts secrets on the node) .env" };
   });
 }
 
@@ -486,7 +494,7 @@ export async function applyEnvEdit(ipv4: string, edit: EnvEdit, isAdmin: boolean
     return { changes: describeChanges(plan.changes), raw: raw(w) + "\n" + raw(up) };
   });
   const checked = await verifyAfter(ipv4, ctx, ".env change");
-  return { summary: `${out.changes.length} .env change(s) applied with up -d; ${checked.text}`, parsed: { changes: out.changes, verification: checked.text, check: checked }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
+  return { summary: msg`${out.changes.length} .env change(s) applied with up -d; ${checked.sentence ?? checked.text}`, parsed: { changes: out.changes, verification: checked.text, check: checked }, raw: out.raw, command: "sudo -n bash -s (.env edit on stdin) + pull + up -d --remove-orphans" };
 }
 
 // ---- §8 AWS nodes are Lightsail (not EC2): reboot through the Lightsail API ----
@@ -510,7 +518,7 @@ export async function rebootLightsail(ipv4: string, ctx: Ctx): Promise<OpResult<
     const r = await lightsailClientFromEnv().rebootInstance(target.name, target.region);
     await db().node.update({ where: { ipv4 }, data: { lastOperation: "node.reboot", lastOperationAt: new Date() } });
     return {
-      summary: `Lightsail reboot of ${target.name} (${target.region}) requested: ${r.status}. The sidecar re-registers when the machine is back; verify afterwards.`,
+      summary: msg`Lightsail reboot of ${target.name} (${target.region}) requested: ${r.status}. The sidecar re-registers when the machine is back; verify afterwards.`,
       parsed: { instance: target.name, region: target.region, operationId: r.operationId },
       raw: JSON.stringify(r),
       command: `Lightsail RebootInstance ${target.name}`,

@@ -1,5 +1,6 @@
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
+import { textOf } from "@/lib/text";
 import { cmd, deployDir, fixedPath, imageTag } from "@/lib/guardrails/command";
 import { acquireNodeLock, NodeBusyError, type Release } from "@/lib/guardrails/lock";
 import type { StepContext, StepResult } from "@/lib/jobs/kinds";
@@ -326,7 +327,7 @@ export async function pushComposeStep(ctx: StepContext): Promise<StepResult> {
   await ctx.progress("pushing");
   try {
     const r = await pushCompose(ctx.nodeIpv4, { apply: false }, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
-    return { status: "succeeded", summary: r.summary, evidence: { outcome: r.parsed.outcome, md5: r.parsed.md5 } };
+    return { status: "succeeded", summary: textOf(r.summary).text, evidence: { outcome: r.parsed.outcome, md5: r.parsed.md5 } };
   } catch (e) {
     return failed(message(e));
   }
@@ -339,7 +340,7 @@ export async function dirMigrationStep(ctx: StepContext): Promise<StepResult> {
   try {
     const r = await migrateDeployDir(ctx.nodeIpv4, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
     const ok = r.parsed.check.status === "pass";
-    return ok ? { status: "succeeded", summary: r.summary } : failed(r.summary, { check: r.parsed.check });
+    return ok ? { status: "succeeded", summary: textOf(r.summary).text } : failed(textOf(r.summary).text, { check: r.parsed.check });
   } catch (e) {
     return failed(message(e));
   }

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import type { z } from "zod";
+import type { Text } from "@/lib/text";
 import { defineAction, type ActionContext } from "@/lib/actions/safe-action";
 import { hasRole } from "@/lib/auth/roles";
 import { configureQuotaSchema, nodeOnlySchema, prorationSeedSchema, recoverCutSchema, setUsageSchema } from "@/lib/metering/quota-schema";
@@ -15,7 +16,7 @@ import { meterWarnPercent } from "@/lib/metering/gauge-row";
 // not show the effect within the verification window) and run under the node's
 // lock by lib/metering/quota-ops.ts.
 
-type QuotaOp = { summary: string; parsed: QuotaOpParsed };
+type QuotaOp = { summary: string | Text; parsed: QuotaOpParsed };
 const target = (i: { ipv4: string }) => ({ type: "node", id: i.ipv4 });
 const after = (ip: string) => revalidatePath(`/nodes/${ip}`);
 const ctxOf = (c: { user: { email: string }; audit: { requestId: string } }) => ({ actor: c.user.email, requestId: c.audit.requestId });
