@@ -198,6 +198,23 @@ test.describe("languages", () => {
       await expect(main.getByRole("navigation", { name: "审计日志分页" })).toContainText(/第 1 页，共 1 页/);
     });
 
+    test("a node's status read in 中文: the facts, the detector and the summary from lib's sentences; the node's own words verbatim", async ({ page }) => {
+      await signInZh(page, ROLLOUT_ZH, PASSWORD);
+      // the wrong-timezone scenario: a detector with a fix
+      await page.goto("/nodes/127.0.0.13");
+      await page.getByRole("button", { name: "读取状态", exact: true }).click();
+      const facts = page.getByTestId("status-facts");
+      await expect(facts.locator('[data-fact="disk"]')).toContainText("磁盘（/）");
+      await expect(facts.locator('[data-fact="hop_ports"]')).toContainText("443/tcp 已发布，跳跃端口 20/20 个（40000-40019/udp）");
+      await expect(facts.locator('[data-fact="container_net"]')).toContainText("以 127.0.0.13 访问互联网");
+      const detector = page.locator('[data-detector="wrong-timezone"]');
+      await expect(detector).toContainText("时区错误");
+      await expect(detector).toContainText("04:00 的自动更新 cron 会在错误的时间触发（必须是 Asia/Singapore）");
+      await expect(page.getByTestId("op-result")).toContainText(/发现 \d+ 个问题/);
+      // the containers' statuses are the node's words
+      await expect(page.getByTestId("op-result")).toContainText("k2-sidecar");
+    });
+
     test("the rollout form in 中文: heading, labels, hints, buttons and the browser's own validation from the Chinese catalog", async ({ page }) => {
       await signInZh(page, ROLLOUT_ZH, PASSWORD);
       await page.goto("/operations/rollout/new?target=selection&nodes=127.0.0.1,127.0.0.2");

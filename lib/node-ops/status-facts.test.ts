@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { speak } from "@/lib/i18n/server-text";
 import { parseHumanBytes, statusFacts } from "./status-facts";
 
 // Outputs in Ubuntu 22.04's formats (the simulator's shims print the same).
@@ -26,7 +27,8 @@ const healthy = {
   container_net: IP,
   auto_update: "2026-11-30 04:00:01 k2s auto-update: up to date (v0.4.8-9d7c6f95)",
 };
-const byKey = (s: Record<string, string>) => Object.fromEntries(statusFacts(s, IP).map((f) => [f.key, f]));
+// as the page gets them (in English here); the zh-CN case is at the end
+const byKey = (s: Record<string, string>) => Object.fromEntries(speak(statusFacts(s, IP), "en").map((f) => [f.key, f]));
 
 describe("status facts (issue #10 item 15)", () => {
   it("parses a healthy node into values with ok states", () => {
@@ -61,6 +63,14 @@ describe("status facts (issue #10 item 15)", () => {
   it("output it cannot read is unknown, never ok and never warn", () => {
     const f = byKey({ ...healthy, resources: "bash: df: command not found", connections: "", bbr: "sysctl: permission denied", port_mapping: "" });
     for (const k of ["disk", "memory", "cpu", "connections", "bbr", "hop_ports"]) expect(f[k].state, k).toBe("unknown");
+  });
+
+  it("says each label and value in the reader's language; the node's own words stay verbatim (issue #16)", () => {
+    const zh = Object.fromEntries(speak(statusFacts(healthy, IP), "zh-CN").map((f) => [f.key, f]));
+    expect(zh.disk).toMatchObject({ label: "磁盘（/）", value: "已用 26%，20G 中剩余 15G" });
+    expect(zh.hop_ports.value).toBe("443/tcp 已发布，跳跃端口 20/20 个（40000-40019/udp）");
+    expect(zh.ipv6).toMatchObject({ label: "IPv6", value: "2406:da14:1:2::5" });
+    expect(zh.bbr.value).toBe("bbr");
   });
 
   it("reads human sizes as free/df print them", () => {
