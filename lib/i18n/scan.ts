@@ -22,9 +22,11 @@ export function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const parse = (rel: string, text = read(rel)) => ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+/** A source file parsed by the TypeScript compiler (TSX for .tsx). */
+export const parse = (rel: string, text = read(rel)) => ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
 
-function walk(node: ts.Node, visit: (n: ts.Node) => void) {
+/** Visits `node` and every node below it. */
+export function walk(node: ts.Node, visit: (n: ts.Node) => void) {
   visit(node);
   node.forEachChild((c) => walk(c, visit));
 }

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { read, sourceFiles } from "./scan";
+import { parse, read, sourceFiles, walk } from "./scan";
 
 // Which of lib's sentences (lib/text) the console can say to a person, found in the source, for
 // lib/i18n/server-text.test.ts: msg`…` templates, literal ActionFailure messages, and a zod
@@ -14,11 +14,6 @@ const ZOD_CHECKS = new Set([
 export type SentenceUse = { file: string; line: number; id: string };
 export type Untranslatable = { file: string; line: number; why: string };
 
-function walk(node: ts.Node, visit: (n: ts.Node) => void) {
-  visit(node);
-  node.forEachChild((c) => walk(c, visit));
-}
-
 /** The id of msg`…`: its template with {0}, {1}… for the substitutions. */
 function templateId(t: ts.TemplateLiteral): string {
   if (ts.isNoSubstitutionTemplateLiteral(t)) return t.text;
@@ -27,7 +22,7 @@ function templateId(t: ts.TemplateLiteral): string {
 
 /** Sentences and untranslatable messages in one source file. */
 export function sentencesIn(rel: string, text = read(rel)): { uses: SentenceUse[]; problems: Untranslatable[] } {
-  const sf = ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true, rel.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = parse(rel, text);
   const usesZod = /from "zod(\/[^"]*)?"/.test(text);
   const uses: SentenceUse[] = [];
   const problems: Untranslatable[] = [];
