@@ -132,7 +132,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
       actor: user ? { id: user.id, email: user.email, role: user.role } : { id: null, email: "anonymous", role: "" },
       ...meta,
     };
-    const deny = async (error: Said, target?: AuditTarget, localFieldErrors?: Record<string, string[]>): Promise<ActionResult<Spoken<R>>> => {
+    const deny = async (error: Said, target?: AuditTarget, reader?: { locale: Locale; fieldErrors: Record<string, string[]> }): Promise<ActionResult<Spoken<R>>> => {
       if (mutating) logOperation(audit, def.name, target, "denied", 0, error.message);
       let auditId: string | undefined;
       if (mutating) {
@@ -141,7 +141,7 @@ export function defineAction<S extends z.ZodType, R>(def: {
           return undefined;
         });
       }
-      return { ok: false, error: sayError(error, await requestLocale(user), localFieldErrors), auditId };
+      return { ok: false, error: sayError(error, reader?.locale ?? (await requestLocale(user)), reader?.fieldErrors), auditId };
     };
 
     const parsed = def.input.safeParse(raw);
@@ -153,12 +153,12 @@ export function defineAction<S extends z.ZodType, R>(def: {
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error);
       const locale = await requestLocale(user);
-      if (locale === "en") return deny(said("invalid_input", invalidInputMessage(errors), errors));
+      if (locale === "en") return deny(said("invalid_input", invalidInputMessage(errors), errors), undefined, { locale, fieldErrors: errors });
       // the reader's language: zod's own reasons re-said by its locale, the schema's own through the table
       const reparsed = def.input.safeParse(raw, { error: zodIssueLocale(locale) });
       const local = sayFieldErrors(reparsed.success ? errors : fieldErrors(reparsed.error), locale);
       const english = said("invalid_input", invalidInputMessage(errors), errors);
-      return deny({ ...english, text: invalidInputMessage(local) }, undefined, local);
+      return deny({ ...english, text: invalidInputMessage(local) }, undefined, { locale, fieldErrors: local });
     }
     const input = parsed.data as z.infer<S>;
     const target = def.target?.(input);
