@@ -3,7 +3,7 @@
 // action wrapper (lib/actions/safe-action) maps it to a typed result, said in the
 // user's language when the sentence is a msg`…` (lib/text) with a translation.
 
-import { textOf, type Text } from "@/lib/text";
+import { isText, textOf, type Text } from "@/lib/text";
 
 export type FailureCode = "not_found" | "conflict" | "busy" | "failed";
 
@@ -38,3 +38,9 @@ export function sameAcrossBundles(Class: abstract new (...args: never[]) => Erro
 }
 
 sameAcrossBundles(ActionFailure, "ActionFailure");
+
+/** What `e` says to a person: a k2ops error's sentence (lib/text, translatable), else its message verbatim. */
+export function errorSentence(e: unknown): string | Text {
+  if (typeof e === "object" && e !== null && isText((e as { text?: unknown }).text)) return (e as { text: Text }).text;
+  return e instanceof Error ? e.message : String(e);
+}

@@ -8,6 +8,7 @@ import { Controller, get, useForm, useWatch, type Control, type FieldErrors, typ
 import { toast } from "sonner";
 import type { z } from "zod";
 import type { RolloutPreview } from "@/lib/rollout";
+import type { Spoken } from "@/lib/text";
 import { rolloutPreviewSchema } from "@/lib/rollout/schema";
 import { describeThreshold, ROLLOUT_KINDS, strategySchema, type RolloutKind } from "@/lib/rollout/strategy";
 import { FLEET_ENV_KEYS, type FleetEnvKey } from "@/lib/rollout/set-env-schema";
@@ -132,7 +133,7 @@ export function RolloutForm({
   start,
 }: {
   initialTarget: RolloutTargetInput;
-  preview: (input: unknown) => Promise<Res<RolloutPreview>>;
+  preview: (input: unknown) => Promise<Res<Spoken<RolloutPreview>>>;
   start: (input: unknown) => Promise<Res<{ jobId: string; targeted: number; skipped: number; batches: number }>>;
 }) {
   const router = useRouter();
@@ -154,7 +155,7 @@ export function RolloutForm({
   const batchMode = useWatch({ control, name: "strategy.batchSize.mode" });
 
   // the plan as previewed, with the exact input it was previewed for (Start sends that input, not the form's current one)
-  const [plan, setPlan] = React.useState<{ input: FormOut; data: RolloutPreview } | null>(null);
+  const [plan, setPlan] = React.useState<{ input: FormOut; data: Spoken<RolloutPreview> } | null>(null);
   const [stale, setStale] = React.useState(false);
   const [serverError, setServerError] = React.useState<string | null>(null);
   const [confirming, setConfirming] = React.useState(false);

@@ -1,12 +1,13 @@
 import { useTranslations } from "next-intl";
 import type { RolloutPreview } from "@/lib/rollout";
+import type { Spoken } from "@/lib/text";
 import { CodeBlock } from "@/components/ui/code-block";
 import { nodeLabel } from "./format";
 
 const MAX_BATCHES_SHOWN = 40;
 
 /** What the operator confirms: batches (canary first), every skipped node with why, the threshold, the dry run. */
-export function RolloutPlan({ plan, stale = false }: { plan: RolloutPreview; stale?: boolean }) {
+export function RolloutPlan({ plan, stale = false }: { plan: Spoken<RolloutPreview>; stale?: boolean }) {
   const t = useTranslations("rollout.plan");
   const canary = plan.batches[0] ?? [];
   const rest = plan.batches.slice(1);

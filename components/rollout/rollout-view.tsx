@@ -278,7 +278,7 @@ function Evidence({ item }: { item: JobItemView }) {
       <summary className="cursor-pointer select-none font-medium">{tEv("for", { node: nodeLabel(item) })}</summary>
       {ev ? (
         <div className="mt-1 space-y-1">
-          {ev.error || item.error ? <p className="text-destructive">{ev.phase ? tEv("errorDuring", { phase: ev.phase, error: ev.error ?? item.error ?? "" }) : tEv("error", { error: ev.error ?? item.error ?? "" })}</p> : null}
+          {item.error || ev.error ? <p className="text-destructive">{ev.phase ? tEv("errorDuring", { phase: ev.phase, error: item.error ?? ev.error ?? "" }) : tEv("error", { error: item.error ?? ev.error ?? "" })}</p> : null}
           {ev.before ? (
             <p>
               {tEv("before", { tag: ev.before.tag ?? tEv("none"), running: ev.before.runningTag ?? "?" })}

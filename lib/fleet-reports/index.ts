@@ -1,3 +1,4 @@
+import type { Text } from "@/lib/text";
 import { db } from "@/lib/db";
 import { ActionFailure } from "@/lib/errors";
 import { createJob, DEFAULT_CONCURRENCY, getJob } from "@/lib/jobs";
@@ -5,7 +6,7 @@ import { redactValue } from "@/lib/redact";
 import { targetNodes } from "@/lib/rollout";
 import { authRolloutFleet, authRolloutRow, type AuthFleet, type AuthRolloutRow } from "./auth-rollout";
 import { authRolloutCsv, usersFileCsv } from "./csv";
-import { AUTH_ROLLOUT_REPORT_KIND, DECOMMISSIONED_SUMMARY, REPORT_KINDS, USERS_FILE_AUDIT_KIND, type ReportItem, type ReportKind, type ReportTarget } from "./schema";
+import { AUTH_ROLLOUT_REPORT_KIND, DECOMMISSIONED_TEXT, REPORT_KINDS, USERS_FILE_AUDIT_KIND, type ReportItem, type ReportKind, type ReportTarget } from "./schema";
 import { usersFileRow, usersFileVerdict, type UsersFileRow, type UsersFileVerdict } from "./users-file";
 
 // The fleet reports (runbook §6.5 users-file audit, §6.6 auth-rollout report):
@@ -16,10 +17,10 @@ import { usersFileRow, usersFileVerdict, type UsersFileRow, type UsersFileVerdic
 
 export { REPORT_KINDS, USERS_FILE_AUDIT_KIND, AUTH_ROLLOUT_REPORT_KIND };
 
-const DECOMMISSIONED = DECOMMISSIONED_SUMMARY;
+const DECOMMISSIONED = DECOMMISSIONED_TEXT;
 
 /** The job items of a report over `target`: every node, decommissioned ones skipped with the reason. Throws when none would be read. */
-async function reportItems(target: ReportTarget): Promise<{ nodeIpv4: string; skipped?: string }[]> {
+async function reportItems(target: ReportTarget): Promise<{ nodeIpv4: string; skipped?: Text }[]> {
   const nodes = await targetNodes("selection" in target ? { selection: target.selection } : { filter: {} }, { probe: false });
   const items = nodes.map((n) => (n.activity === "decommissioned" ? { nodeIpv4: n.ipv4, skipped: DECOMMISSIONED } : { nodeIpv4: n.ipv4 }));
   if (!items.some((i) => !i.skipped)) throw new ActionFailure("conflict", "No node to read: the fleet is empty or every targeted node is decommissioned.");

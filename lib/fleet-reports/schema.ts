@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ipv4Schema } from "@/lib/fleet/ipv4";
 import { NONE, type Phrase as SharedPhrase } from "@/lib/phrase";
+import { msg } from "@/lib/text";
 
 // The fleet reports' inputs as the server validates them (no database or SSH
 // import: the start form validates with the same schemas). Runbook §6.5
@@ -63,7 +64,9 @@ export { NONE };
 export const phraseSchema = z.object({ code: z.string(), values: z.record(z.string(), z.string()) });
 
 /** The summary of a decommissioned node's skipped item (never contacted). */
-export const DECOMMISSIONED_SUMMARY = "decommissioned (no tunnel, IPv4 as name): not contacted";
+/** A decommissioned node's skipped item: the sentence, and its English as the item's summary column keeps it. */
+export const DECOMMISSIONED_TEXT = msg`decommissioned (no tunnel, IPv4 as name): not contacted`;
+export const DECOMMISSIONED_SUMMARY = DECOMMISSIONED_TEXT.text;
 
 /** The codes of the per-node reasons of both reports (reports.view.reason.<code>). */
 export const REASON_CODES = [

@@ -2,6 +2,7 @@ import { createJob, DEFAULT_CONCURRENCY, waitForJob, type ItemRunner } from "@/l
 import { setLocalRunner } from "@/lib/jobs/engine";
 import { defineJobKind, type StepResult } from "@/lib/jobs/kinds";
 import { logger } from "@/lib/log";
+import { msg } from "@/lib/text";
 
 // A fleet "verify" job: one node step per node, each running the post-deploy
 // checklist over SSH (read-only: a resumed step simply runs the checklist again,
@@ -39,10 +40,10 @@ export const verifyKind = defineJobKind({
     await ctx.progress("verifying");
     const out = await verifyNode(ctx.nodeIpv4, { triggeredBy: ctx.createdBy, jobId: ctx.jobId, centerNodes: await centerNodes });
     if (out.status === "error") return { status: "failed", error: out.error };
-    if (out.status === "pass") return { status: "succeeded", summary: "pass" };
+    if (out.status === "pass") return { status: "succeeded", summary: msg`pass` };
     // unknown is not a pass: the job counts it with the failures, saying which checks were unread
-    if (out.status === "unknown") return { status: "failed", summary: `unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
-    return { status: "failed", summary: `fail: ${out.failingChecks.join(", ")}` };
+    if (out.status === "unknown") return { status: "failed", summary: msg`unknown: ${out.checks.filter((c) => c.status === "unknown").map((c) => c.key).join(", ")}` };
+    return { status: "failed", summary: msg`fail: ${out.failingChecks.join(", ")}` };
   },
 });
 

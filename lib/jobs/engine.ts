@@ -5,8 +5,11 @@ import { db } from "@/lib/db";
 import { recordIntent, recordOutcome, type AuditOutcome } from "@/lib/audit";
 import { isEmbeddedUrl, pgConnectionString } from "@/lib/db/adapter";
 import { logger } from "@/lib/log";
-import { redactText, redactValue } from "@/lib/redact";
+import { redactValue } from "@/lib/redact";
 import { withCancelSignal } from "@/lib/ssh/scope";
+import { errorSentence } from "@/lib/errors";
+import { msg, textOf } from "@/lib/text";
+import { haltColumns, itemSentenceColumns } from "./sentences";
 import { countByStatus, jobKind, poolAdvance, TERMINAL_ITEM, type AdvanceDecision, type ItemCounts, type ItemView, type JobView, type StepResult } from "./kinds";
 
 // The durable job engine (issue #12): Job + JobItem rows are the record of a
@@ -225,7 +228,8 @@ export async function advance(jobId: string): Promise<void> {
     if (d.finish) {
       await tx.job.update({ where: { id: jobId }, data: { status: d.finish, finishedAt: new Date(), phase: "done", nextBatchAt: null, ...totals } });
     } else {
-      const data: Record<string, unknown> = { ...totals, ...(d.job ?? {}) };
+      const { haltReason, ...rest } = d.job ?? {};
+      const data: Record<string, unknown> = { ...totals, ...rest, ...(haltReason !== undefined ? haltColumns(haltReason) : {}) };
       if ((d.job?.status === "running" || dispatch.length) && job.status === "queued") {
         data.status = d.job?.status ?? "running";
         data.startedAt = job.startedAt ?? new Date();
@@ -286,7 +290,7 @@ export async function runNodeStep(itemId: string): Promise<void> {
       const r = await withCancelSignal(abort.signal, () => local(item.nodeIpv4, abort.signal));
       res = { status: r.ok ? "succeeded" : "failed", summary: r.summary, error: r.error };
     } else if (!kind) {
-      res = { status: "failed", error: `no worker for jobs of kind "${job.kind}" in this console` };
+      res = { status: "failed", error: msg`no worker for jobs of kind "${job.kind}" in this console` };
     } else {
       res = await withCancelSignal(abort.signal, () =>
         kind.run({
@@ -311,7 +315,7 @@ export async function runNodeStep(itemId: string): Promise<void> {
       );
     }
   } catch (err) {
-    res = { status: "failed", error: err instanceof Error ? err.message : String(err) };
+    res = { status: "failed", error: errorSentence(err) };
   } finally {
     e?.local.delete(itemId);
   }
@@ -325,8 +329,7 @@ export async function runNodeStep(itemId: string): Promise<void> {
       step: res.status,
       finishedAt: new Date(),
       owner: null,
-      summary: res.summary ? redactText(res.summary).slice(0, 1000) : null,
-      error: res.error ? redactText(res.error).slice(0, 2000) : null,
+      ...itemSentenceColumns(res),
       ...(res.evidence !== undefined ? { evidence: redactValue(res.evidence) as object } : {}),
     },
   });
@@ -363,7 +366,7 @@ async function auditStepStart(
 async function auditStepEnd(a: { id: string; t0: number }, res: StepResult): Promise<void> {
   // reverted: the change failed its gate (the node is back, healthy): the operation did not do its job
   const status: AuditOutcome = res.status === "succeeded" || res.status === "skipped" ? "succeeded" : "failed";
-  await recordOutcome(a.id, { status, startedAt: a.t0, result: { step: res.status, summary: res.summary }, error: res.error ?? (res.status === "reverted" ? "reverted to what the node ran before" : res.status === "cancelled" ? "cancelled" : undefined) });
+  await recordOutcome(a.id, { status, startedAt: a.t0, result: { step: res.status, summary: res.summary && textOf(res.summary).text }, error: (res.error && textOf(res.error).text) ?? (res.status === "reverted" ? "reverted to what the node ran before" : res.status === "cancelled" ? "cancelled" : undefined) });
 }
 
 function localRunnersCleanup(jobId: string): void {

@@ -2,6 +2,8 @@ import { db } from "@/lib/db";
 import { abortLocalSteps, advance, setLocalRunner, type ItemResult, type ItemRunner } from "./engine";
 import type { Prisma } from "@/lib/db/generated/client";
 import { JOB_FIRST_DIR, type JobSort, type JobSortDir } from "./sort";
+import { itemSentenceColumns } from "./sentences";
+import type { Text } from "@/lib/text";
 
 // Fleet-wide jobs (verify all, rollouts, ...): one Job row with one JobItem per
 // node, run as durable node steps by the job engine (lib/jobs/engine.ts, on
@@ -26,7 +28,7 @@ export type CreateJobOptions = {
   params?: Record<string, unknown>;
   /** node IPv4s; with `items`, the rollout form: each with its batch, or skipped with the reason */
   nodes?: string[];
-  items?: { nodeIpv4: string; batch?: number; skipped?: string }[];
+  items?: { nodeIpv4: string; batch?: number; skipped?: string | Text }[];
   concurrency?: number;
   strategy?: Record<string, unknown>;
   phase?: string;
@@ -39,7 +41,7 @@ export type CreateJobOptions = {
  * `start: false`, hands it to the engine. Returns the job id.
  */
 export async function createJob(opts: CreateJobOptions): Promise<string> {
-  const given: { nodeIpv4: string; batch?: number; skipped?: string }[] = opts.items ?? (opts.nodes ?? []).map((nodeIpv4) => ({ nodeIpv4 }));
+  const given: { nodeIpv4: string; batch?: number; skipped?: string | Text }[] = opts.items ?? (opts.nodes ?? []).map((nodeIpv4) => ({ nodeIpv4 }));
   const seen = new Set<string>();
   const items = given.filter((i) => !seen.has(i.nodeIpv4) && seen.add(i.nodeIpv4));
   const concurrency = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(opts.concurrency ?? DEFAULT_CONCURRENCY)));
@@ -57,7 +59,7 @@ export async function createJob(opts: CreateJobOptions): Promise<string> {
       items: {
         create: items.map((i) =>
           i.skipped
-            ? { nodeIpv4: i.nodeIpv4, batch: i.batch ?? 0, status: "skipped", step: "skipped", summary: i.skipped, finishedAt: new Date() }
+            ? { nodeIpv4: i.nodeIpv4, batch: i.batch ?? 0, status: "skipped", step: "skipped", ...itemSentenceColumns({ summary: i.skipped }), finishedAt: new Date() }
             : { nodeIpv4: i.nodeIpv4, batch: i.batch ?? 0 },
         ),
       },

@@ -5,6 +5,10 @@ import { advance, startJobEngine, stopJobEngine, sweep } from "./engine";
 import { cancelJob, createJob, getJob, listJobs, runJob, waitForJob } from "./index";
 import { defineJobKind, type StepContext } from "./kinds";
 import { parseJobSort } from "./sort";
+import { haltColumns, itemSentenceColumns, itemSentences } from "./sentences";
+import { Prisma } from "@/lib/db/generated/client";
+import { ActionFailure } from "@/lib/errors";
+import { msg } from "@/lib/text";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -133,6 +137,50 @@ describe("jobs", () => {
     await advance(id);
     await new Promise((r) => setTimeout(r, 1500));
     expect(seen).toHaveLength(3);
+  });
+
+  it("a step's summary and error said as sentences reach each reader in their language; the columns keep English; secrets masked in both", async () => {
+    const secret = "K2_NODE_SECRET=abcdef1234567890";
+    defineJobKind({
+      kind: "test-sentences",
+      abortInFlightOnCancel: true,
+      async run(ctx: StepContext) {
+        if (ctx.nodeIpv4.endsWith(".1")) return { status: "succeeded", summary: msg`on ${"v0.4.9-0a1b2c3d"}; healthy for ${60} s (${msg`${3} checks, ${61} s`})` };
+        if (ctx.nodeIpv4.endsWith(".2")) return { status: "failed", error: msg`pre-check: ${`leaked ${secret}`}` };
+        if (ctx.nodeIpv4.endsWith(".3")) throw new ActionFailure("conflict", msg`the node is locked: ${"node.update"}`);
+        return { status: "succeeded", summary: "pass" };
+      },
+    });
+    const id = await createJob({ kind: "test-sentences", createdBy: "x", nodes: nodes(4), items: [...nodes(4).map((n) => ({ nodeIpv4: n })), { nodeIpv4: "127.0.50.9", skipped: msg`locked by another operation (${"node.update"})` }] });
+    expect(await waitForJob(id, { timeoutMs: 20_000 })).toBe("failed");
+    const items = new Map((await getJob(id))!.items.map((i) => [i.nodeIpv4, i]));
+    const [ok, bad, threw, plain, skipped] = ["1", "2", "3", "4", "9"].map((n) => items.get(`127.0.50.${n}`)!);
+    // the columns the audit log, CSV and notifications read stay English
+    expect(ok.summary).toBe("on v0.4.9-0a1b2c3d; healthy for 60 s (3 checks, 61 s)");
+    expect(itemSentences(ok, "en").summary).toBe(ok.summary);
+    expect(itemSentences(ok, "zh-CN").summary).toBe("已为 v0.4.9-0a1b2c3d；健康 60 秒（3 次检查，61 秒）");
+    expect(bad.error).toMatch(/^pre-check: leaked /);
+    expect(JSON.stringify([bad.error, bad.errorText])).not.toContain("abcdef1234567890");
+    expect(itemSentences(bad, "zh-CN").error).toMatch(/^预检查：leaked /);
+    expect(itemSentences(bad, "zh-CN").error).not.toContain("abcdef1234567890");
+    // a k2ops failure thrown by the step keeps its sentence
+    expect(threw.error).toBe("the node is locked: node.update");
+    expect(itemSentences(threw, "zh-CN").error).toBe("节点已被锁定：node.update");
+    // a plain line that is one of the tables' fixed sentences is said too; a skipped node's reason as well
+    expect(plain.summaryText).toBeNull();
+    expect(itemSentences(plain, "zh-CN").summary).toBe("通过");
+    expect(skipped.summary).toBe("locked by another operation (node.update)");
+    expect(itemSentences(skipped, "zh-CN").summary).toBe("被另一个操作锁定（node.update）");
+  });
+
+  it("a sentence longer than its column keeps only the cut English (a translation would say more than the record)", () => {
+    const long = msg`pre-check: ${"x".repeat(3000)}`;
+    const c = itemSentenceColumns({ error: long, summary: msg`fail: ${"timezone"}` });
+    expect(c.error).toHaveLength(2000);
+    expect(c.errorText).toBe(Prisma.DbNull);
+    expect(c.summaryText).toEqual(msg`fail: ${"timezone"}`);
+    expect(haltColumns(msg`every node of batch ${2} failed`)).toEqual({ haltReason: "every node of batch 2 failed", haltReasonText: msg`every node of batch ${2} failed` });
+    expect(haltColumns(null)).toEqual({ haltReason: null, haltReasonText: Prisma.DbNull });
   });
 
   it("the engine starts again on a database it already set up (a console restart): queues exist, jobs still run", async () => {

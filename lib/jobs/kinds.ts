@@ -3,9 +3,12 @@
 // layer (lib/jobs/engine.ts) owns persistence, dispatch, resume and counters;
 // a kind never writes job state itself, it returns outcomes.
 
+import type { Text } from "@/lib/text";
+
 /** A finished node step. `reverted` = the change failed its gate and the node is back on what it ran before. */
 export type StepStatus = "succeeded" | "failed" | "reverted" | "skipped" | "cancelled";
-export type StepResult = { status: StepStatus; summary?: string; error?: string; evidence?: unknown };
+/** `summary` and `error`: a sentence (lib/text) is said in each reader's language; a plain string stays English. */
+export type StepResult = { status: StepStatus; summary?: string | Text; error?: string | Text; evidence?: unknown };
 
 export type StepContext = {
   jobId: string;
@@ -52,7 +55,7 @@ export type JobView = {
  */
 export type AdvanceDecision = {
   dispatch?: string[];
-  job?: { status?: "running" | "paused" | "halted"; phase?: string; currentBatch?: number; nextBatchAt?: Date | null; haltReason?: string | null };
+  job?: { status?: "running" | "paused" | "halted"; phase?: string; currentBatch?: number; nextBatchAt?: Date | null; haltReason?: string | Text | null };
   finish?: "succeeded" | "failed" | "cancelled";
   wakeAt?: Date;
   /** events worth telling operators about (halt, finish, canary waiting): lib/notify delivers them */

@@ -6,7 +6,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { envApplyScript } from "@/lib/node-ops/env-apply";
 import { describeChanges } from "@/lib/node-ops/env-file";
 import type { SshTarget } from "@/lib/ssh/engine";
-import { msg, type Text } from "@/lib/text";
+import { msg, textOf, type Text } from "@/lib/text";
 import { BYTES_PER_GIB, cycleOfEnd, enforcerCuts, gaugeOf, gibOf, limitBytesOf, type BillingMode, type GaugeState } from "./cycle";
 import { meterPollScript, nodeUsed, parseMeterPoll, type MeterReading } from "./poll";
 import { prorateCreationMonth } from "./proration";
@@ -207,7 +207,8 @@ async function finish(ipv4: string, last: Read): Promise<void> {
   await evaluateReadingAlerts(ipv4).catch(() => undefined);
 }
 
-const summaryOf = (what: string, v: { ok: boolean; checks: Check[] }) => `${what}; ${v.ok ? "verified on the node" : `NOT verified: ${v.checks.filter((c) => !c.ok).map((c) => `${c.label} (${c.detail})`).join("; ")}`}`;
+const summaryOf = (what: Text, v: { ok: boolean; checks: Check[] }): Text =>
+  v.ok ? msg`${what}; verified on the node` : msg`${what}; NOT verified: ${v.checks.filter((c) => !c.ok).map((c) => `${textOf(c.label).text} (${textOf(c.detail).text})`).join("; ")}`;
 
 /** set-usage <gb> (Part C), verified. Throws ActionFailure when metering is off or the sidecar is not running (nothing changed). */
 export async function setUsage(ipv4: string, gb: number, ctx: Ctx): Promise<OpResult<QuotaOpParsed>> {
@@ -219,7 +220,7 @@ export async function setUsage(ipv4: string, gb: number, ctx: Ctx): Promise<OpRe
   });
   await finish(ipv4, out.v.last);
   return {
-    summary: summaryOf(`set-usage ${gb} GB and k2-sidecar restarted${out.attempts > 1 ? " (twice: the running sidecar's persist overwrote the first)" : ""}`, out.v),
+    summary: summaryOf(out.attempts > 1 ? msg`set-usage ${gb} GB and k2-sidecar restarted (twice: the running sidecar's persist overwrote the first)` : msg`set-usage ${gb} GB and k2-sidecar restarted`, out.v),
     parsed: { verified: out.v.ok, checks: out.v.checks, polls: out.v.polls, gauge: gaugeView(out.v.last.reading), changes: [], warnings: [], seedGb: gb },
     raw: out.rawOut,
     command: `sudo docker exec k2-sidecar k2-sidecar -c /tmp/sidecar-config.yaml set-usage ${gb} && sudo docker compose restart k2-sidecar`,
@@ -248,9 +249,9 @@ export async function configureQuota(ipv4: string, q: { billingDay: number; limi
     return { v: { ...v, checks, ok: checks.every((c) => c.ok), polls }, w, rawOut };
   });
   await finish(ipv4, out.v.last);
-  const what = out.w.changes.length ? `${out.w.changes.map((c) => `${c.key}=${c.to}`).join(", ")} applied with up -d k2-sidecar` : "the .env already had this quota (nothing written)";
+  const what = out.w.changes.length ? msg`${out.w.changes.map((c) => `${c.key}=${c.to}`).join(", ")} applied with up -d k2-sidecar` : msg`the .env already had this quota (nothing written)`;
   return {
-    summary: summaryOf(`${what}${q.seedGb !== null && q.seedGb !== undefined ? `; set-usage ${q.seedGb} GB` : ""}`, out.v),
+    summary: summaryOf(q.seedGb !== null && q.seedGb !== undefined ? msg`${what}; set-usage ${q.seedGb} GB` : what, out.v),
     parsed: { verified: out.v.ok, checks: out.v.checks, polls: out.v.polls, gauge: gaugeView(out.v.last.reading), changes: out.w.changes, warnings: out.w.warnings, seedGb: q.seedGb ?? null },
     raw: out.rawOut,
     command: "sudo -n bash -s (.env edit on stdin) + docker compose up -d k2-sidecar" + (q.seedGb !== null && q.seedGb !== undefined ? " + set-usage + compose restart k2-sidecar" : ""),
@@ -319,7 +320,7 @@ export async function applyProrationSeed(ipv4: string, p: { createdAt: Date; bun
   await finish(ipv4, out.last);
   const ok = out.checks.every((c) => c.ok);
   return {
-    summary: summaryOf(`creation-month proration (method B): limit ${p.fullLimitGb} GB + set-usage ${out.seedGb ?? "(not run)"} GB, clears ${out.pr.nextMonthStart.toISOString().slice(0, 10)}`, { ok, checks: out.checks }),
+    summary: summaryOf(msg`creation-month proration (method B): limit ${p.fullLimitGb} GB + set-usage ${out.seedGb ?? msg`(not run)`} GB, clears ${out.pr.nextMonthStart.toISOString().slice(0, 10)}`, { ok, checks: out.checks }),
     parsed: { verified: ok, checks: out.checks, polls: out.polls, gauge: gaugeView(out.last.reading), changes: out.changes, warnings: out.warnings, seedGb: out.seedGb, workings: out.pr.workings },
     raw: out.rawOut,
     command: "limit in .env + up -d k2-sidecar (when needed) + set-usage + compose restart k2-sidecar",

@@ -166,9 +166,9 @@ describe("parsers", () => {
 describe("guard, verification and outcome words", () => {
   it("the DIR-migration guard and an unprovisioned node refuse", () => {
     expect(autoUpdateRefusal(state())).toBeNull();
-    expect(autoUpdateRefusal(state({ project: "kaitu-slave" }))).toMatch(/DIR-migration guard/);
-    expect(autoUpdateRefusal(state({ project: null, hasEnv: false, hasOldEnv: true }))).toMatch(/DIR-migration guard/);
-    expect(autoUpdateRefusal(state({ hasDir: false, hasEnv: false }))).toMatch(/no \/apps\/k2s/);
+    expect(autoUpdateRefusal(state({ project: "kaitu-slave" }))?.text).toMatch(/DIR-migration guard/);
+    expect(autoUpdateRefusal(state({ project: null, hasEnv: false, hasOldEnv: true }))?.text).toMatch(/DIR-migration guard/);
+    expect(autoUpdateRefusal(state({ hasDir: false, hasEnv: false }))?.text).toMatch(/no \/apps\/k2s/);
   });
   it("verification: only the canonical md5, executable, the line exactly once and no other entry pass", () => {
     expect(autoUpdateProblemsOnNode(state(), MD5)).toEqual([]);

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Arg, cmd, type SafeCommand } from "@/lib/guardrails/command";
+import { msg, type Text } from "@/lib/text";
 import { deployAssetsDir } from "./compose";
 
 // Runbook §6.4 (deploy-auto-update.sh) made correct, and §7 (auto-update.sh):
@@ -121,11 +122,11 @@ export function parseAutoUpdateState(out: string): AutoUpdateState {
 }
 
 /** Why the node must not get /apps/k2s's auto-update (the DIR-migration guard), or null. */
-export function autoUpdateRefusal(s: AutoUpdateState): string | null {
+export function autoUpdateRefusal(s: AutoUpdateState): Text | null {
   if (s.project === "kaitu-slave" || (!s.hasEnv && s.hasOldEnv)) {
-    return "DIR-migration guard: the node still runs from /apps/kaitu-slave; an auto-update in /apps/k2s would pull and start the k2s project there (empty volumes, container name collisions). Migrate the directory first. Nothing was changed.";
+    return msg`DIR-migration guard: the node still runs from /apps/kaitu-slave; an auto-update in /apps/k2s would pull and start the k2s project there (empty volumes, container name collisions). Migrate the directory first. Nothing was changed.`;
   }
-  if (!s.hasDir) return "the node has no /apps/k2s (not provisioned). Nothing was changed.";
+  if (!s.hasDir) return msg`the node has no /apps/k2s (not provisioned). Nothing was changed.`;
   return null;
 }
 

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import type { CenterClient } from "@/lib/center/client";
 import { db } from "@/lib/db";
-import { ActionFailure } from "@/lib/errors";
+import { ActionFailure, errorSentence } from "@/lib/errors";
 import { createJob, isUnfinishedJob, startJob } from "@/lib/jobs";
 import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
 import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
-import { msg } from "@/lib/text";
+import { msg, textOf, type Text } from "@/lib/text";
 import { redactText } from "@/lib/redact";
+import { redactedText } from "@/lib/redact/text";
 import { heldRun, LEASE_MS, leaseOwnerName } from "./claim";
 import { ensureVps } from "./create-vps";
 import { prepareOs } from "./os-step";
@@ -102,15 +103,18 @@ async function takeLease(operationId: number, owner: string, o: { force?: boolea
   return r.count === 1;
 }
 
+const CANCELLED_STEP = msg`cancelled while it ran; start the job again to resume this step`;
+const redactedSentence = (t: string | Text): string | Text => (typeof t === "string" ? redactText(t) : redactedText(t));
+
 async function runSteps(ctx: StepContext): Promise<StepResult> {
   const { operationId } = paramsSchema.parse(ctx.params);
   const owner = leaseOwnerName();
   const run0 = await db().provisionRun.findUnique({ where: { operationId } });
-  if (!run0 || !["claimed", "in_progress"].includes(run0.status)) return { status: "failed", error: `work item ${operationId} is no longer held by k2ops (${run0?.status ?? "no run"}): nothing was done` };
+  if (!run0 || !["claimed", "in_progress"].includes(run0.status)) return { status: "failed", error: msg`work item ${operationId} is no longer held by k2ops (${run0?.status ?? "no run"}): nothing was done` };
   // a resumed attempt takes over its dead predecessor's lease (the engine runs one attempt of an item at a time)
   const leased = ctx.resumed ? await takeLease(operationId, owner, { force: true }) : await takeLease(operationId, owner);
   if (!leased) {
-    return { status: "failed", error: `work item ${operationId} is being worked by another console process (${run0.leaseOwner}, until ${run0.leaseUntil?.toISOString()}): nothing was done` };
+    return { status: "failed", error: msg`work item ${operationId} is being worked by another console process (${run0.leaseOwner}, until ${run0.leaseUntil?.toISOString()}): nothing was done` };
   }
   const renew = setInterval(() => {
     void db()
@@ -123,14 +127,14 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
   try {
     for (;;) {
       const run = await db().provisionRun.findUnique({ where: { operationId } });
-      if (run?.status === "done") return { status: "succeeded", summary: done.join("; ") || (run.action === "change_ip" ? "the node has its new address, registered and verified" : "the node is provisioned, registered and verified") };
-      if (!run || !["claimed", "in_progress"].includes(run.status)) return { status: "failed", error: `work item ${operationId} stopped being held by k2ops (${run?.status ?? "gone"}) while its steps ran` };
+      if (run?.status === "done") return { status: "succeeded", summary: done.join("; ") || (run.action === "change_ip" ? msg`the node has its new address, registered and verified` : msg`the node is provisioned, registered and verified`) };
+      if (!run || !["claimed", "in_progress"].includes(run.status)) return { status: "failed", error: msg`work item ${operationId} stopped being held by k2ops (${run?.status ?? "gone"}) while its steps ran` };
       const step = run.step as RunStep;
       const jobSteps = jobStepsOf(run.action);
       const runner = jobSteps.includes(step) ? STEP_RUNNERS[step] : undefined;
       if (!runner) {
-        const waiting = `the run waits at step "${step}", which is the operator's (on the wizard page)`;
-        return { status: "succeeded", summary: done.length ? `${done.join("; ")}; ${waiting}` : waiting };
+        const waiting = msg`the run waits at step "${step}", which is the operator's (on the wizard page)`;
+        return { status: "succeeded", summary: done.length ? msg`${done.join("; ")}; ${waiting}` : waiting };
       }
       // a step advances the run itself before it is recorded: a process killed in between left it "running" though the run went past it
       const states = (run.steps as Record<string, StepState> | null) ?? {};
@@ -148,14 +152,15 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
       } catch (e) {
         // a cancel (or this worker stopping) is not the machine failing: Center is not told, the run stays at its step
         const cancelled = ctx.signal.aborted;
-        const error = cancelled ? "cancelled while it ran; start the job again to resume this step" : redactText(e instanceof Error ? e.message : String(e));
+        const said = cancelled ? CANCELLED_STEP : redactedSentence(errorSentence(e));
+        const error = textOf(said).text;
         await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, attempt: ctx.attempt });
-        if (cancelled) return { status: "failed", error: `${step}: ${error}` };
+        if (cancelled) return { status: "failed", error: msg`${step}: ${CANCELLED_STEP}` };
         await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
         // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it) —
         // but not after the node registered: Center applies any update, and `failed` would undo the registration's `done`
         if (step !== "verify" || run.action !== "provision") await d.center.updateNodeOperation(operationId, { status: "failed", error: `${step}: ${error}`.slice(0, 300) }, { timeoutMs: 15_000 }).catch(() => undefined);
-        return { status: "failed", error: `${step}: ${error}` };
+        return { status: "failed", error: msg`${step}: ${said}` };
       }
     }
   } finally {

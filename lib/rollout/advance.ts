@@ -1,5 +1,6 @@
 import type { AdvanceDecision, ItemView, JobView } from "@/lib/jobs/kinds";
 import { IN_FLIGHT_ITEM, TERMINAL_ITEM } from "@/lib/jobs/kinds";
+import { msg } from "@/lib/text";
 import { failureLimitOf, strategySchema } from "./strategy";
 
 // How a rollout moves on (pure; the job engine calls it under the job's row lock
@@ -40,16 +41,16 @@ export function rolloutAdvance(job: JobView, items: ItemView[], now = new Date()
   // the batch's queued nodes would start now: the threshold and the finished batches speak first
   const limit = failureLimitOf(strategy, live.length);
   if (failures - accepted >= limit) {
-    const why = `failure threshold reached: ${failures} of ${live.length} targeted nodes failed (limit ${limit})`;
-    return { job: { status: "halted", haltReason: why }, notify: [{ event: "halted", text: `rollout ${job.id} halted: ${why}` }] };
+    const why = msg`failure threshold reached: ${failures} of ${live.length} targeted nodes failed (limit ${limit})`;
+    return { job: { status: "halted", haltReason: why }, notify: [{ event: "halted", text: `rollout ${job.id} halted: ${why.text}` }] };
   }
   const finishedBatches = [...new Set(live.filter((i) => i.batch < active).map((i) => i.batch))];
   const lastDone = finishedBatches.length ? Math.max(...finishedBatches) : null;
   if (lastDone !== null && active > job.currentBatch) {
     const last = live.filter((i) => i.batch === lastDone);
     if (last.length && last.every((i) => FAILED_ITEM.has(i.status)) && failures > accepted) {
-      const why = `every node of batch ${lastDone === 0 ? "0 (canary)" : lastDone} failed`;
-      return { job: { status: "halted", haltReason: why }, notify: [{ event: "halted", text: `rollout ${job.id} halted: ${why}` }] };
+      const why = lastDone === 0 ? msg`every node of batch 0 (canary) failed` : msg`every node of batch ${lastDone} failed`;
+      return { job: { status: "halted", haltReason: why }, notify: [{ event: "halted", text: `rollout ${job.id} halted: ${why.text}` }] };
     }
   }
 

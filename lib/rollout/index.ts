@@ -7,6 +7,7 @@ import { cancelJob, createJob, UNFINISHED_JOB_STATUSES } from "@/lib/jobs";
 import { msg, type Text } from "@/lib/text";
 import { ROLLOUT_JOB_KIND } from "./kind";
 import { FAILED_ITEM } from "./advance";
+import { haltColumns } from "@/lib/jobs/sentences";
 import { planRollout, type Plan, type PlanNode } from "./plan";
 import { enforcesAuth } from "./set-env-schema";
 import { describeThreshold, type RolloutParams, type Strategy } from "./strategy";
@@ -196,7 +197,7 @@ export async function resumeRollout(jobId: string): Promise<void> {
   if (job.status !== "paused" && job.status !== "halted") throw new ActionFailure("conflict", msg`Only a paused or halted rollout can be resumed (this one is ${job.status}).`);
   const failures = await db().jobItem.count({ where: { jobId, status: { in: [...FAILED_ITEM] } } });
   const strategy = { ...((job.strategy as Record<string, unknown>) ?? {}), ...(job.status === "halted" ? { acceptedFailures: failures } : {}) };
-  await db().job.update({ where: { id: jobId }, data: { status: "running", haltReason: null, strategy: strategy as object } });
+  await db().job.update({ where: { id: jobId }, data: { status: "running", ...haltColumns(null), strategy: strategy as object } });
   await advance(jobId);
 }
 
@@ -220,7 +221,7 @@ export async function retryFailedNodes(jobId: string): Promise<number> {
     });
     if (!r.count) return 0;
     const strategy = { ...((job.strategy as Record<string, unknown>) ?? {}), acceptedFailures: 0 };
-    await tx.job.update({ where: { id: jobId }, data: { status: "running", haltReason: null, finishedAt: null, cancelRequested: false, strategy: strategy as object } });
+    await tx.job.update({ where: { id: jobId }, data: { status: "running", ...haltColumns(null), finishedAt: null, cancelRequested: false, strategy: strategy as object } });
     return r.count;
   });
   if (!n) throw new ActionFailure("conflict", "No failed node to retry.");

@@ -1,3 +1,4 @@
+import { msg, textOf } from "@/lib/text";
 import { describe, expect, it } from "vitest";
 import { rolloutAdvance } from "./advance";
 import { planRollout, type PlanNode } from "./plan";
@@ -55,7 +56,7 @@ describe("planRollout", () => {
     const plan = planRollout(nodes, update, strategySchema.parse({ canary: 1, batchSize: { mode: "count", value: 2 } }));
     expect(plan.batches.map((b) => b.map((n) => n.ipv4))).toEqual([["10.0.0.1"], ["10.0.0.8", "10.0.0.9"], ["10.0.0.10"]]);
     expect(plan.targeted).toBe(4);
-    expect(Object.fromEntries(plan.skipped.map((s) => [s.ipv4, s.reason]))).toEqual({
+    expect(Object.fromEntries(plan.skipped.map((s) => [s.ipv4, s.reason.text]))).toEqual({
       "10.0.0.2": expect.stringContaining("decommissioned"),
       "10.0.0.3": expect.stringContaining("DIR-migration guard"),
       "10.0.0.4": expect.stringContaining("host key changed"),
@@ -68,7 +69,7 @@ describe("planRollout", () => {
   it("the directory migration takes only legacy nodes, one at a time", () => {
     const plan = planRollout([node(1), node(2, { deployDir: "/apps/kaitu-slave" }), node(3, { arch: "kaitu-slave", deployDir: "/apps/kaitu-slave" }), node(4, { arch: "kaitu-slave" })], { kind: "dir-migration" }, strategySchema.parse({ batchSize: { mode: "count", value: 10 } }));
     expect(plan.batches.map((b) => b.map((n) => n.ipv4))).toEqual([["10.0.0.2"], ["10.0.0.3"], ["10.0.0.4"]]);
-    expect(plan.skipped).toEqual([{ ipv4: "10.0.0.1", name: "n1", reason: "already in /apps/k2s: nothing to migrate" }]);
+    expect(plan.skipped).toEqual([{ ipv4: "10.0.0.1", name: "n1", reason: msg`already in /apps/k2s: nothing to migrate` }]);
   });
 });
 
@@ -111,14 +112,14 @@ describe("rolloutAdvance", () => {
     expect(rolloutAdvance(job({ phase: "batches", currentBatch: 1 }, s), items([[1, "failed"], [1, "succeeded"], [2, "queued"]]))).toMatchObject({ dispatch: ["i2"] });
     const halted = rolloutAdvance(job({ phase: "batches", currentBatch: 2 }, s), items([[1, "failed"], [1, "succeeded"], [2, "reverted"], [3, "queued"]]));
     expect(halted.job?.status).toBe("halted");
-    expect(halted.job?.haltReason).toMatch(/2 of 4 targeted nodes failed \(limit 2\)/);
+    expect(textOf(halted.job?.haltReason ?? "").text).toMatch(/2 of 4 targeted nodes failed \(limit 2\)/);
     // a halted rollout starts nothing; resumed with the failures accepted it goes on
     expect(rolloutAdvance(job({ status: "halted", phase: "batches", currentBatch: 2 }, s), items([[1, "failed"], [1, "succeeded"], [2, "reverted"], [3, "queued"]]))).toEqual({});
     expect(rolloutAdvance(job({ phase: "batches", currentBatch: 2 }, { ...s, acceptedFailures: 2 }), items([[1, "failed"], [1, "succeeded"], [2, "reverted"], [3, "queued"]]))).toMatchObject({ dispatch: ["i3"] });
   });
   it("a batch where every node failed halts even under the threshold", () => {
     const s = { failureThreshold: { mode: "count", value: 10 }, canary: 0 };
-    expect(rolloutAdvance(job({ phase: "batches", currentBatch: 1 }, s), items([[1, "failed"], [1, "failed"], [2, "queued"]])).job?.haltReason).toBe("every node of batch 1 failed");
+    expect(rolloutAdvance(job({ phase: "batches", currentBatch: 1 }, s), items([[1, "failed"], [1, "failed"], [2, "queued"]])).job?.haltReason).toEqual(msg`every node of batch ${1} failed`);
   });
   it("staggers between batches: sets the time, waits, then starts", () => {
     const s = { staggerSeconds: 30, canary: 0 };

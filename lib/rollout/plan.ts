@@ -1,4 +1,5 @@
 import { batchSizeOf, KIND_NEEDS, type RolloutParams, type Strategy } from "./strategy";
+import { msg, type Text } from "@/lib/text";
 
 // The plan of a rollout (pure): which targeted nodes take part, in which batch
 // (0 = canary), and every node left out with its reason. The operator sees
@@ -24,7 +25,7 @@ export type PlanNode = {
   reachable: boolean | null;
 };
 
-export type Skip = { ipv4: string; name: string; reason: string };
+export type Skip = { ipv4: string; name: string; reason: Text };
 export type Plan = {
   /** batches[0] is the canary batch (empty without a canary) */
   batches: { ipv4: string; name: string }[][];
@@ -35,19 +36,19 @@ export type Plan = {
 const LEGACY_ARCH = new Set(["k2-slave", "kaitu-slave"]);
 
 /** Why `n` cannot take part in a rollout of `params.kind`, or null. */
-export function skipReason(n: PlanNode, params: RolloutParams): string | null {
-  if (n.activity === "decommissioned") return "decommissioned (no tunnel, IPv4 as name)";
-  if (n.hostKeyState === "changed") return "host key changed: blocked until an admin reviews it";
-  if (n.hostKeyState === "new_key_type") return "new host key type: blocked until an admin confirms it";
-  if (n.lockedBy) return `locked by another operation (${n.lockedBy})`;
-  if (n.reachable === false) return "unreachable at plan time (SSH did not answer)";
+export function skipReason(n: PlanNode, params: RolloutParams): Text | null {
+  if (n.activity === "decommissioned") return msg`decommissioned (no tunnel, IPv4 as name)`;
+  if (n.hostKeyState === "changed") return msg`host key changed: blocked until an admin reviews it`;
+  if (n.hostKeyState === "new_key_type") return msg`new host key type: blocked until an admin confirms it`;
+  if (n.lockedBy) return msg`locked by another operation (${n.lockedBy})`;
+  if (n.reachable === false) return msg`unreachable at plan time (SSH did not answer)`;
   const legacyDir = n.deployDir === "/apps/kaitu-slave" || LEGACY_ARCH.has(n.arch ?? "");
   if (KIND_NEEDS[params.kind] === "k2s") {
-    if (legacyDir) return "legacy or un-migrated directory (/apps/kaitu-slave): migrate it first (DIR-migration guard)";
-    if (n.arch === null && n.deployDir === null) return "never checked: its directory is unknown (verify it first)";
+    if (legacyDir) return msg`legacy or un-migrated directory (/apps/kaitu-slave): migrate it first (DIR-migration guard)`;
+    if (n.arch === null && n.deployDir === null) return msg`never checked: its directory is unknown (verify it first)`;
   }
-  if (KIND_NEEDS[params.kind] === "legacy" && !legacyDir) return "already in /apps/k2s: nothing to migrate";
-  if (params.kind === "update" && !params.pushCompose && n.versionTag === params.targetTag && n.verificationStatus === "pass") return `already on ${params.targetTag} and healthy`;
+  if (KIND_NEEDS[params.kind] === "legacy" && !legacyDir) return msg`already in /apps/k2s: nothing to migrate`;
+  if (params.kind === "update" && !params.pushCompose && n.versionTag === params.targetTag && n.verificationStatus === "pass") return msg`already on ${params.targetTag} and healthy`;
   return null;
 }
 

@@ -22,9 +22,10 @@ import {
 import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
+import { redactedText } from "@/lib/redact/text";
 import type { SshTarget } from "@/lib/ssh/engine";
-import { msg } from "@/lib/text";
-import { lockFor } from "./steps";
+import { msg, type Text } from "@/lib/text";
+import { lockFor, said } from "./steps";
 
 // The `auto-update` kind: "install/refresh auto-update", runbook §6.4
 // (deploy-auto-update.sh) made correct, for the §7 script. On one node, under
@@ -41,8 +42,7 @@ const LOCK_TTL_MS = 15 * 60_000;
 /** Time limit of each command of the step (ms). */
 const COMMAND_TIMEOUT_MS = 60_000;
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const failed = (error: string, evidence?: unknown): StepResult => ({ status: "failed", error: redactText(error), evidence });
+const failed = (error: string | Text, evidence?: unknown): StepResult => ({ status: "failed", error: typeof error === "string" ? redactText(error) : redactedText(error), evidence });
 const short = (md5: string | null) => (md5 ? md5.slice(0, 8) : "none");
 
 /** The read (pre-check or verification): one read-only command, parsed. */
@@ -67,7 +67,7 @@ async function ensureCron(t: SshTarget): Promise<CronOutcome> {
   const w = await sshEngine().runScript(t, cronEnsureScript(), { sudo: true, timeoutMs: COMMAND_TIMEOUT_MS });
   check(w, "Adding the auto-update line to root's crontab");
   const outcome = parseCronOutcome(w.stdout);
-  if (!outcome) throw new ActionFailure("failed", "the node did not confirm the crontab change");
+  if (!outcome) throw new ActionFailure("failed", msg`the node did not confirm the crontab change`);
   return { ...outcome, removedLines: outcome.removedLines.map((l) => redactText(l).slice(0, 200)) };
 }
 
@@ -78,10 +78,10 @@ export async function autoUpdateStep(ctx: StepContext): Promise<StepResult> {
   try {
     canonical = loadCanonicalAutoUpdate();
   } catch (e) {
-    return failed(`${message(e)} Nothing was changed.`, { phase: "assets" });
+    return failed(msg`${said(e)} Nothing was changed.`, { phase: "assets" });
   }
   const release = await lockFor(ctx, `rollout ${ctx.jobId}: install/refresh auto-update`, LOCK_TTL_MS).catch((e) => e as Error);
-  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`, { phase: "pre-check" });
+  if (release instanceof Error) return failed(msg`the node is locked: ${said(release)}`, { phase: "pre-check" });
   const evidence: Record<string, unknown> = { canonicalMd5: canonical.md5, source: canonical.configured ? canonical.source : "k2ops deploy assets", resumed: ctx.resumed, attempt: ctx.attempt };
   try {
     await ctx.progress(ctx.resumed ? "re-checking" : "pre-check");
@@ -89,7 +89,7 @@ export async function autoUpdateStep(ctx: StepContext): Promise<StepResult> {
     try {
       now = await readState(ctx.nodeIpv4, "rollout.auto-update.pre-check", opCtx, "The pre-check");
     } catch (e) {
-      return failed(`pre-check: ${message(e)}`, { ...evidence, phase: "pre-check" });
+      return failed(msg`pre-check: ${said(e)}`, { ...evidence, phase: "pre-check" });
     }
     evidence.before = now;
     if (ctx.before) evidence.firstBefore = ctx.before;
@@ -116,8 +116,8 @@ export async function autoUpdateStep(ctx: StepContext): Promise<StepResult> {
         }
       });
     } catch (e) {
-      const half = done.pushed ? `${AUTO_UPDATE_TARGET}: ${describeFile(now, done.pushed)}; ` : "";
-      return failed(`${half}${message(e)}`, { ...evidence, phase: needsCron && (done.pushed || !needsFile) ? "cron" : "push" });
+      const phase = needsCron && (done.pushed || !needsFile) ? "cron" : "push";
+      return failed(done.pushed ? msg`${AUTO_UPDATE_TARGET}: ${describeFile(now, done.pushed)}; ${said(e)}` : said(e), { ...evidence, phase });
     }
 
     // the independent check: what the node has now, read afresh
@@ -126,17 +126,19 @@ export async function autoUpdateStep(ctx: StepContext): Promise<StepResult> {
     try {
       after = await readState(ctx.nodeIpv4, "rollout.auto-update.verify", opCtx, "The verification read");
     } catch (e) {
-      return failed(`${describeFile(now, done.pushed)} + ${describeCron(now, done.cron)}, but the verification could not read the node: ${message(e)}`, { ...evidence, phase: "verify" });
+      return failed(msg`${describeFile(now, done.pushed)} + ${describeCron(now, done.cron)}, but the verification could not read the node: ${said(e)}`, { ...evidence, phase: "verify" });
     }
     evidence.after = after;
     const words = `${describeFile(now, done.pushed)} + ${describeCron(now, done.cron)}`;
     evidence.outcome = words;
     const problems = autoUpdateProblemsOnNode(after, canonical.md5);
-    if (problems.length) return failed(`${words}, but the verification failed: ${problems.join("; ")}`, { ...evidence, phase: "verify" });
+    if (problems.length) return failed(msg`${words}, but the verification failed: ${problems.join("; ")}`, { ...evidence, phase: "verify" });
     await ctx.progress("healthy");
     return {
       status: "succeeded",
-      summary: `${words}; verified: ${AUTO_UPDATE_TARGET} md5 ${short(after.md5)} (canonical), executable; the 04:00 cron line is in root's crontab once${ctx.resumed ? " (resumed step)" : ""}`,
+      summary: ctx.resumed
+        ? msg`${words}; verified: ${AUTO_UPDATE_TARGET} md5 ${short(after.md5)} (canonical), executable; the 04:00 cron line is in root's crontab once (resumed step)`
+        : msg`${words}; verified: ${AUTO_UPDATE_TARGET} md5 ${short(after.md5)} (canonical), executable; the 04:00 cron line is in root's crontab once`,
       evidence,
     };
   } finally {
@@ -158,7 +160,7 @@ export function autoUpdateDryRun(env: Record<string, string | undefined> = proce
     md5 = c.md5;
     bytes = Buffer.byteLength(c.text);
   } catch (e) {
-    return [`NOT AVAILABLE: ${message(e)} Every node step would fail without changing its node.`];
+    return [`NOT AVAILABLE: ${e instanceof Error ? e.message : String(e)} Every node step would fail without changing its node.`];
   }
   return [
     `pre-check (read only): ${AUTO_UPDATE_READ}`,

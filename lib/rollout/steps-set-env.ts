@@ -2,7 +2,10 @@ import type { StepContext, StepResult } from "@/lib/jobs/kinds";
 import { envApplyScript, type EnvUpdate } from "@/lib/node-ops/env-apply";
 import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
-import { exec, failed, healthGate, lockFor, message, readNow, upCommand, type NodeNow } from "./steps";
+import { redactText } from "@/lib/redact";
+import { redactedText } from "@/lib/redact/text";
+import { msg, textOf, type Text } from "@/lib/text";
+import { exec, failed, gateTiming, healthGate, lockFor, readNow, revertedSummary, said, upCommand, type NodeNow } from "./steps";
 import { enforcesAuth, type FleetEnvKey, type SetEnvParams } from "./set-env-schema";
 import type { Strategy } from "./strategy";
 
@@ -64,17 +67,18 @@ export async function setEnvStep(ctx: StepContext, p: SetEnvParams, s: Strategy)
     now = await readNow(ctx.nodeIpv4, opCtx);
     current = parseEnvKeys(await scriptOn(ctx.nodeIpv4, opCtx, "rollout.pre-check", readEnvKeysScript(keys), "Reading the settings in .env"), keys);
   } catch (e) {
-    return failed(`pre-check: ${message(e)}`, { phase: "pre-check" });
+    return failed(msg`pre-check: ${said(e)}`, { phase: "pre-check" });
   }
-  if (!now.hasDir || now.project === "kaitu-slave") return failed("DIR-migration guard: the node does not run from /apps/k2s; nothing was changed", { phase: "pre-check", now });
+  if (!now.hasDir || now.project === "kaitu-slave") return failed(msg`DIR-migration guard: the node does not run from /apps/k2s; nothing was changed`, { phase: "pre-check", now });
   if (enforcesAuth(p)) {
     const { readUsersFileEntries } = await import("@/lib/fleet-reports/users-file");
     const u = await readUsersFileEntries(ctx.nodeIpv4, { triggeredBy: `rollout ${ctx.jobId}` });
-    if (!u.ok) return failed(`users-file gate: the users file could not be read (${u.reason}); K2_ENFORCE_AUTH=1 was not set`, { phase: "pre-check", usersFile: "unreadable" });
-    if (u.entries > 0) return failed(`users-file gate: /apps/k2s/users has ${u.entries} entr${u.entries === 1 ? "y" : "ies"}; K2_ENFORCE_AUTH=1 was not set (empty it first: node-behavior §9.1)`, { phase: "pre-check", usersFileEntries: u.entries });
+    if (!u.ok) return failed(msg`users-file gate: the users file could not be read (${u.reason}); K2_ENFORCE_AUTH=1 was not set`, { phase: "pre-check", usersFile: "unreadable" });
+    if (u.entries > 0)
+      return failed(u.entries === 1 ? msg`users-file gate: /apps/k2s/users has 1 entry; K2_ENFORCE_AUTH=1 was not set (empty it first: node-behavior §9.1)` : msg`users-file gate: /apps/k2s/users has ${u.entries} entries; K2_ENFORCE_AUTH=1 was not set (empty it first: node-behavior §9.1)`, { phase: "pre-check", usersFileEntries: u.entries });
   }
   const release = await lockFor(ctx, `rollout ${ctx.jobId}: set ${label}`, (s.healthyDeadlineSeconds * 2 + 1800) * 1000).catch((e) => e as Error);
-  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`, { phase: "pre-check" });
+  if (release instanceof Error) return failed(msg`the node is locked: ${said(release)}`, { phase: "pre-check" });
   try {
     let before = ctx.before as EnvBefore | null;
     if (!before) {
@@ -87,37 +91,38 @@ export async function setEnvStep(ctx: StepContext, p: SetEnvParams, s: Strategy)
     try {
       await applyEnv(ctx, p.env, opCtx, cut, label);
     } catch (e) {
-      if (!s.autoRevert) return failed(message(e), { ...evidence, phase: "change" });
-      return revert(ctx, s, before, opCtx, cut, { ...evidence, phase: "change", error: message(e) });
+      if (!s.autoRevert) return failed(said(e), { ...evidence, phase: "change" });
+      return revert(ctx, s, before, opCtx, cut, { ...evidence, phase: "change" }, said(e));
     }
     await ctx.progress("verifying");
     const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId}`, jobId: ctx.jobId, acceptCut: cut });
     evidence.gate = gate;
     if (gate.passed) {
       await ctx.progress("healthy");
-      const timing = `${gate.checks} checks, ${Math.round(gate.elapsedMs / 1000)} s`;
-      if (cut) return { status: "succeeded", summary: `${label} in .env, k2-sidecar recreated; the node stays cut: k2s paused by the traffic cutoff was not recreated (it takes the setting at its next up -d once the cut is lifted); healthy apart from the cutoff (${timing})`, evidence };
-      return { status: "succeeded", summary: `${label} applied with up -d; healthy for ${s.minHealthySeconds} s (${timing})`, evidence };
+      const timing = gateTiming(gate);
+      if (cut) return { status: "succeeded", summary: msg`${label} in .env, k2-sidecar recreated; the node stays cut: k2s paused by the traffic cutoff was not recreated (it takes the setting at its next up -d once the cut is lifted); healthy apart from the cutoff (${timing})`, evidence };
+      return { status: "succeeded", summary: msg`${label} applied with up -d; healthy for ${s.minHealthySeconds} s (${timing})`, evidence };
     }
-    const why = `health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}`;
+    const why = msg`health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}`;
     if (!s.autoRevert) return failed(why, evidence);
-    return revert(ctx, s, before, opCtx, cut, { ...evidence, error: why });
+    return revert(ctx, s, before, opCtx, cut, evidence, why);
   } finally {
     await release();
   }
 }
 
-async function revert(ctx: StepContext, s: Strategy, before: EnvBefore, opCtx: Ctx, cut: boolean, evidence: Record<string, unknown>): Promise<StepResult> {
-  const why = String(evidence.error ?? "the change failed");
+/** `why`: what failed (the step's error); the evidence keeps its English text as `error`. */
+async function revert(ctx: StepContext, s: Strategy, before: EnvBefore, opCtx: Ctx, cut: boolean, evidence0: Record<string, unknown>, why: string | Text): Promise<StepResult> {
+  const evidence = { ...evidence0, error: redactText(textOf(why).text) };
   const shown = Object.entries(before.env).map(([k, v]) => (v === null ? `no ${k}` : `${k}=${v}`)).join(" ");
   await ctx.progress("reverting");
   try {
     await applyEnv(ctx, Object.entries(before.env).map(([key, value]) => ({ key, value })), opCtx, cut, "revert");
   } catch (e) {
-    return failed(`${why}; the revert to ${shown} failed too: ${message(e)}`, { ...evidence, revert: "failed" });
+    return failed(msg`${why}; the revert to ${shown} failed too: ${said(e)}`, { ...evidence, revert: "failed" });
   }
   await ctx.progress("verifying revert");
   const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId} (revert)`, jobId: ctx.jobId, acceptCut: cut });
-  if (!gate.passed) return failed(`${why}; reverted to ${shown} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
-  return { status: "reverted", summary: `reverted to ${shown} (healthy${gate.cut ? " apart from k2s paused by the traffic cutoff" : ""})`, error: why, evidence: { ...evidence, revertGate: gate } };
+  if (!gate.passed) return failed(msg`${why}; reverted to ${shown} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
+  return { status: "reverted", summary: revertedSummary(shown, gate.cut), error: typeof why === "string" ? redactText(why) : redactedText(why), evidence: { ...evidence, revertGate: gate } };
 }

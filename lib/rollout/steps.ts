@@ -1,6 +1,6 @@
 import { db } from "@/lib/db";
-import { ActionFailure } from "@/lib/errors";
-import { textOf } from "@/lib/text";
+import { ActionFailure, errorSentence } from "@/lib/errors";
+import { msg, textOf, type Text } from "@/lib/text";
 import { cmd, deployDir, fixedPath, imageTag } from "@/lib/guardrails/command";
 import { acquireNodeLock, NodeBusyError, type Release } from "@/lib/guardrails/lock";
 import type { StepContext, StepResult } from "@/lib/jobs/kinds";
@@ -9,6 +9,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { envApplyScript } from "@/lib/node-ops/env-apply";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
+import { redactedText } from "@/lib/redact/text";
 import type { ExecResult, SshTarget } from "@/lib/ssh/engine";
 import type { RolloutParams, Strategy } from "./strategy";
 
@@ -179,11 +180,14 @@ const composePath = () => fixedPath(COMPOSE_TARGET, [COMPOSE_TARGET]);
 
 /** A failure of one stage of the change: before `env` nothing but the compose changed (and that is restored). */
 class StageError extends Error {
+  /** the cause's sentence (a k2ops error's, translatable) */
+  readonly said: string | Text;
   constructor(
     readonly stage: "push" | "pull" | "env" | "up",
     cause: unknown,
   ) {
     super(message(cause));
+    this.said = errorSentence(cause);
   }
 }
 async function stage<T>(name: StageError["stage"], fn: () => Promise<T>): Promise<T> {
@@ -205,11 +209,14 @@ async function backupCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
   });
 }
 
-export function failed(error: string, evidence?: unknown): StepResult {
-  return { status: "failed", error: redactText(error), evidence };
+/** A failed step: `error` a sentence (said in the reader's language) or a plain line, redacted. */
+export function failed(error: string | Text, evidence?: unknown): StepResult {
+  return { status: "failed", error: typeof error === "string" ? redactText(error) : redactedText(error), evidence };
 }
 
 export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** What an error says to the operator: a stage's cause, a k2ops error's sentence, else its message. */
+export const said = (e: unknown): string | Text => (e instanceof StageError ? e.said : errorSentence(e));
 
 /** The `update` kind: one node from pre-check to gate (and revert). */
 export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { kind: "update" }>, s: Strategy): Promise<StepResult> {
@@ -220,12 +227,12 @@ export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { k
   try {
     now = await readNow(ctx.nodeIpv4, opCtx);
   } catch (e) {
-    return failed(`pre-check: ${message(e)}`, { phase: "pre-check" });
+    return failed(msg`pre-check: ${said(e)}`, { phase: "pre-check" });
   }
-  if (!now.hasDir || now.project === "kaitu-slave") return failed("DIR-migration guard: the node does not run from /apps/k2s; nothing was changed", { phase: "pre-check", now });
+  if (!now.hasDir || now.project === "kaitu-slave") return failed(msg`DIR-migration guard: the node does not run from /apps/k2s; nothing was changed`, { phase: "pre-check", now });
   let before = ctx.before as Before | null;
   const release = await lockFor(ctx, `rollout ${ctx.jobId}: update to ${p.targetTag}`, (s.healthyDeadlineSeconds * 2 + 1800) * 1000).catch((e) => e as Error);
-  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`, { phase: "pre-check" });
+  if (release instanceof Error) return failed(msg`the node is locked: ${said(release)}`, { phase: "pre-check" });
   try {
     if (!before) {
       before = { tag: now.tag, runningTag: now.runningTag, composeMd5: now.composeMd5, composeBackedUp: false };
@@ -247,15 +254,15 @@ export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { k
         await applyUpdate(ctx, p, before, opCtx, cut);
       } catch (e) {
         // unreachable before the change, or a stage that failed: which one decides what is left to undo
-        const m = message(e);
+        const m = said(e);
         const changed = e instanceof StageError && (e.stage === "env" || e.stage === "up");
         // a failed push or pull changed nothing but the compose (restored); after .env changed, the node goes back
         if (!changed) {
           if (p.pushCompose && before.composeBackedUp) await revertCompose(ctx, opCtx).catch(() => undefined);
-          return failed(`${m}; the node was left on ${before.tag ?? "its previous tag"}`, { ...evidence, phase: "change" });
+          return failed(before.tag ? msg`${m}; the node was left on ${before.tag}` : msg`${m}; the node was left on its previous tag`, { ...evidence, phase: "change" });
         }
         if (!s.autoRevert) return failed(m, { ...evidence, phase: "change" });
-        return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, { ...evidence, phase: "change", error: redactText(m) }, cut);
+        return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, { ...evidence, phase: "change" }, cut, m);
       }
     }
     await ctx.progress("verifying");
@@ -263,12 +270,16 @@ export async function updateStep(ctx: StepContext, p: Extract<RolloutParams, { k
     evidence.gate = gate;
     if (gate.passed) {
       await ctx.progress("healthy");
-      const timing = `${gate.checks} checks, ${Math.round(gate.elapsedMs / 1000)} s`;
-      if (cut) return { status: "succeeded", summary: `k2-sidecar on ${p.targetTag}; the node stays cut: k2s paused by the traffic cutoff, not recreated nor unpaused (still ${now.k2sTag ?? "on its previous image"}; it takes ${p.targetTag} at its next up -d once the cut is lifted); healthy apart from the cutoff for ${s.minHealthySeconds} s (${timing})`, evidence };
-      return { status: "succeeded", summary: `on ${p.targetTag}; healthy for ${s.minHealthySeconds} s (${timing})`, evidence };
+      const timing = gateTiming(gate);
+      if (cut) {
+        const still = now.k2sTag ?? msg`on its previous image`;
+        return { status: "succeeded", summary: msg`k2-sidecar on ${p.targetTag}; the node stays cut: k2s paused by the traffic cutoff, not recreated nor unpaused (still ${still}; it takes ${p.targetTag} at its next up -d once the cut is lifted); healthy apart from the cutoff for ${s.minHealthySeconds} s (${timing})`, evidence };
+      }
+      return { status: "succeeded", summary: msg`on ${p.targetTag}; healthy for ${s.minHealthySeconds} s (${timing})`, evidence };
     }
-    if (!s.autoRevert) return failed(`health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}`, evidence);
-    return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, { ...evidence, error: `health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}` }, cut);
+    const notPassed = msg`health gate not passed within ${s.healthyDeadlineSeconds} s: ${gate.last}`;
+    if (!s.autoRevert) return failed(notPassed, evidence);
+    return revertAndVerify(ctx, s, before, p.pushCompose, opCtx, evidence, cut, notPassed);
   } finally {
     await release();
   }
@@ -280,18 +291,27 @@ async function revertCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
   });
 }
 
-async function revertAndVerify(ctx: StepContext, s: Strategy, before: Before, pushed: boolean, opCtx: Ctx, evidence: Record<string, unknown>, cut: boolean): Promise<StepResult> {
-  const why = String(evidence.error ?? "the change failed");
+/** "N checks, S s": how long a passed health gate took. */
+export const gateTiming = (gate: { checks: number; elapsedMs: number }): Text => msg`${gate.checks} checks, ${Math.round(gate.elapsedMs / 1000)} s`;
+
+/** A reverted step's summary: back on `prev` (a tag, or "the previous tag"), healthy, perhaps apart from the cutoff. */
+export const revertedSummary = (prev: string | Text, cutAccepted: boolean | undefined): Text =>
+  cutAccepted ? msg`reverted to ${prev} (healthy apart from k2s paused by the traffic cutoff)` : msg`reverted to ${prev} (healthy)`;
+
+/** `why`: what failed (the step's error); the evidence keeps its English text as `error`. */
+async function revertAndVerify(ctx: StepContext, s: Strategy, before: Before, pushed: boolean, opCtx: Ctx, evidence0: Record<string, unknown>, cut: boolean, why: string | Text): Promise<StepResult> {
+  const evidence = { ...evidence0, error: redactText(textOf(why).text) };
+  const prev = before.tag ?? msg`the previous tag`;
   await ctx.progress("reverting");
   try {
     await revertUpdate(ctx, before, pushed, opCtx, cut);
   } catch (e) {
-    return failed(`${why}; the revert to ${before.tag ?? "the previous tag"} failed too: ${message(e)}`, { ...evidence, revert: "failed" });
+    return failed(msg`${why}; the revert to ${prev} failed too: ${said(e)}`, { ...evidence, revert: "failed" });
   }
   await ctx.progress("verifying revert");
   const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId} (revert)`, jobId: ctx.jobId, acceptCut: cut });
-  if (!gate.passed) return failed(`${why}; reverted to ${before.tag ?? "the previous tag"} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
-  return { status: "reverted", summary: `reverted to ${before.tag ?? "the previous tag"} (healthy${gate.cut ? " apart from k2s paused by the traffic cutoff" : ""})`, error: redactText(why), evidence: { ...evidence, revertGate: gate } };
+  if (!gate.passed) return failed(msg`${why}; reverted to ${prev} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
+  return { status: "reverted", summary: revertedSummary(prev, gate.cut), error: typeof why === "string" ? redactText(why) : redactedText(why), evidence: { ...evidence, revertGate: gate } };
 }
 
 /**
@@ -302,7 +322,7 @@ async function revertAndVerify(ctx: StepContext, s: Strategy, before: Before, pu
 export async function restartSidecarStep(ctx: StepContext, s: Strategy): Promise<StepResult> {
   const opCtx: Ctx = { actor: ctx.createdBy, requestId: `job:${ctx.jobId}` };
   const release = await lockFor(ctx, `rollout ${ctx.jobId}: up -d k2-sidecar`, (s.healthyDeadlineSeconds + 1800) * 1000).catch((e) => e as Error);
-  if (release instanceof Error) return failed(`the node is locked: ${message(release)}`);
+  if (release instanceof Error) return failed(msg`the node is locked: ${said(release)}`);
   try {
     await ctx.progress("recreating");
     try {
@@ -310,12 +330,12 @@ export async function restartSidecarStep(ctx: StepContext, s: Strategy): Promise
         await exec(t, upCommand("k2-sidecar"), "docker compose up -d k2-sidecar");
       });
     } catch (e) {
-      return failed(message(e));
+      return failed(said(e));
     }
     await ctx.progress("verifying");
     const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId}`, jobId: ctx.jobId, acceptCut: true });
-    if (!gate.passed) return failed(`health gate not passed: ${gate.last}`, { gate });
-    return { status: "succeeded", summary: gate.cut ? "sidecar recreated with its .env; healthy; the node is cut: k2s paused by the traffic cutoff (k2s was not touched)" : "sidecar recreated with its .env; healthy", evidence: { gate } };
+    if (!gate.passed) return failed(msg`health gate not passed: ${gate.last}`, { gate });
+    return { status: "succeeded", summary: gate.cut ? msg`sidecar recreated with its .env; healthy; the node is cut: k2s paused by the traffic cutoff (k2s was not touched)` : msg`sidecar recreated with its .env; healthy`, evidence: { gate } };
   } finally {
     await release();
   }
@@ -327,9 +347,9 @@ export async function pushComposeStep(ctx: StepContext): Promise<StepResult> {
   await ctx.progress("pushing");
   try {
     const r = await pushCompose(ctx.nodeIpv4, { apply: false }, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
-    return { status: "succeeded", summary: textOf(r.summary).text, evidence: { outcome: r.parsed.outcome, md5: r.parsed.md5 } };
+    return { status: "succeeded", summary: r.summary, evidence: { outcome: r.parsed.outcome, md5: r.parsed.md5 } };
   } catch (e) {
-    return failed(message(e));
+    return failed(said(e));
   }
 }
 
@@ -340,8 +360,8 @@ export async function dirMigrationStep(ctx: StepContext): Promise<StepResult> {
   try {
     const r = await migrateDeployDir(ctx.nodeIpv4, { actor: ctx.createdBy, requestId: `job:${ctx.jobId}:${ctx.itemId}` });
     const ok = r.parsed.check.status === "pass";
-    return ok ? { status: "succeeded", summary: textOf(r.summary).text } : failed(textOf(r.summary).text, { check: r.parsed.check });
+    return ok ? { status: "succeeded", summary: r.summary } : failed(r.summary, { check: r.parsed.check });
   } catch (e) {
-    return failed(message(e));
+    return failed(said(e));
   }
 }
