@@ -215,6 +215,19 @@ test.describe("languages", () => {
       await expect(page.getByTestId("op-result")).toContainText("k2-sidecar");
     });
 
+    test("a job's node results in 中文: a verification's failing checks are said from lib's sentences, the check names verbatim", async ({ page }) => {
+      test.setTimeout(120_000);
+      await signInZh(page, ROLLOUT_ZH, PASSWORD);
+      const main = page.getByRole("main");
+      await main.getByRole("button", { name: "从 Center 同步" }).click();
+      for (const name of ["jp-tokyo-01", "sg-singapore-01"]) await page.getByLabel(`选择 ${name}`).check();
+      await main.getByRole("button", { name: "校验所选节点" }).click();
+      await expect(page.getByTestId("job-progress")).toHaveAttribute("data-status", "failed", { timeout: 60_000 });
+      // the wrong-timezone node's step summary, stored as a sentence, read back in the reader's language
+      await expect(page.getByTestId("job-failures")).toContainText("sg-singapore-01 (127.0.0.13): 失败：timezone");
+      await expect(page.getByTestId("job-failures")).not.toContainText("fail: timezone");
+    });
+
     test("the rollout form in 中文: heading, labels, hints, buttons and the browser's own validation from the Chinese catalog", async ({ page }) => {
       await signInZh(page, ROLLOUT_ZH, PASSWORD);
       await page.goto("/operations/rollout/new?target=selection&nodes=127.0.0.1,127.0.0.2");

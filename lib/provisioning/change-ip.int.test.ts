@@ -81,7 +81,7 @@ describe("change_ip: a private node gets a new public address", () => {
     expect(newIp).toMatch(/^127\.0\.64\.\d+$/);
     expect(newIp).not.toBe(oldIp);
     expect(run).toMatchObject({ status: "done", step: "verify-ip" });
-    const steps = run.steps as Record<string, StepState>;
+    const steps = run.steps as unknown as Record<string, StepState>;
     for (const s of ["move-ip", "reregister", "verify-ip"]) expect(steps[s]?.status, s).toBe("succeeded");
     expect(steps["verify-ip"].summary).toMatch(/WARNING: Center left the node private but owned by no one/);
     // Lightsail: one static IP allocated (the plan's) and attached; the instance shows it

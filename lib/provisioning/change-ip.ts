@@ -220,7 +220,7 @@ async function until<T>(what: Text, d: { signal?: AbortSignal; pollMs?: number; 
  * Errors (ActionFailure): the instance gone or not running; the static IP
  * attached to another instance; Lightsail refusing; the address not showing in time.
  */
-export async function moveAddress(operationId: number, d: Deps): Promise<{ summary: string }> {
+export async function moveAddress(operationId: number, d: Deps): Promise<{ summary: Text }> {
   const plan = await planOf(operationId);
   const { instanceName: name, region } = plan;
   const say = async (l: string) => d.progress?.(l);
@@ -255,18 +255,22 @@ export async function moveAddress(operationId: number, d: Deps): Promise<{ summa
   await until(msg`${name} showing ${newIp} at Lightsail`, d, async () => ((await d.lightsail.findInstance(name, region))?.publicIp === newIp ? true : null));
   plan.newIp = newIp;
   await savePlan(operationId, plan);
-  let released = "";
+  let released: string | null = null;
   if (plan.oldStaticIpName) {
     const old = await d.lightsail.findStaticIp(plan.oldStaticIpName, region);
     if (old && !old.isAttached) {
       await say(`releasing the old static IP ${old.name} (${old.ipAddress})`);
       await d.lightsail.releaseStaticIp(old.name, region);
-      released = `; the old static IP ${old.name} released`;
+      released = old.name;
     }
   }
   await d.center.updateNodeOperation(operationId, { status: "in_progress", result: { oldIp: plan.oldIp, newIp } }, { timeoutMs: 15_000 });
   await savePlan(operationId, plan, "reregister");
-  return { summary: `${name}: ${plan.oldIp} → ${newIp} (static IP ${ip.name})${released}; Center told in_progress {oldIp, newIp}` };
+  return {
+    summary: released
+      ? msg`${name}: ${plan.oldIp} → ${newIp} (static IP ${ip.name}); the old static IP ${released} released; Center told in_progress {oldIp, newIp}`
+      : msg`${name}: ${plan.oldIp} → ${newIp} (static IP ${ip.name}); Center told in_progress {oldIp, newIp}`,
+  };
 }
 
 /** The fleet table's row for the new address (a copy of the old one's identity), so the machine's host key pins can live there. */
@@ -291,7 +295,7 @@ type SshDeps = Deps & { ssh: SshEngine; registerWaitMs?: number };
  * Errors (ActionFailure): SSH refused (a changed key), the restart failing, no
  * registration within `registerWaitMs` (default 5 min).
  */
-export async function reregister(operationId: number, d: SshDeps & { actor: string }): Promise<{ summary: string }> {
+export async function reregister(operationId: number, d: SshDeps & { actor: string }): Promise<{ summary: Text }> {
   const plan = await planOf(operationId);
   if (!plan.newIp) throw new ActionFailure("conflict", msg`Work item ${operationId}: the instance has no new address yet.`);
   const { oldIp, newIp } = { oldIp: plan.oldIp, newIp: plan.newIp };
@@ -322,7 +326,7 @@ export async function reregister(operationId: number, d: SshDeps & { actor: stri
     );
   }
   await savePlan(operationId, plan, "verify-ip");
-  return { summary: `registered at Center from ${newIp}${notes.length ? `; ${notes.join("; ")}` : ""}` };
+  return { summary: notes.length ? msg`registered at Center from ${newIp}; ${notes.join("; ")}` : msg`registered at Center from ${newIp}` };
 }
 
 /**
@@ -331,7 +335,7 @@ export async function reregister(operationId: number, d: SshDeps & { actor: stri
  * ownership of the node read, and the item reported `done` with {oldIp, newIp,
  * owner}. The run ends done. Errors (ActionFailure): the checklist does not pass.
  */
-export async function verifyChangedIp(operationId: number, d: SshDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: string }> {
+export async function verifyChangedIp(operationId: number, d: SshDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: Text }> {
   const plan = await planOf(operationId);
   if (!plan.newIp) throw new ActionFailure("conflict", msg`Work item ${operationId}: the instance has no new address yet.`);
   const newIp = plan.newIp;
@@ -347,5 +351,5 @@ export async function verifyChangedIp(operationId: number, d: SshDeps & { trigge
       : owner === "kept"
         ? "; Center shows it owned by its subscription"
         : "";
-  return { summary: `the checklist passes on ${newIp} (${checks} checks); work item done {oldIp ${plan.oldIp}, newIp ${newIp}}${ownership}` };
+  return { summary: msg`the checklist passes on ${newIp} (${checks} checks); work item done {oldIp ${plan.oldIp}, newIp ${newIp}}${ownership}` };
 }

@@ -9,7 +9,7 @@ import { centerUrlAllowList } from "@/lib/node-ops/env-schema";
 import { check } from "@/lib/node-ops/ops";
 import { registerSecret } from "@/lib/redact";
 import type { SshEngine } from "@/lib/ssh/engine";
-import { msg } from "@/lib/text";
+import { msg, type Text } from "@/lib/text";
 import { destroyClaim, openRunClaim } from "./claim";
 import type { ConfirmedChoices } from "./choose";
 import type { VpsRecord } from "./create-vps";
@@ -84,7 +84,7 @@ export function envWriteScript(content: string): string {
  * IP type and metering) written on stdin. Errors: the .env is refused by its
  * rules (named keys, nothing written); the claim is gone; the write failed.
  */
-export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promise<{ summary: string }> {
+export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promise<{ summary: Text }> {
   const { run, choices, target } = await runOf(operationId);
   const claimToken = await openRunClaim(operationId);
   const nodeSecret = newNodeSecret();
@@ -107,7 +107,7 @@ export async function writeNodeEnv(operationId: number, d: NodeStepDeps): Promis
   check(r, `Writing ${DIR}/.env`);
   const kept = /secret=kept/.test(r.stdout);
   await db().provisionRun.update({ where: { operationId }, data: { step: "deploy" } });
-  return { summary: `${DIR}/.env written (${env.keys.join(", ")}); node secret ${kept ? "kept from the earlier attempt" : "new"}` };
+  return { summary: kept ? msg`${DIR}/.env written (${env.keys.join(", ")}); node secret kept from the earlier attempt` : msg`${DIR}/.env written (${env.keys.join(", ")}); node secret new` };
 }
 
 /** The crash monitor (node-behavior.md §8 step 14): a unit that keeps k2s' logs when it dies. */
@@ -140,7 +140,7 @@ function crashMonitorScript(): string {
  * cron line, the crash monitor, then `docker compose up -d` (never down).
  * Errors: any part failed (named), or the stack did not come up.
  */
-export async function deployStack(operationId: number, d: NodeStepDeps): Promise<{ summary: string }> {
+export async function deployStack(operationId: number, d: NodeStepDeps): Promise<{ summary: Text }> {
   const { target } = await runOf(operationId);
   const say = async (l: string) => d.progress?.(l);
   await say("pushing the canonical compose and the users file");
@@ -161,7 +161,12 @@ export async function deployStack(operationId: number, d: NodeStepDeps): Promise
   const running = up.stdout.split("\n").filter((l) => /^(k2s|k2-sidecar) running/.test(l)).length;
   if (running < 2) throw new ActionFailure("failed", redactedText(msg`the stack did not come up (k2s and k2-sidecar running: ${running} of 2): ${up.stdout.trim().split("\n").slice(-4).join(" | ")}`));
   await db().provisionRun.update({ where: { operationId }, data: { step: "register" } });
-  return { summary: `compose ${pushed.toLowerCase()}, auto-update ${(parseScriptOutcome(au.stdout) ?? "?").toLowerCase()}, cron ${(parseCronOutcome(cron.stdout)?.result ?? "?").toLowerCase()}, crash monitor ${/active$/m.test(cm.stdout) ? "active" : "not active"}; up -d: k2s and k2-sidecar running` };
+  const words = { compose: pushed.toLowerCase(), autoUpdate: (parseScriptOutcome(au.stdout) ?? "?").toLowerCase(), cron: (parseCronOutcome(cron.stdout)?.result ?? "?").toLowerCase() };
+  return {
+    summary: /active$/m.test(cm.stdout)
+      ? msg`compose ${words.compose}, auto-update ${words.autoUpdate}, cron ${words.cron}, crash monitor active; up -d: k2s and k2-sidecar running`
+      : msg`compose ${words.compose}, auto-update ${words.autoUpdate}, cron ${words.cron}, crash monitor not active; up -d: k2s and k2-sidecar running`,
+  };
 }
 
 /**
@@ -171,7 +176,7 @@ export async function deployStack(operationId: number, d: NodeStepDeps): Promise
  * and ends the run's Center part. Errors: not registered within `registerWaitMs`
  * (Center's 30-minute sweep then fails the item).
  */
-export async function awaitRegistration(operationId: number, d: NodeStepDeps): Promise<{ summary: string; node: AdminNodeItem }> {
+export async function awaitRegistration(operationId: number, d: NodeStepDeps): Promise<{ summary: Text; node: AdminNodeItem }> {
   const { vps } = await runOf(operationId);
   const until = Date.now() + (d.registerWaitMs ?? 25 * 60_000);
   for (;;) {
@@ -180,7 +185,7 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
     if (node?.class === "private" && op?.status === "done") {
       await destroyClaim(operationId, { status: "in_progress" });
       await db().provisionRun.update({ where: { operationId }, data: { step: "verify" } });
-      return { summary: `${node.name} registered at Center from ${vps.ipv4}: class private, work item done (set by the node's registration); the claim token k2ops held is destroyed`, node };
+      return { summary: msg`${node.name} registered at Center from ${vps.ipv4}: class private, work item done (set by the node's registration); the claim token k2ops held is destroyed`, node };
     }
     if (Date.now() > until) {
       // any claim makes the node private at Center (§8.2); only a claim that matched turns the item done
@@ -204,11 +209,11 @@ export async function awaitRegistration(operationId: number, d: NodeStepDeps): P
  * `attempts` times `everyMs` apart. The run ends `done`. Errors: a check fails
  * or stays unknown (named, with the run kept at this step to retry).
  */
-export async function verifyProvisioned(operationId: number, d: NodeStepDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: string }> {
+export async function verifyProvisioned(operationId: number, d: NodeStepDeps & { triggeredBy: string; attempts?: number; everyMs?: number }): Promise<{ summary: Text }> {
   const { vps } = await runOf(operationId);
   const { checks } = await checklistUntilPass(vps.ipv4, d);
   await db().provisionRun.update({ where: { operationId }, data: { status: "done", lastError: null } });
-  return { summary: `the checklist passes on ${vps.ipv4} (${checks} checks, reporter and Center cross-check included); ${vps.name} is in the fleet as class private` };
+  return { summary: msg`the checklist passes on ${vps.ipv4} (${checks} checks, reporter and Center cross-check included); ${vps.name} is in the fleet as class private` };
 }
 
 /**

@@ -6,7 +6,7 @@ import { ActionFailure } from "@/lib/errors";
 import { cmd } from "@/lib/guardrails/command";
 import { HostKeyChangedError, HostKeyNewTypeError } from "@/lib/ssh/host-keys";
 import { SshAuthError, SshUnreachableError, type SshEngine } from "@/lib/ssh/engine";
-import { msg } from "@/lib/text";
+import { msg, type Text } from "@/lib/text";
 import type { VpsRecord } from "./create-vps";
 import { redactedText } from "@/lib/redact/text";
 
@@ -37,7 +37,7 @@ export type OsStepDeps = {
   user?: string;
 };
 
-export type OsStepResult = { summary: string; ports: { before: number; after: number }; warnings: number; tail: string[] };
+export type OsStepResult = { summary: Text; ports: { before: number; after: number }; warnings: number; tail: string[] };
 
 
 const keyRefusal = (e: unknown, ip: string, port: number) =>
@@ -121,7 +121,7 @@ export async function prepareOs(operationId: number, d: OsStepDeps): Promise<OsS
     throw keyRefusal(e, ip, 1022) ?? new ActionFailure("failed", redactedText(msg`${ip} does not answer on 1022 after provision-node.sh: ${e instanceof Error ? e.message : String(e)}`));
   }
   await db().provisionRun.update({ where: { operationId }, data: { step: "env" } });
-  const summary = `provision-node.sh on ${ip}:${port}: ${done.replace(/\.$/, "")}; SSH now on 1022 with the pinned host key`;
-  await say(summary);
+  const summary = msg`provision-node.sh on ${ip}:${port}: ${done.replace(/\.$/, "")}; SSH now on 1022 with the pinned host key`;
+  await say(summary.text);
   return { summary, ports: { before: port, after: 1022 }, warnings, tail };
 }

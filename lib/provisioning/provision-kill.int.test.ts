@@ -119,7 +119,7 @@ describe("a console killed again and again as the provision job reaches each ste
     expect(job.items[0].attempts).toBeGreaterThanOrEqual(killedAt.length + 1);
     const run = await db().provisionRun.findUniqueOrThrow({ where: { operationId: op.id } });
     expect(run).toMatchObject({ status: "done", step: "verify", claimSealed: null });
-    for (const s of BUILT_JOB_STEPS) expect((run.steps as Record<string, StepState>)[s]?.status, s).toBe("succeeded");
+    for (const s of BUILT_JOB_STEPS) expect((run.steps as unknown as Record<string, StepState>)[s]?.status, s).toBe("succeeded");
     // no second VPS; Center: the item done (by the node's registration with the claim), the node private
     const name = `pn-${op.subId}`;
     expect(ls.creates.filter((c) => c.name === name)).toHaveLength(1);

@@ -60,7 +60,7 @@ describe("provisioning a private node end to end on simulated machines", () => {
     expect(job!.items[0].error ?? "").toBe("");
     expect(status).toBe("succeeded");
     const run = await db().provisionRun.findUniqueOrThrow({ where: { operationId: opId } });
-    const steps = run.steps as Record<string, StepState>;
+    const steps = run.steps as unknown as Record<string, StepState>;
     expect(run).toMatchObject({ status: "done", step: "verify", claimSealed: null });
     for (const s of ["create-vps", "os", "env", "deploy", "register", "verify"]) expect(steps[s]?.status, s).toBe("succeeded");
     expect(steps.os.summary).toMatch(/Provisioning complete\. \d+ warning\(s\); SSH now on 1022/);

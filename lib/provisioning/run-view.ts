@@ -1,4 +1,7 @@
 import { db } from "@/lib/db";
+import type { Locale } from "@/lib/i18n/locales";
+import { say } from "@/lib/i18n/server-text";
+import { sentenceOf } from "@/lib/jobs/sentences";
 import { isUnfinishedJob } from "@/lib/jobs";
 import type { VpsRecord } from "./create-vps";
 import { jobStepsOf, WIZARD_STEPS, type StepState, type WizardStep } from "./run";
@@ -80,8 +83,9 @@ export type RunStepper = {
 };
 
 
-/** The stepper of the run of `operationId`, or null when k2ops holds no run for it. `now` (ms) for elapsed times. */
-export async function runStepper(operationId: number, now = Date.now()): Promise<RunStepper | null> {
+/** The stepper of the run of `operationId`, or null when k2ops holds no run for it. `now` (ms) for elapsed times; summaries and errors said in `locale` (default en). */
+export async function runStepper(operationId: number, opts: { now?: number; locale?: Locale } = {}): Promise<RunStepper | null> {
+  const { now = Date.now(), locale = "en" } = opts;
   const run = await db().provisionRun.findUnique({ where: { operationId } });
   if (!run) return null;
   const job = run.jobId ? await db().job.findUnique({ where: { id: run.jobId }, select: { id: true, status: true, items: { select: { step: true, status: true }, take: 1 } } }) : null;
@@ -109,8 +113,8 @@ export async function runStepper(operationId: number, now = Date.now()): Promise
       label: labels[key] ?? key,
       labelCode: Object.hasOwn(STEP_LABEL_CODES, key) ? STEP_LABEL_CODES[key as keyof typeof STEP_LABEL_CODES] : null,
       state,
-      summary: s?.summary ?? null,
-      error: s?.error ?? null,
+      summary: s?.summary ? say(sentenceOf(s.summaryText) ?? s.summary, locale) : null,
+      error: s?.error ? say(sentenceOf(s.errorText) ?? s.error, locale) : null,
       startedAt: start,
       finishedAt: end,
       elapsedMs: start ? (end ? Date.parse(end) : now) - Date.parse(start) : null,

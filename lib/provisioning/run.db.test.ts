@@ -11,6 +11,8 @@ import { abortWorkItem, claimWorkItem } from "./claim";
 import { chooseSchema, chooseView, confirmChoices } from "./choose";
 import { ensureVps, type VpsRecord } from "./create-vps";
 import { setProvisionDeps, startProvisionRun, type StepState } from "./run";
+import { runStepper } from "./run-view";
+import { itemSentences } from "@/lib/jobs/sentences";
 
 // The wizard's step 3 on the durable job (issue #14): the VPS pn-<subId> created
 // at the Lightsail simulator (linked to the Center simulator, whose inventory is
@@ -78,7 +80,7 @@ async function runJobFor(opId: number) {
   return { jobId, status, job: await getJob(jobId) };
 }
 const NO_SSH = /^os: no SSH key is configured in this console/;
-const stepsOf = async (opId: number) => (await runOf(opId)).steps as Record<string, StepState>;
+const stepsOf = async (opId: number) => (await runOf(opId)).steps as unknown as Record<string, StepState>;
 
 describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created once", () => {
   it("creates pn-<subId> at Lightsail in the region's first zone, waits for it to run, records it, reports in_progress to Center; step 4 then needs SSH", async () => {
@@ -91,7 +93,7 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
     const vps = run.vps as VpsRecord;
     expect(run).toMatchObject({ step: "os", status: "in_progress", leaseOwner: null });
     expect(vps).toMatchObject({ name, provider: "aws_lightsail", region: "ap-northeast-1", availabilityZone: "ap-northeast-1a", reused: false });
-    const steps = run.steps as Record<string, StepState>;
+    const steps = run.steps as unknown as Record<string, StepState>;
     expect(steps["create-vps"]).toMatchObject({ status: "succeeded", summary: expect.stringMatching(new RegExp(`^created ${name} at ${vps.ipv4.replace(/\./g, "\\.")} \\(ap-northeast-1a, `)) });
     expect(steps.os).toMatchObject({ status: "failed" });
     // the provider's inventory (Center's cloud instances come from it) holds exactly one such instance, running
@@ -142,7 +144,12 @@ describe("the wizard's step 3 on the provision job: the VPS pn-<subId>, created 
     expect(first.job!.items[0].error).toMatch(/^create-vps: Lightsail refused to create pn-\d+ in ap-northeast-1a: We encountered an internal error/);
     const run = await runOf(opId);
     expect(run).toMatchObject({ step: "create-vps", status: "claimed", leaseOwner: null, lastError: expect.stringMatching(/Lightsail refused/) });
-    expect((run.steps as Record<string, StepState>)["create-vps"]).toMatchObject({ status: "failed", error: expect.stringMatching(/internal error/) });
+    expect((run.steps as unknown as Record<string, StepState>)["create-vps"]).toMatchObject({ status: "failed", error: expect.stringMatching(/internal error/) });
+    // a Chinese reader gets the step's failure in Chinese, on the job panel and on the wizard's stepper; the service's own words verbatim
+    expect(itemSentences(first.job!.items[0], "zh-CN").error).toMatch(/^create-vps：Lightsail 拒绝在 ap-northeast-1a 中创建 pn-\d+：We encountered an internal error/);
+    const stepper = await runStepper(opId, { locale: "zh-CN" });
+    expect(stepper!.steps.find((st) => st.key === "create-vps")?.error).toMatch(/^Lightsail 拒绝在 ap-northeast-1a 中创建 pn-\d+：We encountered/);
+    expect((await runStepper(opId))!.steps.find((st) => st.key === "create-vps")?.error).toMatch(/^Lightsail refused to create/);
     const op = center.state.ops.find((o) => o.id === opId)!;
     expect(op).toMatchObject({ status: "failed", lastError: expect.stringMatching(/^create-vps: Lightsail refused/) });
     expect(createsOf(name)).toBe(0);

@@ -6,7 +6,7 @@ import { createJob, isUnfinishedJob, startJob } from "@/lib/jobs";
 import { defineJobKind, type StepContext, type StepResult } from "@/lib/jobs/kinds";
 import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
-import { msg, textOf, type Text } from "@/lib/text";
+import { isText, msg, textOf, type Text } from "@/lib/text";
 import { redactText } from "@/lib/redact";
 import { redactedText } from "@/lib/redact/text";
 import { heldRun, LEASE_MS, leaseOwnerName } from "./claim";
@@ -34,14 +34,15 @@ export type WizardStep = (typeof WIZARD_STEPS)[number];
 /** Steps the job runs (steps 1-2 are the operator's, on the page). */
 export const BUILT_JOB_STEPS: readonly WizardStep[] = ["create-vps", "os", "env", "deploy", "register", "verify"];
 
-export type StepState = { status: "running" | "succeeded" | "failed"; startedAt: string; finishedAt?: string; summary?: string; error?: string; attempt?: number };
+/** A step's record on the run; `summaryText`/`errorText`: the same as sentences (lib/text, redacted), said in each reader's language. */
+export type StepState = { status: "running" | "succeeded" | "failed"; startedAt: string; finishedAt?: string; summary?: string; error?: string; summaryText?: Text; errorText?: Text; attempt?: number };
 
 const paramsSchema = z.object({ operationId: z.number().int().positive() });
 
 type RunStep = WizardStep | ChangeIpStep;
 /** The steps a job runs for a run of `action`, in order. */
 export const jobStepsOf = (action: string): readonly RunStep[] => (action === "change_ip" ? CHANGE_IP_STEPS : BUILT_JOB_STEPS);
-type StepRunner = (operationId: number, d: Deps, signal: AbortSignal, progress: (line: string) => Promise<void>, createdBy: string) => Promise<{ summary: string }>;
+type StepRunner = (operationId: number, d: Deps, signal: AbortSignal, progress: (line: string) => Promise<void>, createdBy: string) => Promise<{ summary: string | Text }>;
 const needSsh = (d: Deps): SshEngine => {
   if (!d.ssh) throw new ActionFailure("failed", "no SSH key is configured in this console (K2OPS_SSH_KEY_PATH): the machine cannot be reached");
   return d.ssh();
@@ -103,6 +104,10 @@ async function takeLease(operationId: number, owner: string, o: { force?: boolea
   return r.count === 1;
 }
 
+const FINISHED_UNRECORDED = (() => {
+  const t = msg`finished (the console process that ran it stopped before recording its summary)`;
+  return { summary: t.text, summaryText: t };
+})();
 const CANCELLED_STEP = msg`cancelled while it ran; start the job again to resume this step`;
 const redactedSentence = (t: string | Text): string | Text => (typeof t === "string" ? redactText(t) : redactedText(t));
 
@@ -140,21 +145,22 @@ async function runSteps(ctx: StepContext): Promise<StepResult> {
       const states = (run.steps as Record<string, StepState> | null) ?? {};
       for (const earlier of jobSteps.slice(0, jobSteps.indexOf(step))) {
         const st = states[earlier];
-        if (st?.status === "running") await markStep(operationId, earlier, { ...st, status: "succeeded", finishedAt: new Date().toISOString(), summary: "finished (the console process that ran it stopped before recording its summary)" });
+        if (st?.status === "running") await markStep(operationId, earlier, { ...st, status: "succeeded", finishedAt: new Date().toISOString(), ...FINISHED_UNRECORDED });
       }
       const startedAt = new Date().toISOString();
       await markStep(operationId, step, { status: "running", startedAt, attempt: ctx.attempt });
       await ctx.progress(step);
       try {
         const r = await runner(operationId, d, ctx.signal, (line) => ctx.progress(`${step}: ${line}`.slice(0, 200)), ctx.createdBy);
-        await markStep(operationId, step, { status: "succeeded", startedAt, finishedAt: new Date().toISOString(), summary: r.summary, attempt: ctx.attempt });
-        done.push(`${step}: ${r.summary}`);
+        const summary = textOf(r.summary).text;
+        await markStep(operationId, step, { status: "succeeded", startedAt, finishedAt: new Date().toISOString(), summary, ...(isText(r.summary) ? { summaryText: redactedText(r.summary) } : {}), attempt: ctx.attempt });
+        done.push(`${step}: ${summary}`);
       } catch (e) {
         // a cancel (or this worker stopping) is not the machine failing: Center is not told, the run stays at its step
         const cancelled = ctx.signal.aborted;
         const said = cancelled ? CANCELLED_STEP : redactedSentence(errorSentence(e));
         const error = textOf(said).text;
-        await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, attempt: ctx.attempt });
+        await markStep(operationId, step, { status: "failed", startedAt, finishedAt: new Date().toISOString(), error, ...(isText(said) ? { errorText: said } : {}), attempt: ctx.attempt });
         if (cancelled) return { status: "failed", error: msg`${step}: ${CANCELLED_STEP}` };
         await db().provisionRun.update({ where: { operationId }, data: { lastError: error.slice(0, 500) } });
         // provisioning.md Step 8: Center hears of the failure (concise; the token and secret are never in it) —

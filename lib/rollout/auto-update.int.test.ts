@@ -73,7 +73,7 @@ describe("rollout kind auto-update", () => {
   it("the dry run lists exactly the commands a node receives", async () => {
     const preview = await previewRollout({ selection: [...FOUR, UNMIGRATED] }, { kind: "auto-update" }, fast());
     expect(preview.targeted).toBe(4);
-    expect(preview.skipped).toEqual([{ ipv4: UNMIGRATED, name: expect.any(String), reason: expect.stringContaining("DIR-migration guard") }]);
+    expect(preview.skipped).toEqual([{ ipv4: UNMIGRATED, name: expect.any(String), reason: expect.objectContaining({ text: expect.stringContaining("DIR-migration guard") }) }]);
     expect(preview.commands).toHaveLength(4);
     expect(preview.commands[0]).toBe(`pre-check (read only): ${AUTO_UPDATE_READ}`);
     expect(preview.commands[1]).toContain(`md5 ${canonical.md5}`);

@@ -1,3 +1,4 @@
+import { msg } from "@/lib/text";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -131,7 +132,7 @@ describe("rollout of a pinned tag", () => {
     const strategy = fast({ canary: 0, batchSize: { mode: "count", value: 1 }, failureThreshold: { mode: "count", value: 5 } });
     // unreachable at plan time: skipped with its reason
     await f.fleet.setReachable(ips[20], false);
-    expect((await previewRollout(target, params, strategy)).skipped).toEqual([{ ipv4: ips[20], name: expect.any(String), reason: "unreachable at plan time (SSH did not answer)" }]);
+    expect((await previewRollout(target, params, strategy)).skipped).toEqual([{ ipv4: ips[20], name: expect.any(String), reason: msg`unreachable at plan time (SSH did not answer)` }]);
     await f.fleet.setReachable(ips[20], true);
     expect((await previewRollout(target, params, strategy)).targeted).toBe(2);
     const upBefore = upCount(PULLFAIL);
@@ -193,7 +194,7 @@ describe("rollout of a pinned tag", () => {
   it("the DIR-migration guard keeps un-migrated and legacy nodes out of a compose push, at plan time and on the node", async () => {
     const preview = await previewRollout({ selection: [ips[0], ips[22], ips[23]] }, { kind: "push-compose" }, fast());
     expect(preview.targeted).toBe(1);
-    expect(preview.skipped.map((s) => [s.ipv4, s.reason])).toEqual([
+    expect(preview.skipped.map((s) => [s.ipv4, s.reason.text])).toEqual([
       [ips[22], expect.stringContaining("DIR-migration guard")],
       [ips[23], expect.stringContaining("DIR-migration guard")],
     ]);

@@ -4,7 +4,8 @@ import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth/page";
 import { hasRole } from "@/lib/auth/roles";
 import { centerClientFromEnv } from "@/lib/center/client";
-import { ActionFailure } from "@/lib/errors";
+import { ActionFailure, errorSentence } from "@/lib/errors";
+import { say } from "@/lib/i18n/server-text";
 import { chooseView } from "@/lib/provisioning/choose";
 import { runStepper } from "@/lib/provisioning/run-view";
 import { findWorkItem } from "@/lib/provisioning";
@@ -14,7 +15,7 @@ import { changeIpView } from "@/lib/provisioning/change-ip";
 import { lightsailClientFromEnv } from "@/lib/lightsail/client";
 import { provisionDeadline } from "@/lib/provisioning/work-items";
 import { WORK_ITEM_STATUSES } from "@/lib/provisioning/filters";
-import { getFormatters } from "@/lib/i18n/server";
+import { getFormatters, pageLocale } from "@/lib/i18n/server";
 import { PageHeader } from "@/components/shell/page-header";
 import { ChooseStep } from "@/components/provisioning/choose-step";
 import { RunStepper } from "@/components/provisioning/run-stepper";
@@ -66,9 +67,10 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     );
   }
   if (held?.action === "change_ip") {
-    const stepper = await runStepper(operationId);
+    const locale = await pageLocale();
+    const stepper = await runStepper(operationId, { locale });
     const open = ["claimed", "in_progress"].includes(held.status);
-    const cv = open ? await changeIpView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => (e instanceof Error ? e.message : String(e))) : null;
+    const cv = open ? await changeIpView(operationId, { center: centerClientFromEnv(), lightsail: lightsailClientFromEnv() }).catch((e: unknown) => say(errorSentence(e), locale)) : null;
     const canOperate = hasRole(user.role, "operator");
     return (
       <>
@@ -103,7 +105,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
       return (
         <>
           <PageHeader help="provisioning" title={t("wizard.unavailableTitle", { id: idText })} description={t("wizard.unavailableDescription")} />
-          <WarningNote testId="wizard-unavailable">{e.message}</WarningNote>
+          <WarningNote testId="wizard-unavailable">{say(e.text, await pageLocale())}</WarningNote>
           <Link href="/provisioning" className="mt-3 inline-block text-sm underline-offset-2 hover:underline">
             {t("wizard.back")}
           </Link>
@@ -112,7 +114,7 @@ export default async function WorkItemPage({ params, searchParams }: { params: P
     }
     throw e;
   }
-  const stepper = await runStepper(operationId);
+  const stepper = await runStepper(operationId, { locale: await pageLocale() });
   const canOperate = hasRole(user.role, "operator");
   const choosing = view.step === "choose" || view.step === "create-vps";
   // Center's own deadline for the item (center-api.md §5.6), from its creation time
