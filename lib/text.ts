@@ -36,6 +36,25 @@ export function textOf(s: string | Text): Text {
 
 export { isText };
 
+// A list is a sentence of its own kind: its id names the separator, its values are the items.
+const LIST_ID = "{list}";
+
+/**
+ * Several items said one after another, each in the reader's language (a sentence translated,
+ * data verbatim), joined by `sep` ("; " or ", ", said as the language writes it):
+ * msg`the verification failed: ${listOf(problems)}`.
+ */
+export function listOf(items: readonly (string | Text)[], sep: "; " | ", " = "; "): Text {
+  return { id: `${LIST_ID}${sep}`, values: [...items], text: items.map((i) => (typeof i === "string" ? i : i.text)).join(sep) };
+}
+
+/** The separator of a list made by listOf, or null for any other sentence. */
+export function listSeparator(t: Text): "; " | ", " | null {
+  if (!t.id.startsWith(LIST_ID)) return null;
+  const sep = t.id.slice(LIST_ID.length);
+  return sep === "; " || sep === ", " ? sep : null;
+}
+
 // zod takes a message as a string: the sentence behind each such string is remembered (the last
 // 2,000, as a schema's messages are few and an input-dependent one must not grow without end).
 const SCHEMA_TEXTS = new Map<string, Text>();

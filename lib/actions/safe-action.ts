@@ -251,5 +251,6 @@ function failureOf(e: unknown): Said {
   if (e instanceof ActionFailure) return { ...said(e.code, e.text), message: redactText(e.message) };
   // an unexpected error is said verbatim (like node output): it has no sentence to translate
   const m = e instanceof Error ? e.message : String(e);
-  return said("failed", textOf(redactText(m).slice(0, 500) || "The operation failed."));
+  const shown = redactText(m).slice(0, 500);
+  return said("failed", shown ? textOf(shown) : msg`The operation failed.`);
 }

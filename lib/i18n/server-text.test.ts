@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { msg, schemaText } from "@/lib/text";
+import { listOf, msg, schemaText } from "@/lib/text";
 import { ActionFailure } from "@/lib/errors";
 import { SERVER_TEXT, ZH_SERVER_FILES } from "@/messages/server";
 import { say, sayFieldErrors, speak } from "./server-text";
@@ -25,6 +25,16 @@ describe("lib's sentences in the reader's language", () => {
     const result = { summary: msg`pulled and brought up; ${msg`verification passed`}`, at, n: 3, rows: [{ title: msg`Wrong timezone`, detail: "UTC" }], raw: "verification passed" };
     expect(speak(result, "zh-CN")).toEqual({ summary: "已拉取并启动；校验通过", at, n: 3, rows: [{ title: "时区错误", detail: "UTC" }], raw: "verification passed" });
     expect(speak(result, "en")).toEqual({ summary: "pulled and brought up; verification passed", at, n: 3, rows: [{ title: "Wrong timezone", detail: "UTC" }], raw: "verification passed" });
+  });
+
+  it("a list (listOf) says each item in the reader's language and joins them as the language writes it", () => {
+    const problems = [msg`the auto-update cron still points at /apps/kaitu-slave`, "usage NOT restored", msg`the k2s-crash-monitor unit is not active`];
+    const t = msg`${"cron ok"}, but the verification failed: ${listOf(problems)}`;
+    expect(t.text).toBe("cron ok, but the verification failed: the auto-update cron still points at /apps/kaitu-slave; usage NOT restored; the k2s-crash-monitor unit is not active");
+    expect(say(t, "en")).toBe(t.text);
+    expect(say(t, "zh-CN")).toBe("cron ok，但校验失败：auto-update 的 cron 仍指向 /apps/kaitu-slave；usage NOT restored；k2s-crash-monitor 服务未启用");
+    expect(say(listOf(["a", "b"], ", "), "zh-CN")).toBe("a，b");
+    expect(say(listOf([]), "zh-CN")).toBe("");
   });
 
   it("keeps English when there is no translation, never an empty string", () => {

@@ -1,4 +1,4 @@
-import { isText, sentenceOfSchemaText, type Spoken, type Text } from "@/lib/text";
+import { isText, listSeparator, sentenceOfSchemaText, type Spoken, type Text } from "@/lib/text";
 import { SERVER_TEXT } from "@/messages/server";
 import type { Locale } from "./locales";
 
@@ -8,6 +8,8 @@ import type { Locale } from "./locales";
 // with no translation stays English, never empty. Client-safe: forms use it for schema messages.
 
 const PLACEHOLDER = /\{(\d+)\}/g;
+// how a language writes the separators of listOf (English's own are the default)
+const LIST_SEPARATORS: Partial<Record<Locale, Record<"; " | ", ", string>>> = { "zh-CN": { "; ": "；", ", ": "，" } };
 
 /** `t` in `locale`: its translation with the values filled in, or its English text. */
 export function say(t: string | Text, locale: Locale): string {
@@ -18,6 +20,8 @@ export function say(t: string | Text, locale: Locale): string {
     const sentence = sentenceOfSchemaText(t);
     return sentence && sentence.id !== t ? say(sentence, locale) : t;
   }
+  const sep = listSeparator(t);
+  if (sep) return t.values.map((v) => (typeof v === "string" ? v : say(v, locale))).join(LIST_SEPARATORS[locale]?.[sep] ?? sep);
   const template = SERVER_TEXT[locale]?.[t.id];
   if (template === undefined) return t.text;
   return template.replace(PLACEHOLDER, (whole, n: string) => {

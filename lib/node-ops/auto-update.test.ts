@@ -172,13 +172,13 @@ describe("guard, verification and outcome words", () => {
   });
   it("verification: only the canonical md5, executable, the line exactly once and no other entry pass", () => {
     expect(autoUpdateProblemsOnNode(state(), MD5)).toEqual([]);
-    expect(autoUpdateProblemsOnNode(state({ md5: "d41d8cd98f00b204e9800998ecf8427e", size: 0 }), MD5).join()).toMatch(/empty file/);
-    expect(autoUpdateProblemsOnNode(state({ md5: null, size: null, executable: false }), MD5)).toEqual(["/apps/k2s/auto-update.sh is missing"]);
-    expect(autoUpdateProblemsOnNode(state({ executable: false }), MD5).join()).toMatch(/not executable/);
-    expect(autoUpdateProblemsOnNode(state({ cronLines: 0 }), MD5).join()).toMatch(/0 times/);
-    expect(autoUpdateProblemsOnNode(state({ cronLines: 2 }), MD5).join()).toMatch(/2 times/);
-    expect(autoUpdateProblemsOnNode(state({ cronLines: -1 }), MD5).join()).toMatch(/could not be read/);
-    expect(autoUpdateProblemsOnNode(state({ otherLines: 1 }), MD5).join()).toMatch(/other root crontab/);
+    expect(autoUpdateProblemsOnNode(state({ md5: "d41d8cd98f00b204e9800998ecf8427e", size: 0 }), MD5).map((p) => p.text).join()).toMatch(/empty file/);
+    expect(autoUpdateProblemsOnNode(state({ md5: null, size: null, executable: false }), MD5).map((p) => p.text)).toEqual(["/apps/k2s/auto-update.sh is missing"]);
+    expect(autoUpdateProblemsOnNode(state({ executable: false }), MD5).map((p) => p.text).join()).toMatch(/not executable/);
+    expect(autoUpdateProblemsOnNode(state({ cronLines: 0 }), MD5).map((p) => p.text).join()).toMatch(/0 times/);
+    expect(autoUpdateProblemsOnNode(state({ cronLines: 2 }), MD5).map((p) => p.text).join()).toMatch(/2 times/);
+    expect(autoUpdateProblemsOnNode(state({ cronLines: -1 }), MD5).map((p) => p.text).join()).toMatch(/could not be read/);
+    expect(autoUpdateProblemsOnNode(state({ otherLines: 1 }), MD5).map((p) => p.text).join()).toMatch(/other root crontab/);
   });
   it("words the outcome as the runbook does, truthfully", () => {
     expect(describeFile(state(), null)).toBe("UP-TO-DATE");

@@ -131,13 +131,13 @@ export function autoUpdateRefusal(s: AutoUpdateState): Text | null {
 }
 
 /** What the verification requires: the canonical bytes, executable, the line exactly once and no other entry running it. */
-export function autoUpdateProblemsOnNode(s: AutoUpdateState, canonicalMd5: string): string[] {
-  const out: string[] = [];
-  if (s.md5 === null) out.push(`${AUTO_UPDATE_TARGET} is missing`);
-  else if (s.md5 !== canonicalMd5) out.push(`${AUTO_UPDATE_TARGET} has md5 ${s.md5}${s.size === 0 ? " (an empty file)" : ""}, not the canonical ${canonicalMd5}`);
-  if (s.md5 !== null && !s.executable) out.push(`${AUTO_UPDATE_TARGET} is not executable`);
-  if (s.cronLines !== 1) out.push(s.cronLines < 0 ? "the root crontab could not be read" : `the cron line is in root's crontab ${s.cronLines} times, not once`);
-  if (s.otherLines > 0) out.push(`${s.otherLines} other root crontab line(s) run ${AUTO_UPDATE_TARGET}`);
+export function autoUpdateProblemsOnNode(s: AutoUpdateState, canonicalMd5: string): Text[] {
+  const out: Text[] = [];
+  if (s.md5 === null) out.push(msg`${AUTO_UPDATE_TARGET} is missing`);
+  else if (s.md5 !== canonicalMd5) out.push(s.size === 0 ? msg`${AUTO_UPDATE_TARGET} has md5 ${s.md5} (an empty file), not the canonical ${canonicalMd5}` : msg`${AUTO_UPDATE_TARGET} has md5 ${s.md5}, not the canonical ${canonicalMd5}`);
+  if (s.md5 !== null && !s.executable) out.push(msg`${AUTO_UPDATE_TARGET} is not executable`);
+  if (s.cronLines !== 1) out.push(s.cronLines < 0 ? msg`the root crontab could not be read` : msg`the cron line is in root's crontab ${s.cronLines} times, not once`);
+  if (s.otherLines > 0) out.push(msg`${s.otherLines} other root crontab line(s) run ${AUTO_UPDATE_TARGET}`);
   return out;
 }
 

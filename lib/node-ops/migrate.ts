@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { ActionFailure } from "@/lib/errors";
 import { Arg, cmd, deployDir, migrationOldProjectDown } from "@/lib/guardrails/command";
 import { redactText } from "@/lib/redact";
-import { msg, type Text } from "@/lib/text";
+import { listOf, msg, type Text } from "@/lib/text";
 import type { ExecResult, SshTarget } from "@/lib/ssh/engine";
 import { sshEngine } from "./engine";
 import { ComposeAssetError, loadCanonicalCompose, type CanonicalCompose } from "./compose";
@@ -263,12 +263,12 @@ const CUTOVER_CHECKS = [
 ].join("\n");
 
 /** The cutover-specific checks: which failed, in the operator's words (empty = all passed). */
-export function cutoverProblems(out: string): string[] {
+export function cutoverProblems(out: string): Text[] {
   const has = (s: string) => out.split("\n").some((l) => l.trim() === s);
-  const problems: string[] = [];
-  if (!has("cert=ok")) problems.push("the re-issued certificate /etc/kaitu/certs/server-cert.pem is missing");
-  if (has("cron=old")) problems.push("the auto-update cron still points at /apps/kaitu-slave");
-  if (!has("monitor=active")) problems.push("the k2s-crash-monitor unit is not active");
+  const problems: Text[] = [];
+  if (!has("cert=ok")) problems.push(msg`the re-issued certificate /etc/kaitu/certs/server-cert.pem is missing`);
+  if (has("cron=old")) problems.push(msg`the auto-update cron still points at /apps/kaitu-slave`);
+  if (!has("monitor=active")) problems.push(msg`the k2s-crash-monitor unit is not active`);
   return problems;
 }
 
@@ -346,17 +346,17 @@ export async function migrateDeployDir(ipv4: string, ctx: Ctx): Promise<OpResult
     // 5. hooks: the auto-update cron and the crash monitor point at /apps/k2s
     check(await run(ssh.runScript(t, HOOKS, { sudo: true, timeoutMs: 60_000 })), msg`Re-pointing cron and the crash monitor`);
     const cut = await run(ssh.runScript(t, CUTOVER_CHECKS, { sudo: true, timeoutMs: 60_000 }));
-    const cutover = cut.code === 0 ? cutoverProblems(cut.stdout) : ["the cutover checks could not run"];
+    const cutover = cut.code === 0 ? cutoverProblems(cut.stdout) : [msg`the cutover checks could not run`];
     return { usage, restoredGb, usageNote, cutover, raw: logs.map(raw).filter(Boolean).join("\n") };
   });
   const checked = await verifyAfter(ipv4, ctx, "directory migration");
   const problems = [...out.cutover, ...(out.usage.metering && out.usage.bytes && out.restoredGb === null ? [out.usageNote] : [])];
   // the checklist passing is not enough: the certificate, hooks and the month's count belong to this cutover
-  const cutoverSentence = msg`${checked.sentence ?? checked.text}; cutover: ${problems.join("; ")}`;
+  const cutoverSentence = msg`${checked.sentence ?? checked.text}; cutover: ${listOf(problems)}`;
   const merged: AfterCheck = problems.length ? { status: checked.status === "error" ? "error" : "fail", text: cutoverSentence.text, sentence: cutoverSentence } : checked;
   return {
     summary: msg`migrated to /apps/k2s (old project down, /apps/kaitu-slave and its volumes kept); ${out.usageNote}; ${merged.sentence ?? merged.text}. A real client connecting is outside k2ops' reach: check it before removing kaitu-slave_config / kaitu-slave_k2v5-data.`,
-    parsed: { usageBefore: out.usage, restoredGb: out.restoredGb, usageNote: out.usageNote, cutover: out.cutover, verification: merged.text, check: merged },
+    parsed: { usageBefore: out.usage, restoredGb: out.restoredGb, usageNote: out.usageNote, cutover: out.cutover.map((c) => c.text), verification: merged.text, check: merged },
     raw: out.raw,
     command: "probe + usage read + prepare /apps/k2s (stdin) + pull + compose down (old project) + up -d + set-usage + hooks",
   };

@@ -24,7 +24,7 @@ import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
 import { redactedText } from "@/lib/redact/text";
 import type { SshTarget } from "@/lib/ssh/engine";
-import { msg, type Text } from "@/lib/text";
+import { listOf, msg, type Text } from "@/lib/text";
 import { lockFor, said } from "./steps";
 
 // The `auto-update` kind: "install/refresh auto-update", runbook §6.4
@@ -132,7 +132,7 @@ export async function autoUpdateStep(ctx: StepContext): Promise<StepResult> {
     const words = `${describeFile(now, done.pushed)} + ${describeCron(now, done.cron)}`;
     evidence.outcome = words;
     const problems = autoUpdateProblemsOnNode(after, canonical.md5);
-    if (problems.length) return failed(msg`${words}, but the verification failed: ${problems.join("; ")}`, { ...evidence, phase: "verify" });
+    if (problems.length) return failed(msg`${words}, but the verification failed: ${listOf(problems)}`, { ...evidence, phase: "verify" });
     await ctx.progress("healthy");
     return {
       status: "succeeded",
