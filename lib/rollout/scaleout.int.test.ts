@@ -60,12 +60,17 @@ const ups = (ip: string) => f.fleet.commands(ip).filter((c) => /docker compose u
 const tagOf = (ip: string) => /^K2_VERSION=(.*)$/m.exec(f.fleet.readNodeFile(ip, "/apps/k2s/.env"))?.[1];
 
 /** Waits until one of `owners` runs a step of the job (its item is "running" with it as owner) and returns that item. */
-async function stepOf(jobId: string, ...owners: string[]) {
+/**
+ * A node step of `jobId` running in one of `owners`. `startedWithinMs`: one that started at most that
+ * long ago, so it cannot end before a kill lands (a step takes at least minHealthySeconds).
+ */
+async function stepOf(jobId: string, owners: string[], opts: { startedWithinMs?: number } = {}) {
   let hit: { nodeIpv4: string; step: string; owner: string | null } | undefined;
   await expect
     .poll(
       async () => {
-        hit = (await db().jobItem.findMany({ where: { jobId, owner: { in: owners }, status: "running" } }))[0];
+        const fresh = opts.startedWithinMs ? { startedAt: { gte: new Date(Date.now() - opts.startedWithinMs) } } : {};
+        hit = (await db().jobItem.findMany({ where: { jobId, owner: { in: owners }, status: "running", ...fresh } }))[0];
         return !!hit;
       },
       { timeout: 120_000, interval: 50 },
@@ -80,8 +85,9 @@ describe("rollouts across console processes (PostgreSQL 15)", () => {
     const strategy = strategySchema.parse({ canary: 0, batchSize: { mode: "count", value: 4 }, minHealthySeconds: 2, healthyDeadlineSeconds: 60 });
     const target = { selection: ips };
     const { jobId } = await startRollout({ target, params: { kind: "update", targetTag: NEW, pushCompose: false }, strategy, expectedCount: 8, createdBy: "op@example.test" });
-    // whichever worker holds a step in flight is the one killed (either may have fetched the whole batch)
-    const killed = await stepOf(jobId, "worker-a", "worker-b");
+    // whichever worker holds a step in flight is the one killed (either may have fetched the whole batch); a step
+    // that began under a second ago is still running when the kill lands (a full run once saw an older one end in between)
+    const killed = await stepOf(jobId, ["worker-a", "worker-b"], { startedWithinMs: 1000 });
     byId[killed.owner as keyof typeof byId].kill("SIGKILL");
     expect(await waitForJob(jobId, { timeoutMs: 300_000 })).toBe("succeeded");
     const job = (await getJob(jobId))!;
@@ -108,7 +114,7 @@ describe("rollouts across console processes (PostgreSQL 15)", () => {
     const { jobId } = await startRollout({ target: { selection: ips }, params: { kind: "update", targetTag: NEXT, pushCompose: false }, strategy, expectedCount: 8, createdBy: "op@example.test" });
     // wait until the first batch is done and the second is under way, then kill
     await expect.poll(async () => (await db().jobItem.count({ where: { jobId, status: "succeeded" } })), { timeout: 120_000, interval: 200 }).toBeGreaterThanOrEqual(3);
-    await stepOf(jobId, "console-1");
+    await stepOf(jobId, ["console-1"]);
     const finishedBefore = (await db().jobItem.findMany({ where: { jobId, status: "succeeded" }, select: { nodeIpv4: true } })).map((i) => i.nodeIpv4);
     const upsBefore = Object.fromEntries(ips.map((ip) => [ip, ups(ip).length]));
     a.kill("SIGKILL");
