@@ -17,12 +17,10 @@ import { usersFileRow, usersFileVerdict, type UsersFileRow, type UsersFileVerdic
 
 export { REPORT_KINDS, USERS_FILE_AUDIT_KIND, AUTH_ROLLOUT_REPORT_KIND };
 
-const DECOMMISSIONED = DECOMMISSIONED_TEXT;
-
 /** The job items of a report over `target`: every node, decommissioned ones skipped with the reason. Throws when none would be read. */
 async function reportItems(target: ReportTarget): Promise<{ nodeIpv4: string; skipped?: Text }[]> {
   const nodes = await targetNodes("selection" in target ? { selection: target.selection } : { filter: {} }, { probe: false });
-  const items = nodes.map((n) => (n.activity === "decommissioned" ? { nodeIpv4: n.ipv4, skipped: DECOMMISSIONED } : { nodeIpv4: n.ipv4 }));
+  const items = nodes.map((n) => (n.activity === "decommissioned" ? { nodeIpv4: n.ipv4, skipped: DECOMMISSIONED_TEXT } : { nodeIpv4: n.ipv4 }));
   if (!items.some((i) => !i.skipped)) throw new ActionFailure("conflict", "No node to read: the fleet is empty or every targeted node is decommissioned.");
   return items;
 }

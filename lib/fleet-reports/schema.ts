@@ -63,7 +63,6 @@ export type Phrase<C extends string> = SharedPhrase<C, Record<string, string>>;
 export { NONE };
 export const phraseSchema = z.object({ code: z.string(), values: z.record(z.string(), z.string()) });
 
-/** The summary of a decommissioned node's skipped item (never contacted). */
 /** A decommissioned node's skipped item: the sentence, and its English as the item's summary column keeps it. */
 export const DECOMMISSIONED_TEXT = msg`decommissioned (no tunnel, IPv4 as name): not contacted`;
 export const DECOMMISSIONED_SUMMARY = DECOMMISSIONED_TEXT.text;

@@ -42,6 +42,16 @@ export function sentenceOf(json: unknown): Text | null {
 }
 
 /**
+ * A stored line in `locale`: its sentence (a `…Text` JSON column) said when there is one, else the
+ * English line as stored (which may still be one of the tables' fixed sentences, "pass": say()
+ * finds it or keeps it); none (null, empty) is null.
+ */
+export function sayStored(plain: string | null | undefined, text: unknown, locale: Locale): string | null {
+  if (!plain) return null;
+  return say(sentenceOf(text) ?? plain, locale);
+}
+
+/**
  * A job item's summary and error in `locale`: the stored sentence said when there is one, else
  * the English line as stored. Shapes: { summary, error } strings or null.
  */
@@ -49,8 +59,5 @@ export function itemSentences(
   i: { summary: string | null; error: string | null; summaryText?: unknown; errorText?: unknown },
   locale: Locale,
 ): { summary: string | null; error: string | null } {
-  const s = sentenceOf(i.summaryText);
-  const e = sentenceOf(i.errorText);
-  // a plain line may still be one of the tables' fixed sentences ("pass"): say() finds it or keeps it
-  return { summary: s ? say(s, locale) : i.summary && say(i.summary, locale), error: e ? say(e, locale) : i.error && say(i.error, locale) };
+  return { summary: sayStored(i.summary, i.summaryText, locale), error: sayStored(i.error, i.errorText, locale) };
 }

@@ -6,7 +6,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { envApplyScript } from "@/lib/node-ops/env-apply";
 import { describeChanges } from "@/lib/node-ops/env-file";
 import type { SshTarget } from "@/lib/ssh/engine";
-import { msg, textOf, type Text } from "@/lib/text";
+import { msg, type Text } from "@/lib/text";
 import { BYTES_PER_GIB, cycleOfEnd, enforcerCuts, gaugeOf, gibOf, limitBytesOf, type BillingMode, type GaugeState } from "./cycle";
 import { meterPollScript, nodeUsed, parseMeterPoll, type MeterReading } from "./poll";
 import { prorateCreationMonth } from "./proration";
@@ -208,7 +208,7 @@ async function finish(ipv4: string, last: Read): Promise<void> {
 }
 
 const summaryOf = (what: Text, v: { ok: boolean; checks: Check[] }): Text =>
-  v.ok ? msg`${what}; verified on the node` : msg`${what}; NOT verified: ${v.checks.filter((c) => !c.ok).map((c) => `${textOf(c.label).text} (${textOf(c.detail).text})`).join("; ")}`;
+  v.ok ? msg`${what}; verified on the node` : msg`${what}; NOT verified: ${v.checks.filter((c) => !c.ok).map((c) => `${c.label} (${c.detail})`).join("; ")}`;
 
 /** set-usage <gb> (Part C), verified. Throws ActionFailure when metering is off or the sidecar is not running (nothing changed). */
 export async function setUsage(ipv4: string, gb: number, ctx: Ctx): Promise<OpResult<QuotaOpParsed>> {

@@ -1,7 +1,6 @@
 import { db } from "@/lib/db";
 import type { Locale } from "@/lib/i18n/locales";
-import { say } from "@/lib/i18n/server-text";
-import { sentenceOf } from "@/lib/jobs/sentences";
+import { sayStored } from "@/lib/jobs/sentences";
 import { isUnfinishedJob } from "@/lib/jobs";
 import type { VpsRecord } from "./create-vps";
 import { jobStepsOf, WIZARD_STEPS, type StepState, type WizardStep } from "./run";
@@ -113,8 +112,8 @@ export async function runStepper(operationId: number, opts: { now?: number; loca
       label: labels[key] ?? key,
       labelCode: Object.hasOwn(STEP_LABEL_CODES, key) ? STEP_LABEL_CODES[key as keyof typeof STEP_LABEL_CODES] : null,
       state,
-      summary: s?.summary ? say(sentenceOf(s.summaryText) ?? s.summary, locale) : null,
-      error: s?.error ? say(sentenceOf(s.errorText) ?? s.error, locale) : null,
+      summary: sayStored(s?.summary, s?.summaryText, locale),
+      error: sayStored(s?.error, s?.errorText, locale),
       startedAt: start,
       finishedAt: end,
       elapsedMs: start ? (end ? Date.parse(end) : now) - Date.parse(start) : null,

@@ -8,7 +8,7 @@ import type { LightsailWrapper } from "@/lib/lightsail/client";
 import type { SshEngine } from "@/lib/ssh/engine";
 import { isText, msg, textOf, type Text } from "@/lib/text";
 import { redactText } from "@/lib/redact";
-import { redactedText } from "@/lib/redact/text";
+import { redactedSentence, redactedText } from "@/lib/redact/text";
 import { heldRun, LEASE_MS, leaseOwnerName } from "./claim";
 import { ensureVps } from "./create-vps";
 import { prepareOs } from "./os-step";
@@ -109,7 +109,6 @@ const FINISHED_UNRECORDED = (() => {
   return { summary: t.text, summaryText: t };
 })();
 const CANCELLED_STEP = msg`cancelled while it ran; start the job again to resume this step`;
-const redactedSentence = (t: string | Text): string | Text => (typeof t === "string" ? redactText(t) : redactedText(t));
 
 async function runSteps(ctx: StepContext): Promise<StepResult> {
   const { operationId } = paramsSchema.parse(ctx.params);

@@ -8,3 +8,8 @@ import type { Text } from "@/lib/text";
 export function redactedText(t: Text): Text {
   return { id: t.id, values: t.values.map((v) => (typeof v === "string" ? redactText(v) : redactedText(v))), text: redactText(t.text) };
 }
+
+/** A plain line or a sentence, with secrets masked (redactText or redactedText). */
+export function redactedSentence(t: string | Text): string | Text {
+  return typeof t === "string" ? redactText(t) : redactedText(t);
+}

@@ -22,10 +22,9 @@ import {
 import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
-import { redactedText } from "@/lib/redact/text";
 import type { SshTarget } from "@/lib/ssh/engine";
-import { listOf, msg, type Text } from "@/lib/text";
-import { lockFor, said } from "./steps";
+import { listOf, msg } from "@/lib/text";
+import { failed, lockFor, message, said } from "./steps";
 
 // The `auto-update` kind: "install/refresh auto-update", runbook §6.4
 // (deploy-auto-update.sh) made correct, for the §7 script. On one node, under
@@ -42,7 +41,6 @@ const LOCK_TTL_MS = 15 * 60_000;
 /** Time limit of each command of the step (ms). */
 const COMMAND_TIMEOUT_MS = 60_000;
 
-const failed = (error: string | Text, evidence?: unknown): StepResult => ({ status: "failed", error: typeof error === "string" ? redactText(error) : redactedText(error), evidence });
 const short = (md5: string | null) => (md5 ? md5.slice(0, 8) : "none");
 
 /** The read (pre-check or verification): one read-only command, parsed. */
@@ -160,7 +158,7 @@ export function autoUpdateDryRun(env: Record<string, string | undefined> = proce
     md5 = c.md5;
     bytes = Buffer.byteLength(c.text);
   } catch (e) {
-    return [`NOT AVAILABLE: ${e instanceof Error ? e.message : String(e)} Every node step would fail without changing its node.`];
+    return [`NOT AVAILABLE: ${message(e)} Every node step would fail without changing its node.`];
   }
   return [
     `pre-check (read only): ${AUTO_UPDATE_READ}`,

@@ -3,7 +3,7 @@ import { envApplyScript, type EnvUpdate } from "@/lib/node-ops/env-apply";
 import { sshEngine } from "@/lib/node-ops/engine";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
-import { redactedText } from "@/lib/redact/text";
+import { redactedSentence } from "@/lib/redact/text";
 import { msg, textOf, type Text } from "@/lib/text";
 import { exec, failed, gateTiming, healthGate, lockFor, readNow, revertedSummary, said, upCommand, type NodeNow } from "./steps";
 import { enforcesAuth, type FleetEnvKey, type SetEnvParams } from "./set-env-schema";
@@ -124,5 +124,5 @@ async function revert(ctx: StepContext, s: Strategy, before: EnvBefore, opCtx: C
   await ctx.progress("verifying revert");
   const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId} (revert)`, jobId: ctx.jobId, acceptCut: cut });
   if (!gate.passed) return failed(msg`${why}; reverted to ${shown} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
-  return { status: "reverted", summary: revertedSummary(shown, gate.cut), error: typeof why === "string" ? redactText(why) : redactedText(why), evidence: { ...evidence, revertGate: gate } };
+  return { status: "reverted", summary: revertedSummary(shown, gate.cut), error: redactedSentence(why), evidence: { ...evidence, revertGate: gate } };
 }

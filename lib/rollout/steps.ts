@@ -9,7 +9,7 @@ import { sshEngine } from "@/lib/node-ops/engine";
 import { envApplyScript } from "@/lib/node-ops/env-apply";
 import { check, onNode, type Ctx } from "@/lib/node-ops/ops";
 import { redactText } from "@/lib/redact";
-import { redactedText } from "@/lib/redact/text";
+import { redactedSentence } from "@/lib/redact/text";
 import type { ExecResult, SshTarget } from "@/lib/ssh/engine";
 import type { RolloutParams, Strategy } from "./strategy";
 
@@ -211,7 +211,7 @@ async function backupCompose(ctx: StepContext, opCtx: Ctx): Promise<void> {
 
 /** A failed step: `error` a sentence (said in the reader's language) or a plain line, redacted. */
 export function failed(error: string | Text, evidence?: unknown): StepResult {
-  return { status: "failed", error: typeof error === "string" ? redactText(error) : redactedText(error), evidence };
+  return { status: "failed", error: redactedSentence(error), evidence };
 }
 
 export const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -311,7 +311,7 @@ async function revertAndVerify(ctx: StepContext, s: Strategy, before: Before, pu
   await ctx.progress("verifying revert");
   const gate = await healthGate(ctx.nodeIpv4, s, { triggeredBy: `rollout ${ctx.jobId} (revert)`, jobId: ctx.jobId, acceptCut: cut });
   if (!gate.passed) return failed(msg`${why}; reverted to ${prev} but it is not healthy either: ${gate.last}`, { ...evidence, revertGate: gate });
-  return { status: "reverted", summary: revertedSummary(prev, gate.cut), error: typeof why === "string" ? redactText(why) : redactedText(why), evidence: { ...evidence, revertGate: gate } };
+  return { status: "reverted", summary: revertedSummary(prev, gate.cut), error: redactedSentence(why), evidence: { ...evidence, revertGate: gate } };
 }
 
 /**

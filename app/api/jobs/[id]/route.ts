@@ -2,8 +2,7 @@ import { NextResponse } from "next/server";
 import { redactedJson, withRoute } from "@/lib/actions/route";
 import { requestLocale } from "@/lib/actions/locale";
 import { getJob } from "@/lib/jobs";
-import { say } from "@/lib/i18n/server-text";
-import { itemSentences, sentenceOf } from "@/lib/jobs/sentences";
+import { itemSentences, sayStored } from "@/lib/jobs/sentences";
 import { rolloutProgress } from "@/lib/rollout/view";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +16,7 @@ export const GET = withRoute({ role: "viewer" }, async (req, { user }) => {
   // each step's summary and error in the reader's language; a failed or reverted node carries its evidence (gate history, what it ran before), redacted
   const locale = await requestLocale(user);
   const items = job.items.map((i) => ({ node: i.nodeIpv4, name: i.nodeName, status: i.status, step: i.step, batch: i.batch, attempts: i.attempts, ...itemSentences(i, locale), startedAt: i.startedAt, finishedAt: i.finishedAt, evidence: i.status === "failed" || i.status === "reverted" ? i.evidence : undefined }));
-  const rollout = job.kind === "rollout" ? { ...rolloutProgress(job, items), phase: job.phase, haltReason: job.haltReason && say(sentenceOf(job.haltReasonText) ?? job.haltReason, locale), currentBatch: job.currentBatch, nextBatchAt: job.nextBatchAt, params: job.params, strategy: job.strategy } : null;
+  const rollout = job.kind === "rollout" ? { ...rolloutProgress(job, items), phase: job.phase, haltReason: sayStored(job.haltReason, job.haltReasonText, locale), currentBatch: job.currentBatch, nextBatchAt: job.nextBatchAt, params: job.params, strategy: job.strategy } : null;
   return redactedJson({
     id: job.id,
     kind: job.kind,
