@@ -44,3 +44,27 @@ describe("compose_conf_r (_compose.sh): the configuration lines in byte order wi
     expect(mine).toBe(theirs);
   });
 });
+
+describe("jq_state (_lib.sh): a docker CLI killed half-way leaves dockerd's state whole", () => {
+  it("never leaves a truncated state.json when the writer is killed while it writes", () => {
+    // The writer is slow to write (a loaded machine: printf waits first) and is SIGKILLed while it
+    // writes, as the checklist's \`timeout\` kills a docker call. state.json must still hold the old
+    // state, whole. (A full bench:verify run had seen nodes lose their containers after
+    // parallel-ssh overloaded the machine: state.json was written in place, truncated first.)
+    // Then an unhindered write goes through, both files renamed into place.
+    const script = `source <(sed -n '/^jq_state()/,/^}/p' "$1/_lib.sh")
+      d=$(mktemp -d); STATE=$d/state.json; STATE_SH=$d/state.sh; STATE_RENDER='"N=\\(.n)"'
+      jq -cn '{n: 0, containers: [{name: "k2s"}, {name: "k2-sidecar"}]}' > "$STATE"
+      printf() { sleep 1; builtin printf "$@"; }
+      bad=0
+      for ((i = 0; i < 3; i++)); do
+        ( jq_state '.n += 1' ) & p=$!
+        sleep 0.4; kill -KILL $p; wait $p 2> /dev/null
+        jq -e '.n == 0 and (.containers | length == 2)' "$STATE" > /dev/null 2>&1 || bad=$((bad + 1))
+      done
+      unset -f printf
+      jq_state '.n += 1'
+      echo "bad=$bad n=$(jq .n "$STATE") $(< "$STATE_SH")"; rm -rf "$d"`;
+    expect(bash(script)).toBe("bad=0 n=1 N=1\n");
+  }, 60_000);
+});
