@@ -20,15 +20,15 @@
 // every allocation (also what GC collected since); the profile is written to
 // <file> (open it in Chrome DevTools) and the top allocators are printed.
 // No root needed; binds 127.0.200.2-127.0.219.251 port 1022 (no suite uses them).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import inspector from "node:inspector";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import ssh2 from "ssh2";
 import { consoleHeapMb } from "@/lib/config";
 import { generateEd25519KeyPair } from "@/lib/ssh/ed25519";
+import { child } from "./bench-child";
 import { cannedVerification, endpointIp } from "./bench-scale-endpoint";
 
 const args = process.argv.slice(2);
@@ -49,37 +49,6 @@ const { utils } = ssh2; // CommonJS: the default export has every member
 if (N > 20 * 250) throw new Error("at most 5000 nodes (127.0.200.x-127.0.219.x)");
 
 const mb = (b: number) => `${(b / MB).toFixed(0)} MB`;
-
-/** A child speaking one JSON line per request (a line on its stdin), the first line its readiness. */
-function child(script: string, argv: string[]): { proc: ChildProcess; first: Promise<Record<string, unknown>>; ask(): Promise<Record<string, unknown>> } {
-  // node itself, with tsx as a loader: the pid is the process that does the work (no tsx wrapper)
-  const proc = spawn(process.execPath, ["--import", "tsx", script, ...argv], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, LOG_LEVEL: "warn" } });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const waiting: ((v: Record<string, unknown>) => void)[] = [];
-  lines.on("line", (l) => {
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(l) as Record<string, unknown>;
-    } catch {
-      return void console.log(`[${path.basename(script)}] ${l}`);
-    }
-    waiting.shift()?.(v);
-  });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => waiting.push(resolve));
-  const first = Promise.race([
-    next(),
-    new Promise<never>((_, reject) => proc.once("exit", (code) => reject(new Error(`${script} exited (${code}) before it was ready`)))),
-  ]);
-  return {
-    proc,
-    first,
-    ask() {
-      const p = next();
-      proc.stdin!.write("rss\n");
-      return p;
-    },
-  };
-}
 
 function writeKeys(): { clientKey: string; clientPub: string; hostKey: string } {
   const k = path.join(dir, "keys");

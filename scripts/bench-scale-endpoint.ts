@@ -6,15 +6,22 @@
 //    --delay-ms (a node that far away), the process-group line on stderr and a
 //    healthy node's checklist output (cannedVerification) fenced with the
 //    script's own token, exit 0;
+//    (the same for `echo <base64 of the script> | base64 -d | bash`, how
+//    bench:verify hands it to Ansible's raw module);
 //  - a kill (`sh -s -- <pgid> <pid>`): "k2ops-kill:gone";
 //  - anything else: nothing, exit 0.
+// With --rtt-ms each endpoint sits behind the simulator's delaying relay
+// (simulator/node/latency-relay.ts) in this same process: the address answers
+// through a relay, the ssh2 Server listens on its inner address; a line
+// "rtt <ms>" on stdin changes every relay's round-trip time.
 // It prints one JSON line {"ready":…} once every address listens, then RSS
-// lines on request (a line "rss" on stdin); it exits when stdin closes.
-//   tsx scripts/bench-scale-endpoint.ts --first 200 --count 5000 --delay-ms 150 --authorized <id.pub> --host-key <key>
+// lines on request (any other line on stdin); it exits when stdin closes.
+//   tsx scripts/bench-scale-endpoint.ts --first 200 --count 5000 --delay-ms 150 [--rtt-ms 0] --authorized <id.pub> --host-key <key>
 import fs from "node:fs";
 import readline from "node:readline";
 import { pathToFileURL } from "node:url";
 import ssh2, { type ServerChannel } from "ssh2";
+import { RelaySet, innerAddress } from "@/simulator/node/latency-relay";
 
 // ssh2 is CommonJS: Node's ESM loader does not see all of its named exports (Server), the default export has them
 const { Server, utils } = ssh2;
@@ -81,6 +88,8 @@ async function main(): Promise<void> {
   const count = Number(arg("count", "5000"));
   const port = Number(arg("port", "1022"));
   const delayMs = Number(arg("delay-ms", "150"));
+  const rtt = arg("rtt-ms", "");
+  const relays: RelaySet[] = [];
   const hostKey = fs.readFileSync(arg("host-key"));
   const allowed = utils.parseKey(fs.readFileSync(arg("authorized"), "utf8"));
   if (allowed instanceof Error) throw allowed;
@@ -96,8 +105,10 @@ async function main(): Promise<void> {
       ch.exit(0);
       ch.end();
     };
-    if (/^(sudo -n )?bash -s$/.test(command)) {
-      const token = /^T=([0-9a-f]{16,64})$/m.exec(stdin)?.[1];
+    const b64 = /^echo ([A-Za-z0-9+/=]+) \| base64 -d \| bash$/.exec(command)?.[1];
+    if (/^(sudo -n )?bash -s$/.test(command) || b64) {
+      const script = b64 ? Buffer.from(b64, "base64").toString("utf8") : stdin;
+      const token = /^T=([0-9a-f]{16,64})$/m.exec(script)?.[1];
       const g = ++pgid;
       setTimeout(() => reply(token ? cannedVerification(token, ip) : "", `k2ops-pgid:${g}:${g}\n`), delayMs);
     } else if (/^(sudo -n )?sh -s -- \d+ \d+$/.test(command)) reply("k2ops-kill:gone\n");
@@ -121,8 +132,12 @@ async function main(): Promise<void> {
         client.on("ready", () => {
           client.on("session", (accept) => {
             const session = accept();
+            // Ansible's raw module asks for a terminal (ssh -tt)
+            session.on("pty", (acceptPty) => acceptPty?.());
             session.on("exec", (acceptExec, _reject, info) => {
               const ch = acceptExec();
+              // the script inside the command line: nothing to wait for on stdin (a terminal never ends it)
+              if (/ \| base64 -d \| bash$/.test(info.command)) return answer(ch, ip, info.command, "");
               const chunks: Buffer[] = [];
               ch.on("data", (d: Buffer) => chunks.push(d));
               // the console ends stdin after the script (or at once): answer then
@@ -132,14 +147,22 @@ async function main(): Promise<void> {
         });
       });
       srv.on("error", reject);
-      srv.listen(port, ip, () => resolve());
+      if (rtt === "") return srv.listen(port, ip, () => resolve());
+      const inner = innerAddress(ip);
+      const r = new RelaySet(ip, inner, { rttMs: Number(rtt) });
+      relays.push(r);
+      srv.listen(port, inner, () => r.sync([port]).then(resolve, reject));
     });
 
   const t0 = performance.now();
   for (let i = 0; i < count; i += 250) await Promise.all(Array.from({ length: Math.min(250, count - i) }, (_, k) => serve(endpointIp(first, i + k))));
   console.log(JSON.stringify({ ready: count, ms: Math.round(performance.now() - t0), first: endpointIp(first, 0), last: endpointIp(first, count - 1), port, delayMs }));
   const rl = readline.createInterface({ input: process.stdin });
-  rl.on("line", () => console.log(JSON.stringify({ rss: process.memoryUsage().rss, ...stats })));
+  rl.on("line", (l) => {
+    const m = /^rtt (\d+)$/.exec(l.trim());
+    if (m) for (const r of relays) r.setProfile({ rttMs: Number(m[1]) });
+    console.log(JSON.stringify({ rss: process.memoryUsage().rss, ...stats, ...(m ? { rttMs: Number(m[1]) } : {}) }));
+  });
   rl.on("close", () => process.exit(0));
 }
 
