@@ -29,6 +29,9 @@ const { Server, utils } = ssh2;
 /** The address of endpoint `i` (0-based): 250 per /24 from 127.0.<first>.2. */
 export const endpointIp = (first: number, i: number) => `127.0.${first + Math.floor(i / 250)}.${(i % 250) + 2}`;
 
+/** How bench:verify hands the checklist to Ansible's raw module: inside the command line, base64. */
+const RAW_SCRIPT = /^echo ([A-Za-z0-9+/=]+) \| base64 -d \| bash$/;
+
 const PORTS = ["443/tcp -> 0.0.0.0:443", "443/tcp -> [::]:443", "443/udp -> 0.0.0.0:443", ...Array.from({ length: 20 }, (_, i) => `443/udp -> 0.0.0.0:${40000 + i}`)].join("\n");
 
 /**
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
       ch.exit(0);
       ch.end();
     };
-    const b64 = /^echo ([A-Za-z0-9+/=]+) \| base64 -d \| bash$/.exec(command)?.[1];
+    const b64 = RAW_SCRIPT.exec(command)?.[1];
     if (/^(sudo -n )?bash -s$/.test(command) || b64) {
       const script = b64 ? Buffer.from(b64, "base64").toString("utf8") : stdin;
       const token = /^T=([0-9a-f]{16,64})$/m.exec(script)?.[1];
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
             session.on("exec", (acceptExec, _reject, info) => {
               const ch = acceptExec();
               // the script inside the command line: nothing to wait for on stdin (a terminal never ends it)
-              if (/ \| base64 -d \| bash$/.test(info.command)) return answer(ch, ip, info.command, "");
+              if (RAW_SCRIPT.test(info.command)) return answer(ch, ip, info.command, "");
               const chunks: Buffer[] = [];
               ch.on("data", (d: Buffer) => chunks.push(d));
               // the console ends stdin after the script (or at once): answer then

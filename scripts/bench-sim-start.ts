@@ -12,6 +12,7 @@ import { startCenterSim } from "@/simulator/center";
 import { measureOnNode } from "@/simulator/node/cost";
 import { SimFleet, type NodeSpec } from "@/simulator/node/fleet";
 import { buildVerificationScript } from "@/lib/verification";
+import { childCpuMs } from "./bench-cpu";
 
 const args = process.argv.slice(2);
 const sizes = (args.includes("--sizes") ? args[args.indexOf("--sizes") + 1] : "50").split(",").map(Number);
@@ -22,12 +23,6 @@ const ipOf = (i: number) => `127.0.${70 + Math.floor(i / 250)}.${(i % 250) + 2}`
 const center = await startCenterSim({ port: 0, fleet: [], decommissioned: [], deferred: "manual" });
 const spec = (ip: string, i: number): NodeSpec => ({ ip, name: `bench.sim.wm${i}`, country: "JP", region: "jp-tokyo", scenario: "healthy", secret: crypto.randomBytes(32).toString("hex"), centerUrl: center.url });
 
-/** CPU of this process's waited-for descendants (the nodes' shims, ssh-keygen, …), ms: /proc/self/stat cutime + cstime. */
-function childCpuMs(): number {
-  const stat = fs.readFileSync("/proc/self/stat", "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(f[13]) + Number(f[14])) * 1000) / 100; // fields 16, 17 (USER_HZ = 100)
-}
 /** The host's last PID handed out (counts every process started on the machine meanwhile: an upper bound). */
 const lastPid = () => Number(fs.readFileSync("/proc/sys/kernel/ns_last_pid", "utf8"));
 const pidMax = Number(fs.readFileSync("/proc/sys/kernel/pid_max", "utf8"));

@@ -32,6 +32,7 @@ import { SshEngine } from "@/lib/ssh/engine";
 import { MemoryHostKeyStore } from "@/lib/ssh/host-keys";
 import { buildVerificationScript, parseVerificationOutput } from "@/lib/verification";
 import { child } from "./bench-child";
+import { cpuMark, cpuSince } from "./bench-cpu";
 import { endpointIp } from "./bench-scale-endpoint";
 
 const args = process.argv.slice(2);
@@ -81,33 +82,10 @@ function ms(t0: number) {
   return Math.round(performance.now() - t0);
 }
 
-// Where the machine's CPU went during a run. The simulated nodes share this machine's cores, so a
-// verification's true cost to a node (its sshd session, the wrapper, the checklist and the shims it
-// runs) is the machine's busy time less this process (the engine, the nodes' delaying relays, the
-// Center simulator) and the tools it waited for (Ansible, parallel-ssh). /proc/stat and
-// /proc/self/stat count in clock ticks.
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-type CpuMark = { machine: number; self: number; children: number };
-/** CPU used so far, in ms: the whole machine's busy time, this process's, and its reaped children's. */
-function cpuMark(): CpuMark {
-  const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - f[3] - f[4]; // user nice system idle iowait irq softirq steal
-  const st = fs.readFileSync("/proc/self/stat", "utf8");
-  const after = st.slice(st.lastIndexOf(")") + 2).split(" ").map(Number); // field 3 (state) is after[0]
-  const u = process.cpuUsage();
-  return { machine: (busy * 1000) / CLK_TCK, self: (u.user + u.system) / 1000, children: ((after[13] + after[14]) * 1000) / CLK_TCK };
-}
-/**
- * Since `m`, in ms: the tool's own CPU (this process and its reaped children) and the rest: the
- * nodes (simulated: their sshd sessions, checklists and shims; modelled: the endpoints' process),
- * with the kernel's own work (loopback network, memory) and anything a tool left behind
- * (Ansible's ControlPersist ssh masters are not its children).
- */
-function cpuSince(m: CpuMark): { tool: number; nodes: number } {
-  const n = cpuMark();
-  const tool = n.self - m.self + (n.children - m.children);
-  return { tool: Math.round(tool), nodes: Math.max(0, Math.round(n.machine - m.machine - tool)) };
-}
+// Where the machine's CPU went during a run (bench-cpu.ts). The simulated nodes share this machine's
+// cores, so a verification's true cost to a node (its sshd session, the wrapper, the checklist and the
+// shims it runs) is the machine's busy time less this process (the engine, the nodes' delaying relays,
+// the Center simulator) and the tools it waited for (Ansible, parallel-ssh).
 
 async function main() {
   if (withAnsible) spawnSync("bash", ["scripts/ensure-system-deps.sh", "ansible", "pssh"], { stdio: "inherit" });
@@ -119,7 +97,8 @@ async function main() {
   const t0 = performance.now();
   const ips = Array.from({ length: max }, (_, i) => ipOf(i));
   // --model: one simulated node, to time the checklist on; the nodes verified are light endpoints
-  const queue = model ? ["127.0.40.2"] : [...ips];
+  const simIps = model ? ["127.0.40.2"] : ips;
+  const queue = [...simIps];
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let ip = queue.shift(); ip; ip = queue.shift()) {
@@ -127,7 +106,7 @@ async function main() {
       }
     }),
   );
-  console.log(`started ${model ? 1 : max} simulated node${model ? "" : "s"} in ${ms(t0)} ms`);
+  console.log(`started ${simIps.length} simulated node${simIps.length === 1 ? "" : "s"} in ${ms(t0)} ms`);
 
   const token = crypto.randomBytes(12).toString("hex");
   const script = buildVerificationScript({ token });
@@ -155,13 +134,16 @@ async function main() {
   // What one verification costs ON a simulated node: processes spawned (exact, a fresh PID
   // namespace) and CPU. A real node runs its checks on its own CPU; here every simulated node
   // shares this machine's cores, so N nodes cannot finish faster than N × CPU / cores.
-  const first = fleet.node(model ? "127.0.40.2" : ips[0]);
+  const first = fleet.node(simIps[0]);
   fs.writeFileSync(path.join(first.dir, "bench-verify.sh"), script);
   const cost = await measureOnNode(first, "bash /var/lib/k2sim/bench-verify.sh", "ubuntu", { runs: 5 });
   const nodeCpuMs = cost.cpuMs;
   const cores = (await import("node:os")).availableParallelism();
   console.log(`one verification on a simulated node: ${cost.processes} processes spawned, ${nodeCpuMs} ms CPU (the shims included), ${cost.wallMs} ms wall; cores: ${cores}`);
 
+  const privateKey = fs.readFileSync(key.privateKeyPath, "utf8");
+  /** a fresh SSH engine: no pooled connection, no host key known yet (cold) */
+  const newEngine = () => new SshEngine({ privateKey, hostKeys: new MemoryHostKeyStore() });
   let endpoints: ReturnType<typeof child> | null = null;
   if (model) {
     const hostKey = path.join(dir, "keys", "endpoint_host_ed25519");
@@ -178,11 +160,14 @@ async function main() {
     for (const n of sizes) {
       const targets = ips.slice(0, n);
       const label = `rtt=${rtt} ms n=${n}`;
+      /** `cmd` on every target, `w` at once, over `engine`'s pooled connections */
+      const fanOut = (engine: SshEngine, w: number, cmd = script) => pool(targets, w, (ip) => engine.runScript({ host: ip }, cmd, { timeoutMs: 120_000 }));
+      const parse = (results: { stdout: string }[]) => results.map((r, i) => parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }));
+      const passing = (parsed: ReturnType<typeof parse>) => parsed.filter((p) => p.failingChecks.length === 0).length;
       // k2ops: fresh engine (cold: handshakes included), `concurrency` nodes at once
-      const engine = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
-      const results = await timed(rtt, "k2ops (cold)", n, () => pool(targets, concurrency, (ip) => engine.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
-      const parsed = results.map((r, i) => parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }));
-      const passed = parsed.filter((p) => p.failingChecks.length === 0).length;
+      const engine = newEngine();
+      const parsed = parse(await timed(rtt, "k2ops (cold)", n, () => fanOut(engine, concurrency)));
+      const passed = passing(parsed);
       const why = new Map<string, number>();
       for (const p of parsed) for (const c of p.failingChecks) why.set(c, (why.get(c) ?? 0) + 1);
       if (why.size) {
@@ -191,21 +176,20 @@ async function main() {
         for (const [i, p] of parsed.map((p, i) => [i, p] as const).filter(([, p]) => p.failingChecks.length).slice(0, 2))
           for (const c of p.checks.filter((c) => c.status === "fail")) console.log(`  ${targets[i]} ${c.key}: ${c.observed.slice(0, 300)}`);
       }
-      await timed(rtt, "k2ops (warm pool)", n, () => pool(targets, concurrency, (ip) => engine.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
+      await timed(rtt, "k2ops (warm pool)", n, () => fanOut(engine, concurrency));
       await engine.closeAll();
       console.log(`${label}: k2ops verified ${passed}/${n} passing`);
       // the same at other widths (fresh engines: cold, then warm)
       for (const w of widths.slice(1)) {
-        const e = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
-        const rs = await timed(rtt, `k2ops ×${w} (cold)`, n, () => pool(targets, w, (ip) => e.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
-        await timed(rtt, `k2ops ×${w} (warm)`, n, () => pool(targets, w, (ip) => e.runScript({ host: ip }, script, { timeoutMs: 120_000 })));
+        const e = newEngine();
+        const ok = passing(parse(await timed(rtt, `k2ops ×${w} (cold)`, n, () => fanOut(e, w))));
+        await timed(rtt, `k2ops ×${w} (warm)`, n, () => fanOut(e, w));
         await e.closeAll();
-        const ok = rs.filter((r, i) => parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }).failingChecks.length === 0).length;
         console.log(`${label}: k2ops ×${w} verified ${ok}/${n} passing`);
       }
       // the engine's own scaling: same fan-out and handshakes, trivial remote work
-      const bare = new SshEngine({ privateKey: fs.readFileSync(key.privateKeyPath, "utf8"), hostKeys: new MemoryHostKeyStore() });
-      await timed(rtt, "k2ops engine (echo)", n, () => pool(targets, concurrency, (ip) => bare.runScript({ host: ip }, "echo ok\n", { timeoutMs: 120_000 })));
+      const bare = newEngine();
+      await timed(rtt, "k2ops engine (echo)", n, () => fanOut(bare, concurrency, "echo ok\n"));
       await bare.closeAll();
       // (modelled nodes wait instead of working: the simulated node's CPU is no floor for them)
       if (!model) put(rtt, "script CPU floor", n, Math.round((n * nodeCpuMs) / cores));
@@ -233,7 +217,7 @@ async function main() {
     const single = rows[rtt]["k2ops (cold)"][sizes[0]];
     // (modelled nodes wait instead of working: their floor is one node's time)
     const perNode = model ? 0 : Math.min(...sizes.filter((n) => n >= 50).flatMap((n) => nodeCpu[rtt][n].map(([, v]) => v)));
-    for (const n of sizes) put(rtt, "node CPU floor", n, Number.isFinite(perNode) ? Math.round((n * perNode) / cores) : model ? 0 : rows[rtt]["script CPU floor"][n]);
+    for (const n of sizes) put(rtt, "node CPU floor", n, Number.isFinite(perNode) ? Math.round((n * perNode) / cores) : rows[rtt]["script CPU floor"][n]);
     for (const n of sizes) put(rtt, "floor", n, Math.max(sizes[0] === 1 ? single : 0, rows[rtt]["node CPU floor"][n]));
     if (Number.isFinite(perNode) && !model) console.log(`rtt=${rtt} ms: the nodes' CPU per verification, the least of any run at N ≥ 50: ${Math.round(perNode)} ms (the script alone: ${nodeCpuMs} ms)`);
   }
