@@ -28,6 +28,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           pool: "forks",
           fileParallelism: false,
+          // the simulated nodes run on the test machine's cores: fleet jobs 16 nodes at once, as the demo's launcher sets
+          env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
         },
       },
       {

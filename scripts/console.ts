@@ -155,8 +155,12 @@ async function startSimulatedFleet(env: NodeJS.ProcessEnv): Promise<{ env: NodeJ
     .catch((e) => console.warn("[k2ops] demo meter history not backfilled:", e instanceof Error ? e.message : e));
   // the simulated nodes run on the console's own cores (a meter read costs a simulated node about
   // 1.5 s of CPU): 16 reads at once on a 2-core machine ran past the read's 20 s timeout for most
-  // nodes, so the demo polls 4 at a time unless told otherwise (a real fleet keeps the default 16)
-  return { env: { ...sim.env, K2OPS_SIMULATED_FLEET: "1", K2OPS_METER_POLL_CONCURRENCY: env.K2OPS_METER_POLL_CONCURRENCY || "4" }, stop: sim.stop };
+  // nodes, so the demo polls 4 at a time unless told otherwise (a real fleet keeps the default 16);
+  // for the same reason its fleet jobs take 16 nodes at once, not a real fleet's 64
+  return {
+    env: { ...sim.env, K2OPS_SIMULATED_FLEET: "1", K2OPS_METER_POLL_CONCURRENCY: env.K2OPS_METER_POLL_CONCURRENCY || "4", K2OPS_JOB_CONCURRENCY: env.K2OPS_JOB_CONCURRENCY || "16" },
+    stop: sim.stop,
+  };
 }
 
 main().catch(async (e) => {

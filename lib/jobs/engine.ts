@@ -31,6 +31,22 @@ export const NODE_STEP_QUEUE = "k2ops-node-step";
 export const ADVANCE_QUEUE = "k2ops-job-advance";
 export const SWEEP_QUEUE = "k2ops-job-sweep";
 
+/**
+ * Node steps one process runs at once, and the default width of a fleet job: K2OPS_JOB_CONCURRENCY,
+ * else 64. A step mostly waits on a node 50-300 ms away (a cold verification is about 9 round trips),
+ * so the width, not the console's CPU (5-7 ms per verification), bounds a fleet job; bench:scale
+ * keeps the console under 500 MB at 64. The simulated fleet's launcher sets 16: its nodes run on
+ * the console's own cores.
+ */
+export const JOB_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 64);
+/**
+ * How often an idle node-step worker looks for work, in seconds, at least: steps handed off in
+ * this process wake workers at once, and PostgreSQL's LISTEN/NOTIFY wakes them for steps from
+ * other processes, so the poll only catches retries and lost wake-ups. (At 0.5 s, 64 workers on the
+ * embedded database cost the idle console about 0.3 s of CPU every second.)
+ */
+const STEP_POLL_SECONDS = 2;
+
 /** A heartbeat-less claim fails after this many seconds and the step is retried (resumed) by another worker. */
 const HEARTBEAT_SECONDS = Number(process.env.K2OPS_JOB_HEARTBEAT_SECONDS ?? 10);
 
@@ -46,8 +62,10 @@ type Engine = {
   local: Map<string, { jobId: string; abort: AbortController; abortOnCancel: boolean }>;
   cancelPoll: NodeJS.Timeout;
   extraStop: (() => Promise<void> | void)[];
-  /** the node-step worker's id in this process (woken at once after a local hand-off) */
-  stepWorker?: string;
+  /** this process's node-step workers, one pg-boss worker each, woken at once after a local hand-off */
+  stepWorkers: string[];
+  /** the next of them to wake (round robin) */
+  nextWake: number;
 };
 
 const g = globalThis as unknown as { k2opsJobEngine?: Engine; k2opsLocalRunners?: Map<string, ItemRunner> };
@@ -65,7 +83,7 @@ export function engine(): Engine | undefined {
 export type StartEngineOptions = {
   /** default DATABASE_URL */
   databaseUrl?: string;
-  /** steps this process runs at once (default K2OPS_JOB_CONCURRENCY or 16) */
+  /** steps this process runs at once (default JOB_CONCURRENCY: K2OPS_JOB_CONCURRENCY or 64) */
   localConcurrency?: number;
   /** run the recurring schedules (fleet sync, verification, sweep) from this process too (default true) */
   schedules?: boolean;
@@ -109,18 +127,25 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
     local: new Map(),
     cancelPoll: setInterval(() => void pollCancels(), 1000),
     extraStop: [],
+    stepWorkers: [],
+    nextWake: 0,
   };
   e.cancelPoll.unref();
   g.k2opsJobEngine = e;
   const poll = opts.pollingIntervalSeconds ?? 0.5;
-  const conc = Math.max(1, opts.localConcurrency ?? Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16));
+  const conc = Math.max(1, Math.floor(opts.localConcurrency ?? JOB_CONCURRENCY));
   if (opts.workers === false) {
     logger.info({ instance: e.instanceId }, "job engine started (no workers in this process)");
     return e;
   }
-  e.stepWorker = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { localConcurrency: conc, pollingIntervalSeconds: poll, groupConcurrency: 1 } as never, async ([job]) => {
-    await runNodeStep(job.data.itemId);
-  });
+  // one pg-boss worker per slot, each with its own id: a hand-off of k steps wakes k of them (with
+  // localConcurrency only the first worker's id is known, and the others waited for their poll)
+  for (let i = 0; i < conc; i++) {
+    const id = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { pollingIntervalSeconds: Math.max(poll, STEP_POLL_SECONDS), groupConcurrency: 1 } as never, async ([job]) => {
+      await runNodeStep(job.data.itemId);
+    });
+    e.stepWorkers.push(id);
+  }
   await boss.work<{ jobId: string }>(ADVANCE_QUEUE, { pollingIntervalSeconds: poll } as never, async ([job]) => {
     await advance(job.data.jobId);
   });
@@ -171,8 +196,9 @@ async function send(items: { id: string; nodeIpv4: string }[]): Promise<void> {
   const e = g.k2opsJobEngine;
   if (!e || !items.length) return;
   await Promise.all(items.map((i) => e.boss.send(NODE_STEP_QUEUE, { itemId: i.id }, { singletonKey: i.id, group: { id: i.nodeIpv4 } } as never)));
-  // this process's worker fetches now rather than at its next poll (other processes: LISTEN/NOTIFY or their poll)
-  if (e.stepWorker) e.boss.notifyWorker(e.stepWorker);
+  // as many of this process's workers fetch now (other processes: LISTEN/NOTIFY or their poll); a busy one fetches when it is done
+  const n = Math.min(items.length, e.stepWorkers.length);
+  for (let k = 0; k < n; k++) e.boss.notifyWorker(e.stepWorkers[e.nextWake++ % e.stepWorkers.length]);
 }
 
 /** Asks for `advance(jobId)` at `at` (or at once). */

@@ -1,5 +1,5 @@
 import { db } from "@/lib/db";
-import { abortLocalSteps, advance, setLocalRunner, type ItemResult, type ItemRunner } from "./engine";
+import { abortLocalSteps, advance, JOB_CONCURRENCY, setLocalRunner, type ItemResult, type ItemRunner } from "./engine";
 import type { Prisma } from "@/lib/db/generated/client";
 import { JOB_FIRST_DIR, type JobSort, type JobSortDir } from "./sort";
 import { itemSentenceColumns } from "./sentences";
@@ -18,7 +18,8 @@ import type { Text } from "@/lib/text";
 
 export type { ItemResult, ItemRunner };
 
-export const DEFAULT_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 16);
+/** a fleet job's width unless it asks for another (K2OPS_JOB_CONCURRENCY, else 64; see JOB_CONCURRENCY) */
+export const DEFAULT_CONCURRENCY = JOB_CONCURRENCY;
 export const MAX_CONCURRENCY = 64;
 
 export type CreateJobOptions = {

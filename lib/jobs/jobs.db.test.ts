@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { ambientSignal } from "@/lib/ssh/scope";
 import { advance, startJobEngine, stopJobEngine, sweep } from "./engine";
@@ -181,6 +181,30 @@ describe("jobs", () => {
     expect(c.summaryText).toEqual(msg`fail: ${"timezone"}`);
     expect(haltColumns(msg`every node of batch ${2} failed`)).toEqual({ haltReason: "every node of batch 2 failed", haltReasonText: msg`every node of batch ${2} failed` });
     expect(haltColumns(null)).toEqual({ haltReason: null, haltReasonText: Prisma.DbNull });
+  });
+
+  it("a hand-off wakes as many of this process's workers as it sends steps: none waits for its poll (issue 17)", async () => {
+    // polls 30 s apart: only the wake-up can start the steps in the next seconds
+    await stopJobEngine({ timeoutMs: 5000 });
+    await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 30, localConcurrency: 6 });
+    try {
+      const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(6), concurrency: 6, start: false });
+      let started = 0;
+      let release!: () => void;
+      const all = new Promise<void>((r) => (release = r));
+      const done = runJob(id, async () => {
+        if (++started === 6) release();
+        await all;
+        return { ok: true };
+      });
+      // each step waits for the other five: they all run at once, or the job never ends
+      await vi.waitFor(() => expect(started).toBe(6), { timeout: 10_000, interval: 50 });
+      await done;
+      expect((await getJob(id))?.status).toBe("succeeded");
+    } finally {
+      await stopJobEngine({ timeoutMs: 5000 });
+      await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
+    }
   });
 
   it("the engine starts again on a database it already set up (a console restart): queues exist, jobs still run", async () => {

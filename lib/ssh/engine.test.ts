@@ -154,3 +154,86 @@ describe("idle pooled connections are reaped (issue 17)", () => {
     expect(() => engineWith({ maxIdleConnections: -1 })).toThrow(/maxIdleConnections/);
   });
 });
+
+// ---- issue 17: round trips of a cold connection ----
+// Each message of the handshake costs a round trip to a node 50-300 ms away. A
+// node like OpenSSH's sshd: "none" fails (listing publickey), publickey is first
+// checked, then signed. The engine goes to publickey at once.
+describe("the handshake asks for nothing it does not need (issue 17)", () => {
+  it("authenticates with the key straight away: no \"none\" request first", async () => {
+    const seen: string[] = [];
+    const srv = new Server({ hostKeys: [hostKey] }, (client) => {
+      client.on("error", () => undefined);
+      client.on("authentication", (ctx) => {
+        seen.push(ctx.method === "publickey" ? `publickey${ctx.signature ? " signed" : " check"}` : ctx.method);
+        if (ctx.method === "publickey") return ctx.accept();
+        ctx.reject(["publickey"]);
+      });
+      client.on("ready", () => client.on("session", (accept) => accept().on("exec", (acceptExec) => {
+        const ch = acceptExec();
+        ch.write("ok\n");
+        ch.exit(0);
+        ch.end();
+      })));
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    const eng = engineWith({});
+    try {
+      const r = await eng.exec({ host: "127.0.0.1", port: (srv.address() as net.AddressInfo).port }, cmd`true`);
+      expect(r.stdout).toBe("ok\n");
+      expect(seen).toEqual(["publickey check", "publickey signed"]);
+    } finally {
+      await eng.closeAll();
+      srv.close();
+    }
+  });
+});
+
+describe("a fleet job's width of handshakes (issue 17)", () => {
+  it("opens up to 64 connections at once by default: a node's slow handshake does not hold the others back", async () => {
+    // 70 nodes whose sshd holds each key check until 64 are held (or 5 s have passed): how many are being handshaken at once
+    let inAuth = 0;
+    let peak = 0;
+    const held: (() => void)[] = [];
+    const releaseAll = () => held.splice(0).forEach((f) => f());
+    const fallback = setTimeout(releaseAll, 5000);
+    const servers: Server[] = [];
+    const ports: number[] = [];
+    for (let i = 0; i < 70; i++) {
+      const srv = new Server({ hostKeys: [hostKey] }, (client) => {
+        client.on("error", () => undefined);
+        client.on("authentication", (ctx) => {
+          if (ctx.method !== "publickey" || !ctx.signature) return ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"]);
+          peak = Math.max(peak, ++inAuth);
+          const done = () => {
+            inAuth--;
+            ctx.accept();
+          };
+          if (peak < 64) held.push(done);
+          else {
+            releaseAll();
+            done();
+          }
+        });
+        client.on("ready", () => client.on("session", (accept) => accept().on("exec", (acceptExec) => {
+          const ch = acceptExec();
+          ch.exit(0);
+          ch.end();
+        })));
+      });
+      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+      servers.push(srv);
+      ports.push((srv.address() as net.AddressInfo).port);
+    }
+    const eng = engineWith({});
+    try {
+      const rs = await Promise.all(ports.map((port) => eng.exec({ host: "127.0.0.1", port }, cmd`true`)));
+      expect(rs.every((r) => r.code === 0)).toBe(true);
+      expect(peak).toBe(64);
+    } finally {
+      clearTimeout(fallback);
+      await eng.closeAll();
+      for (const s of servers) s.close();
+    }
+  });
+});
