@@ -68,3 +68,45 @@ describe("jq_state (_lib.sh): a docker CLI killed half-way leaves dockerd's stat
     expect(bash(script)).toBe("bad=0 n=1 N=1\n");
   }, 60_000);
 });
+
+describe("meter_save (_meter.sh): a docker CLI killed half-way leaves the sidecar's meter whole", () => {
+  it("never leaves an empty meter.sh (a fresh meter: counters back at boot) when the writer is killed while it writes", () => {
+    // As for jq_state: the writer is slow to write and SIGKILLed while it writes. meter.sh must still
+    // hold the old meter. (A bench:verify run after a parallel-ssh overload saw a node's reporter
+    // cumulative go down within an epoch: meter.sh was written in place, truncated first.)
+    const script = `source "$1/_meter.sh"; nic_prune() { :; }
+      d=$(mktemp -d); METER=$d/meter.sh
+      N_RUN=7 N_AT=1 NH_T=() NH_R=() NH_ON=() B_RX=0 B_TX=0 M_ON=1 M_CID=abc M_DAY=1 M_MODE=max M_LIMITB=0 M_END=0 M_SRX=0 M_STX=0 M_PRIOR=0 M_LAST=0 M_LP=0 M_G0=0 M_EP=416 M_AT=0 E_CUT=0 R_NEXT=0 R_SEQ=3 R_INT=5000
+      meter_save
+      printf() { sleep 1; builtin printf "$@"; }
+      bad=0
+      for ((i = 0; i < 3; i++)); do
+        ( N_RUN=99; meter_save ) & p=$!
+        sleep 0.4; kill -KILL $p; wait $p 2> /dev/null
+        ( meter_load; [ "$M_FRESH" = 0 ] && [ "$N_RUN" = 7 ] && [ "$R_SEQ" = 3 ] ) || bad=$((bad + 1))
+      done
+      unset -f printf
+      N_RUN=8; meter_save; N_RUN=0; meter_load
+      echo "bad=$bad N_RUN=$N_RUN files=$(ls "$d" | wc -l)"; rm -rf "$d"`;
+    expect(bash(script)).toBe("bad=0 N_RUN=8 files=1\n");
+  }, 60_000);
+});
+
+describe("sc_save (_sidecar.sh): the running sidecar's memory survives a killed writer", () => {
+  it("never leaves an empty sidecar file when the writer is killed while it writes", () => {
+    const script = `source <(sed -n '/^sc_save()/,/^}/p' "$1/_sidecar.sh")
+      d=$(mktemp -d); SC_FILE=$d/sidecar.sh; SC_VARS="A B"; A=1 B="x y"
+      sc_save
+      printf() { if [ "$1" = -v ]; then builtin printf "$@"; else sleep 1; builtin printf "$@"; fi; }
+      bad=0
+      for ((i = 0; i < 3; i++)); do
+        ( A=2; sc_save ) & p=$!
+        sleep 0.4; kill -KILL $p; wait $p 2> /dev/null
+        ( A=""; B=""; . "$SC_FILE"; [ "$A" = 1 ] && [ "$B" = "x y" ] ) || bad=$((bad + 1))
+      done
+      unset -f printf
+      A=3; sc_save; A=""; . "$SC_FILE"
+      echo "bad=$bad A=$A"; rm -rf "$d"`;
+    expect(bash(script)).toBe("bad=0 A=3\n");
+  }, 60_000);
+});
