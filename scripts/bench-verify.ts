@@ -83,11 +83,6 @@ function ms(t0: number) {
   return Math.round(performance.now() - t0);
 }
 
-// Where the machine's CPU went during a run (bench-cpu.ts). The simulated nodes share this machine's
-// cores, so a verification's true cost to a node (its sshd session, the wrapper, the checklist and the
-// shims it runs) is the machine's busy time less this process (the engine, the nodes' delaying relays,
-// the Center simulator) and the tools it waited for (Ansible, parallel-ssh).
-
 async function main() {
   if (withAnsible) spawnSync("bash", ["scripts/ensure-system-deps.sh", "ansible", "pssh"], { stdio: "inherit" });
   fs.rmSync(dir, { recursive: true, force: true });
@@ -119,7 +114,12 @@ async function main() {
   const nodeCpu: Record<number, Record<number, [string, number][]>> = {};
   // cpuPerNode[rtt][tool] = [the tool's own CPU, the nodes' CPU] per node at the largest N, in ms
   const cpuPerNode: Record<number, Record<string, [number, number]>> = {};
-  /** Times one run of a tool over n nodes: its wall time into rows, where the CPU went into nodeCpu (and printed). */
+  /**
+   * Times one run of a tool over n nodes: its wall time into rows, where the CPU went into nodeCpu (and
+   * printed). The simulated nodes share this machine's cores, so a verification's true cost to a node (its
+   * sshd session, the wrapper, the checklist and its shims) is the machine's busy time less this process
+   * (the engine, the relays, the Center simulator) and the tools it waited for (bench-cpu.ts).
+   */
   async function timed<R>(rtt: number, tool: string, n: number, fn: () => Promise<R>): Promise<R> {
     const m = cpuMark();
     const t = performance.now();

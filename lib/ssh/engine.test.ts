@@ -1,5 +1,5 @@
 import net from "node:net";
-import { Server } from "ssh2";
+import { Server, type AuthContext } from "ssh2";
 import { generateEd25519KeyPair } from "./ed25519";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cmd } from "@/lib/guardrails/command";
@@ -34,13 +34,14 @@ const hostKey = generateEd25519KeyPair().private;
 const clientKey = generateEd25519KeyPair().private;
 const nodes: FakeNode[] = [];
 
-async function fakeNode(): Promise<FakeNode> {
+/** `auth`: how the node answers each authentication request (default: accepts any) */
+async function fakeNode(auth: (ctx: AuthContext) => void = (ctx) => ctx.accept()): Promise<FakeNode> {
   const node: FakeNode = { port: 0, opened: 0, closed: 0, close: () => undefined };
   const srv = new Server({ hostKeys: [hostKey] }, (client) => {
     node.opened++;
     client.on("error", () => undefined);
     client.on("close", () => node.closed++);
-    client.on("authentication", (ctx) => ctx.accept());
+    client.on("authentication", auth);
     client.on("ready", () => {
       client.on("session", (accept) => {
         accept().on("exec", (acceptExec, _reject, info) => {
@@ -162,29 +163,19 @@ describe("idle pooled connections are reaped (issue 17)", () => {
 describe("the handshake asks for nothing it does not need (issue 17)", () => {
   it("authenticates with the key straight away: no \"none\" request first", async () => {
     const seen: string[] = [];
-    const srv = new Server({ hostKeys: [hostKey] }, (client) => {
-      client.on("error", () => undefined);
-      client.on("authentication", (ctx) => {
-        seen.push(ctx.method === "publickey" ? `publickey${ctx.signature ? " signed" : " check"}` : ctx.method);
-        if (ctx.method === "publickey") return ctx.accept();
-        ctx.reject(["publickey"]);
-      });
-      client.on("ready", () => client.on("session", (accept) => accept().on("exec", (acceptExec) => {
-        const ch = acceptExec();
-        ch.write("ok\n");
-        ch.exit(0);
-        ch.end();
-      })));
+    const node = await fakeNode((ctx) => {
+      seen.push(ctx.method === "publickey" ? `publickey${ctx.signature ? " signed" : " check"}` : ctx.method);
+      if (ctx.method === "publickey") return ctx.accept();
+      ctx.reject(["publickey"]);
     });
-    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
     const eng = engineWith({});
     try {
-      const r = await eng.exec({ host: "127.0.0.1", port: (srv.address() as net.AddressInfo).port }, cmd`true`);
+      const r = await eng.exec({ host: "127.0.0.1", port: node.port }, cmd`true`);
       expect(r.stdout).toBe("ok\n");
       expect(seen).toEqual(["publickey check", "publickey signed"]);
     } finally {
       await eng.closeAll();
-      srv.close();
+      node.close();
     }
   });
 });
@@ -197,43 +188,30 @@ describe("a fleet job's width of handshakes (issue 17)", () => {
     const held: (() => void)[] = [];
     const releaseAll = () => held.splice(0).forEach((f) => f());
     const fallback = setTimeout(releaseAll, 5000);
-    const servers: Server[] = [];
-    const ports: number[] = [];
-    for (let i = 0; i < 70; i++) {
-      const srv = new Server({ hostKeys: [hostKey] }, (client) => {
-        client.on("error", () => undefined);
-        client.on("authentication", (ctx) => {
-          if (ctx.method !== "publickey" || !ctx.signature) return ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"]);
-          peak = Math.max(peak, ++inAuth);
-          const done = () => {
-            inAuth--;
-            ctx.accept();
-          };
-          if (peak < 64) held.push(done);
-          else {
-            releaseAll();
-            done();
-          }
-        });
-        client.on("ready", () => client.on("session", (accept) => accept().on("exec", (acceptExec) => {
-          const ch = acceptExec();
-          ch.exit(0);
-          ch.end();
-        })));
-      });
-      await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-      servers.push(srv);
-      ports.push((srv.address() as net.AddressInfo).port);
-    }
+    const slow = (ctx: AuthContext) => {
+      if (ctx.method !== "publickey" || !ctx.signature) return ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"]);
+      peak = Math.max(peak, ++inAuth);
+      const done = () => {
+        inAuth--;
+        ctx.accept();
+      };
+      if (peak < 64) held.push(done);
+      else {
+        releaseAll();
+        done();
+      }
+    };
+    const far: FakeNode[] = [];
+    for (let i = 0; i < 70; i++) far.push(await fakeNode(slow));
     const eng = engineWith({});
     try {
-      const rs = await Promise.all(ports.map((port) => eng.exec({ host: "127.0.0.1", port }, cmd`true`)));
+      const rs = await Promise.all(far.map((n) => eng.exec({ host: "127.0.0.1", port: n.port }, cmd`true`)));
       expect(rs.every((r) => r.code === 0)).toBe(true);
       expect(peak).toBe(64);
     } finally {
       clearTimeout(fallback);
       await eng.closeAll();
-      for (const s of servers) s.close();
+      for (const n of far) n.close();
     }
   });
 });

@@ -52,7 +52,7 @@ describe("jq_state (_lib.sh): a docker CLI killed half-way leaves dockerd's stat
     // state, whole. (A full bench:verify run had seen nodes lose their containers after
     // parallel-ssh overloaded the machine: state.json was written in place, truncated first.)
     // Then an unhindered write goes through, both files renamed into place.
-    const script = `source <(sed -n '/^jq_state()/,/^}/p' "$1/_lib.sh")
+    const script = `source <(sed -n '/^replace_file()/,/^}/p;/^jq_state()/,/^}/p' "$1/_lib.sh")
       d=$(mktemp -d); STATE=$d/state.json; STATE_SH=$d/state.sh; STATE_RENDER='"N=\\(.n)"'
       jq -cn '{n: 0, containers: [{name: "k2s"}, {name: "k2-sidecar"}]}' > "$STATE"
       printf() { sleep 1; builtin printf "$@"; }
@@ -74,7 +74,7 @@ describe("meter_save (_meter.sh): a docker CLI killed half-way leaves the sideca
     // As for jq_state: the writer is slow to write and SIGKILLed while it writes. meter.sh must still
     // hold the old meter. (A bench:verify run after a parallel-ssh overload saw a node's reporter
     // cumulative go down within an epoch: meter.sh was written in place, truncated first.)
-    const script = `source "$1/_meter.sh"; nic_prune() { :; }
+    const script = `source "$1/_meter.sh"; source <(sed -n '/^replace_file()/,/^}/p' "$1/_lib.sh"); nic_prune() { :; }
       d=$(mktemp -d); METER=$d/meter.sh
       N_RUN=7 N_AT=1 NH_T=() NH_R=() NH_ON=() B_RX=0 B_TX=0 M_ON=1 M_CID=abc M_DAY=1 M_MODE=max M_LIMITB=0 M_END=0 M_SRX=0 M_STX=0 M_PRIOR=0 M_LAST=0 M_LP=0 M_G0=0 M_EP=416 M_AT=0 E_CUT=0 R_NEXT=0 R_SEQ=3 R_INT=5000
       meter_save
@@ -94,7 +94,7 @@ describe("meter_save (_meter.sh): a docker CLI killed half-way leaves the sideca
 
 describe("sc_save (_sidecar.sh): the running sidecar's memory survives a killed writer", () => {
   it("never leaves an empty sidecar file when the writer is killed while it writes", () => {
-    const script = `source <(sed -n '/^sc_save()/,/^}/p' "$1/_sidecar.sh")
+    const script = `source <(sed -n '/^sc_save()/,/^}/p' "$1/_sidecar.sh"); source <(sed -n '/^replace_file()/,/^}/p' "$1/_lib.sh")
       d=$(mktemp -d); SC_FILE=$d/sidecar.sh; SC_VARS="A B"; A=1 B="x y"
       sc_save
       printf() { if [ "$1" = -v ]; then builtin printf "$@"; else sleep 1; builtin printf "$@"; fi; }

@@ -75,15 +75,20 @@ STATE_RENDER='
     (.containers[] | @sh "C_ENVK[\(.name)]=\(.env | keys_unsorted | join(" "))"),
     (.containers[] | .name as $n | .env | to_entries[] | @sh "C_ENV[\($n + "|" + .key)]=\(.value)")
   '
+replace_file() { # replace_file FILE FORMAT [ARGS...] — printf's output written beside FILE and renamed into place; 1 if it failed
+  # A docker CLI killed half-way (the checklist's `timeout` on a loaded machine) then leaves the old FILE whole,
+  # never a truncated one (an empty state reads as a node without containers, an empty meter as a fresh one),
+  # and a reader never sources half of it
+  local f=$1; shift
+  printf "$@" > "$f.$$" && mv -f "$f.$$" "$f" || { rm -f "$f.$$"; return 1; }
+}
 jq_state() { # jq_state [jq args...] FILTER — rewrites state.json (caller holds the lock), and its rendering
   # (state.sh) with it: the same jq process writes both, the next load has nothing to render
   local out
   out=$(jq -r "${@:1:$#-1}" "(${*: -1}) | (tojson, ($STATE_RENDER))" "$STATE") || return 1
-  # each replaces the old one at once: a docker CLI killed half-way (the checklist's `timeout` on a loaded
-  # machine) leaves dockerd's state whole, as on a real node, and a reader never sources half a rendering.
-  # Killed between the two, state.json is the newer: the next load renders it again
-  { printf '%s\n' "${out%%$'\n'*}" > "$STATE.$$" && mv -f "$STATE.$$" "$STATE"; } || { rm -f "$STATE.$$"; return 1; }
-  printf '%s\n' "${out#*$'\n'}" > "$STATE_SH.$$" && mv -f "$STATE_SH.$$" "$STATE_SH" || rm -f "$STATE_SH"
+  # killed between the two, state.json is the newer: the next load renders it again
+  replace_file "$STATE" '%s\n' "${out%%$'\n'*}" || return 1
+  replace_file "$STATE_SH" '%s\n' "${out#*$'\n'}" || rm -f "$STATE_SH"
 }
 declare -A C_IMG C_STATE C_HEALTH C_RC C_CREATED C_STARTED C_HAT C_LOOP C_EXIT C_DIR C_PROJ C_BILL C_LIMIT C_VER C_ENV C_ID C_IMGID C_CONF C_SVC C_MOUNTS C_ENVK I_ID I_CREATED I_SIZE
 NAMES=() IMAGES=() VOLUMES=() NETWORKS=()

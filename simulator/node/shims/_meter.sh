@@ -199,12 +199,11 @@ meter_load() {
 }
 meter_save() {
   nic_prune
-  # written beside and renamed into place: a docker call killed half-way (the checklist's `timeout` on a
-  # loaded machine) must not leave an empty meter.sh, which reads as a fresh meter: the NIC back at its
-  # boot counters, the reporter's cumulative going down within an epoch (a bench:verify run saw it)
-  printf 'N_RUN=%s N_AT=%s NH_T=(%s) NH_R=(%s) NH_ON=(%s) B_RX=%s B_TX=%s\nM_ON=%s M_CID=%q M_DAY=%s M_MODE=%s M_LIMITB=%s M_END=%s M_SRX=%s M_STX=%s M_PRIOR=%s M_LAST=%s M_LP=%s M_G0=%s M_EP=%s M_AT=%s\nE_CUT=%s R_NEXT=%s R_SEQ=%s R_INT=%s\n' \
+  # renamed into place (replace_file, _lib.sh): an empty meter.sh reads as a fresh meter, the NIC back at its
+  # boot counters and the reporter's cumulative going down within an epoch (a bench:verify run saw it)
+  replace_file "$METER" 'N_RUN=%s N_AT=%s NH_T=(%s) NH_R=(%s) NH_ON=(%s) B_RX=%s B_TX=%s\nM_ON=%s M_CID=%q M_DAY=%s M_MODE=%s M_LIMITB=%s M_END=%s M_SRX=%s M_STX=%s M_PRIOR=%s M_LAST=%s M_LP=%s M_G0=%s M_EP=%s M_AT=%s\nE_CUT=%s R_NEXT=%s R_SEQ=%s R_INT=%s\n' \
     "$N_RUN" "$N_AT" "${NH_T[*]}" "${NH_R[*]}" "${NH_ON[*]}" "$B_RX" "$B_TX" "$M_ON" "${M_CID:-}" "$M_DAY" "$M_MODE" "$M_LIMITB" "$M_END" "$M_SRX" "$M_STX" "$M_PRIOR" "$M_LAST" "$M_LP" "$M_G0" "$M_EP" "$M_AT" \
-    "$E_CUT" "$R_NEXT" "$R_SEQ" "$R_INT" > "$METER.$$" && mv -f "$METER.$$" "$METER" || rm -f "$METER.$$"
+    "$E_CUT" "$R_NEXT" "$R_SEQ" "$R_INT" || :
 }
 
 # ---- the TrafficMonitor (traffic.go) ------------------------------------------------------------

@@ -28,8 +28,8 @@ sc_load() { sc_reset; SC_K2S_RUN=""; [ -f "$SC_FILE" ] && . "$SC_FILE"; sc_ident
 sc_save() {
   local v out=""
   for v in $SC_VARS; do printf -v out '%s%s=%q\n' "$out" "$v" "${!v}"; done
-  # renamed into place, as dockerd's state and the meter: a call killed half-way must not leave the running sidecar's memory empty
-  printf '%s' "$out" > "$SC_FILE.$$" && mv -f "$SC_FILE.$$" "$SC_FILE" || rm -f "$SC_FILE.$$"
+  # renamed into place (replace_file, _lib.sh): a call killed half-way must not leave the running sidecar's memory empty
+  replace_file "$SC_FILE" '%s' "$out" || :
 }
 
 # ---- Go's formats --------------------------------------------------------------
