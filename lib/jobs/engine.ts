@@ -33,18 +33,21 @@ export const SWEEP_QUEUE = "k2ops-job-sweep";
 
 /**
  * Node steps one process runs at once, and the default width of a fleet job: K2OPS_JOB_CONCURRENCY,
- * else 64. A step mostly waits on a node 50-300 ms away (a cold verification is about 9 round trips),
- * so the width, not the console's CPU (5-7 ms per verification), bounds a fleet job; bench:scale
- * keeps the console under 500 MB at 64. The simulated fleet's launcher sets 16: its nodes run on
- * the console's own cores.
+ * else 256. A step mostly waits on a node 50-300 ms away (a cold verification is about 9 round
+ * trips), so the width, not the console's CPU (4-5 ms per cold verification), bounds a fleet job:
+ * at 64, 200 nodes took 4 waves, 4× one node's time (bench:verify --model). The simulated fleet's
+ * launcher sets 16: its nodes run on the console's own cores.
  */
-export const JOB_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 64);
+export const JOB_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 256);
 /**
- * How often an idle node-step worker looks for work, in seconds, at least: steps handed off in
- * this process wake workers at once, and PostgreSQL's LISTEN/NOTIFY wakes them for steps from
- * other processes, so the poll only catches retries and lost wake-ups. (At 0.5 s, 64 workers on the
- * embedded database cost the idle console about 0.3 s of CPU every second.)
+ * Polls per second of all of a process's idle node-step workers together (each polls every
+ * workers / STEP_POLLS_PER_SECOND s, at least every STEP_POLL_SECONDS): steps handed off in this
+ * process wake workers at once, and PostgreSQL's LISTEN/NOTIFY wakes them for steps from other
+ * processes, so the poll only catches retries and lost wake-ups, and its cost must not grow with
+ * the width. (At 0.5 s each, 64 workers on the embedded database cost the idle console about
+ * 0.3 s of CPU every second.)
  */
+const STEP_POLLS_PER_SECOND = 32;
 const STEP_POLL_SECONDS = 2;
 
 /** A heartbeat-less claim fails after this many seconds and the step is retried (resumed) by another worker. */
@@ -83,7 +86,7 @@ export function engine(): Engine | undefined {
 export type StartEngineOptions = {
   /** default DATABASE_URL */
   databaseUrl?: string;
-  /** steps this process runs at once (default JOB_CONCURRENCY: K2OPS_JOB_CONCURRENCY or 64) */
+  /** steps this process runs at once (default JOB_CONCURRENCY: K2OPS_JOB_CONCURRENCY or 256) */
   localConcurrency?: number;
   /** run the recurring schedules (fleet sync, verification, sweep) from this process too (default true) */
   schedules?: boolean;
@@ -140,8 +143,9 @@ export async function startJobEngine(opts: StartEngineOptions = {}): Promise<Eng
   }
   // one pg-boss worker per slot, each with its own id: a hand-off of k steps wakes k of them (with
   // localConcurrency only the first worker's id is known, and the others waited for their poll)
+  const stepPoll = Math.max(poll, STEP_POLL_SECONDS, conc / STEP_POLLS_PER_SECOND);
   for (let i = 0; i < conc; i++) {
-    const id = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { pollingIntervalSeconds: Math.max(poll, STEP_POLL_SECONDS), groupConcurrency: 1 } as never, async ([job]) => {
+    const id = await boss.work<{ itemId: string }>(NODE_STEP_QUEUE, { pollingIntervalSeconds: stepPoll, groupConcurrency: 1 } as never, async ([job]) => {
       await runNodeStep(job.data.itemId);
     });
     e.stepWorkers.push(id);
@@ -195,7 +199,8 @@ export async function stopJobEngine(opts: { timeoutMs?: number } = {}): Promise<
 async function send(items: { id: string; nodeIpv4: string }[]): Promise<void> {
   const e = g.k2opsJobEngine;
   if (!e || !items.length) return;
-  await Promise.all(items.map((i) => e.boss.send(NODE_STEP_QUEUE, { itemId: i.id }, { singletonKey: i.id, group: { id: i.nodeIpv4 } } as never)));
+  // one statement for all of them (the queue's defaults apply as with send; a duplicate row is skipped)
+  await e.boss.insert(NODE_STEP_QUEUE, items.map((i) => ({ data: { itemId: i.id }, singletonKey: i.id, group: { id: i.nodeIpv4 } })));
   // as many of this process's workers fetch now (other processes: LISTEN/NOTIFY or their poll); a busy one fetches when it is done
   const n = Math.min(items.length, e.stepWorkers.length);
   for (let k = 0; k < n; k++) e.boss.notifyWorker(e.stepWorkers[e.nextWake++ % e.stepWorkers.length]);
@@ -212,12 +217,41 @@ function jobView(j: {
   return { ...j, strategy: (j.strategy as Record<string, unknown> | null) ?? null, params: (j.params as Record<string, unknown>) ?? {} };
 }
 
+/** per job, in this process: the advance running, and the one that will run after it (callers meanwhile share it) */
+const advancing = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
+
 /**
  * Decides and applies what runs next for one job, under its row lock: cancels
  * queued steps after a cancel request, dispatches what the kind's policy allows,
  * finishes the job when every step has ended. Safe to call any number of times.
+ * Resolves once an advance that started after this call has run. Calls made while
+ * one runs share a single follow-up: steps ending together cost one transaction,
+ * not one each (a 200-wide job ends steps faster than a database answers them).
  */
-export async function advance(jobId: string): Promise<void> {
+export function advance(jobId: string): Promise<void> {
+  const a = advancing.get(jobId);
+  if (a) {
+    return (a.queued ??= a.running.then(noop, noop).then(() => {
+      a.queued = null;
+      return (a.running = runAdvance(jobId, a));
+    }));
+  }
+  const entry = { running: Promise.resolve(), queued: null };
+  advancing.set(jobId, entry);
+  return (entry.running = runAdvance(jobId, entry));
+}
+
+function noop(): void {}
+
+async function runAdvance(jobId: string, a: { queued: Promise<void> | null }): Promise<void> {
+  try {
+    await advanceOnce(jobId);
+  } finally {
+    if (!a.queued) advancing.delete(jobId);
+  }
+}
+
+async function advanceOnce(jobId: string): Promise<void> {
   const out = await db().$transaction(async (tx) => {
     const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Job" WHERE id = ${jobId} FOR UPDATE`;
     if (!locked.length) return null;
@@ -283,21 +317,7 @@ function jobTotals(counts: ItemCounts): { done: number; failed: number } {
 /** One node step, as a queue worker takes it (see the file comment for claim and resume rules). */
 export async function runNodeStep(itemId: string): Promise<void> {
   const e = g.k2opsJobEngine;
-  const claim = await db().$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT id FROM "JobItem" WHERE id = ${itemId} FOR UPDATE`;
-    const item = await tx.jobItem.findUnique({ where: { id: itemId }, include: { job: true } });
-    if (!item || TERMINAL_ITEM.has(item.status) || item.status === "queued") return null;
-    if (item.job.cancelRequested && item.status === "dispatched") {
-      await tx.jobItem.update({ where: { id: itemId }, data: { status: "cancelled", step: "cancelled", finishedAt: new Date() } });
-      return { cancelledBeforeStart: true as const, item };
-    }
-    const resumed = item.status === "running";
-    const updated = await tx.jobItem.update({
-      where: { id: itemId },
-      data: { status: "running", attempts: { increment: 1 }, owner: e?.instanceId ?? "local", startedAt: item.startedAt ?? new Date(), ...(resumed ? { step: "re-checking" } : { step: "starting" }) },
-    });
-    return { cancelledBeforeStart: false as const, item: { ...item, attempts: updated.attempts }, resumed };
-  });
+  const claim = await claimStep(itemId, e?.instanceId ?? "local");
   if (!claim) return;
   if (claim.cancelledBeforeStart) {
     await advance(claim.item.jobId);
@@ -364,6 +384,29 @@ export async function runNodeStep(itemId: string): Promise<void> {
 }
 
 /**
+ * Claims a dispatched step (or one found running: its worker died) for this worker with one read
+ * and one conditional update, no transaction (a 256-wide job claims 256 steps together): the update
+ * holds only while the status and attempt count read are still the row's, so of two claims one wins.
+ * A step of a job whose cancel was asked before it started is marked cancelled instead. Returns null
+ * when the step has ended, was never dispatched, or was claimed meanwhile.
+ */
+async function claimStep(itemId: string, owner: string) {
+  const item = await db().jobItem.findUnique({ where: { id: itemId }, include: { job: true } });
+  if (!item || TERMINAL_ITEM.has(item.status) || item.status === "queued") return null;
+  const seen = { id: itemId, status: item.status, attempts: item.attempts };
+  if (item.job.cancelRequested && item.status === "dispatched") {
+    const { count } = await db().jobItem.updateMany({ where: seen, data: { status: "cancelled", step: "cancelled", finishedAt: new Date() } });
+    return count ? { cancelledBeforeStart: true as const, item } : null;
+  }
+  const resumed = item.status === "running";
+  const { count } = await db().jobItem.updateMany({
+    where: seen,
+    data: { status: "running", attempts: { increment: 1 }, owner, startedAt: item.startedAt ?? new Date(), step: resumed ? "re-checking" : "starting" },
+  });
+  return count ? { cancelledBeforeStart: false as const, item: { ...item, attempts: item.attempts + 1 }, resumed } : null;
+}
+
+/**
  * The audit intent of a node step of a changing kind (actor: who started the
  * job; request id `<item>:<attempt>`). A resumed step first closes its dead
  * attempt's intent as interrupted, so no row stays pending.
@@ -397,6 +440,7 @@ async function auditStepEnd(a: { id: string; t0: number }, res: StepResult): Pro
 
 function localRunnersCleanup(jobId: string): void {
   // dropped once the job has no step left to run here (checked lazily at the next sweep as well)
+  if (!localRunners.has(jobId)) return;
   void db()
     .job.findUnique({ where: { id: jobId }, select: { status: true } })
     .then((j) => {

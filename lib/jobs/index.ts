@@ -18,9 +18,10 @@ import type { Text } from "@/lib/text";
 
 export type { ItemResult, ItemRunner };
 
-/** a fleet job's width unless it asks for another (K2OPS_JOB_CONCURRENCY, else 64; see JOB_CONCURRENCY) */
-export const DEFAULT_CONCURRENCY = JOB_CONCURRENCY;
-export const MAX_CONCURRENCY = 64;
+/** the widest a fleet job may ask for: the SSH engine's handshakes at once (lib/ssh/pool.ts) */
+export const MAX_CONCURRENCY = 256;
+/** a fleet job's width unless it asks for another (K2OPS_JOB_CONCURRENCY, else 256; see JOB_CONCURRENCY) */
+export const DEFAULT_CONCURRENCY = Math.min(JOB_CONCURRENCY, MAX_CONCURRENCY);
 
 export type CreateJobOptions = {
   kind: string;

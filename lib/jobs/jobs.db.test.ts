@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-db";
 import { ambientSignal } from "@/lib/ssh/scope";
-import { advance, startJobEngine, stopJobEngine, sweep } from "./engine";
+import { advance, runNodeStep, setLocalRunner, startJobEngine, stopJobEngine, sweep } from "./engine";
 import { cancelJob, createJob, getJob, listJobs, runJob, waitForJob } from "./index";
 import { defineJobKind, type StepContext } from "./kinds";
 import { parseJobSort } from "./sort";
@@ -205,6 +205,40 @@ describe("jobs", () => {
       await stopJobEngine({ timeoutMs: 5000 });
       await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });
     }
+  });
+
+  it("advances asked for while one runs share a single follow-up: steps ending together cost two transactions, not one each (issue 17)", async () => {
+    let decisions = 0;
+    defineJobKind({
+      kind: "test-advance-count",
+      abortInFlightOnCancel: true,
+      run: async () => ({ status: "succeeded" }),
+      advance: () => {
+        decisions++;
+        return {};
+      },
+    });
+    const id = await createJob({ kind: "test-advance-count", createdBy: "x", nodes: nodes(3), start: false });
+    await Promise.all(Array.from({ length: 20 }, () => advance(id)));
+    // the first call's advance, then one more that every later call waited for
+    expect(decisions).toBe(2);
+    // and each caller's change is seen: a call after they settled runs a fresh advance
+    await advance(id);
+    expect(decisions).toBe(3);
+  });
+
+  it("two deliveries of one step that read it together: one claims and runs it, the other does nothing (issue 17)", async () => {
+    const id = await createJob({ kind: "verify", createdBy: "x", nodes: nodes(1), concurrency: 1, start: false });
+    const [item] = await t.prisma.jobItem.findMany({ where: { jobId: id } });
+    await t.prisma.jobItem.update({ where: { id: item.id }, data: { status: "dispatched" } });
+    let runs = 0;
+    setLocalRunner(id, async () => {
+      runs++;
+      return { ok: true };
+    });
+    await Promise.all([runNodeStep(item.id), runNodeStep(item.id)]);
+    expect(runs).toBe(1);
+    expect(await t.prisma.jobItem.findUnique({ where: { id: item.id } })).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
   it("the engine starts again on a database it already set up (a console restart): queues exist, jobs still run", async () => {

@@ -130,7 +130,7 @@ export type SshEngineOptions = {
   user?: string;
   port?: number;
   connectTimeoutMs?: number;
-  /** handshakes in progress at once, across nodes (default 64: a fleet job's widest; more wait their turn) */
+  /** handshakes in progress at once, across nodes (default 256: a fleet job's widest; more wait their turn) */
   maxHandshakes?: number;
   maxChannelsPerConn?: number;
   keepaliveMs?: number;

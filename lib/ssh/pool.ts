@@ -86,8 +86,8 @@ export class SshPool {
       user: "ubuntu",
       port: 1022,
       connectTimeoutMs: 10_000,
-      // a fleet job's widest (MAX_CONCURRENCY): a handshake is ~7 round trips of waiting and a few ms of CPU
-      maxHandshakes: 64,
+      // a fleet job's widest (MAX_CONCURRENCY in lib/jobs): a handshake is ~7 round trips of waiting and 2-4 ms of CPU
+      maxHandshakes: 256,
       maxChannelsPerConn: 8,
       keepaliveMs: 15_000,
       killTimeoutMs: 10_000,
