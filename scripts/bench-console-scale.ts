@@ -1,6 +1,6 @@
 // Benchmark (not a test): the console itself at fleet scale (issue 17). N nodes
 // (default 5,000) in a fresh embedded database, and the job "Verify all" starts
-// (kind "verify", every active node) run at 64 nodes at once by this process's
+// (kind "verify", every active node) run at 256 nodes at once (--concurrency) by this process's
 // job engine and SSH engine, against N light SSH endpoints (one child process,
 // scripts/bench-scale-endpoint.ts: 127.0.200.2 … on port 1022, each answering the
 // checklist with a healthy node's output after --delay-ms, a node that far away).
@@ -14,11 +14,17 @@
 // once idle for --idle-timeout-ms; the defaults are the engine's own, 60 000 ms
 // and 256), the database's and the endpoints' RSS for context, and a verdict
 // against the target (console RSS under 500 MB).
-//   npm run bench:scale -- [--nodes 5000] [--concurrency 64] [--delay-ms 150]
-//                          [--idle-timeout-ms 60000] [--max-idle 256] [--alloc-profile <file>]
+//   npm run bench:scale -- [--nodes 5000] [--concurrency 256] [--delay-ms 150] [--rtt-ms 0] [--postgres]
+//                          [--idle-timeout-ms 60000] [--max-idle 256] [--alloc-profile <file>] [--cpu-profile <file>]
+// --rtt-ms: every endpoint behind the simulator's delaying relay, that far away (a cold
+// verification is then about 9.5 round trips plus --delay-ms: what an operator waits for).
+// --postgres: the console's database is a PostgreSQL 15 server (scripts/pg-test-server.sh), not
+// the embedded one.
 // --alloc-profile: V8's sampling heap profiler runs during the job, counting
 // every allocation (also what GC collected since); the profile is written to
 // <file> (open it in Chrome DevTools) and the top allocators are printed.
+// --cpu-profile <file>: V8's CPU profiler runs during the job; the profile is written to <file>
+// and the console's CPU time is printed by package and by the nearest frame of this repository.
 // No root needed; binds 127.0.200.2-127.0.219.251 port 1022 (no suite uses them).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -34,12 +40,15 @@ import { cannedVerification, endpointIp } from "./bench-scale-endpoint";
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : dflt);
 const N = Number(opt("nodes", "5000"));
-const CONCURRENCY = Number(opt("concurrency", "64"));
+const CONCURRENCY = Number(opt("concurrency", "256"));
 const DELAY_MS = Number(opt("delay-ms", "150"));
+const RTT_MS = opt("rtt-ms", "");
+const POSTGRES = args.includes("--postgres");
 // the SSH engine's own defaults: the bench runs the pool as the console ships it
 const IDLE_TIMEOUT_MS = opt("idle-timeout-ms", "60000");
 const MAX_IDLE = opt("max-idle", "256");
 const ALLOC_PROFILE = args.includes("--alloc-profile") ? opt("alloc-profile", "") : null;
+const CPU_PROFILE = args.includes("--cpu-profile") ? opt("cpu-profile", "") : null;
 const FIRST = 200; // 127.0.200.x … 127.0.219.x for 5,000 nodes
 const TARGET_MB = 500;
 const dir = "/tmp/k2ops-bench-scale";
@@ -79,27 +88,49 @@ async function startAllocationProfile(file: string): Promise<() => Promise<Profi
   };
 }
 
-/** The profile's allocations by the innermost npm package, and by the nearest frame of this repository's code. */
-function printAllocations(head: ProfileNode, nodes: number): void {
+/** Starts V8's CPU profiler; the returned function stops it, writes the profile and returns it as a tree (selfSize = µs). */
+async function startCpuProfile(file: string): Promise<() => Promise<ProfileNode>> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = <T>(method: string, params: object = {}) => new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async () => {
+    type CpuNode = { id: number; callFrame: ProfileNode["callFrame"]; children?: number[] };
+    const { profile } = await post<{ profile: { nodes: CpuNode[]; samples: number[]; timeDeltas: number[] } }>("Profiler.stop");
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    const self = new Map<number, number>();
+    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const tree = (n: CpuNode): ProfileNode => ({ callFrame: n.callFrame, selfSize: self.get(n.id) ?? 0, children: (n.children ?? []).map((c) => tree(byId.get(c)!)) });
+    return tree(profile.nodes[0]);
+  };
+}
+
+/** The profile's self size (bytes allocated, or µs of CPU) by the innermost npm package, and by the nearest frame of this repository's code. */
+function printProfile(head: ProfileNode, nodes: number, what: "allocated" | "CPU"): void {
   const byPackage = new Map<string, number>();
   const byOwn = new Map<string, number>();
   let total = 0;
   const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
   const walk = (n: ProfileNode, stack: ProfileNode["callFrame"][]) => {
     const here = [...stack, n.callFrame];
-    if (n.selfSize) {
+    if (n.selfSize && !(what === "CPU" && n.callFrame.functionName === "(idle)")) {
       total += n.selfSize;
       const pkg = [...here].reverse().find((f) => f.url.includes("/node_modules/"));
       const name = pkg ? pkg.url.split("/node_modules/").pop()!.split("/") : null;
       add(byPackage, name ? (name[0].startsWith("@") ? `${name[0]}/${name[1]}` : name[0]) : "node, and code without a frame", n.selfSize);
-      const own = [...here].reverse().find((f) => /\/work\/main\/(lib|scripts|app)\//.test(f.url) || /^file:.*\/(lib|scripts|app)\//.test(f.url));
+      const own = [...here].reverse().find((f) => !f.url.includes("/node_modules/") && /\/(lib|scripts|app)\//.test(f.url));
       add(byOwn, own ? `${own.functionName || "(anonymous)"} ${own.url.replace(/^.*?\/((lib|scripts|app)\/)/, "$1")}` : "(no frame of this repository: async continuations)", n.selfSize);
     }
     for (const c of n.children) walk(c, here);
   };
   walk(head, []);
-  const top = (m: Map<string, number>, k: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, v]) => `    ${mb(v).padStart(7)}  ${name}`).join("\n");
-  console.log(`allocated during the job (sampled): ${mb(total)} in all, ${(total / nodes / 1024).toFixed(0)} KiB per node\n  by package:\n${top(byPackage, 8)}\n  by the nearest frame of this repository:\n${top(byOwn, 10)}`);
+  const fmt = (v: number) => (what === "CPU" ? `${(v / 1000).toFixed(0)} ms` : mb(v));
+  const top = (m: Map<string, number>, k: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, v]) => `    ${fmt(v).padStart(8)}  ${name}`).join("\n");
+  const per = what === "CPU" ? `${(total / 1000 / nodes).toFixed(1)} ms per node` : `${(total / nodes / 1024).toFixed(0)} KiB per node`;
+  console.log(`${what} during the job (sampled): ${fmt(total)} in all, ${per}\n  by package:\n${top(byPackage, 10)}\n  by the nearest frame of this repository:\n${top(byOwn, 12)}`);
 }
 
 type Sample = { t: number; rss: number; heap: number; heapTotal: number; external: number; connections: number; idle: number; busy: number; reaped: number };
@@ -111,8 +142,8 @@ async function main(): Promise<void> {
 
   // the database (its own process), then the endpoints
   let t = performance.now();
-  const dbProc = child("scripts/bench-scale-db.ts", [path.join(dir, "pglite")]);
-  const endpoints = child("scripts/bench-scale-endpoint.ts", ["--first", String(FIRST), "--count", String(N), "--delay-ms", String(DELAY_MS), "--authorized", keys.clientPub, "--host-key", keys.hostKey]);
+  const dbProc = child("scripts/bench-scale-db.ts", POSTGRES ? [`${dir}-pg`, "--postgres"] : [path.join(dir, "pglite")]);
+  const endpoints = child("scripts/bench-scale-endpoint.ts", ["--first", String(FIRST), "--count", String(N), "--delay-ms", String(DELAY_MS), ...(RTT_MS ? ["--rtt-ms", RTT_MS] : []), "--authorized", keys.clientPub, "--host-key", keys.hostKey]);
   const stopChildren = () => {
     for (const c of [dbProc, endpoints]) c.proc.stdin?.end();
   };
@@ -189,7 +220,7 @@ async function main(): Promise<void> {
     // what "Verify all" sends for an unfiltered table: the server recomputes the active nodes
     const nodes = await verifiableNodes(parseFleetQuery({}));
     const rss0 = process.memoryUsage().rss;
-    console.log(`\nsettings: ${nodes.length} nodes, job concurrency ${CONCURRENCY} (K2OPS_JOB_CONCURRENCY), node answers after ${DELAY_MS} ms, ${heapFlag} (K2OPS_MAX_HEAP_MB),`);
+    console.log(`\nsettings: ${nodes.length} nodes, job concurrency ${CONCURRENCY} (K2OPS_JOB_CONCURRENCY), node answers after ${DELAY_MS} ms${RTT_MS ? ` and ${RTT_MS} ms away` : ""}, ${heapFlag} (K2OPS_MAX_HEAP_MB),`);
     console.log(`          SSH pool idleTimeoutMs ${IDLE_TIMEOUT_MS} (K2OPS_SSH_IDLE_TIMEOUT_MS), maxIdleConnections ${MAX_IDLE} (K2OPS_SSH_MAX_IDLE_CONNECTIONS); ${os.availableParallelism()} cores, Node ${process.version}`);
     console.log(`console RSS before the job: ${mb(rss0)}`);
 
@@ -203,6 +234,7 @@ async function main(): Promise<void> {
     };
     const sampler = setInterval(take, 200);
     const stopProfile = ALLOC_PROFILE ? await startAllocationProfile(ALLOC_PROFILE) : null;
+    const stopCpu = CPU_PROFILE ? await startCpuProfile(CPU_PROFILE) : null;
     const childPeaks = { db: 0, endpoints: 0 };
     const askChildren = async () => {
       const [d, e] = await Promise.all([dbProc.ask(), endpoints.ask()]);
@@ -220,13 +252,17 @@ async function main(): Promise<void> {
       })().catch(() => undefined);
     }, 10_000);
 
+    const jobT0 = new Date();
+    const cpu0 = process.cpuUsage();
     const started = await startVerifyJob(nodes, { createdBy: "bench@example.test", concurrency: CONCURRENCY });
     jobId = started.jobId;
     const status = await waitForJob(jobId, { timeoutMs: 4 * 3600_000, everyMs: 200 });
     const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     take();
     clearInterval(progress);
     const profile = stopProfile ? await stopProfile() : null;
+    const cpuProfile = stopCpu ? await stopCpu() : null;
     const during = samples.slice();
 
     // after the job: idle connections are reaped (the cap at once, the rest after the idle timeout)
@@ -253,6 +289,13 @@ async function main(): Promise<void> {
     console.log(`\njob ${status}: ${nodes.length} nodes in ${(wallMs / 1000).toFixed(1)} s = ${(nodes.length / (wallMs / 1000)).toFixed(1)} nodes/s at ${CONCURRENCY} at once`);
     console.log(`  steps: ${items.map((i) => `${i._count} ${i.status}`).join(", ")}; nodes now: ${verdicts.map((v) => `${v._count} ${v.verificationStatus ?? "never"}`).join(", ")}`);
     for (const f of failed) console.log(`  e.g. ${f.nodeIpv4}: ${f.summary ?? ""} ${f.error ?? ""}`);
+    console.log(`  console CPU during the job: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${((cpu.user + cpu.system) / 1e3 / nodes.length).toFixed(1)} ms per node; ${Math.round((100 * (cpu.user + cpu.system)) / 1e3 / wallMs)}% of one core)`);
+    // where the wall time went: when steps were claimed by a worker, how long they ran (the node's part), when they ended
+    const times = await db().jobItem.findMany({ where: { jobId, startedAt: { not: null }, finishedAt: { not: null } }, select: { startedAt: true, finishedAt: true } });
+    const q = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+    const rel = (d: Date) => d.getTime() - jobT0.getTime();
+    const fmt = (xs: number[]) => [0, 0.5, 0.9, 1].map((p) => `${(q(xs, p) / 1000).toFixed(2)}`).join(" / ");
+    console.log(`  steps (s; first / median / p90 / last): claimed ${fmt(times.map((t) => rel(t.startedAt!)))}; ran ${fmt(times.map((t) => t.finishedAt!.getTime() - t.startedAt!.getTime()))}; ended ${fmt(times.map((t) => rel(t.finishedAt!)))}`);
     console.log(`console RSS: before ${mb(rss0)}, peak ${mb(peak.rss)} at ${(peak.t / 1000).toFixed(0)} s, after the job ${mb(last.rss)}; ${during.length} samples every 200 ms`);
     console.log(
       `  at the peak: JS heap ${mb(peak.heap)} used of ${mb(peak.heapTotal)} reserved, external ${mb(peak.external)}, the rest (code, WebAssembly, native buffers, threads) ${mb(peak.rss - peak.heapTotal - peak.external)}; JS heap used during the job: min ${mb(Math.min(...during.map((x) => x.heap)))}, max ${mb(maxOf("heap"))}`,
@@ -260,10 +303,14 @@ async function main(): Promise<void> {
     console.log(`SSH pool during the job: at most ${maxOf("connections")} connections open (${maxOf("idle")} idle, ${maxOf("busy")} busy channels); ${ssh.connectionsOpened} opened in all`);
     console.log(`SSH pool after the job: ${during.at(-1)!.connections} connections at its end → ${last.connections} (${last.idle} idle) ${((last.t - wallMs) / 1000).toFixed(1)} s later; reaped ${stats.reaped} (${stats.reapedIdle} idle ${IDLE_TIMEOUT_MS} ms, ${stats.reapedOverCap} over the cap of ${MAX_IDLE})`);
     if (profile) {
-      printAllocations(profile, nodes.length);
+      printProfile(profile, nodes.length, "allocated");
       console.log(`  (profile: ${ALLOC_PROFILE})`);
     }
-    console.log(`other processes (context, not the console): embedded database peak ${mb(childPeaks.db)}, SSH endpoints peak ${mb(childPeaks.endpoints)} (sampled every 10 s)`);
+    if (cpuProfile) {
+      printProfile(cpuProfile, nodes.length, "CPU");
+      console.log(`  (profile: ${CPU_PROFILE})`);
+    }
+    console.log(`other processes (context, not the console): ${POSTGRES ? "PostgreSQL (all its processes)" : "embedded database"} peak ${mb(childPeaks.db)}, SSH endpoints peak ${mb(childPeaks.endpoints)} (sampled every 10 s)`);
     const pass = peak.rss < TARGET_MB * MB;
     // reaping bounds the pool: never more idle connections than the cap, and none left once idle for the timeout
     const bounded = maxOf("idle") <= Number(MAX_IDLE) && (idleMs > 0 && Number.isFinite(idleMs) ? last.connections === 0 : true);

@@ -2,7 +2,10 @@
 // process of its own as the launcher runs it beside the console (scripts/console.ts):
 // PGlite on a Unix socket in <dir>, migrations applied. Prints one JSON line
 // {"url":…} when ready; stops (cleanly) when stdin closes or on SIGTERM.
-//   tsx scripts/bench-scale-db.ts <dir>
+// --postgres: a throw-away PostgreSQL 15 server instead (scripts/pg-test-server.sh, in <dir>, port
+// 55439), as a production console would run on; its processes' RSS is what "rss" reports.
+//   tsx scripts/bench-scale-db.ts <dir> [--postgres]
+import { execFileSync } from "node:child_process";
 import readline from "node:readline";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -10,8 +13,15 @@ import { applyMigrations } from "@/lib/db/migrate";
 async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error("usage: bench-scale-db.ts <data dir>");
-  const pg = await startEmbeddedPostgres({ dataDir: dir });
+  const postgres = process.argv.includes("--postgres");
+  const pg = postgres
+    ? {
+        url: execFileSync("bash", ["scripts/pg-test-server.sh", "start", dir, "55439"], { encoding: "utf8" }).trim(),
+        stop: async () => void execFileSync("bash", ["scripts/pg-test-server.sh", "stop", dir]),
+      }
+    : await startEmbeddedPostgres({ dataDir: dir });
   await applyMigrations(pg.url);
+  const rss = () => (postgres ? Number(execFileSync("ps", ["-o", "rss=", "-C", "postgres"], { encoding: "utf8" }).split("\n").reduce((a, l) => a + (Number(l) || 0), 0)) * 1024 : process.memoryUsage().rss);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -22,7 +32,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop());
   process.on("SIGINT", () => void stop());
   const rl = readline.createInterface({ input: process.stdin });
-  rl.on("line", () => console.log(JSON.stringify({ rss: process.memoryUsage().rss })));
+  rl.on("line", () => console.log(JSON.stringify({ rss: rss() })));
   rl.on("close", () => void stop());
   console.log(JSON.stringify({ url: pg.url }));
 }

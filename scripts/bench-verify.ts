@@ -17,8 +17,8 @@
 // is a wait, as on a fleet where every node has its own CPU.
 // Every tool starts cold: k2ops with a fresh engine, Ansible with a ControlPath dir of its own per
 // run (its ControlPersist masters would otherwise carry one run's connections into the next).
-// --concurrency 16,64: k2ops at each width (the first is the table's "k2ops"; others add rows).
-//   npx tsx scripts/bench-verify.ts [--sizes 1,50,200] [--rtts 0,50,150,300] [--no-ansible] [--concurrency 16[,64]] [--model]
+// --concurrency 256,64: k2ops at each width (the first is the table's "k2ops"; others add rows).
+//   npx tsx scripts/bench-verify.ts [--sizes 1,50,200] [--rtts 0,50,150,300] [--no-ansible] [--concurrency 256[,64]] [--model]
 // Needs root (simulated nodes) and Debian's ansible + pssh (installed on demand).
 import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -39,9 +39,9 @@ const args = process.argv.slice(2);
 const sizes = (args.includes("--sizes") ? args[args.indexOf("--sizes") + 1] : "1,50,200").split(",").map(Number);
 const rtts = (args.includes("--rtts") ? args[args.indexOf("--rtts") + 1] : "0,50,150,300").split(",").map(Number);
 const withAnsible = !args.includes("--no-ansible");
-// the product's fleet jobs work on a bounded number of nodes at once: K2OPS_JOB_CONCURRENCY, 64 by
-// default, 16 with the simulated fleet (its nodes share the console's cores); both unless told
-const widths = (args.includes("--concurrency") ? args[args.indexOf("--concurrency") + 1] : (process.env.K2OPS_JOB_CONCURRENCY ?? "16,64")).split(",").map(Number);
+// the product's fleet jobs work on a bounded number of nodes at once: K2OPS_JOB_CONCURRENCY, 256 by
+// default (16 with the simulated fleet: its nodes share the console's cores); 64 as well unless told
+const widths = (args.includes("--concurrency") ? args[args.indexOf("--concurrency") + 1] : (process.env.K2OPS_JOB_CONCURRENCY ?? "256,64")).split(",").map(Number);
 const concurrency = widths[0];
 const model = args.includes("--model");
 const MODEL_FIRST = 60; // the modelled nodes: 127.0.60.2 … (250 per /24)
