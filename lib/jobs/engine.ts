@@ -16,16 +16,19 @@ import { countByStatus, jobKind, poolAdvance, TERMINAL_ITEM, type AdvanceDecisio
 // fleet-wide job and each of its node steps; pg-boss (a PostgreSQL queue, here
 // on the same database) hands node steps to workers in any console process.
 //
-// - A node step is claimed under its row lock: a duplicate delivery of a step
-//   that already ended does nothing; a step found "running" was taken by a worker
-//   that died (pg-boss fails its claim when heartbeats stop and retries it), so it
-//   runs again with `resumed: true` and the kind re-checks the node first.
+// - A node step is claimed by a conditional update (the status and attempt count
+//   it read must still hold): a duplicate delivery of a step that already ended,
+//   or that another worker claimed from the same read, does nothing; a step found
+//   "running" was taken by a worker that died (pg-boss fails its claim when
+//   heartbeats stop and retries it), so it runs again with `resumed: true` and
+//   the kind re-checks the node first.
 // - One pg-boss job per item at a time (singleton key = item id, "stately"
 //   queue), and one step per node across all jobs (group = node, concurrency 1).
 // - What runs next is decided under the job's row lock by the kind's `advance`
-//   (default: a pool of `concurrency`), right after a step ends, on timed
-//   wake-ups (stagger), and by a sweep every minute that also re-sends steps
-//   whose hand-off to the queue was lost with a process.
+//   (default: a pool of `concurrency`), right after a step ends (steps ending
+//   while an advance runs share the next one), on timed wake-ups (stagger), and
+//   by a sweep every minute that also re-sends steps whose hand-off to the queue
+//   was lost with a process.
 
 export const NODE_STEP_QUEUE = "k2ops-node-step";
 export const ADVANCE_QUEUE = "k2ops-job-advance";
@@ -33,10 +36,10 @@ export const SWEEP_QUEUE = "k2ops-job-sweep";
 
 /**
  * Node steps one process runs at once, and the default width of a fleet job: K2OPS_JOB_CONCURRENCY,
- * else 256. A step mostly waits on a node 50-300 ms away (a cold verification is about 9 round
- * trips), so the width, not the console's CPU (4-5 ms per cold verification), bounds a fleet job:
- * at 64, 200 nodes took 4 waves, 4× one node's time (bench:verify --model). The simulated fleet's
- * launcher sets 16: its nodes run on the console's own cores.
+ * else 256. A step mostly waits on a node 50-300 ms away (a cold verification is about 9.5 round
+ * trips): at 64, 200 nodes took 4 waves, 4× one node's time (bench:verify --model). The console's
+ * CPU per step (4 ms of SSH, about 20 ms of database work: bench:scale --cpu-profile) is the next
+ * bound. The simulated fleet's launcher sets 16: its nodes run on the console's own cores.
  */
 export const JOB_CONCURRENCY = Number(process.env.K2OPS_JOB_CONCURRENCY ?? 256);
 /**
