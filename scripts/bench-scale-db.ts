@@ -3,9 +3,11 @@
 // PGlite on a Unix socket in <dir>, migrations applied. Prints one JSON line
 // {"url":…} when ready; stops (cleanly) when stdin closes or on SIGTERM.
 // --postgres: a throw-away PostgreSQL 15 server instead (scripts/pg-test-server.sh, in <dir>, port
-// 55439), as a production console would run on; its processes' RSS is what "rss" reports.
+// 55439), as a production console would run on; its postmaster's and children's RSS is what "rss" reports.
 //   tsx scripts/bench-scale-db.ts <dir> [--postgres]
 import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import readline from "node:readline";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { applyMigrations } from "@/lib/db/migrate";
@@ -21,7 +23,13 @@ async function main(): Promise<void> {
       }
     : await startEmbeddedPostgres({ dataDir: dir });
   await applyMigrations(pg.url);
-  const rss = () => (postgres ? Number(execFileSync("ps", ["-o", "rss=", "-C", "postgres"], { encoding: "utf8" }).split("\n").reduce((a, l) => a + (Number(l) || 0), 0)) * 1024 : process.memoryUsage().rss);
+  /** bytes: this process, or the PostgreSQL server's postmaster and its children (not another server's) */
+  const rss = () => {
+    if (!postgres) return process.memoryUsage().rss;
+    const pid = fs.readFileSync(path.join(dir, "postmaster.pid"), "utf8").split("\n")[0].trim();
+    const kb = (argv: string[]) => execFileSync("ps", ["-o", "rss=", ...argv], { encoding: "utf8" }).split("\n").reduce((a, l) => a + (Number(l) || 0), 0);
+    return (kb(["-p", pid]) + kb(["--ppid", pid])) * 1024;
+  };
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
