@@ -310,7 +310,7 @@ async function main(): Promise<void> {
       printProfile(cpuProfile, nodes.length, "CPU");
       console.log(`  (profile: ${CPU_PROFILE})`);
     }
-    console.log(`other processes (context, not the console): ${POSTGRES ? "PostgreSQL (all its processes)" : "embedded database"} peak ${mb(childPeaks.db)}, SSH endpoints peak ${mb(childPeaks.endpoints)} (sampled every 10 s)`);
+    console.log(`other processes (context, not the console): ${POSTGRES ? "PostgreSQL (its server and backends)" : "embedded database"} peak ${mb(childPeaks.db)}, SSH endpoints peak ${mb(childPeaks.endpoints)} (sampled every 10 s)`);
     const pass = peak.rss < TARGET_MB * MB;
     // reaping bounds the pool: never more idle connections than the cap, and none left once idle for the timeout
     const bounded = maxOf("idle") <= Number(MAX_IDLE) && (idleMs > 0 && Number.isFinite(idleMs) ? last.connections === 0 : true);
