@@ -73,11 +73,17 @@ function writeKeys(): { clientKey: string; clientPub: string; hostKey: string } 
 
 type ProfileNode = { callFrame: { functionName: string; url: string }; selfSize: number; children: ProfileNode[] };
 
-/** Starts V8's sampling heap profiler (every allocation counts, collected or not); the returned function stops it and writes the profile. */
-async function startAllocationProfile(file: string): Promise<() => Promise<ProfileNode>> {
+/** An inspector session on this process, and its `post` as a promise. */
+function inspectorSession() {
   const session = new inspector.Session();
   session.connect();
   const post = <T>(method: string, params: object = {}) => new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  return { session, post };
+}
+
+/** Starts V8's sampling heap profiler (every allocation counts, collected or not); the returned function stops it and writes the profile. */
+async function startAllocationProfile(file: string): Promise<() => Promise<ProfileNode>> {
+  const { session, post } = inspectorSession();
   await post("HeapProfiler.enable");
   await post("HeapProfiler.startSampling", { samplingInterval: 65536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async () => {
@@ -90,9 +96,7 @@ async function startAllocationProfile(file: string): Promise<() => Promise<Profi
 
 /** Starts V8's CPU profiler; the returned function stops it, writes the profile and returns it as a tree (selfSize = µs). */
 async function startCpuProfile(file: string): Promise<() => Promise<ProfileNode>> {
-  const session = new inspector.Session();
-  session.connect();
-  const post = <T>(method: string, params: object = {}) => new Promise<T>((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+  const { session, post } = inspectorSession();
   await post("Profiler.enable");
   await post("Profiler.start");
   return async () => {
@@ -292,9 +296,11 @@ async function main(): Promise<void> {
     console.log(`  console CPU during the job: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${((cpu.user + cpu.system) / 1e3 / nodes.length).toFixed(1)} ms per node; ${Math.round((100 * (cpu.user + cpu.system)) / 1e3 / wallMs)}% of one core)`);
     // where the wall time went: when steps were claimed by a worker, how long they ran (the node's part), when they ended
     const times = await db().jobItem.findMany({ where: { jobId, startedAt: { not: null }, finishedAt: { not: null } }, select: { startedAt: true, finishedAt: true } });
-    const q = (xs: number[], p: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
     const rel = (d: Date) => d.getTime() - jobT0.getTime();
-    const fmt = (xs: number[]) => [0, 0.5, 0.9, 1].map((p) => `${(q(xs, p) / 1000).toFixed(2)}`).join(" / ");
+    const fmt = (xs: number[]) => {
+      const sorted = xs.sort((a, b) => a - b);
+      return [0, 0.5, 0.9, 1].map((p) => `${((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN) / 1000).toFixed(2)}`).join(" / ");
+    };
     console.log(`  steps (s; first / median / p90 / last): claimed ${fmt(times.map((t) => rel(t.startedAt!)))}; ran ${fmt(times.map((t) => t.finishedAt!.getTime() - t.startedAt!.getTime()))}; ended ${fmt(times.map((t) => rel(t.finishedAt!)))}`);
     console.log(`console RSS: before ${mb(rss0)}, peak ${mb(peak.rss)} at ${(peak.t / 1000).toFixed(0)} s, after the job ${mb(last.rss)}; ${during.length} samples every 200 ms`);
     console.log(

@@ -6,11 +6,22 @@ import fs from "node:fs";
 
 const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
+/** The fields of /proc/<pid>/stat from field 3 (state) on: field k is [k - 3]. */
+function statFields(pid: number | "self"): string[] {
+  const st = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return st.slice(st.lastIndexOf(")") + 2).split(" ");
+}
+
 /** CPU of this process's waited-for descendants so far, in ms (fields 16 and 17 of /proc/self/stat). */
 export function childCpuMs(): number {
-  const st = fs.readFileSync("/proc/self/stat", "utf8");
-  const f = st.slice(st.lastIndexOf(")") + 2).split(" "); // field 3 (state) is f[0]
+  const f = statFields("self");
   return ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK;
+}
+
+/** CPU a process has used so far, user and system, in ms (fields 14 and 15 of /proc/<pid>/stat). */
+export function processCpuMs(pid: number): number {
+  const f = statFields(pid);
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
 /** The whole machine's busy time so far, in ms over all cores (user nice system irq softirq steal). */

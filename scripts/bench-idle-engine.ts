@@ -6,14 +6,9 @@
 //   npx tsx scripts/bench-idle-engine.ts [N=256]
 import fs from "node:fs";
 import { child } from "./bench-child";
+import { processCpuMs } from "./bench-cpu";
 
 const N = Number(process.argv[2] ?? 256);
-/** CPU ms (user + system) a process has used so far, from /proc (ticks of 10 ms) */
-function ticks(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
 async function main(): Promise<void> {
   fs.rmSync("/tmp/k2ops-bench-idle/db", { recursive: true, force: true });
   const db = child("scripts/bench-scale-db.ts", ["/tmp/k2ops-bench-idle/db"]);
@@ -23,11 +18,11 @@ async function main(): Promise<void> {
   await startJobEngine({ databaseUrl: url, localConcurrency: N, schedules: true });
   await new Promise((r) => setTimeout(r, 15_000));
   const c0 = process.cpuUsage();
-  const d0 = ticks(db.proc.pid!);
+  const d0 = processCpuMs(db.proc.pid!);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 20_000));
   const c = process.cpuUsage(c0);
-  const d = ticks(db.proc.pid!) - d0;
+  const d = processCpuMs(db.proc.pid!) - d0;
   const s = (performance.now() - t0) / 1000;
   console.log(`${N} step workers idle: console ${((c.user + c.system) / 1000 / s).toFixed(0)} ms CPU/s, embedded database ${(d / s).toFixed(0)} ms CPU/s`);
   await stopJobEngine({ timeoutMs: 2000 });
