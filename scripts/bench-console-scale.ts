@@ -31,6 +31,7 @@ import fs from "node:fs";
 import inspector from "node:inspector";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import ssh2 from "ssh2";
 import { consoleHeapMb } from "@/lib/config";
 import { generateEd25519KeyPair } from "@/lib/ssh/ed25519";
@@ -257,12 +258,14 @@ async function main(): Promise<void> {
     }, 10_000);
 
     const jobT0 = new Date();
+    const queries = countQueries();
     const cpu0 = process.cpuUsage();
     const started = await startVerifyJob(nodes, { createdBy: "bench@example.test", concurrency: CONCURRENCY });
     jobId = started.jobId;
     const status = await waitForJob(jobId, { timeoutMs: 4 * 3600_000, everyMs: 200 });
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const queryCounts = queries.stop();
     take();
     clearInterval(progress);
     const profile = stopProfile ? await stopProfile() : null;
@@ -294,6 +297,7 @@ async function main(): Promise<void> {
     console.log(`  steps: ${items.map((i) => `${i._count} ${i.status}`).join(", ")}; nodes now: ${verdicts.map((v) => `${v._count} ${v.verificationStatus ?? "never"}`).join(", ")}`);
     for (const f of failed) console.log(`  e.g. ${f.nodeIpv4}: ${f.summary ?? ""} ${f.error ?? ""}`);
     console.log(`  console CPU during the job: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (${((cpu.user + cpu.system) / 1e3 / nodes.length).toFixed(1)} ms per node; ${Math.round((100 * (cpu.user + cpu.system)) / 1e3 / wallMs)}% of one core)`);
+    console.log(`  database statements during the job: ${((queryCounts.app + queryCounts.queue) / nodes.length).toFixed(1)} per node (${(queryCounts.app / nodes.length).toFixed(1)} k2ops's, ${(queryCounts.queue / nodes.length).toFixed(1)} the queue's: pg-boss fetches, completions and polls; BEGIN and COMMIT counted, this bench's own reads of the job included)`);
     // where the wall time went: when steps were claimed by a worker, how long they ran (the node's part), when they ended
     const times = await db().jobItem.findMany({ where: { jobId, startedAt: { not: null }, finishedAt: { not: null } }, select: { startedAt: true, finishedAt: true } });
     const rel = (d: Date) => d.getTime() - jobT0.getTime();
@@ -347,4 +351,22 @@ if (!process.execArgv.includes(heapFlag)) {
     console.error(e);
     process.exit(2);
   });
+}
+
+/**
+ * Counts the statements every pg client of this process sends (Prisma's adapter and pg-boss share
+ * the one `pg` module) until `stop()`: `queue` are pg-boss's (they name its schema), `app` the rest.
+ */
+function countQueries(): { stop(): { app: number; queue: number } } {
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const orig = proto.query;
+  const n = { app: 0, queue: 0 };
+  proto.query = function (this: unknown, ...a: unknown[]) {
+    const q = a[0];
+    const text = typeof q === "string" ? q : q && typeof q === "object" && "text" in q ? String((q as { text: unknown }).text) : "";
+    if (/\bpgboss\./.test(text)) n.queue++;
+    else n.app++;
+    return orig.apply(this, a);
+  };
+  return { stop: () => ((proto.query = orig), { ...n }) };
 }

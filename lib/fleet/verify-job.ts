@@ -28,6 +28,7 @@ const centerByJob = new Map<string, Promise<Awaited<ReturnType<typeof import("@/
 export const verifyKind = defineJobKind({
   kind: "verify",
   abortInFlightOnCancel: true,
+  firstStep: "verifying",
   async run(ctx): Promise<StepResult> {
     // loaded on use: the SSH stack is not needed to create or list jobs
     const { centerNodeMap, verifyNode } = await import("@/lib/node-ops/verify");
@@ -37,7 +38,6 @@ export const verifyKind = defineJobKind({
       centerByJob.set(ctx.jobId, centerNodes);
       setTimeout(() => centerByJob.delete(ctx.jobId), 30 * 60_000).unref();
     }
-    await ctx.progress("verifying");
     const out = await verifyNode(ctx.nodeIpv4, { triggeredBy: ctx.createdBy, jobId: ctx.jobId, centerNodes: await centerNodes });
     if (out.status === "error") return { status: "failed", error: out.error };
     if (out.status === "pass") return { status: "succeeded", summary: msg`pass` };

@@ -404,7 +404,7 @@ async function claimStep(itemId: string, owner: string) {
   const resumed = item.status === "running";
   const { count } = await db().jobItem.updateMany({
     where: seen,
-    data: { status: "running", attempts: { increment: 1 }, owner, startedAt: item.startedAt ?? new Date(), step: resumed ? "re-checking" : "starting" },
+    data: { status: "running", attempts: { increment: 1 }, owner, startedAt: item.startedAt ?? new Date(), step: resumed ? "re-checking" : (jobKind(item.job.kind)?.firstStep ?? "starting") },
   });
   return count ? { cancelledBeforeStart: false as const, item: { ...item, attempts: item.attempts + 1 }, resumed } : null;
 }

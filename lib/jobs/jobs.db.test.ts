@@ -241,6 +241,25 @@ describe("jobs", () => {
     expect(await t.prisma.jobItem.findUnique({ where: { id: item.id } })).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
+  it("a claimed step shows its kind's first step while it runs, with no progress write of its own (issue 17)", async () => {
+    let seen: string | null | undefined;
+    defineJobKind({
+      kind: "test-first-step",
+      abortInFlightOnCancel: true,
+      firstStep: "checking",
+      run: async (ctx) => {
+        seen = (await t.prisma.jobItem.findUnique({ where: { id: ctx.itemId } }))?.step;
+        return { status: "succeeded" };
+      },
+    });
+    const id = await createJob({ kind: "test-first-step", createdBy: "x", nodes: nodes(1), concurrency: 1, start: false });
+    const [item] = await t.prisma.jobItem.findMany({ where: { jobId: id } });
+    await t.prisma.jobItem.update({ where: { id: item.id }, data: { status: "dispatched" } });
+    await runNodeStep(item.id);
+    expect(seen).toBe("checking");
+    expect(await t.prisma.jobItem.findUnique({ where: { id: item.id } })).toMatchObject({ status: "succeeded", step: "succeeded" });
+  });
+
   it("the engine starts again on a database it already set up (a console restart): queues exist, jobs still run", async () => {
     await stopJobEngine({ timeoutMs: 5000 });
     await startJobEngine({ databaseUrl: t.url, schedules: false, pollingIntervalSeconds: 0.5 });

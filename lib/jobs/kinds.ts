@@ -66,6 +66,8 @@ export type JobKind = {
   kind: string;
   /** read-only kinds (verify) abort in-flight steps on cancel; changing kinds (rollouts) let them finish and verify */
   abortInFlightOnCancel: boolean;
+  /** the item's step shown from its claim on (default "starting"): saves a kind a progress write of its own */
+  firstStep?: string;
   run(ctx: StepContext): Promise<StepResult>;
   /** default: keep `concurrency` steps in flight in node order; cancel ends queued ones */
   advance?(job: JobView, items: ItemView[]): AdvanceDecision;

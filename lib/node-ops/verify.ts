@@ -41,10 +41,14 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
 
   const token = crypto.randomBytes(12).toString("hex");
   let stdout: string;
+  let sshAt: Date;
   try {
     const res = await sshEngine().runScript(targetOf(node), buildVerificationScript({ token }), { timeoutMs: VERIFY_TIMEOUT_MS });
-    await recordSshContact(ipv4, true);
-    if (res.timedOut) return fail(`the checklist did not finish within ${Math.round(VERIFY_TIMEOUT_MS / 1000)} s`);
+    sshAt = new Date();
+    if (res.timedOut) {
+      await recordSshContact(ipv4, true);
+      return fail(`the checklist did not finish within ${Math.round(VERIFY_TIMEOUT_MS / 1000)} s`);
+    }
     stdout = res.stdout;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -59,10 +63,14 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
   const centerNode = centerNodes ? (centerNodes.get(ipv4) ?? { tunnels: [] }) : null;
   const parsed = parseVerificationOutput(stdout, { token, ipv4, centerNode });
   const outcome: VerificationOutcome = { status: parsed.status, failingChecks: parsed.failingChecks, checks: parsed.checks, durationMs: performance.now() - t0 };
-  await saveVerification(ipv4, outcome, { triggeredBy: opts.triggeredBy, jobId: opts.jobId, startedAt: started });
-  await db().node.update({
-    where: { ipv4 },
-    data: {
+  // the run, what it learned and the SSH contact: one write of the node row
+  await saveVerification(
+    ipv4,
+    outcome,
+    { triggeredBy: opts.triggeredBy, jobId: opts.jobId, startedAt: started },
+    {
+      lastSeenSshAt: sshAt,
+      lastSshError: null,
       arch: parsed.facts.arch ?? undefined,
       // operations go to the directory the stack runs from (a legacy k2-slave may still be in the old one)
       ...(parsed.facts.deployDir ? { archDetail: { deployDir: parsed.facts.deployDir } } : {}),
@@ -71,6 +79,6 @@ export async function verifyNode(ipv4: string, opts: VerifyOptions): Promise<Ver
       lastOperation: "verify",
       lastOperationAt: new Date(),
     },
-  });
+  );
   return outcome;
 }

@@ -50,6 +50,16 @@ afterAll(async () => {
 });
 
 describe("a cut node in a rollout", () => {
+  it("the fixture's verification stored its run and put, in the same write, its verdict, the SSH contact and the node's facts on the row", async () => {
+    const row = await f.t.prisma.node.findUnique({ where: { ipv4: HEALTHY } });
+    expect(row).toMatchObject({ verificationStatus: "pass", lastSshError: null, versionTag: OLD, sidecarHealth: "healthy", lastOperation: "verify", failingChecks: [] });
+    expect(row?.lastSeenSshAt).toBeInstanceOf(Date);
+    const run = await f.t.prisma.verificationRun.findFirst({ where: { nodeIpv4: HEALTHY }, orderBy: { finishedAt: "desc" } });
+    expect(run).toMatchObject({ status: "pass", triggeredBy: "fixture" });
+    expect(row?.verificationAt?.getTime()).toBe(run?.finishedAt?.getTime());
+    expect(row!.lastSeenSshAt!.getTime()).toBeLessThanOrEqual(run!.finishedAt!.getTime());
+  });
+
   it("update: only k2-sidecar is recreated; k2s stays paused and untouched; the outcome says the node is still cut", async () => {
     const was = k2s(CUT);
     expect(was.state).toBe("paused");
