@@ -1,8 +1,19 @@
 import { defineConfig } from "vitest/config";
 import path from "node:path";
 
-// Two projects: "unit" (pure, fast, no outside processes) and "integration"
-// (real sshd, real PostgreSQL protocol, simulators; needs root).
+// Projects: "unit" (pure, fast, no outside processes), "db" (each file on a database of its own),
+// "integration" and "integration-timed" (real sshd, real PostgreSQL protocol, simulators; needs root).
+
+const INTEGRATION = ["lib/**/*.int.test.ts", "simulator/**/*.int.test.ts", "scripts/**/*.int.test.ts", "app/**/*.int.test.ts"];
+// integration files whose assertions time something: they run one at a time, with nothing beside them
+const TIMED = [
+  "lib/ssh/engine.int.test.ts",
+  "lib/node-ops/compose.int.test.ts",
+  "simulator/node/latency.int.test.ts",
+  "simulator/node/cost.int.test.ts",
+  "simulator/node/fidelity-meter.int.test.ts",
+  "simulator/node/fidelity-sidecar.int.test.ts",
+];
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
@@ -22,14 +33,33 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["lib/**/*.int.test.ts", "simulator/**/*.int.test.ts", "scripts/**/*.int.test.ts", "app/**/*.int.test.ts"],
+          include: INTEGRATION,
+          exclude: [...TIMED, "node_modules/**"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          pool: "forks",
+          // two files at a time: a file keeps this 2-core machine about half busy (its nodes' checks,
+          // then waits on timers, health gates, heartbeats); every file has addresses and directories of its own
+          maxWorkers: 2,
+          // the simulated nodes run on the test machine's cores: fleet jobs 16 nodes at once, as the demo's launcher sets
+          env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // the files that time something (relay delays, timeouts, rates, CPU): alone, after the others
+          name: "integration-timed",
+          include: TIMED,
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 180_000,
           pool: "forks",
           fileParallelism: false,
-          // the simulated nodes run on the test machine's cores: fleet jobs 16 nodes at once, as the demo's launcher sets
           env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -32,7 +32,7 @@ if [ -n "$PG_URL" ]; then
 else
   echo "could not start PostgreSQL"; failed_steps+=("database (PostgreSQL 15 server)|")
 fi
-step "integration (real sshd nodes, simulators)" integration.json -- env K2OPS_IT_PG_URL="$PG_URL" npx vitest run --project integration --passWithNoTests --reporter=default --reporter=json --outputFile="$REPORTS/integration.json"
+step "integration (real sshd nodes, simulators)" integration.json -- env K2OPS_IT_PG_URL="$PG_URL" npx vitest run --project integration --project integration-timed --passWithNoTests --reporter=default --reporter=json --outputFile="$REPORTS/integration.json"
 bash scripts/pg-test-server.sh stop /tmp/k2ops-pg-test
 step "build" -- npx next build
 step "e2e (Playwright, Chromium)" e2e.json -- env PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/e2e.json" npx playwright test --reporter=list,json

@@ -6,7 +6,7 @@ import { fleetNodeSecret } from "./center/seed";
 
 // `npm run sim` as a newcomer uses it: start, reach a node, stop — and nothing
 // of the fleet (sshd, namespace, mount) survives, whether it is stopped with
-// Ctrl-C or killed outright. Addresses 127.0.61.x / 127.0.62.x are this file's.
+// Ctrl-C or killed outright. Addresses 127.0.61.x / 127.0.60.x are this file's.
 
 const procs: ChildProcess[] = [];
 afterEach(() => {
@@ -77,8 +77,8 @@ describe("npm run sim", () => {
 
   it("killed outright (SIGKILL, no handler runs), its nodes still go away within seconds", async () => {
     const state = "/tmp/k2ops-test-sim-cli-b";
-    const { p } = await startSim("127.0.62", state);
-    expect(await listening("127.0.62.11", 1022)).toBe(true);
+    const { p } = await startSim("127.0.60", state);
+    expect(await listening("127.0.60.11", 1022)).toBe(true);
     // npx → tsx → node: kill the whole tree at once, as a crashed terminal would
     for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
       try {
@@ -89,6 +89,6 @@ describe("npm run sim", () => {
     }
     await exited(p);
     await expect.poll(() => leftovers(state), { timeout: 10_000, interval: 250 }).toEqual([]);
-    expect(await listening("127.0.62.11", 1022)).toBe(false);
+    expect(await listening("127.0.60.11", 1022)).toBe(false);
   }, 150_000);
 });

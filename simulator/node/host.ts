@@ -37,10 +37,16 @@ let hostReady = false;
 export function prepareHost(): void {
   if (hostReady) return;
   if (process.getuid?.() !== 0) throw new Error("the node simulator needs root (namespaces, sshd)");
-  if (spawnSync("id", ["ubuntu"]).status !== 0) sh("useradd", ["-m", "-s", "/bin/bash", "ubuntu"]);
+  // two test files may prepare the host at once: a useradd that lost the race finds the user there
+  if (spawnSync("id", ["ubuntu"]).status !== 0 && spawnSync("useradd", ["-m", "-s", "/bin/bash", "ubuntu"]).status !== 0 && spawnSync("id", ["ubuntu"]).status !== 0) {
+    sh("useradd", ["-m", "-s", "/bin/bash", "ubuntu"]);
+  }
   // not locked (sshd without PAM refuses locked accounts), but no password login either
   sh("usermod", ["-p", "*", "ubuntu"]);
-  fs.writeFileSync("/etc/sudoers.d/k2ops-sim", "ubuntu ALL=(ALL) NOPASSWD: ALL\n", { mode: 0o440 });
+  // written beside and renamed into place: sudo in another file's nodes never reads a half-written rule
+  const rule = `/etc/sudoers.d/.k2ops-sim.${process.pid}`;
+  fs.writeFileSync(rule, "ubuntu ALL=(ALL) NOPASSWD: ALL\n", { mode: 0o440 });
+  fs.renameSync(rule, "/etc/sudoers.d/k2ops-sim");
   for (const d of ["/apps", "/var/lib/docker", SIM_MOUNT, "/run/sshd", "/usr/local/sbin"]) fs.mkdirSync(d, { recursive: true });
   // the mount point of each node's own /swapfile (an empty file; a host's own swap file, if it has one, is left as it is)
   if (!lexists(SWAPFILE)) fs.closeSync(fs.openSync(SWAPFILE, "a", 0o600));
