@@ -167,11 +167,13 @@ async function main() {
         pool(targets, w, (ip) =>
           engine.runScript({ host: ip }, cmd, { timeoutMs: 120_000 }).catch((e: unknown) => {
             console.log(`  ${ip}: ${e instanceof Error ? e.message : String(e)}`);
-            return { stdout: "" };
+            return { stdout: "", unreachable: true as const };
           }),
         );
-      const parse = (results: { stdout: string }[]) => results.map((r, i) => parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }));
-      const passing = (parsed: ReturnType<typeof parse>) => parsed.filter((p) => p.failingChecks.length === 0).length;
+      const parse = (results: { stdout: string; unreachable?: true }[]) =>
+        results.map((r, i) => ({ ...parseVerificationOutput(r.stdout, { token, ipv4: targets[i], centerNode: null }), unreachable: !!r.unreachable }));
+      // no output reads as every check unknown, which fails none: an unreachable node is not passing all the same
+      const passing = (parsed: ReturnType<typeof parse>) => parsed.filter((p) => !p.unreachable && p.failingChecks.length === 0).length;
       // k2ops: fresh engine (cold: handshakes included), `concurrency` nodes at once
       const engine = newEngine();
       const parsed = parse(await timed(rtt, "k2ops (cold)", n, () => fanOut(engine, concurrency)));
