@@ -14,6 +14,16 @@ const TIMED = [
   "simulator/node/fidelity-meter.int.test.ts",
   "simulator/node/fidelity-sidecar.int.test.ts",
 ];
+// what both integration projects share
+const INTEGRATION_SETTINGS = {
+  environment: "node",
+  testTimeout: 120_000,
+  hookTimeout: 180_000,
+  pool: "forks",
+  // the simulated nodes run on the test machine's cores: fleet jobs 16 nodes at once, as the demo's launcher sets
+  env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
+} as const;
+
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
@@ -35,15 +45,10 @@ export default defineConfig({
           name: "integration",
           include: INTEGRATION,
           exclude: [...TIMED, "node_modules/**"],
-          environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          pool: "forks",
+          ...INTEGRATION_SETTINGS,
           // two files at a time: a file keeps this 2-core machine about half busy (its nodes' checks,
           // then waits on timers, health gates, heartbeats); every file has addresses and directories of its own
           maxWorkers: 2,
-          // the simulated nodes run on the test machine's cores: fleet jobs 16 nodes at once, as the demo's launcher sets
-          env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
           sequence: { groupOrder: 0 },
         },
       },
@@ -53,12 +58,8 @@ export default defineConfig({
           // the files that time something (relay delays, timeouts, rates, CPU): alone, after the others
           name: "integration-timed",
           include: TIMED,
-          environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          pool: "forks",
+          ...INTEGRATION_SETTINGS,
           fileParallelism: false,
-          env: { K2OPS_JOB_CONCURRENCY: process.env.K2OPS_JOB_CONCURRENCY ?? "16" },
           sequence: { groupOrder: 1 },
         },
       },
